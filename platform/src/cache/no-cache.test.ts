@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createCache } from './create-cache.js';
+import { NoCache } from './no-cache.js';
+
+test('NoCache remembers nothing and never blocks a lock', async () => {
+  const cache = new NoCache();
+  assert.equal(cache.kind, 'none');
+  await cache.set('k', 'v', 60);
+  assert.equal(await cache.get('k'), undefined);
+  await cache.delete('k');
+  assert.equal(await cache.setIfAbsent('lock', 'a', 60), true);
+  assert.equal(await cache.setIfAbsent('lock', 'b', 60), true);
+  assert.equal(await cache.deleteIfEquals('lock', 'anything'), true);
+  await cache.ping();
+  await cache.close();
+});
+
+test('createCache without a Redis URL caches nothing', async () => {
+  const cache = createCache(undefined);
+  assert.equal(cache.kind, 'none');
+  await cache.close();
+});
+
+test('createCache with a Redis URL uses Redis', async () => {
+  const cache = createCache('redis://127.0.0.1:1', { keyPrefix: 'unused:' });
+  assert.equal(cache.kind, 'redis');
+  await cache.close();
+});

@@ -1,0 +1,26 @@
+import type { Cache } from './cache.js';
+
+/** The adapter used without Redis: remembers nothing, so every read falls through to the database. */
+export class NoCache implements Cache {
+  readonly kind = 'none' as const;
+
+  async get(_key: string): Promise<string | undefined> {
+    return undefined;
+  }
+
+  async set(_key: string, _value: string, _ttlSeconds: number): Promise<void> {}
+
+  async delete(_key: string): Promise<void> {}
+
+  async setIfAbsent(_key: string, _value: string, _ttlSeconds: number): Promise<boolean> {
+    return true;
+  }
+
+  async deleteIfEquals(_key: string, _value: string): Promise<boolean> {
+    return true;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,218 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** Raised at start-up when a setting is missing or malformed; names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string;
+  string(name: string): string | undefined;
+  string(name: string, fallback?: string): string | undefined {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name}="${value}" must be a whole number from ${min} to ${max}.`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name}="${value}" must be true or false.`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!allowed.includes(value as T)) {
+      this.problems.push(`${name}="${value}" must be one of: ${allowed.join(', ')}.`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  url(name: string, fallback: string): string;
+  url(name: string): string | undefined;
+  url(name: string, fallback?: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    try {
+      new URL(value);
+      return value;
+    } catch {
+      this.problems.push(`${name}="${value}" is not a valid URL.`);
+      return fallback;
+    }
+  }
+}
+
+export type Environment = 'development' | 'production' | 'test';
+
+/** Every setting of every process, read and validated once. */
+export interface Config {
+  env: Environment;
+  dataDir: string;
+  logLevel: string;
+  gateway: { host: string; port: number; contentUrl: string; mediaUrl: string; publicUrl: string };
+  content: { host: string; port: number; databaseUrl: string };
+  media: { host: string; port: number; databaseUrl: string };
+  jobs: { host: string; port: number };
+  /** Sent by the gateway and required by every subgraph when set. */
+  gatewaySecret?: string;
+  auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  objectStore:
+    | { kind: 'local'; root: string; publicUrl: string }
+    | {
+        kind: 's3';
+        endpoint: string;
+        accessKey: string;
+        secretKey: string;
+        region: string;
+        publicUrl?: string;
+        bucketPrefix: string;
+      };
+  redisUrl?: string;
+  limits: {
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxPageSize: number;
+    uploadMaxBytes: number;
+    uploadMaxFiles: number;
+  };
+  shutdownGraceMs: number;
+}
+
+export const DEV_JWT_SECRET = 'learnhub-development-secret-do-not-use-in-production';
+
+/** Reads `.env` (when present) under the real environment, which wins. */
+export function loadDotEnv(file = resolve(process.cwd(), '.env')): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function readConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const environment = r.oneOf<Environment>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const dataDir = resolve(r.string('DATA_DIR', '.data'));
+  const host = r.string('HOST', '127.0.0.1');
+  const gatewayPort = r.int('GATEWAY_PORT', 4000, 1, 65535);
+  const contentPort = r.int('CONTENT_PORT', 4001, 1, 65535);
+  const mediaPort = r.int('MEDIA_PORT', 4002, 1, 65535);
+  const gatewayPublicUrl = r.url('PUBLIC_URL', `http://localhost:${gatewayPort}`).replace(/\/$/, '');
+
+  const sqlite = (name: string) => `sqlite:${resolve(dataDir, `${name}.sqlite`)}`;
+  const databaseUrl = (variable: string, name: string) => {
+    const value = r.string(variable, sqlite(name));
+    if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/.test(value)) {
+      r.problems.push(`${variable}="${value}" must start with sqlite:, postgresql://, mysql:// or mariadb://.`);
+    }
+    return value;
+  };
+
+  const s3Endpoint = r.url('S3_ENDPOINT');
+  let objectStore: Config['objectStore'];
+  if (s3Endpoint) {
+    const accessKey = r.string('S3_ACCESS_KEY');
+    const secretKey = r.string('S3_SECRET_KEY');
+    if (!accessKey) r.problems.push('S3_ACCESS_KEY is required when S3_ENDPOINT is set.');
+    if (!secretKey) r.problems.push('S3_SECRET_KEY is required when S3_ENDPOINT is set.');
+    objectStore = {
+      kind: 's3',
+      endpoint: s3Endpoint,
+      accessKey: accessKey ?? '',
+      secretKey: secretKey ?? '',
+      region: r.string('S3_REGION', 'us-east-1'),
+      publicUrl: r.url('S3_PUBLIC_URL')?.replace(/\/$/, ''),
+      bucketPrefix: r.string('S3_BUCKET_PREFIX', ''),
+    };
+  } else {
+    objectStore = {
+      kind: 'local',
+      root: resolve(r.string('OBJECT_STORE_DIR', resolve(dataDir, 'objects'))),
+      publicUrl: r.url('FILES_PUBLIC_URL', `${gatewayPublicUrl}/files`).replace(/\/$/, ''),
+    };
+  }
+
+  const jwtSecret = r.string('AUTH_JWT_SECRET') ?? (environment === 'production' ? undefined : DEV_JWT_SECRET);
+  const jwksUrl = r.url('AUTH_JWKS_URL');
+  if (!jwtSecret && !jwksUrl) {
+    r.problems.push('AUTH_JWT_SECRET or AUTH_JWKS_URL is required when NODE_ENV=production.');
+  }
+  if (jwtSecret && jwtSecret.length < 32) {
+    r.problems.push('AUTH_JWT_SECRET must be at least 32 characters long.');
+  }
+
+  const config: Config = {
+    env: environment,
+    dataDir,
+    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    gateway: {
+      host: r.string('GATEWAY_HOST', '0.0.0.0'),
+      port: gatewayPort,
+      contentUrl: r.url('CONTENT_URL', `http://127.0.0.1:${contentPort}/graphql`),
+      mediaUrl: r.url('MEDIA_URL', `http://127.0.0.1:${mediaPort}/graphql`),
+      publicUrl: gatewayPublicUrl,
+    },
+    content: { host, port: contentPort, databaseUrl: databaseUrl('CONTENT_DATABASE_URL', 'content') },
+    media: { host, port: mediaPort, databaseUrl: databaseUrl('MEDIA_DATABASE_URL', 'media') },
+    jobs: { host, port: r.int('JOBS_PORT', 4010, 1, 65535) },
+    gatewaySecret: r.string('GATEWAY_SECRET'),
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      issuer: r.string('AUTH_ISSUER'),
+      audience: r.string('AUTH_AUDIENCE'),
+    },
+    objectStore,
+    redisUrl: r.url('REDIS_URL'),
+    limits: {
+      maxDepth: r.int('QUERY_MAX_DEPTH', 12, 1, 100),
+      maxCost: r.int('QUERY_MAX_COST', 5000, 1),
+      maxAliases: r.int('QUERY_MAX_ALIASES', 30, 1, 1000),
+      maxTokens: r.int('QUERY_MAX_TOKENS', 5000, 10),
+      maxPageSize: r.int('PAGE_MAX_SIZE', 100, 1, 10000),
+      uploadMaxBytes: r.int('UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
+      uploadMaxFiles: r.int('UPLOAD_MAX_FILES', 10, 1, 1000),
+    },
+    shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+let loaded: Config | undefined;
+
+/** The process-wide configuration: `.env` and the environment, read on first use. */
+export function config(): Config {
+  if (!loaded) {
+    loadDotEnv();
+    loaded = readConfig();
+  }
+  return loaded;
+}

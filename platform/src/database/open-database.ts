@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MikroORM, type EntityClass, type MigrationObject, type Options } from '@mikro-orm/core';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { Logger } from '../logger';
+
+export type DatabaseKind = 'sqlite' | 'postgresql' | 'mariadb';
+
+export interface DatabaseOptions {
+  /** `sqlite:<file>`, `postgresql://…` or `mysql://…` / `mariadb://…`. */
+  url: string;
+  entities: EntityClass<object>[];
+  migrations: MigrationObject[];
+  logger?: Logger;
+  /** Only the owning service migrates; other processes on the same database pass false. */
+  migrate?: boolean;
+}
+
+export function databaseKind(url: string): DatabaseKind {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  if (/^(mysql|mariadb):\/\//.test(url)) return 'mariadb';
+  throw new Error(`Unsupported database URL "${url}": use sqlite:<file>, postgresql://… or mysql://…`);
+}
+
+function driverOptions(url: string): Options {
+  switch (databaseKind(url)) {
+    case 'sqlite': {
+      const file = url.slice('sqlite:'.length);
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      return { driver: BetterSqliteDriver, dbName: file };
+    }
+    case 'postgresql':
+      return { driver: PostgreSqlDriver, clientUrl: url };
+    case 'mariadb':
+      return { driver: MariaDbDriver, clientUrl: url.replace(/^mariadb:/, 'mysql:') };
+  }
+}
+
+/** Connects, creates the database when the server lacks it, and applies pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> {
+  const log = options.logger;
+  const orm = await MikroORM.init({
+    ...driverOptions(options.url),
+    entities: options.entities,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: options.migrations,
+      // MariaDB commits implicitly around DDL, so wrapping migrations in a transaction only misleads.
+      transactional: databaseKind(options.url) !== 'mariadb',
+      allOrNothing: databaseKind(options.url) !== 'mariadb',
+      snapshot: false,
+    },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    ensureDatabase: true,
+    logger: (message) => log?.debug({ orm: true }, message),
+  });
+  if (databaseKind(options.url) === 'sqlite') {
+    // Several processes share one file (a subgraph and the jobs): WAL lets readers run beside a writer.
+    const connection = orm.em.getConnection();
+    await connection.execute('pragma journal_mode = wal');
+    await connection.execute('pragma busy_timeout = 5000');
+    await connection.execute('pragma foreign_keys = on');
+  }
+  if (options.migrate !== false) {
+    const applied = await orm.getMigrator().up();
+    if (applied.length > 0) log?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  }
+  return orm;
+}

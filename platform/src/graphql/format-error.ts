@@ -1,0 +1,46 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ErrorCode, errorCodes, isAppError } from '../errors';
+
+// Apollo's own codes for requests the client got wrong all mean "fix your input".
+const clientMistakes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+export const INTERNAL_MESSAGE =
+  'Something went wrong on our side. Try again; if it persists, report the x-request-id response header.';
+
+/**
+ * The one place errors become GraphQL errors: domain errors keep their code and details,
+ * client mistakes become BAD_USER_INPUT, anything else is INTERNAL with no internals shown
+ * unless `exposeInternals` (development) is set.
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  exposeInternals = false,
+): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  if (isAppError(original)) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && clientMistakes.has(code)) {
+    return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
+  }
+  if (typeof code === 'string' && (errorCodes as string[]).includes(code) && code !== ErrorCode.INTERNAL) {
+    const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    return { ...base, extensions: { ...extensions, code } };
+  }
+  return {
+    ...base,
+    message: exposeInternals ? formatted.message : INTERNAL_MESSAGE,
+    extensions: { code: ErrorCode.INTERNAL },
+  };
+}

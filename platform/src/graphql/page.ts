@@ -1,0 +1,32 @@
+import { Field, InputType, Int } from 'type-graphql';
+import { badInput } from '../errors';
+
+/** Which page of a list: 1-based page number and page size. */
+@InputType({ description: 'Which page of a list: 1-based page number and page size.' })
+export class PageInput {
+  @Field(() => Int, { defaultValue: 1 })
+  page: number = 1;
+
+  @Field(() => Int, { defaultValue: 20 })
+  size: number = 20;
+}
+
+export interface PageRequest {
+  offset: number;
+  limit: number;
+  page: number;
+  size: number;
+}
+
+/** Validates a page request at the edge and turns it into offset/limit. */
+export function pageRequest(input: PageInput | undefined, maxSize: number): PageRequest {
+  const page = input?.page ?? 1;
+  const size = input?.size ?? 20;
+  const fields = [];
+  if (!Number.isInteger(page) || page < 1) fields.push({ field: 'page.page', message: 'must be 1 or more' });
+  if (!Number.isInteger(size) || size < 1 || size > maxSize) {
+    fields.push({ field: 'page.size', message: `must be from 1 to ${maxSize}` });
+  }
+  if (fields.length) throw badInput(`Invalid page: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, { fields });
+  return { offset: (page - 1) * size, limit: size, page, size };
+}

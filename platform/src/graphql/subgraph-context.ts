@@ -1,0 +1,16 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Viewer } from '../auth/viewer';
+import type { Logger } from '../logger';
+import { Loaders } from './loaders';
+
+/** What every resolver of every subgraph gets: one per request, never shared. */
+export interface SubgraphContext {
+  requestId: string;
+  log: Logger;
+  viewer: Viewer;
+  /** The caller's `Authorization` header, passed on when this service calls another. */
+  authorization?: string;
+  /** A forked EntityManager for this request alone. */
+  em: EntityManager;
+  loaders: Loaders;
+}

@@ -1,0 +1,118 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/core';
+import express, { type Express } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import { viewerFromRequest } from '../auth/bearer';
+import { createTokenVerifier } from '../auth/token-verifier';
+import type { Config } from '../config';
+import { isAppError } from '../errors';
+import type { Logger } from '../logger';
+import { requireGatewaySecret } from '../http/gateway-secret';
+import { closeServer, listen } from '../http/lifecycle';
+import type { Metrics } from '../http/metrics';
+import { createServiceApp, type ReadinessCheck } from '../http/service-app';
+import { formatError } from './format-error';
+import { Loaders } from './loaders';
+import type { SubgraphContext } from './subgraph-context';
+
+export interface SubgraphOptions<Extra extends object> {
+  name: string;
+  config: Config;
+  logger: Logger;
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  readiness?: ReadinessCheck[];
+  /** Extra routes (e.g. file serving) mounted before `/graphql`. */
+  routes?: (app: Express) => void;
+  /** Per-request additions to the context, such as the subgraph's services bound to `em`. */
+  extendContext: (base: SubgraphContext) => Extra;
+}
+
+export interface RunningSubgraph {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Counts errors by code and logs the unexpected ones with the request id, before formatting hides them. */
+function errorReporting(metrics: Metrics): ApolloServerPlugin<SubgraphContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = error.originalError;
+            const code = isAppError(original) ? original.code : String(error.extensions?.code ?? 'INTERNAL');
+            metrics.graphqlErrors.inc({ code });
+            if (!isAppError(original) && !(original instanceof GraphQLError) && original) {
+              contextValue?.log?.error({ err: original, path: error.path }, 'unexpected error');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Serves a subgraph: health/ready/metrics, the gateway-secret guard, multipart uploads and Apollo. */
+export async function startSubgraph<Extra extends object>(options: SubgraphOptions<Extra>, port: number, host: string): Promise<RunningSubgraph> {
+  const { config, logger, orm } = options;
+  const verifier = createTokenVerifier(config.auth);
+  const { app, metrics } = createServiceApp({
+    service: options.name,
+    logger,
+    readiness: [
+      { name: 'database', check: async () => void (await orm.em.getConnection().execute('select 1')) },
+      ...(options.readiness ?? []),
+    ],
+  });
+  if (config.gatewaySecret) app.use(['/graphql', '/files'], requireGatewaySecret(config.gatewaySecret));
+  options.routes?.(app);
+
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema: options.schema,
+    formatError: (formatted, error) => formatError(formatted, error, config.env === 'development'),
+    includeStacktraceInErrorResponses: false,
+    introspection: config.env !== 'production',
+    plugins: [errorReporting(metrics), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    graphqlUploadExpress({ maxFileSize: config.limits.uploadMaxBytes, maxFiles: config.limits.uploadMaxFiles }),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        let viewer;
+        try {
+          viewer = await viewerFromRequest(req.headers.authorization, verifier);
+        } catch (error) {
+          const message = isAppError(error) ? error.message : 'The token could not be verified.';
+          throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        }
+        const base: SubgraphContext = {
+          requestId: req.id,
+          log: req.log,
+          viewer,
+          authorization: req.headers.authorization,
+          em: orm.em.fork(),
+          loaders: new Loaders(),
+        };
+        return { ...base, ...options.extendContext(base) };
+      },
+    }),
+  );
+
+  const running = await listen(app, port, host);
+  logger.info({ url: `http://${host}:${running.port}/graphql` }, `${options.name} subgraph ready`);
+  return {
+    port: running.port,
+    async stop() {
+      await closeServer(running.server);
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { createServer, type Server, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger';
+
+/** Starts listening and resolves with the bound port (useful when `port` is 0 in tests). */
+export function listen(handler: RequestListener, port: number, host: string): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler);
+  // Uploads stream for as long as they take; idle sockets still time out.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({ server, port: (server.address() as AddressInfo).port });
+    });
+  });
+}
+
+/** Closes the server: stops accepting, lets in-flight requests finish, then drops idle sockets. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Runs `shutdown` once on SIGTERM or SIGINT and exits; a second signal or the grace period
+ * running out forces the exit so a stuck dependency cannot keep the process alive.
+ */
+export function onShutdownSignal(logger: Logger, graceMs: number, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown grace period over: exiting');
+      process.exit(1);
+    }, graceMs);
+    force.unref();
+    shutdown().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
+}

@@ -1,0 +1,78 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../logger';
+import { createMetrics, type Metrics } from './metrics';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+
+/** A named dependency check for `/ready`; it rejects (or times out) when the dependency is unreachable. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    log: Logger;
+  }
+}
+
+const READY_TIMEOUT_MS = 3000;
+
+async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check.check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      }),
+    ]);
+    return { name: check.name, ok: true };
+  } catch (error) {
+    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The express app every process starts from: request ids, access timing, `/health`, `/ready`
+ * and `/metrics`. Routes added afterwards inherit the request id and child logger.
+ */
+export function createServiceApp(options: {
+  service: string;
+  logger: Logger;
+  readiness?: ReadinessCheck[];
+}): { app: Express; metrics: Metrics } {
+  const { service, logger, readiness = [] } = options;
+  const metrics = createMetrics(service);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    req.id = requestIdOf(req);
+    req.log = logger.child({ requestId: req.id });
+    res.setHeader(REQUEST_ID_HEADER, req.id);
+    const stop = metrics.httpRequests.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route?.path ?? (req.path.startsWith('/files/') ? '/files' : req.path);
+      stop({ route: typeof route === 'string' ? route : 'other', status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service });
+  });
+  app.get('/ready', async (_req, res) => {
+    const results = await Promise.all(readiness.map(runCheck));
+    const ok = results.every((r) => r.ok);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service, checks: results });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  return { app, metrics };
+}

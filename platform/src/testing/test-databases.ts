@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mariadb';
+import { Client } from 'pg';
+import type { DatabaseKind } from '../database/open-database';
+import { backendUrl } from './backends';
+
+/** A fresh, empty database for one suite; `drop` removes it and everything in it. */
+export interface TestDatabase {
+  kind: DatabaseKind;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export type TestDatabaseFactory = { kind: DatabaseKind; create(): Promise<TestDatabase> };
+
+const freshName = () => `lh_test_${randomBytes(5).toString('hex')}`;
+
+function withDatabase(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function sqlite(): Promise<TestDatabase> {
+  const dir = await mkdtemp(join(tmpdir(), 'lh-sqlite-'));
+  return { kind: 'sqlite', url: `sqlite:${join(dir, 'test.sqlite')}`, drop: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function postgres(serverUrl: string): TestDatabaseFactory {
+  return {
+    kind: 'postgresql',
+    async create() {
+      const name = freshName();
+      const admin = new Client({ connectionString: serverUrl });
+      await admin.connect();
+      try {
+        await admin.query(`create database ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return {
+        kind: 'postgresql',
+        url: withDatabase(serverUrl, name),
+        async drop() {
+          const client = new Client({ connectionString: serverUrl });
+          await client.connect();
+          try {
+            await client.query(`drop database if exists ${name} with (force)`);
+          } finally {
+            await client.end();
+          }
+        },
+      };
+    },
+  };
+}
+
+function mariadb(serverUrl: string): TestDatabaseFactory {
+  const run = async (sql: string) => {
+    const connection = await createConnection(serverUrl.replace(/^mysql:/, 'mariadb:'));
+    try {
+      await connection.query(sql);
+    } finally {
+      await connection.end();
+    }
+  };
+  return {
+    kind: 'mariadb',
+    async create() {
+      const name = freshName();
+      await run(`create database ${name} character set utf8mb4 collate utf8mb4_unicode_ci`);
+      return { kind: 'mariadb', url: withDatabase(serverUrl, name), drop: () => run(`drop database if exists ${name}`) };
+    },
+  };
+}
+
+/**
+ * The databases a persistence suite runs on: always SQLite, plus PostgreSQL and MariaDB when
+ * TEST_POSTGRES_URL / TEST_MARIADB_URL point at a server (skipped with one line otherwise,
+ * failing under REQUIRE_BACKENDS=1). Each suite gets its own fresh database.
+ */
+export function testDatabases(suite: string): TestDatabaseFactory[] {
+  const factories: TestDatabaseFactory[] = [{ kind: 'sqlite', create: sqlite }];
+  const pg = backendUrl('postgres', suite);
+  if (pg) factories.push(postgres(pg));
+  const maria = backendUrl('mariadb', suite);
+  if (maria) factories.push(mariadb(maria));
+  return factories;
+}

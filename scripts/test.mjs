@@ -1,0 +1,33 @@
+// `npm test`: every workspace's tests through turbo, then one closing line over all of them.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const dirs = workspaces.flatMap((pattern) =>
+  pattern.endsWith('/*')
+    ? (spawnSync('ls', [join(root, pattern.slice(0, -2))], { encoding: 'utf8' }).stdout || '')
+        .split('\n')
+        .filter(Boolean)
+        .map((name) => join(pattern.slice(0, -2), name))
+    : [pattern],
+);
+const results = (dir) => join(root, dir, '.test-results.tap');
+for (const dir of dirs) rmSync(results(dir), { force: true });
+
+const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=2', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+
+const totals = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
+for (const dir of dirs) {
+  if (!existsSync(results(dir))) continue;
+  const tap = readFileSync(results(dir), 'utf8');
+  for (const key of Object.keys(totals)) {
+    const match = [...tap.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].pop();
+    if (match) totals[key] += Number(match[1]);
+  }
+}
+const failed = totals.fail + totals.cancelled;
+console.log(`\n${totals.pass} passed, ${failed} failed, ${totals.skipped + totals.todo} skipped`);
+process.exit(run.status === 0 && failed === 0 ? 0 : 1);
