@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+
+test('the jobs process serves health, readiness and metrics, and stops cleanly on SIGTERM', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-'));
+  const port = await freePort();
+  const jobs = await ServiceProcess.start('jobs', join(__dirname, 'main.js'), { JOBS_PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' }, `http://127.0.0.1:${port}/health`);
+  try {
+    assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /process_resident_memory_bytes\{service="jobs"\}/);
+    assert.equal(await jobs.stop('SIGTERM'), 0, jobs.log());
+    assert.match(jobs.log(), /"msg":"stopped"/);
+  } finally {
+    await jobs.stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a malformed setting stops the process with a message naming the variable', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(process.execPath, [join(__dirname, 'main.js')], { env: { ...process.env, JOBS_PORT: 'abc' }, encoding: 'utf8' });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /JOBS_PORT="abc" must be a whole number/);
+});

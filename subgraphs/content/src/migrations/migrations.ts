@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { CreateCourseCategory } from './create-course-category';
+
+/** Applied in this order; never edit one that has shipped, add a new one. */
+export const contentMigrations: MigrationObject[] = [
+  { name: '0001-create-course-category', class: CreateCourseCategory },
+];

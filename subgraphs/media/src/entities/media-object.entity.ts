@@ -1,0 +1,42 @@
+import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
+
+export enum MediaType {
+  IMAGE = 'IMAGE',
+  VIDEO = 'VIDEO',
+  DOCUMENT = 'DOCUMENT',
+}
+
+/** The original system's dictionary codes for media types. */
+export const mediaTypeCodes: Record<MediaType, string> = {
+  [MediaType.IMAGE]: '001001',
+  [MediaType.VIDEO]: '001002',
+  [MediaType.DOCUMENT]: '001003',
+};
+
+/** A stored file, addressed by the MD5 of its bytes and shared by every library entry that holds it. */
+@Entity({ tableName: 'media_objects' })
+export class MediaObject {
+  [PrimaryKeyProp]?: 'fileMd5';
+  [OptionalProps]?: 'createdAt';
+
+  @PrimaryKey({ type: 'string', length: 32, fieldName: 'file_md5' })
+  fileMd5!: string;
+
+  @Enum({ items: () => MediaType, fieldName: 'media_type' })
+  type!: MediaType;
+
+  @Property({ type: 'string', length: 127, fieldName: 'mime_type' })
+  mimeType!: string;
+
+  @Property({ type: new BigIntType('number'), fieldName: 'size_bytes' })
+  size!: number;
+
+  @Property({ type: 'string', length: 63 })
+  bucket!: string;
+
+  @Property({ type: 'string', length: 512, fieldName: 'object_key' })
+  objectKey!: string;
+
+  @Property({ type: 'datetime', fieldName: 'created_at' })
+  createdAt: Date = new Date();
+}

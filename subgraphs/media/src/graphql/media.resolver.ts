@@ -1,0 +1,55 @@
+import { pageRequest, PageInput } from '@learnhub/platform/graphql/page';
+import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { mediaAuditStatusCodes } from '../entities/media-file.entity';
+import { mediaTypeCodes } from '../entities/media-object.entity';
+import type { MediaContext } from './media-context';
+import { MediaFilter, MediaNode, MediaPage, UploadFileInput } from './media.type';
+
+@Resolver(() => MediaNode)
+export class MediaResolver {
+  @Query(() => MediaPage, { description: "The viewer's organisation's media library, newest first." })
+  async mediaFiles(
+    @Arg('filter', () => MediaFilter, { nullable: true }) filter: MediaFilter | undefined,
+    @Arg('page', () => PageInput, { nullable: true }) page: PageInput | undefined,
+    @Ctx() ctx: MediaContext,
+  ): Promise<MediaPage> {
+    const request = pageRequest(page, ctx.maxPageSize);
+    const { items, total } = await ctx.media.list(ctx.viewer, filter ?? {}, request);
+    return { items, total, page: request.page, size: request.size, hasNext: request.offset + items.length < total };
+  }
+
+  @Query(() => MediaNode, { nullable: true, description: 'A media item by id (its MD5); null when missing or not yours.' })
+  async media(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<MediaNode | null> {
+    return (await ctx.media.get(ctx.viewer, id)) ?? null;
+  }
+
+  @Mutation(() => MediaNode, { description: 'Uploads an image or document (GraphQL multipart request).' })
+  async uploadFile(
+    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('input', () => UploadFileInput, { nullable: true }) input: UploadFileInput | undefined,
+    @Ctx() ctx: MediaContext,
+  ): Promise<MediaNode> {
+    const upload = await file;
+    return ctx.media.upload(ctx.viewer, { fileName: upload.filename, stream: upload.createReadStream() }, input ?? {});
+  }
+
+  @FieldResolver(() => String, { description: "The original system's type code, e.g. 001002 for video." })
+  typeCode(@Root() media: MediaNode): string {
+    return mediaTypeCodes[media.type];
+  }
+
+  @FieldResolver(() => String, { description: "The original system's audit code, e.g. 002003 for approved." })
+  auditStatusCode(@Root() media: MediaNode): string {
+    return mediaAuditStatusCodes[media.auditStatus];
+  }
+}
+
+/** `_entities` for Media: every reference in one call is loaded with one query. */
+export const mediaReferenceResolver = {
+  Media: {
+    __resolveReference(reference: { id: string }, ctx: MediaContext) {
+      return ctx.loaders.get('media-references', (ids) => ctx.media.references(ids)).load(reference.id);
+    },
+  },
+};

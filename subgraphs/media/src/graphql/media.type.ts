@@ -1,0 +1,87 @@
+import { GraphQLBigInt, GraphQLDateTimeISO } from 'graphql-scalars';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MediaAuditStatus } from '../entities/media-file.entity';
+import { MediaType } from '../entities/media-object.entity';
+import type { MediaView } from '../services/media-view';
+
+registerEnumType(MediaType, { name: 'MediaType', description: 'Image (001001), video (001002), document or other (001003).' });
+registerEnumType(MediaAuditStatus, { name: 'MediaAuditStatus' });
+
+@ObjectType('Media', { description: 'A file in an organisation\'s media library; its id is the MD5 of its bytes.' })
+@Directive('@key(fields: "id")')
+export class MediaNode implements Omit<MediaView, 'size'> {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  fileMd5!: string;
+
+  @Field()
+  fileName!: string;
+
+  @Field(() => MediaType)
+  type!: MediaType;
+
+  @Field({ description: 'Sniffed from the file\'s bytes, not its name.' })
+  mimeType!: string;
+
+  @Field(() => GraphQLBigInt, { description: 'Bytes.' })
+  size!: number;
+
+  @Field({ description: 'A URL a browser can open.' })
+  url!: string;
+
+  @Field(() => ID)
+  organisationId!: string;
+
+  @Field({ nullable: true })
+  tags?: string;
+
+  @Field({ nullable: true })
+  remark?: string;
+
+  @Field(() => MediaAuditStatus)
+  auditStatus!: MediaAuditStatus;
+
+  @Field(() => ID)
+  createdBy!: string;
+
+  @Field(() => GraphQLDateTimeISO)
+  createdAt!: Date;
+}
+
+@ObjectType('MediaPage')
+export class MediaPage {
+  @Field(() => [MediaNode])
+  items!: MediaNode[];
+
+  @Field(() => Int)
+  total!: number;
+
+  @Field(() => Int)
+  page!: number;
+
+  @Field(() => Int)
+  size!: number;
+
+  @Field()
+  hasNext!: boolean;
+}
+
+@InputType('MediaFilter')
+export class MediaFilter {
+  @Field({ nullable: true, description: 'Part of the file name.' })
+  name?: string;
+
+  @Field(() => MediaType, { nullable: true })
+  type?: MediaType;
+}
+
+@InputType('UploadFileInput')
+export class UploadFileInput {
+  @Field({ nullable: true })
+  tags?: string;
+
+  @Field({ nullable: true })
+  remark?: string;
+}

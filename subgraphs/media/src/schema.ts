@@ -1,0 +1,8 @@
+import { buildFederatedSchema } from '@learnhub/platform/graphql/federated-schema';
+import type { GraphQLSchema } from 'graphql';
+import { MediaResolver, mediaReferenceResolver } from './graphql/media.resolver';
+
+/** The media subgraph's schema; also used offline by `npm run schema`. */
+export function buildMediaSchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema({ resolvers: [MediaResolver] }, mediaReferenceResolver);
+}

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { Config } from '@learnhub/platform/config';
+import { openDatabase } from '@learnhub/platform/database/open-database';
+import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
+import type { Logger } from '@learnhub/platform/logger';
+import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
+import { MediaFile } from './entities/media-file.entity';
+import { MediaObject } from './entities/media-object.entity';
+import type { MediaServices } from './graphql/media-context';
+import { mountFileRoute } from './http/file-route';
+import { mediaMigrations } from './migrations/migrations';
+import { MediaRepository } from './repositories/media.repository';
+import { buildMediaSchema } from './schema';
+import { MediaService } from './services/media.service';
+
+export const mediaEntities = [MediaObject, MediaFile];
+
+/** Opens the media database (migrating it) and the object store, and serves the media subgraph. */
+export async function startMedia(config: Config, logger: Logger, port = config.media.port): Promise<RunningSubgraph> {
+  const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
+  const store = createObjectStore(config.objectStore);
+  const settings = { tempDir: join(config.dataDir, 'tmp'), uploadMaxBytes: config.limits.uploadMaxBytes };
+  try {
+    const running = await startSubgraph<MediaServices>(
+      {
+        name: 'media',
+        config,
+        logger,
+        orm,
+        schema: await buildMediaSchema(),
+        readiness: [{ name: 'object store', check: () => store.ping() }],
+        routes: (app) => mountFileRoute(app, store),
+        extendContext: ({ em }) => ({
+          media: new MediaService(new MediaRepository(em), store, settings),
+          maxPageSize: config.limits.maxPageSize,
+        }),
+      },
+      port,
+      config.media.host,
+    );
+    return {
+      port: running.port,
+      async stop() {
+        await running.stop();
+        await Promise.all([orm.close(), store.close()]);
+      },
+    };
+  } catch (error) {
+    await Promise.all([orm.close(), store.close()]);
+    throw error;
+  }
+}

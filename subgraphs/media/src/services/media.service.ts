@@ -1,0 +1,130 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { badInput } from '@learnhub/platform/errors';
+import type { PageRequest } from '@learnhub/platform/graphql/page';
+import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import { MediaType } from '../entities/media-object.entity';
+import type { MediaFile } from '../entities/media-file.entity';
+import type { MediaRepository } from '../repositories/media.repository';
+import { fileKey, Buckets } from './object-keys';
+import { mediaView, type MediaView } from './media-view';
+import { SNIFF_BYTES, sniff } from './mime-sniffer';
+import { spool } from './spooled-upload';
+
+export interface MediaFilterInput {
+  name?: string;
+  type?: MediaType;
+}
+
+export interface IncomingFile {
+  fileName: string;
+  stream: Readable;
+}
+
+export interface UploadDetails {
+  tags?: string;
+  remark?: string;
+}
+
+export interface MediaSettings {
+  tempDir: string;
+  uploadMaxBytes: number;
+}
+
+const MAX_NAME = 255;
+
+/** Rejects names that could escape a folder or confuse a shell; keeps the readable part. */
+export function cleanFileName(raw: string): string {
+  const base = raw.split(/[\\/]/).pop() ?? '';
+  // Control characters and path separators never belong in a displayed file name.
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  if (!cleaned || cleaned === '.' || cleaned === '..') {
+    throw badInput('The file needs a name, such as "lesson-1.pdf".', { fields: [{ field: 'file', message: 'missing file name' }] });
+  }
+  if (cleaned.length > MAX_NAME) {
+    throw badInput(`File names are limited to ${MAX_NAME} characters.`, { fields: [{ field: 'file', message: 'name too long' }] });
+  }
+  return cleaned;
+}
+
+/** The media library: organisation-owned entries over content-addressed stored files. */
+export class MediaService {
+  constructor(
+    private readonly media: MediaRepository,
+    private readonly store: ObjectStore,
+    private readonly settings: MediaSettings,
+  ) {}
+
+  private async view(entry: MediaFile): Promise<MediaView> {
+    return mediaView(entry, await this.store.url(entry.object.bucket, entry.object.objectKey));
+  }
+
+  /** The viewer's organisation's entries, newest first. */
+  async list(viewer: Viewer, filter: MediaFilterInput, page: PageRequest): Promise<{ items: MediaView[]; total: number }> {
+    const organisationId = requireOrganisation(viewer);
+    const [entries, total] = await this.media.page({ organisationId, name: filter.name?.trim() || undefined, type: filter.type }, page.offset, page.limit);
+    return { items: await Promise.all(entries.map((e) => this.view(e))), total };
+  }
+
+  /** One item by its MD5: the viewer's organisation's entry; auditors and admins see any. */
+  async get(viewer: Viewer, id: string): Promise<MediaView | undefined> {
+    requireSignedIn(viewer);
+    if (!/^[0-9a-f]{32}$/.test(id)) return undefined;
+    const privileged = viewer.roles.includes('admin') || viewer.roles.includes('auditor');
+    const entry = await this.media.entry(id, privileged ? undefined : viewer.organisationId);
+    return entry && canReadOrganisation(viewer, entry.organisationId) ? this.view(entry) : undefined;
+  }
+
+  /** Federation references from other subgraphs, batched; they decide who may see the link. */
+  async references(ids: readonly string[]): Promise<Map<string, MediaView>> {
+    const found = new Map<string, MediaView>();
+    for (const entry of await this.media.entriesOf(ids.filter((id) => /^[0-9a-f]{32}$/.test(id)))) {
+      if (!found.has(entry.object.fileMd5)) found.set(entry.object.fileMd5, await this.view(entry));
+    }
+    return found;
+  }
+
+  /**
+   * Stores an image or document for the viewer's organisation. The type comes from the bytes;
+   * the same bytes uploaded again by the same organisation return the existing entry.
+   */
+  async upload(viewer: Viewer, file: IncomingFile, details: UploadDetails): Promise<MediaView> {
+    requireSignedIn(viewer);
+    requireRole(viewer, 'member', 'admin');
+    const organisationId = requireOrganisation(viewer);
+    const fileName = cleanFileName(file.fileName);
+    const spooled = await spool(file.stream, this.settings.tempDir, this.settings.uploadMaxBytes, SNIFF_BYTES);
+    try {
+      if (spooled.size === 0) throw badInput('The file is empty.', { fields: [{ field: 'file', message: 'empty file' }] });
+      const sniffed = sniff(spooled.head, fileName);
+      if (!sniffed) {
+        throw badInput(`"${fileName}" is not a supported image or document (PNG, JPEG, GIF, WebP, BMP, PDF, Office, ZIP or text).`, {
+          reason: 'UNSUPPORTED_FILE_TYPE',
+        });
+      }
+      if (sniffed.type === MediaType.VIDEO) {
+        throw badInput(`"${fileName}" is a video: upload videos with the resumable chunked upload (checkFile, uploadChunk, mergeChunks).`, {
+          reason: 'USE_CHUNKED_UPLOAD',
+        });
+      }
+      const object = (await this.media.object(spooled.md5)) ?? {
+        fileMd5: spooled.md5,
+        type: sniffed.type,
+        mimeType: sniffed.mimeType,
+        size: spooled.size,
+        bucket: Buckets.files,
+        objectKey: fileKey(spooled.md5, sniffed.extension, new Date()),
+      };
+      // The record may outlive its bytes (a failed earlier put): store them again when missing.
+      if (!(await this.store.stat(object.bucket, object.objectKey))) {
+        await this.store.put(object.bucket, object.objectKey, createReadStream(spooled.path), { contentType: object.mimeType, size: spooled.size });
+      }
+      const entry = await this.media.record(object, { organisationId, fileName, tags: details.tags, remark: details.remark, createdBy: viewer.userId });
+      return this.view(entry);
+    } finally {
+      await spooled.discard();
+    }
+  }
+}
