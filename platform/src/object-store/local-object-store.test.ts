@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode } from '../errors.js';
+import { LocalObjectStore } from './local-object-store.js';
+import { objectStoreContract, rejectsWith } from './object-store.contract.js';
+
+objectStoreContract('local folder', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'object-store-contract-'));
+  return {
+    store: new LocalObjectStore({ root, publicUrl: 'http://localhost:4000/files' }),
+    capabilities: { servesUrls: false },
+    close: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe('local object store', () => {
+  let parent: string;
+  let root: string;
+  let store: LocalObjectStore;
+
+  before(async () => {
+    // The root sits inside a folder of its own, so anything written beside it would show.
+    parent = await mkdtemp(join(tmpdir(), 'object-store-local-'));
+    root = join(parent, 'root');
+    store = new LocalObjectStore({ root, publicUrl: 'https://cdn.example.com/files/' });
+  });
+
+  after(() => rm(parent, { recursive: true, force: true }));
+
+  it('refuses traversal keys and bad bucket names with BAD_USER_INPUT, writing nothing outside the root', async () => {
+    const body = Buffer.from('escape');
+    for (const key of ['../x', '/abs', 'a//b', 'a/../../x', 'a/./b', 'a/', '', 'a\\b', 'nul\0byte']) {
+      await rejectsWith(store.put('media', key, body), ErrorCode.BAD_USER_INPUT);
+      await rejectsWith(store.get('media', key), ErrorCode.BAD_USER_INPUT);
+      await rejectsWith(store.stat('media', key), ErrorCode.BAD_USER_INPUT);
+      await rejectsWith(store.delete('media', key), ErrorCode.BAD_USER_INPUT);
+      await rejectsWith(store.createMultipart('media', key), ErrorCode.BAD_USER_INPUT);
+    }
+    for (const bucket of ['..', '.meta', 'UPPER', 'a', 'with/slash', '-dash']) {
+      await rejectsWith(store.put(bucket, 'x', body), ErrorCode.BAD_USER_INPUT);
+    }
+    await rejectsWith(store.list('media', '../'), ErrorCode.BAD_USER_INPUT);
+    await rejectsWith(store.deleteByPrefix('media', '/'), ErrorCode.BAD_USER_INPUT);
+    assert.deepEqual((await readdir(parent)).filter((name) => name !== 'root'), []);
+    assert.equal(existsSync(join(root, 'media')), false);
+  });
+
+  it('leaves no object and no temp file when the source stream fails midway', async () => {
+    const failing = Readable.from(
+      (async function* () {
+        yield Buffer.alloc(64 * 1024, 1);
+        throw new Error('upload connection reset');
+      })(),
+    );
+    await assert.rejects(store.put('media', 'broken/file.bin', failing), /upload connection reset/);
+    assert.equal(await store.stat('media', 'broken/file.bin'), undefined);
+    assert.deepEqual(await readdir(join(root, '.tmp')), []);
+    assert.equal(existsSync(join(root, 'media', 'broken')), false);
+  });
+
+  it('keeps content types in sidecars outside the bucket tree, never listed', async () => {
+    await store.put('docs', 'a/readme.md', Buffer.from('# hi'), { contentType: 'text/markdown' });
+    assert.deepEqual(await readdir(join(root, 'docs', 'a')), ['readme.md']);
+    assert.ok(existsSync(join(root, '.meta', 'docs', 'a', 'readme.md')));
+    const listed = await store.list('docs', '');
+    assert.deepEqual(
+      listed.map((info) => [info.key, info.contentType]),
+      [['a/readme.md', 'text/markdown']],
+    );
+  });
+
+  it('describes a file placed by hand, without a sidecar', async () => {
+    const body = Buffer.from('copied in');
+    await store.put('docs', 'manual/seed.txt', Buffer.from('placeholder'));
+    await rm(join(root, '.meta', 'docs', 'manual'), { recursive: true });
+    await writeFile(join(root, 'docs', 'manual', 'seed.txt'), body);
+    const stat = await store.stat('docs', 'manual/seed.txt');
+    assert.equal(stat?.etag, createHash('md5').update(body).digest('hex'));
+    assert.equal(stat?.contentType, 'application/octet-stream');
+  });
+
+  it('prunes folders emptied by deletes, up to the bucket folder', async () => {
+    await store.put('prune', 'x/y/z/deep.txt', Buffer.from('deep'));
+    await store.put('prune', 'x/keep.txt', Buffer.from('keep'));
+    await store.delete('prune', 'x/y/z/deep.txt');
+    assert.deepEqual(await readdir(join(root, 'prune', 'x')), ['keep.txt']);
+    assert.deepEqual(await readdir(join(root, '.meta', 'prune', 'x')), ['keep.txt']);
+    await store.deleteByPrefix('prune', 'x/');
+    assert.deepEqual(await readdir(join(root, 'prune')), []);
+  });
+
+  it('refuses a key that would need an existing object to be a folder, with CONFLICT', async () => {
+    await store.put('clash', 'a', Buffer.from('file'));
+    await rejectsWith(store.put('clash', 'a/b', Buffer.from('nested')), ErrorCode.CONFLICT);
+    assert.deepEqual(await readdir(join(root, '.tmp')), []);
+    assert.equal(await store.stat('clash', 'a/b'), undefined);
+  });
+
+  it('builds URLs from the public base URL, encoding each key segment', async () => {
+    assert.equal(
+      await store.url('media', 'course 1/intro #1?.mp4'),
+      'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4',
+    );
+  });
+
+  it('checks multipart uploads: unknown ids, missing parts, small parts; abort removes the folder', async () => {
+    const key = 'lesson.mp4';
+    await rejectsWith(store.uploadPart('media', key, '0'.repeat(32), 1, Buffer.from('x'), 1), ErrorCode.NOT_FOUND);
+    await rejectsWith(
+      store.completeMultipart('media', key, '../../etc', [{ partNumber: 1, etag: 'x' }]),
+      ErrorCode.NOT_FOUND,
+    );
+
+    const uploadId = await store.createMultipart('media', key);
+    await rejectsWith(store.uploadPart('media', 'other.mp4', uploadId, 1, Buffer.from('x'), 1), ErrorCode.NOT_FOUND);
+    await rejectsWith(store.uploadPart('media', key, uploadId, 0, Buffer.from('x'), 1), ErrorCode.BAD_USER_INPUT);
+    await rejectsWith(store.uploadPart('media', key, uploadId, 1, Buffer.from('xy'), 1), ErrorCode.BAD_USER_INPUT);
+    const one = await store.uploadPart('media', key, uploadId, 1, Buffer.from('small'), 5);
+    const two = await store.uploadPart('media', key, uploadId, 2, Buffer.from('last'), 4);
+    await rejectsWith(
+      store.completeMultipart('media', key, uploadId, [one, { partNumber: 3, etag: two.etag }]),
+      ErrorCode.BAD_USER_INPUT,
+    );
+    await rejectsWith(store.completeMultipart('media', key, uploadId, [one, two]), ErrorCode.BAD_USER_INPUT);
+    await rejectsWith(store.completeMultipart('media', key, uploadId, [one, one]), ErrorCode.BAD_USER_INPUT);
+    // A single small part is fine: only parts before the last need 5 MiB.
+    await store.completeMultipart('media', key, uploadId, [one]);
+    assert.deepEqual(await readdir(join(root, '.multipart')), []);
+    assert.deepEqual(await readdir(join(root, '.tmp')), []);
+
+    const aborted = await store.createMultipart('media', key);
+    await store.uploadPart('media', key, aborted, 1, Buffer.from('gone'), 4);
+    await store.abortMultipart('media', key, aborted);
+    assert.equal(existsSync(join(root, '.multipart', aborted)), false);
+    await rejectsWith(store.uploadPart('media', key, aborted, 1, Buffer.from('late'), 4), ErrorCode.NOT_FOUND);
+  });
+
+  it('pings a writable root and explains an unwritable one', async () => {
+    await store.ping();
+    const file = join(parent, 'not-a-folder');
+    await writeFile(file, '');
+    const broken = new LocalObjectStore({ root: join(file, 'root'), publicUrl: 'http://x' });
+    await assert.rejects(broken.ping(), /not writable/);
+  });
+});

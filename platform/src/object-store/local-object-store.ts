@@ -1,0 +1,501 @@
+import { createHash, randomBytes, randomUUID, type Hash } from 'node:crypto';
+import { createReadStream, type Dirent, type Stats } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { badInput, conflict, notFound } from '../errors.js';
+import { sizeMismatch, toBuffer, toReadable } from './byte-streams.js';
+import {
+  MIN_PART_SIZE,
+  assertBucketName,
+  assertByteRange,
+  assertKeyPrefix,
+  assertObjectKey,
+  assertPartNumber,
+  compareKeys,
+  orderedParts,
+} from './object-input.js';
+import type { ByteRange, ObjectInfo, ObjectStore, PutOptions, UploadedPart } from './object-store.js';
+
+export interface LocalObjectStoreOptions {
+  root: string;
+  publicUrl: string;
+}
+
+/** What the sidecar of an object records; size and mtime come from the file itself. */
+interface Sidecar {
+  contentType: string;
+  etag: string;
+}
+
+interface UploadRecord {
+  bucket: string;
+  key: string;
+  contentType: string;
+}
+
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * The object store over a folder, for development and single-node installs. Layout under `root`:
+ * `<bucket>/<key>` objects; `.meta/<bucket>/<key>` JSON sidecars (same tree shape as the objects,
+ * so a key can never clash in one tree and not the other); `.multipart/<id>/` uploads in progress;
+ * `.tmp/` files being written. Bucket names start with a letter or digit, so the dot folders can
+ * never be buckets. One process is assumed to own the root.
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly kind = 'local' as const;
+  private readonly root: string;
+  private readonly publicUrl: string;
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(options: LocalObjectStoreOptions) {
+    this.root = resolve(options.root);
+    this.publicUrl = options.publicUrl.replace(/\/+$/, '');
+  }
+
+  async put(bucket: string, key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    const temp = await this.tempPath();
+    try {
+      const { size, etag } = await writeHashed(toReadable(body), temp);
+      if (options.size !== undefined && options.size !== size) {
+        throw sizeMismatch(`Object ${bucket}/${key}`, options.size, size);
+      }
+      const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
+      const { mtime } = await stat(temp);
+      await this.commit(bucket, key, temp, { contentType, etag });
+      return { bucket, key, size, etag, contentType, lastModified: mtime };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(bucket: string, key: string, range?: ByteRange): Promise<Readable> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    if (range) assertByteRange(range);
+    const handle = await open(this.objectPath(bucket, key), 'r').catch((error: unknown) => {
+      if (isMissing(error)) throw notFound('Object', `${bucket}/${key}`);
+      throw error;
+    });
+    try {
+      const file = await handle.stat();
+      if (!file.isFile()) throw notFound('Object', `${bucket}/${key}`);
+      if (range && range.start > 0 && range.start >= file.size) {
+        throw badInput(`Range start ${range.start} is beyond the end of ${bucket}/${key} (${file.size} bytes).`, {
+          reason: 'INVALID_RANGE',
+        });
+      }
+      // Reading through the open handle keeps serving this version even if a put replaces it.
+      return handle.createReadStream({ start: range?.start, end: range?.end });
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    const file = await statFile(this.objectPath(bucket, key));
+    return file && this.describe(bucket, key, file);
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    await this.remove(bucket, key);
+  }
+
+  async deleteByPrefix(bucket: string, prefix: string): Promise<number> {
+    let count = 0;
+    for (const key of await this.keysUnder(bucket, prefix)) {
+      if (await this.remove(bucket, key)) count += 1;
+    }
+    return count;
+  }
+
+  async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
+    const objects: ObjectInfo[] = [];
+    for (const key of await this.keysUnder(bucket, prefix)) {
+      const file = await statFile(this.objectPath(bucket, key));
+      // Deleted since the walk: it is simply no longer listed.
+      if (file) objects.push(await this.describe(bucket, key, file));
+    }
+    return objects;
+  }
+
+  async url(bucket: string, key: string): Promise<string> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    return `${this.publicUrl}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  async createMultipart(bucket: string, key: string, options: PutOptions = {}): Promise<string> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    const uploadId = randomBytes(16).toString('hex');
+    const folder = this.uploadFolder(uploadId);
+    const record: UploadRecord = { bucket, key, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE };
+    try {
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'upload.json'), JSON.stringify(record), { flag: 'wx' });
+    } catch (error) {
+      await rm(folder, { recursive: true, force: true });
+      throw error;
+    }
+    return uploadId;
+  }
+
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable | Buffer,
+    size: number,
+  ): Promise<UploadedPart> {
+    assertPartNumber(partNumber);
+    await this.requireUpload(bucket, key, uploadId);
+    const folder = this.uploadFolder(uploadId);
+    const temp = join(folder, `${partNumber}.${randomUUID()}.tmp`);
+    try {
+      const written = await writeHashed(toReadable(body), temp);
+      if (written.size !== size) throw sizeMismatch(`Part ${partNumber}`, size, written.size);
+      await rename(temp, partPath(folder, partNumber));
+      return { partNumber, etag: written.etag };
+    } catch (error) {
+      await rm(temp, { force: true });
+      // The folder vanished under us: the upload was aborted or completed meanwhile.
+      if (isMissing(error) && !(await statFile(join(folder, 'upload.json')))) {
+        throw notFound('Multipart upload', uploadId);
+      }
+      throw error;
+    }
+  }
+
+  async completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo> {
+    const ordered = orderedParts(parts);
+    const upload = await this.requireUpload(bucket, key, uploadId);
+    const folder = this.uploadFolder(uploadId);
+    const files = await Promise.all(ordered.map(({ partNumber }) => statFile(partPath(folder, partNumber))));
+    ordered.forEach(({ partNumber }, index) => {
+      const file = files[index];
+      if (!file) {
+        throw badInput(`Part ${partNumber} of upload ${uploadId} was never uploaded; upload it or leave it out.`, {
+          reason: 'PART_MISSING',
+        });
+      }
+      if (index < ordered.length - 1 && file.size < MIN_PART_SIZE) {
+        throw badInput(
+          `Part ${partNumber} has ${file.size} bytes; every part but the last needs at least ` +
+            `${MIN_PART_SIZE} bytes (5 MiB).`,
+          { reason: 'PART_TOO_SMALL' },
+        );
+      }
+    });
+
+    const temp = await this.tempPath();
+    try {
+      const whole = createHash('md5');
+      const handle = await open(temp, 'wx');
+      await pipeline(concatenateParts(folder, ordered, whole), handle.createWriteStream());
+      const etag = whole.digest('hex');
+      const { size, mtime } = await stat(temp);
+      await this.commit(bucket, key, temp, { contentType: upload.contentType, etag });
+      await rm(folder, { recursive: true, force: true });
+      return { bucket, key, size, etag, contentType: upload.contentType, lastModified: mtime };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
+    if (await this.findUpload(bucket, key, uploadId)) {
+      await rm(this.uploadFolder(uploadId), { recursive: true, force: true });
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      const probe = await this.tempPath();
+      await writeFile(probe, '');
+      await rm(probe);
+    } catch (error) {
+      throw new Error(`The object store folder ${this.root} is not writable: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: every operation closes the files it opens.
+  }
+
+  private objectPath(bucket: string, key: string): string {
+    return join(this.root, bucket, ...key.split('/'));
+  }
+
+  private sidecarPath(bucket: string, key: string): string {
+    return join(this.root, '.meta', bucket, ...key.split('/'));
+  }
+
+  private uploadFolder(uploadId: string): string {
+    return join(this.root, '.multipart', uploadId);
+  }
+
+  private async tempPath(): Promise<string> {
+    const folder = join(this.root, '.tmp');
+    await mkdir(folder, { recursive: true });
+    return join(folder, randomUUID());
+  }
+
+  /** Moves a finished temp file into place with its sidecar. */
+  private async commit(bucket: string, key: string, temp: string, sidecar: Sidecar): Promise<void> {
+    const objectPath = this.objectPath(bucket, key);
+    const sidecarTemp = await this.tempPath();
+    try {
+      await writeFile(sidecarTemp, JSON.stringify(sidecar), { flag: 'wx' });
+      await this.exclusive(objectPath, async () => {
+        await moveInto(temp, objectPath).catch((error: unknown) => {
+          if (isPathClash(error)) {
+            throw conflict(
+              `Object key "${key}" clashes with another key in bucket ${bucket}: the local store keeps keys ` +
+                'as paths, so "a" and "a/b" cannot both exist. Delete the other object or choose another key.',
+              { reason: 'KEY_PATH_CLASH' },
+            );
+          }
+          throw error;
+        });
+        await moveInto(sidecarTemp, this.sidecarPath(bucket, key));
+      });
+    } finally {
+      // Already renamed on success; on failure this is the leftover to remove.
+      await rm(sidecarTemp, { force: true });
+    }
+  }
+
+  /** Deletes one object and its sidecar; true when there was an object. */
+  private async remove(bucket: string, key: string): Promise<boolean> {
+    const objectPath = this.objectPath(bucket, key);
+    const sidecarPath = this.sidecarPath(bucket, key);
+    return this.exclusive(objectPath, async () => {
+      const removed = await unlinkFile(objectPath);
+      await unlinkFile(sidecarPath);
+      await pruneEmptyFolders(dirname(objectPath), join(this.root, bucket));
+      await pruneEmptyFolders(dirname(sidecarPath), join(this.root, '.meta', bucket));
+      return removed;
+    });
+  }
+
+  /**
+   * Runs `work` after every earlier call for the same path has settled, so that an object and its
+   * sidecar are replaced or removed together and concurrent puts cannot pair one's body with the
+   * other's ETag.
+   */
+  private async exclusive<T>(path: string, work: () => Promise<T>): Promise<T> {
+    const result = (this.locks.get(path) ?? Promise.resolve()).then(work);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(path, settled);
+    try {
+      return await result;
+    } finally {
+      if (this.locks.get(path) === settled) this.locks.delete(path);
+    }
+  }
+
+  /** Keys under `prefix` in key order, walking only the folders that can hold such keys. */
+  private async keysUnder(bucket: string, prefix: string): Promise<string[]> {
+    assertBucketName(bucket);
+    assertKeyPrefix(prefix);
+    const keys: string[] = [];
+    const startFolder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    for await (const key of walkFiles(join(this.root, bucket), startFolder, prefix)) {
+      if (key.startsWith(prefix)) keys.push(key);
+    }
+    return keys.sort(compareKeys);
+  }
+
+  private async describe(bucket: string, key: string, file: Stats): Promise<ObjectInfo> {
+    const sidecar = await readSidecar(this.sidecarPath(bucket, key));
+    return {
+      bucket,
+      key,
+      size: file.size,
+      // Files copied into the folder by hand have no sidecar.
+      etag: sidecar?.etag ?? (await md5OfFile(this.objectPath(bucket, key))),
+      contentType: sidecar?.contentType ?? DEFAULT_CONTENT_TYPE,
+      lastModified: file.mtime,
+    };
+  }
+
+  private async findUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord | undefined> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    // The id becomes a path segment, so anything but our own format cannot name an upload.
+    if (!UPLOAD_ID.test(uploadId)) return undefined;
+    let record: UploadRecord;
+    try {
+      record = JSON.parse(await readFile(join(this.uploadFolder(uploadId), 'upload.json'), 'utf8')) as UploadRecord;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    return record.bucket === bucket && record.key === key ? record : undefined;
+  }
+
+  private async requireUpload(bucket: string, key: string, uploadId: string): Promise<UploadRecord> {
+    const upload = await this.findUpload(bucket, key, uploadId);
+    if (!upload) throw notFound('Multipart upload', `${uploadId} of ${bucket}/${key}`);
+    return upload;
+  }
+}
+
+/** Streams `source` into a new file at `path`, returning its size and MD5. */
+async function writeHashed(source: Readable, path: string): Promise<{ size: number; etag: string }> {
+  const hash = createHash('md5');
+  let size = 0;
+  // Opening first means the file exists before any byte flows, so a failure can always remove it.
+  const handle = await open(path, 'wx');
+  await pipeline(
+    source,
+    async function* (chunks: AsyncIterable<Buffer | string>) {
+      for await (const chunk of chunks) {
+        const data = toBuffer(chunk);
+        hash.update(data);
+        size += data.length;
+        yield data;
+      }
+    },
+    handle.createWriteStream(),
+  );
+  return { size, etag: hash.digest('hex') };
+}
+
+/** Yields the parts' bytes in order, checking each part against the ETag the caller listed. */
+async function* concatenateParts(folder: string, parts: UploadedPart[], whole: Hash): AsyncGenerator<Buffer> {
+  for (const { partNumber, etag } of parts) {
+    const hash = createHash('md5');
+    for await (const chunk of createReadStream(partPath(folder, partNumber)) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      whole.update(chunk);
+      yield chunk;
+    }
+    const actual = hash.digest('hex');
+    if (actual !== etag) {
+      throw badInput(
+        `Part ${partNumber} has ETag ${actual}, not ${etag}; ` +
+          'list the ETag uploadPart returned, or upload the part again.',
+        { reason: 'PART_ETAG_MISMATCH' },
+      );
+    }
+  }
+}
+
+function partPath(folder: string, partNumber: number): string {
+  return join(folder, `${partNumber}.part`);
+}
+
+/** Files under `base/folder` as `/`-joined keys, skipping folders that cannot hold `prefix` keys. */
+async function* walkFiles(base: string, folder: string, prefix: string): AsyncGenerator<string> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(join(base, ...folder.split('/')), { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const key = folder ? `${folder}/${entry.name}` : entry.name;
+    if (entry.isFile()) yield key;
+    else if (entry.isDirectory() && `${key}/`.startsWith(prefix.slice(0, key.length + 1))) {
+      yield* walkFiles(base, key, prefix);
+    }
+  }
+}
+
+async function moveInto(from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    await mkdir(dirname(to), { recursive: true });
+    try {
+      await rename(from, to);
+      return;
+    } catch (error) {
+      // A concurrent delete may prune the parent folder between mkdir and rename.
+      if (!(errorCode(error) === 'ENOENT' && attempt < 3)) throw error;
+    }
+  }
+}
+
+/** Removes now-empty folders from `folder` upwards, stopping below `stop`. */
+async function pruneEmptyFolders(folder: string, stop: string): Promise<void> {
+  for (let current = folder; current.startsWith(stop + sep); current = dirname(current)) {
+    try {
+      await rmdir(current);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') continue;
+      if (errorCode(error) === 'ENOTEMPTY' || errorCode(error) === 'EEXIST') return;
+      throw error;
+    }
+  }
+}
+
+async function unlinkFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    // EISDIR/EPERM: the key names a folder of other keys, which is no object.
+    if (isMissing(error) || errorCode(error) === 'EISDIR' || errorCode(error) === 'EPERM') return false;
+    throw error;
+  }
+}
+
+async function statFile(path: string): Promise<Stats | undefined> {
+  try {
+    const file = await stat(path);
+    return file.isFile() ? file : undefined;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+async function readSidecar(path: string): Promise<Sidecar | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Sidecar;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+async function md5OfFile(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** ENOTDIR: a parent in the path is a file, so the path names nothing. */
+function isMissing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function isPathClash(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTEMPTY';
+}

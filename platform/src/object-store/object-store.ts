@@ -1,0 +1,81 @@
+import type { Readable } from 'node:stream';
+
+/** What a stored object looks like from outside. */
+export interface ObjectInfo {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Quoted-free ETag as the backend reports it (S3: MD5 or multipart ETag). */
+  etag: string;
+  contentType: string;
+  lastModified: Date;
+}
+
+export interface PutOptions {
+  /** Defaults to `application/octet-stream`. */
+  contentType?: string;
+  /** Known length in bytes; lets S3 pick its part size. A body of another length is refused (BAD_USER_INPUT). */
+  size?: number;
+}
+
+/** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/**
+ * The object store port. Buckets are created on demand by the adapter.
+ * Every method rejects with an `AppError` NOT_FOUND for a missing object where that is the meaning.
+ * Names are checked before any I/O (BAD_USER_INPUT otherwise, see `object-input.ts`): buckets are
+ * 2-63 of `[a-z0-9.-]`, starting with a letter or digit; keys are relative `/`-separated paths with
+ * no empty, `.` or `..` segment, no NUL and no backslash, so every adapter can store them.
+ */
+export interface ObjectStore {
+  readonly kind: 'local' | 's3';
+  put(bucket: string, key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
+  /** A range starting past the last byte is refused (BAD_USER_INPUT); an end past it is clamped. */
+  get(bucket: string, key: string, range?: ByteRange): Promise<Readable>;
+  /** `undefined` when the object does not exist. */
+  stat(bucket: string, key: string): Promise<ObjectInfo | undefined>;
+  /** Deleting a missing object is not an error. */
+  delete(bucket: string, key: string): Promise<void>;
+  /** Deletes every object whose key starts with `prefix`; returns how many. */
+  deleteByPrefix(bucket: string, prefix: string): Promise<number>;
+  /**
+   * Objects under `prefix`, recursively, in key order (UTF-8 byte order, as S3 lists). `contentType`
+   * may be empty: S3 listings do not carry it, so use `stat` when it matters.
+   */
+  list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
+  /** A URL a browser can open (public base URL, presigned URL, or the media file route). */
+  url(bucket: string, key: string, expirySeconds?: number): Promise<string>;
+
+  /**
+   * Multipart upload: the parts' ETags are the caller's to keep (some S3 servers cannot list parts).
+   * A part's ETag is its MD5 (unless S3 encrypts with KMS); parts are numbered 1..10000 and, as on
+   * S3, every part but the last must hold at least 5 MiB. Completing with a missing part or a wrong
+   * ETag is BAD_USER_INPUT, with an unknown upload NOT_FOUND. The completed object's ETag is the
+   * backend's own (S3: `<md5>-<part count>`).
+   */
+  createMultipart(bucket: string, key: string, options?: PutOptions): Promise<string>;
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable | Buffer,
+    size: number,
+  ): Promise<UploadedPart>;
+  completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo>;
+  /** Aborting an unknown or finished upload is not an error. */
+  abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
+
+  /** Reachability check for `/ready`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

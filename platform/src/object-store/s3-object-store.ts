@@ -1,0 +1,384 @@
+import { Client, S3Error, type BucketItem, type BucketStream } from 'minio';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config.js';
+import { badInput, notFound } from '../errors.js';
+import { chunksOf, readExactly, sizeMismatch, toReadable } from './byte-streams.js';
+import {
+  MAX_PARTS,
+  assertBucketName,
+  assertByteRange,
+  assertKeyPrefix,
+  assertObjectKey,
+  assertPartNumber,
+  bareEtag,
+  compareKeys,
+  orderedParts,
+} from './object-input.js';
+import type { ByteRange, ObjectInfo, ObjectStore, PutOptions, UploadedPart } from './object-store.js';
+
+export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'>;
+
+/** A listing entry for an object (recursive listings hold no common prefixes). */
+type ListedObject = Extract<BucketItem, { name: string }>;
+
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const DEFAULT_URL_EXPIRY_SECONDS = 60 * 60;
+/** Bodies up to this size go in one PUT; larger ones in parts of this size (bounded memory). */
+const PART_SIZE = 16 * 1024 * 1024;
+const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+
+const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
+const BAD_PARTS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML']);
+
+/** A minio client for `options.endpoint`, which must be a bare origin such as `http://minio:9000`. */
+export function s3Client(options: S3ObjectStoreOptions): Client {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(options.endpoint);
+  } catch {
+    throw new Error(`S3_ENDPOINT "${options.endpoint}" is not a URL; use the form http://host:port.`);
+  }
+  if (!['http:', 'https:'].includes(endpoint.protocol) || endpoint.pathname !== '/' || endpoint.search) {
+    throw new Error(
+      `S3_ENDPOINT "${options.endpoint}" must be a bare http(s) origin such as http://minio:9000; ` +
+        'the minio client cannot use a path.',
+    );
+  }
+  return new Client({
+    endPoint: endpoint.hostname,
+    port: endpoint.port ? Number(endpoint.port) : undefined,
+    useSSL: endpoint.protocol === 'https:',
+    accessKey: options.accessKey,
+    secretKey: options.secretKey,
+    // Known up front, so the client never asks the server for a bucket's location.
+    region: options.region,
+  });
+}
+
+/**
+ * The object store on S3 or an S3-compatible server (MinIO, ...). Port bucket `b` is the real
+ * bucket `bucketPrefix + b`, created on the first write.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly kind = 's3' as const;
+  private readonly client: Client;
+  private readonly createdBuckets = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: S3ObjectStoreOptions) {
+    this.client = s3Client(options);
+  }
+
+  async put(bucket: string, key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
+    assertObjectKey(key);
+    const name = await this.writableBucket(bucket);
+    const what = `Object ${bucket}/${key}`;
+    const declared = options.size;
+    if (declared !== undefined && !(Number.isSafeInteger(declared) && declared >= 0 && declared <= MAX_OBJECT_SIZE)) {
+      throw badInput(`${what}: size ${declared} is invalid; S3 objects hold 0 to 5 TiB.`, { reason: 'SIZE_MISMATCH' });
+    }
+    const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
+    const partSize = Math.max(PART_SIZE, Math.ceil((declared ?? 0) / MAX_PARTS));
+
+    // The client's own streaming upload is avoided on purpose: without a size it buffers ~500 MiB
+    // parts, and it resumes any unfinished upload of the same key, so two concurrent puts could
+    // mix their parts.
+    const chunks = chunksOf(toReadable(body), partSize);
+    const first = await chunks.next();
+    const head = first.done ? Buffer.alloc(0) : first.value;
+    if (head.length < partSize) {
+      // A short first chunk is the whole body.
+      if (declared !== undefined && declared !== head.length) throw sizeMismatch(what, declared, head.length);
+      const { etag } = await this.call(
+        () => this.client.putObject(name, key, head, head.length, { 'Content-Type': contentType }),
+        bucket,
+        key,
+      );
+      // S3 answers a PUT without Last-Modified; the local clock is the closest without another request.
+      return { bucket, key, size: head.length, etag: bareEtag(etag), contentType, lastModified: new Date() };
+    }
+
+    const uploadId = await this.createMultipart(bucket, key, { contentType });
+    try {
+      const parts = [await this.sendPart(bucket, key, uploadId, 1, head)];
+      let size = head.length;
+      for await (const chunk of chunks) {
+        if (parts.length === MAX_PARTS) {
+          throw badInput(`${what} is too large to upload without a declared size; pass options.size.`, {
+            reason: 'SIZE_MISMATCH',
+          });
+        }
+        size += chunk.length;
+        parts.push(await this.sendPart(bucket, key, uploadId, parts.length + 1, chunk));
+      }
+      if (declared !== undefined && declared !== size) throw sizeMismatch(what, declared, size);
+      const { etag } = await this.call(
+        () => this.client.completeMultipartUpload(name, key, uploadId, parts.map(toCompletedPart)),
+        bucket,
+        key,
+        uploadId,
+      );
+      return { bucket, key, size, etag: bareEtag(etag), contentType, lastModified: new Date() };
+    } catch (error) {
+      // Best effort: some S3 stand-ins cannot abort, and the original error is the one to report.
+      await this.client.abortMultipartUpload(name, key, uploadId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async get(bucket: string, key: string, range?: ByteRange): Promise<Readable> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    if (!range) return this.call(() => this.client.getObject(name, key), bucket, key);
+    assertByteRange(range);
+    // The client's length 0 means "to the end".
+    const length = range.end === undefined ? 0 : range.end - range.start + 1;
+    return this.call(() => this.client.getPartialObject(name, key, range.start, length), bucket, key);
+  }
+
+  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    try {
+      const info = await this.client.statObject(name, key);
+      const contentType: unknown = info.metaData['content-type'];
+      return {
+        bucket,
+        key,
+        size: info.size,
+        etag: bareEtag(info.etag),
+        contentType: typeof contentType === 'string' ? contentType : DEFAULT_CONTENT_TYPE,
+        lastModified: info.lastModified,
+      };
+    } catch (error) {
+      if (MISSING_OBJECT.has(s3Code(error) ?? '')) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    try {
+      await this.client.removeObject(name, key);
+    } catch (error) {
+      if (!MISSING_OBJECT.has(s3Code(error) ?? '')) throw error;
+    }
+  }
+
+  async deleteByPrefix(bucket: string, prefix: string): Promise<number> {
+    const name = this.bucketName(bucket);
+    assertKeyPrefix(prefix);
+    const keys = (await this.listItems(name, prefix)).map((item) => item.name);
+    if (keys.length === 0) return 0;
+    const failures = (await this.client.removeObjects(name, keys)).flatMap((result) =>
+      result?.Error ? [`${result.Error.Key}: ${result.Error.Code} ${result.Error.Message}`] : [],
+    );
+    if (failures.length > 0) {
+      throw new Error(
+        `Could not delete ${failures.length} of ${keys.length} objects in ${name}: ${failures.join('; ')}`,
+      );
+    }
+    return keys.length;
+  }
+
+  /** `contentType` is empty: S3 listings do not carry it (use `stat`). */
+  async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
+    const name = this.bucketName(bucket);
+    assertKeyPrefix(prefix);
+    return (await this.listItems(name, prefix)).map((item) => ({
+      bucket,
+      key: item.name,
+      size: item.size,
+      etag: bareEtag(item.etag),
+      contentType: '',
+      lastModified: item.lastModified,
+    }));
+  }
+
+  async url(bucket: string, key: string, expirySeconds = DEFAULT_URL_EXPIRY_SECONDS): Promise<string> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    if (this.options.publicUrl) {
+      const path = key.split('/').map(encodeURIComponent).join('/');
+      return `${this.options.publicUrl.replace(/\/+$/, '')}/${name}/${path}`;
+    }
+    return this.client.presignedGetObject(name, key, expirySeconds);
+  }
+
+  async createMultipart(bucket: string, key: string, options: PutOptions = {}): Promise<string> {
+    assertObjectKey(key);
+    const name = await this.writableBucket(bucket);
+    return this.call(
+      () =>
+        this.client.initiateNewMultipartUpload(name, key, {
+          'Content-Type': options.contentType ?? DEFAULT_CONTENT_TYPE,
+        }),
+      bucket,
+      key,
+    );
+  }
+
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable | Buffer,
+    size: number,
+  ): Promise<UploadedPart> {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    assertPartNumber(partNumber);
+    // The client sends a part only from memory (it signs the payload's SHA-256).
+    const payload = await readExactly(body, size, `Part ${partNumber}`);
+    return this.sendPart(bucket, key, uploadId, partNumber, payload);
+  }
+
+  async completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    const ordered = orderedParts(parts);
+    const { etag } = await this.call(
+      () => this.client.completeMultipartUpload(name, key, uploadId, ordered.map(toCompletedPart)),
+      bucket,
+      key,
+      uploadId,
+    );
+    const info = await this.stat(bucket, key);
+    if (!info) throw new Error(`${bucket}/${key} is missing right after completing upload ${uploadId}.`);
+    // Someone may have replaced the object since; the completed upload's ETag is what was asked about.
+    return { ...info, etag: bareEtag(etag) };
+  }
+
+  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    try {
+      await this.client.abortMultipartUpload(name, key, uploadId);
+    } catch (error) {
+      if (s3Code(error) !== 'NoSuchUpload') throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.client.listBuckets();
+    } catch (error) {
+      throw new Error(
+        `S3 at ${this.options.endpoint} did not answer ListBuckets: ${(error as Error).message}. ` +
+          'Check S3_ENDPOINT and the credentials.',
+        { cause: error },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    // The client keeps no connections of its own beyond Node's shared HTTP agent.
+  }
+
+  private bucketName(bucket: string): string {
+    assertBucketName(bucket);
+    return this.options.bucketPrefix + bucket;
+  }
+
+  /** The real bucket name, after making sure the bucket exists (once per process). */
+  private async writableBucket(bucket: string): Promise<string> {
+    const name = this.bucketName(bucket);
+    let created = this.createdBuckets.get(name);
+    if (!created) {
+      created = this.createBucket(name);
+      this.createdBuckets.set(name, created);
+      // A failure is not remembered, so the next write tries again.
+      created.catch(() => this.createdBuckets.delete(name));
+    }
+    await created;
+    return name;
+  }
+
+  private async createBucket(name: string): Promise<void> {
+    if (await this.client.bucketExists(name)) return;
+    try {
+      await this.client.makeBucket(name, this.options.region);
+    } catch (error) {
+      // Another process may have created it between the check and the create.
+      const code = s3Code(error);
+      const raced = code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists';
+      if (raced && (await this.client.bucketExists(name))) return;
+      throw error;
+    }
+  }
+
+  private async sendPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    payload: Buffer,
+  ): Promise<UploadedPart> {
+    const bucketName = this.bucketName(bucket);
+    const { etag } = await this.call(
+      () =>
+        this.client.uploadPart({ bucketName, objectName: key, uploadID: uploadId, partNumber, headers: {} }, payload),
+      bucket,
+      key,
+      uploadId,
+    );
+    return { partNumber, etag: bareEtag(etag) };
+  }
+
+  /** Every listed item in key order (the order S3 promises, which not every stand-in keeps). */
+  private async listItems(name: string, prefix: string): Promise<ListedObject[]> {
+    try {
+      const items = await collect(this.client.listObjectsV2(name, prefix, true));
+      return items
+        .filter((item): item is ListedObject => item.name !== undefined)
+        .sort((a, b) => compareKeys(a.name, b.name));
+    } catch (error) {
+      if (s3Code(error) === 'NoSuchBucket') return [];
+      throw error;
+    }
+  }
+
+  /** Runs a client call on `bucket/key`, translating S3's answers (see `translate`). */
+  private async call<T>(work: () => Promise<T>, bucket: string, key: string, uploadId?: string): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw translate(error, `${bucket}/${key}`, uploadId);
+    }
+  }
+}
+
+/** S3's "no such thing" and "bad request" answers as AppErrors; anything else unchanged. */
+function translate(error: unknown, target: string, uploadId?: string): unknown {
+  const code = s3Code(error);
+  if (code === undefined) return error;
+  if (MISSING_OBJECT.has(code)) return notFound('Object', target);
+  if (code === 'NoSuchUpload') return notFound('Multipart upload', `${uploadId} of ${target}`);
+  if (BAD_PARTS.has(code)) {
+    return badInput(`Completing the upload of ${target} failed: ${(error as Error).message} (${code}).`, {
+      reason: code,
+    });
+  }
+  if (code === 'InvalidRange') {
+    return badInput(`The requested range starts beyond the end of ${target}.`, { reason: 'INVALID_RANGE' });
+  }
+  return error;
+}
+
+function toCompletedPart({ partNumber, etag }: UploadedPart): { part: number; etag: string } {
+  return { part: partNumber, etag };
+}
+
+function s3Code(error: unknown): string | undefined {
+  return error instanceof S3Error ? error.code : undefined;
+}
+
+function collect<T>(stream: BucketStream<T>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const items: T[] = [];
+    stream.on('data', (item: T) => items.push(item));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(items));
+  });
+}
