@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { buildFederatedSchema } from '@learnhub/platform/graphql/federated-schema';
 import type { GraphQLSchema } from 'graphql';
 import { CourseCategoryResolver } from './graphql/course-category.resolver';

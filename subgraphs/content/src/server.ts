@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import type { Config } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { join } from 'node:path';
 import type { Config } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';

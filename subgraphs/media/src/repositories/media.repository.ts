@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import { raw, UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { MediaFile } from '../entities/media-file.entity';
 import { MediaObject, type MediaType } from '../entities/media-object.entity';
 
@@ -14,7 +14,12 @@ export class MediaRepository {
 
   async page(filter: MediaListFilter, offset: number, limit: number): Promise<[MediaFile[], number]> {
     const where: FilterQuery<MediaFile> = { organisationId: filter.organisationId };
-    if (filter.name) where.fileName = { $like: `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%` };
+    if (filter.name) {
+      // Case-insensitive on every backend (PostgreSQL's LIKE alone is not). An explicit escape
+      // character: SQLite has none by default, and `!` is spelt the same in every dialect.
+      const pattern = `%${filter.name.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      Object.assign(where, { [raw((alias) => `lower(${alias}.file_name) like ? escape '!'`, [pattern])]: [] });
+    }
     if (filter.type) where.object = { type: filter.type };
     return this.em.findAndCount(MediaFile, where, {
       populate: ['object'],

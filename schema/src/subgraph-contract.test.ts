@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { startContent } from '@learnhub/content/server';
+import { startMedia } from '@learnhub/media/server';
+import { signToken } from '@learnhub/platform/auth/token';
+import { readConfig, type Config } from '@learnhub/platform/config';
+import type { RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
+import { createLogger } from '@learnhub/platform/logger';
+import { schemaDir } from './compose';
+
+interface GraphQLResponse<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** Each subgraph on its own, as the gateway sees it: SQLite in a temp folder, no gateway secret. */
+async function startAlone(start: (config: Config) => Promise<RunningSubgraph>) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lh-contract-'));
+  const config = readConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, AUTH_JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
+  try {
+    const running = await start(config);
+    return { config, running, url: `http://127.0.0.1:${running.port}/graphql`, dataDir };
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  assert.equal(response.status, 200, `HTTP ${response.status}`);
+  return (await response.json()) as GraphQLResponse<T>;
+}
+
+const checkedIn = async (name: string) => (await readFile(join(schemaDir, name), 'utf8')).trimEnd();
+
+/**
+ * The SDL a subgraph serves, printed the way compose.ts prints the checked-in files. Apollo serves
+ * `_service.sdl` with the federation definitions spelt out (`@link` directive definitions,
+ * `_Service`, `_entities`, …), which the checked-in files leave implicit; reprinting only drops
+ * those, so any difference in the subgraph's own types, fields or descriptions still shows.
+ */
+const served = async (url: string) => {
+  const body = await graphql<{ _service: { sdl: string } }>(url, '{ _service { sdl } }');
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  const sdl = body.data?._service.sdl;
+  assert.ok(sdl, 'no SDL served');
+  return printSubgraphSchema(buildSubgraphSchema({ typeDefs: parse(sdl) })).trimEnd();
+};
+
+describe('content subgraph served alone', () => {
+  let subgraph: Awaited<ReturnType<typeof startAlone>>;
+  before(async () => {
+    subgraph = await startAlone((config) => startContent(config, createLogger('test', 'silent'), 0));
+  });
+  after(async () => {
+    await subgraph?.running.stop();
+    if (subgraph) await rm(subgraph.dataDir, { recursive: true, force: true });
+  });
+
+  test('_service.sdl is the checked-in schema/content.graphql', async () => {
+    assert.equal(await served(subgraph.url), await checkedIn('content.graphql'));
+  });
+});
+
+describe('media subgraph served alone', () => {
+  let subgraph: Awaited<ReturnType<typeof startAlone>>;
+  let token: string;
+  before(async () => {
+    subgraph = await startAlone((config) => startMedia(config, createLogger('test', 'silent'), 0));
+    const secret = subgraph.config.auth.jwtSecret;
+    assert.ok(secret);
+    token = await signToken({ userId: 'u-contract', roles: ['member'], organisationId: 'org-contract' }, secret);
+  });
+  after(async () => {
+    await subgraph?.running.stop();
+    if (subgraph) await rm(subgraph.dataDir, { recursive: true, force: true });
+  });
+
+  /** Uploads straight to the media subgraph with a GraphQL multipart request. */
+  async function upload(fileName: string, bytes: Buffer, type: string) {
+    const form = new FormData();
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: 'mutation Upload($file: Upload!) { uploadFile(file: $file) { id fileName type mimeType size url } }',
+        variables: { file: null },
+      }),
+    );
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new Blob([bytes], { type }), fileName);
+    const response = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
+      body: form,
+    });
+    const body = (await response.json()) as GraphQLResponse<{ uploadFile: { id: string; fileName: string; type: string; mimeType: string; size: string; url: string } }>;
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    const uploaded = body.data?.uploadFile;
+    assert.ok(uploaded);
+    return uploaded;
+  }
+
+  const ENTITIES = 'query Refs($representations: [_Any!]!) { _entities(representations: $representations) { ... on Media { id fileName url type } } }';
+  type Entity = { id: string; fileName: string; url: string; type: string } | null;
+  const entities = async (ids: string[]) => {
+    const body = await graphql<{ _entities: Entity[] }>(subgraph.url, ENTITIES, { representations: ids.map((id) => ({ __typename: 'Media', id })) });
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    return body.data?._entities;
+  };
+
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n', 'latin1');
+  const unknownId = createHash('md5').update('never uploaded').digest('hex');
+
+  test('_service.sdl is the checked-in schema/media.graphql', async () => {
+    assert.equal(await served(subgraph.url), await checkedIn('media.graphql'));
+  });
+
+  test('_entities resolves an uploaded Media by its md5, and an unknown id to null', async () => {
+    const uploaded = await upload('logo.png', png, 'image/png');
+    assert.equal(uploaded.id, createHash('md5').update(png).digest('hex'));
+    assert.equal(uploaded.mimeType, 'image/png');
+    assert.equal(Number(uploaded.size), png.length);
+
+    const [found] = (await entities([uploaded.id])) ?? [];
+    assert.deepEqual(found, { id: uploaded.id, fileName: 'logo.png', url: uploaded.url, type: 'IMAGE' });
+    assert.match(found?.url ?? '', new RegExp(`/mediafiles/\\d{4}/\\d{2}/\\d{2}/${uploaded.id}\\.png$`));
+
+    assert.deepEqual(await entities([unknownId]), [null]);
+    assert.deepEqual(await entities(['not-an-md5']), [null]);
+  });
+
+  test('several references in one _entities call are answered in order', async () => {
+    const image = await upload('banner.png', Buffer.concat([png, Buffer.from('banner')]), 'image/png');
+    const document = await upload('讲义.pdf', pdf, 'application/pdf');
+    assert.deepEqual(await entities([document.id, unknownId, image.id]), [
+      { id: document.id, fileName: '讲义.pdf', url: document.url, type: 'DOCUMENT' },
+      null,
+      { id: image.id, fileName: 'banner.png', url: image.url, type: 'IMAGE' },
+    ]);
+  });
+});

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { anonymous } from '@learnhub/platform/auth/viewer';
+import { openDatabase } from '@learnhub/platform/database/open-database';
+import { AppError, type ErrorCode } from '@learnhub/platform/errors';
+import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import { MediaFile } from '../entities/media-file.entity';
+import { MediaObject, MediaType } from '../entities/media-object.entity';
+import { mediaMigrations } from '../migrations/migrations';
+import { MediaRepository } from '../repositories/media.repository';
+import { mediaEntities } from '../server';
+import { cleanFileName, MediaService, type MediaSettings } from './media.service';
+
+/** Passes when `error` is an AppError with `code` (and `reason`, when given). */
+const appError =
+  (code: ErrorCode, reason?: string) =>
+  (error: unknown): true => {
+    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (reason !== undefined) assert.equal(error.details.reason, reason, error.message);
+    return true;
+  };
+
+describe('cleanFileName', () => {
+  test('keeps only the last path segment, for / and \\ alike', () => {
+    assert.equal(cleanFileName('../../etc/passwd'), 'passwd');
+    assert.equal(cleanFileName('a\\b.pdf'), 'b.pdf');
+    assert.equal(cleanFileName('C:\\Users\\me\\Desktop\\lesson 1.pdf'), 'lesson 1.pdf');
+    assert.equal(cleanFileName('/abs/path/to/notes.txt'), 'notes.txt');
+  });
+
+  test('drops control characters and surrounding spaces, keeps readable Unicode', () => {
+    assert.equal(cleanFileName('le\u0000ss\u001fon\u007f.pdf'), 'lesson.pdf');
+    assert.equal(cleanFileName('line\r\nbreak.txt'), 'linebreak.txt');
+    assert.equal(cleanFileName('  第一章 微服务.pdf  '), '第一章 微服务.pdf');
+  });
+
+  test('refuses names with nothing left', () => {
+    for (const raw of ['', '   ', '.', '..', '../..', 'folder/', 'a\\..', '\u0000\u0001\u007f']) {
+      assert.throws(() => cleanFileName(raw), appError('BAD_USER_INPUT'), JSON.stringify(raw));
+    }
+  });
+
+  test('refuses names over 255 characters', () => {
+    assert.equal(cleanFileName(`${'x'.repeat(251)}.pdf`).length, 255);
+    assert.throws(() => cleanFileName(`${'x'.repeat(252)}.pdf`), appError('BAD_USER_INPUT'));
+  });
+});
+
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+const utcDay = () => new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+
+/** A complete 1×1 PNG. */
+const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n', 'latin1');
+const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from('ftypisom\0\0\x02\0isomiso2avc1mp41', 'latin1'), Buffer.alloc(64, 0x11)]);
+const elf = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0', 'latin1'), Buffer.alloc(120, 0)]);
+
+const memberA: Viewer = { userId: 'u-a', roles: ['member'], organisationId: 'org-a' };
+const memberB: Viewer = { userId: 'u-b', roles: ['member'], organisationId: 'org-b' };
+const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
+const admin: Viewer = { userId: 'u-admin', roles: ['admin'] };
+
+describe('MediaService with a local object store on sqlite', () => {
+  const uploadMaxBytes = 64 * 1024;
+  let dir: string;
+  let orm: MikroORM;
+  let store: LocalObjectStore;
+  let settings: MediaSettings;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lh-media-service-'));
+    orm = await openDatabase({ url: `sqlite:${join(dir, 'media.sqlite')}`, entities: mediaEntities, migrations: mediaMigrations });
+    store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/' });
+    settings = { tempDir: join(dir, 'upload-tmp'), uploadMaxBytes };
+  });
+  after(async () => {
+    await orm?.close();
+    await store?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A service bound to a fresh EntityManager, as one request gets it. */
+  const service = () => new MediaService(new MediaRepository(orm.em.fork()), store, settings);
+  const file = (fileName: string, data: Buffer | Buffer[]) => ({ fileName, stream: Readable.from(Array.isArray(data) ? data : [data]) });
+  const rows = async (fileMd5: string) => {
+    const em = orm.em.fork();
+    return { objects: await em.count(MediaObject, { fileMd5 }), entries: await em.count(MediaFile, { object: fileMd5 }) };
+  };
+  const storedKeys = async () => [...(await store.list('mediafiles', '')), ...(await store.list('video', ''))].map((o) => `${o.bucket}/${o.key}`);
+  const tempFiles = () => readdir(settings.tempDir).catch(() => [] as string[]);
+
+  /** Runs a refused upload and checks it left no row, no stored object and no temp file. */
+  async function assertRefusedCleanly(data: Buffer | Buffer[], fileName: string, code: ErrorCode, reason?: string) {
+    const keysBefore = await storedKeys();
+    await assert.rejects(service().upload(memberA, file(fileName, data), {}), appError(code, reason));
+    const hash = md5(Buffer.concat(Array.isArray(data) ? data : [data]));
+    assert.deepEqual(await rows(hash), { objects: 0, entries: 0 });
+    assert.deepEqual(await storedKeys(), keysBefore, 'no object was stored');
+    assert.deepEqual(await tempFiles(), [], 'the temp folder is empty');
+  }
+
+  test('a small PNG is stored under mediafiles/yyyy/MM/dd/<md5>.png and described', async () => {
+    const dayBefore = utcDay();
+    const view = await service().upload(memberA, file('../logo.png', png), { tags: 'logo', remark: '站点图标' });
+    const dayAfter = utcDay();
+    const hash = md5(png);
+
+    assert.equal(view.id, hash);
+    assert.equal(view.fileMd5, hash);
+    assert.equal(view.fileName, 'logo.png');
+    assert.equal(view.type, MediaType.IMAGE);
+    assert.equal(view.mimeType, 'image/png');
+    assert.equal(view.size, png.length);
+    assert.equal(view.organisationId, 'org-a');
+    assert.equal(view.createdBy, 'u-a');
+    assert.equal(view.tags, 'logo');
+    assert.equal(view.remark, '站点图标');
+
+    const object = await new MediaRepository(orm.em.fork()).object(hash);
+    assert.ok(object);
+    assert.equal(object.bucket, 'mediafiles');
+    assert.ok([`${dayBefore}/${hash}.png`, `${dayAfter}/${hash}.png`].includes(object.objectKey), object.objectKey);
+    assert.match(object.objectKey, /^\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}\.png$/);
+    assert.equal(view.url, `http://files.test/files/mediafiles/${object.objectKey}`);
+
+    const stored = await store.stat('mediafiles', object.objectKey);
+    assert.equal(stored?.size, png.length);
+    assert.equal(stored?.contentType, 'image/png');
+    const body = await store.get('mediafiles', object.objectKey);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    assert.deepEqual(Buffer.concat(chunks), png);
+    assert.deepEqual(await tempFiles(), [], 'the spooled temp file is gone');
+  });
+
+  test('the same bytes uploaded again by the same organisation return the same entry', async () => {
+    const first = await service().upload(memberA, file('guide.pdf', pdf), {});
+    const again = await service().upload(memberA, file('guide-copy.pdf', [pdf.subarray(0, 10), pdf.subarray(10)]), { tags: 'other' });
+    assert.deepEqual(again, first);
+    assert.equal(again.fileName, 'guide.pdf');
+    assert.deepEqual(await rows(first.fileMd5), { objects: 1, entries: 1 });
+  });
+
+  test('another organisation gets its own entry over the same stored object', async () => {
+    const mine = await service().upload(memberA, file('shared.pdf', Buffer.concat([pdf, Buffer.from('% a\n')])), {});
+    const theirs = await service().upload(memberB, file('ours.pdf', Buffer.concat([pdf, Buffer.from('% a\n')])), {});
+    assert.equal(theirs.id, mine.id);
+    assert.equal(theirs.organisationId, 'org-b');
+    assert.equal(theirs.fileName, 'ours.pdf');
+    assert.equal(theirs.createdBy, 'u-b');
+    assert.equal(theirs.url, mine.url, 'both entries point at one stored object');
+    assert.deepEqual(await rows(mine.fileMd5), { objects: 1, entries: 2 });
+    assert.equal((await storedKeys()).filter((key) => key.includes(mine.fileMd5)).length, 1);
+  });
+
+  test('a video is refused with USE_CHUNKED_UPLOAD and leaves nothing behind', async () => {
+    await assertRefusedCleanly(mp4, 'lecture.mp4', 'BAD_USER_INPUT', 'USE_CHUNKED_UPLOAD');
+    await assertRefusedCleanly(mp4, 'renamed.pdf', 'BAD_USER_INPUT', 'USE_CHUNKED_UPLOAD');
+  });
+
+  test('unknown binary data is refused with UNSUPPORTED_FILE_TYPE and leaves nothing behind', async () => {
+    await assertRefusedCleanly(elf, 'setup.pdf', 'BAD_USER_INPUT', 'UNSUPPORTED_FILE_TYPE');
+  });
+
+  test('an empty file is refused and leaves nothing behind', async () => {
+    await assertRefusedCleanly(Buffer.alloc(0), 'empty.txt', 'BAD_USER_INPUT');
+  });
+
+  test('a file over uploadMaxBytes is refused with PAYLOAD_TOO_LARGE and leaves nothing behind', async () => {
+    const chunk = Buffer.from('学习笔记 notes\n'.repeat(1024));
+    const chunks = Array.from({ length: Math.ceil((uploadMaxBytes * 2) / chunk.length) }, () => chunk);
+    assert.ok(chunks.length * chunk.length > uploadMaxBytes);
+    await assertRefusedCleanly(chunks, 'big.txt', 'PAYLOAD_TOO_LARGE');
+  });
+
+  test('a file of exactly uploadMaxBytes is accepted', async () => {
+    const data = Buffer.alloc(uploadMaxBytes, 'a');
+    const view = await service().upload(memberA, file('limit.txt', data), {});
+    assert.equal(view.size, uploadMaxBytes);
+    assert.equal(view.mimeType, 'text/plain');
+  });
+
+  test('only signed-in members and admins with an organisation may upload', async () => {
+    const data = Buffer.from('who may upload?\n');
+    await assert.rejects(service().upload(anonymous, file('a.txt', data), {}), appError('UNAUTHENTICATED'));
+    await assert.rejects(service().upload(auditor, file('a.txt', data), {}), appError('FORBIDDEN'));
+    await assert.rejects(service().upload(admin, file('a.txt', data), {}), appError('FORBIDDEN'), 'an admin without an organisation has no library');
+    await assert.rejects(service().upload(memberA, file('..', data), {}), appError('BAD_USER_INPUT'));
+    assert.deepEqual(await rows(md5(data)), { objects: 0, entries: 0 });
+  });
+
+  test('get: own organisation and staff see an item; other organisations and bad ids do not', async () => {
+    const data = Buffer.from('org-a private notes\n');
+    const uploaded = await service().upload(memberA, file('private.txt', data), {});
+
+    assert.equal((await service().get(memberA, uploaded.id))?.fileName, 'private.txt');
+    assert.equal(await service().get(memberB, uploaded.id), undefined, 'another organisation never sees it');
+    assert.equal(await service().get({ userId: 'u-x', roles: ['member'] }, uploaded.id), undefined, 'nor a member of no organisation');
+    const audited = await service().get(auditor, uploaded.id);
+    assert.equal(audited?.organisationId, 'org-a');
+    assert.equal(audited?.fileName, 'private.txt');
+    assert.equal((await service().get(admin, uploaded.id))?.organisationId, 'org-a');
+
+    assert.equal(await service().get(memberA, md5(Buffer.from('never uploaded'))), undefined);
+    assert.equal(await service().get(memberA, 'not-an-md5'), undefined);
+    assert.equal(await service().get(memberA, uploaded.id.toUpperCase()), undefined);
+    await assert.rejects(service().get(anonymous, uploaded.id), appError('UNAUTHENTICATED'));
+  });
+
+  test("list requires an organisation and shows only the viewer's organisation's items", async () => {
+    await assert.rejects(service().list(anonymous, {}, { offset: 0, limit: 10, page: 1, size: 10 }), appError('UNAUTHENTICATED'));
+    await assert.rejects(service().list(auditor, {}, { offset: 0, limit: 10, page: 1, size: 10 }), appError('FORBIDDEN'));
+    await assert.rejects(service().list({ userId: 'u-x', roles: ['member'] }, {}, { offset: 0, limit: 10, page: 1, size: 10 }), appError('FORBIDDEN'));
+
+    const viewer: Viewer = { userId: 'u-c', roles: ['member'], organisationId: 'org-list' };
+    await service().upload(viewer, file('one.txt', Buffer.from('list one\n')), {});
+    await service().upload(viewer, file('two.png', Buffer.concat([png, Buffer.from('two')])), {});
+    const all = await service().list(viewer, {}, { offset: 0, limit: 10, page: 1, size: 10 });
+    assert.equal(all.total, 2);
+    assert.deepEqual(all.items.map((i) => i.fileName), ['two.png', 'one.txt']);
+    assert.ok(all.items.every((i) => i.organisationId === 'org-list'));
+
+    const images = await service().list(viewer, { type: MediaType.IMAGE, name: '  two ' }, { offset: 0, limit: 10, page: 1, size: 10 });
+    assert.deepEqual(images.items.map((i) => i.fileName), ['two.png']);
+    assert.equal(images.total, 1);
+  });
+});
