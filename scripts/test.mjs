@@ -17,7 +17,7 @@ const dirs = workspaces.flatMap((pattern) =>
 const results = (dir) => join(root, dir, '.test-results.tap');
 for (const dir of dirs) rmSync(results(dir), { force: true });
 
-const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=2', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 
 const totals = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
 for (const dir of dirs) {
