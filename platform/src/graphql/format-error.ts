@@ -1,5 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, errorCodes, isAppError } from '../errors';
 
 // Apollo's own codes for requests the client got wrong all mean "fix your input".
@@ -15,6 +14,13 @@ const clientMistakes = new Set([
 export const INTERNAL_MESSAGE =
   'Something went wrong on our side. Try again; if it persists, report the x-request-id response header.';
 
+/** The error a resolver (or anything below it) threw, under however many GraphQL wrappers. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError) current = current.originalError;
+  return current;
+}
+
 /**
  * The one place errors become GraphQL errors: domain errors keep their code and details,
  * client mistakes become BAD_USER_INPUT, anything else is INTERNAL with no internals shown
@@ -25,7 +31,7 @@ export function formatError(
   error: unknown,
   exposeInternals = false,
 ): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const original = rootCause(error);
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (isAppError(original)) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Field, InputType, Int } from 'type-graphql';
 import { badInput } from '../errors';
 

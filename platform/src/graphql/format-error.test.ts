@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GraphQLError } from 'graphql';
+import { badInput, conflict } from '../errors';
+import { formatError, INTERNAL_MESSAGE } from './format-error';
+
+const formatted = (message: string, code?: string) => ({ message, extensions: code ? { code, stacktrace: ['at x'] } : {} });
+
+test('domain errors keep their code, message and details', () => {
+  const error = new GraphQLError('wrapped', { originalError: badInput('Name is required.', { fields: [{ field: 'name', message: 'required' }] }) });
+  assert.deepEqual(formatError(formatted('wrapped'), error).extensions, { code: 'BAD_USER_INPUT', fields: [{ field: 'name', message: 'required' }] });
+  const clash = new GraphQLError('wrapped', { originalError: conflict('Already submitted.', { reason: 'ALREADY_SUBMITTED' }) });
+  assert.deepEqual(formatError(formatted('wrapped'), clash), { message: 'Already submitted.', locations: undefined, path: undefined, extensions: { code: 'CONFLICT', reason: 'ALREADY_SUBMITTED' } });
+});
+
+test("Apollo's client-mistake codes become BAD_USER_INPUT with the reason kept", () => {
+  const result = formatError(formatted('Cannot query field "x"', 'GRAPHQL_VALIDATION_FAILED'), new GraphQLError('x'));
+  assert.deepEqual(result.extensions, { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+  assert.equal(result.message, 'Cannot query field "x"');
+});
+
+test('codes of the fixed set pass through without stack traces', () => {
+  const result = formatError(formatted('Sign in first', 'UNAUTHENTICATED'), new GraphQLError('x'));
+  assert.deepEqual(result.extensions, { code: 'UNAUTHENTICATED' });
+});
+
+test('anything else is INTERNAL and shows no internals unless asked to', () => {
+  const error = new GraphQLError('boom', { originalError: new Error('insert into media_files failed: SQLITE_BUSY') });
+  const hidden = formatError(formatted('insert into media_files failed: SQLITE_BUSY', 'INTERNAL_SERVER_ERROR'), error);
+  assert.deepEqual(hidden.extensions, { code: 'INTERNAL' });
+  assert.equal(hidden.message, INTERNAL_MESSAGE);
+  const shown = formatError(formatted('insert into media_files failed: SQLITE_BUSY', 'INTERNAL_SERVER_ERROR'), error, true);
+  assert.match(shown.message, /SQLITE_BUSY/);
+  assert.deepEqual(shown.extensions, { code: 'INTERNAL' });
+});
