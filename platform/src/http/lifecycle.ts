@@ -18,10 +18,18 @@ export function listen(handler: RequestListener, port: number, host: string): Pr
   });
 }
 
-/** Closes the server: stops accepting, lets in-flight requests finish, then drops idle sockets. */
+/**
+ * Closes the server: stops accepting and lets in-flight requests finish. Connections that are or
+ * become idle (keep-alive, or opened and never used) are dropped as they go quiet, rather than
+ * left to time out.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const sweep = setInterval(() => server.closeIdleConnections(), 200);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

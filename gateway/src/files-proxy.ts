@@ -1,0 +1,52 @@
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
+import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
+
+const passedOn = ['range', 'if-none-match', 'if-range'];
+const passedBack = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified', 'cache-control'];
+
+/**
+ * `GET /files/*path`, streamed from the media subgraph's `/files/*` (same origin as its GraphQL
+ * URL) so one public origin serves both the API and the files. Plain node:http rather than
+ * fetch, which would add `cache-control: no-cache` to conditional requests (so no 304s) and
+ * decode compressed bodies under their original content-length.
+ */
+export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined) {
+  const origin = new URL(mediaUrl).origin;
+  return (req: Request<{ path: string[] }>, res: Response): void => {
+    const segments = req.params.path;
+    // Re-encoded segment by segment, and never `..`, so a request cannot reach another route of the media service.
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+      res.status(400).json({ error: 'A file path has no empty, "." or ".." segments.' });
+      return;
+    }
+    const target = new URL(`/files/${segments.map(encodeURIComponent).join('/')}`, origin);
+    const headers: OutgoingHttpHeaders = { [REQUEST_ID_HEADER]: req.id };
+    for (const name of passedOn) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+    if (gatewaySecret) headers[GATEWAY_SECRET_HEADER] = gatewaySecret;
+
+    const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: req.method, headers });
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    upstream.once('response', (response) => {
+      res.status(response.statusCode ?? 502);
+      for (const name of passedBack) {
+        const value = response.headers[name];
+        if (value !== undefined) res.setHeader(name, value);
+      }
+      // Rejects only when either side goes away mid-file; pipeline has then closed both.
+      pipeline(response, res).catch(() => undefined);
+    });
+    upstream.once('error', (error) => {
+      if (res.destroyed) return;
+      req.log.warn({ err: error, target: target.href }, 'file proxy failed');
+      if (res.headersSent) res.destroy();
+      else res.status(502).json({ error: 'The file service did not answer; try again shortly.' });
+    });
+    upstream.end();
+  };
+}

@@ -1,0 +1,65 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '@learnhub/platform/errors';
+import { formatError } from '@learnhub/platform/graphql/format-error';
+
+/**
+ * The operation limits' rejections. graphql-armor reports them as "Syntax Error: ..." and
+ * Apollo re-codes them GRAPHQL_VALIDATION_FAILED; the token limit is graphql-js's parser's
+ * and comes as GRAPHQL_PARSE_FAILED. Each gets a plain message and a `reason` naming the limit.
+ */
+const limits: { reason: string; pattern: RegExp; message(limit: string, found?: string): string }[] = [
+  {
+    reason: 'MAX_DEPTH',
+    pattern: /Query depth limit of (\d+) exceeded, found (\d+)/,
+    message: (limit, found) => `Query depth limit of ${limit} exceeded (found ${found}): ask for fewer nested levels.`,
+  },
+  {
+    reason: 'MAX_ALIASES',
+    pattern: /Aliases limit of (\d+) exceeded, found (\d+)/,
+    message: (limit, found) => `Alias limit of ${limit} exceeded (found ${found}): use fewer aliases in one operation.`,
+  },
+  {
+    reason: 'MAX_COST',
+    pattern: /Query Cost limit of (\d+) exceeded, found (\d+)/,
+    message: (limit, found) => `Query cost limit of ${limit} exceeded (found ${found}): ask for fewer fields or smaller pages.`,
+  },
+  {
+    reason: 'MAX_DIRECTIVES',
+    pattern: /Directives limit of (\d+) exceeded, found (\d+)/,
+    message: (limit, found) => `Directive limit of ${limit} exceeded (found ${found}): use fewer directives in one operation.`,
+  },
+  {
+    reason: 'MAX_TOKENS',
+    pattern: /Document contains more tha[nt] (\d+) tokens/,
+    message: (limit) => `Token limit of ${limit} exceeded: send a shorter operation.`,
+  },
+];
+
+function limitExceeded(formatted: GraphQLFormattedError): GraphQLFormattedError | undefined {
+  const code = formatted.extensions?.code;
+  if (code !== 'GRAPHQL_VALIDATION_FAILED' && code !== 'GRAPHQL_PARSE_FAILED') return undefined;
+  for (const { reason, pattern, message } of limits) {
+    const match = pattern.exec(formatted.message);
+    if (match) return { message: message(match[1], match[2]), extensions: { code: ErrorCode.BAD_USER_INPUT, reason } };
+  }
+  return undefined;
+}
+
+/** A subgraph refused the request body itself (its own upload limit) with HTTP 413. */
+function subgraphRefusedPayload(formatted: GraphQLFormattedError): GraphQLFormattedError | undefined {
+  const response = formatted.extensions?.response as { status?: unknown } | undefined;
+  if (response?.status !== 413) return undefined;
+  return {
+    message:
+      'The service refused the upload as too large (file size or number of files): ' +
+      'send fewer files per request, and large files in chunks (uploadChunk, then mergeChunks).',
+    path: formatted.path,
+    extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE },
+  };
+}
+
+/** The shared formatter, after turning the gateway's own rejections into the fixed error codes. */
+export function formatGatewayError(exposeInternals: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
+    limitExceeded(formatted) ?? subgraphRefusedPayload(formatted) ?? formatError(formatted, error, exposeInternals);
+}

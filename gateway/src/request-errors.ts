@@ -1,0 +1,46 @@
+import type { ErrorRequestHandler } from 'express';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '@learnhub/platform/errors';
+import { INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
+
+/**
+ * A refused request body with a status and a message meant for the client: both
+ * graphql-upload-minimal's HttpError and express's body parsers throw errors of this shape.
+ */
+interface HttpStatusError extends Error {
+  status: number;
+  expose: boolean;
+}
+
+export function isHttpStatusError(error: unknown): error is HttpStatusError {
+  const candidate = error as Partial<HttpStatusError> | undefined;
+  return error instanceof Error && typeof candidate?.status === 'number' && candidate.expose === true;
+}
+
+/** PAYLOAD_TOO_LARGE for 413, BAD_USER_INPUT for any other client error; the status goes out as the HTTP status. */
+export function requestError(status: number, message: string): GraphQLError {
+  const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
+  return new GraphQLError(message, { extensions: { code, http: { status } } });
+}
+
+export function fileTooLarge(filename: string, maxBytes: number): GraphQLError {
+  return requestError(
+    413,
+    `The file "${filename}" is larger than the upload limit of ${maxBytes} bytes: ` +
+      'upload large files in chunks (uploadChunk, then mergeChunks).',
+  );
+}
+
+/**
+ * Answers errors raised before Apollo sees the request (multipart parsing, JSON parsing) as
+ * GraphQL error bodies rather than express's HTML pages.
+ */
+export const graphqlRequestErrors: ErrorRequestHandler = (error, req, res, _next) => {
+  if (isHttpStatusError(error) && error.status >= 400 && error.status < 500) {
+    const { message, extensions } = requestError(error.status, error.message);
+    res.status(error.status).json({ errors: [{ message, extensions: { code: extensions.code } }] });
+    return;
+  }
+  req.log.error({ err: error }, 'request failed before GraphQL execution');
+  res.status(500).json({ errors: [{ message: INTERNAL_MESSAGE, extensions: { code: ErrorCode.INTERNAL } }] });
+};
