@@ -18,7 +18,7 @@ import { queryLimits } from './query-limits';
 import { graphqlRequestErrors } from './request-errors';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { subgraphUrls } from './subgraph-urls';
-import { uploads } from './uploads';
+import { multipartUploads } from '@learnhub/platform/http/multipart-uploads';
 
 export interface GatewayOptions {
   /** The supergraph to serve; by default `@learnhub/schema/supergraph.graphql`. */
@@ -89,7 +89,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
   app.get('/files/*path', filesProxy(config.gateway.mediaUrl, config.gatewaySecret));
   app.use(
     '/graphql',
-    uploads(config.limits),
+    multipartUploads(config.limits),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: gatewayContext(createTokenVerifier(config.auth)) }),
     graphqlRequestErrors,

@@ -132,7 +132,8 @@ describe('the platform through the gateway, as real processes', () => {
 
   test('federation: a category icon is a Media reference resolved by the media subgraph', async () => {
     const image = png(20_000);
-    const byAdmin = await upload(stack.gatewayUrl, UPLOAD, new Blob([image]), 'frontend.png', admin);
+    // Large enough that the refusal must not wait for (or stall on) the unread rest of the file.
+    const byAdmin = await upload(stack.gatewayUrl, UPLOAD, new Blob([png(12 * 1024 * 1024)]), 'frontend.png', admin);
     assert.equal(byAdmin.errors?.[0].extensions?.code, 'FORBIDDEN', 'admins belong to no organisation, so have no library to upload into');
 
     const uploaded = (await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([image]), 'frontend.png', member)).data!.uploadFile;

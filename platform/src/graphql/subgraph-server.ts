@@ -4,7 +4,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/core';
 import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { viewerFromRequest } from '../auth/bearer';
 import { createTokenVerifier } from '../auth/token-verifier';
 import type { Config } from '../config';
@@ -12,6 +11,7 @@ import { isAppError } from '../errors';
 import type { Logger } from '../logger';
 import { requireGatewaySecret } from '../http/gateway-secret';
 import { closeServer, listen } from '../http/lifecycle';
+import { multipartUploads } from '../http/multipart-uploads';
 import type { Metrics } from '../http/metrics';
 import { createServiceApp, type ReadinessCheck } from '../http/service-app';
 import { formatError } from './format-error';
@@ -82,7 +82,7 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
 
   app.use(
     '/graphql',
-    graphqlUploadExpress({ maxFileSize: config.limits.uploadMaxBytes, maxFiles: config.limits.uploadMaxFiles }),
+    multipartUploads(config.limits),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
-import type { Config } from '@learnhub/platform/config';
+import type { Config } from '../config';
 
 /**
  * Once the response is out, discards what is left of a multipart body. When the gateway answers
@@ -18,8 +18,8 @@ function discardUnreadBody(req: Request, res: Response, next: NextFunction): voi
   next();
 }
 
-/** GraphQL multipart requests (uploads): files become `Upload` values the gateway streams on to subgraphs. */
-export function uploads(limits: Config['limits']) {
+/** GraphQL multipart requests (uploads): files become `Upload` values resolvers (or the gateway) stream on. */
+export function multipartUploads(limits: Config['limits']) {
   return [
     discardUnreadBody,
     graphqlUploadExpress({ maxFileSize: limits.uploadMaxBytes, maxFiles: limits.uploadMaxFiles }),
