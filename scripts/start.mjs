@@ -10,10 +10,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { stdio: 'inherit' });
-if (build.status !== 0) {
-  console.error('npm start: the build failed (see above).');
-  process.exit(1);
+// `--no-build` skips the build for callers that have just built (the start command's own test).
+if (!process.argv.includes('--no-build')) {
+  const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('npm start: the build failed (see above).');
+    process.exit(1);
+  }
 }
 
 const env = { ...process.env };
