@@ -2,7 +2,6 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
-import { GraphQLUpload } from 'graphql-upload-minimal';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 
 const FEDERATION_LINK =
@@ -23,9 +22,5 @@ export async function buildFederatedSchema(
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...(resolver as object) } as GraphQLResolverMap<unknown>[string];
   }
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
-  const subgraph = buildSubgraphSchema({ typeDefs, resolvers });
-  // The printed SDL only declares `scalar Upload`; give it graphql-upload-minimal's parsing back.
-  const upload = subgraph.getType('Upload');
-  if (upload && 'parseValue' in upload) Object.assign(upload, { parseValue: GraphQLUpload.parseValue, parseLiteral: GraphQLUpload.parseLiteral, serialize: GraphQLUpload.serialize });
-  return subgraph;
+  return buildSubgraphSchema({ typeDefs, resolvers });
 }
