@@ -4,6 +4,11 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
 import { CourseCategory } from './entities/course-category.entity';
+import { CourseMarket } from './entities/course-market.entity';
+import { CourseTeacher } from './entities/course-teacher.entity';
+import { Course } from './entities/course.entity';
+import { TeachplanMedia } from './entities/teachplan-media.entity';
+import { Teachplan } from './entities/teachplan.entity';
 import type { ContentServices } from './graphql/content-context';
 import { contentMigrations } from './migrations/migrations';
 import { CourseCategoryRepository } from './repositories/course-category.repository';
@@ -11,7 +16,7 @@ import { buildContentSchema } from './schema';
 import { CourseCategoryService } from './services/course-category.service';
 import { HttpMediaDirectory } from './services/media-directory';
 
-export const contentEntities = [CourseCategory];
+export const contentEntities = [CourseCategory, Course, CourseMarket, Teachplan, TeachplanMedia, CourseTeacher];
 
 /** Opens the content database (migrating it) and serves the content subgraph. */
 export async function startContent(config: Config, logger: Logger, port = config.content.port): Promise<RunningSubgraph> {

@@ -11,26 +11,7 @@ import { CourseCategoryRepository } from '../repositories/course-category.reposi
 import { seedCategories } from '../seed/course-categories';
 import { contentEntities } from '../server';
 import { CourseCategoryService } from './course-category.service';
-import type { Caller, MediaDirectory, MediaSummary } from './media-directory';
-
-/**
- * Stands in for the media subgraph, which is tested end to end elsewhere: knows a fixed set of
- * media items and records who asked, so the service's own rules can be checked here.
- */
-class FakeMediaDirectory implements MediaDirectory {
-  readonly lookups: { id: string; caller: Caller }[] = [];
-  private readonly items = new Map<string, MediaSummary>();
-
-  add(item: MediaSummary): this {
-    this.items.set(item.id, item);
-    return this;
-  }
-
-  async find(id: string, caller: Caller): Promise<MediaSummary | undefined> {
-    this.lookups.push({ id, caller });
-    return this.items.get(id);
-  }
-}
+import { FakeMediaDirectory } from '../testing/fake-media-directory';
 
 const IMAGE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER_IMAGE_ID = 'cccccccccccccccccccccccccccccccc';
@@ -68,10 +49,10 @@ for (const factory of testDatabases('course categories')) {
     });
     beforeEach(() => {
       media = new FakeMediaDirectory()
-        .add({ id: IMAGE_ID, type: 'IMAGE', organisationId: 'org-1' })
-        .add({ id: OTHER_IMAGE_ID, type: 'IMAGE', organisationId: 'org-2' })
-        .add({ id: VIDEO_ID, type: 'VIDEO', organisationId: 'org-1' })
-        .add({ id: DOCUMENT_ID, type: 'DOCUMENT', organisationId: 'org-1' });
+        .add({ id: IMAGE_ID, type: 'IMAGE', organisationId: 'org-1', fileName: 'icon.png' })
+        .add({ id: OTHER_IMAGE_ID, type: 'IMAGE', organisationId: 'org-2', fileName: 'other.png' })
+        .add({ id: VIDEO_ID, type: 'VIDEO', organisationId: 'org-1', fileName: 'lesson.mp4' })
+        .add({ id: DOCUMENT_ID, type: 'DOCUMENT', organisationId: 'org-1', fileName: 'notes.pdf' });
     });
 
     /** A service over a fresh EntityManager, as each request gets one. */

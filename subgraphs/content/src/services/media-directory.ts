@@ -9,6 +9,7 @@ export interface MediaSummary {
   id: string;
   type: MediaType;
   organisationId: string;
+  fileName: string;
 }
 
 /** The caller on whose behalf content asks: media applies the caller's own permissions. */
@@ -22,7 +23,7 @@ export interface MediaDirectory {
   find(id: string, caller: Caller): Promise<MediaSummary | undefined>;
 }
 
-const QUERY = 'query ContentMediaLookup($id: ID!) { media(id: $id) { id type organisationId } }';
+const QUERY = 'query ContentMediaLookup($id: ID!) { media(id: $id) { id type organisationId fileName } }';
 
 /** Asks the media subgraph over HTTP, with a timeout, carrying the caller's token. */
 export class HttpMediaDirectory implements MediaDirectory {

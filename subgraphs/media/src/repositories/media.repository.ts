@@ -1,4 +1,5 @@
-import { raw, UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import { containsText } from '@learnhub/platform/database/contains-text';
+import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { MediaFile } from '../entities/media-file.entity';
 import { MediaObject, type MediaType } from '../entities/media-object.entity';
 
@@ -14,12 +15,7 @@ export class MediaRepository {
 
   async page(filter: MediaListFilter, offset: number, limit: number): Promise<[MediaFile[], number]> {
     const where: FilterQuery<MediaFile> = { organisationId: filter.organisationId };
-    if (filter.name) {
-      // Case-insensitive on every backend (PostgreSQL's LIKE alone is not). An explicit escape
-      // character: SQLite has none by default, and `!` is spelt the same in every dialect.
-      const pattern = `%${filter.name.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
-      Object.assign(where, { [raw((alias) => `lower(${alias}.file_name) like ? escape '!'`, [pattern])]: [] });
-    }
+    if (filter.name) Object.assign(where, containsText('file_name', filter.name));
     if (filter.type) where.object = { type: filter.type };
     return this.em.findAndCount(MediaFile, where, {
       populate: ['object'],

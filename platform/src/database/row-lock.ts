@@ -1,0 +1,11 @@
+import { LockMode, type EntityManager, type EntityName, type FilterQuery } from '@mikro-orm/core';
+
+/**
+ * Loads one row for update inside the current transaction, so concurrent writers to the same
+ * aggregate (a course's plan, say) take turns. SQLite has no row locks and needs none: it runs
+ * one write transaction at a time, and asking knex for one there only prints a warning.
+ */
+export function lockRow<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>): Promise<T | null> {
+  const sqlite = em.getPlatform().constructor.name.toLowerCase().includes('sqlite');
+  return em.findOne(entity, where, sqlite ? {} : { lockMode: LockMode.PESSIMISTIC_WRITE });
+}

@@ -1,0 +1,31 @@
+import { DecimalType, Entity, Enum, OneToOne, Property, type Rel } from '@mikro-orm/core';
+import { Charge } from './course-dictionary';
+import { Course } from './course.entity';
+
+/** A course's marketing information (course_market), one row per course, same id. Money is exact decimal. */
+@Entity({ tableName: 'course_market' })
+export class CourseMarket {
+  @OneToOne(() => Course, { primary: true, owner: true, fieldName: 'id', deleteRule: 'cascade' })
+  course!: Rel<Course>;
+
+  @Enum({ items: () => Charge })
+  charge!: Charge;
+
+  @Property({ type: new DecimalType('string'), precision: 10, scale: 2 })
+  price!: string;
+
+  @Property({ type: new DecimalType('string'), precision: 10, scale: 2, fieldName: 'original_price', nullable: true })
+  originalPrice?: string;
+
+  @Property({ type: 'string', length: 32, nullable: true })
+  qq?: string;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  wechat?: string;
+
+  @Property({ type: 'string', length: 32, nullable: true })
+  phone?: string;
+
+  @Property({ type: 'integer', fieldName: 'valid_days', nullable: true })
+  validDays?: number;
+}

@@ -1,0 +1,91 @@
+import { GraphQLDateTimeISO } from 'graphql-scalars';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { AuditStatus, Charge, CourseGrade, PublishStatus, TeachingMode } from '../entities/course-dictionary';
+
+registerEnumType(CourseGrade, { name: 'CourseGrade', description: 'Beginner (204001), intermediate (204002), advanced (204003).' });
+registerEnumType(TeachingMode, { name: 'TeachingMode', description: 'Recorded (200002) or live (200003).' });
+registerEnumType(Charge, { name: 'Charge', description: 'Free (201000) or paid (201001).' });
+registerEnumType(AuditStatus, { name: 'AuditStatus', description: 'Rejected (202001), not submitted (202002), submitted (202003), approved (202004).' });
+registerEnumType(PublishStatus, { name: 'PublishStatus', description: 'Unpublished (203001), published (203002), offline (203003).' });
+
+@ObjectType('CourseMarket', { description: 'How a course is sold. Money is an exact decimal string such as "199.00".' })
+export class CourseMarketType {
+  @Field(() => Charge)
+  charge!: Charge;
+
+  @Field({ description: 'Exact decimal, two places; "0.00" when free.' })
+  price!: string;
+
+  @Field({ nullable: true })
+  originalPrice?: string;
+
+  @Field({ nullable: true })
+  qq?: string;
+
+  @Field({ nullable: true })
+  wechat?: string;
+
+  @Field({ nullable: true })
+  phone?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Days a purchase stays valid; none means unlimited.' })
+  validDays?: number;
+}
+
+@ObjectType('Course', { description: 'A course: base information, marketing, plan and teachers. Owned by one organisation.' })
+@Directive('@key(fields: "id")')
+export class CourseType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  organisationId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'Who the course is for.' })
+  audience!: string;
+
+  @Field({ nullable: true })
+  tags?: string;
+
+  @Field(() => ID, { description: 'Major category (mt), e.g. 1-3.' })
+  mt!: string;
+
+  @Field(() => ID, { description: 'Minor category (st), a child of mt, e.g. 1-3-2.' })
+  st!: string;
+
+  @Field(() => CourseGrade)
+  grade!: CourseGrade;
+
+  @Field(() => TeachingMode)
+  teachingMode!: TeachingMode;
+
+  @Field({ nullable: true })
+  description?: string;
+
+  /** Kept for the `cover` field resolver. */
+  coverMediaId?: string;
+
+  @Field(() => AuditStatus)
+  auditStatus!: AuditStatus;
+
+  @Field(() => PublishStatus)
+  publishStatus!: PublishStatus;
+
+  @Field(() => CourseMarketType, { nullable: true })
+  market?: CourseMarketType;
+
+  @Field(() => GraphQLDateTimeISO)
+  createdAt!: Date;
+
+  @Field(() => GraphQLDateTimeISO)
+  changedAt!: Date;
+
+  @Field(() => ID)
+  createdBy!: string;
+
+  @Field(() => ID)
+  changedBy!: string;
+}
