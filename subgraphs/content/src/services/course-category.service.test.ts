@@ -12,6 +12,7 @@ import { seedCategories } from '../seed/course-categories';
 import { contentEntities } from '../server';
 import { CourseCategoryService } from './course-category.service';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
+import type { Caller } from './media-directory';
 
 const IMAGE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER_IMAGE_ID = 'cccccccccccccccccccccccccccccccc';
