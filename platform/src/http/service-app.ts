@@ -18,6 +18,15 @@ declare module 'express-serve-static-core' {
 
 const READY_TIMEOUT_MS = 3000;
 
+/** A low-cardinality route for metrics: the mount point and route pattern, never raw paths. */
+function routeLabel(req: Request, status: number): string {
+  const path = req.originalUrl.split('?')[0];
+  if (path.startsWith('/files/')) return '/files';
+  if (typeof req.route?.path === 'string') return `${req.baseUrl}${req.route.path}`;
+  if (req.baseUrl) return req.baseUrl;
+  return status === 404 ? 'unmatched' : path;
+}
+
 async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -55,10 +64,7 @@ export function createServiceApp(options: {
     req.log = logger.child({ requestId: req.id });
     res.setHeader(REQUEST_ID_HEADER, req.id);
     const stop = metrics.httpRequests.startTimer({ method: req.method });
-    res.on('finish', () => {
-      const route = req.route?.path ?? (req.path.startsWith('/files/') ? '/files' : req.path);
-      stop({ route: typeof route === 'string' ? route : 'other', status: String(res.statusCode) });
-    });
+    res.on('finish', () => stop({ route: routeLabel(req, res.statusCode), status: String(res.statusCode) }));
     next();
   });
 

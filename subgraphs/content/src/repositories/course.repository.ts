@@ -2,7 +2,11 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { containsText } from '@learnhub/platform/database/contains-text';
 import { lockRow } from '@learnhub/platform/database/row-lock';
 import type { AuditStatus, PublishStatus } from '../entities/course-dictionary';
+import { CourseMarket } from '../entities/course-market.entity';
 import { Course } from '../entities/course.entity';
+
+export type CourseBaseValues = Pick<Course, 'name' | 'audience' | 'tags' | 'mt' | 'st' | 'grade' | 'teachingMode' | 'description' | 'coverMediaId'>;
+export type CourseMarketValues = Omit<CourseMarket, 'course'>;
 
 export interface CourseListFilter {
   /** Undefined lists every organisation's courses (auditors, admins). */
@@ -35,5 +39,56 @@ export class CourseRepository {
     if (filter.publishStatus) where.publishStatus = filter.publishStatus;
     if (filter.name) Object.assign(where, containsText('name', filter.name));
     return this.em.findAndCount(Course, where, { populate: ['market'], orderBy: { changedAt: 'desc', id: 'desc' }, offset, limit });
+  }
+
+  /** The courses named by `ids`, with their markets, in one query. */
+  byIds(ids: readonly string[]): Promise<Course[]> {
+    const valid = ids.filter(isCourseId);
+    return valid.length > 0 ? this.em.find(Course, { id: { $in: valid } }, { populate: ['market'] }) : Promise.resolve([]);
+  }
+
+  /**
+   * Runs `work` in one transaction with a repository bound to it. The transaction starts with
+   * nothing cached, so what it locks and reads is the stored row, not this request's copy.
+   */
+  transaction<T>(work: (courses: CourseRepository) => Promise<T>): Promise<T> {
+    return this.em.transactional((em) => work(new CourseRepository(em)), { clear: true });
+  }
+
+  /** The course and its market, locked for the rest of the transaction. */
+  async lockWithMarket(id: string): Promise<Course | null> {
+    const course = await this.lock(this.em, id);
+    if (course) await this.em.populate(course, ['market']);
+    return course;
+  }
+
+  /** A new course and its market, written by one flush and so in one transaction. */
+  async create(owner: { organisationId: string; userId: string }, base: CourseBaseValues, market: CourseMarketValues): Promise<Course> {
+    const now = new Date();
+    const course = this.em.create(Course, {
+      ...base,
+      organisationId: owner.organisationId,
+      createdBy: owner.userId,
+      changedBy: owner.userId,
+      createdAt: now,
+      changedAt: now,
+    });
+    course.market = this.em.create(CourseMarket, { ...market, course });
+    await this.em.flush();
+    return course;
+  }
+
+  /** Writes new base and market values over a loaded course, stamping who changed it and when. */
+  async update(course: Course, changedBy: string, base: CourseBaseValues, market: CourseMarketValues): Promise<Course> {
+    this.em.assign(course, { ...base, changedBy, changedAt: new Date() });
+    if (course.market) this.em.assign(course.market, market);
+    else course.market = this.em.create(CourseMarket, { ...market, course });
+    await this.em.flush();
+    return course;
+  }
+
+  /** Deletes the course; the database removes its market, plan, bindings and teachers with it. */
+  async remove(course: Course): Promise<void> {
+    await this.em.remove(course).flush();
   }
 }
