@@ -2,8 +2,24 @@ import 'reflect-metadata';
 import { buildFederatedSchema } from '@learnhub/platform/graphql/federated-schema';
 import type { GraphQLSchema } from 'graphql';
 import { CourseCategoryResolver } from './graphql/course-category.resolver';
+import { CourseTeacherResolver, CourseTeachersField } from './graphql/course-teacher.resolver';
+import { CourseMarketResolver, CourseResolver, courseReferenceResolver } from './graphql/course.resolver';
+import { CourseTeachplanResolver, TeachplanResolver } from './graphql/teachplan.resolver';
 
 /** The content subgraph's schema; also used offline by `npm run schema`. */
 export function buildContentSchema(): Promise<GraphQLSchema> {
-  return buildFederatedSchema({ resolvers: [CourseCategoryResolver] });
+  return buildFederatedSchema(
+    {
+      resolvers: [
+        CourseCategoryResolver,
+        CourseResolver,
+        CourseMarketResolver,
+        TeachplanResolver,
+        CourseTeachplanResolver,
+        CourseTeacherResolver,
+        CourseTeachersField,
+      ],
+    },
+    courseReferenceResolver,
+  );
 }

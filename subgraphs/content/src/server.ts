@@ -12,8 +12,14 @@ import { Teachplan } from './entities/teachplan.entity';
 import type { ContentServices } from './graphql/content-context';
 import { contentMigrations } from './migrations/migrations';
 import { CourseCategoryRepository } from './repositories/course-category.repository';
+import { CourseTeacherRepository } from './repositories/course-teacher.repository';
+import { CourseRepository } from './repositories/course.repository';
+import { TeachplanRepository } from './repositories/teachplan.repository';
 import { buildContentSchema } from './schema';
 import { CourseCategoryService } from './services/course-category.service';
+import { CourseTeacherService } from './services/course-teacher.service';
+import { CourseService } from './services/course.service';
+import { TeachplanService } from './services/teachplan.service';
 import { HttpMediaDirectory } from './services/media-directory';
 
 export const contentEntities = [CourseCategory, Course, CourseMarket, Teachplan, TeachplanMedia, CourseTeacher];
@@ -30,7 +36,17 @@ export async function startContent(config: Config, logger: Logger, port = config
         logger,
         orm,
         schema: await buildContentSchema(),
-        extendContext: ({ em }) => ({ categories: new CourseCategoryService(new CourseCategoryRepository(em), media) }),
+        extendContext: ({ em }) => {
+          const courses = new CourseRepository(em);
+          const categories = new CourseCategoryRepository(em);
+          return {
+            categories: new CourseCategoryService(categories, media),
+            courses: new CourseService(courses, categories, media),
+            teachplans: new TeachplanService(courses, new TeachplanRepository(em, courses), media),
+            teachers: new CourseTeacherService(courses, new CourseTeacherRepository(em), media),
+            maxPageSize: config.limits.maxPageSize,
+          };
+        },
       },
       port,
       config.content.host,
