@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mariadb';
 import { Client } from 'pg';
-import type { DatabaseKind } from '../database/open-database';
+import { after, before } from 'node:test';
+import type { MikroORM } from '@mikro-orm/core';
+import { openDatabase, type DatabaseKind, type DatabaseOptions } from '../database/open-database';
 import { backendUrl } from './backends';
 
 /** A fresh, empty database for one suite; `drop` removes it and everything in it. */
@@ -89,4 +91,30 @@ export function testDatabases(suite: string): TestDatabaseFactory[] {
   const maria = backendUrl('mariadb', suite);
   if (maria) factories.push(mariadb(maria));
   return factories;
+}
+
+/**
+ * Registers before/after hooks on the current suite: a fresh database of `factory`'s kind,
+ * migrated with `schema`, closed and dropped afterwards. Read `.orm` inside tests.
+ */
+export function migratedTestDatabase(
+  factory: TestDatabaseFactory,
+  schema: Pick<DatabaseOptions, 'entities' | 'migrations'>,
+): { readonly orm: MikroORM } {
+  let database: TestDatabase | undefined;
+  let orm: MikroORM | undefined;
+  before(async () => {
+    database = await factory.create();
+    orm = await openDatabase({ url: database.url, ...schema });
+  });
+  after(async () => {
+    await orm?.close();
+    await database?.drop();
+  });
+  return {
+    get orm() {
+      if (!orm) throw new Error('The test database opens in a before hook: use .orm inside tests.');
+      return orm;
+    },
+  };
 }

@@ -1,7 +1,7 @@
+import { isRowId } from '@learnhub/platform/database/row-id';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { conflict } from '@learnhub/platform/errors';
 import { CourseTeacher } from '../entities/course-teacher.entity';
-import { isCourseId } from './course.repository';
 
 export type TeacherFields = Pick<CourseTeacher, 'name' | 'position' | 'introduction' | 'photoMediaId'>;
 
@@ -22,7 +22,7 @@ export class CourseTeacherRepository {
   }
 
   byId(id: string): Promise<CourseTeacher | null> {
-    return isCourseId(id) ? this.em.findOne(CourseTeacher, { id }) : Promise.resolve(null);
+    return isRowId(id) ? this.em.findOne(CourseTeacher, { id }) : Promise.resolve(null);
   }
 
   /** Inserts or updates; a name already used in the course is a CONFLICT, even when two saves race. */

@@ -1,3 +1,4 @@
+import { isRowId } from '@learnhub/platform/database/row-id';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { containsText } from '@learnhub/platform/database/contains-text';
 import { lockRow } from '@learnhub/platform/database/row-lock';
@@ -16,20 +17,18 @@ export interface CourseListFilter {
   publishStatus?: PublishStatus;
 }
 
-/** Course ids are database integers; anything else cannot name a course (and must not reach SQL). */
-export const isCourseId = (id: string) => /^[1-9]\d{0,17}$/.test(id);
 
 /** The only place that knows how courses (base and market) are stored. */
 export class CourseRepository {
   constructor(private readonly em: EntityManager) {}
 
   byId(id: string): Promise<Course | null> {
-    return isCourseId(id) ? this.em.findOne(Course, { id }, { populate: ['market'] }) : Promise.resolve(null);
+    return isRowId(id) ? this.em.findOne(Course, { id }, { populate: ['market'] }) : Promise.resolve(null);
   }
 
   /** The course row locked for the rest of `em`'s transaction (see `lockRow`). */
   lock(em: EntityManager, id: string): Promise<Course | null> {
-    return isCourseId(id) ? lockRow(em, Course, { id }) : Promise.resolve(null);
+    return isRowId(id) ? lockRow(em, Course, { id }) : Promise.resolve(null);
   }
 
   page(filter: CourseListFilter, offset: number, limit: number): Promise<[Course[], number]> {
@@ -43,7 +42,7 @@ export class CourseRepository {
 
   /** The courses named by `ids`, with their markets, in one query. */
   byIds(ids: readonly string[]): Promise<Course[]> {
-    const valid = ids.filter(isCourseId);
+    const valid = ids.filter(isRowId);
     return valid.length > 0 ? this.em.find(Course, { id: { $in: valid } }, { populate: ['market'] }) : Promise.resolve([]);
   }
 

@@ -1,3 +1,4 @@
+import { isRowId } from '@learnhub/platform/database/row-id';
 import { raw, type EntityManager } from '@mikro-orm/core';
 import type { Course } from '../entities/course.entity';
 import { TeachplanMedia } from '../entities/teachplan-media.entity';
@@ -5,7 +6,6 @@ import { Teachplan } from '../entities/teachplan.entity';
 import type { CourseRepository } from './course.repository';
 
 /** Plan node ids are database integers; anything else names no node (and must not reach SQL). */
-const isTeachplanId = (id: string) => /^[1-9]\d{0,17}$/.test(id);
 
 /** A node's own values, as stored; null clears an optional one. */
 export interface TeachplanFields {
@@ -52,7 +52,7 @@ export class TeachplanRepository {
   }
 
   byId(id: string): Promise<Teachplan | null> {
-    return isTeachplanId(id) ? this.em.findOne(Teachplan, { id }, STORED) : Promise.resolve(null);
+    return isRowId(id) ? this.em.findOne(Teachplan, { id }, STORED) : Promise.resolve(null);
   }
 
   /** Every node of the course, grouped by parent (chapters first: their parent is 0), each group in order. */

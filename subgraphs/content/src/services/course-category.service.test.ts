@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { MikroORM } from '@mikro-orm/core';
+import { beforeEach, describe, test } from 'node:test';
 import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { AppError, type ErrorCode } from '@learnhub/platform/errors';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { appError } from '@learnhub/platform/testing/app-error';
 import { CourseCategory } from '../entities/course-category.entity';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
@@ -25,29 +23,11 @@ const member: Viewer = { userId: 'u-member', roles: ['member'], organisationId: 
 const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
 const caller: Caller = { authorization: 'Bearer admin-token', requestId: 'req-1' };
 
-/** Passes when `error` is an AppError with `code` (and a message matching `message`, when given). */
-const appError =
-  (code: ErrorCode, message?: RegExp) =>
-  (error: unknown): true => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return true;
-  };
 
 for (const factory of testDatabases('course categories')) {
   describe(`course categories on ${factory.kind}`, () => {
-    let database: TestDatabase;
-    let orm: MikroORM;
+    const db = migratedTestDatabase(factory, { entities: contentEntities, migrations: contentMigrations });
     let media: FakeMediaDirectory;
-    before(async () => {
-      database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
-    });
-    after(async () => {
-      await orm?.close();
-      await database?.drop();
-    });
     beforeEach(() => {
       media = new FakeMediaDirectory()
         .add({ id: IMAGE_ID, type: 'IMAGE', organisationId: 'org-1', fileName: 'icon.png' })
@@ -57,10 +37,10 @@ for (const factory of testDatabases('course categories')) {
     });
 
     /** A service over a fresh EntityManager, as each request gets one. */
-    const service = () => new CourseCategoryService(new CourseCategoryRepository(orm.em.fork()), media);
-    const storedIcon = async (id: string) => (await orm.em.fork().findOneOrFail(CourseCategory, { id })).iconMediaId ?? undefined;
+    const service = () => new CourseCategoryService(new CourseCategoryRepository(db.orm.em.fork()), media);
+    const storedIcon = async (id: string) => (await db.orm.em.fork().findOneOrFail(CourseCategory, { id })).iconMediaId ?? undefined;
     const setShown = async (ids: string[], isShow: boolean) => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       for (const category of await em.find(CourseCategory, { id: { $in: ids } })) category.isShow = isShow;
       await em.flush();
     };
@@ -107,7 +87,7 @@ for (const factory of testDatabases('course categories')) {
 
     test('display order comes from the stored order, not from ids or insertion', async () => {
       const reorder = async (orders: Record<string, number>) => {
-        const em = orm.em.fork();
+        const em = db.orm.em.fork();
         for (const category of await em.find(CourseCategory, { id: { $in: Object.keys(orders) } })) category.orderBy = orders[category.id];
         await em.flush();
       };

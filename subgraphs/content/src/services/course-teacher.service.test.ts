@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { MikroORM } from '@mikro-orm/core';
+import { beforeEach, describe, test } from 'node:test';
 import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
-import { openDatabase } from '@learnhub/platform/database/open-database';
 import { appError } from '@learnhub/platform/testing/app-error';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { CourseGrade, TeachingMode } from '../entities/course-dictionary';
 import { CourseTeacher } from '../entities/course-teacher.entity';
 import { Course } from '../entities/course.entity';
@@ -25,24 +23,15 @@ const caller = { authorization: 'Bearer t', requestId: 'r' };
 
 for (const factory of testDatabases('course teachers')) {
   describe(`course teachers on ${factory.kind}`, () => {
-    let database: TestDatabase;
-    let orm: MikroORM;
+    const db = migratedTestDatabase(factory, { entities: contentEntities, migrations: contentMigrations });
     let courseId: string;
     const media = new FakeMediaDirectory()
       .add({ id: PHOTO, type: 'IMAGE', organisationId: 'org-1', fileName: 'zhang.jpg' })
       .add({ id: OTHER_ORG_PHOTO, type: 'IMAGE', organisationId: 'org-2', fileName: 'x.jpg' })
       .add({ id: VIDEO, type: 'VIDEO', organisationId: 'org-1', fileName: 'intro.mp4' });
 
-    before(async () => {
-      database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
-    });
-    after(async () => {
-      await orm?.close();
-      await database?.drop();
-    });
     beforeEach(async () => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       const course = em.create(Course, {
         organisationId: 'org-1', name: 'Java 入门', audience: '初学者', mt: '1-3', st: '1-3-1',
         grade: CourseGrade.BEGINNER, teachingMode: TeachingMode.RECORDED, createdBy: 'alice', changedBy: 'alice',
@@ -52,7 +41,7 @@ for (const factory of testDatabases('course teachers')) {
     });
 
     const service = () => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       return new CourseTeacherService(new CourseRepository(em), new CourseTeacherRepository(em), media);
     };
 
@@ -77,7 +66,7 @@ for (const factory of testDatabases('course teachers')) {
       const results = await Promise.allSettled([1, 2, 3, 4].map(() => service().save(member, caller, { courseId, name: '赵老师' })));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       for (const r of results) if (r.status === 'rejected') appError('CONFLICT')(r.reason);
-      assert.equal(await orm.em.fork().count(CourseTeacher, { courseId, name: '赵老师' }), 1);
+      assert.equal(await db.orm.em.fork().count(CourseTeacher, { courseId, name: '赵老师' }), 1);
     });
 
     test('every bad field is named; photos must be images of the same organisation', async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { MikroORM } from '@mikro-orm/core';
+import { beforeEach, describe, test } from 'node:test';
 import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { AppError, type ErrorCode } from '@learnhub/platform/errors';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { AppError } from '@learnhub/platform/errors';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { appError } from '@learnhub/platform/testing/app-error';
 import { CourseCategory } from '../entities/course-category.entity';
 import { AuditStatus, Charge, CourseGrade, PublishStatus, TeachingMode } from '../entities/course-dictionary';
 import { CourseMarket } from '../entities/course-market.entity';
@@ -49,15 +48,6 @@ const valid = (overrides: CourseFields = {}): CourseFields => ({
   ...overrides,
 });
 
-/** Passes when `error` is an AppError with `code` (and a message matching `message`, when given). */
-const appError =
-  (code: ErrorCode, message?: RegExp) =>
-  (error: unknown): true => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return true;
-  };
 
 /** Passes when `error` is BAD_USER_INPUT naming exactly `fields`, each with a message, all of them in the error's message. */
 const badFields =
@@ -77,17 +67,8 @@ const chars = (n: number, char = 'x') => char.repeat(n);
 
 for (const factory of testDatabases('courses')) {
   describe(`courses on ${factory.kind}`, () => {
-    let database: TestDatabase;
-    let orm: MikroORM;
+    const db = migratedTestDatabase(factory, { entities: contentEntities, migrations: contentMigrations });
     let media: FakeMediaDirectory;
-    before(async () => {
-      database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
-    });
-    after(async () => {
-      await orm?.close();
-      await database?.drop();
-    });
     beforeEach(() => {
       media = new FakeMediaDirectory()
         .add({ id: IMAGE_ID, type: 'IMAGE', organisationId: 'org-1', fileName: 'cover.png' })
@@ -99,19 +80,19 @@ for (const factory of testDatabases('courses')) {
 
     /** A service over a fresh EntityManager, as each request gets one. */
     const service = () => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       return new CourseService(new CourseRepository(em), new CourseCategoryRepository(em), media);
     };
-    const stored = (id: string) => orm.em.fork().findOne(Course, { id }, { populate: ['market'] });
-    const countOf = (organisationId: string) => orm.em.fork().count(Course, { organisationId });
+    const stored = (id: string) => db.orm.em.fork().findOne(Course, { id }, { populate: ['market'] });
+    const countOf = (organisationId: string) => db.orm.em.fork().count(Course, { organisationId });
     /** Changes a stored course behind the service's back, as other features (audit, publish) or time would. */
     const setStored = async (id: string, change: Partial<Pick<Course, 'auditStatus' | 'publishStatus' | 'changedAt'>>) => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       Object.assign(await em.findOneOrFail(Course, { id }), change);
       await em.flush();
     };
     const setShown = async (id: string, isShow: boolean) => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       (await em.findOneOrFail(CourseCategory, { id })).isShow = isShow;
       await em.flush();
     };
@@ -138,7 +119,7 @@ for (const factory of testDatabases('courses')) {
         assert.equal(row.publishStatus, PublishStatus.UNPUBLISHED);
         assert.ok(Math.abs(row.createdAt.getTime() - before) < 60_000, 'createdAt is now');
         assert.equal(row.createdAt.getTime(), row.changedAt.getTime());
-        const market = await orm.em.fork().findOne(CourseMarket, { course: course.id });
+        const market = await db.orm.em.fork().findOne(CourseMarket, { course: course.id });
         assert.ok(market, 'course_market row written under the same id');
         assert.equal(market.charge, Charge.PAID);
         assert.equal(market.validDays, 365);
@@ -202,14 +183,14 @@ for (const factory of testDatabases('courses')) {
       });
 
       test('base and market are written in one transaction: a failed market write leaves no course behind', async () => {
-        const connection = orm.em.getConnection();
+        const connection = db.orm.em.getConnection();
         await connection.execute('alter table course_market rename to course_market_away');
         try {
           await assert.rejects(service().create(author, caller, valid({ name: 'Half written' })));
         } finally {
           await connection.execute('alter table course_market_away rename to course_market');
         }
-        assert.equal(await orm.em.fork().count(Course, { name: 'Half written' }), 0);
+        assert.equal(await db.orm.em.fork().count(Course, { name: 'Half written' }), 0);
       });
     });
 
@@ -439,14 +420,14 @@ for (const factory of testDatabases('courses')) {
         // Another request makes the course free while this one waits for the media directory.
         const racing = new (class extends FakeMediaDirectory {
           override async find(id: string, from: Caller) {
-            const em = orm.em.fork();
+            const em = db.orm.em.fork();
             const market = await em.findOneOrFail(CourseMarket, { course: course.id });
             Object.assign(market, { charge: Charge.FREE, price: '0.00' });
             await em.flush();
             return super.find(id, from);
           }
         })().add({ id: SECOND_IMAGE_ID, type: 'IMAGE', organisationId: 'org-1', fileName: 'cover-2.png' });
-        const em = orm.em.fork();
+        const em = db.orm.em.fork();
         const racingService = new CourseService(new CourseRepository(em), new CourseCategoryRepository(em), racing);
         const updated = await racingService.update(author, caller, course.id, { coverMediaId: SECOND_IMAGE_ID, originalPrice: '150' });
         assert.deepEqual([updated.market?.charge, updated.market?.price, updated.market?.originalPrice], [Charge.FREE, '0.00', undefined]);
@@ -522,7 +503,7 @@ for (const factory of testDatabases('courses')) {
         const doomed = await service().create(author, caller, valid({ name: 'Doomed' }));
         const kept = await service().create(author, caller, valid({ name: 'Kept' }));
         const addParts = async (courseId: string) => {
-          const em = orm.em.fork();
+          const em = db.orm.em.fork();
           const chapter = em.create(Teachplan, { courseId, parentId: CHAPTER_PARENT, grade: 1, name: 'Chapter 1', orderBy: 1 });
           await em.flush();
           const section = em.create(Teachplan, { courseId, parentId: chapter.id, grade: 2, name: 'Section 1.1', orderBy: 1 });
@@ -534,7 +515,7 @@ for (const factory of testDatabases('courses')) {
         await addParts(doomed.id);
         await addParts(kept.id);
         const parts = async (courseId: string) => {
-          const em = orm.em.fork();
+          const em = db.orm.em.fork();
           return [
             await em.count(Course, { id: courseId }),
             await em.count(CourseMarket, { course: courseId }),
@@ -626,7 +607,7 @@ for (const factory of testDatabases('courses')) {
           const all = await service().list(staff, {}, { offset: 0, limit: 1000, page: 1, size: 1000 });
           const organisations = new Set(all.items.map((c) => c.organisationId));
           assert.ok(organisations.has('org-staff-a') && organisations.has('org-staff-b') && organisations.has('org-1'));
-          assert.equal(all.total, await orm.em.fork().count(Course, {}));
+          assert.equal(all.total, await db.orm.em.fork().count(Course, {}));
           const one = await service().list(staff, { organisationId: 'org-staff-b' }, everything);
           assert.deepEqual(names(one.items), ['Staff B']);
           assert.equal(one.total, 1);

@@ -2,12 +2,12 @@ import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn 
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { conflict } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
-import { AuditStatus, type Charge, type CourseGrade, type PublishStatus, type TeachingMode } from '../entities/course-dictionary';
+import { AuditStatus, type Charge, type PublishStatus } from '../entities/course-dictionary';
 import type { Course } from '../entities/course.entity';
 import type { CourseCategoryRepository } from '../repositories/course-category.repository';
 import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import { toMoney, validateCourse, type CourseFacts, type CourseFields } from './course-input';
+import { toMoney, validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase } from './course-input';
 import type { Caller, MediaDirectory } from './media-directory';
 
 export interface CourseMarketView {
@@ -21,18 +21,9 @@ export interface CourseMarketView {
 }
 
 /** A course as callers see it: base information with its marketing information. */
-export interface CourseView {
+export interface CourseView extends ValidCourseBase {
   id: string;
   organisationId: string;
-  name: string;
-  audience: string;
-  tags?: string;
-  mt: string;
-  st: string;
-  grade: CourseGrade;
-  teachingMode: TeachingMode;
-  description?: string;
-  coverMediaId?: string;
   auditStatus: AuditStatus;
   publishStatus: PublishStatus;
   market?: CourseMarketView;

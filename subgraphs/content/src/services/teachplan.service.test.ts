@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import type { MikroORM } from '@mikro-orm/core';
+import { beforeEach, describe, test } from 'node:test';
 import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { AppError, type ErrorCode } from '@learnhub/platform/errors';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { AppError } from '@learnhub/platform/errors';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { appError } from '@learnhub/platform/testing/app-error';
 import { CourseGrade, TeachingMode } from '../entities/course-dictionary';
 import { Course } from '../entities/course.entity';
 import { TeachplanMedia } from '../entities/teachplan-media.entity';
@@ -30,15 +29,6 @@ const outsider: Viewer = { userId: 'u-outsider', roles: ['member'], organisation
 const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
 const caller: Caller = { authorization: 'Bearer member-token', requestId: 'req-1' };
 
-/** Passes when `error` is an AppError with `code` (and a message matching `message`, when given). */
-const appError =
-  (code: ErrorCode, message?: RegExp) =>
-  (error: unknown): true => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return true;
-  };
 
 /** Like `appError('BAD_USER_INPUT')`, and the problems name exactly `fields`. */
 const badFields =
@@ -66,17 +56,8 @@ const at = (date: string) => new Date(date);
 
 for (const factory of testDatabases('teaching plans')) {
   describe(`teaching plans on ${factory.kind}`, () => {
-    let database: TestDatabase;
-    let orm: MikroORM;
+    const db = migratedTestDatabase(factory, { entities: contentEntities, migrations: contentMigrations });
     let media: FakeMediaDirectory;
-    before(async () => {
-      database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
-    });
-    after(async () => {
-      await orm?.close();
-      await database?.drop();
-    });
     beforeEach(() => {
       media = new FakeMediaDirectory()
         .add({ id: VIDEO_ID, type: 'VIDEO', organisationId: 'org-1', fileName: 'lesson.mp4' })
@@ -87,13 +68,13 @@ for (const factory of testDatabases('teaching plans')) {
 
     /** A service over a fresh EntityManager, as each request gets one. */
     const service = () => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       const courses = new CourseRepository(em);
       return new TeachplanService(courses, new TeachplanRepository(em, courses), media);
     };
 
     const createCourse = async (organisationId = 'org-1'): Promise<string> => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       const course = em.create(Course, {
         organisationId,
         name: 'Plans',
@@ -126,7 +107,7 @@ for (const factory of testDatabases('teaching plans')) {
 
     /** The invariant, from the stored rows: under every parent the orders are exactly 1..n, and sections sit under this course's chapters. */
     const assertDense = async (courseId: string, context = '') => {
-      const rows = await orm.em.fork().find(Teachplan, { courseId });
+      const rows = await db.orm.em.fork().find(Teachplan, { courseId });
       const chapters = new Set(rows.filter((row) => row.parentId === CHAPTER_PARENT).map((row) => row.id));
       const ordersOf = new Map<string, number[]>();
       for (const row of rows) {
@@ -143,7 +124,7 @@ for (const factory of testDatabases('teaching plans')) {
       }
     };
 
-    const bindingsOf = (teachplanId: string) => orm.em.fork().find(TeachplanMedia, { teachplanId });
+    const bindingsOf = (teachplanId: string) => db.orm.em.fork().find(TeachplanMedia, { teachplanId });
 
     test('a plan of 3 chapters × 4 sections: each node goes last, the tree comes back in order with every field', async () => {
       const courseId = await createCourse();
@@ -185,7 +166,7 @@ for (const factory of testDatabases('teaching plans')) {
       const tree = await buildPlan(large);
       await service().bind(member, caller, { teachplanId: tree[1].children[2].id, mediaId: VIDEO_ID });
 
-      const connection = orm.em.getConnection();
+      const connection = db.orm.em.getConnection();
       const execute = connection.execute;
       let statements = 0;
       connection.execute = function (this: typeof connection, ...args: Parameters<typeof execute>) {

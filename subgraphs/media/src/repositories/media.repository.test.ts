@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import type { MikroORM } from '@mikro-orm/core';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { before, describe, test } from 'node:test';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { MediaFile } from '../entities/media-file.entity';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
 import { mediaMigrations } from '../migrations/migrations';
@@ -29,21 +27,12 @@ const entryOf = (organisationId: string, fileName: string) => ({ organisationId,
 
 for (const factory of testDatabases('media repository')) {
   describe(`media repository on ${factory.kind}`, () => {
-    let database: TestDatabase;
-    let orm: MikroORM;
-    before(async () => {
-      database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: mediaEntities, migrations: mediaMigrations });
-    });
-    after(async () => {
-      await orm?.close();
-      await database?.drop();
-    });
+    const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
 
     /** A repository over its own EntityManager, as each request gets one. */
-    const repository = () => new MediaRepository(orm.em.fork());
+    const repository = () => new MediaRepository(db.orm.em.fork());
     const rows = async (fileMd5: string) => {
-      const em = orm.em.fork();
+      const em = db.orm.em.fork();
       return { objects: await em.count(MediaObject, { fileMd5 }), entries: await em.count(MediaFile, { object: fileMd5 }) };
     };
 
@@ -67,7 +56,7 @@ for (const factory of testDatabases('media repository')) {
     test('8 concurrent records of the same bytes by one organisation end with one entry and one object', async () => {
       const object = objectOf('concurrent-same-org');
       const recorded = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => new MediaRepository(orm.em.fork()).record(object, entryOf('org-race', `upload-${i}.pdf`))),
+        Array.from({ length: 8 }, (_, i) => new MediaRepository(db.orm.em.fork()).record(object, entryOf('org-race', `upload-${i}.pdf`))),
       );
       assert.equal(new Set(recorded.map((entry) => entry.id)).size, 1, 'every caller gets the one entry');
       assert.ok(recorded.every((entry) => entry.object.fileMd5 === object.fileMd5));
@@ -78,7 +67,7 @@ for (const factory of testDatabases('media repository')) {
       const object = objectOf('concurrent-two-orgs');
       const recorded = await Promise.all(
         ['org-x', 'org-y', 'org-x', 'org-y', 'org-x', 'org-y'].map((organisationId) =>
-          new MediaRepository(orm.em.fork()).record(object, entryOf(organisationId, `${organisationId}.pdf`)),
+          new MediaRepository(db.orm.em.fork()).record(object, entryOf(organisationId, `${organisationId}.pdf`)),
         ),
       );
       assert.deepEqual(new Set(recorded.map((entry) => entry.organisationId)), new Set(['org-x', 'org-y']));
