@@ -5,8 +5,6 @@ import { TeachplanMedia } from '../entities/teachplan-media.entity';
 import { Teachplan } from '../entities/teachplan.entity';
 import type { CourseRepository } from './course.repository';
 
-/** Plan node ids are database integers; anything else names no node (and must not reach SQL). */
-
 /** A node's own values, as stored; null clears an optional one. */
 export interface TeachplanFields {
   name: string;
