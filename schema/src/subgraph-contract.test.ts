@@ -32,8 +32,9 @@ async function startAlone(start: (config: Config) => Promise<RunningSubgraph>) {
   }
 }
 
-async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   assert.equal(response.status, 200, `HTTP ${response.status}`);
   return (await response.json()) as GraphQLResponse<T>;
 }
@@ -66,6 +67,26 @@ describe('content subgraph served alone', () => {
 
   test('_service.sdl is the checked-in schema/content.graphql', async () => {
     assert.equal(await served(subgraph.url), await checkedIn('content.graphql'));
+  });
+
+  test('_entities resolves Courses for those who may read them, and null for everyone else', async () => {
+    const secret = subgraph.config.auth.jwtSecret!;
+    const owner = await signToken({ userId: 'u-owner', roles: ['member'], organisationId: 'org-a' }, secret);
+    const stranger = await signToken({ userId: 'u-stranger', roles: ['member'], organisationId: 'org-b' }, secret);
+    const created = await graphql<{ createCourse: { id: string } }>(
+      subgraph.url,
+      'mutation($i: CreateCourseInput!) { createCourse(input: $i) { id } }',
+      { i: { name: 'Go 并发编程', audience: '后端开发者', mt: '1-3', st: '1-3-3', grade: 'ADVANCED', teachingMode: 'LIVE', charge: 'FREE' } },
+      owner,
+    );
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    const id = created.data!.createCourse.id;
+    const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Course { id name } } }';
+    const representations = { r: [{ __typename: 'Course', id }, { __typename: 'Course', id: '987654' }] };
+    const asOwner = await graphql<{ _entities: unknown[] }>(subgraph.url, ENTITIES, representations, owner);
+    assert.deepEqual(asOwner.data?._entities, [{ id, name: 'Go 并发编程' }, null]);
+    const asStranger = await graphql<{ _entities: unknown[] }>(subgraph.url, ENTITIES, representations, stranger);
+    assert.deepEqual(asStranger.data?._entities, [null, null]);
   });
 });
 

@@ -172,6 +172,65 @@ describe('authoring a course through the gateway', () => {
     assert.equal(errorOf(anonymous)?.extensions?.code, 'UNAUTHENTICATED');
   });
 
+  test('order stays dense and matches a model after 200 random plan edits through the gateway', async () => {
+    const created = await gql<{ createCourse: { id: string } }>('mutation($i: CreateCourseInput!) { createCourse(input: $i) { id } }', {
+      i: { name: '随机编辑课程', audience: '测试', mt: '1-1', st: '1-1-2', grade: 'BEGINNER', teachingMode: 'RECORDED', charge: 'FREE' },
+    });
+    const id = created.data!.createCourse.id;
+    type Item = { id: string; name: string; sections: Item[] };
+    const model: Item[] = [];
+    let seed = 20261124;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const save = async (input: object) => {
+      const result = await gql<{ saveTeachplan: { id: string } }>('mutation($i: SaveTeachplanInput!) { saveTeachplan(input: $i) { id } }', { i: { courseId: id, ...input } });
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+      return result.data!.saveTeachplan.id;
+    };
+    const swap = (list: Item[], index: number, direction: 'UP' | 'DOWN') => {
+      const other = index + (direction === 'UP' ? -1 : 1);
+      if (other >= 0 && other < list.length) [list[index], list[other]] = [list[other], list[index]];
+    };
+    for (let step = 0; step < 200; step++) {
+      const chapter = model.length ? model[random(model.length)] : undefined;
+      const op = model.length === 0 ? 0 : random(6);
+      if (op === 0) {
+        const name = `章${step}`;
+        model.push({ id: await save({ name }), name, sections: [] });
+      } else if (op === 1 || op === 2) {
+        const name = `节${step}`;
+        chapter!.sections.push({ id: await save({ parentId: chapter!.id, name }), name, sections: [] });
+      } else if (op === 3) {
+        const list = chapter!.sections.length ? chapter!.sections : model;
+        const index = list === model ? model.indexOf(chapter!) : random(list.length);
+        const result = await gql('mutation($id: ID!) { deleteTeachplan(id: $id) }', { id: list[index].id });
+        if (list[index].sections.length) {
+          assert.equal(errorOf(result)?.extensions?.code, 'CONFLICT');
+        } else {
+          assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+          list.splice(index, 1);
+        }
+      } else {
+        const list = chapter!.sections.length && random(2) ? chapter!.sections : model;
+        const index = list === model ? model.indexOf(chapter!) : random(list.length);
+        const direction = random(2) ? 'UP' : 'DOWN';
+        const moved = await gql<{ moveTeachplan: { id: string; order: number }[] }>('mutation($id: ID!, $d: MoveDirection!) { moveTeachplan(id: $id, direction: $d) { id order } }', { id: list[index].id, d: direction });
+        swap(list, index, direction);
+        assert.deepEqual(moved.data!.moveTeachplan, list.map((item, i) => ({ id: item.id, order: i + 1 })));
+      }
+    }
+    const tree = await gql<{ course: { teachplan: Node[] } }>(`query($id: ID!) { course(id: $id) { ${TREE} } }`, { id });
+    const stored = tree.data!.course.teachplan;
+    assert.deepEqual(stored.map((c) => c.order), stored.map((_, i) => i + 1));
+    for (const c of stored) assert.deepEqual(c.children.map((s) => s.order), c.children.map((_, i) => i + 1));
+    assert.deepEqual(
+      stored.map((c) => [c.id, c.children.map((s) => s.id)]),
+      model.map((c) => [c.id, c.sections.map((s) => s.id)]),
+    );
+  });
+
   test('a never-submitted course can be deleted, with everything in it', async () => {
     assert.equal((await gql<{ deleteCourse: boolean }>('mutation($id: ID!) { deleteCourse(id: $id) }', { id: courseId })).data!.deleteCourse, true);
     assert.equal((await gql<{ course: unknown }>('query($id: ID!) { course(id: $id) { id } }', { id: courseId })).data!.course, null);
