@@ -1,8 +1,9 @@
-import { DecimalType, Entity, Enum, OneToOne, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, OneToOne, Property, type Rel } from '@mikro-orm/core';
 import { Charge } from './course-dictionary';
 import { Course } from './course.entity';
+import { MoneyType } from './money.type';
 
-/** A course's marketing information (course_market), one row per course, same id. Money is exact decimal. */
+/** A course's marketing information (course_market), one row per course, same id. Money is kept in whole cents. */
 @Entity({ tableName: 'course_market' })
 export class CourseMarket {
   @OneToOne(() => Course, { primary: true, owner: true, fieldName: 'id', deleteRule: 'cascade' })
@@ -11,10 +12,10 @@ export class CourseMarket {
   @Enum({ items: () => Charge })
   charge!: Charge;
 
-  @Property({ type: new DecimalType('string'), precision: 10, scale: 2 })
+  @Property({ type: MoneyType, fieldName: 'price_cents' })
   price!: string;
 
-  @Property({ type: new DecimalType('string'), precision: 10, scale: 2, fieldName: 'original_price', nullable: true })
+  @Property({ type: MoneyType, fieldName: 'original_price_cents', nullable: true })
   originalPrice?: string;
 
   @Property({ type: 'string', length: 32, nullable: true })

@@ -27,8 +27,9 @@ export class CreateCourseTables extends SchemaMigration {
       s.createTable('course_market', (t) => {
         t.bigInteger('id').unsigned().primary().references('id').inTable('course_base').onDelete('CASCADE');
         t.string('charge', 8).notNullable();
-        t.decimal('price', 10, 2).notNullable();
-        t.decimal('original_price', 10, 2).nullable();
+        // Whole cents: exact on every backend, where SQLite would store a DECIMAL as a float.
+        t.bigInteger('price_cents').notNullable();
+        t.bigInteger('original_price_cents').nullable();
         t.string('qq', 32).nullable();
         t.string('wechat', 64).nullable();
         t.string('phone', 32).nullable();

@@ -82,7 +82,7 @@ const length = (text: string) => [...text].length;
 const clean = (text: string | null | undefined) => text?.trim() || undefined;
 
 /** A money amount as an exact two-place decimal string ("199" → "199.00"), or undefined when it is not one. */
-export function toMoney(text: string): string | undefined {
+function toMoney(text: string): string | undefined {
   const trimmed = text.trim();
   if (!MONEY.test(trimmed)) return undefined;
   const [whole, fraction = ''] = trimmed.split('.');

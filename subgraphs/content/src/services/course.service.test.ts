@@ -141,6 +141,8 @@ for (const factory of testDatabases('courses')) {
           const reread = await service().get(author, created.id);
           assert.equal(reread.market?.price, expectedPrice, `read back ${price}`);
           assert.equal(reread.market?.originalPrice, expectedOriginal, `read back original ${originalPrice}`);
+          const [stored] = await db.orm.em.fork().getConnection().execute('select price_cents from course_market where id = ?', [created.id]);
+          assert.equal(String(stored.price_cents), expectedPrice.replace('.', '').replace(/^0+(?=\d)/, ''), 'stored as whole cents');
         }
       });
 

@@ -7,7 +7,7 @@ import type { Course } from '../entities/course.entity';
 import type { CourseCategoryRepository } from '../repositories/course-category.repository';
 import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import { toMoney, validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase } from './course-input';
+import { validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase } from './course-input';
 import type { Caller, MediaDirectory } from './media-directory';
 
 export interface CourseMarketView {
@@ -41,9 +41,6 @@ export interface CourseFilterInput {
   organisationId?: string | null;
 }
 
-/** SQLite stores decimals as floating point and the MariaDB driver hands them back as numbers, so "19.90" may read as "19.9". */
-const money = (stored: string) => toMoney(stored) ?? stored;
-
 export function courseView(course: Course): CourseView {
   const market = course.market;
   return {
@@ -62,8 +59,8 @@ export function courseView(course: Course): CourseView {
     publishStatus: course.publishStatus,
     market: market && {
       charge: market.charge,
-      price: money(market.price),
-      originalPrice: market.originalPrice == null ? undefined : money(market.originalPrice),
+      price: market.price,
+      originalPrice: market.originalPrice ?? undefined,
       qq: market.qq ?? undefined,
       wechat: market.wechat ?? undefined,
       phone: market.phone ?? undefined,
