@@ -105,6 +105,12 @@ export interface Config {
     maxPageSize: number;
     uploadMaxBytes: number;
     uploadMaxFiles: number;
+    /** Chunked uploads: every chunk but the last has exactly this size (S3 needs at least 5 MiB). */
+    chunkSize: number;
+    /** The largest file a chunked upload may assemble. */
+    chunkedMaxBytes: number;
+    /** An upload session idle longer than this is abandoned (its chunks are cleaned up). */
+    uploadSessionTtlSeconds: number;
   };
   shutdownGraceMs: number;
 }
@@ -199,6 +205,9 @@ export function readConfig(env: Env = process.env): Config {
       maxPageSize: r.int('PAGE_MAX_SIZE', 100, 1, 10000),
       uploadMaxBytes: r.int('UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
       uploadMaxFiles: r.int('UPLOAD_MAX_FILES', 10, 1, 1000),
+      chunkSize: r.int('UPLOAD_CHUNK_SIZE', 5 * 1024 * 1024, 5 * 1024 * 1024, 512 * 1024 * 1024),
+      chunkedMaxBytes: r.int('UPLOAD_CHUNKED_MAX_BYTES', 20 * 1024 ** 3, 1),
+      uploadSessionTtlSeconds: r.int('UPLOAD_SESSION_TTL_SECONDS', 24 * 3600, 60),
     },
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };

@@ -6,7 +6,10 @@ import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/
 import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { MediaFile } from './entities/media-file.entity';
+import { MediaProcess } from './entities/media-process.entity';
 import { MediaObject } from './entities/media-object.entity';
+import { UploadChunk } from './entities/upload-chunk.entity';
+import { UploadSession } from './entities/upload-session.entity';
 import type { MediaServices } from './graphql/media-context';
 import { mountFileRoute } from './http/file-route';
 import { mediaMigrations } from './migrations/migrations';
@@ -14,7 +17,7 @@ import { MediaRepository } from './repositories/media.repository';
 import { buildMediaSchema } from './schema';
 import { MediaService } from './services/media.service';
 
-export const mediaEntities = [MediaObject, MediaFile];
+export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess];
 
 /** Opens the media database (migrating it) and the object store, and serves the media subgraph. */
 export async function startMedia(config: Config, logger: Logger, port = config.media.port): Promise<RunningSubgraph> {

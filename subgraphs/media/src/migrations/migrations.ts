@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { CreateMediaTables } from './create-media-tables';
+import { CreateUploadTables } from './create-upload-tables';
 
 /** Applied in this order; never edit one that has shipped, add a new one. */
-export const mediaMigrations: MigrationObject[] = [{ name: '0001-create-media-tables', class: CreateMediaTables }];
+export const mediaMigrations: MigrationObject[] = [
+  { name: '0001-create-media-tables', class: CreateMediaTables },
+  { name: '0002-create-upload-tables', class: CreateUploadTables },
+];

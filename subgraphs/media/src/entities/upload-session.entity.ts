@@ -1,0 +1,72 @@
+import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+
+export enum UploadState {
+  UPLOADING = 'UPLOADING',
+  MERGING = 'MERGING',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+  ABORTED = 'ABORTED',
+  EXPIRED = 'EXPIRED',
+}
+
+/**
+ * One organisation's resumable upload of one file (by MD5). Its chunks are the parts of one
+ * multipart upload on the object store, completed on merge, so merging copies nothing.
+ */
+@Entity({ tableName: 'upload_sessions' })
+@Unique({ name: 'upload_sessions_org_md5_uq', properties: ['organisationId', 'fileMd5'] })
+export class UploadSession {
+  [OptionalProps]?: 'createdAt' | 'lastActivityAt' | 'state';
+
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'string', length: 64, fieldName: 'organisation_id' })
+  organisationId!: string;
+
+  @Property({ type: 'string', length: 32, fieldName: 'file_md5' })
+  fileMd5!: string;
+
+  @Property({ type: 'string', length: 255, fieldName: 'file_name' })
+  fileName!: string;
+
+  @Property({ type: new BigIntType('number'), fieldName: 'file_size' })
+  fileSize!: number;
+
+  @Property({ type: 'integer', fieldName: 'chunk_size' })
+  chunkSize!: number;
+
+  @Property({ type: 'integer', fieldName: 'chunk_total' })
+  chunkTotal!: number;
+
+  @Enum({ items: () => UploadState })
+  state: UploadState = UploadState.UPLOADING;
+
+  @Property({ type: 'string', length: 63 })
+  bucket!: string;
+
+  @Property({ type: 'string', length: 512, fieldName: 'object_key' })
+  objectKey!: string;
+
+  @Property({ type: 'string', length: 255, fieldName: 'multipart_upload_id' })
+  multipartUploadId!: string;
+
+  /** Proof of possession asked of another organisation: the MD5 of this byte range of the file. */
+  @Property({ type: new BigIntType('number'), fieldName: 'challenge_offset', nullable: true })
+  challengeOffset?: number;
+
+  @Property({ type: 'integer', fieldName: 'challenge_length', nullable: true })
+  challengeLength?: number;
+
+  @Property({ type: 'string', length: 1024, fieldName: 'failure', nullable: true })
+  failure?: string;
+
+  @Property({ type: 'string', length: 64, fieldName: 'created_by' })
+  createdBy!: string;
+
+  @Property({ type: 'datetime', fieldName: 'created_at' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', fieldName: 'last_activity_at', index: 'upload_sessions_activity_idx' })
+  lastActivityAt: Date = new Date();
+}
