@@ -80,7 +80,15 @@ export interface Config {
   logLevel: string;
   gateway: { host: string; port: number; contentUrl: string; mediaUrl: string; publicUrl: string };
   content: { host: string; port: number; databaseUrl: string };
-  media: { host: string; port: number; databaseUrl: string };
+  media: {
+    host: string;
+    port: number;
+    databaseUrl: string;
+    /** Unset: a system `ffprobe` on the PATH, else the one bundled from npm. */
+    ffprobePath?: string;
+    /** Unset: a system `ffmpeg` on the PATH, else the one bundled from npm. */
+    ffmpegPath?: string;
+  };
   jobs: { host: string; port: number };
   /** Sent by the gateway and required by every subgraph when set. */
   gatewaySecret?: string;
@@ -186,7 +194,13 @@ export function readConfig(env: Env = process.env): Config {
       publicUrl: gatewayPublicUrl,
     },
     content: { host, port: contentPort, databaseUrl: databaseUrl('CONTENT_DATABASE_URL', 'content') },
-    media: { host, port: mediaPort, databaseUrl: databaseUrl('MEDIA_DATABASE_URL', 'media') },
+    media: {
+      host,
+      port: mediaPort,
+      databaseUrl: databaseUrl('MEDIA_DATABASE_URL', 'media'),
+      ffprobePath: r.string('FFPROBE_PATH'),
+      ffmpegPath: r.string('FFMPEG_PATH'),
+    },
     jobs: { host, port: r.int('JOBS_PORT', 4010, 1, 65535) },
     gatewaySecret: r.string('GATEWAY_SECRET'),
     auth: {

@@ -1,41 +1,18 @@
-import S3rver from '@20minutes/s3rver';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { backendUrl } from '../testing/backends.js';
+import { runBucketPrefix, startS3rverStore } from '../testing/s3rver-store.js';
 import { objectStoreContract } from './object-store.contract.js';
 import { S3ObjectStore, s3Client, type S3ObjectStoreOptions } from './s3-object-store.js';
 
-/** A bucket prefix of its own per run, so the run's buckets can be found and removed afterwards. */
-function runBucketPrefix(): string {
-  return `lh-test-${randomBytes(4).toString('hex')}-`;
-}
-
 objectStoreContract('s3 protocol on s3rver', async () => {
-  const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
-  const { port } = await server.run();
-  const store = new S3ObjectStore({
-    endpoint: `http://127.0.0.1:${port}`,
-    // s3rver's built-in account.
-    accessKey: 'S3RVER',
-    secretKey: 'S3RVER',
-    region: 'us-east-1',
-    bucketPrefix: runBucketPrefix(),
-  });
+  const { store, close } = await startS3rverStore();
   return {
     store,
     // s3rver answers AbortMultipartUpload with MethodNotAllowed, assembles parts without comparing
     // their ETags, and writes a body and then its MD5 into the final files in place.
     capabilities: { abortMultipart: false, checksPartEtags: false, atomicOverwrite: false, servesUrls: true },
-    close: async () => {
-      await store.close();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
-    },
+    close,
   };
 });
 

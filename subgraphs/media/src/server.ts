@@ -16,6 +16,8 @@ import { mediaMigrations } from './migrations/migrations';
 import { MediaRepository } from './repositories/media.repository';
 import { buildMediaSchema } from './schema';
 import { MediaService } from './services/media.service';
+import { UploadSessionService } from './services/upload-session.service';
+import { UploadSessionRepository } from './repositories/upload-session.repository';
 
 export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess];
 
@@ -24,6 +26,12 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
   const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
   const store = createObjectStore(config.objectStore);
   const settings = { tempDir: join(config.dataDir, 'tmp'), uploadMaxBytes: config.limits.uploadMaxBytes };
+  const uploadSettings = {
+    chunkSize: config.limits.chunkSize,
+    maxFileBytes: config.limits.chunkedMaxBytes,
+    sessionTtlSeconds: config.limits.uploadSessionTtlSeconds,
+    proofKey: config.auth.jwtSecret ?? config.gatewaySecret ?? config.media.databaseUrl,
+  };
   try {
     const running = await startSubgraph<MediaServices>(
       {
@@ -34,8 +42,9 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         schema: await buildMediaSchema(),
         readiness: [{ name: 'object store', check: () => store.ping() }],
         routes: (app) => mountFileRoute(app, store),
-        extendContext: ({ em }) => ({
+        extendContext: ({ em, log }) => ({
           media: new MediaService(new MediaRepository(em), store, settings),
+          uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, async () => {}),
           maxPageSize: config.limits.maxPageSize,
         }),
       },

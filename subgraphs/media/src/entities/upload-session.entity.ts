@@ -51,12 +51,9 @@ export class UploadSession {
   @Property({ type: 'string', length: 255, fieldName: 'multipart_upload_id' })
   multipartUploadId!: string;
 
-  /** Proof of possession asked of another organisation: the MD5 of this byte range of the file. */
-  @Property({ type: new BigIntType('number'), fieldName: 'challenge_offset', nullable: true })
-  challengeOffset?: number;
-
-  @Property({ type: 'integer', fieldName: 'challenge_length', nullable: true })
-  challengeLength?: number;
+  /** Sniffed from chunk 0 when it arrives, so a file that is not a video is refused at once. */
+  @Property({ type: 'string', length: 127, fieldName: 'mime_type', nullable: true })
+  mimeType?: string;
 
   @Property({ type: 'string', length: 1024, fieldName: 'failure', nullable: true })
   failure?: string;

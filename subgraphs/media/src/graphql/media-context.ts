@@ -1,9 +1,11 @@
 import type { SubgraphContext } from '@learnhub/platform/graphql/subgraph-context';
 import type { MediaService } from '../services/media.service';
+import type { UploadSessionService } from '../services/upload-session.service';
 
 /** Media's services, bound to one request's EntityManager. */
 export interface MediaServices {
   media: MediaService;
+  uploads: UploadSessionService;
   maxPageSize: number;
 }
 

@@ -15,8 +15,7 @@ export class CreateUploadTables extends SchemaMigration {
         t.string('bucket', 63).notNullable();
         t.string('object_key', 512).notNullable();
         t.string('multipart_upload_id', 255).notNullable();
-        t.bigInteger('challenge_offset').nullable();
-        t.integer('challenge_length').nullable();
+        t.string('mime_type', 127).nullable();
         t.string('failure', 1024).nullable();
         t.string('created_by', 64).notNullable();
         t.datetime('created_at').notNullable();

@@ -6,3 +6,8 @@ export function fileKey(md5: string, extension: string, at: Date): string {
   const day = at.toISOString().slice(0, 10).replaceAll('-', '/');
   return `${day}/${md5}${extension}`;
 }
+
+/** Videos: `<m0>/<m1>/<md5>/<md5><ext>`, m0 and m1 being the MD5's first two hex digits. */
+export function videoKey(md5: string, extension: string): string {
+  return `${md5[0]}/${md5[1]}/${md5}/${md5}${extension}`;
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { createLogger } from '@learnhub/platform/logger';
+import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import { appError } from '@learnhub/platform/testing/app-error';
+import { startS3rverStore } from '@learnhub/platform/testing/s3rver-store';
+import { migratedTestDatabase, testDatabases, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
+import type { MediaObject } from '../entities/media-object.entity';
+import { MediaFile } from '../entities/media-file.entity';
+import { UploadChunk } from '../entities/upload-chunk.entity';
+import { mediaMigrations } from '../migrations/migrations';
+import { MediaRepository } from '../repositories/media.repository';
+import { UploadSessionRepository } from '../repositories/upload-session.repository';
+import { mediaEntities } from '../server';
+import { challengeFor } from './possession-proof';
+import { UploadSessionService } from './upload-session.service';
+
+const MiB = 1024 * 1024;
+const CHUNK = 5 * MiB;
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+const alice: Viewer = { userId: 'alice', roles: ['member'], organisationId: 'org-1' };
+const bob: Viewer = { userId: 'bob', roles: ['member'], organisationId: 'org-2' };
+const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, proofKey: 'test-proof-key' };
+
+/** An MP4-looking file (the sniffer reads the `ftyp` box) of `size` random bytes. */
+function video(size: number): Buffer {
+  const bytes = randomBytes(size);
+  Buffer.from('000000206674797069736f6d', 'hex').copy(bytes);
+  return bytes;
+}
+const chunkOf = (bytes: Buffer, index: number) => bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
+
+function suite(name: string, factory: TestDatabaseFactory, openStore: () => Promise<{ store: ObjectStore; close(): Promise<void> }>) {
+  describe(name, () => {
+    const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
+    let store: ObjectStore;
+    let closeStore: () => Promise<void>;
+    const stored: MediaObject[] = [];
+    before(async () => {
+      ({ store, close: closeStore } = await openStore());
+    });
+    after(() => closeStore());
+
+    const service = () => {
+      const em = db.orm.em.fork();
+      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, settings, createLogger('test', 'silent'), async (object) => {
+        stored.push(object);
+      });
+    };
+    const send = (viewer: Viewer, bytes: Buffer, index: number, chunk = chunkOf(bytes, index), chunkMd5 = md5(chunk)) =>
+      service().uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5, stream: Readable.from([chunk]) });
+    const readStored = async (bucket: string, key: string) => {
+      const parts: Buffer[] = [];
+      for await (const part of await store.get(bucket, key)) parts.push(part as Buffer);
+      return Buffer.concat(parts);
+    };
+
+    test('chunks in any order and in parallel merge into the verified file, once, however many merges race', async () => {
+      const bytes = video(2 * CHUNK + 1234);
+      const fileMd5 = md5(bytes);
+      const check = await service().checkFile(alice, { fileMd5, fileName: '第1课.mp4', fileSize: bytes.length });
+      assert.equal(check.exists, false);
+      assert.deepEqual({ state: check.upload?.state, total: check.upload?.chunkTotal, missing: check.upload?.missingChunks }, { state: 'UPLOADING', total: 3, missing: [0, 1, 2] });
+
+      await assert.rejects(send(alice, bytes, 1, chunkOf(bytes, 1), md5(Buffer.from('other'))), appError('BAD_USER_INPUT', /arrived damaged/));
+      await assert.rejects(send(alice, bytes, 2, chunkOf(bytes, 2).subarray(1)), appError('BAD_USER_INPUT', /should have 1234/));
+      await assert.rejects(send(alice, bytes, 3, Buffer.alloc(1)), appError('BAD_USER_INPUT', /out of range/));
+      assert.deepEqual((await service().status(alice, fileMd5)).uploadedChunks, [], 'refused chunks are not stored');
+
+      await Promise.all([send(alice, bytes, 2), send(alice, bytes, 0)]);
+      await send(alice, bytes, 2);
+      await assert.rejects(service().merge(alice, { fileMd5, fileName: '第1课.mp4', chunkTotal: 3 }), (error: unknown) => {
+        appError('BAD_USER_INPUT', /Chunks missing: 1\./)(error);
+        assert.deepEqual((error as { details: { missing: number[] } }).details.missing, [1]);
+        return true;
+      });
+      const resumed = await service().checkFile(alice, { fileMd5, fileName: '第1课.mp4', fileSize: bytes.length });
+      assert.deepEqual(resumed.upload?.uploadedChunks, [0, 2], 'checking again resumes the same upload');
+      assert.equal(await service().checkChunk(alice, fileMd5, 2), true);
+      assert.equal(await service().checkChunk(alice, fileMd5, 1), false);
+      await send(alice, bytes, 1);
+
+      const merges = await Promise.all([1, 2, 3, 4, 5].map(() => service().merge(alice, { fileMd5, fileName: '第1课.mp4', chunkTotal: 3, tags: '视频' })));
+      assert.deepEqual(new Set(merges.map((m) => m.id)), new Set([fileMd5]));
+      assert.equal(merges[0].type, 'VIDEO');
+      assert.equal(merges[0].mimeType, 'video/mp4');
+      assert.equal(merges[0].size, bytes.length);
+      assert.equal(stored.filter((o) => o.fileMd5 === fileMd5).length, 1, 'the video was handed on once');
+      assert.equal(await db.orm.em.fork().count(MediaFile, { organisationId: 'org-1' }), 1);
+      assert.equal(await db.orm.em.fork().count(UploadChunk, {}), 0, 'chunk records go with the merge');
+      assert.equal(md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)), fileMd5);
+      assert.equal((await service().merge(alice, { fileMd5, fileName: 'x.mp4', chunkTotal: 3 })).fileName, '第1课.mp4', 'merging again returns the record');
+      assert.equal((await service().status(alice, fileMd5)).state, 'COMPLETED');
+
+      const same = await service().checkFile(alice, { fileMd5, fileName: 'again.mp4', fileSize: bytes.length });
+      assert.equal(same.exists, true);
+      const other = await service().checkFile(bob, { fileMd5, fileName: 'mine.mp4', fileSize: bytes.length });
+      assert.equal(other.exists, false);
+      assert.deepEqual(other.proof, challengeFor(settings.proofKey, 'org-2', fileMd5, bytes.length));
+      await assert.rejects(service().checkFile(bob, { fileMd5, fileName: 'mine.mp4', fileSize: bytes.length, proofMd5: fileMd5 }), appError('BAD_USER_INPUT', /proof does not match/));
+      const range = bytes.subarray(other.proof!.offset, other.proof!.offset + other.proof!.length);
+      const proven = await service().checkFile(bob, { fileMd5, fileName: 'mine.mp4', fileSize: bytes.length, proofMd5: md5(range) });
+      assert.equal(proven.exists, true);
+      assert.equal(proven.media?.organisationId, 'org-2');
+      assert.equal(proven.media?.fileName, 'mine.mp4');
+    });
+
+    test('a file whose bytes do not match the declared MD5 is deleted and the upload fails; checking again starts over', async () => {
+      const bytes = video(CHUNK + 10);
+      const declared = md5(Buffer.from('not these bytes'));
+      await service().checkFile(alice, { fileMd5: declared, fileName: 'a.mp4', fileSize: bytes.length });
+      for (const index of [0, 1]) {
+        const chunk = chunkOf(bytes, index);
+        await service().uploadChunk(alice, { fileMd5: declared, index, chunkMd5: md5(chunk), stream: Readable.from([chunk]) });
+      }
+      await assert.rejects(service().merge(alice, { fileMd5: declared, fileName: 'a.mp4', chunkTotal: 2 }), appError('BAD_USER_INPUT', /does not match/));
+      const status = await service().status(alice, declared);
+      assert.equal(status.state, 'FAILED');
+      assert.match(status.failure ?? '', /declared/);
+      assert.equal(await store.stat('video', `${declared[0]}/${declared[1]}/${declared}/${declared}.mp4`), undefined, 'the bad result is gone');
+      const restarted = await service().checkFile(alice, { fileMd5: declared, fileName: 'a.mp4', fileSize: bytes.length });
+      assert.equal(restarted.upload?.state, 'UPLOADING');
+      assert.deepEqual(restarted.upload?.uploadedChunks, []);
+      assert.equal(await service().abort(alice, declared), true);
+      assert.equal((await service().status(alice, declared)).state, 'NOT_STARTED');
+    });
+
+    test('only videos take the chunked path, and only members of an organisation upload', async () => {
+      const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(CHUNK + 100)]);
+      await service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'big.pdf', fileSize: pdf.length });
+      await assert.rejects(send(alice, pdf, 0), appError('BAD_USER_INPUT', /not a video/));
+      await assert.rejects(service().checkFile(alice, { fileMd5: 'xyz', fileName: 'a.mp4', fileSize: 10 }), appError('BAD_USER_INPUT', /MD5/));
+      await assert.rejects(service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'a.mp4', fileSize: 65 * MiB }), appError('PAYLOAD_TOO_LARGE'));
+      await assert.rejects(service().checkFile({ userId: 'root', roles: ['admin'] }, { fileMd5: md5(pdf), fileName: 'a.mp4', fileSize: 10 }), appError('FORBIDDEN'));
+      assert.equal((await service().status(bob, md5(pdf))).state, 'NOT_STARTED', "another organisation's upload is invisible");
+      assert.equal(await service().abort(bob, md5(pdf)), false);
+      await assert.rejects(send(bob, pdf, 1), appError('BAD_USER_INPUT', /checkFile first/));
+    });
+  });
+}
+
+const factories = testDatabases('chunked uploads');
+for (const factory of factories) {
+  suite(`chunked uploads on ${factory.kind} with the local store`, factory, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lh-chunks-'));
+    const store = new LocalObjectStore({ root, publicUrl: 'http://files.test' });
+    return { store, close: () => rm(root, { recursive: true, force: true }) };
+  });
+}
+suite('chunked uploads over the S3 protocol (s3rver)', factories.find((f) => f.kind === 'sqlite')!, startS3rverStore);

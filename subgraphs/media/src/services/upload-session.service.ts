@@ -1,0 +1,387 @@
+import { createHash } from 'node:crypto';
+import { extname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { AppError, badInput, conflict, ErrorCode, payloadTooLarge } from '@learnhub/platform/errors';
+import type { Logger } from '@learnhub/platform/logger';
+import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import { MediaType, type MediaObject } from '../entities/media-object.entity';
+import type { UploadChunk } from '../entities/upload-chunk.entity';
+import { UploadState, type UploadSession } from '../entities/upload-session.entity';
+import type { MediaRepository } from '../repositories/media.repository';
+import type { UploadSessionRepository } from '../repositories/upload-session.repository';
+import { cleanFileName } from './media.service';
+import { mediaView, type MediaView } from './media-view';
+import { SNIFF_BYTES, sniff } from './mime-sniffer';
+import { Buckets, videoKey } from './object-keys';
+import { challengeFor, provesPossession, type PossessionChallenge } from './possession-proof';
+
+export interface UploadSettings {
+  chunkSize: number;
+  maxFileBytes: number;
+  sessionTtlSeconds: number;
+  /** Keys the possession-proof challenges. */
+  proofKey: string;
+}
+
+/** Where an upload stands, for a client resuming it (after a crash, a reload, or on another device). */
+export interface UploadStatusView {
+  fileMd5: string;
+  /** NOT_STARTED when the organisation has no session for the file. */
+  state: UploadState | 'NOT_STARTED';
+  fileName?: string;
+  fileSize?: number;
+  chunkSize: number;
+  chunkTotal?: number;
+  uploadedChunks: number[];
+  missingChunks: number[];
+  expiresAt?: Date;
+  failure?: string;
+  media?: MediaView;
+}
+
+export interface FileCheckView {
+  exists: boolean;
+  media?: MediaView;
+  upload?: UploadStatusView;
+  /** Set when another organisation holds the file: hash this range and call again with the proof. */
+  proof?: PossessionChallenge;
+}
+
+export interface CheckFileInput {
+  fileMd5: string;
+  fileName: string;
+  fileSize: number;
+  proofMd5?: string;
+}
+
+export interface MergeInput {
+  fileMd5: string;
+  fileName: string;
+  chunkTotal: number;
+  tags?: string;
+  remark?: string;
+}
+
+const MD5 = /^[0-9a-f]{32}$/;
+
+const contentTypes: Record<string, string> = {
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.avi': 'video/x-msvideo',
+  '.mkv': 'video/x-matroska',
+  '.webm': 'video/webm',
+  '.flv': 'video/x-flv',
+  '.ts': 'video/mp2t',
+};
+
+const MERGE_WAIT_MS = 200;
+
+function md5Of(value: string, field: string): string {
+  const md5 = value.trim().toLowerCase();
+  if (!MD5.test(md5)) throw badInput(`${field} must be an MD5 in hex (32 characters 0-9, a-f).`, { fields: [{ field, message: 'not an MD5' }] });
+  return md5;
+}
+
+/** Reads a chunk into memory (it is bounded by the chunk size), refusing it as soon as it runs long. */
+async function readChunk(stream: Readable, expected: number, index: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of stream) {
+    size += (part as Buffer).length;
+    if (size > expected) {
+      stream.resume();
+      throw badInput(`Chunk ${index} is larger than the ${expected} bytes it should have.`, { reason: 'CHUNK_SIZE_MISMATCH' });
+    }
+    parts.push(part as Buffer);
+  }
+  if (size !== expected) throw badInput(`Chunk ${index} has ${size} bytes; it should have ${expected}.`, { reason: 'CHUNK_SIZE_MISMATCH' });
+  return Buffer.concat(parts, size);
+}
+
+/**
+ * Resumable chunked uploads for large videos (断点续传): check the file (instant upload when it
+ * is already stored), upload verified chunks in any order and in parallel, then merge them into
+ * one stored file whose MD5 is verified before it enters the organisation's library.
+ */
+export class UploadSessionService {
+  constructor(
+    private readonly sessions: UploadSessionRepository,
+    private readonly media: MediaRepository,
+    private readonly store: ObjectStore,
+    private readonly settings: UploadSettings,
+    private readonly log: Logger,
+    /** Called once a merged video is recorded (queues transcoding when browsers cannot play it). */
+    private readonly videoStored: (object: MediaObject) => Promise<void>,
+  ) {}
+
+  private member(viewer: Viewer): { organisationId: string; userId: string } {
+    requireSignedIn(viewer);
+    requireRole(viewer, 'member');
+    return { organisationId: requireOrganisation(viewer), userId: viewer.userId };
+  }
+
+  private async view(fileMd5: string, organisationId: string): Promise<MediaView | undefined> {
+    const entry = await this.media.entry(fileMd5, organisationId);
+    return entry ? mediaView(entry, await this.store.url(entry.object.bucket, entry.object.objectKey)) : undefined;
+  }
+
+  private statusOf(session: UploadSession, chunks: UploadChunk[]): UploadStatusView {
+    const uploaded = chunks.map((c) => c.index);
+    const have = new Set(uploaded);
+    return {
+      fileMd5: session.fileMd5,
+      state: session.state,
+      fileName: session.fileName,
+      fileSize: session.fileSize,
+      chunkSize: session.chunkSize,
+      chunkTotal: session.chunkTotal,
+      uploadedChunks: uploaded,
+      missingChunks: Array.from({ length: session.chunkTotal }, (_, i) => i).filter((i) => !have.has(i)),
+      expiresAt: new Date(session.lastActivityAt.getTime() + this.settings.sessionTtlSeconds * 1000),
+      failure: session.failure ?? undefined,
+    };
+  }
+
+  private expectedSize(session: UploadSession, index: number): number {
+    return index < session.chunkTotal - 1 ? session.chunkSize : session.fileSize - session.chunkSize * (session.chunkTotal - 1);
+  }
+
+  /** Ends a session for good: its multipart upload is aborted (where the store can) and its rows removed. */
+  private async discard(session: UploadSession): Promise<void> {
+    try {
+      await this.store.abortMultipart(session.bucket, session.objectKey, session.multipartUploadId);
+    } catch (error) {
+      // Some S3 stand-ins cannot abort; the store's own lifecycle rules reclaim such parts.
+      this.log.warn({ err: error, fileMd5: session.fileMd5 }, 'could not abort a multipart upload');
+    }
+    await this.sessions.delete(session.id);
+  }
+
+  /** Step 1: is the whole file already stored? If not, opens (or resumes) the upload session. */
+  async checkFile(viewer: Viewer, input: CheckFileInput): Promise<FileCheckView> {
+    const { organisationId, userId } = this.member(viewer);
+    const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
+    const fileName = cleanFileName(input.fileName);
+    if (!Number.isSafeInteger(input.fileSize) || input.fileSize < 1) {
+      throw badInput('fileSize must be the file\'s size in bytes, at least 1.', { fields: [{ field: 'fileSize', message: 'must be a positive whole number' }] });
+    }
+    if (input.fileSize > this.settings.maxFileBytes) throw payloadTooLarge(`Files up to ${this.settings.maxFileBytes} bytes can be uploaded; this one has ${input.fileSize}.`);
+
+    const own = await this.view(fileMd5, organisationId);
+    if (own) return { exists: true, media: own };
+
+    const object = await this.media.object(fileMd5);
+    if (object && (await this.store.stat(object.bucket, object.objectKey))) {
+      // Another organisation uploaded these bytes: share them only with someone who proves they hold them too.
+      const challenge = challengeFor(this.settings.proofKey, organisationId, fileMd5, object.size);
+      if (!input.proofMd5) return { exists: false, proof: challenge };
+      if (!(await provesPossession(this.store, { bucket: object.bucket, key: object.objectKey }, challenge, md5Of(input.proofMd5, 'proof.rangeMd5')))) {
+        throw badInput('The proof does not match the file: send the MD5 of the requested byte range of your copy.', { reason: 'PROOF_MISMATCH' });
+      }
+      await this.media.record(object, { organisationId, fileName, createdBy: userId });
+      return { exists: true, media: await this.view(fileMd5, organisationId) };
+    }
+
+    let session = await this.sessions.find(organisationId, fileMd5);
+    if (session && session.state !== UploadState.UPLOADING && session.state !== UploadState.MERGING) {
+      await this.discard(session);
+      session = null;
+    }
+    if (session && session.fileSize !== input.fileSize) {
+      throw conflict(`An upload of this file with ${session.fileSize} bytes is in progress; the same MD5 cannot have ${input.fileSize}. Abort it first if it was wrong.`, { reason: 'SIZE_MISMATCH' });
+    }
+    if (!session) session = await this.open(organisationId, userId, fileMd5, fileName, input.fileSize);
+    return { exists: false, upload: this.statusOf(session, await this.sessions.chunks(session.id)) };
+  }
+
+  private async open(organisationId: string, userId: string, fileMd5: string, fileName: string, fileSize: number): Promise<UploadSession> {
+    const extension = /^\.[a-z0-9]{1,8}$/.test(extname(fileName).toLowerCase()) ? extname(fileName).toLowerCase() : '';
+    const objectKey = videoKey(fileMd5, extension);
+    const multipartUploadId = await this.store.createMultipart(Buckets.video, objectKey, { contentType: contentTypes[extension] ?? 'application/octet-stream' });
+    const chunkSize = this.settings.chunkSize;
+    const { session, created } = await this.sessions.create({
+      organisationId,
+      fileMd5,
+      fileName,
+      fileSize,
+      chunkSize,
+      chunkTotal: Math.ceil(fileSize / chunkSize),
+      bucket: Buckets.video,
+      objectKey,
+      multipartUploadId,
+      createdBy: userId,
+    });
+    if (!created) await this.store.abortMultipart(Buckets.video, objectKey, multipartUploadId).catch(() => undefined);
+    return session;
+  }
+
+  /** Step 2: which chunks are stored, for resuming. */
+  async status(viewer: Viewer, rawMd5: string): Promise<UploadStatusView> {
+    const { organisationId } = this.member(viewer);
+    const fileMd5 = md5Of(rawMd5, 'fileMd5');
+    const session = await this.sessions.find(organisationId, fileMd5);
+    if (session) return { ...this.statusOf(session, await this.sessions.chunks(session.id)), media: await this.view(fileMd5, organisationId) };
+    const media = await this.view(fileMd5, organisationId);
+    return { fileMd5, state: media ? UploadState.COMPLETED : 'NOT_STARTED', chunkSize: this.settings.chunkSize, uploadedChunks: [], missingChunks: [], media };
+  }
+
+  async checkChunk(viewer: Viewer, rawMd5: string, index: number): Promise<boolean> {
+    const { organisationId } = this.member(viewer);
+    const session = await this.sessions.find(organisationId, md5Of(rawMd5, 'fileMd5'));
+    return session !== null && (await this.sessions.chunk(session.id, index)) !== null;
+  }
+
+  private async uploading(organisationId: string, fileMd5: string): Promise<UploadSession> {
+    const session = await this.sessions.find(organisationId, fileMd5);
+    if (!session) throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
+    if (session.state !== UploadState.UPLOADING) {
+      throw conflict(`The upload of ${fileMd5} is ${session.state.toLowerCase()}; chunks are only taken while uploading.`, { reason: 'UPLOAD_NOT_OPEN', state: session.state });
+    }
+    return session;
+  }
+
+  /** Step 3: stores one chunk after checking its size and MD5; a bad chunk is refused and not stored. */
+  async uploadChunk(viewer: Viewer, input: { fileMd5: string; index: number; chunkMd5: string; stream: Readable }): Promise<UploadStatusView> {
+    const { organisationId } = this.member(viewer);
+    const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
+    const chunkMd5 = md5Of(input.chunkMd5, 'chunkMd5');
+    const session = await this.uploading(organisationId, fileMd5);
+    const index = input.index;
+    if (!Number.isInteger(index) || index < 0 || index >= session.chunkTotal) {
+      input.stream.resume();
+      throw badInput(`Chunk index ${index} is out of range: this file has chunks 0 to ${session.chunkTotal - 1}.`, { fields: [{ field: 'index', message: 'out of range' }] });
+    }
+    const bytes = await readChunk(input.stream, this.expectedSize(session, index), index);
+    if (createHash('md5').update(bytes).digest('hex') !== chunkMd5) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `Chunk ${index} arrived damaged (its MD5 differs from ${chunkMd5}); send it again.`, { reason: 'CHUNK_CHECKSUM_MISMATCH' });
+    }
+    const stored = await this.sessions.chunk(session.id, index);
+    if (stored?.md5 !== chunkMd5) {
+      if (index === 0) await this.checkIsVideo(session, bytes.subarray(0, SNIFF_BYTES));
+      const part = await this.store.uploadPart(session.bucket, session.objectKey, session.multipartUploadId, index + 1, bytes, bytes.length);
+      await this.sessions.saveChunk({ sessionId: session.id, index, size: bytes.length, md5: chunkMd5, partEtag: part.etag });
+    }
+    return this.statusOf(session, await this.sessions.chunks(session.id));
+  }
+
+  private async checkIsVideo(session: UploadSession, head: Buffer): Promise<void> {
+    const sniffed = sniff(head, session.fileName);
+    if (sniffed?.type !== MediaType.VIDEO) {
+      throw badInput(`"${session.fileName}" is not a video; upload images and documents with uploadFile.`, { reason: 'NOT_A_VIDEO' });
+    }
+    await this.sessions.setMimeType(session.id, sniffed.mimeType);
+    session.mimeType = sniffed.mimeType;
+  }
+
+  /**
+   * Step 4: joins the chunks into one stored file (copy-free: the chunks are its parts), verifies
+   * its MD5, and records it. Idempotent, and safe when merges race: one merges, the others wait
+   * for its result.
+   */
+  async merge(viewer: Viewer, input: MergeInput): Promise<MediaView> {
+    const { organisationId, userId } = this.member(viewer);
+    const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
+    const fileName = cleanFileName(input.fileName);
+    for (;;) {
+      const session = await this.sessions.find(organisationId, fileMd5);
+      if (!session) {
+        const done = await this.view(fileMd5, organisationId);
+        if (done) return done;
+        throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
+      }
+      if (session.chunkTotal !== input.chunkTotal) {
+        throw badInput(`This upload has ${session.chunkTotal} chunks, not ${input.chunkTotal}.`, { fields: [{ field: 'chunkTotal', message: `must be ${session.chunkTotal}` }] });
+      }
+      switch (session.state) {
+        case UploadState.COMPLETED: {
+          const done = await this.view(fileMd5, organisationId);
+          if (done) return done;
+          throw conflict('This upload completed but its media entry was deleted since; upload the file again.', { reason: 'MEDIA_DELETED' });
+        }
+        case UploadState.MERGING:
+          await new Promise((resolve) => setTimeout(resolve, MERGE_WAIT_MS));
+          continue;
+        case UploadState.UPLOADING:
+          break;
+        default:
+          throw conflict(`The upload ${session.state.toLowerCase()}${session.failure ? `: ${session.failure}` : ''}. Call checkFile to start again.`, { reason: 'UPLOAD_ENDED', state: session.state });
+      }
+      const chunks = await this.sessions.chunks(session.id);
+      const status = this.statusOf(session, chunks);
+      if (status.missingChunks.length > 0) {
+        const shown = status.missingChunks.slice(0, 50).join(', ');
+        throw badInput(`Chunks missing: ${shown}${status.missingChunks.length > 50 ? ', …' : ''}. Upload them, then merge.`, { reason: 'CHUNKS_MISSING', missing: status.missingChunks });
+      }
+      if (!(await this.sessions.transition(session.id, UploadState.UPLOADING, UploadState.MERGING))) continue;
+      return this.join(session, chunks, { organisationId, userId, fileName, tags: input.tags, remark: input.remark });
+    }
+  }
+
+  private async join(
+    session: UploadSession,
+    chunks: UploadChunk[],
+    entry: { organisationId: string; userId: string; fileName: string; tags?: string; remark?: string },
+  ): Promise<MediaView> {
+    let md5: string;
+    let size: number;
+    try {
+      const info = await this.store.completeMultipart(
+        session.bucket,
+        session.objectKey,
+        session.multipartUploadId,
+        chunks.map((c) => ({ partNumber: c.index + 1, etag: c.partEtag })),
+      );
+      size = info.size;
+      // A store that hashed the whole object while joining says so with a plain MD5 ETag; S3's multipart ETags need one read.
+      md5 = /^[0-9a-f]{32}$/.test(info.etag) ? info.etag : await this.hashStored(session);
+    } catch (error) {
+      await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, `joining the chunks failed: ${(error as Error).message}`);
+      throw error;
+    }
+    if (md5 !== session.fileMd5 || size !== session.fileSize) {
+      await this.store.delete(session.bucket, session.objectKey);
+      const failure = `the merged file has MD5 ${md5} and ${size} bytes, but ${session.fileMd5} and ${session.fileSize} were declared`;
+      await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, failure);
+      await this.sessions.deleteChunks(session.id);
+      throw badInput(`The merged file does not match: ${failure}. It was deleted; check the file and upload it again.`, { reason: 'FILE_CHECKSUM_MISMATCH' });
+    }
+    const object = {
+      fileMd5: session.fileMd5,
+      type: MediaType.VIDEO,
+      mimeType: session.mimeType ?? 'application/octet-stream',
+      size,
+      bucket: session.bucket,
+      objectKey: session.objectKey,
+    };
+    const recorded = await this.media.record(object, {
+      organisationId: entry.organisationId,
+      fileName: entry.fileName,
+      tags: entry.tags,
+      remark: entry.remark,
+      createdBy: entry.userId,
+    });
+    await this.sessions.transition(session.id, UploadState.MERGING, UploadState.COMPLETED);
+    await this.sessions.deleteChunks(session.id);
+    await this.videoStored(recorded.object);
+    return mediaView(recorded, await this.store.url(session.bucket, session.objectKey));
+  }
+
+  private async hashStored(session: UploadSession): Promise<string> {
+    const hash = createHash('md5');
+    for await (const part of await this.store.get(session.bucket, session.objectKey)) hash.update(part as Buffer);
+    return hash.digest('hex');
+  }
+
+  /** Gives up an upload and frees its storage at once; false when there was none. */
+  async abort(viewer: Viewer, rawMd5: string): Promise<boolean> {
+    const { organisationId } = this.member(viewer);
+    const session = await this.sessions.find(organisationId, md5Of(rawMd5, 'fileMd5'));
+    if (!session || session.state === UploadState.COMPLETED) return false;
+    if (session.state === UploadState.MERGING) throw conflict('The upload is being merged and can no longer be aborted.', { reason: 'MERGING' });
+    await this.discard(session);
+    return true;
+  }
+}
