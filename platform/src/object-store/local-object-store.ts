@@ -136,6 +136,16 @@ export class LocalObjectStore implements ObjectStore {
     return `${this.publicUrl}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
   }
 
+  /**
+   * The file holding an object, so a tool such as ffprobe can read it in place. Not on the port:
+   * S3 objects are read through `url`. The file may not exist; `stat` says whether it does.
+   */
+  pathOf(bucket: string, key: string): string {
+    assertBucketName(bucket);
+    assertObjectKey(key);
+    return this.objectPath(bucket, key);
+  }
+
   async createMultipart(bucket: string, key: string, options: PutOptions = {}): Promise<string> {
     assertBucketName(bucket);
     assertObjectKey(key);

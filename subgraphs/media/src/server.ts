@@ -17,7 +17,10 @@ import { MediaRepository } from './repositories/media.repository';
 import { buildMediaSchema } from './schema';
 import { MediaService } from './services/media.service';
 import { UploadSessionService } from './services/upload-session.service';
+import { MediaProcessRepository } from './repositories/media-process.repository';
 import { UploadSessionRepository } from './repositories/upload-session.repository';
+import { FfprobeProber, findFfprobe } from './services/ffprobe-prober';
+import { TranscodeQueue } from './services/transcode-queue';
 
 export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess];
 
@@ -25,11 +28,13 @@ export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk
 export async function startMedia(config: Config, logger: Logger, port = config.media.port): Promise<RunningSubgraph> {
   const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
   const store = createObjectStore(config.objectStore);
+  const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
   const settings = { tempDir: join(config.dataDir, 'tmp'), uploadMaxBytes: config.limits.uploadMaxBytes };
   const uploadSettings = {
     chunkSize: config.limits.chunkSize,
     maxFileBytes: config.limits.chunkedMaxBytes,
     sessionTtlSeconds: config.limits.uploadSessionTtlSeconds,
+    // Any secret every media process shares and clients never see keys the possession challenges.
     proofKey: config.auth.jwtSecret ?? config.gatewaySecret ?? config.media.databaseUrl,
   };
   try {
@@ -44,7 +49,9 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         routes: (app) => mountFileRoute(app, store),
         extendContext: ({ em, log }) => ({
           media: new MediaService(new MediaRepository(em), store, settings),
-          uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, async () => {}),
+          uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, (object) =>
+            new TranscodeQueue(new MediaProcessRepository(em), prober).queueTranscodeIfNeeded(object, store),
+          ),
           maxPageSize: config.limits.maxPageSize,
         }),
       },

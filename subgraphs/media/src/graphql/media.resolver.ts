@@ -3,6 +3,7 @@ import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mediaAuditStatusCodes } from '../entities/media-file.entity';
 import { mediaTypeCodes } from '../entities/media-object.entity';
+import { isPlayable, TranscodeState } from '../services/playability';
 import type { MediaContext } from './media-context';
 import { MediaFilter, MediaNode, MediaPage, UploadFileInput } from './media.type';
 
@@ -34,6 +35,23 @@ export class MediaResolver {
     return ctx.media.upload(ctx.viewer, { fileName: upload.filename, stream: upload.createReadStream() }, input ?? {});
   }
 
+  @Mutation(() => Boolean, {
+    description: "Removes the item from your organisation's library; the stored file goes when no organisation holds it any more.",
+  })
+  deleteMedia(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<boolean> {
+    return ctx.media.delete(ctx.viewer, id, ctx.log);
+  }
+
+  @FieldResolver(() => TranscodeState)
+  async transcodeState(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<TranscodeState> {
+    return (await transcodeStateLoader(ctx).load(media.id)) ?? TranscodeState.NONE;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether a browser can play it now: false while a video waits for or fails transcoding.' })
+  async playable(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<boolean> {
+    return isPlayable(media.type, (await transcodeStateLoader(ctx).load(media.id)) ?? TranscodeState.NONE);
+  }
+
   @FieldResolver(() => String, { description: "The original system's type code, e.g. 001002 for video." })
   typeCode(@Root() media: MediaNode): string {
     return mediaTypeCodes[media.type];
@@ -44,6 +62,9 @@ export class MediaResolver {
     return mediaAuditStatusCodes[media.auditStatus];
   }
 }
+
+/** Every Media of one request asks for its transcoding state in one query. */
+const transcodeStateLoader = (ctx: MediaContext) => ctx.loaders.get('media-transcode-states', (ids) => ctx.media.transcodeStates(ids));
 
 /** `_entities` for Media: every reference in one call is loaded with one query. */
 export const mediaReferenceResolver = {

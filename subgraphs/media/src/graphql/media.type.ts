@@ -3,9 +3,14 @@ import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } fr
 import { MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaType } from '../entities/media-object.entity';
 import type { MediaView } from '../services/media-view';
+import { TranscodeState } from '../services/playability';
 
 registerEnumType(MediaType, { name: 'MediaType', description: 'Image (001001), video (001002), document or other (001003).' });
 registerEnumType(MediaAuditStatus, { name: 'MediaAuditStatus' });
+registerEnumType(TranscodeState, {
+  name: 'TranscodeState',
+  description: 'NONE: no transcoding needed (or not a video); else the state of the task converting it to H.264/AAC MP4.',
+});
 
 @ObjectType('Media', { description: 'A file in an organisation\'s media library; its id is the MD5 of its bytes.' })
 @Directive('@key(fields: "id")')
@@ -75,6 +80,15 @@ export class MediaFilter {
 
   @Field(() => MediaType, { nullable: true })
   type?: MediaType;
+
+  @Field(() => MediaAuditStatus, { nullable: true })
+  auditStatus?: MediaAuditStatus;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'Created at or after this time.' })
+  createdFrom?: Date;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'Created before this time.' })
+  createdTo?: Date;
 }
 
 @InputType('UploadFileInput')

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { MediaFile } from '../entities/media-file.entity';
+import { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
+import { MediaProcess, ProcessState } from '../entities/media-process.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { mediaEntities } from '../server';
+import { MediaProcessRepository } from './media-process.repository';
 import { MediaRepository } from './media.repository';
 
 const md5 = (seed: string) => createHash('md5').update(seed).digest('hex');
@@ -212,6 +214,114 @@ for (const factory of testDatabases('media repository')) {
       assert.equal(stored?.objectKey, object.objectKey);
       assert.equal(stored?.size, 1234);
       assert.equal(await repository().object(md5('no-such-object')), null);
+    });
+    describe('page by audit status and creation time', () => {
+      const org = 'org-dates';
+      // Whole seconds, because MariaDB's DATETIME keeps no fractions.
+      const at = (iso: string) => new Date(iso);
+      const library = [
+        { seed: 'd-feb', name: 'feb.pdf', createdAt: at('2024-02-29T23:59:59Z'), auditStatus: MediaAuditStatus.APPROVED },
+        { seed: 'd-mar1', name: 'mar-1.pdf', createdAt: at('2024-03-01T00:00:00Z'), auditStatus: MediaAuditStatus.PENDING },
+        { seed: 'd-mar15', name: 'mar-15.pdf', createdAt: at('2024-03-15T12:00:00Z'), auditStatus: MediaAuditStatus.REJECTED },
+        { seed: 'd-apr1', name: 'apr-1.pdf', createdAt: at('2024-04-01T00:00:00Z'), auditStatus: MediaAuditStatus.APPROVED },
+      ];
+      const names = async (filter: Omit<Parameters<MediaRepository['page']>[0], 'organisationId'>) => {
+        const [entries, total] = await repository().page({ organisationId: org, ...filter }, 0, 100);
+        assert.equal(total, entries.length);
+        return entries.map((entry) => entry.fileName);
+      };
+
+      before(async () => {
+        for (const item of library) {
+          const entry = await repository().record(objectOf(item.seed), entryOf(org, item.name));
+          await db.orm.em.fork().nativeUpdate(MediaFile, { id: entry.id }, { createdAt: item.createdAt, auditStatus: item.auditStatus });
+        }
+        await repository().record(objectOf('d-other'), entryOf('org-other-dates', 'mar-other.pdf'));
+      });
+
+      test('from is inclusive and to is exclusive', async () => {
+        assert.deepEqual(await names({ createdFrom: at('2024-03-01T00:00:00Z'), createdTo: at('2024-04-01T00:00:00Z') }), ['mar-15.pdf', 'mar-1.pdf']);
+        assert.deepEqual(await names({ createdFrom: at('2024-03-01T00:00:01Z') }), ['apr-1.pdf', 'mar-15.pdf']);
+        assert.deepEqual(await names({ createdTo: at('2024-03-01T00:00:00Z') }), ['feb.pdf']);
+        assert.deepEqual(await names({ createdTo: at('2024-03-01T00:00:01Z') }), ['mar-1.pdf', 'feb.pdf']);
+        assert.deepEqual(await names({ createdFrom: at('2025-01-01T00:00:00Z') }), []);
+      });
+
+      test('filters by audit status, alone and with a time range and a name', async () => {
+        assert.deepEqual(await names({ auditStatus: MediaAuditStatus.APPROVED }), ['apr-1.pdf', 'feb.pdf']);
+        assert.deepEqual(await names({ auditStatus: MediaAuditStatus.REJECTED }), ['mar-15.pdf']);
+        assert.deepEqual(await names({ auditStatus: MediaAuditStatus.APPROVED, createdFrom: at('2024-03-01T00:00:00Z') }), ['apr-1.pdf']);
+        assert.deepEqual(await names({ auditStatus: MediaAuditStatus.PENDING, name: 'MAR', createdTo: at('2024-03-02T00:00:00Z') }), ['mar-1.pdf']);
+        assert.deepEqual(await names({ auditStatus: MediaAuditStatus.PENDING, name: 'apr' }), []);
+      });
+    });
+
+    describe('removeEntry', () => {
+      const processRows = (fileMd5: string) => db.orm.em.fork().count(MediaProcess, { fileMd5 });
+
+      test("removes only the organisation's entry while another organisation holds the object", async () => {
+        const object = objectOf('remove-shared');
+        await repository().record(object, entryOf('org-r1', 'mine.pdf'));
+        await repository().record(object, entryOf('org-r2', 'theirs.pdf'));
+        assert.deepEqual(await repository().removeEntry(object.fileMd5, 'org-r1'), {});
+        assert.deepEqual(await rows(object.fileMd5), { objects: 1, entries: 1 });
+        assert.equal((await repository().entry(object.fileMd5))?.organisationId, 'org-r2');
+      });
+
+      test('the last entry takes the object row and its transcoding task with it, and hands back the object', async () => {
+        const object = { ...objectOf('remove-last'), type: MediaType.VIDEO, bucket: 'video' };
+        await repository().record(object, entryOf('org-r1', 'talk.avi'));
+        await new MediaProcessRepository(db.orm.em.fork()).enqueue(object);
+        const removed = await repository().removeEntry(object.fileMd5, 'org-r1');
+        assert.equal(removed?.released?.fileMd5, object.fileMd5);
+        assert.equal(removed?.released?.objectKey, object.objectKey);
+        assert.equal(removed?.released?.type, MediaType.VIDEO);
+        assert.deepEqual(await rows(object.fileMd5), { objects: 0, entries: 0 });
+        assert.equal(await processRows(object.fileMd5), 0);
+      });
+
+      test('another organisation, an unknown file or a second removal find nothing and change nothing', async () => {
+        const object = objectOf('remove-missing');
+        await repository().record(object, entryOf('org-r1', 'kept.pdf'));
+        assert.equal(await repository().removeEntry(object.fileMd5, 'org-r2'), undefined);
+        assert.equal(await repository().removeEntry(md5('never-stored'), 'org-r1'), undefined);
+        assert.deepEqual(await rows(object.fileMd5), { objects: 1, entries: 1 });
+        assert.ok((await repository().removeEntry(object.fileMd5, 'org-r1'))?.released);
+        assert.equal(await repository().removeEntry(object.fileMd5, 'org-r1'), undefined);
+      });
+
+      test('two organisations removing the last two entries at once: exactly one releases the object, no row is left', async () => {
+        for (let round = 0; round < 5; round++) {
+          const object = objectOf(`remove-race-${round}`);
+          await repository().record(object, entryOf('org-a', 'a.pdf'));
+          await repository().record(object, entryOf('org-b', 'b.pdf'));
+          await new MediaProcessRepository(db.orm.em.fork()).enqueue(object);
+          const removed = await Promise.all(['org-a', 'org-b'].map((organisationId) => repository().removeEntry(object.fileMd5, organisationId)));
+          assert.ok(removed.every((result) => result !== undefined), 'both entries were removed');
+          assert.equal(removed.filter((result) => result?.released).length, 1, `round ${round}: one removal releases the object`);
+          assert.deepEqual(await rows(object.fileMd5), { objects: 0, entries: 0 });
+          assert.equal(await processRows(object.fileMd5), 0);
+        }
+      });
+    });
+
+    test('transcodeStates: the state of each file that has a task, in one call', async () => {
+      const waiting = objectOf('states-waiting');
+      const done = objectOf('states-done');
+      const processes = new MediaProcessRepository(db.orm.em.fork());
+      await processes.enqueue(waiting);
+      await processes.enqueue(done);
+      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: done.fileMd5 }, { state: ProcessState.SUCCEEDED });
+
+      const states = await repository().transcodeStates([waiting.fileMd5, done.fileMd5, md5('no-task')]);
+      assert.deepEqual(
+        [...states].sort(),
+        [
+          [waiting.fileMd5, ProcessState.PENDING],
+          [done.fileMd5, ProcessState.SUCCEEDED],
+        ].sort(),
+      );
+      assert.deepEqual(await repository().transcodeStates([]), new Map());
     });
   });
 }

@@ -1,12 +1,24 @@
 import { containsText } from '@learnhub/platform/database/contains-text';
+import { lockRow } from '@learnhub/platform/database/row-lock';
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
-import { MediaFile } from '../entities/media-file.entity';
+import { MediaFile, type MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaObject, type MediaType } from '../entities/media-object.entity';
+import { MediaProcess, type ProcessState } from '../entities/media-process.entity';
 
 export interface MediaListFilter {
   organisationId: string;
   name?: string;
   type?: MediaType;
+  auditStatus?: MediaAuditStatus;
+  /** Inclusive. */
+  createdFrom?: Date;
+  /** Exclusive. */
+  createdTo?: Date;
+}
+
+/** What removing an entry did: `released` is the object no row refers to any more, whose bytes are the caller's to delete. */
+export interface RemovedEntry {
+  released?: MediaObject;
 }
 
 /** The only place that knows how media objects and library entries are stored. */
@@ -17,6 +29,10 @@ export class MediaRepository {
     const where: FilterQuery<MediaFile> = { organisationId: filter.organisationId };
     if (filter.name) Object.assign(where, containsText('file_name', filter.name));
     if (filter.type) where.object = { type: filter.type };
+    if (filter.auditStatus) where.auditStatus = filter.auditStatus;
+    if (filter.createdFrom || filter.createdTo) {
+      where.createdAt = { ...(filter.createdFrom && { $gte: filter.createdFrom }), ...(filter.createdTo && { $lt: filter.createdTo }) };
+    }
     return this.em.findAndCount(MediaFile, where, {
       populate: ['object'],
       orderBy: { createdAt: 'desc', id: 'desc' },
@@ -39,6 +55,30 @@ export class MediaRepository {
 
   object(fileMd5: string): Promise<MediaObject | null> {
     return this.em.findOne(MediaObject, { fileMd5 });
+  }
+
+  /** The transcoding task state of each of the given files that has a task, in one query. */
+  async transcodeStates(fileMd5s: readonly string[]): Promise<Map<string, ProcessState>> {
+    const tasks = await this.em.find(MediaProcess, { fileMd5: { $in: [...fileMd5s] } }, { fields: ['fileMd5', 'state'] });
+    return new Map(tasks.map((task) => [task.fileMd5, task.state]));
+  }
+
+  /**
+   * Removes an organisation's entry for a file, and with the last entry the stored object's row
+   * and its transcoding task, in one transaction. Undefined when the organisation has no entry.
+   */
+  removeEntry(fileMd5: string, organisationId: string): Promise<RemovedEntry | undefined> {
+    return this.em.transactional(async (em) => {
+      // Removals of one object take turns on its row, so exactly one of them sees no entry left.
+      const object = await lockRow(em, MediaObject, { fileMd5 });
+      if (!object) return undefined;
+      if ((await em.nativeDelete(MediaFile, { object: fileMd5, organisationId })) === 0) return undefined;
+      // A locking read sees entries committed since this transaction began (MariaDB's snapshot would not).
+      if (await lockRow(em, MediaFile, { object: fileMd5 })) return {};
+      await em.nativeDelete(MediaProcess, { fileMd5 });
+      await em.nativeDelete(MediaObject, { fileMd5 });
+      return { released: object };
+    });
   }
 
   /**

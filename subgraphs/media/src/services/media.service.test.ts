@@ -10,13 +10,19 @@ import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { anonymous } from '@learnhub/platform/auth/viewer';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { AppError, type ErrorCode } from '@learnhub/platform/errors';
+import type { Logger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { MediaFile } from '../entities/media-file.entity';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
+import { MediaProcess, ProcessState } from '../entities/media-process.entity';
 import { mediaMigrations } from '../migrations/migrations';
+import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { MediaRepository } from '../repositories/media.repository';
 import { mediaEntities } from '../server';
 import { cleanFileName, MediaService, type MediaSettings } from './media.service';
+import { TranscodeState } from './playability';
 
 /** Passes when `error` is an AppError with `code` (and `reason`, when given). */
 const appError =
@@ -67,6 +73,13 @@ const memberA: Viewer = { userId: 'u-a', roles: ['member'], organisationId: 'org
 const memberB: Viewer = { userId: 'u-b', roles: ['member'], organisationId: 'org-b' };
 const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
 const admin: Viewer = { userId: 'u-admin', roles: ['admin'] };
+const page = { offset: 0, limit: 10, page: 1, size: 10 };
+
+/** A logger that keeps what was logged as errors. */
+function recordingLogger(): { log: Logger; errors: unknown[][] } {
+  const errors: unknown[][] = [];
+  return { log: { error: (...args: unknown[]) => errors.push(args) } as unknown as Logger, errors };
+}
 
 describe('MediaService with a local object store on sqlite', () => {
   const uploadMaxBytes = 64 * 1024;
@@ -232,4 +245,131 @@ describe('MediaService with a local object store on sqlite', () => {
     assert.deepEqual(images.items.map((i) => i.fileName), ['two.png']);
     assert.equal(images.total, 1);
   });
+
+  test('delete: members only, and only their own organisation\'s entries', async () => {
+    const data = Buffer.from('delete me, org-a\n');
+    const uploaded = await service().upload(memberA, file('mine.txt', data), {});
+    const { log, errors } = recordingLogger();
+
+    await assert.rejects(service().delete(anonymous, uploaded.id, log), appError('UNAUTHENTICATED'));
+    await assert.rejects(service().delete(auditor, uploaded.id, log), appError('FORBIDDEN'));
+    await assert.rejects(service().delete({ ...admin, organisationId: 'org-a' }, uploaded.id, log), appError('FORBIDDEN'));
+    await assert.rejects(service().delete({ userId: 'u-x', roles: ['member'] }, uploaded.id, log), appError('FORBIDDEN'));
+    await assert.rejects(service().delete(memberB, uploaded.id, log), appError('NOT_FOUND'));
+    await assert.rejects(service().delete(memberA, md5(Buffer.from('never uploaded')), log), appError('NOT_FOUND'));
+    await assert.rejects(service().delete(memberA, 'not-an-md5', log), appError('NOT_FOUND'));
+    assert.deepEqual(await rows(uploaded.id), { objects: 1, entries: 1 });
+    assert.deepEqual(errors, []);
+  });
+
+  test('delete: the bytes stay while another organisation holds them and go with the last entry', async () => {
+    const data = Buffer.from('shared, then deleted\n');
+    const mine = await service().upload(memberA, file('shared.txt', data), {});
+    await service().upload(memberB, file('shared-too.txt', data), {});
+    const object = await new MediaRepository(orm.em.fork()).object(mine.id);
+    assert.ok(object);
+    const { log, errors } = recordingLogger();
+
+    assert.equal(await service().delete(memberA, mine.id, log), true);
+    assert.equal(await service().get(memberA, mine.id), undefined);
+    assert.ok(await store.stat(object.bucket, object.objectKey), 'org-b still holds the bytes');
+    assert.equal((await service().get(memberB, mine.id))?.fileName, 'shared-too.txt');
+
+    assert.equal(await service().delete(memberB, mine.id, log), true);
+    assert.deepEqual(await rows(mine.id), { objects: 0, entries: 0 });
+    assert.equal(await store.stat(object.bucket, object.objectKey), undefined);
+    await assert.rejects(service().delete(memberB, mine.id, log), appError('NOT_FOUND'));
+    assert.deepEqual(errors, []);
+  });
+
+  test("delete: a video's whole folder goes, transcoded MP4 included, with its transcoding task", async () => {
+    const fileMd5 = md5(Buffer.from('a video recorded by hand'));
+    const folder = `${fileMd5[0]}${fileMd5[1]}/${fileMd5[2]}${fileMd5[3]}/${fileMd5}/`;
+    const video = { fileMd5, type: MediaType.VIDEO, mimeType: 'video/x-msvideo', size: 3, bucket: 'video', objectKey: `${folder}${fileMd5}.avi` };
+    await store.put('video', video.objectKey, Buffer.from('avi'));
+    await store.put('video', `${folder}${fileMd5}.mp4`, Buffer.from('mp4'));
+    await store.put('video', `${folder.slice(0, 6)}neighbour/kept.avi`, Buffer.from('other'));
+    await new MediaRepository(orm.em.fork()).record(video, { organisationId: 'org-a', fileName: 'talk.avi', createdBy: 'u-a' });
+    await new MediaProcessRepository(orm.em.fork()).enqueue(video);
+
+    await service().delete(memberA, fileMd5, recordingLogger().log);
+    assert.deepEqual(await store.list('video', folder), []);
+    assert.deepEqual((await store.list('video', folder.slice(0, 6))).map((o) => o.key), [`${folder.slice(0, 6)}neighbour/kept.avi`]);
+    assert.equal(await orm.em.fork().count(MediaProcess, { fileMd5 }), 0);
+    await store.delete('video', `${folder.slice(0, 6)}neighbour/kept.avi`);
+  });
+
+  test('delete: bytes that cannot be deleted are logged, and the rows stay deleted', async () => {
+    const data = Buffer.from('the store refuses to delete this\n');
+    const uploaded = await service().upload(memberA, file('stuck.txt', data), {});
+    const failing: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+      delete: async () => {
+        throw new Error('disk on fire');
+      },
+    });
+    const { log, errors } = recordingLogger();
+    assert.equal(await new MediaService(new MediaRepository(orm.em.fork()), failing, settings).delete(memberA, uploaded.id, log), true);
+    assert.deepEqual(await rows(uploaded.id), { objects: 0, entries: 0 });
+    assert.equal(errors.length, 1);
+    const [fields, message] = errors[0] as [{ err: Error; bucket: string }, string];
+    assert.equal(fields.err.message, 'disk on fire');
+    assert.equal(fields.bucket, 'mediafiles');
+    assert.match(message, new RegExp(`Media ${uploaded.id} is deleted, but its stored bytes could not be: delete mediafiles/.+ by hand`));
+  });
+
+  test('list refuses a creation range that ends before it starts', async () => {
+    const at = new Date('2024-03-01T00:00:00Z');
+    await assert.rejects(service().list(memberA, { createdFrom: at, createdTo: at }, page), appError('BAD_USER_INPUT'));
+    await assert.rejects(service().list(memberA, { createdFrom: at, createdTo: new Date('2024-02-01T00:00:00Z') }, page), appError('BAD_USER_INPUT'));
+    assert.equal((await service().list(memberA, { createdFrom: new Date('2999-01-01T00:00:00Z') }, page)).total, 0);
+  });
+
+  test('transcodeStates: NONE without a task, else the task state, for any id', async () => {
+    const waiting = md5(Buffer.from('waiting video'));
+    await new MediaProcessRepository(orm.em.fork()).enqueue({ fileMd5: waiting, bucket: 'video', objectKey: 'w/a/waiting.avi' });
+    const states = await service().transcodeStates([waiting, md5(Buffer.from('no task')), 'not-an-md5']);
+    assert.deepEqual(
+      [...states],
+      [
+        [waiting, TranscodeState.PENDING],
+        [md5(Buffer.from('no task')), TranscodeState.NONE],
+        ['not-an-md5', TranscodeState.NONE],
+      ],
+    );
+    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: ProcessState.FAILED });
+    assert.equal((await service().transcodeStates([waiting])).get(waiting), TranscodeState.FAILED);
+  });
 });
+
+for (const factory of testDatabases('media service deletes')) {
+  describe(`MediaService deletes on ${factory.kind}`, () => {
+    const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
+    let dir: string;
+    let store: LocalObjectStore;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'lh-media-delete-'));
+      store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/' });
+    });
+    after(() => rm(dir, { recursive: true, force: true }));
+
+    const service = () => new MediaService(new MediaRepository(db.orm.em.fork()), store, { tempDir: join(dir, 'tmp'), uploadMaxBytes: 1024 });
+
+    test('two organisations deleting the last two entries at once leave no row and no stored object', async () => {
+      const { log, errors } = recordingLogger();
+      for (let round = 0; round < 5; round++) {
+        const data = Buffer.from(`shared by two, round ${round}\n`);
+        const uploaded = await service().upload(memberA, { fileName: 'a.txt', stream: Readable.from([data]) }, {});
+        await service().upload(memberB, { fileName: 'b.txt', stream: Readable.from([data]) }, {});
+        const object = await new MediaRepository(db.orm.em.fork()).object(uploaded.id);
+        assert.ok(object && (await store.stat(object.bucket, object.objectKey)));
+
+        assert.deepEqual(await Promise.all([service().delete(memberA, uploaded.id, log), service().delete(memberB, uploaded.id, log)]), [true, true]);
+        const em = db.orm.em.fork();
+        assert.equal(await em.count(MediaFile, { object: uploaded.id }), 0);
+        assert.equal(await em.count(MediaObject, { fileMd5: uploaded.id }), 0);
+        assert.equal(await store.stat(object.bucket, object.objectKey), undefined, `round ${round}: the bytes are gone`);
+      }
+      assert.deepEqual(errors, []);
+    });
+  });
+}

@@ -2,20 +2,27 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { badInput } from '@learnhub/platform/errors';
+import { badInput, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
+import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import { MediaType } from '../entities/media-object.entity';
-import type { MediaFile } from '../entities/media-file.entity';
+import { MediaType, type MediaObject } from '../entities/media-object.entity';
+import type { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import { fileKey, Buckets } from './object-keys';
 import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
+import { transcodeStateOf, type TranscodeState } from './playability';
 import { spool } from './spooled-upload';
 
 export interface MediaFilterInput {
   name?: string;
   type?: MediaType;
+  auditStatus?: MediaAuditStatus;
+  /** Inclusive. */
+  createdFrom?: Date;
+  /** Exclusive. */
+  createdTo?: Date;
 }
 
 export interface IncomingFile {
@@ -34,6 +41,7 @@ export interface MediaSettings {
 }
 
 const MAX_NAME = 255;
+const MD5 = /^[0-9a-f]{32}$/;
 
 /** Rejects names that could escape a folder or confuse a shell; keeps the readable part. */
 export function cleanFileName(raw: string): string {
@@ -64,14 +72,24 @@ export class MediaService {
   /** The viewer's organisation's entries, newest first. */
   async list(viewer: Viewer, filter: MediaFilterInput, page: PageRequest): Promise<{ items: MediaView[]; total: number }> {
     const organisationId = requireOrganisation(viewer);
-    const [entries, total] = await this.media.page({ organisationId, name: filter.name?.trim() || undefined, type: filter.type }, page.offset, page.limit);
+    const { createdFrom, createdTo } = filter;
+    if (createdFrom && createdTo && createdFrom >= createdTo) {
+      throw badInput('createdFrom must be earlier than createdTo (from is inclusive, to is exclusive).', {
+        fields: [{ field: 'createdTo', message: 'not after createdFrom' }],
+      });
+    }
+    const [entries, total] = await this.media.page(
+      { organisationId, name: filter.name?.trim() || undefined, type: filter.type, auditStatus: filter.auditStatus, createdFrom, createdTo },
+      page.offset,
+      page.limit,
+    );
     return { items: await Promise.all(entries.map((e) => this.view(e))), total };
   }
 
   /** One item by its MD5: the viewer's organisation's entry; auditors and admins see any. */
   async get(viewer: Viewer, id: string): Promise<MediaView | undefined> {
     requireSignedIn(viewer);
-    if (!/^[0-9a-f]{32}$/.test(id)) return undefined;
+    if (!MD5.test(id)) return undefined;
     const privileged = viewer.roles.includes('admin') || viewer.roles.includes('auditor');
     const entry = await this.media.entry(id, privileged ? undefined : viewer.organisationId);
     return entry && canReadOrganisation(viewer, entry.organisationId) ? this.view(entry) : undefined;
@@ -80,10 +98,35 @@ export class MediaService {
   /** Federation references from other subgraphs, batched; they decide who may see the link. */
   async references(ids: readonly string[]): Promise<Map<string, MediaView>> {
     const found = new Map<string, MediaView>();
-    for (const entry of await this.media.entriesOf(ids.filter((id) => /^[0-9a-f]{32}$/.test(id)))) {
+    for (const entry of await this.media.entriesOf(ids.filter((id) => MD5.test(id)))) {
       if (!found.has(entry.object.fileMd5)) found.set(entry.object.fileMd5, await this.view(entry));
     }
     return found;
+  }
+
+  /** The transcoding state of each file, NONE for those without a task, in one query. */
+  async transcodeStates(ids: readonly string[]): Promise<Map<string, TranscodeState>> {
+    const tasks = await this.media.transcodeStates(ids.filter((id) => MD5.test(id)));
+    return new Map(ids.map((id) => [id, transcodeStateOf(tasks.get(id))]));
+  }
+
+  /**
+   * Removes the viewer's organisation's entry for a file. When no organisation holds the file any
+   * more its bytes go too, after the rows are gone: a failed delete of the bytes leaves an unused
+   * object for an operator (logged on `log`, the request's logger), never an entry without bytes.
+   */
+  async delete(viewer: Viewer, id: string, log: Logger): Promise<true> {
+    requireRole(viewer, 'member');
+    const organisationId = requireOrganisation(viewer);
+    const removed = MD5.test(id) ? await this.media.removeEntry(id, organisationId) : undefined;
+    if (!removed) throw notFound('Media', id);
+    if (removed.released) {
+      const { bucket, objectKey } = removed.released;
+      await deleteStoredBytes(this.store, removed.released).catch((error: unknown) =>
+        log.error({ err: error, bucket, objectKey }, `Media ${id} is deleted, but its stored bytes could not be: delete ${bucket}/${objectKey} by hand.`),
+      );
+    }
+    return true;
   }
 
   /**
@@ -127,4 +170,11 @@ export class MediaService {
       await spooled.discard();
     }
   }
+}
+
+/** A video's folder `<m0>/<m1>/<md5>/` holds its transcoded MP4 too, so the whole folder goes. */
+async function deleteStoredBytes(store: ObjectStore, object: MediaObject): Promise<void> {
+  const folder = object.objectKey.slice(0, object.objectKey.lastIndexOf('/') + 1);
+  if (object.type === MediaType.VIDEO && folder.endsWith(`/${object.fileMd5}/`)) await store.deleteByPrefix(object.bucket, folder);
+  else await store.delete(object.bucket, object.objectKey);
 }

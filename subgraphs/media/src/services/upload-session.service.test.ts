@@ -9,6 +9,7 @@ import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import { badInput } from '@learnhub/platform/errors';
 import { appError } from '@learnhub/platform/testing/app-error';
 import { startS3rverStore } from '@learnhub/platform/testing/s3rver-store';
 import { migratedTestDatabase, testDatabases, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
@@ -42,7 +43,9 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
     const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
     let store: ObjectStore;
     let closeStore: () => Promise<void>;
-    const stored: MediaObject[] = [];
+    const stored: Pick<MediaObject, 'fileMd5'>[] = [];
+    /** Stands in for ffprobe: real probing is tested in transcode-queue.test.ts, with real clips. */
+    let refuseVideo = false;
     before(async () => {
       ({ store, close: closeStore } = await openStore());
     });
@@ -51,6 +54,7 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
     const service = () => {
       const em = db.orm.em.fork();
       return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, settings, createLogger('test', 'silent'), async (object) => {
+        if (refuseVideo) throw badInput('The file is not a video that can be read.', { reason: 'NOT_A_VIDEO' });
         stored.push(object);
       });
     };
@@ -130,6 +134,22 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       assert.deepEqual(restarted.upload?.uploadedChunks, []);
       assert.equal(await service().abort(alice, declared), true);
       assert.equal((await service().status(alice, declared)).state, 'NOT_STARTED');
+    });
+
+    test('a merged file that ffprobe cannot read as a video is deleted and never recorded', async () => {
+      const bytes = video(CHUNK + 99);
+      const fileMd5 = md5(bytes);
+      await service().checkFile(alice, { fileMd5, fileName: 'fake.mp4', fileSize: bytes.length });
+      await Promise.all([send(alice, bytes, 0), send(alice, bytes, 1)]);
+      refuseVideo = true;
+      try {
+        await assert.rejects(service().merge(alice, { fileMd5, fileName: 'fake.mp4', chunkTotal: 2 }), appError('BAD_USER_INPUT', /not a video/));
+      } finally {
+        refuseVideo = false;
+      }
+      assert.equal((await service().status(alice, fileMd5)).state, 'FAILED');
+      assert.equal(await store.stat('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`), undefined);
+      assert.equal(await db.orm.em.fork().count(MediaFile, { object: fileMd5 }), 0);
     });
 
     test('only videos take the chunked path, and only members of an organisation upload', async () => {

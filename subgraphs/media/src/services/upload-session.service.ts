@@ -113,8 +113,11 @@ export class UploadSessionService {
     private readonly store: ObjectStore,
     private readonly settings: UploadSettings,
     private readonly log: Logger,
-    /** Called once a merged video is recorded (queues transcoding when browsers cannot play it). */
-    private readonly videoStored: (object: MediaObject) => Promise<void>,
+    /**
+     * Called with a verified merged video before it is recorded: queues transcoding when browsers
+     * cannot play it, and rejects a file that is not really a video.
+     */
+    private readonly checkVideo: (object: Pick<MediaObject, 'fileMd5' | 'type' | 'bucket' | 'objectKey'>) => Promise<unknown>,
   ) {}
 
   private member(viewer: Viewer): { organisationId: string; userId: string } {
@@ -356,6 +359,14 @@ export class UploadSessionService {
       bucket: session.bucket,
       objectKey: session.objectKey,
     };
+    try {
+      await this.checkVideo(object);
+    } catch (error) {
+      await this.store.delete(session.bucket, session.objectKey);
+      await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, (error as Error).message);
+      await this.sessions.deleteChunks(session.id);
+      throw error;
+    }
     const recorded = await this.media.record(object, {
       organisationId: entry.organisationId,
       fileName: entry.fileName,
@@ -365,7 +376,6 @@ export class UploadSessionService {
     });
     await this.sessions.transition(session.id, UploadState.MERGING, UploadState.COMPLETED);
     await this.sessions.deleteChunks(session.id);
-    await this.videoStored(recorded.object);
     return mediaView(recorded, await this.store.url(session.bucket, session.objectKey));
   }
 

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { ChunkedUploadError, md5OfFile, uploadFile } from './chunked-upload-client';
+
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+const CHUNK = 1000;
+
+type Reply = { status?: number; body: unknown } | 'drop';
+
+/**
+ * A stand-in GraphQL endpoint: answers checkFile with an upload of 1000-byte chunks, checks each
+ * chunk's MD5, and lets a test script failures per chunk index.
+ */
+class FakeEndpoint {
+  server!: Server;
+  received: number[] = [];
+  failures = new Map<number, Reply[]>();
+  stored = new Set<number>();
+  file!: Buffer;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      void this.answer(req).then((reply) => {
+        if (reply === 'drop') return req.socket.destroy();
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/graphql`;
+  }
+
+  private async answer(req: IncomingMessage): Promise<Reply> {
+    const parts: Buffer[] = [];
+    for await (const part of req) parts.push(part as Buffer);
+    const request = new Request('http://x/', { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(parts) });
+    if (!req.headers['content-type']?.startsWith('multipart/form-data')) {
+      const { query } = (await request.json()) as { query: string };
+      const total = Math.ceil(this.file.length / CHUNK);
+      const missing = [...Array(total).keys()].filter((i) => !this.stored.has(i));
+      if (query.includes('checkFile')) {
+        return { body: { data: { checkFile: { exists: false, media: null, proof: null, upload: { state: 'UPLOADING', chunkSize: CHUNK, chunkTotal: total, uploadedChunks: [...this.stored], missingChunks: missing } } } } };
+      }
+      if (missing.length) return { body: { errors: [{ message: 'missing', extensions: { code: 'BAD_USER_INPUT', reason: 'CHUNKS_MISSING', missing } }] } };
+      return { body: { data: { mergeChunks: { id: md5(this.file), fileMd5: md5(this.file), size: String(this.file.length) } } } };
+    }
+    assert.equal(req.headers['apollo-require-preflight'], 'true');
+    const form = await request.formData();
+    const { variables } = JSON.parse(String(form.get('operations'))) as { variables: { input: { index: number; chunkMd5: string } } };
+    assert.deepEqual(JSON.parse(String(form.get('map'))), { 0: ['variables.input.chunk'] });
+    const { index, chunkMd5 } = variables.input;
+    this.received.push(index);
+    const scripted = this.failures.get(index)?.shift();
+    if (scripted) return scripted;
+    const bytes = Buffer.from(await (form.get('0') as Blob).arrayBuffer());
+    assert.equal(md5(bytes), chunkMd5);
+    assert.deepEqual(bytes, this.file.subarray(index * CHUNK, (index + 1) * CHUNK));
+    this.stored.add(index);
+    return { body: { data: { uploadChunk: { state: 'UPLOADING' } } } };
+  }
+}
+
+describe('the chunked upload client', () => {
+  const fake = new FakeEndpoint();
+  let endpoint: string;
+  let dir: string;
+  let path: string;
+
+  before(async () => {
+    endpoint = await fake.start();
+    dir = await mkdtemp(join(tmpdir(), 'lh-client-test-'));
+    path = join(dir, 'file.mp4');
+  });
+  beforeEach(async () => {
+    fake.file = randomBytes(4 * CHUNK + 123);
+    await writeFile(path, fake.file);
+    fake.received = [];
+    fake.failures.clear();
+    fake.stored.clear();
+  });
+  after(async () => {
+    fake.server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const options = () => ({ endpoint, token: 't', path, retryDelayMs: 1 });
+
+  test('hashes the file by streaming, also a byte range', async () => {
+    assert.equal(await md5OfFile(path), md5(fake.file));
+    assert.equal(await md5OfFile(path, { offset: 10, length: 2000 }), md5(fake.file.subarray(10, 2010)));
+  });
+
+  test('sends each chunk once and reports the stored ones as reused', async () => {
+    fake.stored.add(1).add(3);
+    const result = await uploadFile({ ...options(), concurrency: 2 });
+    assert.deepEqual([...fake.received].sort(), [0, 2, 4]);
+    assert.equal(result.reusedChunks, 2);
+    assert.equal(result.media.fileMd5, md5(fake.file));
+  });
+
+  test('retries dropped connections, server errors and damaged chunks, then succeeds', async () => {
+    fake.failures.set(0, ['drop']);
+    fake.failures.set(2, [{ status: 503, body: { message: 'busy' } }, { status: 500, body: { errors: [{ message: 'boom', extensions: { code: 'INTERNAL' } }] } }]);
+    fake.failures.set(4, [{ body: { errors: [{ message: 'damaged', extensions: { code: 'BAD_USER_INPUT', reason: 'CHUNK_CHECKSUM_MISMATCH' } }] } }]);
+    const result = await uploadFile(options());
+    assert.equal(result.instant, false);
+    assert.deepEqual([...fake.received].sort(), [0, 0, 1, 2, 2, 2, 3, 4, 4]);
+  });
+
+  test('gives up after the allowed retries, with the error of the last attempt', async () => {
+    fake.failures.set(1, Array.from({ length: 5 }, () => ({ status: 502, body: { message: 'bad gateway' } })));
+    await assert.rejects(uploadFile({ ...options(), retries: 2 }), (error: unknown) => {
+      assert.ok(error instanceof ChunkedUploadError);
+      assert.equal(error.status, 502);
+      return true;
+    });
+    assert.equal(fake.received.filter((i) => i === 1).length, 3);
+  });
+
+  test('does not retry a refused chunk, and says why', async () => {
+    fake.failures.set(0, [{ body: { errors: [{ message: 'not a video', extensions: { code: 'BAD_USER_INPUT', reason: 'NOT_A_VIDEO' } }] } }]);
+    await assert.rejects(uploadFile({ ...options(), concurrency: 1 }), { name: 'ChunkedUploadError', code: 'BAD_USER_INPUT', reason: 'NOT_A_VIDEO' });
+    assert.deepEqual(fake.received, [0]);
+  });
+
+  test('stops when the caller aborts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(uploadFile({ ...options(), signal: controller.signal }), { code: 'ABORTED' });
+    assert.deepEqual(fake.received, []);
+  });
+});

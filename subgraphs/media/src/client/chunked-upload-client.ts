@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+
+/*
+ * A client for the resumable chunked upload (checkFile → uploadChunk … → mergeChunks), over plain
+ * `fetch`. The file is never held whole: its MD5 is computed by streaming, and each chunk is read
+ * from disk only when it is sent, so memory stays at about `concurrency` chunks.
+ */
+
+export interface UploadProgress {
+  /** Bytes stored on the server so far, counting chunks stored by an earlier attempt. */
+  uploadedBytes: number;
+  totalBytes: number;
+  uploadedChunks: number;
+  chunkTotal: number;
+}
+
+export interface UploadFileOptions {
+  /** The GraphQL endpoint, e.g. `https://example.org/graphql`. */
+  endpoint: string;
+  /** A bearer token of a member of the organisation that gets the file. */
+  token: string;
+  /** The file on disk. */
+  path: string;
+  /** The name stored with the file; defaults to the file's base name. */
+  fileName?: string;
+  /** Chunks sent at once; default 4. */
+  concurrency?: number;
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+  /** Further attempts per request after a network error, a server error or a damaged chunk; default 3. */
+  retries?: number;
+  /** Delay before the first retry; it doubles with each further one (with jitter). Default 250 ms. */
+  retryDelayMs?: number;
+  tags?: string;
+  remark?: string;
+}
+
+/** The media item the upload produced (a subset of the schema's `Media`). */
+export interface UploadedMedia {
+  id: string;
+  fileMd5: string;
+  fileName: string;
+  type: string;
+  mimeType: string;
+  /** BigInt in the schema: a number or a numeric string. */
+  size: number | string;
+  url: string;
+  organisationId: string;
+  tags: string | null;
+  remark: string | null;
+}
+
+export interface UploadResult {
+  media: UploadedMedia;
+  /** Chunks an earlier attempt had already stored, which were not sent again (0 for an instant upload). */
+  reusedChunks: number;
+  /** True when nothing was uploaded: the file was already stored (possibly after a proof of possession). */
+  instant: boolean;
+}
+
+export interface GraphQLErrorBody {
+  message: string;
+  extensions?: { code?: string; reason?: string; [key: string]: unknown };
+}
+
+/** A failed upload step, with the GraphQL error's code and reason when the server gave one. */
+export class ChunkedUploadError extends Error {
+  constructor(
+    message: string,
+    /** The GraphQL `extensions.code` (e.g. BAD_USER_INPUT), or NETWORK_ERROR / HTTP_ERROR / ABORTED. */
+    readonly code: string,
+    readonly reason?: string,
+    /** The HTTP status, when a response arrived. */
+    readonly status?: number,
+    /** All of the first GraphQL error's extensions (e.g. `missing` for CHUNKS_MISSING). */
+    readonly extensions: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ChunkedUploadError';
+  }
+
+  /** Worth another attempt: the request may well succeed when sent again unchanged. */
+  get retryable(): boolean {
+    if (this.code === 'ABORTED') return false;
+    if (this.code === 'NETWORK_ERROR' || this.code === 'INTERNAL') return true;
+    if (this.reason === 'CHUNK_CHECKSUM_MISMATCH') return true;
+    return this.status !== undefined && (this.status >= 500 || this.status === 429) && this.code === 'HTTP_ERROR';
+  }
+}
+
+interface UploadStatus {
+  state: string;
+  chunkSize: number;
+  chunkTotal: number | null;
+  uploadedChunks: number[];
+  missingChunks: number[];
+}
+
+interface FileCheck {
+  exists: boolean;
+  media: UploadedMedia | null;
+  upload: UploadStatus | null;
+  proof: { offset: number | string; length: number } | null;
+}
+
+const MEDIA_FIELDS = 'id fileMd5 fileName type mimeType size url organisationId tags remark';
+const STATUS_FIELDS = 'state chunkSize chunkTotal uploadedChunks missingChunks';
+const CHECK_FILE = `mutation CheckFile($input: CheckFileInput!) {
+  checkFile(input: $input) { exists media { ${MEDIA_FIELDS} } upload { ${STATUS_FIELDS} } proof { offset length } }
+}`;
+const UPLOAD_CHUNK = `mutation UploadChunk($input: UploadChunkInput!) { uploadChunk(input: $input) { state } }`;
+const MERGE_CHUNKS = `mutation MergeChunks($input: MergeChunksInput!) { mergeChunks(input: $input) { ${MEDIA_FIELDS} } }`;
+
+const READ_BLOCK = 1024 * 1024;
+
+/** MD5 (hex) of a file, or of `length` bytes of it from `offset`, read as a stream. */
+export async function md5OfFile(path: string, range?: { offset: number; length: number }): Promise<string> {
+  const hash = createHash('md5');
+  const options = range ? { start: range.offset, end: range.offset + range.length - 1, highWaterMark: READ_BLOCK } : { highWaterMark: READ_BLOCK };
+  for await (const block of createReadStream(path, options) as AsyncIterable<Buffer>) hash.update(block);
+  return hash.digest('hex');
+}
+
+/** Reads exactly `length` bytes at `position`. */
+async function readExactly(file: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new Error(`The file ended at ${position + filled} bytes while reading a chunk; did it change during the upload?`);
+    filled += bytesRead;
+  }
+  return buffer;
+}
+
+function abortError(signal: AbortSignal): ChunkedUploadError {
+  return new ChunkedUploadError('The upload was aborted.', 'ABORTED', undefined, undefined, {}, { cause: signal.reason });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Sends one GraphQL request (a JSON body, or a prepared multipart form) and returns `data.<field>`. */
+async function send<T>(endpoint: string, token: string, body: string | FormData, field: string, signal: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (typeof body === 'string') headers['content-type'] = 'application/json';
+  else headers['apollo-require-preflight'] = 'true';
+  let response: Response;
+  try {
+    response = await fetch(endpoint, { method: 'POST', headers, body, signal });
+  } catch (error) {
+    if (signal.aborted) throw abortError(signal);
+    throw new ChunkedUploadError(`Could not reach ${endpoint}: ${(error as Error).message}`, 'NETWORK_ERROR', undefined, undefined, {}, { cause: error });
+  }
+  let payload: { data?: Record<string, unknown> | null; errors?: GraphQLErrorBody[] };
+  try {
+    payload = (await response.json()) as typeof payload;
+  } catch (error) {
+    if (signal.aborted) throw abortError(signal);
+    throw new ChunkedUploadError(`${endpoint} answered HTTP ${response.status} without a GraphQL body.`, 'HTTP_ERROR', undefined, response.status, {}, { cause: error });
+  }
+  const [first] = payload.errors ?? [];
+  if (first) {
+    const extensions = first.extensions ?? {};
+    const code = extensions.code ?? (response.status >= 500 ? 'HTTP_ERROR' : 'UNKNOWN');
+    throw new ChunkedUploadError(first.message, code, extensions.reason, response.status, extensions);
+  }
+  const value = payload.data?.[field];
+  if (!response.ok || value === undefined || value === null) {
+    throw new ChunkedUploadError(`${endpoint} answered HTTP ${response.status} without ${field}.`, 'HTTP_ERROR', undefined, response.status);
+  }
+  return value as T;
+}
+
+/** Runs `attempt` until it succeeds, retrying errors that are worth it, with exponential backoff and jitter. */
+async function withRetries<T>(attempt: () => Promise<T>, retries: number, delayMs: number, signal: AbortSignal): Promise<T> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const retryable = error instanceof ChunkedUploadError && error.retryable;
+      if (!retryable || failures >= retries || signal.aborted) throw signal.aborted ? abortError(signal) : error;
+      await sleep(delayMs * 2 ** failures * (0.5 + Math.random()), signal);
+    }
+  }
+}
+
+/**
+ * Uploads the file at `options.path` with the resumable chunked upload and returns its media item.
+ * Calling it again after a crash resumes: only the chunks the server lacks are sent.
+ */
+export async function uploadFile(options: UploadFileOptions): Promise<UploadResult> {
+  const { endpoint, token, path } = options;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const retries = Math.max(0, Math.floor(options.retries ?? 3));
+  const retryDelayMs = options.retryDelayMs ?? 250;
+  const fileName = options.fileName ?? basename(path);
+  // One failed chunk stops the others; the caller's signal stops everything.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const json = <T>(query: string, variables: object, field: string) =>
+    withRetries(() => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal), retries, retryDelayMs, signal);
+
+  const fileSize = (await stat(path)).size;
+  const fileMd5 = await md5OfFile(path);
+  if (signal.aborted) throw abortError(signal);
+
+  const identity = { fileMd5, fileName, fileSize };
+  let check = await json<FileCheck>(CHECK_FILE, { input: identity }, 'checkFile');
+  if (check.proof) {
+    const rangeMd5 = await md5OfFile(path, { offset: Number(check.proof.offset), length: check.proof.length });
+    check = await json<FileCheck>(CHECK_FILE, { input: { ...identity, proof: { rangeMd5 } } }, 'checkFile');
+  }
+  if (check.exists && check.media) return { media: check.media, reusedChunks: 0, instant: true };
+  if (!check.upload || check.upload.chunkTotal === null) {
+    throw new ChunkedUploadError('checkFile opened no upload.', 'UNKNOWN');
+  }
+
+  const { chunkSize, chunkTotal, missingChunks } = { ...check.upload, chunkTotal: check.upload.chunkTotal };
+  const sizeOf = (index: number) => (index < chunkTotal - 1 ? chunkSize : fileSize - chunkSize * (chunkTotal - 1));
+  const reusedChunks = chunkTotal - missingChunks.length;
+  const progress: UploadProgress = {
+    uploadedBytes: fileSize - missingChunks.reduce((sum, index) => sum + sizeOf(index), 0),
+    totalBytes: fileSize,
+    uploadedChunks: reusedChunks,
+    chunkTotal,
+  };
+  options.onProgress?.({ ...progress });
+
+  const file = await open(path, 'r');
+  try {
+    const queue = [...missingChunks];
+    const sendChunk = async (index: number) => {
+      const bytes = await readExactly(file, index * chunkSize, sizeOf(index));
+      const chunkMd5 = createHash('md5').update(bytes).digest('hex');
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query: UPLOAD_CHUNK, variables: { input: { fileMd5, index, chunkMd5, chunk: null } } }));
+      form.append('map', JSON.stringify({ 0: ['variables.input.chunk'] }));
+      form.append('0', new Blob([bytes]), `${fileMd5}.${index}`);
+      await send(endpoint, token, form, 'uploadChunk', signal);
+    };
+    const worker = async () => {
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+        const chunk = index;
+        await withRetries(() => sendChunk(chunk), retries, retryDelayMs, signal);
+        progress.uploadedBytes += sizeOf(chunk);
+        progress.uploadedChunks += 1;
+        options.onProgress?.({ ...progress });
+      }
+    };
+    const workers = Array.from({ length: Math.min(concurrency, queue.length) }, () =>
+      worker().catch((error: unknown) => {
+        stop.abort(error);
+        throw error;
+      }),
+    );
+    const results = await Promise.allSettled(workers);
+    // The first failure is the cause; the others are mostly the abort it triggered.
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ChunkedUploadError && r.reason.code === 'ABORTED'));
+    const aborted = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed ?? aborted) throw (failed ?? aborted)!.reason;
+  } finally {
+    await file.close();
+  }
+
+  // Merging is idempotent, so a merge whose answer was lost can simply be sent again.
+  const media = await json<UploadedMedia>(
+    MERGE_CHUNKS,
+    { input: { fileMd5, fileName, chunkTotal, tags: options.tags, remark: options.remark } },
+    'mergeChunks',
+  );
+  return { media, reusedChunks, instant: false };
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { graphql, type GraphQLSchema } from 'graphql';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { Loaders } from '@learnhub/platform/graphql/loaders';
+import type { Logger } from '@learnhub/platform/logger';
+import { MediaAuditStatus } from '../entities/media-file.entity';
+import { MediaType } from '../entities/media-object.entity';
+import { buildMediaSchema } from '../schema';
+import type { MediaFilterInput, MediaService } from '../services/media.service';
+import type { MediaView } from '../services/media-view';
+import { TranscodeState } from '../services/playability';
+import type { MediaContext } from './media-context';
+
+const viewer: Viewer = { userId: 'u-1', roles: ['member'], organisationId: 'org-1' };
+const item = (id: string, type: MediaType): MediaView => ({
+  id,
+  fileMd5: id,
+  fileName: `${id}.bin`,
+  type,
+  mimeType: 'application/octet-stream',
+  size: 1,
+  url: `http://files.test/${id}`,
+  organisationId: 'org-1',
+  auditStatus: MediaAuditStatus.APPROVED,
+  createdBy: 'u-1',
+  createdAt: new Date('2024-03-01T00:00:00Z'),
+});
+const items = [
+  item('a'.repeat(32), MediaType.IMAGE),
+  item('b'.repeat(32), MediaType.VIDEO),
+  item('c'.repeat(32), MediaType.VIDEO),
+  item('d'.repeat(32), MediaType.VIDEO),
+  item('e'.repeat(32), MediaType.VIDEO),
+];
+const taskStates = new Map([
+  ['a'.repeat(32), TranscodeState.PENDING],
+  ['c'.repeat(32), TranscodeState.PENDING],
+  ['d'.repeat(32), TranscodeState.SUCCEEDED],
+  ['e'.repeat(32), TranscodeState.FAILED],
+]);
+
+/** The service calls one request made, with canned answers. */
+function fakeContext() {
+  const calls = { transcodeStates: [] as string[][], filters: [] as MediaFilterInput[], deleted: [] as string[] };
+  const media = {
+    async list(_viewer: Viewer, filter: MediaFilterInput) {
+      calls.filters.push(filter);
+      return { items, total: items.length };
+    },
+    async transcodeStates(ids: readonly string[]) {
+      calls.transcodeStates.push([...ids]);
+      return new Map(ids.map((id) => [id, taskStates.get(id) ?? TranscodeState.NONE]));
+    },
+    async delete(_viewer: Viewer, id: string) {
+      calls.deleted.push(id);
+      return true as const;
+    },
+  } as unknown as MediaService;
+  const ctx = { requestId: 'r-1', log: {} as Logger, viewer, em: undefined, loaders: new Loaders(), media, maxPageSize: 100 } as unknown as MediaContext;
+  return { ctx, calls };
+}
+
+describe('media resolver', () => {
+  let schema: GraphQLSchema;
+  before(async () => {
+    schema = await buildMediaSchema();
+  });
+
+  test('transcodeState and playable of a whole page cost one batched lookup', async () => {
+    const { ctx, calls } = fakeContext();
+    const result = await graphql({ schema, contextValue: ctx, source: '{ mediaFiles { items { id type transcodeState playable } } }' });
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    const page = (result.data as { mediaFiles: { items: Array<{ transcodeState: string; playable: boolean }> } }).mediaFiles.items;
+    assert.deepEqual(
+      page.map(({ transcodeState, playable }) => [transcodeState, playable]),
+      [
+        ['PENDING', true],
+        ['NONE', true],
+        ['PENDING', false],
+        ['SUCCEEDED', true],
+        ['FAILED', false],
+      ],
+    );
+    assert.deepEqual(calls.transcodeStates, [items.map((i) => i.id)]);
+  });
+
+  test('mediaFiles passes audit status and the creation range on', async () => {
+    const { ctx, calls } = fakeContext();
+    const result = await graphql({
+      schema,
+      contextValue: ctx,
+      source: '{ mediaFiles(filter: { auditStatus: PENDING, createdFrom: "2024-03-01T00:00:00.000Z", createdTo: "2024-04-01T00:00:00.000Z" }) { total } }',
+    });
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    const [filter] = calls.filters;
+    assert.equal(filter?.auditStatus, MediaAuditStatus.PENDING);
+    assert.deepEqual([filter?.createdFrom, filter?.createdTo], [new Date('2024-03-01T00:00:00Z'), new Date('2024-04-01T00:00:00Z')]);
+  });
+
+  test('deleteMedia answers true', async () => {
+    const { ctx, calls } = fakeContext();
+    const result = await graphql({ schema, contextValue: ctx, source: `mutation { deleteMedia(id: "${'a'.repeat(32)}") }` });
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.equal(result.data?.deleteMedia, true);
+    assert.deepEqual(calls.deleted, ['a'.repeat(32)]);
+  });
+});
