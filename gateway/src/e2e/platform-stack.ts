@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { signToken } from '@learnhub/platform/auth/token';
 import type { Role } from '@learnhub/platform/auth/viewer';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
@@ -91,10 +93,18 @@ export async function graphql<T>(url: string, query: string, variables: object =
 }
 
 /** A GraphQL multipart request (one file at `variables.file`), as Apollo Client's upload link sends it. */
-export async function upload<T>(url: string, query: string, file: Blob, fileName: string, token: string, variables: object = {}): Promise<GraphQLResult<T>> {
+export function upload<T>(url: string, query: string, file: Blob, fileName: string, token: string, variables: object = {}): Promise<GraphQLResult<T>> {
+  return uploadAt<T>(url, query, { ...variables, file: null }, 'variables.file', file, fileName, token);
+}
+
+/**
+ * A GraphQL multipart request with one file at the object path `at` (e.g. `variables.input.chunk`);
+ * `variables` must hold `null` there, as the multipart request spec wants.
+ */
+export async function uploadAt<T>(url: string, query: string, variables: object, at: string, file: Blob, fileName: string, token: string): Promise<GraphQLResult<T>> {
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query, variables: { ...variables, file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('operations', JSON.stringify({ query, variables }));
+  form.append('map', JSON.stringify({ 0: [at] }));
   form.append('0', file, fileName);
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
@@ -103,4 +113,34 @@ export async function upload<T>(url: string, query: string, file: Blob, fileName
   });
   const body = (await response.json()) as Omit<GraphQLResult<T>, 'status' | 'headers'>;
   return { status: response.status, headers: response.headers, ...body };
+}
+
+/** The ffmpeg binary: FFMPEG_PATH, else the one bundled from npm (@ffmpeg-installer/ffmpeg). */
+export function ffmpegPath(): string {
+  if (process.env.FFMPEG_PATH) return process.env.FFMPEG_PATH;
+  const bundled = require(require.resolve('@ffmpeg-installer/ffmpeg', { paths: [require.resolve('@learnhub/media/main')] })) as { path: string };
+  return bundled.path;
+}
+
+/**
+ * Writes a real H.264 MP4 (a test pattern) to `path`. `bitrate` (e.g. `8M`) is kept constant with
+ * filler data, so the size is about bitrate × seconds whatever the picture.
+ */
+export async function makeTestVideo(path: string, options: { seconds: number; size?: string; bitrate?: string; rate?: number }): Promise<void> {
+  const { seconds, size = '640x360', bitrate, rate = 25 } = options;
+  const cbr = bitrate ? ['-b:v', bitrate, '-minrate', bitrate, '-maxrate', bitrate, '-bufsize', '2M', '-x264-params', 'nal-hrd=cbr'] : [];
+  await promisify(execFile)(ffmpegPath(), [
+    ...['-hide_banner', '-loglevel', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${rate}`, '-t', String(seconds)],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...cbr],
+    ...['-f', 'mp4', path],
+  ]);
+}
+
+/** An MP4 `free` box of `size` bytes (at least 8) of random filler: appended to an MP4 it keeps the file valid but makes its bytes unique. */
+export function mp4FreeBox(size: number): Buffer {
+  const box = randomBytes(size);
+  box.writeUInt32BE(size, 0);
+  box.write('free', 4, 'latin1');
+  return box;
 }
