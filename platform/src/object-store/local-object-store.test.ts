@@ -141,6 +141,29 @@ describe('local object store', () => {
     await rejectsWith(store.uploadPart('media', key, aborted, 1, Buffer.from('late'), 4), ErrorCode.NOT_FOUND);
   });
 
+  it('writes parts of a declared size in place: wrong sizes, gaps and stale ETags refused, one file, no copies left', async () => {
+    const MiB = 1024 * 1024;
+    const key = 'in-place.mp4';
+    await rejectsWith(store.createMultipart('media', key, { partSize: 1000 }), ErrorCode.BAD_USER_INPUT);
+    const uploadId = await store.createMultipart('media', key, { partSize: 5 * MiB });
+    await rejectsWith(store.uploadPart('media', key, uploadId, 1, Buffer.alloc(5 * MiB + 1), 5 * MiB + 1), ErrorCode.BAD_USER_INPUT);
+    const [a, b, c] = [Buffer.alloc(5 * MiB, 1), Buffer.alloc(5 * MiB, 2), Buffer.from('tail')];
+    const first = await store.uploadPart('media', key, uploadId, 1, a, a.length);
+    const third = await store.uploadPart('media', key, uploadId, 3, c, c.length);
+    await rejectsWith(store.completeMultipart('media', key, uploadId, [first, third]), ErrorCode.BAD_USER_INPUT);
+    const short = await store.uploadPart('media', key, uploadId, 2, Buffer.from('short'), 5);
+    await rejectsWith(store.completeMultipart('media', key, uploadId, [first, short, third]), ErrorCode.BAD_USER_INPUT);
+    const second = await store.uploadPart('media', key, uploadId, 2, b, b.length);
+    await rejectsWith(store.completeMultipart('media', key, uploadId, [first, short, third]), ErrorCode.BAD_USER_INPUT);
+    assert.deepEqual((await readdir(join(root, '.multipart', uploadId))).filter((f) => !f.endsWith('.part') && f !== 'upload.json'), ['data']);
+    const done = await store.completeMultipart('media', key, uploadId, [first, second, third]);
+    const whole = Buffer.concat([a, b, c]);
+    assert.equal(done.size, whole.length);
+    assert.equal(done.etag, createHash('md5').update(whole).digest('hex'), 'the in-place ETag is the whole file\'s MD5');
+    assert.equal(existsSync(join(root, '.multipart', uploadId)), false);
+    assert.deepEqual(await readdir(join(root, '.tmp')), []);
+  });
+
   it('pings a writable root and explains an unwritable one', async () => {
     await store.ping();
     const file = join(parent, 'not-a-folder');

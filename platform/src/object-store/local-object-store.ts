@@ -16,7 +16,7 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, ObjectInfo, ObjectStore, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, MultipartOptions, ObjectInfo, ObjectStore, PutOptions, UploadedPart } from './object-store.js';
 
 export interface LocalObjectStoreOptions {
   root: string;
@@ -33,6 +33,14 @@ interface UploadRecord {
   bucket: string;
   key: string;
   contentType: string;
+  /** Set when parts are written in place into one data file (see MultipartOptions.partSize). */
+  partSize?: number;
+}
+
+/** What an in-place part left behind: written only after its bytes are, removed before they are rewritten. */
+interface PartMarker {
+  size: number;
+  etag: string;
 }
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -146,14 +154,18 @@ export class LocalObjectStore implements ObjectStore {
     return this.objectPath(bucket, key);
   }
 
-  async createMultipart(bucket: string, key: string, options: PutOptions = {}): Promise<string> {
+  async createMultipart(bucket: string, key: string, options: MultipartOptions = {}): Promise<string> {
     assertBucketName(bucket);
     assertObjectKey(key);
+    if (options.partSize !== undefined && (!Number.isSafeInteger(options.partSize) || options.partSize < MIN_PART_SIZE)) {
+      throw badInput(`A part size must be a whole number of at least ${MIN_PART_SIZE} bytes (5 MiB).`, { reason: 'PART_TOO_SMALL' });
+    }
     const uploadId = randomBytes(16).toString('hex');
     const folder = this.uploadFolder(uploadId);
-    const record: UploadRecord = { bucket, key, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE };
+    const record: UploadRecord = { bucket, key, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE, partSize: options.partSize };
     try {
       await mkdir(folder, { recursive: true });
+      if (record.partSize) await writeFile(dataPath(folder), '', { flag: 'wx' });
       await writeFile(join(folder, 'upload.json'), JSON.stringify(record), { flag: 'wx' });
     } catch (error) {
       await rm(folder, { recursive: true, force: true });
@@ -171,8 +183,9 @@ export class LocalObjectStore implements ObjectStore {
     size: number,
   ): Promise<UploadedPart> {
     assertPartNumber(partNumber);
-    await this.requireUpload(bucket, key, uploadId);
+    const upload = await this.requireUpload(bucket, key, uploadId);
     const folder = this.uploadFolder(uploadId);
+    if (upload.partSize) return this.writePartInPlace(folder, upload.partSize, partNumber, body, size);
     const temp = join(folder, `${partNumber}.${randomUUID()}.tmp`);
     try {
       const written = await writeHashed(toReadable(body), temp);
@@ -189,10 +202,75 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /** Writes a part at its final offset in the upload's data file, hashing it on the way. */
+  private async writePartInPlace(folder: string, partSize: number, partNumber: number, body: Readable | Buffer, size: number): Promise<UploadedPart> {
+    if (size > partSize) throw badInput(`Part ${partNumber} has ${size} bytes; this upload's parts hold at most ${partSize}.`, { reason: 'PART_SIZE_MISMATCH' });
+    const marker = partPath(folder, partNumber);
+    // The old marker goes first: bytes half-rewritten under a valid-looking marker would complete corrupt.
+    await rm(marker, { force: true });
+    const hash = createHash('md5');
+    let written = 0;
+    const handle = await open(dataPath(folder), 'r+');
+    await pipeline(
+      toReadable(body),
+      async function* (chunks: AsyncIterable<Buffer | string>) {
+        for await (const chunk of chunks) {
+          const data = toBuffer(chunk);
+          written += data.length;
+          if (written > size) throw sizeMismatch(`Part ${partNumber}`, size, written);
+          hash.update(data);
+          yield data;
+        }
+      },
+      handle.createWriteStream({ start: (partNumber - 1) * partSize }),
+    );
+    if (written !== size) throw sizeMismatch(`Part ${partNumber}`, size, written);
+    const etag = hash.digest('hex');
+    const temp = `${marker}.${randomUUID()}.tmp`;
+    await writeFile(temp, JSON.stringify({ size, etag } satisfies PartMarker), { flag: 'wx' });
+    await rename(temp, marker);
+    return { partNumber, etag };
+  }
+
+  /** Completes an in-place upload: checks the parts' markers, trims the data file, and hashes it in one read. */
+  private async completeInPlace(upload: UploadRecord, folder: string, uploadId: string, ordered: UploadedPart[]): Promise<ObjectInfo> {
+    const partSize = upload.partSize!;
+    let total = 0;
+    for (const [index, { partNumber, etag }] of ordered.entries()) {
+      if (partNumber !== index + 1) {
+        throw badInput(`Parts of upload ${uploadId} must be numbered 1..n without gaps; part ${index + 1} is missing.`, { reason: 'PART_MISSING' });
+      }
+      const marker = await readFile(partPath(folder, partNumber), 'utf8').then((text) => JSON.parse(text) as PartMarker, () => undefined);
+      if (!marker) throw badInput(`Part ${partNumber} of upload ${uploadId} was never uploaded; upload it or leave it out.`, { reason: 'PART_MISSING' });
+      if (marker.etag !== etag) {
+        throw badInput(`Part ${partNumber} has ETag ${marker.etag}, not ${etag}; list the ETag uploadPart returned, or upload the part again.`, { reason: 'PART_ETAG_MISMATCH' });
+      }
+      if (index < ordered.length - 1 && marker.size !== partSize) {
+        throw badInput(`Part ${partNumber} has ${marker.size} bytes; every part but the last needs ${partSize}.`, { reason: 'PART_SIZE_MISMATCH' });
+      }
+      total += marker.size;
+    }
+    const data = dataPath(folder);
+    const handle = await open(data, 'r+');
+    try {
+      await handle.truncate(total);
+    } finally {
+      await handle.close();
+    }
+    const whole = createHash('md5');
+    for await (const chunk of createReadStream(data) as AsyncIterable<Buffer>) whole.update(chunk);
+    const etag = whole.digest('hex');
+    const { mtime } = await stat(data);
+    await this.commit(upload.bucket, upload.key, data, { contentType: upload.contentType, etag });
+    await rm(folder, { recursive: true, force: true });
+    return { bucket: upload.bucket, key: upload.key, size: total, etag, contentType: upload.contentType, lastModified: mtime };
+  }
+
   async completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo> {
     const ordered = orderedParts(parts);
     const upload = await this.requireUpload(bucket, key, uploadId);
     const folder = this.uploadFolder(uploadId);
+    if (upload.partSize) return this.completeInPlace(upload, folder, uploadId, ordered);
     const files = await Promise.all(ordered.map(({ partNumber }) => statFile(partPath(folder, partNumber))));
     ordered.forEach(({ partNumber }, index) => {
       const file = files[index];
@@ -413,6 +491,11 @@ async function* concatenateParts(folder: string, parts: UploadedPart[], whole: H
 
 function partPath(folder: string, partNumber: number): string {
   return join(folder, `${partNumber}.part`);
+}
+
+/** The single file an in-place upload writes its parts into. */
+function dataPath(folder: string): string {
+  return join(folder, 'data');
 }
 
 /** Files under `base/folder` as `/`-joined keys, skipping folders that cannot hold `prefix` keys. */

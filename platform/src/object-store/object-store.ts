@@ -18,6 +18,15 @@ export interface PutOptions {
   size?: number;
 }
 
+export interface MultipartOptions extends PutOptions {
+  /**
+   * Every part but the last will have exactly this many bytes (the last at most as many), and
+   * parts are numbered 1..n without gaps. Lets a store write each part at its final offset, so
+   * completing copies nothing; stores that cannot use it ignore it.
+   */
+  partSize?: number;
+}
+
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
 export interface ByteRange {
   start: number;
@@ -62,7 +71,7 @@ export interface ObjectStore {
    * ETag is BAD_USER_INPUT, with an unknown upload NOT_FOUND. The completed object's ETag is the
    * backend's own (S3: `<md5>-<part count>`).
    */
-  createMultipart(bucket: string, key: string, options?: PutOptions): Promise<string>;
+  createMultipart(bucket: string, key: string, options?: MultipartOptions): Promise<string>;
   uploadPart(
     bucket: string,
     key: string,

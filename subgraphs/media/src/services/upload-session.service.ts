@@ -203,8 +203,11 @@ export class UploadSessionService {
   private async open(organisationId: string, userId: string, fileMd5: string, fileName: string, fileSize: number): Promise<UploadSession> {
     const extension = /^\.[a-z0-9]{1,8}$/.test(extname(fileName).toLowerCase()) ? extname(fileName).toLowerCase() : '';
     const objectKey = videoKey(fileMd5, extension);
-    const multipartUploadId = await this.store.createMultipart(Buckets.video, objectKey, { contentType: contentTypes[extension] ?? 'application/octet-stream' });
     const chunkSize = this.settings.chunkSize;
+    const multipartUploadId = await this.store.createMultipart(Buckets.video, objectKey, {
+      contentType: contentTypes[extension] ?? 'application/octet-stream',
+      partSize: chunkSize,
+    });
     const { session, created } = await this.sessions.create({
       organisationId,
       fileMd5,
