@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createReadStream, existsSync } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { signToken } from '@learnhub/platform/auth/token';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
@@ -9,6 +8,7 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { md5OfFile, uploadFile } from '@learnhub/media/client/chunked-upload-client';
 import { makeTestVideo, mp4FreeBox } from '../e2e/platform-stack';
+import { benchWorkspace, SAMPLING_NOTE, whileSampling } from './bench-harness';
 
 /*
  * Resumable chunked upload, end to end: files of 256 MiB and 1 GiB are uploaded with the chunked
@@ -26,45 +26,10 @@ const MiB = 1024 * 1024;
 const SIZES_MIB = [256, 1024];
 const CHUNK_SIZE = 5 * MiB;
 const CONCURRENCY = 4;
-const SAMPLE_EVERY_MS = 20;
 const repoRoot = resolve(__dirname, '../../..');
 
-const services: ServiceProcess[] = [];
-let workDir: string | undefined;
 
-/** Last-resort cleanup, also on Ctrl-C or a crash: no child or temp file outlives the benchmark. */
-function cleanUpNow(): void {
-  for (const { child } of services) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}
-process.once('exit', cleanUpNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanUpNow();
-    process.exit(130);
-  });
-}
 
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS line`);
-  return Number(match[1]) / 1024;
-}
-
-/** Runs `work` while sampling the RSS of each pid; returns its result and each pid's RSS before and at its peak. */
-async function whileSampling<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; before: number[]; peak: number[] }> {
-  const before = pids.map(rssMiB);
-  const peak = [...before];
-  const sample = () => pids.forEach((pid, i) => (peak[i] = Math.max(peak[i], rssMiB(pid))));
-  const timer = setInterval(sample, SAMPLE_EVERY_MS);
-  try {
-    const result = await work();
-    sample();
-    return { result, before, peak };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** Writes a `mib` MiB MP4: `head` (a complete tiny MP4), then one `free` box of random bytes filling the rest. */
 async function writeVideoFile(path: string, head: Buffer, mib: number): Promise<void> {
@@ -90,7 +55,7 @@ const goal = (ok: boolean) => (ok ? 'yes' : 'NO');
 
 async function main(): Promise<void> {
   if (!existsSync('/proc/self/status')) throw new Error('This benchmark reads RSS from /proc/<pid>/status: run it on Linux.');
-  workDir = await mkdtemp(join(tmpdir(), 'learnhub-chunked-bench-'));
+  const { dir: workDir, services, cleanUp } = await benchWorkspace('chunked-bench');
   const [gatewayPort, mediaPort] = [await freePort(), await freePort()];
   const env = {
     NODE_ENV: 'development',
@@ -195,11 +160,11 @@ async function main(): Promise<void> {
         'chunks: from the first chunk request to the last chunk stored (after the client has hashed the file and called checkFile). ' +
         'end-to-end: the whole uploadFile call (client MD5 pass, checkFile, chunks, mergeChunks). ' +
         'merge: the mergeChunks call (join, verify, record). MD5 pass: md5OfFile over the same file. ' +
-        `RSS: VmRSS growth during the upload, sampled every ${SAMPLE_EVERY_MS} ms.`,
+        `RSS: VmRSS growth during the upload, ${SAMPLING_NOTE}.`,
     );
   } finally {
     await Promise.all(services.map((service) => service.stop()));
-    cleanUpNow();
+    cleanUp();
   }
 }
 

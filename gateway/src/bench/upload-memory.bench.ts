@@ -1,7 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildSchema } from 'graphql';
 import { signToken } from '@learnhub/platform/auth/token';
@@ -9,6 +8,7 @@ import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { multipartRequest } from '../multipart-request';
+import { benchWorkspace, rssMiB, SAMPLING_NOTE, whileSampling } from './bench-harness';
 
 /*
  * Upload throughput and memory through the gateway: files of 16, 64 and 256 MiB are streamed
@@ -19,7 +19,6 @@ import { multipartRequest } from '../multipart-request';
 
 const MiB = 1024 * 1024;
 const SIZES_MIB = [16, 64, 256];
-const SAMPLE_EVERY_MS = 20;
 /** Each size is uploaded this many times each way, alternating; the fastest of each way counts. */
 const ROUNDS = 2;
 const repoRoot = resolve(__dirname, '../../..');
@@ -34,21 +33,6 @@ interface Target {
   digestOf(data: Record<string, { md5?: string; fileMd5?: string; size: number | string }>): { md5: string; size: number };
 }
 
-const services: ServiceProcess[] = [];
-let workDir: string | undefined;
-
-/** Last-resort cleanup, also on Ctrl-C or a crash: no child or temp file outlives the benchmark. */
-function cleanUpNow(): void {
-  for (const { child } of services) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}
-process.once('exit', cleanUpNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanUpNow();
-    process.exit(130);
-  });
-}
 
 function checkedInSupergraph(): string | undefined {
   try {
@@ -105,11 +89,6 @@ async function writeRandomFile(path: string, mib: number): Promise<void> {
   }
 }
 
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS line`);
-  return Number(match[1]) / 1024;
-}
 
 /**
  * Streams the file at `path` as one GraphQL multipart upload and returns the seconds it took.
@@ -154,22 +133,11 @@ async function upload(target: Target, url: string, path: string, headers: Record
   return seconds;
 }
 
-/** Runs `work` while sampling the RSS of `pid`; returns its result and the peak RSS seen. */
-async function whileSampling<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
-  let peakMiB = rssMiB(pid);
-  const timer = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(pid))), SAMPLE_EVERY_MS);
-  try {
-    const result = await work();
-    return { result, peakMiB: Math.max(peakMiB, rssMiB(pid)) };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 async function main(): Promise<void> {
   if (!existsSync('/proc/self/status')) throw new Error('This benchmark reads RSS from /proc/<pid>/status: run it on Linux.');
   const target = await chooseTarget();
-  workDir = await mkdtemp(join(tmpdir(), 'learnhub-upload-bench-'));
+  const { dir: workDir, services, cleanUp } = await benchWorkspace('upload-bench');
   const [gatewayPort, subgraphPort] = [await freePort(), await freePort()];
   const secret = randomUUID();
   const env = {
@@ -207,9 +175,9 @@ async function main(): Promise<void> {
       const beforeMiB = rssMiB(gatewayPid);
       for (let round = 0; round < ROUNDS; round++) {
         directSeconds = Math.min(directSeconds, await direct(path));
-        const sampled = await whileSampling(gatewayPid, () => throughGateway(path));
+        const sampled = await whileSampling([gatewayPid], () => throughGateway(path));
         gatewaySeconds = Math.min(gatewaySeconds, sampled.result);
-        peakMiB = Math.max(peakMiB, sampled.peakMiB);
+        peakMiB = Math.max(peakMiB, sampled.peak[0]);
       }
       rows.push({
         size: `${mib} MiB`,
@@ -224,11 +192,11 @@ async function main(): Promise<void> {
     console.table(rows);
     console.log(
       `Best of ${ROUNDS} uploads each way per size. gateway/direct is the gateway's throughput as a share of the direct ` +
-        `upload's (1.00 = no cost); RSS is the gateway's VmRSS, sampled every ${SAMPLE_EVERY_MS} ms.`,
+        `upload's (1.00 = no cost); RSS is the gateway's VmRSS, ${SAMPLING_NOTE}.`,
     );
   } finally {
     await Promise.all(services.map((service) => service.stop()));
-    cleanUpNow();
+    cleanUp();
   }
 }
 
