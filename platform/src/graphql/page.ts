@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, InputType, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badInput } from '../errors';
 
 /** Which page of a list: 1-based page number and page size. */
@@ -30,4 +30,35 @@ export function pageRequest(input: PageInput | undefined, maxSize: number): Page
   }
   if (fields.length) throw badInput(`Invalid page: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, { fields });
   return { offset: (page - 1) * size, limit: size, page, size };
+}
+
+/**
+ * The GraphQL type of a page of `item`s: the items, the total, which page this is, and whether
+ * more follow. Subclass it with a named `@ObjectType`, e.g. `class MediaPage extends pageOf(MediaNode) {}`.
+ */
+export function pageOf<T extends object>(item: ClassType<T>) {
+  // Only the named subclass is reachable from resolvers, so only it appears in the schema.
+  @ObjectType()
+  abstract class Page {
+    @Field(() => [item])
+    items!: T[];
+
+    @Field(() => Int)
+    total!: number;
+
+    @Field(() => Int)
+    page!: number;
+
+    @Field(() => Int)
+    size!: number;
+
+    @Field()
+    hasNext!: boolean;
+  }
+  return Page;
+}
+
+/** A page's fields from the items found, the total, and the request that asked for them. */
+export function toPage<T>(items: T[], total: number, request: PageRequest): { items: T[]; total: number; page: number; size: number; hasNext: boolean } {
+  return { items, total, page: request.page, size: request.size, hasNext: request.offset + items.length < total };
 }

@@ -1,3 +1,4 @@
+import { pageOf } from '@learnhub/platform/graphql/page';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { AuditStatus, Charge, CourseGrade, PublishStatus, TeachingMode } from '../entities/course-dictionary';
 import type { CourseFields } from '../services/course-input';
@@ -125,19 +126,4 @@ export class CourseFilter implements CourseFilterInput {
 }
 
 @ObjectType('CoursePage')
-export class CoursePage {
-  @Field(() => [CourseType])
-  items!: CourseType[];
-
-  @Field(() => Int)
-  total!: number;
-
-  @Field(() => Int)
-  page!: number;
-
-  @Field(() => Int)
-  size!: number;
-
-  @Field()
-  hasNext!: boolean;
-}
+export class CoursePage extends pageOf(CourseType) {}

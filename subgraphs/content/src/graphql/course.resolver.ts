@@ -1,5 +1,5 @@
 import { isAppError, ErrorCode } from '@learnhub/platform/errors';
-import { pageRequest, PageInput } from '@learnhub/platform/graphql/page';
+import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { dictionaryCodes } from '../entities/course-dictionary';
 import type { ContentContext } from './content-context';
@@ -21,7 +21,7 @@ export class CourseResolver {
   ): Promise<CoursePage> {
     const request = pageRequest(page, ctx.maxPageSize);
     const { items, total } = await ctx.courses.list(ctx.viewer, filter ?? {}, request);
-    return { items, total, page: request.page, size: request.size, hasNext: request.offset + items.length < total };
+    return toPage(items, total, request);
   }
 
   @Query(() => CourseType, { nullable: true, description: 'A course by id; null when it does not exist or is not visible to you.' })

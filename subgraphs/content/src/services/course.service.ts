@@ -2,23 +2,15 @@ import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn 
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { conflict } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
-import { AuditStatus, type Charge, type PublishStatus } from '../entities/course-dictionary';
+import { AuditStatus, type PublishStatus } from '../entities/course-dictionary';
 import type { Course } from '../entities/course.entity';
 import type { CourseCategoryRepository } from '../repositories/course-category.repository';
 import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import { validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase } from './course-input';
+import { validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase, type ValidCourseMarket } from './course-input';
 import type { Caller, MediaDirectory } from './media-directory';
 
-export interface CourseMarketView {
-  charge: Charge;
-  price: string;
-  originalPrice?: string;
-  qq?: string;
-  wechat?: string;
-  phone?: string;
-  validDays?: number;
-}
+export type CourseMarketView = ValidCourseMarket;
 
 /** A course as callers see it: base information with its marketing information. */
 export interface CourseView extends ValidCourseBase {

@@ -1,4 +1,4 @@
-import { pageRequest, PageInput } from '@learnhub/platform/graphql/page';
+import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mediaAuditStatusCodes } from '../entities/media-file.entity';
@@ -17,7 +17,7 @@ export class MediaResolver {
   ): Promise<MediaPage> {
     const request = pageRequest(page, ctx.maxPageSize);
     const { items, total } = await ctx.media.list(ctx.viewer, filter ?? {}, request);
-    return { items, total, page: request.page, size: request.size, hasNext: request.offset + items.length < total };
+    return toPage(items, total, request);
   }
 
   @Query(() => MediaNode, { nullable: true, description: 'A media item by id (its MD5); null when missing or not yours.' })

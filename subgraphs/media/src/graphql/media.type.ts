@@ -1,5 +1,6 @@
 import { GraphQLBigInt, GraphQLDateTimeISO } from 'graphql-scalars';
-import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { pageOf } from '@learnhub/platform/graphql/page';
+import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaType } from '../entities/media-object.entity';
 import type { MediaView } from '../services/media-view';
@@ -56,22 +57,7 @@ export class MediaNode implements Omit<MediaView, 'size'> {
 }
 
 @ObjectType('MediaPage')
-export class MediaPage {
-  @Field(() => [MediaNode])
-  items!: MediaNode[];
-
-  @Field(() => Int)
-  total!: number;
-
-  @Field(() => Int)
-  page!: number;
-
-  @Field(() => Int)
-  size!: number;
-
-  @Field()
-  hasNext!: boolean;
-}
+export class MediaPage extends pageOf(MediaNode) {}
 
 @InputType('MediaFilter')
 export class MediaFilter {
