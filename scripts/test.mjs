@@ -1,6 +1,6 @@
 // `npm test`: every workspace's tests through turbo, then one closing line over all of them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,10 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const dirs = workspaces.flatMap((pattern) =>
   pattern.endsWith('/*')
-    ? (spawnSync('ls', [join(root, pattern.slice(0, -2))], { encoding: 'utf8' }).stdout || '')
-        .split('\n')
-        .filter(Boolean)
-        .map((name) => join(pattern.slice(0, -2), name))
+    ? readdirSync(join(root, pattern.slice(0, -2))).map((name) => join(pattern.slice(0, -2), name))
     : [pattern],
 );
 const results = (dir) => join(root, dir, '.test-results.tap');

@@ -1,4 +1,5 @@
 import type { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
+import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { MediaType } from '../entities/media-object.entity';
 
 /** A media item as callers see it: the stored object plus one organisation's library entry. */
@@ -18,8 +19,10 @@ export interface MediaView {
   createdAt: Date;
 }
 
-export function mediaView(entry: MediaFile, url: string): MediaView {
+/** The view of an entry, with a URL for its stored file that a browser can open. */
+export async function mediaView(entry: MediaFile, store: ObjectStore): Promise<MediaView> {
   const object = entry.object;
+  const url = await store.url(object.bucket, object.objectKey);
   return {
     id: object.fileMd5,
     fileMd5: object.fileMd5,

@@ -7,9 +7,10 @@ import type { PageRequest } from '@learnhub/platform/graphql/page';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
-import type { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
+import type { MediaAuditStatus } from '../entities/media-file.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import { fileKey, Buckets } from './object-keys';
+import { isMd5 } from './md5';
 import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 import { transcodeStateOf, type TranscodeState } from './playability';
@@ -41,7 +42,6 @@ export interface MediaSettings {
 }
 
 const MAX_NAME = 255;
-const MD5 = /^[0-9a-f]{32}$/;
 
 /** Rejects names that could escape a folder or confuse a shell; keeps the readable part. */
 export function cleanFileName(raw: string): string {
@@ -65,10 +65,6 @@ export class MediaService {
     private readonly settings: MediaSettings,
   ) {}
 
-  private async view(entry: MediaFile): Promise<MediaView> {
-    return mediaView(entry, await this.store.url(entry.object.bucket, entry.object.objectKey));
-  }
-
   /** The viewer's organisation's entries, newest first. */
   async list(viewer: Viewer, filter: MediaFilterInput, page: PageRequest): Promise<{ items: MediaView[]; total: number }> {
     const organisationId = requireOrganisation(viewer);
@@ -83,30 +79,30 @@ export class MediaService {
       page.offset,
       page.limit,
     );
-    return { items: await Promise.all(entries.map((e) => this.view(e))), total };
+    return { items: await Promise.all(entries.map((e) => mediaView(e, this.store))), total };
   }
 
   /** One item by its MD5: the viewer's organisation's entry; auditors and admins see any. */
   async get(viewer: Viewer, id: string): Promise<MediaView | undefined> {
     requireSignedIn(viewer);
-    if (!MD5.test(id)) return undefined;
+    if (!isMd5(id)) return undefined;
     const privileged = viewer.roles.includes('admin') || viewer.roles.includes('auditor');
     const entry = await this.media.entry(id, privileged ? undefined : viewer.organisationId);
-    return entry && canReadOrganisation(viewer, entry.organisationId) ? this.view(entry) : undefined;
+    return entry && canReadOrganisation(viewer, entry.organisationId) ? mediaView(entry, this.store) : undefined;
   }
 
   /** Federation references from other subgraphs, batched; they decide who may see the link. */
   async references(ids: readonly string[]): Promise<Map<string, MediaView>> {
     const found = new Map<string, MediaView>();
-    for (const entry of await this.media.entriesOf(ids.filter((id) => MD5.test(id)))) {
-      if (!found.has(entry.object.fileMd5)) found.set(entry.object.fileMd5, await this.view(entry));
+    for (const entry of await this.media.entriesOf(ids.filter(isMd5))) {
+      if (!found.has(entry.object.fileMd5)) found.set(entry.object.fileMd5, await mediaView(entry, this.store));
     }
     return found;
   }
 
   /** The transcoding state of each file, NONE for those without a task, in one query. */
   async transcodeStates(ids: readonly string[]): Promise<Map<string, TranscodeState>> {
-    const tasks = await this.media.transcodeStates(ids.filter((id) => MD5.test(id)));
+    const tasks = await this.media.transcodeStates(ids.filter(isMd5));
     return new Map(ids.map((id) => [id, transcodeStateOf(tasks.get(id))]));
   }
 
@@ -118,7 +114,7 @@ export class MediaService {
   async delete(viewer: Viewer, id: string, log: Logger): Promise<true> {
     requireRole(viewer, 'member');
     const organisationId = requireOrganisation(viewer);
-    const removed = MD5.test(id) ? await this.media.removeEntry(id, organisationId) : undefined;
+    const removed = isMd5(id) ? await this.media.removeEntry(id, organisationId) : undefined;
     if (!removed) throw notFound('Media', id);
     if (removed.released) {
       const { bucket, objectKey } = removed.released;
@@ -165,7 +161,7 @@ export class MediaService {
         await this.store.put(object.bucket, object.objectKey, createReadStream(spooled.path), { contentType: object.mimeType, size: spooled.size });
       }
       const entry = await this.media.record(object, { organisationId, fileName, tags: details.tags, remark: details.remark, createdBy: viewer.userId });
-      return this.view(entry);
+      return mediaView(entry, this.store);
     } finally {
       await spooled.discard();
     }

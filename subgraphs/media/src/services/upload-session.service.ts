@@ -12,6 +12,7 @@ import { UploadState, type UploadSession } from '../entities/upload-session.enti
 import type { MediaRepository } from '../repositories/media.repository';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { cleanFileName } from './media.service';
+import { isMd5 } from './md5';
 import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 import { Buckets, videoKey } from './object-keys';
@@ -64,7 +65,6 @@ export interface MergeInput {
   remark?: string;
 }
 
-const MD5 = /^[0-9a-f]{32}$/;
 
 const contentTypes: Record<string, string> = {
   '.mp4': 'video/mp4',
@@ -81,7 +81,7 @@ const MERGE_WAIT_MS = 200;
 
 function md5Of(value: string, field: string): string {
   const md5 = value.trim().toLowerCase();
-  if (!MD5.test(md5)) throw badInput(`${field} must be an MD5 in hex (32 characters 0-9, a-f).`, { fields: [{ field, message: 'not an MD5' }] });
+  if (!isMd5(md5)) throw badInput(`${field} must be an MD5 in hex (32 characters 0-9, a-f).`, { fields: [{ field, message: 'not an MD5' }] });
   return md5;
 }
 
@@ -128,7 +128,7 @@ export class UploadSessionService {
 
   private async view(fileMd5: string, organisationId: string): Promise<MediaView | undefined> {
     const entry = await this.media.entry(fileMd5, organisationId);
-    return entry ? mediaView(entry, await this.store.url(entry.object.bucket, entry.object.objectKey)) : undefined;
+    return entry ? mediaView(entry, this.store) : undefined;
   }
 
   private statusOf(session: UploadSession, chunks: UploadChunk[]): UploadStatusView {
@@ -342,7 +342,7 @@ export class UploadSessionService {
       );
       size = info.size;
       // A store that hashed the whole object while joining says so with a plain MD5 ETag; S3's multipart ETags need one read.
-      md5 = /^[0-9a-f]{32}$/.test(info.etag) ? info.etag : await this.hashStored(session);
+      md5 = isMd5(info.etag) ? info.etag : await this.hashStored(session);
     } catch (error) {
       await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, `joining the chunks failed: ${(error as Error).message}`);
       throw error;
@@ -379,7 +379,7 @@ export class UploadSessionService {
     });
     await this.sessions.transition(session.id, UploadState.MERGING, UploadState.COMPLETED);
     await this.sessions.deleteChunks(session.id);
-    return mediaView(recorded, await this.store.url(session.bucket, session.objectKey));
+    return mediaView(recorded, this.store);
   }
 
   private async hashStored(session: UploadSession): Promise<string> {
