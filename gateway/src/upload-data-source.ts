@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Upload, type FileUpload } from 'graphql-upload-minimal';
-import { multipartRequest, type MultipartFile } from './multipart-request';
+import { multipartRequest, type MultipartFile } from '@learnhub/platform/http/multipart-request';
+import { post, type PostResponse } from '@learnhub/platform/http/post';
 import { fileTooLarge, isHttpStatusError, requestError } from './request-errors';
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
@@ -103,18 +104,15 @@ export class UploadDataSource<TContext extends Record<string, unknown>> extends 
         throw error;
       }
     }
-    let response: Response;
+    let answer: PostResponse;
     try {
-      // `redirect: 'error'` keeps fetch from cloning the request for a redirect, which tees the
-      // body and keeps every chunk of the upload in memory (nodejs/undici#4058).
-      response = await fetch(http.url, { method: http.method, headers: [...http.headers], body: body(), duplex: 'half', redirect: 'error' });
+      answer = await post(http.url, Object.fromEntries(http.headers), body());
     } catch (error) {
       if (isHttpStatusError(bodyFailure)) throw requestError(bodyFailure.status, bodyFailure.message);
       if (bodyFailure) throw bodyFailure;
-      const reason = error instanceof Error && error.cause ? error.cause : error;
-      throw new Error(`Forwarding an upload to ${http.url} failed: ${String(reason)}`);
+      throw new Error(`Forwarding an upload to ${http.url} failed: ${String(error)}`);
     }
-
+    const response = new Response(answer.body, { status: answer.status, headers: answer.headers });
     if (!response.ok) throw await this.errorFromResponse(response);
     const parsed = await this.parseBody(response);
     if (typeof parsed !== 'object' || parsed === null) {

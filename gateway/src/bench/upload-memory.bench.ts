@@ -7,7 +7,7 @@ import { signToken } from '@learnhub/platform/auth/token';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
-import { multipartRequest } from '../multipart-request';
+import { multipartRequest } from '@learnhub/platform/http/multipart-request';
 import { benchWorkspace, rssMiB, SAMPLING_NOTE, whileSampling } from './bench-harness';
 
 /*

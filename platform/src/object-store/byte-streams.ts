@@ -64,3 +64,9 @@ export function sizeMismatch(what: string, declared: number, actual: number, atL
     { reason: 'SIZE_MISMATCH' },
   );
 }
+
+export function checksumMismatch(what: string, declared: string, actual: string) {
+  return badInput(`${what} has MD5 ${actual}, not the ${declared} it was sent with: it was damaged on the way; send it again.`, {
+    reason: 'PART_CHECKSUM_MISMATCH',
+  });
+}

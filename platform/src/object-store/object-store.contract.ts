@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { AppError, ErrorCode } from '../errors.js';
+import { ErrorCode } from '../errors.js';
+import { appError } from '../testing/app-error.js';
 import type { ObjectStore } from './object-store.js';
 
 /** What a backend under test cannot do; each flag that is false skips exactly one case. */
@@ -245,6 +246,23 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       assert.ok(equalBytes(await read(await store.get(bucket, key)), whole), 'the assembled bytes differ');
     });
 
+    for (const partSize of [undefined, 5 * MiB]) {
+      it(`refuses a part that does not match its declared MD5${partSize ? ', with a declared part size' : ''}`, async () => {
+        const key = `${casePrefix()}checked-${partSize ?? 'any'}.mp4`;
+        const [one, two] = [randomBytes(5 * MiB), randomBytes(4321)];
+        const uploadId = await store.createMultipart(bucket, key, { partSize });
+        const first = await store.uploadPart(bucket, key, uploadId, 1, streamOf(one, 64 * 1024), one.length, { md5: md5(one) });
+        assert.equal(first.etag, md5(one));
+        const damaged = Buffer.from(two);
+        damaged[100] ^= 0xff;
+        await rejectsWith(store.uploadPart(bucket, key, uploadId, 2, streamOf(damaged, 1000), damaged.length, { md5: md5(two) }), ErrorCode.BAD_USER_INPUT, /MD5/);
+        // The refusal leaves the upload usable: the part sent again completes the object.
+        const second = await store.uploadPart(bucket, key, uploadId, 2, two, two.length, { md5: md5(two) });
+        await store.completeMultipart(bucket, key, uploadId, [first, second]);
+        assert.ok(equalBytes(await read(await store.get(bucket, key)), Buffer.concat([one, two])), 'the assembled bytes differ');
+      });
+    }
+
     it('refuses to complete a multipart upload with a wrong part ETag', async (t) => {
       if (!capabilities.checksPartEtags) {
         t.skip('this backend does not check part ETags on completion');
@@ -344,11 +362,7 @@ async function read(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Asserts that `promise` rejects with an AppError of `code`. */
-export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof AppError, `expected an AppError ${code}, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return true;
-  });
+/** Asserts that `promise` rejects with an AppError of `code` (and a message matching `message`). */
+export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
+  await assert.rejects(promise, appError(code, message));
 }

@@ -33,6 +33,16 @@ export interface ByteRange {
   end?: number;
 }
 
+export interface PartOptions {
+  /**
+   * The part's MD5 in hex, as the sender computed it: a part whose bytes hash otherwise is refused
+   * with BAD_USER_INPUT (reason PART_CHECKSUM_MISMATCH) and not completed into the object. The
+   * part number then holds nothing usable until it is uploaded again, so a caller that had
+   * recorded an earlier upload of that number should forget it.
+   */
+  md5?: string;
+}
+
 export interface UploadedPart {
   partNumber: number;
   etag: string;
@@ -79,6 +89,7 @@ export interface ObjectStore {
     partNumber: number,
     body: Readable | Buffer,
     size: number,
+    options?: PartOptions,
   ): Promise<UploadedPart>;
   completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo>;
   /** Aborting an unknown or finished upload is not an error. */

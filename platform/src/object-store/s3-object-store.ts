@@ -2,7 +2,7 @@ import { Client, S3Error, type BucketItem, type BucketStream } from 'minio';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import { badInput, notFound } from '../errors.js';
-import { chunksOf, readExactly, sizeMismatch, toReadable } from './byte-streams.js';
+import { checksumMismatch, chunksOf, readExactly, sizeMismatch, toReadable } from './byte-streams.js';
 import {
   MAX_PARTS,
   assertBucketName,
@@ -14,7 +14,7 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, ObjectInfo, ObjectStore, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
 
 export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'>;
 
@@ -225,13 +225,17 @@ export class S3ObjectStore implements ObjectStore {
     partNumber: number,
     body: Readable | Buffer,
     size: number,
+    options: PartOptions = {},
   ): Promise<UploadedPart> {
     assertBucketName(bucket);
     assertObjectKey(key);
     assertPartNumber(partNumber);
     // The client sends a part only from memory (it signs the payload's SHA-256).
     const payload = await readExactly(body, size, `Part ${partNumber}`);
-    return this.sendPart(bucket, key, uploadId, partNumber, payload);
+    const part = await this.sendPart(bucket, key, uploadId, partNumber, payload, options.md5);
+    // S3 itself refuses a part that fails Content-MD5 (BadDigest); this also catches stand-ins that ignore the header.
+    if (options.md5 !== undefined && part.etag !== options.md5) throw checksumMismatch(`Part ${partNumber}`, options.md5, part.etag);
+    return part;
   }
 
   async completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo> {
@@ -314,11 +318,12 @@ export class S3ObjectStore implements ObjectStore {
     uploadId: string,
     partNumber: number,
     payload: Buffer,
+    md5?: string,
   ): Promise<UploadedPart> {
     const bucketName = this.bucketName(bucket);
+    const headers = md5 === undefined ? {} : { 'Content-MD5': Buffer.from(md5, 'hex').toString('base64') };
     const { etag } = await this.call(
-      () =>
-        this.client.uploadPart({ bucketName, objectName: key, uploadID: uploadId, partNumber, headers: {} }, payload),
+      () => this.client.uploadPart({ bucketName, objectName: key, uploadID: uploadId, partNumber, headers }, payload),
       bucket,
       key,
       uploadId,
@@ -358,6 +363,11 @@ function translate(error: unknown, target: string, uploadId?: string): unknown {
   if (BAD_PARTS.has(code)) {
     return badInput(`Completing the upload of ${target} failed: ${(error as Error).message} (${code}).`, {
       reason: code,
+    });
+  }
+  if (code === 'BadDigest') {
+    return badInput(`A part of ${target} does not match the MD5 it was sent with: it was damaged on the way; send it again.`, {
+      reason: 'PART_CHECKSUM_MISMATCH',
     });
   }
   if (code === 'InvalidRange') {

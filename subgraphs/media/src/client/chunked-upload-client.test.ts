@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { ChunkedUploadError, md5OfFile, uploadFile } from './chunked-upload-client';
+import { ChunkedUploadError, fileDigests, md5OfFile, uploadFile } from './chunked-upload-client';
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const CHUNK = 1000;
@@ -95,9 +95,17 @@ describe('the chunked upload client', () => {
     assert.equal(await md5OfFile(path, { offset: 10, length: 2000 }), md5(fake.file.subarray(10, 2010)));
   });
 
+  test('hashes the file and each of its chunks in one read, for chunk sizes that do and do not divide the read blocks', async () => {
+    for (const chunkSize of [1000, 1024 * 1024, 3 * 1024 * 1024 + 1, fake.file.length, fake.file.length + 1]) {
+      const expected = Array.from({ length: Math.ceil(fake.file.length / chunkSize) }, (_, i) => md5(fake.file.subarray(i * chunkSize, (i + 1) * chunkSize)));
+      assert.deepEqual(await fileDigests(path, chunkSize), { fileMd5: md5(fake.file), chunkMd5s: expected }, `chunks of ${chunkSize}`);
+    }
+  });
+
   test('sends each chunk once and reports the stored ones as reused', async () => {
     fake.stored.add(1).add(3);
-    const result = await uploadFile({ ...options(), concurrency: 2 });
+    // With the server's chunk size known, the chunk MD5s the server checks come from the first read.
+    const result = await uploadFile({ ...options(), concurrency: 2, chunkSize: CHUNK });
     assert.deepEqual([...fake.received].sort(), [0, 2, 4]);
     assert.equal(result.reusedChunks, 2);
     assert.equal(result.media.fileMd5, md5(fake.file));

@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { multipartRequest, type MultipartRequest } from '@learnhub/platform/http/multipart-request';
+import { post, type PostResponse } from '@learnhub/platform/http/post';
 
 /*
  * A client for the resumable chunked upload (checkFile → uploadChunk … → mergeChunks), over plain
- * `fetch`. The file is never held whole: its MD5 is computed by streaming, and each chunk is read
- * from disk only when it is sent, so memory stays at about `concurrency` chunks.
+ * HTTP. The file is never held whole: its MD5 (and its chunks') are computed in one streaming
+ * read, and each chunk is read from disk only when it is sent, so memory stays at `concurrency`
+ * chunk buffers.
  */
 
 export interface UploadProgress {
@@ -28,6 +31,12 @@ export interface UploadFileOptions {
   fileName?: string;
   /** Chunks sent at once; default 4. */
   concurrency?: number;
+  /**
+   * The server's chunk size, when known (default 5 MiB, the server's default): the chunks' MD5s
+   * are then computed in the same read of the file as its own MD5, instead of once more while
+   * sending. Any other size the server answers with works too, hashing each chunk as it is sent.
+   */
+  chunkSize?: number;
   onProgress?: (progress: UploadProgress) => void;
   signal?: AbortSignal;
   /** Further attempts per request after a network error, a server error or a damaged chunk; default 3. */
@@ -116,6 +125,7 @@ const UPLOAD_CHUNK = `mutation UploadChunk($input: UploadChunkInput!) { uploadCh
 const MERGE_CHUNKS = `mutation MergeChunks($input: MergeChunksInput!) { mergeChunks(input: $input) { ${MEDIA_FIELDS} } }`;
 
 const READ_BLOCK = 1024 * 1024;
+const DEFAULT_CHUNK_SIZE = 5 * 1024 * 1024;
 
 /** MD5 (hex) of a file, or of `length` bytes of it from `offset`, read as a stream. */
 export async function md5OfFile(path: string, range?: { offset: number; length: number }): Promise<string> {
@@ -125,9 +135,33 @@ export async function md5OfFile(path: string, range?: { offset: number; length: 
   return hash.digest('hex');
 }
 
-/** Reads exactly `length` bytes at `position`. */
-async function readExactly(file: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/** The MD5 of a whole file and of each of its `chunkSize` chunks, from one read. */
+export async function fileDigests(path: string, chunkSize: number): Promise<{ fileMd5: string; chunkMd5s: string[] }> {
+  const whole = createHash('md5');
+  const chunkMd5s: string[] = [];
+  let chunk = createHash('md5');
+  let inChunk = 0;
+  for await (const block of createReadStream(path, { highWaterMark: READ_BLOCK }) as AsyncIterable<Buffer>) {
+    whole.update(block);
+    for (let at = 0; at < block.length; ) {
+      const take = Math.min(block.length - at, chunkSize - inChunk);
+      chunk.update(block.subarray(at, at + take));
+      at += take;
+      inChunk += take;
+      if (inChunk === chunkSize) {
+        chunkMd5s.push(chunk.digest('hex'));
+        chunk = createHash('md5');
+        inChunk = 0;
+      }
+    }
+  }
+  if (inChunk > 0) chunkMd5s.push(chunk.digest('hex'));
+  return { fileMd5: whole.digest('hex'), chunkMd5s };
+}
+
+/** Fills `buffer` (whose length is the chunk's) with the bytes at `position`. */
+async function readExactly(file: FileHandle, position: number, buffer: Buffer): Promise<Buffer> {
+  const length = buffer.length;
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
@@ -156,23 +190,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Sends one GraphQL request (a JSON body, or a prepared multipart form) and returns `data.<field>`. */
-async function send<T>(endpoint: string, token: string, body: string | FormData, field: string, signal: AbortSignal): Promise<T> {
+/** Sends one GraphQL request (a JSON body, or a multipart one with its content type) and returns `data.<field>`. */
+async function send<T>(endpoint: string, token: string, body: string | MultipartRequest, field: string, signal: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (typeof body === 'string') headers['content-type'] = 'application/json';
-  else headers['apollo-require-preflight'] = 'true';
-  let response: Response;
+  else {
+    headers['content-type'] = body.contentType;
+    headers['apollo-require-preflight'] = 'true';
+  }
+  let response: PostResponse;
   try {
-    response = await fetch(endpoint, { method: 'POST', headers, body, signal });
+    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, signal);
   } catch (error) {
     if (signal.aborted) throw abortError(signal);
     throw new ChunkedUploadError(`Could not reach ${endpoint}: ${(error as Error).message}`, 'NETWORK_ERROR', undefined, undefined, {}, { cause: error });
   }
   let payload: { data?: Record<string, unknown> | null; errors?: GraphQLErrorBody[] };
   try {
-    payload = (await response.json()) as typeof payload;
+    payload = JSON.parse(response.body.toString('utf8')) as typeof payload;
   } catch (error) {
-    if (signal.aborted) throw abortError(signal);
     throw new ChunkedUploadError(`${endpoint} answered HTTP ${response.status} without a GraphQL body.`, 'HTTP_ERROR', undefined, response.status, {}, { cause: error });
   }
   const [first] = payload.errors ?? [];
@@ -182,7 +218,7 @@ async function send<T>(endpoint: string, token: string, body: string | FormData,
     throw new ChunkedUploadError(first.message, code, extensions.reason, response.status, extensions);
   }
   const value = payload.data?.[field];
-  if (!response.ok || value === undefined || value === null) {
+  if (response.status >= 300 || value === undefined || value === null) {
     throw new ChunkedUploadError(`${endpoint} answered HTTP ${response.status} without ${field}.`, 'HTTP_ERROR', undefined, response.status);
   }
   return value as T;
@@ -218,7 +254,8 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
     withRetries(() => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal), retries, retryDelayMs, signal);
 
   const fileSize = (await stat(path)).size;
-  const fileMd5 = await md5OfFile(path);
+  const hinted = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const { fileMd5, chunkMd5s } = await fileDigests(path, hinted);
   if (signal.aborted) throw abortError(signal);
 
   const identity = { fileMd5, fileName, fileSize };
@@ -246,19 +283,22 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
   const file = await open(path, 'r');
   try {
     const queue = [...missingChunks];
-    const sendChunk = async (index: number) => {
-      const bytes = await readExactly(file, index * chunkSize, sizeOf(index));
-      const chunkMd5 = createHash('md5').update(bytes).digest('hex');
-      const form = new FormData();
-      form.append('operations', JSON.stringify({ query: UPLOAD_CHUNK, variables: { input: { fileMd5, index, chunkMd5, chunk: null } } }));
-      form.append('map', JSON.stringify({ 0: ['variables.input.chunk'] }));
-      form.append('0', new Blob([bytes]), `${fileMd5}.${index}`);
+    const sendChunk = async (index: number, buffer: Buffer) => {
+      const bytes = await readExactly(file, index * chunkSize, buffer.subarray(0, sizeOf(index)));
+      const chunkMd5 = chunkSize === hinted ? chunkMd5s[index] : createHash('md5').update(bytes).digest('hex');
+      const form = multipartRequest(
+        { query: UPLOAD_CHUNK, variables: { input: { fileMd5, index, chunkMd5, chunk: null } } },
+        { 0: ['variables.input.chunk'] },
+        [{ field: '0', filename: `${fileMd5}.${index}`, mimetype: 'application/octet-stream', content: [bytes] }],
+      );
       await send(endpoint, token, form, 'uploadChunk', signal);
     };
     const worker = async () => {
+      // One buffer per worker, refilled for each of its chunks.
+      const buffer = Buffer.allocUnsafe(chunkSize);
       for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
         const chunk = index;
-        await withRetries(() => sendChunk(chunk), retries, retryDelayMs, signal);
+        await withRetries(() => sendChunk(chunk, buffer), retries, retryDelayMs, signal);
         progress.uploadedBytes += sizeOf(chunk);
         progress.uploadedChunks += 1;
         options.onProgress?.({ ...progress });

@@ -64,6 +64,10 @@ export class UploadSessionRepository {
     await this.em.nativeDelete(UploadChunk, { sessionId });
   }
 
+  async deleteChunk(sessionId: string, index: number): Promise<void> {
+    await this.em.nativeDelete(UploadChunk, { sessionId, index });
+  }
+
   /** Removes the session and its chunk rows. */
   async delete(sessionId: string): Promise<void> {
     await this.em.transactional(async (em) => {

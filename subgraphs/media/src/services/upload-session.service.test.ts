@@ -152,6 +152,30 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       assert.equal(await db.orm.em.fork().count(MediaFile, { object: fileMd5 }), 0);
     });
 
+    test('a damaged copy of a chunk never leaves wrong bytes behind: sent alongside a good copy, or replacing a stored one', async () => {
+      const bytes = video(2 * CHUNK + 7);
+      const fileMd5 = md5(bytes);
+      await service().checkFile(alice, { fileMd5, fileName: 'retry.mp4', fileSize: bytes.length });
+      const damaged = Buffer.from(chunkOf(bytes, 1));
+      damaged[CHUNK - 1] ^= 0xff;
+      // A client retrying while its first copy is still on the way; the damaged one is refused or ignored.
+      const copies = await Promise.allSettled([send(alice, bytes, 1, damaged, md5(chunkOf(bytes, 1))), send(alice, bytes, 1), send(alice, bytes, 1, damaged, md5(chunkOf(bytes, 1)))]);
+      assert.equal(copies[1].status, 'fulfilled');
+      for (const copy of copies) if (copy.status === 'rejected') appError('BAD_USER_INPUT', /arrived damaged/)(copy.reason);
+      assert.deepEqual((await service().status(alice, fileMd5)).uploadedChunks, [1]);
+
+      // The same index sent again with other bytes (and their own MD5) that arrive damaged: the old row goes with the old part.
+      await send(alice, bytes, 2);
+      const other = randomBytes(7);
+      await assert.rejects(send(alice, bytes, 2, Buffer.from([1, 2, 3, 4, 5, 6, 7]), md5(other)), appError('BAD_USER_INPUT', /arrived damaged/));
+      assert.deepEqual((await service().status(alice, fileMd5)).missingChunks, [0, 2]);
+
+      await Promise.all([send(alice, bytes, 0), send(alice, bytes, 2)]);
+      const merged = await service().merge(alice, { fileMd5, fileName: 'retry.mp4', chunkTotal: 3 });
+      assert.equal(merged.size, bytes.length);
+      assert.equal(md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)), fileMd5);
+    });
+
     test('only videos take the chunked path, and only members of an organisation upload', async () => {
       const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(CHUNK + 100)]);
       await service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'big.pdf', fileSize: pdf.length });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { KeyedLock } from '@learnhub/platform/concurrency/keyed-lock';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
@@ -17,6 +18,7 @@ import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 import { Buckets, videoKey } from './object-keys';
 import { challengeFor, provesPossession, type PossessionChallenge } from './possession-proof';
+import { withCheckedHead } from './checked-head';
 
 export interface UploadSettings {
   chunkSize: number;
@@ -85,20 +87,21 @@ function md5Of(value: string, field: string): string {
   return md5;
 }
 
-/** Reads a chunk into memory (it is bounded by the chunk size), refusing it as soon as it runs long. */
-async function readChunk(stream: Readable, expected: number, index: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of stream) {
-    size += (part as Buffer).length;
-    if (size > expected) {
-      stream.resume();
-      throw badInput(`Chunk ${index} is larger than the ${expected} bytes it should have.`, { reason: 'CHUNK_SIZE_MISMATCH' });
-    }
-    parts.push(part as Buffer);
+/** Lets a stream run to its end unread, so the request carrying it completes. */
+function drain(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject).resume());
+}
+
+/** The store's refusals of a part, in the words of the chunk they came from. */
+function asChunkError(error: unknown, index: number, expected: number): unknown {
+  if (!(error instanceof AppError)) return error;
+  if (error.details.reason === 'SIZE_MISMATCH') {
+    return badInput(`Chunk ${index} should have ${expected} bytes: ${error.message}`, { reason: 'CHUNK_SIZE_MISMATCH' });
   }
-  if (size !== expected) throw badInput(`Chunk ${index} has ${size} bytes; it should have ${expected}.`, { reason: 'CHUNK_SIZE_MISMATCH' });
-  return Buffer.concat(parts, size);
+  if (error.details.reason === 'PART_CHECKSUM_MISMATCH') {
+    return new AppError(ErrorCode.BAD_USER_INPUT, `Chunk ${index} arrived damaged: ${error.message}`, { reason: 'CHUNK_CHECKSUM_MISMATCH' });
+  }
+  return error;
 }
 
 /**
@@ -107,6 +110,9 @@ async function readChunk(stream: Readable, expected: number, index: number): Pro
  * one stored file whose MD5 is verified before it enters the organisation's library.
  */
 export class UploadSessionService {
+  /** Process-wide, as the store and database behind every request's instance are. */
+  private static readonly chunkWrites = new KeyedLock();
+
   constructor(
     private readonly sessions: UploadSessionRepository,
     private readonly media: MediaRepository,
@@ -249,7 +255,10 @@ export class UploadSessionService {
     return session;
   }
 
-  /** Step 3: stores one chunk after checking its size and MD5; a bad chunk is refused and not stored. */
+  /**
+   * Step 3: streams one chunk into the store, which checks its size and MD5 on the way; a bad chunk
+   * is refused and not kept. The chunk is never held whole in memory.
+   */
   async uploadChunk(viewer: Viewer, input: { fileMd5: string; index: number; chunkMd5: string; stream: Readable }): Promise<UploadStatusView> {
     const { organisationId } = this.member(viewer);
     const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
@@ -260,26 +269,32 @@ export class UploadSessionService {
       input.stream.resume();
       throw badInput(`Chunk index ${index} is out of range: this file has chunks 0 to ${session.chunkTotal - 1}.`, { fields: [{ field: 'index', message: 'out of range' }] });
     }
-    const bytes = await readChunk(input.stream, this.expectedSize(session, index), index);
-    if (createHash('md5').update(bytes).digest('hex') !== chunkMd5) {
-      throw new AppError(ErrorCode.BAD_USER_INPUT, `Chunk ${index} arrived damaged (its MD5 differs from ${chunkMd5}); send it again.`, { reason: 'CHUNK_CHECKSUM_MISMATCH' });
-    }
-    const stored = await this.sessions.chunk(session.id, index);
-    if (stored?.md5 !== chunkMd5) {
-      if (index === 0) await this.checkIsVideo(session, bytes.subarray(0, SNIFF_BYTES));
-      const part = await this.store.uploadPart(session.bucket, session.objectKey, session.multipartUploadId, index + 1, bytes, bytes.length);
-      await this.sessions.saveChunk({ sessionId: session.id, index, size: bytes.length, md5: chunkMd5, partEtag: part.etag });
-    }
+    const expected = this.expectedSize(session, index);
+    // Copies of one chunk sent at once (a client retrying) are stored one after the other.
+    await UploadSessionService.chunkWrites.run(`${session.id}/${index}`, async () => {
+      const stored = await this.sessions.chunk(session.id, index);
+      if (stored?.md5 === chunkMd5) return drain(input.stream);
+      let sniffed: string | undefined;
+      const body = index === 0 ? withCheckedHead(input.stream, SNIFF_BYTES, (head) => (sniffed = this.videoMimeType(session, head))) : input.stream;
+      try {
+        const part = await this.store.uploadPart(session.bucket, session.objectKey, session.multipartUploadId, index + 1, body, expected, { md5: chunkMd5 });
+        if (sniffed) await this.sessions.setMimeType(session.id, sniffed);
+        await this.sessions.saveChunk({ sessionId: session.id, index, size: expected, md5: chunkMd5, partEtag: part.etag });
+      } catch (error) {
+        // A refused write may have replaced the part the row names (see PartOptions.md5).
+        if (stored) await this.sessions.deleteChunk(session.id, index);
+        throw asChunkError(error, index, expected);
+      }
+    });
     return this.statusOf(session, await this.sessions.chunks(session.id));
   }
 
-  private async checkIsVideo(session: UploadSession, head: Buffer): Promise<void> {
+  private videoMimeType(session: UploadSession, head: Buffer): string {
     const sniffed = sniff(head, session.fileName);
     if (sniffed?.type !== MediaType.VIDEO) {
       throw badInput(`"${session.fileName}" is not a video; upload images and documents with uploadFile.`, { reason: 'NOT_A_VIDEO' });
     }
-    await this.sessions.setMimeType(session.id, sniffed.mimeType);
-    session.mimeType = sniffed.mimeType;
+    return sniffed.mimeType;
   }
 
   /**

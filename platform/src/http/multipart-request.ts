@@ -5,7 +5,7 @@ export interface MultipartFile {
   field: string;
   filename: string;
   mimetype: string;
-  content: AsyncIterable<Uint8Array>;
+  content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 export interface MultipartRequest {
@@ -24,7 +24,7 @@ const quoted = (value: string) => value.replace(/\r/g, '%0D').replace(/\n/g, '%0
 export function multipartRequest(
   operations: object,
   map: Record<string, string[]>,
-  files: AsyncIterable<MultipartFile>,
+  files: AsyncIterable<MultipartFile> | Iterable<MultipartFile>,
 ): MultipartRequest {
   const boundary = `----learnhub-gateway-${randomBytes(16).toString('hex')}`;
   const text = (value: string) => Buffer.from(value, 'utf8');
