@@ -34,6 +34,15 @@ export function rssMiB(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in seconds, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** Runs `work` while sampling each pid's RSS every 20 ms; returns its result and each pid's RSS before and at its peak. */
 export async function whileSampling<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; before: number[]; peak: number[] }> {
   const before = pids.map(rssMiB);

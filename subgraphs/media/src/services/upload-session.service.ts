@@ -137,8 +137,7 @@ export class UploadSessionService {
     return entry ? mediaView(entry, this.store) : undefined;
   }
 
-  private statusOf(session: UploadSession, chunks: UploadChunk[]): UploadStatusView {
-    const uploaded = chunks.map((c) => c.index);
+  private statusOf(session: UploadSession, uploaded: number[]): UploadStatusView {
     const have = new Set(uploaded);
     return {
       fileMd5: session.fileMd5,
@@ -203,7 +202,7 @@ export class UploadSessionService {
       throw conflict(`An upload of this file with ${session.fileSize} bytes is in progress; the same MD5 cannot have ${input.fileSize}. Abort it first if it was wrong.`, { reason: 'SIZE_MISMATCH' });
     }
     if (!session) session = await this.open(organisationId, userId, fileMd5, fileName, input.fileSize);
-    return { exists: false, upload: this.statusOf(session, await this.sessions.chunks(session.id)) };
+    return { exists: false, upload: this.statusOf(session, await this.sessions.chunkIndexes(session.id)) };
   }
 
   private async open(organisationId: string, userId: string, fileMd5: string, fileName: string, fileSize: number): Promise<UploadSession> {
@@ -235,7 +234,7 @@ export class UploadSessionService {
     const { organisationId } = this.member(viewer);
     const fileMd5 = md5Of(rawMd5, 'fileMd5');
     const session = await this.sessions.find(organisationId, fileMd5);
-    if (session) return { ...this.statusOf(session, await this.sessions.chunks(session.id)), media: await this.view(fileMd5, organisationId) };
+    if (session) return { ...this.statusOf(session, await this.sessions.chunkIndexes(session.id)), media: await this.view(fileMd5, organisationId) };
     const media = await this.view(fileMd5, organisationId);
     return { fileMd5, state: media ? UploadState.COMPLETED : 'NOT_STARTED', chunkSize: this.settings.chunkSize, uploadedChunks: [], missingChunks: [], media };
   }
@@ -286,7 +285,7 @@ export class UploadSessionService {
         throw asChunkError(error, index, expected);
       }
     });
-    return this.statusOf(session, await this.sessions.chunks(session.id));
+    return this.statusOf(session, await this.sessions.chunkIndexes(session.id));
   }
 
   private videoMimeType(session: UploadSession, head: Buffer): string {
@@ -331,7 +330,7 @@ export class UploadSessionService {
           throw conflict(`The upload ${session.state.toLowerCase()}${session.failure ? `: ${session.failure}` : ''}. Call checkFile to start again.`, { reason: 'UPLOAD_ENDED', state: session.state });
       }
       const chunks = await this.sessions.chunks(session.id);
-      const status = this.statusOf(session, chunks);
+      const status = this.statusOf(session, chunks.map((c) => c.index));
       if (status.missingChunks.length > 0) {
         const shown = status.missingChunks.slice(0, 50).join(', ');
         throw badInput(`Chunks missing: ${shown}${status.missingChunks.length > 50 ? ', …' : ''}. Upload them, then merge.`, { reason: 'CHUNKS_MISSING', missing: status.missingChunks });
