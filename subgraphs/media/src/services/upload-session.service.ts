@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { KeyedLock } from '@learnhub/platform/concurrency/keyed-lock';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { KeyedLock } from '@learnhub/platform/concurrency/keyed-lock';
 import { AppError, badInput, conflict, ErrorCode, payloadTooLarge } from '@learnhub/platform/errors';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
@@ -12,13 +12,13 @@ import type { UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
+import { withCheckedHead } from './checked-head';
 import { cleanFileName } from './media.service';
 import { isMd5 } from './md5';
 import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 import { Buckets, videoKey } from './object-keys';
 import { challengeFor, provesPossession, type PossessionChallenge } from './possession-proof';
-import { withCheckedHead } from './checked-head';
 
 export interface UploadSettings {
   chunkSize: number;
