@@ -70,3 +70,13 @@ export function checksumMismatch(what: string, declared: string, actual: string)
     reason: 'PART_CHECKSUM_MISMATCH',
   });
 }
+
+/** What is left of `buffers` after a write took the first `written` bytes. */
+export function unwritten(buffers: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  let first = 0;
+  while (first < buffers.length && skip >= buffers[first].length) skip -= buffers[first++].length;
+  const rest = buffers.slice(first);
+  if (rest.length > 0 && skip > 0) rest[0] = rest[0].subarray(skip);
+  return rest;
+}

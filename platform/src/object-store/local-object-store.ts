@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KeyedLock } from '../concurrency/keyed-lock.js';
 import { badInput, conflict, notFound } from '../errors.js';
-import { checksumMismatch, sizeMismatch, toBuffer, toReadable } from './byte-streams.js';
+import { checksumMismatch, sizeMismatch, toBuffer, toReadable, unwritten } from './byte-streams.js';
 import {
   MIN_PART_SIZE,
   assertBucketName,
@@ -477,16 +477,6 @@ async function writeHashed(source: Readable, path: string, at?: { start: number;
     await handle.close();
   }
   return { size, etag: hash.digest('hex') };
-}
-
-/** What is left of `buffers` after a write took the first `written` bytes. */
-function unwritten(buffers: Buffer[], written: number): Buffer[] {
-  let skip = written;
-  let first = 0;
-  while (first < buffers.length && skip >= buffers[first].length) skip -= buffers[first++].length;
-  const rest = buffers.slice(first);
-  if (rest.length > 0 && skip > 0) rest[0] = rest[0].subarray(skip);
-  return rest;
 }
 
 /** Yields the parts' bytes in order, checking each part against the ETag the caller listed. */
