@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { signToken } from '@learnhub/platform/auth/token';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
+import { md5OfFile } from '@learnhub/platform/hashing/file-md5';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
-import { md5OfFile, uploadFile } from '@learnhub/media/client/chunked-upload-client';
+import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
 import { makeTestVideo, mp4FreeBox } from '../e2e/platform-stack';
 import { benchWorkspace, cpuSeconds, SAMPLING_NOTE, whileSampling } from './bench-harness';
 

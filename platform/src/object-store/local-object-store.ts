@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KeyedLock } from '../concurrency/keyed-lock.js';
 import { badInput, conflict, notFound } from '../errors.js';
+import { HASH_READ_BLOCK, md5OfFile } from '../hashing/file-md5.js';
 import { checksumMismatch, sizeMismatch, toBuffer, toReadable, unwritten } from './byte-streams.js';
 import {
   MIN_PART_SIZE,
@@ -46,8 +47,6 @@ interface PartMarker {
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
-/** Hashing reads use 1 MiB blocks: with the stream default of 64 KiB, a read-and-hash pass takes about twice as long. */
-const HASH_READ_BLOCK = 1024 * 1024;
 const WRITE_BLOCK = 1024 * 1024;
 /** Below IOV_MAX (1024 on Linux), the most buffers one writev takes. */
 const MAX_GATHERED = 512;
@@ -580,12 +579,6 @@ async function readSidecar(path: string): Promise<Sidecar | undefined> {
     if (isMissing(error)) return undefined;
     throw error;
   }
-}
-
-async function md5OfFile(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path, { highWaterMark: HASH_READ_BLOCK }) as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash.digest('hex');
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { multipartRequest, type MultipartRequest } from '@learnhub/platform/http/multipart-request';
+import { HASH_READ_BLOCK, md5OfFile } from '@learnhub/platform/hashing/file-md5';
 import { post, type PostResponse } from '@learnhub/platform/http/post';
 
 /*
@@ -124,16 +125,7 @@ const CHECK_FILE = `mutation CheckFile($input: CheckFileInput!) {
 const UPLOAD_CHUNK = `mutation UploadChunk($input: UploadChunkInput!) { uploadChunk(input: $input) { state } }`;
 const MERGE_CHUNKS = `mutation MergeChunks($input: MergeChunksInput!) { mergeChunks(input: $input) { ${MEDIA_FIELDS} } }`;
 
-const READ_BLOCK = 1024 * 1024;
 const DEFAULT_CHUNK_SIZE = 5 * 1024 * 1024;
-
-/** MD5 (hex) of a file, or of `length` bytes of it from `offset`, read as a stream. */
-export async function md5OfFile(path: string, range?: { offset: number; length: number }): Promise<string> {
-  const hash = createHash('md5');
-  const options = range ? { start: range.offset, end: range.offset + range.length - 1, highWaterMark: READ_BLOCK } : { highWaterMark: READ_BLOCK };
-  for await (const block of createReadStream(path, options) as AsyncIterable<Buffer>) hash.update(block);
-  return hash.digest('hex');
-}
 
 /** The MD5 of a whole file and of each of its `chunkSize` chunks, from one read. */
 export async function fileDigests(path: string, chunkSize: number): Promise<{ fileMd5: string; chunkMd5s: string[] }> {
@@ -141,7 +133,7 @@ export async function fileDigests(path: string, chunkSize: number): Promise<{ fi
   const chunkMd5s: string[] = [];
   let chunk = createHash('md5');
   let inChunk = 0;
-  for await (const block of createReadStream(path, { highWaterMark: READ_BLOCK }) as AsyncIterable<Buffer>) {
+  for await (const block of createReadStream(path, { highWaterMark: HASH_READ_BLOCK }) as AsyncIterable<Buffer>) {
     whole.update(block);
     for (let at = 0; at < block.length; ) {
       const take = Math.min(block.length - at, chunkSize - inChunk);
