@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ const SAMPLE_EVERY_MS = 20;
  * A benchmark's temp folder and child processes, removed and killed on every way out (success,
  * failure, Ctrl-C, a crash), so nothing outlives the run.
  */
-export async function benchWorkspace(name: string): Promise<{ dir: string; services: ServiceProcess[]; cleanUp(): void }> {
+async function benchWorkspace(name: string): Promise<{ dir: string; services: ServiceProcess[]; cleanUp(): void }> {
   const dir = await mkdtemp(join(tmpdir(), `learnhub-${name}-`));
   const services: ServiceProcess[] = [];
   const cleanUpNow = () => {
@@ -25,6 +25,28 @@ export async function benchWorkspace(name: string): Promise<{ dir: string; servi
     });
   }
   return { dir, services, cleanUp: cleanUpNow };
+}
+
+/**
+ * Runs a benchmark (Linux only: it reads /proc) with its own temp folder; the services it pushes
+ * onto `services` are stopped and the folder removed however it ends. A failure is printed and
+ * sets the exit code.
+ */
+export function runBenchmark(name: string, body: (workspace: { dir: string; services: ServiceProcess[] }) => Promise<void>): void {
+  const run = async () => {
+    if (!existsSync('/proc/self/status')) throw new Error('This benchmark reads RSS and CPU time from /proc: run it on Linux.');
+    const { dir, services, cleanUp } = await benchWorkspace(name);
+    try {
+      await body({ dir, services });
+    } finally {
+      await Promise.all(services.map((service) => service.stop()));
+      cleanUp();
+    }
+  };
+  run().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
 }
 
 /** A process's resident memory from /proc (Linux), in MiB. */

@@ -8,7 +8,7 @@ import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { multipartRequest } from '@learnhub/platform/http/multipart-request';
-import { benchWorkspace, rssMiB, SAMPLING_NOTE, whileSampling } from './bench-harness';
+import { runBenchmark, rssMiB, SAMPLING_NOTE, whileSampling } from './bench-harness';
 
 /*
  * Upload throughput and memory through the gateway: files of 16, 64 and 256 MiB are streamed
@@ -134,10 +134,8 @@ async function upload(target: Target, url: string, path: string, headers: Record
 }
 
 
-async function main(): Promise<void> {
-  if (!existsSync('/proc/self/status')) throw new Error('This benchmark reads RSS from /proc/<pid>/status: run it on Linux.');
+runBenchmark('upload-bench', async ({ dir: workDir, services }) => {
   const target = await chooseTarget();
-  const { dir: workDir, services, cleanUp } = await benchWorkspace('upload-bench');
   const [gatewayPort, subgraphPort] = [await freePort(), await freePort()];
   const secret = randomUUID();
   const env = {
@@ -152,55 +150,45 @@ async function main(): Promise<void> {
     MEDIA_PORT: String(subgraphPort),
     MEDIA_URL: `http://127.0.0.1:${subgraphPort}/graphql`,
   };
-  try {
-    services.push(await ServiceProcess.start('subgraph', target.subgraphScript, env, `http://127.0.0.1:${subgraphPort}/health`, 60_000));
-    const gateway = await ServiceProcess.start('gateway', target.gatewayScript, env, `http://127.0.0.1:${gatewayPort}/health`, 60_000);
-    services.push(gateway);
-    const gatewayPid = gateway.pid;
-    const throughGateway = (path: string) => upload(target, `http://127.0.0.1:${gatewayPort}/graphql`, path, target.headers);
-    const direct = (path: string) =>
-      upload(target, env.MEDIA_URL, path, { ...target.headers, [GATEWAY_SECRET_HEADER]: secret });
+  services.push(await ServiceProcess.start('subgraph', target.subgraphScript, env, `http://127.0.0.1:${subgraphPort}/health`, 60_000));
+  const gateway = await ServiceProcess.start('gateway', target.gatewayScript, env, `http://127.0.0.1:${gatewayPort}/health`, 60_000);
+  services.push(gateway);
+  const gatewayPid = gateway.pid;
+  const throughGateway = (path: string) => upload(target, `http://127.0.0.1:${gatewayPort}/graphql`, path, target.headers);
+  const direct = (path: string) =>
+    upload(target, env.MEDIA_URL, path, { ...target.headers, [GATEWAY_SECRET_HEADER]: secret });
 
-    const warmUp = join(workDir, 'warm-up.bin');
-    await writeRandomFile(warmUp, 1);
-    await direct(warmUp);
-    await throughGateway(warmUp);
+  const warmUp = join(workDir, 'warm-up.bin');
+  await writeRandomFile(warmUp, 1);
+  await direct(warmUp);
+  await throughGateway(warmUp);
 
-    console.log(`Upload memory benchmark: gateway (pid ${gatewayPid}) in front of ${target.description}; Node ${process.version}.`);
-    const rows = [];
-    for (const mib of SIZES_MIB) {
-      const path = join(workDir, `upload-${mib}MiB.bin`);
-      await writeRandomFile(path, mib);
-      let [directSeconds, gatewaySeconds, peakMiB] = [Infinity, Infinity, 0];
-      const beforeMiB = rssMiB(gatewayPid);
-      for (let round = 0; round < ROUNDS; round++) {
-        directSeconds = Math.min(directSeconds, await direct(path));
-        const sampled = await whileSampling([gatewayPid], () => throughGateway(path));
-        gatewaySeconds = Math.min(gatewaySeconds, sampled.result);
-        peakMiB = Math.max(peakMiB, sampled.peak[0]);
-      }
-      rows.push({
-        size: `${mib} MiB`,
-        'gateway MiB/s': (mib / gatewaySeconds).toFixed(1),
-        'direct MiB/s': (mib / directSeconds).toFixed(1),
-        'gateway/direct': (directSeconds / gatewaySeconds).toFixed(2),
-        'RSS before MiB': beforeMiB.toFixed(1),
-        'RSS peak MiB': peakMiB.toFixed(1),
-        'RSS growth MiB': (peakMiB - beforeMiB).toFixed(1),
-      });
+  console.log(`Upload memory benchmark: gateway (pid ${gatewayPid}) in front of ${target.description}; Node ${process.version}.`);
+  const rows = [];
+  for (const mib of SIZES_MIB) {
+    const path = join(workDir, `upload-${mib}MiB.bin`);
+    await writeRandomFile(path, mib);
+    let [directSeconds, gatewaySeconds, peakMiB] = [Infinity, Infinity, 0];
+    const beforeMiB = rssMiB(gatewayPid);
+    for (let round = 0; round < ROUNDS; round++) {
+      directSeconds = Math.min(directSeconds, await direct(path));
+      const sampled = await whileSampling([gatewayPid], () => throughGateway(path));
+      gatewaySeconds = Math.min(gatewaySeconds, sampled.result);
+      peakMiB = Math.max(peakMiB, sampled.peak[0]);
     }
-    console.table(rows);
-    console.log(
-      `Best of ${ROUNDS} uploads each way per size. gateway/direct is the gateway's throughput as a share of the direct ` +
-        `upload's (1.00 = no cost); RSS is the gateway's VmRSS, ${SAMPLING_NOTE}.`,
-    );
-  } finally {
-    await Promise.all(services.map((service) => service.stop()));
-    cleanUp();
+    rows.push({
+      size: `${mib} MiB`,
+      'gateway MiB/s': (mib / gatewaySeconds).toFixed(1),
+      'direct MiB/s': (mib / directSeconds).toFixed(1),
+      'gateway/direct': (directSeconds / gatewaySeconds).toFixed(2),
+      'RSS before MiB': beforeMiB.toFixed(1),
+      'RSS peak MiB': peakMiB.toFixed(1),
+      'RSS growth MiB': (peakMiB - beforeMiB).toFixed(1),
+    });
   }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  console.table(rows);
+  console.log(
+    `Best of ${ROUNDS} uploads each way per size. gateway/direct is the gateway's throughput as a share of the direct ` +
+      `upload's (1.00 = no cost); RSS is the gateway's VmRSS, ${SAMPLING_NOTE}.`,
+  );
 });
