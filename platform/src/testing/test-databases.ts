@@ -31,7 +31,8 @@ async function sqlite(): Promise<TestDatabase> {
   return { kind: 'sqlite', url: `sqlite:${join(dir, 'test.sqlite')}`, drop: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function postgres(serverUrl: string): TestDatabaseFactory {
+/** A factory of fresh, empty PostgreSQL databases on the server at `serverUrl`. */
+export function postgresTestDatabase(serverUrl: string): TestDatabaseFactory {
   return {
     kind: 'postgresql',
     async create() {
@@ -87,7 +88,7 @@ function mariadb(serverUrl: string): TestDatabaseFactory {
 export function testDatabases(suite: string): TestDatabaseFactory[] {
   const factories: TestDatabaseFactory[] = [{ kind: 'sqlite', create: sqlite }];
   const pg = backendUrl('postgres', suite);
-  if (pg) factories.push(postgres(pg));
+  if (pg) factories.push(postgresTestDatabase(pg));
   const maria = backendUrl('mariadb', suite);
   if (maria) factories.push(mariadb(maria));
   return factories;
