@@ -1,12 +1,11 @@
 import { Kind, parse } from 'graphql';
 import type { Config } from '@learnhub/platform/config';
 
-/** Where each subgraph the gateway knows is configured, and the setting that configures it. */
-const known: Record<string, { setting: string; url(config: Config): string | undefined }> = {
-  content: { setting: 'CONTENT_URL', url: (config) => config.gateway.contentUrl },
-  media: { setting: 'MEDIA_URL', url: (config) => config.gateway.mediaUrl },
-  // The search subgraph is planned; the platform config does not read SEARCH_URL yet.
-  search: { setting: 'SEARCH_URL', url: () => undefined },
+/** Where each subgraph the gateway knows is (CONTENT_URL, MEDIA_URL, SEARCH_URL). */
+const known: Record<string, (config: Config) => string> = {
+  content: (config) => config.gateway.contentUrl,
+  media: (config) => config.gateway.mediaUrl,
+  search: (config) => config.gateway.searchUrl,
 };
 
 /** The subgraph names a supergraph declares (`enum join__Graph { X @join__graph(name: "x", url: ...) }`). */
@@ -26,18 +25,16 @@ export function subgraphNames(supergraphSdl: string): string[] {
 
 /**
  * The URL of every subgraph in the supergraph, from configuration by name (the URLs written
- * into the supergraph are ignored); throws naming any subgraph the gateway cannot reach.
+ * into the supergraph are ignored); throws naming any subgraph the gateway does not know.
  */
 export function subgraphUrls(supergraphSdl: string, config: Config): Map<string, string> {
   const urls = new Map<string, string>();
   for (const name of subgraphNames(supergraphSdl)) {
-    const entry = known[name];
-    if (!entry) {
+    const url = known[name];
+    if (!url) {
       throw new Error(`The supergraph has a subgraph "${name}" the gateway does not know; known subgraphs: ${Object.keys(known).join(', ')}.`);
     }
-    const url = entry.url(config);
-    if (!url) throw new Error(`The supergraph has a subgraph "${name}" but ${entry.setting} is not set: set it to its GraphQL URL.`);
-    urls.set(name, url);
+    urls.set(name, url(config));
   }
   return urls;
 }

@@ -13,6 +13,8 @@ test('an empty environment gives the embedded defaults', () => {
   assert.equal(config.gateway.mediaUrl, 'http://127.0.0.1:4002/graphql');
   assert.equal(config.content.databaseUrl, `sqlite:${resolve('.data', 'content.sqlite')}`);
   assert.equal(config.media.databaseUrl, `sqlite:${resolve('.data', 'media.sqlite')}`);
+  assert.deepEqual(config.search, { host: '127.0.0.1', port: 4003, indexUrl: `sqlite:${resolve('.data', 'search.sqlite')}` });
+  assert.equal(config.gateway.searchUrl, 'http://127.0.0.1:4003/graphql');
   assert.deepEqual(config.objectStore, { kind: 'local', root: resolve('.data', 'objects'), publicUrl: 'http://localhost:4000/files' });
   assert.equal(config.auth.jwtSecret, DEV_JWT_SECRET);
   assert.equal(config.redisUrl, undefined);
@@ -23,6 +25,7 @@ test('real backends are chosen by their variables', () => {
   const config = readConfig({
     CONTENT_DATABASE_URL: 'postgresql://u@db/content',
     MEDIA_DATABASE_URL: 'mysql://root@db/media',
+    SEARCH_DATABASE_URL: 'postgres://u@db/search',
     S3_ENDPOINT: 'http://minio:9000',
     S3_ACCESS_KEY: 'key',
     S3_SECRET_KEY: 'secret',
@@ -31,6 +34,7 @@ test('real backends are chosen by their variables', () => {
   });
   assert.equal(config.content.databaseUrl, 'postgresql://u@db/content');
   assert.equal(config.media.databaseUrl, 'mysql://root@db/media');
+  assert.equal(config.search.indexUrl, 'postgres://u@db/search');
   assert.deepEqual(config.objectStore, {
     kind: 's3',
     endpoint: 'http://minio:9000',
@@ -45,11 +49,11 @@ test('real backends are chosen by their variables', () => {
 
 test('every bad variable is named in one error', () => {
   assert.throws(
-    () => readConfig({ GATEWAY_PORT: '70000', MEDIA_PORT: 'x', NODE_ENV: 'staging', REDIS_URL: 'not a url', CONTENT_DATABASE_URL: 'oracle://db', S3_ENDPOINT: 'http://minio:9000' }),
+    () => readConfig({ GATEWAY_PORT: '70000', MEDIA_PORT: 'x', NODE_ENV: 'staging', REDIS_URL: 'not a url', CONTENT_DATABASE_URL: 'oracle://db', SEARCH_DATABASE_URL: 'mysql://db/search', S3_ENDPOINT: 'http://minio:9000' }),
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       const text = error.problems.join('\n');
-      for (const name of ['GATEWAY_PORT', 'MEDIA_PORT', 'NODE_ENV', 'REDIS_URL', 'CONTENT_DATABASE_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']) {
+      for (const name of ['GATEWAY_PORT', 'MEDIA_PORT', 'NODE_ENV', 'REDIS_URL', 'CONTENT_DATABASE_URL', 'SEARCH_DATABASE_URL', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']) {
         assert.match(text, new RegExp(name));
       }
       return true;

@@ -78,7 +78,7 @@ export interface Config {
   env: Environment;
   dataDir: string;
   logLevel: string;
-  gateway: { host: string; port: number; contentUrl: string; mediaUrl: string; publicUrl: string };
+  gateway: { host: string; port: number; contentUrl: string; mediaUrl: string; searchUrl: string; publicUrl: string };
   content: { host: string; port: number; databaseUrl: string };
   media: {
     host: string;
@@ -88,6 +88,12 @@ export interface Config {
     ffprobePath?: string;
     /** Unset: a system `ffmpeg` on the PATH, else the one bundled from npm. */
     ffmpegPath?: string;
+  };
+  search: {
+    host: string;
+    port: number;
+    /** `sqlite:<file>` (the embedded index, the default) or a PostgreSQL URL. */
+    indexUrl: string;
   };
   jobs: { host: string; port: number };
   /** Sent by the gateway and required by every subgraph when set. */
@@ -138,6 +144,7 @@ export function readConfig(env: Env = process.env): Config {
   const gatewayPort = r.int('GATEWAY_PORT', 4000, 1, 65535);
   const contentPort = r.int('CONTENT_PORT', 4001, 1, 65535);
   const mediaPort = r.int('MEDIA_PORT', 4002, 1, 65535);
+  const searchPort = r.int('SEARCH_PORT', 4003, 1, 65535);
   const gatewayPublicUrl = r.url('PUBLIC_URL', `http://localhost:${gatewayPort}`).replace(/\/$/, '');
 
   const sqlite = (name: string) => `sqlite:${resolve(dataDir, `${name}.sqlite`)}`;
@@ -148,6 +155,11 @@ export function readConfig(env: Env = process.env): Config {
     }
     return value;
   };
+
+  const searchIndexUrl = r.string('SEARCH_DATABASE_URL', sqlite('search'));
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(searchIndexUrl)) {
+    r.problems.push(`SEARCH_DATABASE_URL="${searchIndexUrl}" must start with sqlite: (the embedded index) or postgresql://.`);
+  }
 
   const s3Endpoint = r.url('S3_ENDPOINT');
   let objectStore: Config['objectStore'];
@@ -191,6 +203,7 @@ export function readConfig(env: Env = process.env): Config {
       port: gatewayPort,
       contentUrl: r.url('CONTENT_URL', `http://127.0.0.1:${contentPort}/graphql`),
       mediaUrl: r.url('MEDIA_URL', `http://127.0.0.1:${mediaPort}/graphql`),
+      searchUrl: r.url('SEARCH_URL', `http://127.0.0.1:${searchPort}/graphql`),
       publicUrl: gatewayPublicUrl,
     },
     content: { host, port: contentPort, databaseUrl: databaseUrl('CONTENT_DATABASE_URL', 'content') },
@@ -201,6 +214,7 @@ export function readConfig(env: Env = process.env): Config {
       ffprobePath: r.string('FFPROBE_PATH'),
       ffmpegPath: r.string('FFMPEG_PATH'),
     },
+    search: { host, port: searchPort, indexUrl: searchIndexUrl },
     jobs: { host, port: r.int('JOBS_PORT', 4010, 1, 65535) },
     gatewaySecret: r.string('GATEWAY_SECRET'),
     auth: {

@@ -14,15 +14,16 @@ export const TEST_JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256-0123456
 export class PlatformStack {
   private constructor(
     readonly gatewayUrl: string,
-    readonly ports: { gateway: number; content: number; media: number },
+    readonly ports: { gateway: number; content: number; media: number; search: number },
     readonly gatewaySecret: string,
     private readonly processes: ServiceProcess[],
-    private readonly dataDir: string,
+    /** Every service's embedded data (SQLite files, the local object store, the search index). */
+    readonly dataDir: string,
   ) {}
 
   static async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<PlatformStack> {
     const dataDir = await mkdtemp(join(tmpdir(), 'lh-e2e-'));
-    const ports = { gateway: await freePort(), content: await freePort(), media: await freePort() };
+    const ports = { gateway: await freePort(), content: await freePort(), media: await freePort(), search: await freePort() };
     const gatewaySecret = randomBytes(16).toString('hex');
     const env: NodeJS.ProcessEnv = {
       NODE_ENV: 'test',
@@ -34,6 +35,7 @@ export class PlatformStack {
       GATEWAY_PORT: String(ports.gateway),
       CONTENT_PORT: String(ports.content),
       MEDIA_PORT: String(ports.media),
+      SEARCH_PORT: String(ports.search),
       PUBLIC_URL: `http://127.0.0.1:${ports.gateway}`,
       ...extraEnv,
     };
@@ -44,6 +46,7 @@ export class PlatformStack {
         ...(await Promise.all([
           ServiceProcess.start('content', script('@learnhub/content/main'), env, `http://127.0.0.1:${ports.content}/health`),
           ServiceProcess.start('media', script('@learnhub/media/main'), env, `http://127.0.0.1:${ports.media}/health`),
+          ServiceProcess.start('search', script('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
         ])),
       );
       started.push(await ServiceProcess.start('gateway', script('@learnhub/gateway/main'), env, `http://127.0.0.1:${ports.gateway}/health`));
@@ -63,6 +66,11 @@ export class PlatformStack {
 
   token(userId: string, roles: Role[], organisationId?: string): Promise<string> {
     return signToken({ userId, roles, organisationId }, TEST_JWT_SECRET);
+  }
+
+  /** The search service's own URL (its indexing API lives beside GraphQL), reachable only with the gateway secret. */
+  get searchUrl(): string {
+    return `http://127.0.0.1:${this.ports.search}/graphql`;
   }
 
   /** Stops every process with SIGTERM and reports any that did not exit cleanly. */

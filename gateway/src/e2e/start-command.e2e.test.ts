@@ -17,7 +17,7 @@ before(async () => {
 after(() => rm(dataDir, { recursive: true, force: true }));
 
 async function ports() {
-  return { GATEWAY_PORT: String(await freePort()), CONTENT_PORT: String(await freePort()), MEDIA_PORT: String(await freePort()), JOBS_PORT: String(await freePort()) };
+  return { GATEWAY_PORT: String(await freePort()), CONTENT_PORT: String(await freePort()), MEDIA_PORT: String(await freePort()), SEARCH_PORT: String(await freePort()), JOBS_PORT: String(await freePort()) };
 }
 
 function start(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
@@ -50,6 +50,12 @@ test('npm start runs every service, prints the gateway URL, serves queries and s
       body: JSON.stringify({ query: '{ courseCategories { id } }' }),
     });
     assert.equal(((await response.json()) as { data: { courseCategories: unknown[] } }).data.courseCategories.length, 12);
+    const search = await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ searchCourses { total hits { id } } }' }),
+    });
+    assert.deepEqual(await search.json(), { data: { searchCourses: { total: 0, hits: [] } } }, 'a fresh install searches an empty index');
     assert.ok(await alive(env.JOBS_PORT));
 
     child.kill('SIGINT');

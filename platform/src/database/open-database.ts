@@ -6,6 +6,7 @@ import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { ReadinessCheck } from '../http/service-app';
 import type { Logger } from '../logger';
 
 export type DatabaseKind = 'sqlite' | 'postgresql' | 'mariadb';
@@ -73,4 +74,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     if (applied.length > 0) log?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   }
   return orm;
+}
+
+/** The readiness check of a subgraph's database: it answers a trivial query. */
+export function databaseReadiness(orm: MikroORM): ReadinessCheck {
+  return { name: 'database', check: async () => void (await orm.em.getConnection().execute('select 1')) };
 }

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/core';
 import type { Viewer } from '../auth/viewer';
 import type { Logger } from '../logger';
 import { Loaders } from './loaders';
@@ -10,7 +9,5 @@ export interface SubgraphContext {
   viewer: Viewer;
   /** The caller's `Authorization` header, passed on when this service calls another. */
   authorization?: string;
-  /** A forked EntityManager for this request alone. */
-  em: EntityManager;
   loaders: Loaders;
 }

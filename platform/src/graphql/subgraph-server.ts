@@ -1,7 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { MikroORM } from '@mikro-orm/core';
 import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { viewerFromRequest } from '../auth/bearer';
@@ -23,11 +22,11 @@ export interface SubgraphOptions<Extra extends object> {
   config: Config;
   logger: Logger;
   schema: GraphQLSchema;
-  orm: MikroORM;
-  readiness?: ReadinessCheck[];
+  /** What must answer before the subgraph is ready: its database, its index. */
+  readiness: ReadinessCheck[];
   /** Extra routes (e.g. file serving) mounted before `/graphql`. */
   routes?: (app: Express) => void;
-  /** Per-request additions to the context, such as the subgraph's services bound to `em`. */
+  /** Per-request additions to the context, such as the subgraph's services bound to a forked EntityManager. */
   extendContext: (base: SubgraphContext) => Extra;
 }
 
@@ -58,15 +57,12 @@ function errorReporting(metrics: Metrics): ApolloServerPlugin<SubgraphContext> {
 
 /** Serves a subgraph: health/ready/metrics, the gateway-secret guard, multipart uploads and Apollo. */
 export async function startSubgraph<Extra extends object>(options: SubgraphOptions<Extra>, port: number, host: string): Promise<RunningSubgraph> {
-  const { config, logger, orm } = options;
+  const { config, logger } = options;
   const verifier = createTokenVerifier(config.auth);
   const { app, metrics } = createServiceApp({
     service: options.name,
     logger,
-    readiness: [
-      { name: 'database', check: async () => void (await orm.em.getConnection().execute('select 1')) },
-      ...(options.readiness ?? []),
-    ],
+    readiness: options.readiness,
   });
   if (config.gatewaySecret) app.use(['/graphql', '/files'], requireGatewaySecret(config.gatewaySecret));
   options.routes?.(app);
@@ -98,7 +94,6 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
           log: req.log,
           viewer,
           authorization: req.headers.authorization,
-          em: orm.em.fork(),
           loaders: new Loaders(),
         };
         return { ...base, ...options.extendContext(base) };

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Config } from '@learnhub/platform/config';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
 import { CourseCategory } from './entities/course-category.entity';
@@ -34,9 +34,10 @@ export async function startContent(config: Config, logger: Logger, port = config
         name: 'content',
         config,
         logger,
-        orm,
+        readiness: [databaseReadiness(orm)],
         schema: await buildContentSchema(),
-        extendContext: ({ em }) => {
+        extendContext: () => {
+          const em = orm.em.fork();
           const courses = new CourseRepository(em);
           const categories = new CourseCategoryRepository(em);
           return {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import type { Config } from '@learnhub/platform/config';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
@@ -43,17 +43,19 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         name: 'media',
         config,
         logger,
-        orm,
         schema: await buildMediaSchema(),
-        readiness: [{ name: 'object store', check: () => store.ping() }],
+        readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }],
         routes: (app) => mountFileRoute(app, store),
-        extendContext: ({ em, log }) => ({
-          media: new MediaService(new MediaRepository(em), store, settings),
-          uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, (object) =>
-            new TranscodeQueue(new MediaProcessRepository(em), prober).queueTranscodeIfNeeded(object, store),
-          ),
-          maxPageSize: config.limits.maxPageSize,
-        }),
+        extendContext: ({ log }) => {
+          const em = orm.em.fork();
+          return {
+            media: new MediaService(new MediaRepository(em), store, settings),
+            uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, (object) =>
+              new TranscodeQueue(new MediaProcessRepository(em), prober).queueTranscodeIfNeeded(object, store),
+            ),
+            maxPageSize: config.limits.maxPageSize,
+          };
+        },
       },
       port,
       config.media.host,

@@ -1,12 +1,6 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
-import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { AuditStatus, Charge, CourseGrade, PublishStatus, TeachingMode } from '../entities/course-dictionary';
-
-registerEnumType(CourseGrade, { name: 'CourseGrade', description: 'Beginner (204001), intermediate (204002), advanced (204003).' });
-registerEnumType(TeachingMode, { name: 'TeachingMode', description: 'Recorded (200002) or live (200003).' });
-registerEnumType(Charge, { name: 'Charge', description: 'Free (201000) or paid (201001).' });
-registerEnumType(AuditStatus, { name: 'AuditStatus', description: 'Rejected (202001), not submitted (202002), submitted (202003), approved (202004).' });
-registerEnumType(PublishStatus, { name: 'PublishStatus', description: 'Unpublished (203001), published (203002), offline (203003).' });
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { AuditStatus, Charge, CourseGrade, PublishStatus, TeachingMode } from './course-enums';
 
 @ObjectType('CourseMarket', { description: 'How a course is sold. Money is an exact decimal string such as "199.00".' })
 export class CourseMarketType {

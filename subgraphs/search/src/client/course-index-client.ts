@@ -1,0 +1,35 @@
+import { AppError, ErrorCode } from '@learnhub/platform/errors';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
+import type { CourseDocument } from '../documents/course-document';
+import type { WriteOutcome } from '../index/search-index';
+
+/**
+ * Calls the search service's indexing API (what the publish outbox uses). A refused document
+ * throws BAD_USER_INPUT (retrying cannot help); anything else throws a plain Error (retry).
+ */
+export class CourseIndexClient {
+  constructor(
+    /** The search subgraph's GraphQL URL (SEARCH_URL); the indexing API lives beside it. */
+    private readonly searchUrl: string,
+    private readonly gatewaySecret?: string,
+  ) {}
+
+  upsert(document: CourseDocument): Promise<WriteOutcome> {
+    return this.call('PUT', `/index/courses/${encodeURIComponent(document.id)}`, JSON.stringify(document));
+  }
+
+  remove(id: string, version: number): Promise<WriteOutcome> {
+    return this.call('DELETE', `/index/courses/${encodeURIComponent(id)}?version=${version}`);
+  }
+
+  private async call(method: string, path: string, body?: string): Promise<WriteOutcome> {
+    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+    if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
+    const response = await fetch(new URL(path, this.searchUrl), { method, headers, body, signal: AbortSignal.timeout(30_000) });
+    const answer = (await response.json().catch(() => ({}))) as { outcome?: WriteOutcome; error?: { code?: string; message?: string; fields?: [] } };
+    if (response.ok && answer.outcome) return answer.outcome;
+    const message = answer.error?.message ?? `the search service answered HTTP ${response.status}`;
+    if (response.status === 400) throw new AppError(ErrorCode.BAD_USER_INPUT, message, { fields: answer.error?.fields ?? [] });
+    throw new Error(`Indexing ${method} ${path} failed: ${message}`);
+  }
+}

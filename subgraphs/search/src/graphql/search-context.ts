@@ -1,0 +1,8 @@
+import type { SubgraphContext } from '@learnhub/platform/graphql/subgraph-context';
+import type { CourseSearchService } from '../services/course-search.service';
+
+export interface SearchServices {
+  courses: CourseSearchService;
+}
+
+export type SearchContext = SubgraphContext & SearchServices;

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { config } from '@learnhub/platform/config';
+import { isAppError } from '@learnhub/platform/errors';
+import type { CourseDocument } from '../documents/course-document';
+import { courseDocuments } from '../fixture/course-fixture';
+import { openSearchIndex } from '../index/open-search-index';
+import { jsonFileCourses } from './course-source';
+
+const usage = `Usage: npm run reindex -- (--from FILE | --generated N [--seed S]) [--index URL]
+
+Replaces the whole search index with the given published courses, in one transaction: searches
+see the old index until the new one is complete, and a bad document leaves the old one in place.
+  --from       a JSON array of course documents, or one document per line (NDJSON)
+  --generated  N generated Chinese courses (the test fixture), to explore search with
+  --seed       the generator's seed (default 1)
+  --index      the index to rebuild (default SEARCH_DATABASE_URL, else the embedded index in DATA_DIR)
+`;
+
+function source(args: string[]): { courses: AsyncIterable<CourseDocument> | Iterable<CourseDocument>; index: string } | string {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, generated: { type: 'string' }, seed: { type: 'string', default: '1' }, index: { type: 'string' } } }));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const index = values.index ?? config().search.indexUrl;
+  if ((values.from === undefined) === (values.generated === undefined)) return 'Give exactly one of --from FILE or --generated N.';
+  if (values.from !== undefined) return { courses: jsonFileCourses(values.from), index };
+  if (!/^\d{1,7}$/.test(values.generated!)) return `--generated "${values.generated}" must be a whole number up to 9999999.`;
+  if (!/^\d{1,10}$/.test(values.seed) || Number(values.seed) > 0xffffffff) return `--seed "${values.seed}" must be a whole number from 0 to 4294967295.`;
+  return { courses: courseDocuments(Number(values.generated), Number(values.seed)), index };
+}
+
+async function main(args: string[]): Promise<number> {
+  const chosen = source(args);
+  if (typeof chosen === 'string') {
+    process.stderr.write(`reindex: ${chosen}\n\n${usage}`);
+    return 2;
+  }
+  const index = await openSearchIndex(chosen.index);
+  const started = performance.now();
+  try {
+    const count = await index.replaceAll(chosen.courses);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`reindex: the ${index.kind} index now holds ${count} published courses (rebuilt in ${seconds} s).\n`);
+    return 0;
+  } catch (error) {
+    const message = isAppError(error) || (error as NodeJS.ErrnoException).code === 'ENOENT' ? (error as Error).message : String((error as Error).stack ?? error);
+    process.stderr.write(`reindex: nothing changed, the index is as it was. ${message}\n`);
+    return 1;
+  } finally {
+    await index.close();
+  }
+}
+
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
