@@ -12,6 +12,7 @@ import { signToken } from '@learnhub/platform/auth/token';
 import { readConfig, type Config } from '@learnhub/platform/config';
 import type { RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import { createLogger } from '@learnhub/platform/logger';
+import { startSearch } from '@learnhub/search/server';
 import { schemaDir } from './compose';
 
 interface GraphQLResponse<T> {
@@ -166,5 +167,26 @@ describe('media subgraph served alone', () => {
       null,
       { id: image.id, fileName: 'banner.png', url: image.url, type: 'IMAGE' },
     ]);
+  });
+});
+
+describe('search subgraph served alone', () => {
+  let subgraph: Awaited<ReturnType<typeof startAlone>>;
+  before(async () => {
+    subgraph = await startAlone((config) => startSearch(config, createLogger('test', 'silent'), 0));
+  });
+  after(async () => {
+    await subgraph?.running.stop();
+    if (subgraph) await rm(subgraph.dataDir, { recursive: true, force: true });
+  });
+
+  test('_service.sdl is the checked-in schema/search.graphql', async () => {
+    assert.equal(await served(subgraph.url), await checkedIn('search.graphql'));
+  });
+
+  test('searchCourses answers anyone, without a token: an empty index finds nothing', async () => {
+    const body = await graphql<{ searchCourses: { total: number } }>(subgraph.url, '{ searchCourses { total } }');
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    assert.deepEqual(body.data, { searchCourses: { total: 0 } });
   });
 });

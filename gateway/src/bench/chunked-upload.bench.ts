@@ -11,7 +11,7 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
 import { makeTestVideo, mp4FreeBox } from '../e2e/platform-stack';
-import { cpuSeconds, runBenchmark, SAMPLING_NOTE, whileSampling } from './bench-harness';
+import { cpuSeconds, runBenchmark, SAMPLING_NOTE, whileSampling } from '@learnhub/platform/bench/bench-harness';
 
 /*
  * Resumable chunked upload, end to end: files of 256 MiB and 1 GiB are uploaded with the chunked

@@ -8,7 +8,7 @@ import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { multipartRequest } from '@learnhub/platform/http/multipart-request';
-import { runBenchmark, rssMiB, SAMPLING_NOTE, whileSampling } from './bench-harness';
+import { runBenchmark, rssMiB, SAMPLING_NOTE, whileSampling } from '@learnhub/platform/bench/bench-harness';
 
 /*
  * Upload throughput and memory through the gateway: files of 16, 64 and 256 MiB are streamed

@@ -34,6 +34,7 @@ export interface CourseDocument {
 
 const MONEY = /^\d{1,10}\.\d{2}$/;
 const CATEGORY = /^\d+(-\d+)*$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Whole cents of a validated money string, for sorting by price. */
 export function cents(money: string): number {
@@ -52,16 +53,14 @@ export function parseCourseDocument(value: unknown, where = 'document'): CourseD
 
   const text = (field: string, max: number, required = true): string => {
     const raw = input[field];
-    if (raw === undefined || raw === null || raw === '') {
-      if (required) problem(field, 'is required');
-      return '';
-    }
-    if (typeof raw !== 'string') {
+    if (raw !== undefined && raw !== null && typeof raw !== 'string') {
       problem(field, 'must be a string');
       return '';
     }
-    if (raw.length > max) problem(field, `must be at most ${max} characters`);
-    return raw.trim();
+    const value = (raw as string | null | undefined)?.trim() ?? '';
+    if (value === '' && required) problem(field, 'is required');
+    if (value.length > max) problem(field, `must be at most ${max} characters`);
+    return value;
   };
   const oneOf = <T extends string>(field: string, allowed: Record<string, T>): T => {
     const raw = input[field];
@@ -97,7 +96,8 @@ export function parseCourseDocument(value: unknown, where = 'document'): CourseD
   const validDays = input.validDays ?? null;
   if (validDays !== null && !(Number.isSafeInteger(validDays) && (validDays as number) > 0)) problem('validDays', 'must be a whole number of days, or null');
   const publishedAt = text('publishedAt', 40);
-  if (publishedAt && Number.isNaN(Date.parse(publishedAt))) problem('publishedAt', 'must be an ISO 8601 date-time');
+  const publishedTime = ISO_DATE_TIME.test(publishedAt) ? Date.parse(publishedAt) : NaN;
+  if (publishedAt && Number.isNaN(publishedTime)) problem('publishedAt', 'must be an ISO 8601 date-time with a zone, such as 2026-01-31T08:00:00Z');
   const coverUrl = text('coverUrl', 2048, false);
   if (coverUrl && !/^https?:\/\//.test(coverUrl)) problem('coverUrl', 'must be an http(s) URL');
 
@@ -121,7 +121,7 @@ export function parseCourseDocument(value: unknown, where = 'document'): CourseD
     price: money('price', true) ?? '0.00',
     originalPrice: money('originalPrice', false),
     validDays: validDays as number | null,
-    publishedAt: publishedAt ? new Date(publishedAt).toISOString() : '',
+    publishedAt: Number.isNaN(publishedTime) ? '' : new Date(publishedTime).toISOString(),
   };
   if (document.st && document.mt && !document.st.startsWith(`${document.mt}-`)) problem('st', `must be a minor category of ${document.mt}`);
   if (document.charge === Charge.FREE && document.price !== '0.00') problem('price', 'must be "0.00" for a free course');

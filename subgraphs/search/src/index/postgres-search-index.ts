@@ -1,25 +1,31 @@
 import pg from 'pg';
-import type { CourseDocument } from '../documents/course-document';
+import { cents, type CourseDocument } from '../documents/course-document';
 import type { QueryTerm } from '../text/tokens';
-import { COURSE_COLUMN_NAMES, courseColumns, courseText, type CourseText } from './course-row';
-import type { CourseSearchQuery, CourseSearchResult, SearchIndex, WriteOutcome } from './search-index';
-import { runSearch, type SearchDialect } from './search-statements';
+import { courseText, type CourseText } from './course-text';
+import { CourseSearchSort, type CourseSearchQuery, type CourseSearchResult, type SearchIndex, type WriteOutcome } from './search-index';
+import { runSearch, tieredPage, type CubeRow, type SearchStore } from './search-plan';
 
-/** Bumped whenever the table changes; an index of another version is rebuilt empty (it is derived data: reindex). */
-const SCHEMA_VERSION = 1;
+/** Bumped whenever the tables change; an index of another version is rebuilt empty (it is derived data: reindex). */
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
   CREATE TABLE search_course (
     id text PRIMARY KEY,
     version bigint NOT NULL,
     live smallint NOT NULL,
-    document text, name text, mt text, mt_name text, st text, st_name text, grade text, charge text,
-    price_cents bigint, published_at text,
-    search tsvector
+    mt text, mt_name text, st text, st_name text, grade text, charge text, price_cents bigint, published_at text,
+    -- Every field, weighted, to match; and the fields that rank, each alone, to tell the tiers apart.
+    search tsvector, name_search tsvector, tags_search tsvector, description_search tsvector
   );
   CREATE INDEX search_course_text ON search_course USING gin (search);
+  CREATE INDEX search_course_name ON search_course USING gin (name_search);
+  CREATE INDEX search_course_tags ON search_course USING gin (tags_search);
+  CREATE INDEX search_course_description ON search_course USING gin (description_search);
   CREATE INDEX search_course_newest ON search_course (live, published_at);
+  CREATE INDEX search_course_price ON search_course (live, price_cents, published_at);
   CREATE INDEX search_course_facets ON search_course (live, st, grade, charge) INCLUDE (mt, mt_name, st_name);
+  -- Apart from the course rows, so that scanning matches reads small rows.
+  CREATE TABLE search_course_document (id text PRIMARY KEY, document text NOT NULL);
 `;
 
 /** Positions past this are stored as this (PostgreSQL's limit). */
@@ -36,15 +42,15 @@ const WEIGHTS: [keyof CourseText, string][] = [
 const quote = (token: string) => `'${token.replace(/['\\]/g, (char) => char + char)}'`;
 
 /**
- * The course's tokens as a tsvector literal with positions and a weight per field. Built here,
+ * Tokens as a tsvector literal with positions and a weight per field. Built here,
  * not by to_tsvector, so PostgreSQL's parser (which depends on the server's locale) never
  * re-splits the tokeniser's CJK bigrams and words.
  */
-export function tsvectorLiteral(text: CourseText): string {
+export function tsvectorLiteral(text: Partial<CourseText>): string {
   const lexemes = new Map<string, string[]>();
   let position = 0;
   for (const [field, weight] of WEIGHTS) {
-    for (const token of text[field]) {
+    for (const token of text[field] ?? []) {
       position = Math.min(position + 1, MAX_POSITION);
       const positions = lexemes.get(token) ?? [];
       if (positions.length < MAX_POSITIONS_PER_LEXEME) positions.push(`${position}${weight}`);
@@ -59,41 +65,69 @@ function tsqueryLiteral(terms: QueryTerm[]): string {
   return terms.map((term) => `${quote(term.token)}${term.prefix ? ':*' : ''}`).join(' & ');
 }
 
-const dialect: SearchDialect = {
-  placeholder: (position) => `$${position}`,
-  matching: (terms, bind, scored) =>
-    `SELECT d.id, d.st, d.st_name, d.mt, d.mt_name, d.grade, d.charge, d.price_cents, d.published_at` +
-    // Weights {D, C, B, A}: organisation, description, tags, name, ten times apart.
-    `${scored ? `, ts_rank('{0.001, 0.01, 0.1, 1.0}', d.search, q) AS score` : ''} ` +
-    `FROM search_course d, CAST(${bind(tsqueryLiteral(terms))} AS tsquery) q WHERE d.search @@ q AND d.live = 1`,
+/** The match condition of each tier (see Tier), best first: all terms in that field and in no better one. */
+const TIERS = [
+  'd.name_search @@ q',
+  'd.tags_search @@ q AND NOT d.name_search @@ q',
+  'd.description_search @@ q AND NOT d.name_search @@ q AND NOT d.tags_search @@ q',
+  'd.search @@ q AND NOT d.name_search @@ q AND NOT d.tags_search @@ q AND NOT d.description_search @@ q',
+];
+
+const ORDER: Record<CourseSearchSort, string> = {
+  [CourseSearchSort.RELEVANCE]: 'd.published_at DESC, d.id',
+  [CourseSearchSort.NEWEST]: 'd.published_at DESC, d.id',
+  [CourseSearchSort.PRICE_ASC]: 'd.price_cents, d.published_at DESC, d.id',
+  [CourseSearchSort.PRICE_DESC]: 'd.price_cents DESC, d.published_at DESC, d.id',
 };
 
-/** Inserts or replaces `rows` courses, each only over an older or equal version. */
+const COLUMNS = ['id', 'version', 'live', 'mt', 'mt_name', 'st', 'st_name', 'grade', 'charge', 'price_cents', 'published_at'];
+const VECTORS = ['search', 'name_search', 'tags_search', 'description_search'];
+
+function courseRow(id: string, version: number, document: CourseDocument | undefined): unknown[] {
+  if (!document) return [id, version, 0, ...Array.from({ length: COLUMNS.length - 3 + VECTORS.length }, () => null)];
+  const text = courseText(document);
+  return [
+    ...[id, version, 1, document.mt, document.mtName, document.st, document.stName, document.grade, document.charge, cents(document.price), document.publishedAt],
+    ...[tsvectorLiteral(text), tsvectorLiteral({ name: text.name }), tsvectorLiteral({ tags: text.tags }), tsvectorLiteral({ description: text.description })],
+  ];
+}
+
+/** Inserts or replaces `rows` courses, each only over an older or equal version; returns the ids written. */
 function upsertStatement(rows: number): string {
-  const width = COURSE_COLUMN_NAMES.length + 1;
+  const width = COLUMNS.length + VECTORS.length;
   const values = Array.from({ length: rows }, (_, row) =>
-    Array.from({ length: width }, (_, column) => `$${row * width + column + 1}${column === width - 1 ? '::tsvector' : ''}`).join(', '),
+    Array.from({ length: width }, (_, column) => `$${row * width + column + 1}${column >= COLUMNS.length ? '::tsvector' : ''}`).join(', '),
   );
+  const names = [...COLUMNS, ...VECTORS];
   return (
-    `INSERT INTO search_course (${COURSE_COLUMN_NAMES.join(', ')}, search) VALUES (${values.join('), (')}) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${[...COURSE_COLUMN_NAMES.filter((name) => name !== 'id'), 'search'].map((name) => `${name} = EXCLUDED.${name}`).join(', ')} ` +
+    `INSERT INTO search_course (${names.join(', ')}) VALUES (${values.join('), (')}) ` +
+    `ON CONFLICT (id) DO UPDATE SET ${names.filter((name) => name !== 'id').map((name) => `${name} = EXCLUDED.${name}`).join(', ')} ` +
     'WHERE search_course.version <= EXCLUDED.version RETURNING id'
   );
 }
-const UPSERT = upsertStatement(1);
+
+/** Writes courses (or, for undefined documents, their removals); returns how many were newer than what was stored. */
+async function write(client: pg.ClientBase, entries: { id: string; version: number; document?: CourseDocument }[]): Promise<number> {
+  const { rows } = await client.query<{ id: string }>(upsertStatement(entries.length), entries.flatMap((entry) => courseRow(entry.id, entry.version, entry.document)));
+  const written = new Set(rows.map((row) => row.id));
+  const kept = entries.filter((entry) => entry.document && written.has(entry.id));
+  const removed = entries.filter((entry) => !entry.document && written.has(entry.id)).map((entry) => entry.id);
+  if (kept.length > 0) {
+    await client.query(
+      'INSERT INTO search_course_document (id, document) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document',
+      [kept.map((entry) => entry.id), kept.map((entry) => JSON.stringify(entry.document))],
+    );
+  }
+  if (removed.length > 0) await client.query('DELETE FROM search_course_document WHERE id = ANY($1)', [removed]);
+  return written.size;
+}
 
 const COUNT = 'SELECT count(*) AS n FROM search_course WHERE live = 1';
 
 /** Rows per INSERT while rebuilding. */
 const REBUILD_BATCH = 500;
 
-function upsertParams(id: string, version: number, document: CourseDocument | undefined): unknown[] {
-  if (!document) return [id, version, 0, ...COURSE_COLUMN_NAMES.slice(3).map(() => null), null];
-  const columns = courseColumns(document);
-  return [...COURSE_COLUMN_NAMES.map((name) => columns[name]), tsvectorLiteral(courseText(document))];
-}
-
-/** PostgreSQL full text search over a GIN index, in the database `SEARCH_DATABASE_URL` names. */
+/** PostgreSQL full text search over GIN indexes, in the database `SEARCH_DATABASE_URL` names. */
 export class PostgresSearchIndex implements SearchIndex {
   readonly kind = 'postgresql';
 
@@ -117,7 +151,7 @@ export class PostgresSearchIndex implements SearchIndex {
       await client.query('CREATE TABLE IF NOT EXISTS search_schema (version integer NOT NULL)');
       const { rows } = await client.query<{ version: number }>('SELECT version FROM search_schema');
       if (rows[0]?.version === SCHEMA_VERSION) return;
-      await client.query('DROP TABLE IF EXISTS search_course');
+      await client.query('DROP TABLE IF EXISTS search_course_document; DROP TABLE IF EXISTS search_course');
       await client.query(SCHEMA);
       await client.query('DELETE FROM search_schema');
       await client.query('INSERT INTO search_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
@@ -125,34 +159,62 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async search(query: CourseSearchQuery): Promise<CourseSearchResult> {
-    return runSearch(dialect, query, async <T>({ sql, params }: { sql: string; params: unknown[] }) => {
-      const result = await this.pool.query(sql, params);
-      return result.rows as T[];
-    });
+    // One snapshot, so the facets, the page and its documents agree.
+    return transaction(this.pool, (client) => runSearch(this.store(client), query), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  private store(client: pg.ClientBase): SearchStore<string> {
+    const rows = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) => (await client.query<T>(sql, params)).rows;
+    return {
+      cube: (terms) =>
+        rows<CubeRow>(
+          'SELECT st, max(st_name) AS st_name, max(mt) AS mt, max(mt_name) AS mt_name, grade, charge, count(*) AS n ' +
+            `FROM search_course d${terms ? ', CAST($1 AS tsquery) q WHERE d.search @@ q AND' : ' WHERE'} d.live = 1 GROUP BY st, grade, charge`,
+          terms ? [tsqueryLiteral(terms)] : [],
+        ),
+      page: async (query, terms, total) => {
+        const params: unknown[] = terms ? [tsqueryLiteral(terms)] : [];
+        const bind = (value: unknown) => `$${params.push(value)}`;
+        const filters = (['mt', 'st', 'grade', 'charge'] as const).filter((name) => query[name] !== undefined).map((name) => ` AND d.${name} = ${bind(query[name])}`);
+        const from = (condition: string) => `FROM search_course d${terms ? ', CAST($1 AS tsquery) q' : ''} WHERE ${condition} AND d.live = 1${filters.join('')}`;
+        const ids = async (condition: string, order: string, limit: number, offset: number) =>
+          (await rows<{ id: string }>(`SELECT d.id ${from(condition)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, params)).map((row) => row.id);
+        if (!terms || query.sort !== CourseSearchSort.RELEVANCE) return ids(terms ? 'd.search @@ q' : 'true', ORDER[query.sort], query.limit, query.offset);
+        return tieredPage<string>(
+          {
+            tiers: TIERS.length,
+            count: async (tier) => Number((await rows<{ n: string }>(`SELECT count(*) AS n ${from(TIERS[tier])}`, params))[0].n),
+            page: (tier, limit, offset) => ids(TIERS[tier], ORDER[CourseSearchSort.RELEVANCE], limit, offset),
+          },
+          query,
+          total,
+        );
+      },
+      documents: async (ids) => {
+        const found = await rows<{ id: string; document: string }>('SELECT id, document FROM search_course_document WHERE id = ANY($1)', [ids]);
+        return new Map(found.map((row) => [row.id, row.document]));
+      },
+    };
   }
 
   async upsert(document: CourseDocument): Promise<WriteOutcome> {
-    const result = await this.pool.query(UPSERT, upsertParams(document.id, document.version, document));
-    return result.rowCount ? 'applied' : 'stale';
+    return (await transaction(this.pool, (client) => write(client, [{ id: document.id, version: document.version, document }]))) ? 'applied' : 'stale';
   }
 
   async remove(id: string, version: number): Promise<WriteOutcome> {
-    const result = await this.pool.query(UPSERT, upsertParams(id, version, undefined));
-    return result.rowCount ? 'applied' : 'stale';
+    return (await transaction(this.pool, (client) => write(client, [{ id, version }]))) ? 'applied' : 'stale';
   }
 
   /** Rebuilds in one transaction; searches see the old index until it commits. */
   async replaceAll(documents: AsyncIterable<CourseDocument> | Iterable<CourseDocument>): Promise<number> {
     return transaction(this.pool, async (client) => {
-      await client.query('DELETE FROM search_course');
+      await client.query('DELETE FROM search_course_document; DELETE FROM search_course');
       // Keyed by id, so a source repeating a course keeps its newest version, as upserts would.
       let batch = new Map<string, CourseDocument>();
       const flush = async () => {
-        const documents = [...batch.values()];
+        const entries = [...batch.values()].map((document) => ({ id: document.id, version: document.version, document }));
         batch = new Map();
-        if (documents.length > 0) {
-          await client.query(upsertStatement(documents.length), documents.flatMap((document) => upsertParams(document.id, document.version, document)));
-        }
+        if (entries.length > 0) await write(client, entries);
       };
       for await (const document of documents) {
         const held = batch.get(document.id);
@@ -160,6 +222,8 @@ export class PostgresSearchIndex implements SearchIndex {
         if (batch.size === REBUILD_BATCH) await flush();
       }
       await flush();
+      // Fresh statistics, or the planner guesses at a table it has never seen filled.
+      await client.query('ANALYZE search_course, search_course_document');
       const { rows } = await client.query<{ n: string }>(COUNT);
       return Number(rows[0].n);
     });
@@ -179,10 +243,10 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 }
 
-async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T> | T, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

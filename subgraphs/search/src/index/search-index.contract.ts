@@ -4,8 +4,8 @@ import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/entities/co
 import type { CourseDocument } from '../documents/course-document';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { queryTerms } from '../text/tokens';
-import { courseText } from './course-row';
-import { CourseSearchSort, type CourseSearchQuery, type FacetCount, type SearchIndex } from './search-index';
+import { courseText } from './course-text';
+import { CourseSearchSort, type CourseSearchHit, type CourseSearchQuery, type FacetCount, type SearchIndex } from './search-index';
 
 let nextId = 1;
 
@@ -166,8 +166,17 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         assert.equal(order[1], inTags.id);
         assert.ok(order.indexOf(inDescription.id) < order.indexOf(inOrganisation.id), order.join(','));
         assert.equal(order.at(-1), inOrganisation.id);
-        const scores = (await index.search(query({ keyword: 'kafka' }))).hits.map((hit) => hit.score);
-        assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'scores fall down the list');
+        const scores = new Map((await index.search(query({ keyword: 'kafka' }))).hits.map((hit) => [hit.document.id, hit.score]));
+        assert.deepEqual([inName, inTags, inDescription, inOrganisation].map((d) => scores.get(d.id)), [3, 2, 1, 0], 'the score is the best field holding every term');
+        const newest = (await index.search(query({ keyword: 'kafka', sort: CourseSearchSort.NEWEST }))).hits;
+        assert.deepEqual(newest.map((hit) => scores.get(hit.document.id)), newest.map((hit) => hit.score), 'scores do not depend on the sort');
+      });
+
+      test('within a field, newer courses come first', async () => {
+        const newer = courseDocument({ name: 'Kafka 实战', publishedAt: '2026-05-01T00:00:00.000Z' });
+        await index.upsert(newer);
+        assert.deepEqual((await ids(index, { keyword: 'kafka' })).slice(0, 3), [newer.id, inName.id, inTags.id]);
+        await index.remove(newer.id, 2);
       });
 
       test('sorts by newest and by price, both ways', async () => {
@@ -225,12 +234,38 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         assert.ok(chosen.facets.mt.every((f) => f.name && f.name !== f.value), 'facets carry category names');
       });
 
-      test('pages cover every hit exactly once, in order, and past the end are empty', async () => {
+      const orderOf: Record<CourseSearchSort, (hit: CourseSearchHit) => number> = {
+        [CourseSearchSort.RELEVANCE]: (hit) => -hit.score,
+        [CourseSearchSort.NEWEST]: (hit) => -Date.parse(hit.document.publishedAt),
+        [CourseSearchSort.PRICE_ASC]: (hit) => Number(hit.document.price),
+        [CourseSearchSort.PRICE_DESC]: (hit) => -Number(hit.document.price),
+      };
+      for (const sort of Object.values(CourseSearchSort)) {
+        for (const q of [{ keyword: '实战' }, { keyword: '实战', mt: major }, { grade: CourseGrade.BEGINNER }]) {
+          test(`${sort} ${JSON.stringify(q)}: sorted, and pages cover every hit exactly once, in order`, async () => {
+            const whole = (await index.search(query({ ...q, sort, limit: 1000 }))).hits;
+            assert.deepEqual(whole.map((hit) => hit.document.id).sort(), expected(documents, query(q)).ids.sort());
+            const keys = whole.map(orderOf[sort]);
+            assert.deepEqual(keys, [...keys].sort((a, b) => a - b), 'in sort order');
+            if (sort === CourseSearchSort.RELEVANCE && q.keyword) {
+              assert.ok(new Set(keys).size > 1, 'more than one tier is exercised');
+              const tiers = new Map(whole.map((hit) => [hit.document.id, hit.score]));
+              for (const hit of whole.slice(0, 50)) {
+                const text = courseText(hit.document);
+                const tier = text.name.includes('实战') ? 3 : text.tags.includes('实战') ? 2 : text.description.includes('实战') ? 1 : 0;
+                assert.equal(tiers.get(hit.document.id), tier, `${hit.document.name}: the score is the best field holding the word`);
+              }
+            }
+            const pages: string[] = [];
+            for (let offset = 0; offset < whole.length; offset += 7) pages.push(...(await ids(index, { ...q, sort, offset, limit: 7 })));
+            assert.deepEqual(pages, whole.map((hit) => hit.document.id));
+          });
+        }
+      }
+
+      test('past the end a page is empty and still has the total', async () => {
         const q = { keyword: '实战', sort: CourseSearchSort.PRICE_ASC };
         const whole = await ids(index, { ...q, limit: 1000 });
-        const pages: string[] = [];
-        for (let offset = 0; offset < whole.length; offset += 7) pages.push(...(await ids(index, { ...q, offset, limit: 7 })));
-        assert.deepEqual(pages, whole);
         const past = await index.search(query({ ...q, offset: whole.length, limit: 7 }));
         assert.deepEqual(past.hits, []);
         assert.equal(past.total, whole.length);

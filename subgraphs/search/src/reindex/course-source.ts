@@ -4,13 +4,16 @@ import { createInterface } from 'node:readline';
 import { badInput } from '@learnhub/platform/errors';
 import { parseCourseDocument, type CourseDocument } from '../documents/course-document';
 
+// Editors on Windows often start UTF-8 files with a byte-order mark, which JSON.parse refuses.
+const withoutBom = (text: string) => (text.startsWith('\ufeff') ? text.slice(1) : text);
+
 /** Reads the first non-blank character, to tell a JSON array from newline-delimited JSON. */
 async function firstCharacter(file: string): Promise<string | undefined> {
   const handle = await open(file);
   try {
     const buffer = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
+    return withoutBom(buffer.subarray(0, bytesRead).toString('utf8')).trimStart()[0];
   } finally {
     await handle.close();
   }
@@ -25,7 +28,7 @@ export async function* jsonFileCourses(file: string): AsyncGenerator<CourseDocum
   if ((await firstCharacter(file)) === '[') {
     let documents: unknown;
     try {
-      documents = JSON.parse(await readFile(file, 'utf8'));
+      documents = JSON.parse(withoutBom(await readFile(file, 'utf8')));
     } catch (error) {
       throw badInput(`${file} is not valid JSON: ${(error as Error).message}`);
     }
@@ -40,7 +43,7 @@ export async function* jsonFileCourses(file: string): AsyncGenerator<CourseDocum
     if (line.trim() === '') continue;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(number === 1 ? withoutBom(line) : line);
     } catch (error) {
       throw badInput(`${file} line ${number} is not valid JSON: ${(error as Error).message}`);
     }

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { config } from '@learnhub/platform/config';
-import { isAppError } from '@learnhub/platform/errors';
+import { badInput, isAppError } from '@learnhub/platform/errors';
 import type { CourseDocument } from '../documents/course-document';
 import { courseDocuments } from '../fixture/course-fixture';
 import { openSearchIndex } from '../index/open-search-index';
 import { jsonFileCourses } from './course-source';
 
-const usage = `Usage: npm run reindex -- (--from FILE | --generated N [--seed S]) [--index URL]
+const usage = `Usage: npm run reindex -- (--from FILE | --generated N [--seed S]) [--index URL] [--allow-empty]
 
 Replaces the whole search index with the given published courses, in one transaction: searches
 see the old index until the new one is complete, and a bad document leaves the old one in place.
@@ -14,21 +14,41 @@ see the old index until the new one is complete, and a bad document leaves the o
   --generated  N generated Chinese courses (the test fixture), to explore search with
   --seed       the generator's seed (default 1)
   --index      the index to rebuild (default SEARCH_DATABASE_URL, else the embedded index in DATA_DIR)
+  --allow-empty  let a source with no courses empty the index (refused otherwise: it is more
+               often a wrong file than a site with nothing published)
 `;
 
-function source(args: string[]): { courses: AsyncIterable<CourseDocument> | Iterable<CourseDocument>; index: string } | string {
+interface Rebuild {
+  courses: AsyncIterable<CourseDocument> | Iterable<CourseDocument>;
+  index: string;
+  allowEmpty: boolean;
+}
+
+function source(args: string[]): Rebuild | string {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, generated: { type: 'string' }, seed: { type: 'string', default: '1' }, index: { type: 'string' } } }));
+    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, generated: { type: 'string' }, seed: { type: 'string', default: '1' }, index: { type: 'string' }, 'allow-empty': { type: 'boolean', default: false } } }));
   } catch (error) {
     return (error as Error).message;
   }
   const index = values.index ?? config().search.indexUrl;
+  const allowEmpty = values['allow-empty'];
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(index)) return `--index "${index}" must be sqlite:<file> or a postgresql:// URL.`;
   if ((values.from === undefined) === (values.generated === undefined)) return 'Give exactly one of --from FILE or --generated N.';
-  if (values.from !== undefined) return { courses: jsonFileCourses(values.from), index };
+  if (values.from !== undefined) return { courses: jsonFileCourses(values.from), index, allowEmpty };
   if (!/^\d{1,7}$/.test(values.generated!)) return `--generated "${values.generated}" must be a whole number up to 9999999.`;
   if (!/^\d{1,10}$/.test(values.seed) || Number(values.seed) > 0xffffffff) return `--seed "${values.seed}" must be a whole number from 0 to 4294967295.`;
-  return { courses: courseDocuments(Number(values.generated), Number(values.seed)), index };
+  return { courses: courseDocuments(Number(values.generated), Number(values.seed)), index, allowEmpty };
+}
+
+/** The courses, failing (so the rebuild rolls back) when there are none and that was not allowed. */
+async function* nonEmpty(courses: AsyncIterable<CourseDocument> | Iterable<CourseDocument>, allowEmpty: boolean): AsyncGenerator<CourseDocument> {
+  let any = false;
+  for await (const course of courses) {
+    any = true;
+    yield course;
+  }
+  if (!any && !allowEmpty) throw badInput('The source holds no courses; pass --allow-empty if emptying the index is what you want.');
 }
 
 async function main(args: string[]): Promise<number> {
@@ -37,10 +57,16 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(`reindex: ${chosen}\n\n${usage}`);
     return 2;
   }
-  const index = await openSearchIndex(chosen.index);
+  let index;
+  try {
+    index = await openSearchIndex(chosen.index);
+  } catch (error) {
+    process.stderr.write(`reindex: cannot open the index ${chosen.index}: ${(error as Error).message}\n`);
+    return 1;
+  }
   const started = performance.now();
   try {
-    const count = await index.replaceAll(chosen.courses);
+    const count = await index.replaceAll(nonEmpty(chosen.courses, chosen.allowEmpty));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(`reindex: the ${index.kind} index now holds ${count} published courses (rebuilt in ${seconds} s).\n`);
     return 0;

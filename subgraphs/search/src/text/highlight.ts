@@ -1,7 +1,6 @@
-import { normaliseWord, type QueryTerm } from './tokens';
+import { CJK as CJK_CHAR, normaliseWord, type QueryTerm } from './tokens';
 
 const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
-const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
@@ -17,7 +16,9 @@ export function highlightName(name: string, terms: QueryTerm[]): string {
   let folded = '';
   const origin: number[] = [];
   characters.forEach((character, index) => {
-    const piece = normaliseWord(character.normalize('NFKC'));
+    // Folded as the tokeniser folds: CJK is only NFKC-normalised, words also lose case and accents.
+    const normalised = character.normalize('NFKC');
+    const piece = CJK_CHAR.test(normalised) ? normalised : normaliseWord(normalised);
     folded += piece;
     for (let i = 0; i < piece.length; i++) origin.push(index);
   });

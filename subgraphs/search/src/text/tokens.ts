@@ -14,8 +14,11 @@
  *   "spring" finds SpringBoot and "vue" finds Vue3.
  */
 
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
-const RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+|(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{M}\p{N}])+/gu;
+// CJK scripts, plus the marks written inside their words: ー (katakana length) and 々 (repeat).
+const CJK_CLASS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u30fc\\u3005';
+/** Whether a character is written in CJK runs (bigrams) rather than words. */
+export const CJK = new RegExp(`[${CJK_CLASS}]`, 'u');
+const RUNS = new RegExp(`[${CJK_CLASS}]+|(?:(?![${CJK_CLASS}])[\\p{L}\\p{M}\\p{N}])+`, 'gu');
 
 /** The most terms a query uses; the rest of an absurdly long query is ignored. */
 export const MAX_QUERY_TERMS = 32;
@@ -24,19 +27,17 @@ const MAX_WORD_LENGTH = 40;
 
 export interface Run {
   text: string;
-  /** Where the run starts in the original string (UTF-16 index). */
-  index: number;
   cjk: boolean;
 }
 
-/** The runs of CJK characters and of other letters/digits in `text`, in order. */
+/** The runs of CJK characters and of other letters/digits in `text` (NFKC-normalised), in order. */
 export function runs(text: string): Run[] {
-  return [...text.normalize('NFKC').matchAll(RUNS)].map((match) => ({ text: match[0], index: match.index, cjk: CJK.test(match[0]) }));
+  return [...text.normalize('NFKC').matchAll(RUNS)].map((match) => ({ text: match[0], cjk: CJK.test(match[0]) }));
 }
 
 /** A word as both the index and the query hold it. */
 export function normaliseWord(word: string): string {
-  return word.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().slice(0, MAX_WORD_LENGTH);
+  return [...word.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase()].slice(0, MAX_WORD_LENGTH).join('');
 }
 
 /** Overlapping character pairs; a lone character stands for itself. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceProcess } from '@learnhub/platform/testing/service-process';
+import type { ServiceProcess } from '../testing/service-process';
 
 const SAMPLE_EVERY_MS = 20;
 

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generateCourseDocuments } from '../fixture/course-fixture';
+import { SqliteSearchIndex } from '../index/sqlite-search-index';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+let dataDir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lh-reindex-'));
+  dataDir = join(dir, 'data');
+});
+after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in the temp folder, so no `.env`, real DATA_DIR or inherited SEARCH_DATABASE_URL is used. */
+function reindex(args: string[]): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(__dirname, 'reindex-cli.js'), ...args], {
+      cwd: dir,
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', SEARCH_DATABASE_URL: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+async function count(file: string): Promise<number> {
+  const index = new SqliteSearchIndex(file);
+  try {
+    return await index.count();
+  } finally {
+    await index.close();
+  }
+}
+
+describe('reindex CLI', () => {
+  test('bad arguments exit 2 saying what is wrong, with the usage, touching no index', async () => {
+    const oneSource = /^Give exactly one of --from FILE or --generated N\.$/;
+    const cases: [string[], RegExp][] = [
+      [[], oneSource],
+      [['--from', 'a.json', '--generated', '5'], oneSource],
+      [['--generated', 'many'], /^--generated "many" must be a whole number up to 9999999\.$/],
+      [['--generated', '1.5'], /^--generated "1\.5" must be a whole number/],
+      [['--generated', '5', '--seed', '4294967296'], /^--seed "4294967296" must be a whole number from 0 to 4294967295\.$/],
+      [['--bogus'], /--bogus/],
+      [['--from'], /--from/],
+    ];
+    for (const [args, problem] of cases) {
+      const run = await reindex(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stdout, '');
+      const [first, blank, usage] = run.stderr.split('\n');
+      assert.match(first, /^reindex: /);
+      assert.match(first.slice('reindex: '.length), problem, args.join(' '));
+      assert.deepEqual([blank, usage.split(' -- ')[0]], ['', 'Usage: npm run reindex'], run.stderr);
+    }
+    assert.equal(existsSync(dataDir), false, 'a usage error created DATA_DIR');
+  });
+
+  test('--generated fills the index it names, and a bad --from file leaves it as it was', async () => {
+    const file = join(dir, 's.sqlite');
+    const generated = await reindex(['--generated', '50', '--index', `sqlite:${file}`]);
+    assert.equal(generated.code, 0, generated.stderr);
+    assert.match(generated.stdout, /^reindex: the sqlite index now holds 50 published courses \(rebuilt in \d+\.\d s\)\.\n$/);
+    assert.equal(generated.stderr, '');
+    assert.equal(await count(file), 50);
+
+    const [good, bad] = generateCourseDocuments(2, 9);
+    const source = join(dir, 'bad.json');
+    await writeFile(source, JSON.stringify([good, { ...bad, charge: 'FREE' }]));
+    const refused = await reindex(['--from', source, '--index', `sqlite:${file}`]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^reindex: nothing changed, the index is as it was\. Invalid course document: documents\[1\]\.price must be "0\.00" for a free course\.\n$/);
+    assert.equal(await count(file), 50);
+  });
+
+  test('--from a good file replaces the whole index', async () => {
+    const file = join(dir, 'replaced.sqlite');
+    assert.equal((await reindex(['--generated', '20', '--index', `sqlite:${file}`])).code, 0);
+    const source = join(dir, 'good.ndjson');
+    await writeFile(source, `${generateCourseDocuments(3, 5).map((document) => JSON.stringify(document)).join('\n')}\n`);
+    const run = await reindex(['--from', source, '--index', `sqlite:${file}`]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /now holds 3 published courses/);
+    assert.equal(await count(file), 3);
+  });
+
+  test('an empty source is refused unless --allow-empty, and an unknown --index kind is a usage error', async () => {
+    const file = join(dir, 'kept.sqlite');
+    assert.equal((await reindex(['--generated', '5', '--index', `sqlite:${file}`])).code, 0);
+    const empty = join(dir, 'empty.ndjson');
+    await writeFile(empty, '');
+    const refused = await reindex(['--from', empty, '--index', `sqlite:${file}`]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /nothing changed.*holds no courses; pass --allow-empty/);
+    assert.equal(await count(file), 5);
+    const allowed = await reindex(['--from', empty, '--index', `sqlite:${file}`, '--allow-empty']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal(await count(file), 0);
+    const wrong = await reindex(['--generated', '5', '--index', 'mysql://db/search']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--index "mysql:\/\/db\/search" must be sqlite:<file> or a postgresql:\/\/ URL/);
+  });
+
+  test('--from a missing file exits 1 naming the file', async () => {
+    const missing = join(dir, 'missing.json');
+    const run = await reindex(['--from', missing, '--index', `sqlite:${join(dir, 'm.sqlite')}`]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^reindex: nothing changed, the index is as it was\. ENOENT: no such file or directory, open '.*missing\.json'\n$/);
+  });
+
+  test('without --index the embedded index in DATA_DIR is rebuilt', async () => {
+    const run = await reindex(['--generated', '4', '--seed', '3']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(await readdir(dataDir).then((names) => names.filter((name) => name.endsWith('.sqlite'))), ['search.sqlite']);
+    assert.equal(await count(join(dataDir, 'search.sqlite')), 4);
+  });
+});
