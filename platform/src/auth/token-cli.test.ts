@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { DEV_JWT_SECRET } from '../config.js';
+import { runNode } from '../testing/run-node.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 const platformDir = resolve(__dirname, '../..');
@@ -18,26 +18,8 @@ const baseEnv = {
   AUTH_AUDIENCE: audience,
 };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['dist/auth/token-cli.js', ...args], {
-      cwd: platformDir,
-      env: { ...process.env, ...baseEnv, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[], env: Record<string, string> = {}) =>
+  runNode('dist/auth/token-cli.js', args, { cwd: platformDir, env: { ...process.env, ...baseEnv, ...env } });
 
 test('the token CLI prints only a token, and the token verifies', async () => {
   const run = await runCli(['--role', 'member', '--org', '1232141425', '--user', 'alice']);

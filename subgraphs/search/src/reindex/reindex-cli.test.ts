@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runNode } from '@learnhub/platform/testing/run-node';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { SqliteSearchIndex } from '../index/sqlite-search-index';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 let dataDir: string;
@@ -26,20 +20,8 @@ after(async () => {
 });
 
 /** Runs the CLI in the temp folder, so no `.env`, real DATA_DIR or inherited SEARCH_DATABASE_URL is used. */
-function reindex(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(__dirname, 'reindex-cli.js'), ...args], {
-      cwd: dir,
-      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', SEARCH_DATABASE_URL: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const reindex = (args: string[]) =>
+  runNode(join(__dirname, 'reindex-cli.js'), args, { cwd: dir, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', SEARCH_DATABASE_URL: '' } });
 
 async function count(file: string): Promise<number> {
   const index = new SqliteSearchIndex(file);
