@@ -323,6 +323,26 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         assert.equal(after.facets.mt.find((f) => f.value === '1-9'), undefined);
       });
 
+      test('concurrent writes moving courses between categories keep every count right', async () => {
+        const documents = generateCourseDocuments(60, 11).map((document) => ({ ...document, id: `moving-${document.id}` }));
+        await Promise.all(documents.map((document) => index.upsert(document)));
+        // Each course moves to another course's category and grade, and every third goes offline, all at once.
+        const moved = documents.map((document, i) => {
+          const other = documents[(i * 7 + 3) % documents.length];
+          return { ...document, version: 2, mt: other.mt, mtName: other.mtName, st: other.st, stName: other.stName, grade: other.grade };
+        });
+        await Promise.all(moved.map((document, i) => (i % 3 === 0 ? index.remove(document.id, 2) : index.upsert(document))));
+        const live = moved.filter((_, i) => i % 3 !== 0);
+        const others = (await index.search(query({ limit: 1000 }))).hits.map((hit) => hit.document).filter((document) => !document.id.startsWith('moving-'));
+        const want = expected([...others, ...live], query({}));
+        const result = await index.search(query({}));
+        assert.equal(result.total, want.ids.length);
+        assert.deepEqual(counts(result.facets.mt), want.mt);
+        assert.deepEqual(counts(result.facets.st), want.st);
+        assert.deepEqual(counts(result.facets.grade), want.grade);
+        await Promise.all(live.map((document) => index.remove(document.id, 3)));
+      });
+
       test('names are escaped in the highlighted name', async () => {
         const document = courseDocument({ name: '<script>alert("x")</script> & 安全课' });
         await index.upsert(document);
