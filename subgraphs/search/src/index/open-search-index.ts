@@ -2,9 +2,21 @@ import { PostgresSearchIndex } from './postgres-search-index';
 import type { SearchIndex } from './search-index';
 import { SqliteSearchIndex } from './sqlite-search-index';
 
-/** The index a URL names: `sqlite:<file>` for the embedded index, else a PostgreSQL URL. */
+/** Which engine a search index URL names: `sqlite:<file>` (embedded) or a PostgreSQL URL; undefined for anything else. */
+export function searchIndexKind(url: string): SearchIndex['kind'] | undefined {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  return undefined;
+}
+
+/** Opens (creating when new) the index a URL names. */
 export async function openSearchIndex(url: string): Promise<SearchIndex> {
-  if (url.startsWith('sqlite:')) return new SqliteSearchIndex(url.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(url)) return PostgresSearchIndex.open(url);
-  throw new Error(`Unsupported search index URL "${url}": use sqlite:<file> or postgresql://…`);
+  switch (searchIndexKind(url)) {
+    case 'sqlite':
+      return new SqliteSearchIndex(url.slice('sqlite:'.length));
+    case 'postgresql':
+      return PostgresSearchIndex.open(url);
+    default:
+      throw new Error(`Unsupported search index URL "${url}": use sqlite:<file> or postgresql://…`);
+  }
 }

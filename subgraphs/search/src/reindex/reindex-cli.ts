@@ -3,7 +3,7 @@ import { config } from '@learnhub/platform/config';
 import { badInput, isAppError } from '@learnhub/platform/errors';
 import type { CourseDocument } from '../documents/course-document';
 import { courseDocuments } from '../fixture/course-fixture';
-import { openSearchIndex } from '../index/open-search-index';
+import { openSearchIndex, searchIndexKind } from '../index/open-search-index';
 import { jsonFileCourses } from './course-source';
 
 const usage = `Usage: npm run reindex -- (--from FILE | --generated N [--seed S]) [--index URL] [--allow-empty]
@@ -33,7 +33,7 @@ function source(args: string[]): Rebuild | string {
   }
   const index = values.index ?? config().search.indexUrl;
   const allowEmpty = values['allow-empty'];
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(index)) return `--index "${index}" must be sqlite:<file> or a postgresql:// URL.`;
+  if (!searchIndexKind(index)) return `--index "${index}" must be sqlite:<file> or a postgresql:// URL.`;
   if ((values.from === undefined) === (values.generated === undefined)) return 'Give exactly one of --from FILE or --generated N.';
   if (values.from !== undefined) return { courses: jsonFileCourses(values.from), index, allowEmpty };
   if (!/^\d{1,7}$/.test(values.generated!)) return `--generated "${values.generated}" must be a whole number up to 9999999.`;
