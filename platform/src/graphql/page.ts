@@ -32,28 +32,33 @@ export function pageRequest(input: PageInput | undefined, maxSize: number): Page
   return { offset: (page - 1) * size, limit: size, page, size };
 }
 
+/** Where a page stands in its list: the total, which page this is, and whether more follow. */
+// Never named by a field, so it never appears in a schema itself; its subclasses carry its fields.
+@ObjectType()
+export abstract class PageInfo {
+  @Field(() => Int)
+  total!: number;
+
+  @Field(() => Int)
+  page!: number;
+
+  @Field(() => Int)
+  size!: number;
+
+  @Field()
+  hasNext!: boolean;
+}
+
 /**
- * The GraphQL type of a page of `item`s: the items, the total, which page this is, and whether
- * more follow. Subclass it with a named `@ObjectType`, e.g. `class MediaPage extends pageOf(MediaNode) {}`.
+ * The GraphQL type of a page of `item`s: the items and where the page stands. Subclass it with a
+ * named `@ObjectType`, e.g. `class MediaPage extends pageOf(MediaNode) {}`.
  */
 export function pageOf<T extends object>(item: ClassType<T>) {
   // Only the named subclass is reachable from resolvers, so only it appears in the schema.
   @ObjectType()
-  abstract class Page {
+  abstract class Page extends PageInfo {
     @Field(() => [item])
     items!: T[];
-
-    @Field(() => Int)
-    total!: number;
-
-    @Field(() => Int)
-    page!: number;
-
-    @Field(() => Int)
-    size!: number;
-
-    @Field()
-    hasNext!: boolean;
   }
   return Page;
 }

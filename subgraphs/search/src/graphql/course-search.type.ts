@@ -1,6 +1,7 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/graphql/course-enums';
+import { PageInfo } from '@learnhub/platform/graphql/page';
 import { CourseReference } from './course.reference';
 
 @ObjectType('FacetCount', { description: 'One value of a facet and how many courses have it.' })
@@ -100,19 +101,7 @@ export class CourseSearchHitType {
 }
 
 @ObjectType('CourseSearchResult', { description: 'One page of published courses found, the total, and the facets.' })
-export class CourseSearchResultType {
-  @Field(() => Int)
-  total!: number;
-
-  @Field(() => Int)
-  page!: number;
-
-  @Field(() => Int)
-  size!: number;
-
-  @Field()
-  hasNext!: boolean;
-
+export class CourseSearchResultType extends PageInfo {
   @Field(() => [CourseSearchHitType])
   hits!: CourseSearchHitType[];
 
