@@ -1,6 +1,6 @@
 import type { Charge, CourseGrade } from '@learnhub/content/entities/course-dictionary';
 import { badInput, type FieldProblem } from '@learnhub/platform/errors';
-import { pageRequest, type PageInput, type PageRequest } from '@learnhub/platform/graphql/page';
+import { pageRequest, toPage, type PageInput, type PageRequest } from '@learnhub/platform/graphql/page';
 import { CourseSearchSort, type CourseSearchResult, type SearchIndex } from '../index/search-index';
 
 /** Longer keywords are refused: no real query is this long, and every term costs a lookup. */
@@ -46,7 +46,8 @@ export class CourseSearchService {
       offset: page.offset,
       limit: page.limit,
     });
-    return { ...result, page: page.page, size: page.size, hasNext: page.offset + result.hits.length < result.total };
+    const { size, hasNext } = toPage(result.hits, result.total, page);
+    return { ...result, page: page.page, size, hasNext };
   }
 }
 
