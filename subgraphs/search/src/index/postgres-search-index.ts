@@ -3,7 +3,7 @@ import { cents, type CourseDocument } from '../documents/course-document';
 import type { QueryTerm } from '../text/tokens';
 import { courseText, type CourseText } from './course-text';
 import { CourseSearchSort, type CourseSearchQuery, type CourseSearchResult, type SearchIndex, type WriteOutcome } from './search-index';
-import { runSearch, tieredPage, type CubeRow, type SearchStore } from './search-plan';
+import { FILTERS, runSearch, tieredPage, type CubeRow, type SearchStore } from './search-plan';
 
 /** Bumped whenever the tables change; an index of another version is rebuilt empty (it is derived data: reindex). */
 const SCHEMA_VERSION = 6;
@@ -221,7 +221,7 @@ export class PostgresSearchIndex implements SearchIndex {
       page: async (query, terms, total) => {
         const params: unknown[] = terms ? [tsqueryLiteral(terms)] : [];
         const bind = (value: unknown) => `$${params.push(value)}`;
-        const filters = (['mt', 'st', 'grade', 'charge'] as const).filter((name) => query[name] !== undefined).map((name) => ` AND d.${name} = ${bind(query[name])}`);
+        const filters = FILTERS.filter((name) => query[name] !== undefined).map((name) => ` AND d.${name} = ${bind(query[name])}`);
         const from = (condition: string) => `FROM search_course d${terms ? ', CAST($1 AS tsquery) q' : ''} WHERE ${condition} AND d.live = 1${filters.join('')}`;
         const ids = async (condition: string, order: string, limit: number, offset: number) =>
           (await rows<{ id: string }>(`SELECT d.id ${from(condition)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, params)).map((row) => row.id);

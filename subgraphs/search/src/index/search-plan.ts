@@ -16,7 +16,8 @@ export interface CubeRow {
 }
 
 type Filter = 'mt' | 'st' | 'grade' | 'charge';
-const FILTERS: Filter[] = ['mt', 'st', 'grade', 'charge'];
+/** The exact filters a search may set, each a column of the same name. */
+export const FILTERS: Filter[] = ['mt', 'st', 'grade', 'charge'];
 
 /** Whether a cube row passes the query's filters, leaving out `except`. */
 export const passes = (row: Pick<CubeRow, Filter>, query: CourseSearchQuery, except?: Filter) =>

@@ -18,12 +18,14 @@ const SCHEMA_VERSION = 4;
  * facet code ((st, grade, charge), numbered in search_facet) is read off each match's key, so
  * facets over tens of thousands of matches are one pass inside SQLite.
  */
-const CODE_SHIFT = 2 ** 15;
+const CODE_BITS = 15;
+const CODE_SHIFT = 2 ** CODE_BITS;
 const MINUTE_SHIFT = 2 ** 27;
 const MAX_CODE = 4095;
 const MAX_MINUTE = 2 ** 26 - 1;
-const CODE_OF = (column: string) => `((${column} >> 15) & ${MAX_CODE})`;
-const codeFilter = (column: string, codes: number[]) => `${CODE_OF(column)} IN (${codes.join(', ')})`;
+/** A key's facet code; arithmetic, as keys pass 2^32 where JavaScript's bit operators stop (SQL's shift below does not). */
+const codeOf = (key: number) => Math.floor(key / CODE_SHIFT) % (MAX_CODE + 1);
+const codeFilter = (column: string, codes: number[]) => `((${column} >> ${CODE_BITS}) & ${MAX_CODE}) IN (${codes.join(', ')})`;
 
 const SCHEMA = `
   CREATE TABLE search_course (
@@ -119,7 +121,7 @@ class Writer {
       this.removeCourse.run(stored.key);
       this.removeText.run(stored.key);
       this.removeDocument.run(stored.key);
-      this.count.run(-1, Math.floor(stored.key / CODE_SHIFT) % (MAX_CODE + 1));
+      this.count.run(-1, codeOf(stored.key));
     }
     if (!document) {
       this.buried.run(id, version);
@@ -146,6 +148,8 @@ class Writer {
 }
 
 const COUNT = 'SELECT count(*) FROM search_course';
+/** Price order, ties newest first (search_course columns). */
+const byPrice = (sort: CourseSearchSort) => `price_cents ${sort === CourseSearchSort.PRICE_ASC ? 'ASC' : 'DESC'}, key DESC`;
 /** From this many matches on, walking the price index beats sorting the matches. */
 const BROAD_MATCH = 2000;
 
@@ -169,7 +173,7 @@ export class SqliteSearchIndex implements SearchIndex {
     db.aggregate('facet_counts', {
       start: () => new Uint32Array(MAX_CODE + 1),
       // The typings take the second argument for an element of the accumulator; it is the key.
-      step: (counts, key) => void counts[Math.floor(Number(key) / CODE_SHIFT) % (MAX_CODE + 1)]++,
+      step: (counts, key) => void counts[codeOf(Number(key))]++,
       result: (counts) => [...counts.entries()].filter(([, n]) => n > 0).map(([code, n]) => `${code}:${n}`).join(' '),
     });
     db.pragma('journal_mode = WAL');
@@ -235,7 +239,7 @@ export class SqliteSearchIndex implements SearchIndex {
   private sortedPage(query: CourseSearchQuery, terms: QueryTerm[], codes: number[] | undefined, total: number): number[] {
     const page = (sql: string) => this.db.prepare(sql).pluck().all(matchExpression(terms), query.limit, query.offset) as number[];
     if (query.sort === CourseSearchSort.NEWEST) return page(`SELECT rowid FROM search_course_text WHERE ${this.matchFilter(codes)} ORDER BY rowid DESC LIMIT ? OFFSET ?`);
-    const order = `price_cents ${query.sort === CourseSearchSort.PRICE_ASC ? 'ASC' : 'DESC'}, key DESC`;
+    const order = byPrice(query.sort);
     if (total >= BROAD_MATCH) {
       return page(`SELECT key FROM search_course WHERE key IN (SELECT rowid FROM search_course_text WHERE ${this.matchFilter(codes)}) ORDER BY ${order} LIMIT ? OFFSET ?`);
     }
@@ -260,8 +264,7 @@ export class SqliteSearchIndex implements SearchIndex {
 
   /** Keys of one page of all courses. */
   private browsingPage(query: CourseSearchQuery, codes: number[] | undefined): number[] {
-    const order =
-      query.sort === CourseSearchSort.PRICE_ASC ? 'price_cents ASC, key DESC' : query.sort === CourseSearchSort.PRICE_DESC ? 'price_cents DESC, key DESC' : 'key DESC';
+    const order = query.sort === CourseSearchSort.PRICE_ASC || query.sort === CourseSearchSort.PRICE_DESC ? byPrice(query.sort) : 'key DESC';
     return this.db
       .prepare(`SELECT key FROM search_course${codes ? ` WHERE ${codeFilter('key', codes)}` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .pluck()
