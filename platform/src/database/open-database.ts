@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MikroORM, type EntityClass, type MigrationObject, type Options } from '@mikro-orm/core';
+import { MikroORM, type EntityClass, type EntityManager, type MigrationObject, type Options } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { Migrator } from '@mikro-orm/migrations';
@@ -28,6 +28,14 @@ export function databaseKind(url: string): DatabaseKind {
   throw new Error(`Unsupported database URL "${url}": use sqlite:<file>, postgresql://… or mysql://…`);
 }
 
+/** The kind of database an EntityManager talks to, for the few statements each writes its own way. */
+export function databaseKindOf(em: EntityManager): DatabaseKind {
+  const platform = em.getPlatform().constructor.name.toLowerCase();
+  if (platform.includes('sqlite')) return 'sqlite';
+  if (platform.includes('postgre')) return 'postgresql';
+  return 'mariadb';
+}
+
 function driverOptions(url: string): Options {
   switch (databaseKind(url)) {
     case 'sqlite': {
@@ -48,7 +56,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
   const orm = await MikroORM.init({
     ...driverOptions(options.url),
     entities: options.entities,
-    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true, warnWhenNoEntities: options.entities.length > 0 },
     extensions: [Migrator],
     migrations: {
       migrationsList: options.migrations,

@@ -1,4 +1,5 @@
 import { LockMode, type EntityManager, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import { databaseKindOf } from './open-database';
 
 /**
  * Loads one row for update inside the current transaction, so concurrent writers to the same
@@ -6,6 +7,5 @@ import { LockMode, type EntityManager, type EntityName, type FilterQuery } from 
  * one write transaction at a time, and asking knex for one there only prints a warning.
  */
 export function lockRow<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>): Promise<T | null> {
-  const sqlite = em.getPlatform().constructor.name.toLowerCase().includes('sqlite');
-  return em.findOne(entity, where, sqlite ? {} : { lockMode: LockMode.PESSIMISTIC_WRITE });
+  return em.findOne(entity, where, databaseKindOf(em) === 'sqlite' ? {} : { lockMode: LockMode.PESSIMISTIC_WRITE });
 }

@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import { conflict, notFound } from '../errors';
+import { nowMsSql } from '../database/clock-sql';
+import { databaseKindOf, type DatabaseKind } from '../database/open-database';
+
+/** Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's database. */
+export interface TaskTableDefinition {
+  /** The queue's name in logs, metrics and wake-up messages. */
+  queue: string;
+  table: string;
+  historyTable: string;
+  /** The owner's columns that describe the work; copied to the history with the task's id. */
+  payloadColumns: readonly string[];
+  /** What a person reads for the task in errors ("Transcoding task"). */
+  label: string;
+}
+
+export type LiveTaskState = 'PENDING' | 'PROCESSING' | 'FAILED' | 'CANCELLED';
+
+/** A task as a worker holds it: its row, and the token that proves the lease is still its own. */
+export interface ClaimedTask {
+  id: string;
+  token: string;
+  /** Counting this one. */
+  attempt: number;
+  maxAttempts: number;
+  row: Record<string, unknown>;
+}
+
+/** The lease of a task passed to someone else (it expired, or a person cancelled the task). */
+export class LeaseLostError extends Error {
+  constructor(queue: string, id: string) {
+    super(`The lease on ${queue} task ${id} was lost: another worker or a person took the task over.`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface ShardFilter {
+  index: number;
+  total: number;
+}
+
+export interface QueueDepth {
+  pending: number;
+  processing: number;
+  /** Waiting for a retry after a failed attempt. */
+  retrying: number;
+  /** Failed for good or cancelled: waiting for a person. */
+  stopped: number;
+  oldestPendingAgeMs: number;
+}
+
+const CLAIMABLE = `state in ('PENDING', 'FAILED', 'PROCESSING') and attempts < max_attempts`;
+const NO_LEASE = `lease_owner = null, lease_token = null, lease_until_ms = null`;
+
+const asNumber = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
+
+const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0;
+
+function toTime(value: unknown): number {
+  if (value === null || value === undefined) return Number.NaN;
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  const text = String(value);
+  return /^\d+$/.test(text) ? Number(text) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
+/**
+ * Every statement the jobs engine runs on a queue's tables. Each write that belongs to a lease
+ * names the lease's token, so a worker that lost its lease changes nothing (fencing): its
+ * completion, failure or progress reaches zero rows and it learns it should stop.
+ */
+export class TaskTable {
+  private readonly now: string;
+  readonly kind: DatabaseKind;
+
+  constructor(
+    readonly em: EntityManager,
+    readonly definition: TaskTableDefinition,
+  ) {
+    this.kind = databaseKindOf(em);
+    this.now = nowMsSql[this.kind];
+  }
+
+  private get t(): string {
+    return this.definition.table;
+  }
+
+  private run(sql: string, params: unknown[], em: EntityManager = this.em): Promise<number> {
+    return em
+      .getConnection()
+      .execute(sql, params, 'run', em.getTransactionContext())
+      .then(affected);
+  }
+
+  private all(sql: string, params: unknown[], em: EntityManager = this.em): Promise<Record<string, unknown>[]> {
+    return em.getConnection().execute(sql, params, 'all', em.getTransactionContext());
+  }
+
+  /** The database's clock, in epoch milliseconds. */
+  async clock(): Promise<number> {
+    const [row] = await this.all(`select ${this.now} as now_ms`, []);
+    return asNumber(row.now_ms);
+  }
+
+  /**
+   * Atomically takes up to `limit` claimable tasks of `shard` (pending; failed with attempts left
+   * whose backoff has passed; processing whose lease expired), oldest first, under one new lease.
+   */
+  async claim(owner: string, shard: ShardFilter, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
+    if (limit <= 0) return [];
+    const token = `${owner.slice(0, 40)}:${randomBytes(9).toString('base64url')}`;
+    const where = `${CLAIMABLE} and run_at_ms <= ${this.now} and id % ? = ?`;
+    const lease = `state = 'PROCESSING', attempts = attempts + 1, progress = null, lease_owner = ?, lease_token = ?,
+      lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?`;
+    const leaseParams = [owner, token, leaseMs, leaseMs];
+    const shardParams = [shard.total, shard.index];
+    let rows: Record<string, unknown>[];
+    switch (this.kind) {
+      case 'postgresql':
+        rows = await this.all(
+          `update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by id limit ? for update skip locked) returning *`,
+          [...leaseParams, ...shardParams, limit],
+        );
+        break;
+      case 'sqlite':
+        // One writer at a time: the statement is the lock.
+        rows = await this.all(`update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by id limit ?) returning *`, [
+          ...leaseParams,
+          ...shardParams,
+          limit,
+        ]);
+        break;
+      case 'mariadb':
+        // MariaDB has no UPDATE … RETURNING: lock the rows, lease them, read them back, in one transaction.
+        rows = await this.em.transactional(async (tx) => {
+          const ids = (await this.all(`select id from ${this.t} where ${where} order by id limit ? for update skip locked`, [...shardParams, limit], tx)).map((r) => r.id);
+          if (ids.length === 0) return [];
+          const list = ids.map(() => '?').join(', ');
+          await this.run(`update ${this.t} set ${lease} where id in (${list})`, [...leaseParams, ...ids], tx);
+          return this.all(`select * from ${this.t} where id in (${list})`, ids, tx);
+        });
+        break;
+    }
+    return rows
+      .map((row) => ({ id: String(row.id), token, attempt: asNumber(row.attempts), maxAttempts: asNumber(row.max_attempts), row }))
+      .sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /** Extends the lease (and stores progress, when given); false when the lease is no longer this token's. */
+  async renew(task: ClaimedTask, leaseMs: number, progress?: number): Promise<boolean> {
+    const setProgress = progress === undefined ? '' : ', progress = ?';
+    const params = progress === undefined ? [leaseMs, leaseMs, task.id, task.token] : [leaseMs, leaseMs, progress, task.id, task.token];
+    const changed = await this.run(
+      `update ${this.t} set lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?${setProgress}
+       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      params,
+    );
+    return changed === 1;
+  }
+
+  /**
+   * Finishes a task: `work` writes the task's results inside the transaction that moves the task to
+   * the history, and nothing commits unless the lease is still this token's (LeaseLostError).
+   */
+  async complete(task: ClaimedTask, work?: (tx: EntityManager) => Promise<void>): Promise<void> {
+    if (!work && this.kind === 'postgresql') {
+      const moved = await this.run(
+        `with done as (delete from ${this.t} where id = ? and lease_token = ? and state = 'PROCESSING' returning *)
+         insert into ${this.definition.historyTable} (${this.historyColumns()}) select ${this.historySource()} from done`,
+        [task.id, task.token],
+      );
+      if (moved !== 1) throw new LeaseLostError(this.definition.queue, task.id);
+      return;
+    }
+    await this.em.transactional(async (tx) => {
+      // Writing first takes the row's lock (and SQLite's write lock) before anything else is read.
+      const held = await this.run(`update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = 'PROCESSING'`, [task.id, task.token], tx);
+      if (held !== 1) throw new LeaseLostError(this.definition.queue, task.id);
+      await work?.(tx);
+      await this.run(
+        `insert into ${this.definition.historyTable} (${this.historyColumns()}) select ${this.historySource()} from ${this.t} where id = ?`,
+        [task.id],
+        tx,
+      );
+      await this.run(`delete from ${this.t} where id = ?`, [task.id], tx);
+    });
+  }
+
+  private historyColumns(): string {
+    return ['id', ...this.definition.payloadColumns, 'attempts', 'finished_by', 'finished_at_ms', 'created_at'].join(', ');
+  }
+
+  private historySource(): string {
+    return ['id', ...this.definition.payloadColumns, 'attempts', 'lease_owner', this.now, 'created_at'].join(', ');
+  }
+
+  /**
+   * Records a failed attempt: with `retryInMs` the task is claimable again after that delay,
+   * without it (or on its last attempt) it stays failed for a person. False when the lease was lost.
+   */
+  async fail(task: ClaimedTask, error: string, retryInMs?: number): Promise<boolean> {
+    const retry = retryInMs !== undefined && task.attempt < task.maxAttempts;
+    const changed = await this.run(
+      `update ${this.t} set state = 'FAILED', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${retry ? `${this.now} + ?` : 'null'}
+       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      retry ? [error.slice(0, 2000), retryInMs, task.id, task.token] : [error.slice(0, 2000), task.id, task.token],
+    );
+    return changed === 1;
+  }
+
+  /** Gives a task back untouched (a worker shutting down): claimable at once, the attempt not counted. */
+  async release(task: ClaimedTask): Promise<boolean> {
+    const changed = await this.run(
+      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, progress = null, ${NO_LEASE}, run_at_ms = 0
+       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      [task.id, task.token],
+    );
+    return changed === 1;
+  }
+
+  /**
+   * Tasks whose holder stopped renewing on their last attempt are never claimed again: marks them
+   * failed so a person sees them. Returns how many.
+   */
+  async failAbandoned(): Promise<number> {
+    return this.run(
+      `update ${this.t} set state = 'FAILED', progress = null, ${NO_LEASE}, run_at_ms = null,
+         last_error = 'The worker running the last attempt stopped (it crashed or lost its connection) before finishing.'
+       where state = 'PROCESSING' and run_at_ms <= ${this.now} and attempts >= max_attempts`,
+      [],
+    );
+  }
+
+  /** Stops a task that has not finished: its worker, if any, loses the lease at its next renewal. */
+  async cancel(id: string, reason: string): Promise<void> {
+    const changed = await this.run(
+      `update ${this.t} set state = 'CANCELLED', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = null
+       where id = ? and state in ('PENDING', 'PROCESSING', 'FAILED')`,
+      [reason.slice(0, 2000), id],
+    );
+    if (changed !== 1) await this.refuse(id, 'cancelled');
+  }
+
+  /** Queues a failed or cancelled task again, with its attempts counted from zero. */
+  async retry(id: string): Promise<void> {
+    const changed = await this.run(`update ${this.t} set state = 'PENDING', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = 0 where id = ? and state in ('FAILED', 'CANCELLED')`, [
+      id,
+    ]);
+    if (changed !== 1) await this.refuse(id, 'retried');
+  }
+
+  private async refuse(id: string, verb: string): Promise<never> {
+    const { label, historyTable } = this.definition;
+    const [live] = await this.all(`select state from ${this.t} where id = ?`, [id]);
+    if (live) throw conflict(`${label} ${id} is ${String(live.state).toLowerCase()} and cannot be ${verb}.`, { reason: 'TASK_STATE', state: live.state });
+    const [done] = await this.all(`select id from ${historyTable} where id = ?`, [id]);
+    if (done) throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, { reason: 'TASK_STATE', state: 'SUCCEEDED' });
+    throw notFound(label, id);
+  }
+
+  /** How much work is waiting, for metrics. */
+  async depth(): Promise<QueueDepth> {
+    const rows = await this.all(
+      `select state, case when state = 'FAILED' and run_at_ms is not null then 1 else 0 end as retrying, count(*) as n, min(created_at) as oldest, ${this.now} as now_ms
+       from ${this.t} group by state, case when state = 'FAILED' and run_at_ms is not null then 1 else 0 end`,
+      [],
+    );
+    const depth: QueueDepth = { pending: 0, processing: 0, retrying: 0, stopped: 0, oldestPendingAgeMs: 0 };
+    for (const row of rows) {
+      const n = asNumber(row.n);
+      if (row.state === 'PENDING') {
+        depth.pending += n;
+        depth.oldestPendingAgeMs = Math.max(0, asNumber(row.now_ms) - toTime(row.oldest));
+      } else if (row.state === 'PROCESSING') depth.processing += n;
+      else if (asNumber(row.retrying) === 1) depth.retrying += n;
+      else depth.stopped += n;
+    }
+    return depth;
+  }
+}
