@@ -1,15 +1,105 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '@learnhub/platform/config';
+import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { closeServer, listen } from '@learnhub/platform/http/lifecycle';
 import { createServiceApp } from '@learnhub/platform/http/service-app';
 import type { Logger } from '@learnhub/platform/logger';
+import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
+import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
+import { mediaMigrations } from '@learnhub/media/migrations/migrations';
+import { mediaEntities } from '@learnhub/media/server';
+import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
+import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
+import { CronSchedule, CronSyntaxError } from './engine/cron';
+import { JobsEngine } from './engine/jobs-engine';
+import { FfmpegTranscoder } from './processors/transcode/ffmpeg-transcoder';
+import { TranscodeProcessor } from './processors/transcode/transcode-processor';
+import { UploadCleanupProcessor } from './processors/upload-cleanup/upload-cleanup-processor';
+
+export interface RunningJobs {
+  port: number;
+  workerId: string;
+  stop(): Promise<void>;
+}
+
+/** Workers of one queue on one database form one group, whatever else shares the Redis. */
+const groupPrefixOf = (databaseUrl: string) => `${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}:`;
 
 /**
- * The background-jobs process. It serves health, readiness and metrics like every process;
- * processors register with it as they arrive (transcoding, publish outbox, upload cleanup).
+ * A background-jobs worker process: the jobs engine with the transcoding queue and the
+ * abandoned-upload cleanup, plus health, readiness and metrics. Start as many as you like on
+ * the same databases; they split the work by shards of live members.
  */
-export async function startJobs(config: Config, logger: Logger, port = config.jobs.port): Promise<{ port: number; stop(): Promise<void> }> {
-  const { app } = createServiceApp({ service: 'jobs', logger });
-  const running = await listen(app, port, config.jobs.host);
-  logger.info({ port: running.port }, 'jobs ready');
-  return { port: running.port, stop: () => closeServer(running.server) };
+export async function startJobs(config: Config, logger: Logger, port = config.jobs.port): Promise<RunningJobs> {
+  const jobs = config.jobs;
+  let cleanupSchedule: CronSchedule;
+  try {
+    cleanupSchedule = CronSchedule.parse(jobs.uploadCleanupCron);
+  } catch (error) {
+    if (error instanceof CronSyntaxError) throw new Error(`UPLOAD_CLEANUP_CRON="${jobs.uploadCleanupCron}" is not a valid schedule: ${error.message}`);
+    throw error;
+  }
+  const workerId = (jobs.workerId ?? `${hostname()}-${process.pid}`).slice(0, 64);
+  // The media subgraph owns these tables; migrating here too lets a worker start first on a fresh database.
+  const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
+  const store = createObjectStore(config.objectStore);
+  const wakeup = TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger);
+  const { app, metrics } = createServiceApp({
+    service: 'jobs',
+    logger,
+    readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }],
+  });
+  const transcode = new TranscodeProcessor(
+    new TaskTable(orm.em.fork(), transcodeTasks),
+    store,
+    new FfmpegTranscoder(findFfmpeg(config.media.ffmpegPath), { preset: jobs.transcodePreset }),
+    new FfprobeProber(findFfprobe(config.media.ffprobePath)),
+    {
+      concurrency: jobs.transcodeConcurrency,
+      leaseMs: jobs.leaseMs,
+      renewEveryMs: jobs.renewEveryMs,
+      backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs },
+      stallMs: jobs.transcodeStallMs,
+      workDir: join(config.dataDir, 'tmp', 'transcode', workerId),
+    },
+  );
+  const cleanup = new UploadCleanupProcessor(orm.em.fork(), cleanupSchedule, store, config.limits.uploadSessionTtlSeconds);
+  const engine = new JobsEngine(
+    {
+      workerId,
+      heartbeatMs: jobs.heartbeatMs,
+      memberTtlMs: jobs.heartbeatMs * 3,
+      pollMs: jobs.pollMs,
+      groupPrefix: groupPrefixOf(config.media.databaseUrl),
+      redisUrl: config.redisUrl,
+    },
+    [transcode],
+    [cleanup],
+    [wakeup],
+    metrics.registry,
+    logger,
+  );
+  const close = () => Promise.all([orm.close(), store.close(), wakeup.close()]);
+  try {
+    await engine.start();
+    const running = await listen(app, port, jobs.host);
+    logger.info({ port: running.port, workerId }, 'jobs ready');
+    return {
+      port: running.port,
+      workerId,
+      async stop() {
+        await closeServer(running.server);
+        await engine.stop(config.shutdownGraceMs);
+        await close();
+      },
+    };
+  } catch (error) {
+    await engine.stop(0).catch(() => undefined);
+    await close();
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /** Raised at start-up when a setting is missing or malformed; names every bad variable. */
@@ -95,7 +96,28 @@ export interface Config {
     /** `sqlite:<file>` (the embedded index, the default) or a PostgreSQL URL. */
     indexUrl: string;
   };
-  jobs: { host: string; port: number };
+  jobs: {
+    host: string;
+    /** 0 picks any free port (extra workers started by `npm run jobs`). */
+    port: number;
+    /** Unique among live workers; defaults to host name and process id. */
+    workerId?: string;
+    /** A task whose worker stops renewing is claimable by another after this long. */
+    leaseMs: number;
+    renewEveryMs: number;
+    heartbeatMs: number;
+    /** The wait between claims when no wake-up arrives. */
+    pollMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    transcodeConcurrency: number;
+    /** ffmpeg making no progress for this long is killed. */
+    transcodeStallMs: number;
+    /** libx264's speed/size trade-off for re-encodes (ultrafast … veryslow). */
+    transcodePreset: string;
+    /** Five-field cron (UTC) of the abandoned-upload cleanup. */
+    uploadCleanupCron: string;
+  };
   /** Sent by the gateway and required by every subgraph when set. */
   gatewaySecret?: string;
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string };
@@ -146,6 +168,8 @@ export function readConfig(env: Env = process.env): Config {
   const mediaPort = r.int('MEDIA_PORT', 4002, 1, 65535);
   const searchPort = r.int('SEARCH_PORT', 4003, 1, 65535);
   const gatewayPublicUrl = r.url('PUBLIC_URL', `http://localhost:${gatewayPort}`).replace(/\/$/, '');
+
+  const leaseMs = r.int('JOBS_LEASE_MS', 60_000, 500, 3_600_000);
 
   const sqlite = (name: string) => `sqlite:${resolve(dataDir, `${name}.sqlite`)}`;
   const databaseUrl = (variable: string, name: string) => {
@@ -215,7 +239,21 @@ export function readConfig(env: Env = process.env): Config {
       ffmpegPath: r.string('FFMPEG_PATH'),
     },
     search: { host, port: searchPort, indexUrl: searchIndexUrl },
-    jobs: { host, port: r.int('JOBS_PORT', 4010, 1, 65535) },
+    jobs: {
+      host,
+      port: r.int('JOBS_PORT', 4010, 0, 65535),
+      workerId: r.string('JOBS_WORKER_ID'),
+      leaseMs,
+      renewEveryMs: r.int('JOBS_RENEW_MS', Math.max(100, Math.floor(leaseMs / 4)), 50, Math.max(50, Math.floor(leaseMs / 2))),
+      heartbeatMs: r.int('JOBS_HEARTBEAT_MS', 5_000, 50, 600_000),
+      pollMs: r.int('JOBS_POLL_MS', 1_000, 10, 600_000),
+      retryBaseMs: r.int('JOBS_RETRY_BASE_MS', 10_000, 0, 86_400_000),
+      retryMaxMs: r.int('JOBS_RETRY_MAX_MS', 600_000, 0, 86_400_000),
+      transcodeConcurrency: r.int('TRANSCODE_CONCURRENCY', availableParallelism(), 1, 256),
+      transcodeStallMs: r.int('TRANSCODE_STALL_SECONDS', 120, 1, 86_400) * 1000,
+      transcodePreset: r.oneOf('TRANSCODE_PRESET', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'], 'veryfast'),
+      uploadCleanupCron: r.string('UPLOAD_CLEANUP_CRON', '*/10 * * * *'),
+    },
     gatewaySecret: r.string('GATEWAY_SECRET'),
     auth: {
       jwtSecret,

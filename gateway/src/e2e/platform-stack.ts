@@ -19,9 +19,12 @@ export class PlatformStack {
     private readonly processes: ServiceProcess[],
     /** Every service's embedded data (SQLite files, the local object store, the search index). */
     readonly dataDir: string,
+    /** What every process was started with. */
+    readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  static async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<PlatformStack> {
+  /** The services and the gateway; `jobs` also starts that many jobs workers. */
+  static async start(extraEnv: NodeJS.ProcessEnv = {}, options: { jobs?: number } = {}): Promise<PlatformStack> {
     const dataDir = await mkdtemp(join(tmpdir(), 'lh-e2e-'));
     const ports = { gateway: await freePort(), content: await freePort(), media: await freePort(), search: await freePort() };
     const gatewaySecret = randomBytes(16).toString('hex');
@@ -55,7 +58,29 @@ export class PlatformStack {
       await rm(dataDir, { recursive: true, force: true });
       throw error;
     }
-    return new PlatformStack(`http://127.0.0.1:${ports.gateway}`, ports, gatewaySecret, started, dataDir);
+    const stack = new PlatformStack(`http://127.0.0.1:${ports.gateway}`, ports, gatewaySecret, started, dataDir, env);
+    try {
+      for (let i = 0; i < (options.jobs ?? 0); i++) await stack.startJobs();
+    } catch (error) {
+      await stack.stop().catch(() => undefined);
+      throw error;
+    }
+    return stack;
+  }
+
+  /** Starts one more jobs worker on the stack's databases, named `jobs-<n>` (its worker id too). */
+  async startJobs(extraEnv: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+    const port = await freePort();
+    const name = `jobs-${this.processes.filter((p) => p.name.startsWith('jobs-')).length + 1}`;
+    const env = { ...this.env, JOBS_PORT: String(port), JOBS_WORKER_ID: name, ...extraEnv };
+    const worker = await ServiceProcess.start(name, require.resolve('@learnhub/jobs/main'), env, `http://127.0.0.1:${port}/health`);
+    this.processes.push(worker);
+    return worker;
+  }
+
+  /** Forgets a process the test stopped itself (a killed jobs worker, say). */
+  forget(process: ServiceProcess): void {
+    this.processes.splice(this.processes.indexOf(process), 1);
   }
 
   service(name: string): ServiceProcess {

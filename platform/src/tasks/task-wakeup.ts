@@ -1,7 +1,6 @@
-import type { EntityManager } from '@mikro-orm/core';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { databaseKind, databaseKindOf } from '../database/open-database';
+import { databaseKind } from '../database/open-database';
 import type { Logger } from '../logger';
 
 const PG_CHANNEL = 'learnhub_jobs';
@@ -9,12 +8,13 @@ const REDIS_CHANNEL = 'learnhub:jobs';
 
 /**
  * Tells idle workers that a queue has new work, so a task starts within milliseconds instead of
- * at the next poll: PostgreSQL's NOTIFY when the queue lives there (sent inside the enqueuing
- * transaction, so it arrives with the commit), else Redis pub/sub when configured, else nothing
- * and workers fall back to polling.
+ * at the next poll: PostgreSQL's NOTIFY when the queue lives there, else Redis pub/sub when
+ * configured, else nothing and workers fall back to polling. Notify after the enqueuing
+ * transaction commits, so a woken worker finds the task.
  */
 export class TaskWakeup {
   private redis?: Redis;
+  private notifier?: Promise<Client>;
 
   private constructor(
     readonly transport: 'postgresql' | 'redis' | 'poll',
@@ -28,19 +28,28 @@ export class TaskWakeup {
     return new TaskWakeup(transport, databaseUrl, redisUrl, log);
   }
 
-  /** Wakes the queue's workers; inside a transaction on PostgreSQL, the message waits for its commit. */
-  async notify(em: EntityManager, queue: string): Promise<void> {
-    if (this.transport === 'postgresql' && databaseKindOf(em) === 'postgresql') {
-      await em.getConnection().execute('select pg_notify(?, ?)', [PG_CHANNEL, queue], 'all', em.getTransactionContext());
-    } else if (this.transport === 'redis') {
-      this.redis ??= new Redis(this.redisUrl!, { maxRetriesPerRequest: 2, lazyConnect: false });
-      try {
+  /** Wakes the queue's workers. Never fails: the task is stored, and workers find it at their next poll anyway. */
+  async notify(queue: string): Promise<void> {
+    try {
+      if (this.transport === 'postgresql') {
+        const client = await (this.notifier ??= this.connectNotifier());
+        await client.query('select pg_notify($1, $2)', [PG_CHANNEL, queue]);
+      } else if (this.transport === 'redis') {
+        this.redis ??= new Redis(this.redisUrl!, { maxRetriesPerRequest: 2 });
         await this.redis.publish(REDIS_CHANNEL, queue);
-      } catch (error) {
-        // The task is stored; workers still find it at their next poll.
-        this.log?.warn({ err: error, queue }, 'could not publish a job wake-up');
       }
+    } catch (error) {
+      this.notifier = undefined;
+      this.log?.warn({ err: error, queue }, 'could not send a job wake-up');
     }
+  }
+
+  private async connectNotifier(): Promise<Client> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    // A broken connection is replaced at the next notify.
+    client.on('error', () => (this.notifier = undefined));
+    await client.connect();
+    return client;
   }
 
   /** Calls `onWake(queue)` for every wake-up until the returned function is called. */
@@ -84,5 +93,8 @@ export class TaskWakeup {
 
   async close(): Promise<void> {
     this.redis?.disconnect();
+    const notifier = this.notifier;
+    this.notifier = undefined;
+    await notifier?.then((client) => client.end()).catch(() => undefined);
   }
 }

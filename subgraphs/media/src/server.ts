@@ -4,9 +4,11 @@ import type { Config } from '@learnhub/platform/config';
 import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
+import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { MediaFile } from './entities/media-file.entity';
 import { MediaProcess } from './entities/media-process.entity';
+import { MediaProcessHistory } from './entities/media-process-history.entity';
 import { MediaObject } from './entities/media-object.entity';
 import { UploadChunk } from './entities/upload-chunk.entity';
 import { UploadSession } from './entities/upload-session.entity';
@@ -17,18 +19,22 @@ import { MediaRepository } from './repositories/media.repository';
 import { buildMediaSchema } from './schema';
 import { MediaService } from './services/media.service';
 import { UploadSessionService } from './services/upload-session.service';
-import { MediaProcessRepository } from './repositories/media-process.repository';
+import { TranscodeTaskRepository } from './repositories/transcode-task.repository';
 import { UploadSessionRepository } from './repositories/upload-session.repository';
-import { FfprobeProber, findFfprobe } from './services/ffprobe-prober';
+import { findFfprobe } from './services/ffmpeg-binaries';
+import { FfprobeProber } from './services/ffprobe-prober';
 import { TranscodeQueue } from './services/transcode-queue';
+import { TranscodeTaskService } from './services/transcode-task.service';
 
-export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess];
+export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess, MediaProcessHistory];
 
 /** Opens the media database (migrating it) and the object store, and serves the media subgraph. */
 export async function startMedia(config: Config, logger: Logger, port = config.media.port): Promise<RunningSubgraph> {
   const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
   const store = createObjectStore(config.objectStore);
   const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
+  const wakeup = TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger);
+  const transcoding = new TranscodeQueue(prober, store, wakeup);
   const settings = { tempDir: join(config.dataDir, 'tmp'), uploadMaxBytes: config.limits.uploadMaxBytes };
   const uploadSettings = {
     chunkSize: config.limits.chunkSize,
@@ -50,9 +56,8 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
           const em = orm.em.fork();
           return {
             media: new MediaService(new MediaRepository(em), store, settings),
-            uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, (object) =>
-              new TranscodeQueue(new MediaProcessRepository(em), prober).queueTranscodeIfNeeded(object, store),
-            ),
+            uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, transcoding),
+            transcodeTasks: new TranscodeTaskService(new TranscodeTaskRepository(em), wakeup),
             maxPageSize: config.limits.maxPageSize,
           };
         },
@@ -64,11 +69,11 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
       port: running.port,
       async stop() {
         await running.stop();
-        await Promise.all([orm.close(), store.close()]);
+        await Promise.all([orm.close(), store.close(), wakeup.close()]);
       },
     };
   } catch (error) {
-    await Promise.all([orm.close(), store.close()]);
+    await Promise.all([orm.close(), store.close(), wakeup.close()]);
     throw error;
   }
 }

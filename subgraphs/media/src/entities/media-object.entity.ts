@@ -37,6 +37,23 @@ export class MediaObject {
   @Property({ type: 'string', length: 512, fieldName: 'object_key' })
   objectKey!: string;
 
+  /** The browser-playable MP4 a transcoding wrote next to the original; the file served when set. */
+  @Property({ type: 'string', length: 512, fieldName: 'playback_key', nullable: true })
+  playbackKey?: string | null;
+
+  /** A still frame (JPEG) of a video, in the same bucket. */
+  @Property({ type: 'string', length: 512, fieldName: 'poster_key', nullable: true })
+  posterKey?: string | null;
+
+  @Property({ type: 'double', fieldName: 'duration_seconds', nullable: true })
+  durationSeconds?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  width?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  height?: number | null;
+
   @Property({ type: 'datetime', fieldName: 'created_at' })
   createdAt: Date = new Date();
 }

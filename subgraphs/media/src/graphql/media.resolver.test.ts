@@ -9,7 +9,7 @@ import { MediaType } from '../entities/media-object.entity';
 import { buildMediaSchema } from '../schema';
 import type { MediaFilterInput, MediaService } from '../services/media.service';
 import type { MediaView } from '../services/media-view';
-import { TranscodeState } from '../services/playability';
+import { TranscodeState, type Transcoding } from '../services/playability';
 import type { MediaContext } from './media-context';
 
 const viewer: Viewer = { userId: 'u-1', roles: ['member'], organisationId: 'org-1' };
@@ -33,24 +33,24 @@ const items = [
   item('d'.repeat(32), MediaType.VIDEO),
   item('e'.repeat(32), MediaType.VIDEO),
 ];
-const taskStates = new Map([
-  ['a'.repeat(32), TranscodeState.PENDING],
-  ['c'.repeat(32), TranscodeState.PENDING],
-  ['d'.repeat(32), TranscodeState.SUCCEEDED],
-  ['e'.repeat(32), TranscodeState.FAILED],
+const transcodings = new Map<string, Transcoding>([
+  ['a'.repeat(32), { state: TranscodeState.PENDING }],
+  ['c'.repeat(32), { state: TranscodeState.PROCESSING, progress: 35 }],
+  ['d'.repeat(32), { state: TranscodeState.SUCCEEDED }],
+  ['e'.repeat(32), { state: TranscodeState.FAILED }],
 ]);
 
 /** The service calls one request made, with canned answers. */
 function fakeContext() {
-  const calls = { transcodeStates: [] as string[][], filters: [] as MediaFilterInput[], deleted: [] as string[] };
+  const calls = { transcodes: [] as string[][], filters: [] as MediaFilterInput[], deleted: [] as string[] };
   const media = {
     async list(_viewer: Viewer, filter: MediaFilterInput) {
       calls.filters.push(filter);
       return { items, total: items.length };
     },
-    async transcodeStates(ids: readonly string[]) {
-      calls.transcodeStates.push([...ids]);
-      return new Map(ids.map((id) => [id, taskStates.get(id) ?? TranscodeState.NONE]));
+    async transcodes(ids: readonly string[]) {
+      calls.transcodes.push([...ids]);
+      return new Map(ids.map((id) => [id, transcodings.get(id) ?? { state: TranscodeState.NONE }]));
     },
     async delete(_viewer: Viewer, id: string) {
       calls.deleted.push(id);
@@ -67,22 +67,22 @@ describe('media resolver', () => {
     schema = await buildMediaSchema();
   });
 
-  test('transcodeState and playable of a whole page cost one batched lookup', async () => {
+  test('transcodeState, transcodeProgress and playable of a whole page cost one batched lookup', async () => {
     const { ctx, calls } = fakeContext();
-    const result = await graphql({ schema, contextValue: ctx, source: '{ mediaFiles { items { id type transcodeState playable } } }' });
+    const result = await graphql({ schema, contextValue: ctx, source: '{ mediaFiles { items { id type transcodeState transcodeProgress playable } } }' });
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    const page = (result.data as { mediaFiles: { items: Array<{ transcodeState: string; playable: boolean }> } }).mediaFiles.items;
+    const page = (result.data as { mediaFiles: { items: Array<{ transcodeState: string; transcodeProgress: number | null; playable: boolean }> } }).mediaFiles.items;
     assert.deepEqual(
-      page.map(({ transcodeState, playable }) => [transcodeState, playable]),
+      page.map(({ transcodeState, transcodeProgress, playable }) => [transcodeState, transcodeProgress, playable]),
       [
-        ['PENDING', true],
-        ['NONE', true],
-        ['PENDING', false],
-        ['SUCCEEDED', true],
-        ['FAILED', false],
+        ['PENDING', null, true],
+        ['NONE', null, true],
+        ['PROCESSING', 35, false],
+        ['SUCCEEDED', null, true],
+        ['FAILED', null, false],
       ],
     );
-    assert.deepEqual(calls.transcodeStates, [items.map((i) => i.id)]);
+    assert.deepEqual(calls.transcodes, [items.map((i) => i.id)]);
   });
 
   test('mediaFiles passes audit status and the creation range on', async () => {

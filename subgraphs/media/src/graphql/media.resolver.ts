@@ -1,6 +1,6 @@
 import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mediaAuditStatusCodes } from '../entities/media-file.entity';
 import { mediaTypeCodes } from '../entities/media-object.entity';
 import { isPlayable, TranscodeState } from '../services/playability';
@@ -44,12 +44,17 @@ export class MediaResolver {
 
   @FieldResolver(() => TranscodeState)
   async transcodeState(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<TranscodeState> {
-    return (await transcodeStateLoader(ctx).load(media.id)) ?? TranscodeState.NONE;
+    return (await transcodeLoader(ctx).load(media.id))?.state ?? TranscodeState.NONE;
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'How far the running transcoding attempt has got, in percent; null when none runs.' })
+  async transcodeProgress(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<number | null> {
+    return (await transcodeLoader(ctx).load(media.id))?.progress ?? null;
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether a browser can play it now: false while a video waits for or fails transcoding.' })
   async playable(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<boolean> {
-    return isPlayable(media.type, (await transcodeStateLoader(ctx).load(media.id)) ?? TranscodeState.NONE);
+    return isPlayable(media.type, (await transcodeLoader(ctx).load(media.id))?.state ?? TranscodeState.NONE);
   }
 
   @FieldResolver(() => String, { description: "The original system's type code, e.g. 001002 for video." })
@@ -63,14 +68,17 @@ export class MediaResolver {
   }
 }
 
-/** Every Media of one request asks for its transcoding state in one query. */
-const transcodeStateLoader = (ctx: MediaContext) => ctx.loaders.get('media-transcode-states', (ids) => ctx.media.transcodeStates(ids));
+/** Every Media of one request asks for its transcoding in one batch. */
+const transcodeLoader = (ctx: MediaContext) => ctx.loaders.get('media-transcodes', (ids) => ctx.media.transcodes(ids));
 
-/** `_entities` for Media: every reference in one call is loaded with one query. */
+/** Media by id (MD5), whichever organisation holds them, for references and task listings: one query per request. */
+export const mediaByIdLoader = (ctx: MediaContext) => ctx.loaders.get('media-references', (ids) => ctx.media.references(ids));
+
+/** `_entities` for Media. */
 export const mediaReferenceResolver = {
   Media: {
     __resolveReference(reference: { id: string }, ctx: MediaContext) {
-      return ctx.loaders.get('media-references', (ids) => ctx.media.references(ids)).load(reference.id);
+      return mediaByIdLoader(ctx).load(reference.id);
     },
   },
 };

@@ -1,6 +1,6 @@
 import { GraphQLBigInt, GraphQLDateTimeISO } from 'graphql-scalars';
 import { pageOf } from '@learnhub/platform/graphql/page';
-import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaType } from '../entities/media-object.entity';
 import type { MediaView } from '../services/media-view';
@@ -28,14 +28,29 @@ export class MediaNode implements Omit<MediaView, 'size'> {
   @Field(() => MediaType)
   type!: MediaType;
 
-  @Field({ description: 'Sniffed from the file\'s bytes, not its name.' })
+  @Field({
+    description:
+      'The type of the file at `url`: video/mp4 once a transcoded copy is served, else the uploaded file\'s, sniffed from its bytes (not its name).',
+  })
   mimeType!: string;
 
-  @Field(() => GraphQLBigInt, { description: 'Bytes.' })
+  @Field(() => GraphQLBigInt, { description: 'Bytes of the uploaded file (a transcoded copy at `url` may differ).' })
   size!: number;
 
-  @Field({ description: 'A URL a browser can open.' })
+  @Field({ description: 'A URL a browser can open: the transcoded MP4 once a video was transcoded, else the uploaded file.' })
   url!: string;
+
+  @Field({ nullable: true, description: 'A still frame of a transcoded video (JPEG).' })
+  posterUrl?: string;
+
+  @Field(() => Float, { nullable: true, description: 'Length of a video in seconds.' })
+  durationSeconds?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Picture width of a video in pixels.' })
+  width?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Picture height of a video in pixels.' })
+  height?: number;
 
   @Field(() => ID)
   organisationId!: string;

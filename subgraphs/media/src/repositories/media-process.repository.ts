@@ -1,18 +1,37 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import type { MediaObject } from '../entities/media-object.entity';
+import type { ProbeResult } from '../services/media-prober';
 
 /** The only place that knows how transcoding tasks are stored. */
 export class MediaProcessRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Queues a PENDING task for the object unless it has one, whatever that one's state; returns the task. */
-  async enqueue(object: Pick<MediaObject, 'fileMd5' | 'bucket' | 'objectKey'>): Promise<MediaProcess> {
+  /**
+   * Queues a PENDING task, claimable at once, for the object unless it has one, whatever that
+   * one's state, or had one that succeeded.
+   */
+  async enqueue(object: Pick<MediaObject, 'fileMd5' | 'bucket' | 'objectKey'>, probe?: ProbeResult): Promise<void> {
+    // A succeeded task has left the live table, whose unique MD5 therefore no longer stops a second one.
+    if ((await this.em.count(MediaProcessHistory, { fileMd5: object.fileMd5 })) > 0) return;
     const now = new Date();
     // Insert-or-ignore on the unique MD5, so concurrent merges of one file queue one task.
-    return this.em.upsert(
+    await this.em.upsert(
       MediaProcess,
-      { fileMd5: object.fileMd5, bucket: object.bucket, objectKey: object.objectKey, state: ProcessState.PENDING, attempts: 0, createdAt: now, updatedAt: now },
+      {
+        fileMd5: object.fileMd5,
+        bucket: object.bucket,
+        objectKey: object.objectKey,
+        state: ProcessState.PENDING,
+        attempts: 0,
+        runAtMs: 0,
+        videoCodec: probe?.videoCodec ?? null,
+        audioCodec: probe?.audioCodec ?? null,
+        durationSeconds: probe?.durationSeconds ?? null,
+        createdAt: now,
+        updatedAt: now,
+      },
       { onConflictFields: ['fileMd5'], onConflictAction: 'ignore' },
     );
   }

@@ -5,6 +5,7 @@ import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/
 import { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
 import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { mediaEntities } from '../server';
 import { MediaProcessRepository } from './media-process.repository';
@@ -305,23 +306,30 @@ for (const factory of testDatabases('media repository')) {
       });
     });
 
-    test('transcodeStates: the state of each file that has a task, in one call', async () => {
+    test('transcodes: the state of each file that has or had a task, and a running one\'s progress', async () => {
       const waiting = objectOf('states-waiting');
+      const running = objectOf('states-running');
       const done = objectOf('states-done');
       const processes = new MediaProcessRepository(db.orm.em.fork());
-      await processes.enqueue(waiting);
-      await processes.enqueue(done);
-      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: done.fileMd5 }, { state: ProcessState.SUCCEEDED });
+      for (const object of [waiting, running, done]) await processes.enqueue(object);
+      const em = db.orm.em.fork();
+      await em.nativeUpdate(MediaProcess, { fileMd5: running.fileMd5 }, { state: ProcessState.PROCESSING, attempts: 1, progress: 40 });
+      // Succeeded tasks leave the live table for the history.
+      const finished = await em.findOneOrFail(MediaProcess, { fileMd5: done.fileMd5 });
+      em.create(MediaProcessHistory, { ...done, id: finished.id, attempts: 1, finishedBy: 'worker-1', finishedAtMs: Date.now(), createdAt: finished.createdAt });
+      await em.flush();
+      await em.nativeDelete(MediaProcess, { fileMd5: done.fileMd5 });
 
-      const states = await repository().transcodeStates([waiting.fileMd5, done.fileMd5, md5('no-task')]);
+      const found = await repository().transcodes([waiting.fileMd5, running.fileMd5, done.fileMd5, md5('no-task')]);
       assert.deepEqual(
-        [...states].sort(),
-        [
-          [waiting.fileMd5, ProcessState.PENDING],
-          [done.fileMd5, ProcessState.SUCCEEDED],
-        ].sort(),
+        new Map(found),
+        new Map([
+          [waiting.fileMd5, { state: ProcessState.PENDING, progress: undefined }],
+          [running.fileMd5, { state: ProcessState.PROCESSING, progress: 40 }],
+          [done.fileMd5, { state: ProcessState.SUCCEEDED }],
+        ]),
       );
-      assert.deepEqual(await repository().transcodeStates([]), new Map());
+      assert.deepEqual(await repository().transcodes([]), new Map());
     });
   });
 }

@@ -3,7 +3,8 @@ import { lockRow } from '@learnhub/platform/database/row-lock';
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { MediaFile, type MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaObject, type MediaType } from '../entities/media-object.entity';
-import { MediaProcess, type ProcessState } from '../entities/media-process.entity';
+import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcessHistory } from '../entities/media-process-history.entity';
 
 export interface MediaListFilter {
   organisationId: string;
@@ -14,6 +15,12 @@ export interface MediaListFilter {
   createdFrom?: Date;
   /** Exclusive. */
   createdTo?: Date;
+}
+
+/** A file's transcoding task as stored: `progress` is the percent its running attempt reported. */
+export interface StoredTranscode {
+  state: ProcessState;
+  progress?: number;
 }
 
 /** What removing an entry did: `released` is the object no row refers to any more, whose bytes are the caller's to delete. */
@@ -57,10 +64,19 @@ export class MediaRepository {
     return this.em.findOne(MediaObject, { fileMd5 });
   }
 
-  /** The transcoding task state of each of the given files that has a task, in one query. */
-  async transcodeStates(fileMd5s: readonly string[]): Promise<Map<string, ProcessState>> {
-    const tasks = await this.em.find(MediaProcess, { fileMd5: { $in: [...fileMd5s] } }, { fields: ['fileMd5', 'state'] });
-    return new Map(tasks.map((task) => [task.fileMd5, task.state]));
+  /**
+   * The transcoding task of each of the given files that has (or had) one: its state, and the
+   * progress a running attempt reported; in two queries at most.
+   */
+  async transcodes(fileMd5s: readonly string[]): Promise<Map<string, StoredTranscode>> {
+    const tasks = await this.em.find(MediaProcess, { fileMd5: { $in: [...fileMd5s] } }, { fields: ['fileMd5', 'state', 'progress'] });
+    const found = new Map<string, StoredTranscode>(tasks.map((task) => [task.fileMd5, { state: task.state, progress: task.progress ?? undefined }]));
+    const rest = fileMd5s.filter((md5) => !found.has(md5));
+    if (rest.length > 0) {
+      const done = await this.em.find(MediaProcessHistory, { fileMd5: { $in: rest } }, { fields: ['fileMd5'] });
+      for (const task of done) found.set(task.fileMd5, { state: ProcessState.SUCCEEDED });
+    }
+    return found;
   }
 
   /**
@@ -76,6 +92,7 @@ export class MediaRepository {
       // A locking read sees entries committed since this transaction began (MariaDB's snapshot would not).
       if (await lockRow(em, MediaFile, { object: fileMd5 })) return {};
       await em.nativeDelete(MediaProcess, { fileMd5 });
+      await em.nativeDelete(MediaProcessHistory, { fileMd5 });
       await em.nativeDelete(MediaObject, { fileMd5 });
       return { released: object };
     });
@@ -84,8 +101,13 @@ export class MediaRepository {
   /**
    * Records a stored object and an organisation's entry for it, each only if absent; a
    * concurrent upload of the same bytes wins the race harmlessly and its rows are returned.
+   * `alongside` writes more in the same transaction (a transcoding task), when this call records the entry.
    */
-  async record(object: Omit<MediaObject, 'createdAt'>, entry: Pick<MediaFile, 'organisationId' | 'fileName' | 'tags' | 'remark' | 'createdBy'>): Promise<MediaFile> {
+  async record(
+    object: Omit<MediaObject, 'createdAt'>,
+    entry: Pick<MediaFile, 'organisationId' | 'fileName' | 'tags' | 'remark' | 'createdBy'>,
+    alongside?: (em: EntityManager) => Promise<unknown>,
+  ): Promise<MediaFile> {
     // Two attempts: a concurrent upload may create the object row (or this very entry) between our read and write.
     for (let attempt = 0; attempt < 2; attempt++) {
       const existing = await this.entry(object.fileMd5, entry.organisationId);
@@ -94,6 +116,8 @@ export class MediaRepository {
         await this.em.transactional(async (em) => {
           const stored = (await em.findOne(MediaObject, { fileMd5: object.fileMd5 })) ?? em.create(MediaObject, { ...object, createdAt: new Date() });
           em.create(MediaFile, { ...entry, object: stored, createdAt: new Date() });
+          await em.flush();
+          await alongside?.(em);
         });
         break;
       } catch (error) {

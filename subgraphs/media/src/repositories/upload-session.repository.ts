@@ -66,6 +66,25 @@ export class UploadSessionRepository {
     return changed === 1;
   }
 
+  /** Sessions still holding storage (uploading, or failed before their chunks were freed) with no activity since `cutoff`, oldest first. */
+  idleSince(cutoff: Date, limit: number): Promise<UploadSession[]> {
+    return this.em.find(
+      UploadSession,
+      { state: { $in: [UploadState.UPLOADING, UploadState.FAILED] }, lastActivityAt: { $lt: cutoff } },
+      { ...FRESH, orderBy: { lastActivityAt: 'asc', id: 'asc' }, limit },
+    );
+  }
+
+  /** Marks an idle session expired, unless a chunk arrived since it was found idle; true when this caller did. */
+  async expire(session: UploadSession, cutoff: Date, failure: string): Promise<boolean> {
+    const changed = await this.em.nativeUpdate(
+      UploadSession,
+      { id: session.id, state: session.state, lastActivityAt: { $lt: cutoff } },
+      { state: UploadState.EXPIRED, failure: failure.slice(0, 1024) },
+    );
+    return changed === 1;
+  }
+
   async deleteChunks(sessionId: string): Promise<void> {
     await this.em.nativeDelete(UploadChunk, { sessionId });
   }

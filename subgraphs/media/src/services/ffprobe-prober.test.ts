@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import bundledFfprobe from '@ffprobe-installer/ffprobe';
 import { readConfig } from '@learnhub/platform/config';
-import { FfprobeProber, findFfprobe } from './ffprobe-prober';
+import { findFfprobe } from './ffmpeg-binaries';
+import { FfprobeProber } from './ffprobe-prober';
 import { NotMediaError } from './media-prober';
 import { makeTestClips, type TestClips } from './test-clips';
 
@@ -63,12 +63,5 @@ describe('FfprobeProber on real clips', () => {
 
   test('an ffprobe that cannot be started says how to point at one', async () => {
     await assert.rejects(new FfprobeProber('/nonexistent/ffprobe').probe({ path: clips.mp4 }), /could not be started from "\/nonexistent\/ffprobe": set FFPROBE_PATH/);
-  });
-});
-
-describe('findFfprobe', () => {
-  test('a configured path wins; otherwise a system ffprobe or the bundled one', () => {
-    assert.equal(findFfprobe('/opt/ffmpeg/bin/ffprobe'), '/opt/ffmpeg/bin/ffprobe');
-    assert.ok(['ffprobe', bundledFfprobe.path].includes(findFfprobe()));
   });
 });

@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import bundledFfprobe from '@ffprobe-installer/ffprobe';
 import ffmpeg, { type FfprobeData, type FfprobeStream } from 'fluent-ffmpeg';
 import { NotMediaError, type MediaProber, type ProbeResult, type ProbeSource } from './media-prober';
 
@@ -8,13 +6,6 @@ const UNREADABLE_INPUT = /Invalid data found when processing input|Invalid argum
 
 /** Gives up on a URL that stops sending for this long, so a stalled store cannot hang a merge. */
 const URL_TIMEOUT_MICROSECONDS = String(30_000_000);
-
-/** The ffprobe to run: the configured one, else a system `ffprobe` on the PATH, else the one bundled from npm. */
-export function findFfprobe(configured?: string): string {
-  if (configured) return configured;
-  const system = spawnSync('ffprobe', ['-version'], { stdio: 'ignore', timeout: 5_000 });
-  return system.error === undefined && system.status === 0 ? 'ffprobe' : bundledFfprobe.path;
-}
 
 /** The `MediaProber` adapter over ffprobe, through fluent-ffmpeg. */
 export class FfprobeProber implements MediaProber {

@@ -8,9 +8,16 @@ export interface MediaView {
   fileMd5: string;
   fileName: string;
   type: MediaType;
+  /** The type of the file at `url`: video/mp4 once a transcoded copy is served, else the uploaded file's. */
   mimeType: string;
+  /** Bytes of the uploaded file. */
   size: number;
   url: string;
+  /** A still frame of a transcoded video. */
+  posterUrl?: string;
+  durationSeconds?: number;
+  width?: number;
+  height?: number;
   organisationId: string;
   tags?: string;
   remark?: string;
@@ -19,18 +26,25 @@ export interface MediaView {
   createdAt: Date;
 }
 
-/** The view of an entry, with a URL for its stored file that a browser can open. */
+/** The view of an entry, with URLs a browser can open: the transcoded MP4 once there is one, else the uploaded file. */
 export async function mediaView(entry: MediaFile, store: ObjectStore): Promise<MediaView> {
   const object = entry.object;
-  const url = await store.url(object.bucket, object.objectKey);
+  const [url, posterUrl] = await Promise.all([
+    store.url(object.bucket, object.playbackKey ?? object.objectKey),
+    object.posterKey ? store.url(object.bucket, object.posterKey) : undefined,
+  ]);
   return {
     id: object.fileMd5,
     fileMd5: object.fileMd5,
     fileName: entry.fileName,
     type: object.type,
-    mimeType: object.mimeType,
+    mimeType: object.playbackKey ? 'video/mp4' : object.mimeType,
     size: object.size,
     url,
+    posterUrl,
+    durationSeconds: object.durationSeconds ?? undefined,
+    width: object.width ?? undefined,
+    height: object.height ?? undefined,
     organisationId: entry.organisationId,
     tags: entry.tags,
     remark: entry.remark,

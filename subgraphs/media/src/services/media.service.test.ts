@@ -324,20 +324,22 @@ describe('MediaService with a local object store on sqlite', () => {
     assert.equal((await service().list(memberA, { createdFrom: new Date('2999-01-01T00:00:00Z') }, page)).total, 0);
   });
 
-  test('transcodeStates: NONE without a task, else the task state, for any id', async () => {
+  test('transcodes: NONE without a task, else the task state, and progress while it runs, for any id', async () => {
     const waiting = md5(Buffer.from('waiting video'));
     await new MediaProcessRepository(orm.em.fork()).enqueue({ fileMd5: waiting, bucket: 'video', objectKey: 'w/a/waiting.avi' });
-    const states = await service().transcodeStates([waiting, md5(Buffer.from('no task')), 'not-an-md5']);
+    const found = await service().transcodes([waiting, md5(Buffer.from('no task')), 'not-an-md5']);
     assert.deepEqual(
-      [...states],
+      [...found],
       [
-        [waiting, TranscodeState.PENDING],
-        [md5(Buffer.from('no task')), TranscodeState.NONE],
-        ['not-an-md5', TranscodeState.NONE],
+        [waiting, { state: TranscodeState.PENDING, progress: undefined }],
+        [md5(Buffer.from('no task')), { state: TranscodeState.NONE, progress: undefined }],
+        ['not-an-md5', { state: TranscodeState.NONE, progress: undefined }],
       ],
     );
-    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: ProcessState.FAILED });
-    assert.equal((await service().transcodeStates([waiting])).get(waiting), TranscodeState.FAILED);
+    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: ProcessState.PROCESSING, progress: 55 });
+    assert.deepEqual((await service().transcodes([waiting])).get(waiting), { state: TranscodeState.PROCESSING, progress: 55 });
+    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: ProcessState.FAILED, progress: null });
+    assert.deepEqual((await service().transcodes([waiting])).get(waiting), { state: TranscodeState.FAILED, progress: undefined });
   });
 });
 

@@ -13,7 +13,7 @@ import { fileKey, Buckets } from './object-keys';
 import { isMd5 } from './md5';
 import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
-import { transcodeStateOf, type TranscodeState } from './playability';
+import { transcodeStateOf, type Transcoding } from './playability';
 import { spool } from './spooled-upload';
 
 export interface MediaFilterInput {
@@ -100,10 +100,10 @@ export class MediaService {
     return found;
   }
 
-  /** The transcoding state of each file, NONE for those without a task, in one query. */
-  async transcodeStates(ids: readonly string[]): Promise<Map<string, TranscodeState>> {
-    const tasks = await this.media.transcodeStates(ids.filter(isMd5));
-    return new Map(ids.map((id) => [id, transcodeStateOf(tasks.get(id))]));
+  /** The transcoding of each file (NONE for those without a task) and the running attempt's progress, batched. */
+  async transcodes(ids: readonly string[]): Promise<Map<string, Transcoding>> {
+    const tasks = await this.media.transcodes(ids.filter(isMd5));
+    return new Map(ids.map((id) => [id, { state: transcodeStateOf(tasks.get(id)?.state), progress: tasks.get(id)?.progress }]));
   }
 
   /**

@@ -11,6 +11,7 @@ export enum TranscodeState {
   PROCESSING = 'PROCESSING',
   SUCCEEDED = 'SUCCEEDED',
   FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
 }
 
 const transcodeStates: Record<ProcessState, TranscodeState> = {
@@ -18,7 +19,14 @@ const transcodeStates: Record<ProcessState, TranscodeState> = {
   [ProcessState.PROCESSING]: TranscodeState.PROCESSING,
   [ProcessState.SUCCEEDED]: TranscodeState.SUCCEEDED,
   [ProcessState.FAILED]: TranscodeState.FAILED,
+  [ProcessState.CANCELLED]: TranscodeState.CANCELLED,
 };
+
+/** A file's transcoding: its state, and how far the running attempt has got (percent) while one runs. */
+export interface Transcoding {
+  state: TranscodeState;
+  progress?: number;
+}
 
 export function transcodeStateOf(task: ProcessState | undefined): TranscodeState {
   return task === undefined ? TranscodeState.NONE : transcodeStates[task];

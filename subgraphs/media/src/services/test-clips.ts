@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import bundledFfmpeg from '@ffmpeg-installer/ffmpeg';
 import { readConfig } from '@learnhub/platform/config';
+import { findFfmpeg } from './ffmpeg-binaries';
 
 const run = promisify(execFile);
 
@@ -29,7 +29,7 @@ const SOURCE = ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-f', 'lavf
 const H264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 
 export async function makeTestClips(): Promise<TestClips> {
-  const ffmpeg = readConfig().media.ffmpegPath ?? bundledFfmpeg.path;
+  const ffmpeg = findFfmpeg(readConfig().media.ffmpegPath);
   const { stdout: encoders } = await run(ffmpeg, ['-hide_banner', '-encoders']);
   if (!/\blibx264\b/.test(encoders)) throw new Error(`${ffmpeg} has no libx264 encoder; point FFMPEG_PATH at an ffmpeg that has.`);
   // Builds without LAME still make an AVI that browsers cannot play, with MPEG audio layer 2.

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { readConfig } from '@learnhub/platform/config';
 import { AppError } from '@learnhub/platform/errors';
@@ -12,13 +14,14 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { MediaType } from '../entities/media-object.entity';
 import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaMigrations } from '../migrations/migrations';
-import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { mediaEntities } from '../server';
-import { FfprobeProber, findFfprobe } from './ffprobe-prober';
+import { findFfmpeg, findFfprobe } from './ffmpeg-binaries';
+import { FfprobeProber } from './ffprobe-prober';
 import type { MediaProber, ProbeSource } from './media-prober';
 import { makeTestClips, type TestClips } from './test-clips';
-import { TranscodeQueue } from './transcode-queue';
+import { TranscodeQueue, type StoredObject } from './transcode-queue';
 
 const md5 = (seed: string) => createHash('md5').update(seed).digest('hex');
 const videoObject = (seed: string, extension: string) => {
@@ -36,10 +39,19 @@ class RecordingProber implements MediaProber {
 }
 
 let clips: TestClips;
+/** The AAC track of the playable clip alone, in MP4: sound but no picture. */
+let audioOnly: string;
+let audioDir: string;
 before(async () => {
   clips = await makeTestClips();
+  audioDir = await mkdtemp(join(tmpdir(), 'lh-audio-only-'));
+  audioOnly = join(audioDir, 'audio-only.m4a');
+  await promisify(execFile)(findFfmpeg(readConfig().media.ffmpegPath), ['-v', 'error', '-y', '-i', clips.mp4, '-vn', '-c:a', 'copy', audioOnly]);
 });
-after(() => clips?.remove());
+after(async () => {
+  await clips?.remove();
+  if (audioDir) await rm(audioDir, { recursive: true, force: true });
+});
 
 for (const factory of testDatabases('transcode queue')) {
   describe(`TranscodeQueue with ffprobe and a local store on ${factory.kind}`, () => {
@@ -54,19 +66,32 @@ for (const factory of testDatabases('transcode queue')) {
     });
     after(() => rm(dir, { recursive: true, force: true }));
 
-    /** A queue over its own EntityManager, as each merge gets one. */
-    const queue = (using: MediaProber = prober) => new TranscodeQueue(new MediaProcessRepository(db.orm.em.fork()), using);
+    /** What a merge does: inspect the stored file, then queue in the transaction that records it, on its own EntityManager. */
+    const intake = async (object: StoredObject, using: MediaProber = prober, on: ObjectStore = store) => {
+      const queue = new TranscodeQueue(using, on);
+      const decision = await queue.inspect(object);
+      const queued = await db.orm.em.fork().transactional((em) => queue.queue(em, object, decision));
+      return { decision, queued };
+    };
     const stored = async (seed: string, clip: string, extension: string) => {
       const object = videoObject(`${factory.kind}-${seed}`, extension);
       await store.put(object.bucket, object.objectKey, createReadStream(clip));
       return object;
     };
     const tasks = (fileMd5: string) => db.orm.em.fork().find(MediaProcess, { fileMd5 });
+    const refusedAsNotAVideo = (message: RegExp) => (error: unknown) => {
+      assert.ok(error instanceof AppError && error.code === 'BAD_USER_INPUT', String(error));
+      assert.equal(error.details.reason, 'NOT_A_VIDEO');
+      assert.match(error.message, message);
+      assert.ok(!error.message.includes(dir), 'the server path stays out of the message');
+      return true;
+    };
 
     test('an H.264/AAC MP4 is playable as is: probed in place, nothing queued', async () => {
       const object = await stored('mp4', clips.mp4, '.mp4');
-      const decision = await queue().queueTranscodeIfNeeded(object, store);
-      assert.equal(decision.queued, false);
+      const { decision, queued } = await intake(object);
+      assert.equal(decision.needed, false);
+      assert.equal(queued, false);
       assert.equal(decision.probe?.videoCodec, 'h264');
       assert.equal(decision.probe?.width, 160);
       assert.deepEqual(await tasks(object.fileMd5), []);
@@ -74,12 +99,13 @@ for (const factory of testDatabases('transcode queue')) {
 
     test('an MPEG-4 part 2 AVI is queued once, however often it is asked', async () => {
       const object = await stored('avi', clips.avi, '.avi');
-      const first = await queue().queueTranscodeIfNeeded(object, store);
+      const first = await intake(object);
+      assert.equal(first.decision.needed, true);
       assert.equal(first.queued, true);
-      assert.equal(first.probe?.videoCodec, 'mpeg4');
-      assert.deepEqual((await queue().queueTranscodeIfNeeded(object, store)).queued, true);
-      const concurrent = await Promise.all(Array.from({ length: 4 }, () => queue().queueTranscodeIfNeeded(object, store)));
-      assert.ok(concurrent.every((decision) => decision.queued));
+      assert.equal(first.decision.probe?.videoCodec, 'mpeg4');
+      assert.equal((await intake(object)).queued, true);
+      const concurrent = await Promise.all(Array.from({ length: 4 }, () => intake(object)));
+      assert.ok(concurrent.every(({ queued }) => queued));
 
       const [task, ...others] = await tasks(object.fileMd5);
       assert.deepEqual(others, []);
@@ -89,34 +115,64 @@ for (const factory of testDatabases('transcode queue')) {
       assert.equal(task?.objectKey, object.objectKey);
     });
 
-    test('an existing task is left as it is', async () => {
-      const object = await stored('avi-done', clips.avi, '.avi');
-      await queue().queueTranscodeIfNeeded(object, store);
-      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: object.fileMd5 }, { state: ProcessState.SUCCEEDED, attempts: 1 });
-      assert.equal((await queue().queueTranscodeIfNeeded(object, store)).queued, true);
+    test('the task carries what the probe found, and is claimable at once', async () => {
+      const object = await stored('avi-facts', clips.avi, '.avi');
+      const { decision } = await intake(object);
+      const [task] = await tasks(object.fileMd5);
+      assert.equal(task?.videoCodec, 'mpeg4');
+      assert.equal(task?.audioCodec, decision.probe?.audioCodec);
+      assert.match(task?.audioCodec ?? '', /^mp[23]$/);
+      assert.equal(task?.durationSeconds, decision.probe?.durationSeconds);
+      assert.ok(Math.abs((task?.durationSeconds ?? 0) - 1) < 0.2, `about one second, got ${task?.durationSeconds}`);
+      assert.equal(task?.runAtMs, 0);
+      assert.equal(task?.maxAttempts, 3);
+      assert.equal(task?.leaseToken, null);
+    });
+
+    test('an existing task is left as it is, and a finished one is not queued again', async () => {
+      const object = await stored('avi-failed', clips.avi, '.avi');
+      await intake(object);
+      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: object.fileMd5 }, { state: ProcessState.FAILED, attempts: 3, runAtMs: null, lastError: 'broken' });
+      assert.equal((await intake(object)).queued, true);
       const [task, ...others] = await tasks(object.fileMd5);
       assert.deepEqual(others, []);
-      assert.equal(task?.state, ProcessState.SUCCEEDED);
-      assert.equal(task?.attempts, 1);
+      assert.deepEqual([task?.state, task?.attempts, task?.runAtMs, task?.lastError], [ProcessState.FAILED, 3, null, 'broken']);
+
+      // A succeeded task lives in the history: the file is transcoded, so another merge of it queues nothing.
+      const em = db.orm.em.fork();
+      em.create(MediaProcessHistory, {
+        id: task!.id,
+        fileMd5: object.fileMd5,
+        bucket: object.bucket,
+        objectKey: object.objectKey,
+        attempts: 1,
+        finishedBy: 'worker-1',
+        finishedAtMs: Date.now(),
+        createdAt: task!.createdAt,
+      });
+      await em.flush();
+      await em.nativeDelete(MediaProcess, { fileMd5: object.fileMd5 });
+      assert.equal((await intake(object)).queued, true);
+      assert.deepEqual(await tasks(object.fileMd5), []);
     });
 
     test('an H.264 MKV is not playable in browsers: queued', async () => {
       const object = await stored('mkv', clips.mkv, '.mkv');
-      const decision = await queue().queueTranscodeIfNeeded(object, store);
-      assert.equal(decision.queued, true);
+      const { decision, queued } = await intake(object);
+      assert.equal(queued, true);
       assert.deepEqual(decision.probe?.formatNames, ['matroska', 'webm']);
       assert.equal((await tasks(object.fileMd5)).length, 1);
     });
 
     test('bytes that are no video are refused with NOT_A_VIDEO and queue nothing', async () => {
       const object = await stored('noise', clips.noise, '.mp4');
-      await assert.rejects(queue().queueTranscodeIfNeeded(object, store), (error: unknown) => {
-        assert.ok(error instanceof AppError && error.code === 'BAD_USER_INPUT', String(error));
-        assert.equal(error.details.reason, 'NOT_A_VIDEO');
-        assert.match(error.message, /is not a video that can be played or converted/);
-        assert.ok(!error.message.includes(dir), 'the server path stays out of the message');
-        return true;
-      });
+      await assert.rejects(intake(object), refusedAsNotAVideo(/is not a video that can be played or converted/));
+      assert.deepEqual(await tasks(object.fileMd5), []);
+    });
+
+    test('sound without a picture is refused with NOT_A_VIDEO and queues nothing', async () => {
+      const object = await stored('audio-only', audioOnly, '.mp4');
+      await assert.rejects(intake(object), refusedAsNotAVideo(/holds only aac audio and no video/));
       assert.deepEqual(await tasks(object.fileMd5), []);
     });
 
@@ -124,7 +180,7 @@ for (const factory of testDatabases('transcode queue')) {
       const recording = new RecordingProber();
       for (const type of [MediaType.IMAGE, MediaType.DOCUMENT]) {
         const object = { ...videoObject(`${factory.kind}-${type}`, '.bin'), type };
-        assert.deepEqual(await queue(recording).queueTranscodeIfNeeded(object, store), { queued: false });
+        assert.deepEqual(await intake(object, recording), { decision: { needed: false }, queued: false });
         assert.deepEqual(await tasks(object.fileMd5), []);
       }
       assert.deepEqual(recording.sources, []);
@@ -133,9 +189,9 @@ for (const factory of testDatabases('transcode queue')) {
     test('a local object is probed at its path; any other store is probed by URL', async () => {
       const recording = new RecordingProber();
       const object = videoObject(`${factory.kind}-where`, '.mp4');
-      await queue(recording).queueTranscodeIfNeeded(object, store);
+      await intake(object, recording);
       const remote = { kind: 's3', url: async (bucket: string, key: string) => `https://s3.test/${bucket}/${key}?signed` } as unknown as ObjectStore;
-      await queue(recording).queueTranscodeIfNeeded(object, remote);
+      await intake(object, recording, remote);
       assert.deepEqual(recording.sources, [
         { path: join(dir, 'video', ...object.objectKey.split('/')) },
         { url: `https://s3.test/video/${object.objectKey}?signed` },

@@ -21,7 +21,7 @@ import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { mediaEntities } from '../server';
 import { challengeFor } from './possession-proof';
-import { UploadSessionService } from './upload-session.service';
+import { UploadSessionService, type VideoIntake } from './upload-session.service';
 
 const MiB = 1024 * 1024;
 const CHUNK = 5 * MiB;
@@ -43,9 +43,25 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
     const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
     let store: ObjectStore;
     let closeStore: () => Promise<void>;
-    const stored: Pick<MediaObject, 'fileMd5'>[] = [];
-    /** Stands in for ffprobe: real probing is tested in transcode-queue.test.ts, with real clips. */
+    /** Stands in for ffprobe and the task queue: real probing and queueing are tested in transcode-queue.test.ts, with real clips. */
+    const inspected: Pick<MediaObject, 'fileMd5'>[] = [];
+    const queued: { fileMd5: string; inTransaction: boolean }[] = [];
+    let wakes = 0;
     let refuseVideo = false;
+    const videos: VideoIntake = {
+      async inspect(object) {
+        inspected.push(object);
+        if (refuseVideo) throw badInput('The file is not a video that can be read.', { reason: 'NOT_A_VIDEO' });
+        return { needed: true, probe: { formatNames: ['avi'], videoCodec: 'mpeg4', audioCodec: 'mp3', durationSeconds: 61.5, width: 640, height: 360 } };
+      },
+      async queue(em, object, decision) {
+        queued.push({ fileMd5: object.fileMd5, inTransaction: em.isInTransaction() });
+        return decision.needed;
+      },
+      async wake() {
+        wakes += 1;
+      },
+    };
     before(async () => {
       ({ store, close: closeStore } = await openStore());
     });
@@ -53,10 +69,7 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
 
     const service = () => {
       const em = db.orm.em.fork();
-      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, settings, createLogger('test', 'silent'), async (object) => {
-        if (refuseVideo) throw badInput('The file is not a video that can be read.', { reason: 'NOT_A_VIDEO' });
-        stored.push(object);
-      });
+      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, settings, createLogger('test', 'silent'), videos);
     };
     const send = (viewer: Viewer, bytes: Buffer, index: number, chunk = chunkOf(bytes, index), chunkMd5 = md5(chunk)) =>
       service().uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5, stream: Readable.from([chunk]) });
@@ -96,7 +109,14 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       assert.equal(merges[0].type, 'VIDEO');
       assert.equal(merges[0].mimeType, 'video/mp4');
       assert.equal(merges[0].size, bytes.length);
-      assert.equal(stored.filter((o) => o.fileMd5 === fileMd5).length, 1, 'the video was handed on once');
+      assert.equal(inspected.filter((o) => o.fileMd5 === fileMd5).length, 1, 'the video was inspected once');
+      assert.deepEqual(
+        queued.filter((o) => o.fileMd5 === fileMd5),
+        [{ fileMd5, inTransaction: true }],
+        'transcoding was queued once, in the transaction that recorded the media',
+      );
+      assert.equal(wakes, 1, 'and the workers were woken once, after it committed');
+      assert.deepEqual([merges[0].durationSeconds, merges[0].width, merges[0].height], [61.5, 640, 360], 'the probe facts are recorded');
       assert.equal(await db.orm.em.fork().count(MediaFile, { organisationId: 'org-1' }), 1);
       assert.equal(await db.orm.em.fork().count(UploadChunk, {}), 0, 'chunk records go with the merge');
       assert.equal(md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)), fileMd5);
@@ -150,6 +170,7 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       assert.equal((await service().status(alice, fileMd5)).state, 'FAILED');
       assert.equal(await store.stat('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`), undefined);
       assert.equal(await db.orm.em.fork().count(MediaFile, { object: fileMd5 }), 0);
+      assert.deepEqual(queued.filter((o) => o.fileMd5 === fileMd5), [], 'nothing is queued for it');
     });
 
     test('a damaged copy of a chunk never leaves wrong bytes behind: sent alongside a good copy, or replacing a stored one', async () => {

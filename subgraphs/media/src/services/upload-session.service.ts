@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/core';
 import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { KeyedLock } from '@learnhub/platform/concurrency/keyed-lock';
 import { AppError, badInput, conflict, ErrorCode, payloadTooLarge } from '@learnhub/platform/errors';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import { MediaType, type MediaObject } from '../entities/media-object.entity';
+import { MediaType } from '../entities/media-object.entity';
 import type { UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { withCheckedHead } from './checked-head';
+import type { StoredObject, TranscodeDecision } from './transcode-queue';
 import { cleanFileName } from './media.service';
 import { isMd5 } from './md5';
 import { mediaView, type MediaView } from './media-view';
@@ -104,6 +106,15 @@ function asChunkError(error: unknown, index: number, expected: number): unknown 
   return error;
 }
 
+/** What a merge needs from transcoding: `TranscodeQueue` in production. */
+export interface VideoIntake {
+  inspect(object: StoredObject): Promise<TranscodeDecision>;
+  /** Runs in the transaction that records the media; true when a task was queued. */
+  queue(em: EntityManager, object: StoredObject, decision: TranscodeDecision): Promise<boolean>;
+  /** Called after that transaction committed with a task queued. */
+  wake(): Promise<void>;
+}
+
 /**
  * Resumable chunked uploads for large videos (断点续传): check the file (instant upload when it
  * is already stored), upload verified chunks in any order and in parallel, then merge them into
@@ -119,11 +130,8 @@ export class UploadSessionService {
     private readonly store: ObjectStore,
     private readonly settings: UploadSettings,
     private readonly log: Logger,
-    /**
-     * Called with a verified merged video before it is recorded: queues transcoding when browsers
-     * cannot play it, and rejects a file that is not really a video.
-     */
-    private readonly checkVideo: (object: Pick<MediaObject, 'fileMd5' | 'type' | 'bucket' | 'objectKey'>) => Promise<unknown>,
+    /** Rejects a merged file that is not really a video, and queues transcoding for one browsers cannot play. */
+    private readonly videos: VideoIntake,
   ) {}
 
   private member(viewer: Viewer): { organisationId: string; userId: string } {
@@ -376,21 +384,23 @@ export class UploadSessionService {
       bucket: session.bucket,
       objectKey: session.objectKey,
     };
+    let decision: TranscodeDecision;
     try {
-      await this.checkVideo(object);
+      decision = await this.videos.inspect(object);
     } catch (error) {
       await this.store.delete(session.bucket, session.objectKey);
       await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, (error as Error).message);
       await this.sessions.deleteChunks(session.id);
       throw error;
     }
-    const recorded = await this.media.record(object, {
-      organisationId: entry.organisationId,
-      fileName: entry.fileName,
-      tags: entry.tags,
-      remark: entry.remark,
-      createdBy: entry.userId,
-    });
+    const { probe } = decision;
+    let queued = false;
+    const recorded = await this.media.record(
+      { ...object, durationSeconds: probe?.durationSeconds, width: probe?.width, height: probe?.height },
+      { organisationId: entry.organisationId, fileName: entry.fileName, tags: entry.tags, remark: entry.remark, createdBy: entry.userId },
+      async (em) => (queued = await this.videos.queue(em, object, decision)),
+    );
+    if (queued) await this.videos.wake();
     await this.sessions.transition(session.id, UploadState.MERGING, UploadState.COMPLETED);
     await this.sessions.deleteChunks(session.id);
     return mediaView(recorded, this.store);

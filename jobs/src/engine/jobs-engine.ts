@@ -1,0 +1,134 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@learnhub/platform/logger';
+import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { DatabaseMembership } from './database-membership';
+import { ensureEngineTables } from './engine-tables';
+import { createJobMetrics, type JobMetrics } from './job-metrics';
+import type { Membership } from './membership';
+import type { QueueProcessor, ScheduledProcessor } from './processor';
+import { QueueWorker } from './queue-worker';
+import { RedisMembership } from './redis-membership';
+import { ScheduleRunner } from './schedule-runner';
+import { shardOf } from './shard';
+
+export interface EngineSettings {
+  /** Unique among live workers; also the lease owner written on tasks. */
+  workerId: string;
+  /** How often the worker announces itself, re-reads its shard and checks schedules. */
+  heartbeatMs: number;
+  /** A member silent for this long has left; its shard passes to the others. */
+  memberTtlMs: number;
+  /** The fallback when no wake-up arrives (MariaDB or SQLite without Redis, or a missed message). */
+  pollMs: number;
+  /** Prefixes membership groups, so workers of one queue on different databases form different groups. */
+  groupPrefix: string;
+  /** Membership in Redis when set, else in each queue's database. */
+  redisUrl?: string;
+}
+
+/**
+ * One worker process's engine: a `QueueWorker` per queue and a `ScheduleRunner` per schedule,
+ * kept in step by one heartbeat loop (membership, shards, due schedules) and woken by the
+ * queues' wake-ups, with a poll as the fallback.
+ */
+export class JobsEngine {
+  readonly metrics: JobMetrics;
+  private readonly workers: QueueWorker[];
+  private readonly schedules: ScheduleRunner[];
+  private readonly memberships = new Map<QueueWorker, Membership>();
+  private readonly lastBeat = new Map<QueueWorker, number>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unlisten: Array<() => Promise<void>> = [];
+  private redisMembership?: RedisMembership;
+  private beating?: Promise<void>;
+
+  constructor(
+    private readonly settings: EngineSettings,
+    queues: QueueProcessor[],
+    scheduled: ScheduledProcessor[],
+    private readonly wakeups: TaskWakeup[],
+    registry: Registry,
+    private readonly log: Logger,
+  ) {
+    this.metrics = createJobMetrics(registry, () => queues.map((q) => q.table));
+    this.workers = queues.map((q) => new QueueWorker(q, settings.workerId, this.metrics, log));
+    this.schedules = scheduled.map((s) => new ScheduleRunner(s, settings.workerId, this.metrics, log));
+  }
+
+  private membershipOf(worker: QueueWorker): Membership {
+    let membership = this.memberships.get(worker);
+    if (!membership) {
+      if (this.settings.redisUrl) membership = this.redisMembership ??= new RedisMembership(this.settings.redisUrl);
+      else membership = new DatabaseMembership(worker.processor.table.em);
+      this.memberships.set(worker, membership);
+    }
+    return membership;
+  }
+
+  private group(worker: QueueWorker): string {
+    return `${this.settings.groupPrefix}${worker.queue}`;
+  }
+
+  async start(): Promise<void> {
+    const databases = new Set<EntityManager>([...this.workers.map((w) => w.processor.table.em), ...this.schedules.map((s) => s.em)]);
+    for (const em of databases) await ensureEngineTables(em);
+    for (const wakeup of this.wakeups) {
+      this.unlisten.push(await wakeup.listen((queue) => this.workers.find((w) => w.queue === queue)?.fill()));
+    }
+    await this.heartbeat();
+    this.timers.push(setInterval(() => void this.heartbeat(), this.settings.heartbeatMs));
+    this.timers.push(setInterval(() => this.workers.forEach((w) => w.fill()), this.settings.pollMs));
+    this.log.info(
+      { workerId: this.settings.workerId, queues: this.workers.map((w) => w.queue), schedules: this.schedules.length, wakeups: this.wakeups.map((w) => w.transport) },
+      'jobs engine started',
+    );
+  }
+
+  private heartbeat(): Promise<void> {
+    // One beat at a time: a slow database must not pile up overlapping beats.
+    this.beating ??= this.beat().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  private async beat(): Promise<void> {
+    for (const worker of this.workers) {
+      try {
+        const members = await this.membershipOf(worker).beat(this.group(worker), this.settings.workerId, this.settings.memberTtlMs);
+        this.lastBeat.set(worker, Date.now());
+        worker.setShard(shardOf(members, this.settings.workerId));
+        await worker.processor.table.failAbandoned();
+      } catch (error) {
+        this.log.warn({ err: error, queue: worker.queue }, 'heartbeat failed');
+        // The others stop counting this worker after the time-to-live; so does it, to keep shards apart.
+        if (Date.now() - (this.lastBeat.get(worker) ?? 0) > this.settings.memberTtlMs) worker.setShard(undefined);
+      }
+    }
+    for (const schedule of this.schedules) {
+      await schedule.tick().catch((error) => this.log.warn({ err: error }, 'checking a schedule failed'));
+    }
+  }
+
+  /** Wakes a queue's worker now (tests and in-process enqueuers). */
+  wake(queue: string): void {
+    this.workers.find((w) => w.queue === queue)?.fill();
+  }
+
+  /**
+   * Graceful shutdown within `graceMs`: stop claiming, let running tasks finish for most of it,
+   * abort and release the rest, leave the membership.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.timers.forEach(clearInterval);
+    await Promise.all(this.unlisten.map((stop) => stop()));
+    await this.beating;
+    await Promise.all([...this.workers.map((w) => w.stop(Math.floor(graceMs * 0.7), Math.floor(graceMs * 0.2))), ...this.schedules.map((s) => s.stop())]);
+    for (const worker of this.workers) {
+      await this.membershipOf(worker)
+        .leave(this.group(worker), this.settings.workerId)
+        .catch((error) => this.log.warn({ err: error }, 'leaving the membership failed; it expires on its own'));
+    }
+    await Promise.all([...new Set(this.memberships.values())].map((m) => m.close()));
+    this.log.info({ workerId: this.settings.workerId }, 'jobs engine stopped');
+  }
+}

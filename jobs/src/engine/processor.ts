@@ -1,0 +1,59 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Logger } from '@learnhub/platform/logger';
+import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks/task-table';
+import type { BackoffPolicy } from './backoff';
+import type { CronSchedule } from './cron';
+
+/** What a running task can do besides its work. */
+export interface TaskContext {
+  /**
+   * Aborts when the worker must stop the task: its lease was lost (expired, or a person cancelled
+   * the task) or the worker is shutting down. Stop promptly; nothing the task writes afterwards counts.
+   */
+  signal: AbortSignal;
+  /** A percentage (0-100), stored with the task at the next renewal (at most about once a second). */
+  progress(percent: number): void;
+  /**
+   * Writes the task's results in the transaction that finishes it; the transaction commits only
+   * while this worker still holds the lease. Without a call, the task finishes with no writes.
+   */
+  complete(work: (tx: EntityManager) => Promise<void>): Promise<void>;
+  log: Logger;
+}
+
+/** Works one queue's tasks. */
+export interface QueueProcessor {
+  table: TaskTable;
+  /** Tasks this worker runs at once. */
+  concurrency: number;
+  /** A task whose holder stops renewing for this long is claimable by another worker. */
+  leaseMs: number;
+  renewEveryMs: number;
+  backoff: BackoffPolicy;
+  process(task: ClaimedTask, context: TaskContext): Promise<void>;
+}
+
+/** Work that runs on a schedule, once per due time across all workers. */
+export interface ScheduledProcessor {
+  name: string;
+  schedule: CronSchedule;
+  /** The database whose `job_schedules` decides which worker runs each due time. */
+  em: EntityManager;
+  run(signal: AbortSignal, log: Logger): Promise<Record<string, unknown>>;
+}
+
+/** A failure that retrying cannot fix (the input is not a video, say): the task fails for good at once. */
+export class PermanentTaskError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentTaskError';
+  }
+}
+
+/** The reason a task's signal aborts when its worker shuts down. */
+export class WorkerShutdownError extends Error {
+  constructor() {
+    super('The worker is shutting down; the task goes back to the queue.');
+    this.name = 'WorkerShutdownError';
+  }
+}

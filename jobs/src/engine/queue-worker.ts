@@ -1,0 +1,184 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Logger } from '@learnhub/platform/logger';
+import { LeaseLostError, type ClaimedTask, type ShardFilter } from '@learnhub/platform/tasks/task-table';
+import { backoffDelay } from './backoff';
+import type { JobMetrics } from './job-metrics';
+import { PermanentTaskError, WorkerShutdownError, type QueueProcessor, type TaskContext } from './processor';
+
+const PROGRESS_WRITE_MS = 1000;
+
+interface Running {
+  task: ClaimedTask;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Runs one queue's tasks in one worker: claims as many as it has free slots (in its shard only),
+ * keeps each lease renewed while the task runs, and records the outcome under that lease.
+ */
+export class QueueWorker {
+  private readonly running = new Map<string, Running>();
+  private shard?: ShardFilter;
+  private stopping = false;
+  private filling = false;
+  private fillAgain = false;
+
+  constructor(
+    readonly processor: QueueProcessor,
+    private readonly workerId: string,
+    private readonly metrics: JobMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  get queue(): string {
+    return this.processor.table.definition.queue;
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+
+  setShard(shard: ShardFilter | undefined): void {
+    const changed = shard?.index !== this.shard?.index || shard?.total !== this.shard?.total;
+    this.shard = shard;
+    if (changed) {
+      this.log.info({ queue: this.queue, shard: shard ? `${shard.index}/${shard.total}` : 'none' }, 'shard assigned');
+      if (shard) this.fill();
+    }
+  }
+
+  /** Claims work for every free slot; called on wake-ups, polls, and whenever a task ends. */
+  fill(): void {
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = true;
+    void this.claimWhileFree()
+      .catch((error) => this.log.warn({ err: error, queue: this.queue }, 'claiming tasks failed; trying again at the next poll'))
+      .finally(() => {
+        this.filling = false;
+        if (this.fillAgain) {
+          this.fillAgain = false;
+          this.fill();
+        }
+      });
+  }
+
+  private async claimWhileFree(): Promise<void> {
+    for (;;) {
+      const shard = this.shard;
+      const free = this.processor.concurrency - this.running.size;
+      if (this.stopping || !shard || free <= 0) return;
+      const tasks = await this.processor.table.claim(this.workerId, shard, free, this.processor.leaseMs);
+      if (tasks.length > 0) this.metrics.claimed.inc({ queue: this.queue }, tasks.length);
+      for (const task of tasks) this.start(task);
+      if (tasks.length < free) return;
+    }
+  }
+
+  private start(task: ClaimedTask): void {
+    const { table, leaseMs, renewEveryMs } = this.processor;
+    const controller = new AbortController();
+    const log = this.log.child({ queue: this.queue, taskId: task.id, attempt: task.attempt });
+    let progress: number | undefined;
+    let progressWrittenAt = 0;
+    let completed = false;
+    const startedAt = Date.now();
+
+    const renew = async () => {
+      if (controller.signal.aborted) return;
+      const percent = progress;
+      progressWrittenAt = Date.now();
+      try {
+        if (!(await table.renew(task, leaseMs, percent))) controller.abort(new LeaseLostError(this.queue, task.id));
+      } catch (error) {
+        // A failed renewal is not a lost lease: the next one may succeed well before the lease runs out.
+        log.warn({ err: error }, 'renewing a lease failed');
+      }
+    };
+    const timer = setInterval(() => void renew(), renewEveryMs);
+
+    const context: TaskContext = {
+      signal: controller.signal,
+      log,
+      progress(percent) {
+        progress = Math.max(0, Math.min(100, Math.round(percent)));
+        if (Date.now() - progressWrittenAt >= PROGRESS_WRITE_MS) void renew();
+      },
+      complete: async (work: (tx: EntityManager) => Promise<void>) => {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        await table.complete(task, work);
+        completed = true;
+      },
+    };
+
+    const done = (async () => {
+      try {
+        await this.processor.process(task, context);
+        if (!completed) {
+          if (controller.signal.aborted) throw controller.signal.reason;
+          await table.complete(task);
+        }
+        this.metrics.succeeded.inc({ queue: this.queue });
+        log.info({ durationMs: Date.now() - startedAt }, 'task succeeded');
+      } catch (error) {
+        await this.settleFailure(task, controller.signal, error, log);
+      } finally {
+        clearInterval(timer);
+        this.running.delete(task.id);
+        this.fill();
+      }
+    })();
+    this.running.set(task.id, { task, controller, done });
+  }
+
+  private async settleFailure(task: ClaimedTask, signal: AbortSignal, error: unknown, log: Logger): Promise<void> {
+    const reason: unknown = signal.aborted ? signal.reason : error;
+    try {
+      if (reason instanceof LeaseLostError || error instanceof LeaseLostError) {
+        this.metrics.leaseLost.inc({ queue: this.queue });
+        log.warn('lease lost; the task was left to its new holder');
+      } else if (reason instanceof WorkerShutdownError) {
+        if (await this.processor.table.release(task)) this.metrics.released.inc({ queue: this.queue });
+        log.info('task released at shutdown');
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        const permanent = error instanceof PermanentTaskError;
+        const retryInMs = permanent ? undefined : backoffDelay(this.processor.backoff, task.attempt);
+        this.metrics.failed.inc({ queue: this.queue });
+        if (!(await this.processor.table.fail(task, message, retryInMs))) {
+          this.metrics.leaseLost.inc({ queue: this.queue });
+          log.warn({ err: error }, 'the task failed after its lease was lost; the failure was not recorded');
+          return;
+        }
+        const final = permanent || task.attempt >= task.maxAttempts;
+        log.warn({ err: error, retryInMs: final ? undefined : retryInMs, final }, final ? 'task failed for good' : 'task failed; will retry');
+      }
+    } catch (writeError) {
+      // The lease runs out on its own and another worker retries: at-least-once still holds.
+      log.error({ err: writeError, cause: error }, 'recording the outcome of a task failed');
+    }
+  }
+
+  /**
+   * Stops claiming, lets running tasks finish for up to `graceMs`, then aborts the rest; their
+   * leases are released so another worker starts them at once instead of after the lease.
+   * Tasks still running `abortWaitMs` after the abort are released anyway.
+   */
+  async stop(graceMs: number, abortWaitMs: number): Promise<void> {
+    this.stopping = true;
+    const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([all(), grace]);
+    clearTimeout(timer);
+    const stragglers = [...this.running.values()];
+    for (const running of stragglers) running.controller.abort(new WorkerShutdownError());
+    const settled = await Promise.race([all().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), abortWaitMs).unref())]);
+    if (settled) return;
+    // A task that ignores its signal keeps running in this process, but its lease goes back now.
+    await Promise.allSettled(stragglers.filter((r) => this.running.has(r.task.id)).map((r) => this.processor.table.release(r.task)));
+  }
+}

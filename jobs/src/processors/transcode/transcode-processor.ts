@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/core';
+import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks/task-table';
+import { MediaObject } from '@learnhub/media/entities/media-object.entity';
+import { NotMediaError, type MediaProber, type ProbeResult } from '@learnhub/media/services/media-prober';
+import { playbackKey, posterKey } from '@learnhub/media/services/object-keys';
+import { probeSourceOf } from '@learnhub/media/services/playability';
+import type { BackoffPolicy } from '../../engine/backoff';
+import { PermanentTaskError, type QueueProcessor, type TaskContext } from '../../engine/processor';
+import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from './ffmpeg-transcoder';
+
+export interface TranscodeSettings {
+  concurrency: number;
+  leaseMs: number;
+  renewEveryMs: number;
+  backoff: BackoffPolicy;
+  /** ffmpeg making no progress for this long is killed and the attempt fails. */
+  stallMs: number;
+  /** Where attempts write their output before it goes to the object store. */
+  workDir: string;
+}
+
+/**
+ * Converts a stored video browsers cannot play into an H.264/AAC MP4 with fast start (a stream
+ * copy when the codecs already are H.264/AAC), plus a poster frame, and points the media at it
+ * in the transaction that finishes the task.
+ */
+export class TranscodeProcessor implements QueueProcessor {
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly renewEveryMs: number;
+  readonly backoff: BackoffPolicy;
+
+  constructor(
+    readonly table: TaskTable,
+    private readonly store: ObjectStore,
+    private readonly transcoder: FfmpegTranscoder,
+    private readonly prober: MediaProber,
+    private readonly settings: TranscodeSettings,
+  ) {
+    ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
+  }
+
+  async process(task: ClaimedTask, context: TaskContext): Promise<void> {
+    const fileMd5 = String(task.row.file_md5);
+    const source = { bucket: String(task.row.bucket), objectKey: String(task.row.object_key) };
+    const input = await probeSourceOf(this.store, source);
+    const facts = task.row.video_codec ? factsOf(task.row) : await this.probe(input, fileMd5);
+    const mode = transcodeModeOf(facts);
+    const dir = join(this.settings.workDir, `${task.id}-${randomBytes(6).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const output = join(dir, 'playback.mp4');
+      const poster = join(dir, 'poster.jpg');
+      context.log.info({ fileMd5, mode }, 'transcoding');
+      try {
+        await this.transcoder.run({
+          input: 'path' in input ? input.path : input.url,
+          output,
+          poster,
+          mode,
+          durationSeconds: facts.durationSeconds,
+          signal: context.signal,
+          stallMs: this.settings.stallMs,
+          onProgress: (percent) => context.progress(percent),
+        });
+      } catch (error) {
+        if (error instanceof NotTranscodableError) throw new PermanentTaskError(error.message);
+        throw error;
+      }
+      const keys = { playback: playbackKey(fileMd5, source.objectKey), poster: posterKey(fileMd5) };
+      // Both holders of a lost-and-retaken lease write the same keys with the same bytes, so a late write is harmless.
+      await this.store.put(source.bucket, keys.playback, createReadStream(output), { contentType: 'video/mp4', size: (await stat(output)).size });
+      await this.store.put(source.bucket, keys.poster, createReadStream(poster), { contentType: 'image/jpeg', size: (await stat(poster)).size });
+      const known = await this.table.em.fork().findOne(MediaObject, { fileMd5 }, { fields: ['width', 'durationSeconds'] });
+      const measured = known?.width != null && known.durationSeconds != null ? facts : await this.probe({ path: output }, fileMd5);
+      await context.complete((tx) => pointMediaAt(tx, fileMd5, keys, measured));
+      context.log.info({ fileMd5, mode, playbackKey: keys.playback }, 'transcoded');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async probe(source: Parameters<MediaProber['probe']>[0], fileMd5: string): Promise<ProbeResult> {
+    try {
+      return await this.prober.probe(source);
+    } catch (error) {
+      if (error instanceof NotMediaError) throw new PermanentTaskError(`The stored file ${fileMd5} is not a video that can be converted: ${error.message}`);
+      throw error;
+    }
+  }
+}
+
+function factsOf(row: Record<string, unknown>): ProbeResult {
+  const duration = row.duration_seconds === null || row.duration_seconds === undefined ? undefined : Number(row.duration_seconds);
+  return {
+    formatNames: [],
+    videoCodec: row.video_codec ? String(row.video_codec) : undefined,
+    audioCodec: row.audio_codec ? String(row.audio_codec) : undefined,
+    durationSeconds: duration,
+  };
+}
+
+/** The media now plays from the MP4; what the merge-time probe left unknown is filled in. */
+async function pointMediaAt(tx: EntityManager, fileMd5: string, keys: { playback: string; poster: string }, facts: ProbeResult): Promise<void> {
+  const object = await tx.findOne(MediaObject, { fileMd5 });
+  // The media was deleted while it was being transcoded: the task still finishes, with nothing to point.
+  if (!object) return;
+  object.playbackKey = keys.playback;
+  object.posterKey = keys.poster;
+  object.durationSeconds ??= facts.durationSeconds;
+  object.width ??= facts.width;
+  object.height ??= facts.height;
+  await tx.flush();
+}

@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { MikroORM } from '@mikro-orm/core';
+import { readConfig } from '@learnhub/platform/config';
+import { openDatabase } from '@learnhub/platform/database/open-database';
+import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { MediaType } from '@learnhub/media/entities/media-object.entity';
+import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
+import { mediaMigrations } from '@learnhub/media/migrations/migrations';
+import { MediaProcessRepository } from '@learnhub/media/repositories/media-process.repository';
+import { MediaRepository } from '@learnhub/media/repositories/media.repository';
+import { mediaEntities } from '@learnhub/media/server';
+import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
+import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
+import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
+import { makeTestClips, type TestClips } from '@learnhub/media/services/test-clips';
+import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
+
+/*
+ * Transcoding through real jobs processes on each database: a worker killed mid-transcode is
+ * replaced after its lease, a cancelled task's ffmpeg stops, a file that is not a video fails
+ * once and for good. ffmpeg is real; the clips are made by it here.
+ */
+
+const run = promisify(execFile);
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** ffmpeg processes working on files under `dir` (any worker's, orphaned or not). */
+async function ffmpegsUnder(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = await readFile(`/proc/${entry}/stat`, 'utf8');
+      if (/\) Z /.test(status)) continue;
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      if (/ffmpeg/.test(cmdline[0] ?? '') && cmdline.some((arg) => arg.includes(dir))) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+let clips: TestClips;
+let longAvi: string;
+before(async () => {
+  clips = await makeTestClips();
+  // Long enough at libx264 `medium` to be caught mid-transcode on a fast machine.
+  longAvi = join(tmpdir(), `lh-long-${process.pid}.avi`);
+  await run(findFfmpeg(readConfig().media.ffmpegPath), [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=22050'],
+    ...['-t', '20', '-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2', longAvi],
+  ]);
+});
+after(async () => {
+  await clips?.remove();
+  await rm(longAvi, { force: true });
+});
+
+for (const factory of testDatabases('transcoding workers')) {
+  describe(`transcoding jobs processes on ${factory.kind}`, () => {
+    let database: TestDatabase;
+    let orm: MikroORM;
+    let dataDir: string;
+    let store: LocalObjectStore;
+    const workers: ServiceProcess[] = [];
+    const prober = new FfprobeProber(findFfprobe(readConfig().media.ffprobePath));
+
+    before(async () => {
+      database = await factory.create();
+      dataDir = await mkdtemp(join(tmpdir(), 'lh-transcode-workers-'));
+      orm = await openDatabase({ url: database.url, entities: mediaEntities, migrations: mediaMigrations });
+      store = new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' });
+    });
+    after(async () => {
+      await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+      for (const pid of await ffmpegsUnder(dataDir)) process.kill(pid, 'SIGKILL');
+      await orm?.close();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    const startWorker = async (name: string, env: NodeJS.ProcessEnv = {}) => {
+      const port = await freePort();
+      const worker = await ServiceProcess.start(
+        name,
+        join(__dirname, '../../main.js'),
+        {
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'info',
+          DATA_DIR: dataDir,
+          MEDIA_DATABASE_URL: database.url,
+          JOBS_PORT: String(port),
+          JOBS_WORKER_ID: name,
+          JOBS_LEASE_MS: '2000',
+          JOBS_RENEW_MS: '250',
+          JOBS_HEARTBEAT_MS: '300',
+          JOBS_POLL_MS: '200',
+          JOBS_RETRY_BASE_MS: '200',
+          TRANSCODE_CONCURRENCY: '1',
+          TRANSCODE_PRESET: 'medium',
+          ...env,
+        },
+        `http://127.0.0.1:${port}/health`,
+      );
+      workers.push(worker);
+      return worker;
+    };
+
+    /** Stores a file as a merged upload would, and queues its transcoding the way the merge does. */
+    const seed = async (file: string, extension: string, asIs = false): Promise<string> => {
+      const bytes = await readFile(file);
+      const fileMd5 = md5(bytes);
+      const object = { fileMd5, type: MediaType.VIDEO, mimeType: 'video/x-msvideo', size: bytes.length, bucket: Buckets.video, objectKey: videoKey(fileMd5, extension) };
+      await store.put(object.bucket, object.objectKey, bytes);
+      const em = orm.em.fork();
+      const entry = { organisationId: 'org-1', fileName: `clip${extension}`, createdBy: 'user-1' };
+      if (asIs) {
+        // A file that was readable when merged but is not by the time a worker gets to it.
+        await new MediaRepository(em).record(object, entry, (tx) => new MediaProcessRepository(tx).enqueue(object));
+      } else {
+        const queue = new TranscodeQueue(prober, store);
+        const decision = await queue.inspect(object);
+        assert.equal(decision.needed, true);
+        await new MediaRepository(em).record(object, entry, (tx) => queue.queue(tx, object, decision));
+      }
+      return fileMd5;
+    };
+    const sql = (text: string, params: unknown[] = []) => orm.em.getConnection().execute(text, params);
+    const task = async (fileMd5: string) => (await sql('select * from media_process where file_md5 = ?', [fileMd5]))[0];
+    const history = (fileMd5: string) => sql('select * from media_process_history where file_md5 = ?', [fileMd5]);
+    const object = async (fileMd5: string) => (await sql('select * from media_objects where file_md5 = ?', [fileMd5]))[0];
+
+    test('a worker killed mid-transcode is replaced once its lease runs out; the media is updated once', async () => {
+      const fileMd5 = await seed(longAvi, '.avi');
+      const first = await startWorker(`${factory.kind}-a`);
+      await waitFor('the first worker to report progress', async () => {
+        const row = await task(fileMd5);
+        return row?.lease_owner === `${factory.kind}-a` && Number(row.progress) > 0;
+      });
+      await first.stop('SIGKILL');
+      const killedAt = Date.now();
+      const second = await startWorker(`${factory.kind}-b`, { TRANSCODE_PRESET: 'ultrafast' });
+      const [done] = await waitFor('the task to finish', async () => {
+        const rows = await history(fileMd5);
+        return rows.length > 0 && rows;
+      }, 120_000);
+      assert.ok(Date.now() - killedAt >= 1000, 'the second worker waited for the lease');
+      assert.equal(done.finished_by, `${factory.kind}-b`);
+      assert.equal(Number(done.attempts), 2);
+      await sleep(500);
+      assert.equal((await history(fileMd5)).length, 1, 'one history row');
+      assert.equal(await task(fileMd5), undefined);
+      const media = await object(fileMd5);
+      assert.equal(media.playback_key, videoKey(fileMd5, '.mp4'));
+      assert.equal(media.poster_key, videoKey(fileMd5, '.jpg'));
+      const probe = await prober.probe({ path: store.pathOf(Buckets.video, media.playback_key) });
+      assert.equal(probe.videoCodec, 'h264');
+      assert.equal(probe.audioCodec, 'aac');
+      assert.ok(Math.abs((probe.durationSeconds ?? 0) - 20) < 1, `duration ${probe.durationSeconds}`);
+      assert.match(second.log(), /"msg":"task succeeded"/);
+      await second.stop('SIGTERM');
+    });
+
+    test('cancelling a running task stops its ffmpeg; a retry then finishes it', async () => {
+      // The long clip with a few bytes more: the same video under another MD5.
+      const distinct = join(dataDir, 'distinct.avi');
+      await writeFile(distinct, Buffer.concat([await readFile(longAvi), Buffer.from(`cancel-${factory.kind}`)]));
+      const fileMd5 = await seed(distinct, '.avi');
+      const tasks = new TaskTable(orm.em.fork(), transcodeTasks);
+      const worker = await startWorker(`${factory.kind}-c`);
+      await waitFor('ffmpeg to start', async () => (await task(fileMd5))?.state === 'PROCESSING' && (await ffmpegsUnder(dataDir)).length > 0);
+      const { id } = await task(fileMd5);
+      await tasks.cancel(String(id), 'Cancelled by admin-1');
+      await waitFor('ffmpeg to stop', async () => (await ffmpegsUnder(dataDir)).length === 0, 10_000);
+      await sleep(500);
+      const cancelled = await task(fileMd5);
+      assert.equal(cancelled.state, 'CANCELLED', 'the worker wrote nothing over the cancellation');
+      assert.equal(cancelled.last_error, 'Cancelled by admin-1');
+      assert.equal((await object(fileMd5)).playback_key, null);
+      assert.match(worker.log(), /lease lost/);
+      await tasks.retry(String(id));
+      await waitFor('the retried task to finish', async () => (await history(fileMd5)).length === 1, 120_000);
+      assert.ok((await object(fileMd5)).playback_key);
+      await worker.stop('SIGTERM');
+    });
+
+    test('a stored file that is not a video fails at once with a clear message, and is not retried', async () => {
+      const fileMd5 = await seed(clips.noise, '.mp4', true);
+      const worker = await startWorker(`${factory.kind}-d`, { TRANSCODE_PRESET: 'veryfast' });
+      const row = await waitFor('the task to fail', async () => {
+        const current = await task(fileMd5);
+        return current?.state === 'FAILED' && current;
+      });
+      assert.equal(Number(row.attempts), 1);
+      assert.equal(row.run_at_ms, null, 'no automatic retry');
+      assert.match(row.last_error, /not a video/);
+      await sleep(1000);
+      assert.equal(Number((await task(fileMd5)).attempts), 1, 'still one attempt');
+      await worker.stop('SIGTERM');
+    });
+  });
+}

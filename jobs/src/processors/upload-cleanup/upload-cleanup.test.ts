@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Registry } from 'prom-client';
+import { createLogger } from '@learnhub/platform/logger';
+import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { UploadState } from '@learnhub/media/entities/upload-session.entity';
+import { mediaMigrations } from '@learnhub/media/migrations/migrations';
+import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
+import { mediaEntities } from '@learnhub/media/server';
+import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
+import { CronSchedule } from '../../engine/cron';
+import { JobsEngine } from '../../engine/jobs-engine';
+import { UploadCleanupProcessor } from './upload-cleanup-processor';
+
+const log = createLogger('test', 'silent');
+const HOUR = 3600;
+const MiB = 1024 * 1024;
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const factory of testDatabases('abandoned-upload cleanup')) {
+  describe(`abandoned-upload cleanup on ${factory.kind}`, () => {
+    const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
+    let dir: string;
+    let store: LocalObjectStore;
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'lh-upload-cleanup-'));
+      store = new LocalObjectStore({ root: dir, publicUrl: 'http://files.test/files' });
+    });
+    after(() => rm(dir, { recursive: true, force: true }));
+
+    /** An upload session holding one stored chunk, last active `idleSeconds` ago. */
+    const session = async (name: string, idleSeconds: number, state = UploadState.UPLOADING) => {
+      const fileMd5 = md5(`${factory.kind}-${name}`);
+      const objectKey = videoKey(fileMd5, '.mp4');
+      const uploadId = await store.createMultipart(Buckets.video, objectKey, { partSize: 5 * MiB });
+      const part = await store.uploadPart(Buckets.video, objectKey, uploadId, 1, Buffer.alloc(5 * MiB, 7), 5 * MiB);
+      const sessions = new UploadSessionRepository(db.orm.em.fork());
+      const { session: created } = await sessions.create({
+        organisationId: 'org-1',
+        fileMd5,
+        fileName: `${name}.mp4`,
+        fileSize: 12 * MiB,
+        chunkSize: 5 * MiB,
+        chunkTotal: 3,
+        bucket: Buckets.video,
+        objectKey,
+        multipartUploadId: uploadId,
+        createdBy: 'user-1',
+      });
+      await sessions.saveChunk({ sessionId: created.id, index: 0, size: 5 * MiB, md5: md5('part'), partEtag: part.etag });
+      const at = new Date(Date.now() - idleSeconds * 1000);
+      await db.orm.em.fork().nativeUpdate('UploadSession', { id: created.id }, { lastActivityAt: at, state });
+      return { id: created.id, fileMd5, uploadId };
+    };
+    const reload = (fileMd5: string) => new UploadSessionRepository(db.orm.em.fork()).find('org-1', fileMd5);
+    const chunkCount = async (id: string) => (await new UploadSessionRepository(db.orm.em.fork()).chunkIndexes(id)).length;
+    const multipartDirs = async () => readdir(join(dir, '.multipart')).catch(() => [] as string[]);
+
+    test('sessions idle past the time-to-live lose their chunks and multipart upload and are marked expired; others are untouched', async () => {
+      const abandoned = await session('abandoned', 25 * HOUR);
+      const failed = await session('failed-merge', 30 * HOUR, UploadState.FAILED);
+      const active = await session('active', 60);
+      const completed = await session('completed', 40 * HOUR, UploadState.COMPLETED);
+      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR);
+
+      const summary = await processor.run(new AbortController().signal, log);
+
+      assert.deepEqual(summary, { expired: 2, chunksFreed: 2 });
+      for (const gone of [abandoned, failed]) {
+        const row = await reload(gone.fileMd5);
+        assert.equal(row?.state, UploadState.EXPIRED);
+        assert.match(row?.failure ?? '', /abandoned: no chunk arrived for 24 h/);
+        assert.equal(await chunkCount(gone.id), 0);
+        assert.ok(!(await multipartDirs()).includes(gone.uploadId), 'the multipart upload was aborted');
+      }
+      assert.equal((await reload(active.fileMd5))?.state, UploadState.UPLOADING);
+      assert.equal(await chunkCount(active.id), 1);
+      assert.ok((await multipartDirs()).includes(active.uploadId));
+      assert.equal((await reload(completed.fileMd5))?.state, UploadState.COMPLETED, 'finished uploads are not touched');
+
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0 }, 'a second run finds nothing');
+    });
+
+    test('the schedule runs the cleanup on exactly one of several workers when it is due', async () => {
+      const abandoned = await session('scheduled', 48 * HOUR);
+      const engines = ['w1', 'w2', 'w3'].map(
+        (workerId) =>
+          new JobsEngine(
+            { workerId, heartbeatMs: 50, memberTtlMs: 500, pollMs: 1000, groupPrefix: `${factory.kind}-cleanup:` },
+            [],
+            [new UploadCleanupProcessor(db.orm.em.fork(), CronSchedule.parse('0 3 * * *'), store, 24 * HOUR)],
+            [],
+            new Registry(),
+            log,
+          ),
+      );
+      await Promise.all(engines.map((engine) => engine.start()));
+      try {
+        const sql = (text: string, params: unknown[] = []) => db.orm.em.getConnection().execute(text, params);
+        const [row] = await sql(`select * from job_schedules where name = 'upload-cleanup'`);
+        assert.ok(Number(row.next_run_ms) > Date.now(), 'first due at the next 03:00 UTC');
+        assert.equal((await reload(abandoned.fileMd5))?.state, UploadState.UPLOADING, 'not run before it is due');
+        // An operator's "run now".
+        await sql(`update job_schedules set next_run_ms = 0 where name = 'upload-cleanup'`);
+        const deadline = Date.now() + 10_000;
+        while ((await reload(abandoned.fileMd5))?.state !== UploadState.EXPIRED && Date.now() < deadline) await sleep(50);
+        assert.equal((await reload(abandoned.fileMd5))?.state, UploadState.EXPIRED);
+        await sleep(300);
+        const [after] = await sql(`select * from job_schedules where name = 'upload-cleanup'`);
+        assert.ok(['w1', 'w2', 'w3'].includes(after.last_run_by));
+        assert.ok(Number(after.next_run_ms) > Date.now(), 'the next run is the next due time again');
+        const runs = await Promise.all(engines.map((engine) => engine.metrics.scheduledRuns.get()));
+        const total = runs.flatMap((metric) => metric.values).reduce((sum, value) => sum + value.value, 0);
+        assert.equal(total, 1, 'exactly one worker ran it');
+      } finally {
+        await Promise.all(engines.map((engine) => engine.stop(1000)));
+      }
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import { requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { isRowId } from '@learnhub/platform/database/row-id';
+import { badInput, notFound } from '@learnhub/platform/errors';
+import type { PageRequest } from '@learnhub/platform/graphql/page';
+import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { ProcessState, transcodeTasks } from '../entities/media-process.entity';
+import type { TranscodeTaskRecord, TranscodeTaskRepository } from '../repositories/transcode-task.repository';
+import { isMd5 } from './md5';
+
+/** A transcoding task as admins see it. */
+export interface TranscodeTaskView {
+  id: string;
+  fileMd5: string;
+  state: ProcessState;
+  attempts: number;
+  /** Undefined once the task succeeded: the history does not keep it. */
+  maxAttempts?: number;
+  progress?: number;
+  lastError?: string;
+  leaseOwner?: string;
+  leaseExpiresAt?: Date;
+  nextAttemptAt?: Date;
+  finishedBy?: string;
+  finishedAt?: Date;
+  createdAt: Date;
+}
+
+export interface TranscodeTaskFilterInput {
+  state?: ProcessState;
+  fileMd5?: string;
+}
+
+function viewOf(task: TranscodeTaskRecord, nowMs: number): TranscodeTaskView {
+  const { runAtMs, leaseUntilMs, finishedAtMs, ...rest } = task;
+  // A PENDING task's run_at_ms is 0 ("at once") and a FAILED one's passes while it waits for a worker: both mean now then.
+  const waiting = (task.state === ProcessState.PENDING || task.state === ProcessState.FAILED) && runAtMs !== undefined;
+  return {
+    ...rest,
+    leaseExpiresAt: leaseUntilMs === undefined ? undefined : new Date(leaseUntilMs),
+    nextAttemptAt: waiting ? new Date(Math.max(runAtMs, nowMs)) : undefined,
+    finishedAt: finishedAtMs === undefined ? undefined : new Date(finishedAtMs),
+  };
+}
+
+/** Only a row id can name a task; checked before any SQL, which PostgreSQL would refuse to cast. */
+function checkedId(id: string): string {
+  if (!isRowId(id)) {
+    throw badInput('id must be the id of a transcoding task (a positive whole number, as transcodeTasks lists them).', {
+      fields: [{ field: 'id', message: 'must be a positive whole number' }],
+    });
+  }
+  return id;
+}
+
+function admin(viewer: Viewer): string {
+  requireSignedIn(viewer);
+  requireRole(viewer, 'admin');
+  return viewer.userId;
+}
+
+/** Transcoding tasks for admins: see what waits, runs and failed; retry or cancel a task. */
+export class TranscodeTaskService {
+  constructor(
+    private readonly tasks: TranscodeTaskRepository,
+    private readonly wakeup: Pick<TaskWakeup, 'notify'>,
+  ) {}
+
+  /** Tasks matching the filter: live ones newest first, then succeeded ones newest first. */
+  async list(viewer: Viewer, filter: TranscodeTaskFilterInput, page: PageRequest): Promise<{ items: TranscodeTaskView[]; total: number }> {
+    admin(viewer);
+    const fileMd5 = filter.fileMd5?.trim().toLowerCase() || undefined;
+    if (fileMd5 !== undefined && !isMd5(fileMd5)) {
+      throw badInput('filter.fileMd5 must be an MD5: 32 hexadecimal digits.', { fields: [{ field: 'filter.fileMd5', message: 'must be 32 hexadecimal digits' }] });
+    }
+    const [tasks, total] = await this.tasks.page({ state: filter.state, fileMd5 }, page.offset, page.limit);
+    const now = Date.now();
+    return { items: tasks.map((task) => viewOf(task, now)), total };
+  }
+
+  /** Queues a FAILED or CANCELLED task again with a fresh set of attempts, and wakes the workers. */
+  async retry(viewer: Viewer, id: string): Promise<TranscodeTaskView> {
+    admin(viewer);
+    const taskId = checkedId(id);
+    await this.tasks.retry(taskId);
+    await this.wakeup.notify(transcodeTasks.queue);
+    return this.reload(taskId);
+  }
+
+  /** Stops a PENDING, PROCESSING or FAILED task; a worker running it stops at its next lease renewal. */
+  async cancel(viewer: Viewer, id: string): Promise<TranscodeTaskView> {
+    const userId = admin(viewer);
+    const taskId = checkedId(id);
+    await this.tasks.cancel(taskId, `Cancelled by ${userId}`);
+    return this.reload(taskId);
+  }
+
+  private async reload(id: string): Promise<TranscodeTaskView> {
+    const task = await this.tasks.find(id);
+    if (!task) throw notFound(transcodeTasks.label, id);
+    return viewOf(task, Date.now());
+  }
+}
