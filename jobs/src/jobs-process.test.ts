@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 
-test('the jobs process serves health, readiness and metrics, and stops cleanly on SIGTERM', async () => {
+test('the jobs process serves health, readiness and the queue metrics, and stops cleanly on SIGTERM', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-'));
   const port = await freePort();
   const jobs = await ServiceProcess.start('jobs', join(__dirname, 'main.js'), { JOBS_PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' }, `http://127.0.0.1:${port}/health`);
@@ -13,7 +13,14 @@ test('the jobs process serves health, readiness and metrics, and stops cleanly o
     assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /process_resident_memory_bytes\{service="jobs"\}/);
+    for (const state of ['pending', 'processing', 'retrying', 'stopped']) {
+      assert.match(metrics, new RegExp(`jobs_queue_depth\\{queue="transcode",state="${state}",service="jobs"\\} 0`));
+    }
+    for (const name of ['oldest_pending_age_seconds', 'claimed_total', 'succeeded_total', 'failed_total', 'lease_lost_total']) {
+      assert.match(metrics, new RegExp(`jobs_${name}\\{queue="transcode",service="jobs"\\} 0`));
+    }
     assert.equal(await jobs.stop('SIGTERM'), 0, jobs.log());
+    assert.match(jobs.log(), /"msg":"jobs engine stopped"/);
     assert.match(jobs.log(), /"msg":"stopped"/);
   } finally {
     await jobs.stop('SIGKILL');
@@ -23,6 +30,19 @@ test('the jobs process serves health, readiness and metrics, and stops cleanly o
 
 test('a malformed setting stops the process with a message naming the variable', async () => {
   const { spawnSync } = await import('node:child_process');
+  const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-cron-'));
+  try {
+    const badCron = spawnSync(process.execPath, [join(__dirname, 'main.js')], {
+      env: { ...process.env, JOBS_PORT: '0', DATA_DIR: dataDir, UPLOAD_CLEANUP_CRON: '61 * * * *' },
+      encoding: 'utf8',
+    });
+    assert.equal(badCron.status, 1);
+    // The start-up failure is logged as JSON, hence the escaped quotes.
+    assert.match(badCron.stdout + badCron.stderr, /UPLOAD_CLEANUP_CRON=\\"61 \* \* \* \*\\" is not a valid schedule: minute field/);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
   const result = spawnSync(process.execPath, [join(__dirname, 'main.js')], { env: { ...process.env, JOBS_PORT: 'abc' }, encoding: 'utf8' });
   assert.equal(result.status, 1);
   assert.match(result.stderr, /JOBS_PORT="abc" must be a whole number/);
