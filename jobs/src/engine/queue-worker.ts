@@ -86,16 +86,20 @@ export class QueueWorker {
     let progressWrittenAt = 0;
     let completed = false;
     const startedAt = Date.now();
+    let renewedAt = startedAt;
 
     const renew = async () => {
       if (controller.signal.aborted) return;
       const percent = progress;
       progressWrittenAt = Date.now();
       try {
-        if (!(await table.renew(task, leaseMs, percent))) controller.abort(new LeaseLostError(this.queue, task.id));
+        if (await table.renew(task, leaseMs, percent)) renewedAt = Date.now();
+        else controller.abort(new LeaseLostError(this.queue, task.id));
       } catch (error) {
         // A failed renewal is not a lost lease: the next one may succeed well before the lease runs out.
         log.warn({ err: error }, 'renewing a lease failed');
+        // Past the lease's end another worker may hold the task: stop rather than work for nothing.
+        if (Date.now() - renewedAt > leaseMs) controller.abort(new LeaseLostError(this.queue, task.id));
       }
     };
     const timer = setInterval(() => void renew(), renewEveryMs);
