@@ -98,6 +98,7 @@ export class JobsEngine {
         this.lastBeat.set(worker, Date.now());
         worker.setShard(shardOf(members, this.settings.workerId));
         await worker.processor.table.failAbandoned();
+        await worker.processor.table.refreshStatistics();
       } catch (error) {
         this.log.warn({ err: error, queue: worker.queue }, 'heartbeat failed');
         // The others stop counting this worker after the time-to-live; so does it, to keep shards apart.

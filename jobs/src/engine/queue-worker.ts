@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from '@learnhub/platform/logger';
 import { LeaseLostError, type ClaimedTask, type ShardFilter } from '@learnhub/platform/tasks/task-table';
 import { backoffDelay } from './backoff';
+import { CompletionBatcher } from './completion-batcher';
 import type { JobMetrics } from './job-metrics';
 import { PermanentTaskError, WorkerShutdownError, type QueueProcessor, type TaskContext } from './processor';
 
@@ -19,9 +20,12 @@ interface Running {
  */
 export class QueueWorker {
   private readonly running = new Map<string, Running>();
+  private readonly completions: CompletionBatcher;
   private shard?: ShardFilter;
   private stopping = false;
   private filling = false;
+  /** The claim loop running now, if any: stop() waits for it. */
+  private claiming?: Promise<void>;
   private fillAgain = false;
 
   constructor(
@@ -29,7 +33,9 @@ export class QueueWorker {
     private readonly workerId: string,
     private readonly metrics: JobMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.completions = new CompletionBatcher(processor.table);
+  }
 
   get queue(): string {
     return this.processor.table.definition.queue;
@@ -55,10 +61,11 @@ export class QueueWorker {
       return;
     }
     this.filling = true;
-    void this.claimWhileFree()
+    this.claiming = this.claimWhileFree()
       .catch((error) => this.log.warn({ err: error, queue: this.queue }, 'claiming tasks failed; trying again at the next poll'))
       .finally(() => {
         this.filling = false;
+        this.claiming = undefined;
         if (this.fillAgain) {
           this.fillAgain = false;
           this.fill();
@@ -72,6 +79,11 @@ export class QueueWorker {
       const free = this.processor.concurrency - this.running.size;
       if (this.stopping || !shard || free <= 0) return;
       const tasks = await this.processor.table.claim(this.workerId, shard, free, this.processor.leaseMs);
+      if (this.stopping) {
+        // Stopped while the claim was in flight: give the tasks back untouched rather than start them.
+        await Promise.allSettled(tasks.map((task) => this.processor.table.release(task)));
+        return;
+      }
       if (tasks.length > 0) this.metrics.claimed.inc({ queue: this.queue }, tasks.length);
       for (const task of tasks) this.start(task);
       if (tasks.length < free) return;
@@ -118,21 +130,29 @@ export class QueueWorker {
       },
     };
 
+    let freed = false;
+    const free = () => {
+      clearInterval(timer);
+      if (freed) return;
+      freed = true;
+      this.running.delete(task.id);
+      this.fill();
+    };
     const done = (async () => {
       try {
         await this.processor.process(task, context);
         if (!completed) {
           if (controller.signal.aborted) throw controller.signal.reason;
-          await table.complete(task);
+          // The work is done: its slot takes the next task while the completion joins the next batch.
+          free();
+          await this.completions.complete(task);
         }
         this.metrics.succeeded.inc({ queue: this.queue });
         log.info({ durationMs: Date.now() - startedAt }, 'task succeeded');
       } catch (error) {
         await this.settleFailure(task, controller.signal, error, log);
       } finally {
-        clearInterval(timer);
-        this.running.delete(task.id);
-        this.fill();
+        free();
       }
     })();
     this.running.set(task.id, { task, controller, done });
@@ -173,6 +193,8 @@ export class QueueWorker {
    */
   async stop(graceMs: number, abortWaitMs: number): Promise<void> {
     this.stopping = true;
+    // A claim in flight gives back what it takes (see claimWhileFree).
+    while (this.claiming) await this.claiming;
     const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
@@ -181,6 +203,7 @@ export class QueueWorker {
     const stragglers = [...this.running.values()];
     for (const running of stragglers) running.controller.abort(new WorkerShutdownError());
     const settled = await Promise.race([all().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), abortWaitMs).unref())]);
+    await this.completions.drain();
     if (settled) return;
     // A task that ignores its signal keeps running in this process, but its lease goes back now.
     await Promise.allSettled(stragglers.filter((r) => this.running.has(r.task.id)).map((r) => this.processor.table.release(r.task)));

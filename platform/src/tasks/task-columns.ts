@@ -9,12 +9,14 @@ type TableBuilder = Knex.CreateTableBuilder | Knex.AlterTableBuilder;
  */
 export function leaseColumns(t: TableBuilder, table: string, maxAttempts: number): void {
   t.integer('max_attempts').notNullable().defaultTo(maxAttempts);
-  // Claimable at or after this instant; NULL once no automatic attempt will follow.
-  t.bigInteger('run_at_ms').nullable().index(`${table}_run_at_idx`);
+  // Claimable at or after this instant; NULL once no automatic attempt will follow. Claims walk
+  // the index in this order, so only due tasks are read, oldest first.
+  t.bigInteger('run_at_ms').nullable();
   t.string('lease_owner', 64).nullable();
   t.string('lease_token', 64).nullable();
   t.bigInteger('lease_until_ms').nullable();
   t.integer('progress').nullable();
+  t.index(['run_at_ms', 'id'], `${table}_run_at_idx`);
 }
 
 /** What a queue's history table keeps of each finished task besides its own payload columns. */

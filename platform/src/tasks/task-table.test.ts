@@ -103,6 +103,19 @@ for (const factory of testDatabases('task table')) {
       assert.equal((await rows(table, 'select * from $h')).length, 1);
     });
 
+    test('completeMany finishes a batch in one go and leaves out tasks whose lease was lost', async () => {
+      const table = await fresh();
+      const ids = await enqueueScratch(orm.em, table.definition, 5);
+      const first = await table.claim('w1', everyone, 2, 60_000);
+      const second = await table.claim('w2', everyone, 3, 60_000);
+      await table.cancel(second[0].id, 'Cancelled by admin-1');
+      const finished = await table.completeMany([...first, ...second]);
+      assert.deepEqual([...finished].sort(), [ids[0], ids[1], ids[3], ids[4]].sort());
+      assert.equal((await rows(table, 'select * from $h')).length, 4);
+      assert.equal((await stateOf(table, ids[2])).state, 'CANCELLED', 'the cancelled task stayed as it was');
+      assert.deepEqual(await table.completeMany([...first, ...second]), new Set(), 'a second time finds no lease');
+    });
+
     test('a rolled-back completion leaves the task leased and nothing written', async () => {
       const table = await fresh();
       const [id] = await enqueueScratch(orm.em, table.definition, 1);
@@ -210,6 +223,26 @@ for (const factory of testDatabases('task table')) {
       assert.equal(depth.pending, 2);
       assert.equal(depth.processing, 1);
       assert.ok(depth.oldestPendingAgeMs >= 20 && depth.oldestPendingAgeMs < 60_000, `oldest pending age ${depth.oldestPendingAgeMs}`);
+    });
+
+    test('a queue table gets statistics as soon as a burst of tasks arrives (PostgreSQL plans claims by them)', async () => {
+      const table = await fresh();
+      assert.equal(await table.refreshStatistics(), false, 'nothing to do on an empty table');
+      await enqueueScratch(orm.em, table.definition, 150);
+      if (factory.kind !== 'postgresql') {
+        assert.equal(await table.refreshStatistics(), false, 'only PostgreSQL needs it');
+        return;
+      }
+      // The statistics collector reports changes with a short delay.
+      let analyzed = false;
+      for (let i = 0; i < 50 && !analyzed; i++) {
+        analyzed = await table.refreshStatistics();
+        if (!analyzed) await sleep(100);
+      }
+      assert.equal(analyzed, true);
+      const [stats] = await rows(table, `select last_analyze from pg_stat_user_tables where relname = '$t'`);
+      assert.ok(stats.last_analyze, 'analyzed');
+      assert.equal(await table.refreshStatistics(), false, 'and not again until much has changed');
     });
 
     test('concurrent claimers never take the same task', async () => {

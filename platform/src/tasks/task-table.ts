@@ -107,7 +107,7 @@ export class TaskTable {
 
   /**
    * Atomically takes up to `limit` claimable tasks of `shard` (pending; failed with attempts left
-   * whose backoff has passed; processing whose lease expired), oldest first, under one new lease.
+   * whose backoff has passed; processing whose lease expired), longest due first, under one new lease.
    */
   async claim(owner: string, shard: ShardFilter, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
     if (limit <= 0) return [];
@@ -121,13 +121,13 @@ export class TaskTable {
     switch (this.kind) {
       case 'postgresql':
         rows = await this.all(
-          `update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by id limit ? for update skip locked) returning *`,
+          `update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked) returning *`,
           [...leaseParams, ...shardParams, limit],
         );
         break;
       case 'sqlite':
         // One writer at a time: the statement is the lock.
-        rows = await this.all(`update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by id limit ?) returning *`, [
+        rows = await this.all(`update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by run_at_ms, id limit ?) returning *`, [
           ...leaseParams,
           ...shardParams,
           limit,
@@ -136,7 +136,7 @@ export class TaskTable {
       case 'mariadb':
         // MariaDB has no UPDATE … RETURNING: lock the rows, lease them, read them back, in one transaction.
         rows = await this.em.transactional(async (tx) => {
-          const ids = (await this.all(`select id from ${this.t} where ${where} order by id limit ? for update skip locked`, [...shardParams, limit], tx)).map((r) => r.id);
+          const ids = (await this.all(`select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked`, [...shardParams, limit], tx)).map((r) => r.id);
           if (ids.length === 0) return [];
           const list = ids.map(() => '?').join(', ');
           await this.run(`update ${this.t} set ${lease} where id in (${list})`, [...leaseParams, ...ids], tx);
@@ -166,13 +166,8 @@ export class TaskTable {
    * the history, and nothing commits unless the lease is still this token's (LeaseLostError).
    */
   async complete(task: ClaimedTask, work?: (tx: EntityManager) => Promise<void>): Promise<void> {
-    if (!work && this.kind === 'postgresql') {
-      const moved = await this.run(
-        `with done as (delete from ${this.t} where id = ? and lease_token = ? and state = 'PROCESSING' returning *)
-         insert into ${this.definition.historyTable} (${this.historyColumns()}) select ${this.historySource()} from done`,
-        [task.id, task.token],
-      );
-      if (moved !== 1) throw new LeaseLostError(this.definition.queue, task.id);
+    if (!work) {
+      if (!(await this.completeMany([task])).has(task.id)) throw new LeaseLostError(this.definition.queue, task.id);
       return;
     }
     await this.em.transactional(async (tx) => {
@@ -186,6 +181,41 @@ export class TaskTable {
         tx,
       );
       await this.run(`delete from ${this.t} where id = ?`, [task.id], tx);
+    });
+  }
+
+  /**
+   * Finishes tasks that wrote nothing of their own, in one statement (two on MariaDB and SQLite,
+   * in one transaction); returns the ids finished, which leaves out any whose lease was lost.
+   */
+  async completeMany(tasks: readonly ClaimedTask[]): Promise<Set<string>> {
+    if (tasks.length === 0) return new Set();
+    const rows = tasks.map(() => (this.kind === 'postgresql' ? '(cast(? as bigint), ?)' : '(?, ?)')).join(', ');
+    // SQLite takes a list of row values only from a VALUES clause.
+    const leased = `(id, lease_token) in (${this.kind === 'mariadb' ? rows : `values ${rows}`}) and state = 'PROCESSING'`;
+    const pairs = tasks.flatMap((task) => [task.id, task.token]);
+    const history = `insert into ${this.definition.historyTable} (${this.historyColumns()})`;
+    if (this.kind === 'postgresql') {
+      const moved = await this.all(
+        `with done as (delete from ${this.t} where ${leased} returning *) ${history} select ${this.historySource()} from done returning id`,
+        pairs,
+      );
+      return new Set(moved.map((row) => String(row.id)));
+    }
+    return this.em.transactional(async (tx) => {
+      let ids: unknown[];
+      if (this.kind === 'mariadb') {
+        ids = (await this.all(`select id from ${this.t} where ${leased} for update`, pairs, tx)).map((row) => row.id);
+      } else {
+        // Writing first takes SQLite's write lock, so nothing changes between this and the read.
+        await this.run(`update ${this.t} set progress = 100 where ${leased}`, pairs, tx);
+        ids = (await this.all(`select id from ${this.t} where ${leased}`, pairs, tx)).map((row) => row.id);
+      }
+      if (ids.length === 0) return new Set<string>();
+      const list = ids.map(() => '?').join(', ');
+      await this.run(`${history} select ${this.historySource()} from ${this.t} where id in (${list})`, ids, tx);
+      await this.run(`delete from ${this.t} where id in (${list})`, ids, tx);
+      return new Set(ids.map(String));
     });
   }
 
@@ -214,7 +244,7 @@ export class TaskTable {
   /** Gives a task back untouched (a worker shutting down): claimable at once, the attempt not counted. */
   async release(task: ClaimedTask): Promise<boolean> {
     const changed = await this.run(
-      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, progress = null, ${NO_LEASE}, run_at_ms = 0
+      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, progress = null, ${NO_LEASE}, run_at_ms = ${this.now}
        where id = ? and lease_token = ? and state = 'PROCESSING'`,
       [task.id, task.token],
     );
@@ -246,7 +276,7 @@ export class TaskTable {
 
   /** Queues a failed or cancelled task again, with its attempts counted from zero. */
   async retry(id: string): Promise<void> {
-    const changed = await this.run(`update ${this.t} set state = 'PENDING', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = 0 where id = ? and state in ('FAILED', 'CANCELLED')`, [
+    const changed = await this.run(`update ${this.t} set state = 'PENDING', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} where id = ? and state in ('FAILED', 'CANCELLED')`, [
       id,
     ]);
     if (changed !== 1) await this.refuse(id, 'retried');
@@ -259,6 +289,25 @@ export class TaskTable {
     const [done] = await this.all(`select id from ${historyTable} where id = ?`, [id]);
     if (done) throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, { reason: 'TASK_STATE', state: 'SUCCEEDED' });
     throw notFound(label, id);
+  }
+
+  /**
+   * PostgreSQL plans the claim well only with statistics on the table: without them it sorts
+   * the whole queue for every claim. Autovacuum gathers them within a minute or so of a burst;
+   * this does it at once when many rows changed since (cheap: the table holds live tasks only).
+   * True when it analyzed.
+   */
+  async refreshStatistics(): Promise<boolean> {
+    if (this.kind !== 'postgresql') return false;
+    const [stats] = await this.all(
+      `select n_live_tup, n_mod_since_analyze, coalesce(last_analyze, last_autoanalyze) is null as never from pg_stat_user_tables where relid = cast(? as regclass)`,
+      [this.t],
+    );
+    if (!stats) return false;
+    const changed = asNumber(stats.n_mod_since_analyze);
+    const stale = stats.never ? changed >= 100 : changed >= Math.max(1000, asNumber(stats.n_live_tup));
+    if (stale) await this.run(`analyze ${this.t}`, []);
+    return stale;
   }
 
   /** How much work is waiting, for metrics. */

@@ -40,7 +40,7 @@ export async function enqueueScratch(em: EntityManager, queue: TaskTableDefiniti
       payload: `${payload}-${start + i}`,
       state: 'PENDING',
       attempts: 0,
-      run_at_ms: 0,
+      run_at_ms: Date.now(),
       created_at: Date.now(),
     }));
     await knex(queue.table).insert(rows);

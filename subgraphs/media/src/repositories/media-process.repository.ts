@@ -25,7 +25,8 @@ export class MediaProcessRepository {
         objectKey: object.objectKey,
         state: ProcessState.PENDING,
         attempts: 0,
-        runAtMs: 0,
+        // Due from now, so claims take tasks in the order they became due (this host's clock; NTP keeps it close to the database's).
+        runAtMs: now.getTime(),
         videoCodec: probe?.videoCodec ?? null,
         audioCodec: probe?.audioCodec ?? null,
         durationSeconds: probe?.durationSeconds ?? null,
