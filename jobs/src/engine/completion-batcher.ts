@@ -7,6 +7,8 @@ interface Waiting {
 }
 
 const MAX_BATCH = 200;
+/** A batch that fails on the database (a deadlock, a dropped connection) is written again this often before its tasks count as failed. */
+const WRITE_ATTEMPTS = 3;
 
 /**
  * Finishes tasks that wrote nothing of their own in batches: while one batch is being written,
@@ -30,13 +32,25 @@ export class CompletionBatcher {
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, MAX_BATCH);
       try {
-        const finished = await this.table.completeMany(batch.map((w) => w.task));
+        const finished = await this.write(batch.map((w) => w.task));
         for (const { task, resolve, reject } of batch) {
           if (finished.has(task.id)) resolve();
           else reject(new LeaseLostError(this.table.definition.queue, task.id));
         }
       } catch (error) {
         for (const { reject } of batch) reject(error);
+      }
+    }
+  }
+
+  /** Writing again is safe: a rolled-back batch changed nothing, and the lease tokens fence each task. */
+  private async write(tasks: ClaimedTask[]): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.table.completeMany(tasks);
+      } catch (error) {
+        if (attempt >= WRITE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
+import { IsolationLevel, type EntityManager } from '@mikro-orm/core';
 import { conflict, notFound } from '../errors';
 import { nowMsSql } from '../database/clock-sql';
 import { databaseKindOf, type DatabaseKind } from '../database/open-database';
@@ -50,6 +50,13 @@ export interface QueueDepth {
   stopped: number;
   oldestPendingAgeMs: number;
 }
+
+/**
+ * MariaDB's default (repeatable read) locks every index entry a locking read passes, and the gaps
+ * between them, so one worker's claim would block (and deadlock with) others' work on other
+ * tasks; read committed locks only the rows that match.
+ */
+const LOCK_FEW = { isolationLevel: IsolationLevel.READ_COMMITTED };
 
 const CLAIMABLE = `state in ('PENDING', 'FAILED', 'PROCESSING') and attempts < max_attempts`;
 const NO_LEASE = `lease_owner = null, lease_token = null, lease_until_ms = null`;
@@ -141,7 +148,7 @@ export class TaskTable {
           const list = ids.map(() => '?').join(', ');
           await this.run(`update ${this.t} set ${lease} where id in (${list})`, [...leaseParams, ...ids], tx);
           return this.all(`select * from ${this.t} where id in (${list})`, ids, tx);
-        });
+        }, LOCK_FEW);
         break;
     }
     return rows
@@ -216,7 +223,7 @@ export class TaskTable {
       await this.run(`${history} select ${this.historySource()} from ${this.t} where id in (${list})`, ids, tx);
       await this.run(`delete from ${this.t} where id in (${list})`, ids, tx);
       return new Set(ids.map(String));
-    });
+    }, this.kind === 'mariadb' ? LOCK_FEW : {});
   }
 
   private historyColumns(): string {
@@ -256,12 +263,16 @@ export class TaskTable {
    * failed so a person sees them. Returns how many.
    */
   async failAbandoned(): Promise<number> {
-    return this.run(
-      `update ${this.t} set state = 'FAILED', progress = null, ${NO_LEASE}, run_at_ms = null,
-         last_error = 'The worker running the last attempt stopped (it crashed or lost its connection) before finishing.'
-       where state = 'PROCESSING' and run_at_ms <= ${this.now} and attempts >= max_attempts`,
-      [],
-    );
+    const abandoned = `state = 'PROCESSING' and run_at_ms <= ${this.now} and attempts >= max_attempts`;
+    const set = `state = 'FAILED', progress = null, ${NO_LEASE}, run_at_ms = null,
+         last_error = 'The worker running the last attempt stopped (it crashed or lost its connection) before finishing.'`;
+    if (this.kind !== 'mariadb') return this.run(`update ${this.t} set ${set} where ${abandoned}`, []);
+    // MariaDB: a locking scan of the run_at index locks index entries before rows, the opposite of the
+    // updates of one task by id (renew, cancel, fail, release, complete), and deadlocks with them. Every
+    // worker runs this at every heartbeat, so find the candidates with a plain read and lock them by id.
+    const ids = (await this.all(`select id from ${this.t} where ${abandoned}`, [])).map((row) => row.id);
+    if (ids.length === 0) return 0;
+    return this.run(`update ${this.t} set ${set} where id in (${ids.map(() => '?').join(', ')}) and ${abandoned}`, ids);
   }
 
   /** Stops a task that has not finished: its worker, if any, loses the lease at its next renewal. */
