@@ -34,7 +34,8 @@ export async function createScratchTables(em: EntityManager, queue: TaskTableDef
 /** Queues `count` tasks, claimable at once, in batches; returns their ids in order. */
 export async function enqueueScratch(em: EntityManager, queue: TaskTableDefinition, count: number, payload = 'noop'): Promise<string[]> {
   const knex = (em as SqlEntityManager).getKnex();
-  const before = Number((await knex(queue.table).max({ m: 'id' }))[0].m ?? 0);
+  const highest = async (table: string) => Number((await knex(table).max({ m: 'id' }))[0].m ?? 0);
+  const before = Math.max(await highest(queue.table), await highest(queue.historyTable));
   for (let start = 0; start < count; start += 500) {
     const rows = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({
       payload: `${payload}-${start + i}`,
@@ -45,6 +46,8 @@ export async function enqueueScratch(em: EntityManager, queue: TaskTableDefiniti
     }));
     await knex(queue.table).insert(rows);
   }
-  const ids = await knex(queue.table).where('id', '>', before).orderBy('id').pluck('id');
-  return ids.map(String);
+  // Workers may have finished some already: those are in the history.
+  const live = await knex(queue.table).where('id', '>', before).pluck('id');
+  const done = await knex(queue.historyTable).where('id', '>', before).pluck('id');
+  return [...live, ...done].map(String).sort((a, b) => Number(a) - Number(b));
 }
