@@ -23,7 +23,8 @@ if (!existsSync('jobs/dist/main.js')) {
 
 const children = new Set();
 for (let i = 0; i < count; i++) {
-  const child = spawn(process.execPath, ['jobs/dist/main.js'], { env: { ...process.env, JOBS_PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Each in its own process group, so Ctrl-C reaches only this script, which stops them once, gracefully.
+  const child = spawn(process.execPath, ['jobs/dist/main.js'], { env: { ...process.env, JOBS_PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   children.add(child);
   child.on('exit', (code, signal) => {
     children.delete(child);

@@ -47,3 +47,43 @@ test('a malformed setting stops the process with a message naming the variable',
   assert.equal(result.status, 1);
   assert.match(result.stderr, /JOBS_PORT="abc" must be a whole number/);
 });
+
+test('`npm run jobs -- --workers 2` starts two more workers that join the queue, and Ctrl-C stops both cleanly', async () => {
+  const { spawn } = await import('node:child_process');
+  const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-scale-'));
+  const root = join(__dirname, '../..');
+  const child = spawn(process.execPath, [join(root, 'scripts/jobs.mjs'), '--workers', '2'], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'test', JOBS_HEARTBEAT_MS: '200' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    const deadline = Date.now() + 30_000;
+    while ((output.match(/"msg":"jobs ready"/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((output.match(/"msg":"jobs ready"/g) ?? []).length, 2, output);
+    const workerIds = [...output.matchAll(/"workerId":"([^"]+)","msg":"jobs ready"/g)].map((m) => m[1]);
+    assert.equal(new Set(workerIds).size, 2, 'each worker has its own id');
+    const ports = [...output.matchAll(/"port":(\d+),"workerId":"[^"]+","msg":"jobs ready"/g)].map((m) => Number(m[1]));
+    for (const port of ports) assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+    while (!(output.includes('"shard":"0/2"') && output.includes('"shard":"1/2"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(output.includes('"shard":"0/2"') && output.includes('"shard":"1/2"'), `both joined the transcoding queue and split it:\n${output}`);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+    assert.equal((output.match(/"msg":"jobs engine stopped"/g) ?? []).length, 2, output);
+  } finally {
+    child.kill('SIGKILL');
+    // The workers run in their own process groups; their default ids end in their pids.
+    for (const [, pid] of output.matchAll(/"workerId":"[^"]*-(\d+)"/g)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -77,11 +77,31 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     await connection.execute('pragma busy_timeout = 5000');
     await connection.execute('pragma foreign_keys = on');
   }
-  if (options.migrate !== false) {
-    const applied = await orm.getMigrator().up();
-    if (applied.length > 0) log?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
-  }
+  if (options.migrate !== false) await migrate(orm, log);
   return orm;
+}
+
+const MIGRATION_ATTEMPTS = 5;
+
+/**
+ * Applies pending migrations. Processes sharing a database may start at once (jobs workers, a
+ * subgraph and its workers): one wins and the others fail on its locks or its tables, then
+ * find nothing left to do.
+ */
+async function migrate(orm: MikroORM, log: Logger | undefined): Promise<void> {
+  const migrator = orm.getMigrator();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const applied = await migrator.up();
+      if (applied.length > 0) log?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+      return;
+    } catch (error) {
+      if ((await migrator.getPendingMigrations().catch(() => [null])).length === 0) return;
+      if (attempt >= MIGRATION_ATTEMPTS) throw error;
+      log?.warn({ err: error, attempt }, 'migrating failed, perhaps beside another process; trying again');
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt + Math.random() * 250));
+    }
+  }
 }
 
 /** The readiness check of a subgraph's database: it answers a trivial query. */
