@@ -21,7 +21,7 @@ import { epochMs } from './bench-support';
  * timings are the jobs process's defaults (JOBS_HEARTBEAT_MS, JOBS_POLL_MS, JOBS_LEASE_MS, JOBS_RENEW_MS).
  * Protocol: prints `{"ready":…}`; reads `go` (start the engine) and `stop` (stop it, write
  * `{workerId, starts, firstStartMs, calls}` to STARTS_FILE, exit) on stdin. `calls` counts and
- * times the engine's claim and complete round trips.
+ * times the engine's claims and batched completions.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
 
   // Round trips as the engine makes them, timed around the table's own methods (two clock reads a call).
   const table = new TaskTable(orm.em.fork(), queue);
-  const calls = { claims: 0, claimed: 0, emptyClaims: 0, claimMs: 0, completes: 0, completeMs: 0, maxInFlightClaims: 0 };
+  const calls = { claims: 0, claimed: 0, emptyClaims: 0, claimMs: 0, completes: 0, completed: 0, completeMs: 0, maxInFlightClaims: 0 };
   let claimsInFlight = 0;
   const claim = table.claim.bind(table);
   table.claim = async (...args) => {
@@ -53,13 +53,14 @@ async function main(): Promise<void> {
       calls.claimMs += performance.now() - started;
     }
   };
-  const complete = table.complete.bind(table);
-  table.complete = async (...args) => {
+  const completeMany = table.completeMany.bind(table);
+  table.completeMany = async (tasks) => {
     const started = performance.now();
     try {
-      return await complete(...args);
+      return await completeMany(tasks);
     } finally {
       calls.completes++;
+      calls.completed += tasks.length;
       calls.completeMs += performance.now() - started;
     }
   };
