@@ -51,6 +51,17 @@ export function postgresTestDatabase(serverUrl: string): TestDatabaseFactory {
           const client = new Client({ connectionString: serverUrl });
           await client.connect();
           try {
+            // pg's pool.end() resolves before its sockets have closed; forcing the drop then would
+            // kill those connections and crash their (closed) owners, so give them a moment first.
+            for (let attempt = 0; attempt < 20; attempt++) {
+              try {
+                await client.query(`drop database if exists ${name}`);
+                return;
+              } catch (error) {
+                if (!/being accessed by other users/.test((error as Error).message)) throw error;
+                await new Promise((resolve) => setTimeout(resolve, 100));
+              }
+            }
             await client.query(`drop database if exists ${name} with (force)`);
           } finally {
             await client.end();

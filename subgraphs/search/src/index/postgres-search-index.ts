@@ -166,6 +166,8 @@ export class PostgresSearchIndex implements SearchIndex {
 
   static async open(url: string): Promise<PostgresSearchIndex> {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
+    // An idle connection the server drops (a restart, a failover) must not crash the process: the pool replaces it.
+    pool.on('error', () => undefined);
     try {
       await PostgresSearchIndex.migrate(pool);
       return new PostgresSearchIndex(pool);
