@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { MikroORM } from '@mikro-orm/core';
-import { Registry } from 'prom-client';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { createLogger } from '@learnhub/platform/logger';
 import { TaskTable, type ClaimedTask, type ShardFilter, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
-import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, sleep, uniqueQueueName, waitUntil } from '../testing/scratch-fleet';
-import { JobsEngine } from './jobs-engine';
+import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
+import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { inProcessEngines } from '../testing/in-process-engines';
+import { ScratchRig, sleep, waitUntil } from '../testing/scratch-fleet';
 import { WorkerShutdownError, type QueueProcessor } from './processor';
 
 const quick = { concurrency: 4, heartbeatMs: 200, pollMs: 100 };
@@ -104,37 +100,8 @@ class GatedTaskTable extends TaskTable {
 
 for (const factory of testDatabases('graceful shutdown in process')) {
   describe(`graceful shutdown of an engine in this process on ${factory.kind}`, () => {
-    let database: TestDatabase;
-    let orm: MikroORM;
-    const engines: JobsEngine[] = [];
-    before(async () => {
-      database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: [], migrations: [] });
-    });
-    after(async () => {
-      await Promise.allSettled(engines.map((e) => e.stop(0)));
-      await orm?.close();
-      await database?.drop();
-    });
-
-    const engineFor = async (process: QueueProcessor['process'], table?: (queue: TaskTableDefinition) => TaskTable) => {
-      const queue = scratchQueue(uniqueQueueName('gs'));
-      await createScratchTables(orm.em, queue, 3);
-      const tasks = table?.(queue) ?? new TaskTable(orm.em.fork(), queue);
-      const processor: QueueProcessor = { table: tasks, concurrency: 4, leaseMs: 30_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 }, process };
-      const engine = new JobsEngine(
-        { workerId: 'in-process', heartbeatMs: 100, memberTtlMs: 1_000, pollMs: 50, groupPrefix: `${queue.queue}:` },
-        [processor],
-        [],
-        [],
-        new Registry(),
-        createLogger('test', 'silent'),
-      );
-      engines.push(engine);
-      await engine.start();
-      const rows = (sql: string) => orm.em.getConnection().execute(sql.replaceAll('$t', queue.table).replaceAll('$h', queue.historyTable)) as Promise<Array<Record<string, unknown>>>;
-      return { engine, queue, tasks, rows };
-    };
+    const local = inProcessEngines(factory, 'gs');
+    const engineFor = (process: QueueProcessor['process'], table?: (queue: TaskTableDefinition) => TaskTable) => local.start(process, { table });
 
     test('a task that stops on its signal at shutdown is released: pending again, its attempt not counted', { timeout: 30_000 }, async () => {
       const reasons: unknown[] = [];
@@ -149,13 +116,13 @@ for (const factory of testDatabases('graceful shutdown in process')) {
             });
           }),
       );
-      await enqueueScratch(orm.em, queue, 2);
+      await enqueueScratch(local.orm.em, queue, 2);
       await waitUntil('both tasks to run', () => running === 2, 10_000);
       await engine.stop(500);
       assert.equal(reasons.length, 2);
       for (const reason of reasons) assert.ok(reason instanceof WorkerShutdownError, String(reason));
       const live = await rows('select state, attempts, lease_owner, lease_token, run_at_ms from $t');
-      const nowMs = await new TaskTable(orm.em.fork(), queue).clock();
+      const nowMs = await new TaskTable(local.orm.em.fork(), queue).clock();
       assert.deepEqual(
         live.map((r) => [r.state, Number(r.attempts), r.lease_owner, r.lease_token, r.run_at_ms !== null && Number(r.run_at_ms) <= nowMs]),
         [
@@ -183,11 +150,11 @@ for (const factory of testDatabases('graceful shutdown in process')) {
             });
           });
         },
-        (q) => (table = new GatedTaskTable(orm.em.fork(), q)),
+        (q) => (table = new GatedTaskTable(local.orm.em.fork(), q)),
       );
       let open!: () => void;
       table.gate = new Promise<void>((resolve) => (open = resolve));
-      await enqueueScratch(orm.em, queue, 2);
+      await enqueueScratch(local.orm.em, queue, 2);
       // The next poll's claim waits at the gate, as a claim on a busy database would.
       await waitUntil('a claim to be in flight', () => table.waiting > 0, 10_000);
       const stopping = engine.stop(1_000).then(() => (stopped = true));

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { MikroORM } from '@mikro-orm/core';
-import { Registry } from 'prom-client';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { createLogger } from '@learnhub/platform/logger';
-import { LeaseLostError, TaskTable, type ClaimedTask, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
+import { describe, test } from 'node:test';
+import { LeaseLostError, TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
 import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { inProcessEngines } from '../testing/in-process-engines';
 import { sleep, uniqueQueueName, waitUntil } from '../testing/scratch-fleet';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import { JobsEngine } from './jobs-engine';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from './processor';
 
 describe('backoffDelay', () => {
@@ -47,45 +43,12 @@ describe('backoffDelay', () => {
   });
 });
 
-const silent = createLogger('test', 'silent');
-
 for (const factory of testDatabases('retries and backoff')) {
   describe(`retries, failures and cancellation in an engine on ${factory.kind}`, () => {
-    let database: TestDatabase;
-    let orm: MikroORM;
-    const engines: JobsEngine[] = [];
-
-    before(async () => {
-      database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: [], migrations: [] });
-    });
-    after(async () => {
-      await Promise.allSettled(engines.map((e) => e.stop(0)));
-      await orm?.close();
-      await database?.drop();
-    });
-
+    const local = inProcessEngines(factory, 'rb');
     /** An engine working a fresh queue with `process`; short heartbeat, poll and lease. */
-    const engineFor = async (process: QueueProcessor['process'], maxAttempts: number, backoff: BackoffPolicy) => {
-      const queue: TaskTableDefinition = scratchQueue(uniqueQueueName('rb'));
-      await createScratchTables(orm.em, queue, maxAttempts);
-      const table = new TaskTable(orm.em.fork(), queue);
-      const processor: QueueProcessor = { table, concurrency: 2, leaseMs: 3_000, renewEveryMs: 100, backoff, process };
-      const engine = new JobsEngine(
-        { workerId: 'rb-worker', heartbeatMs: 100, memberTtlMs: 1_000, pollMs: 50, groupPrefix: `${queue.queue}:` },
-        [processor],
-        [],
-        [],
-        new Registry(),
-        silent,
-      );
-      engines.push(engine);
-      await engine.start();
-      const rows = (sql: string, params: unknown[] = []) =>
-        orm.em.getConnection().execute(sql.replaceAll('$t', queue.table).replaceAll('$h', queue.historyTable), params) as Promise<Array<Record<string, unknown>>>;
-      const metric = async (name: 'succeeded' | 'failed' | 'leaseLost' | 'claimed') => (await engine.metrics[name].get()).values.find((v) => v.labels.queue === queue.queue)?.value ?? 0;
-      return { engine, table, queue, rows, metric };
-    };
+    const engineFor = (process: QueueProcessor['process'], maxAttempts: number, backoff: BackoffPolicy) =>
+      local.start(process, { maxAttempts, backoff, concurrency: 2, leaseMs: 3_000, renewEveryMs: 100 });
 
     test('a task failing its first two attempts is retried after its backoff and succeeds on the third', { timeout: 30_000 }, async () => {
       const seen: Array<{ attempt: number; at: number; lastError: unknown }> = [];
@@ -101,7 +64,7 @@ for (const factory of testDatabases('retries and backoff')) {
         backoff,
       );
       rowsOf = rows;
-      const [id] = await enqueueScratch(orm.em, queue, 1);
+      const [id] = await enqueueScratch(local.orm.em, queue, 1);
       await waitUntil('the task to succeed', async () => (await rows('select id from $h')).length === 1, 20_000, async () => JSON.stringify({ seen, live: await rows('select * from $t') }));
 
       assert.deepEqual(
@@ -135,7 +98,7 @@ for (const factory of testDatabases('retries and backoff')) {
         3,
         { baseMs: 40, maxMs: 100 },
       );
-      const [id] = await enqueueScratch(orm.em, queue, 1);
+      const [id] = await enqueueScratch(local.orm.em, queue, 1);
       await waitUntil('three attempts', () => calls >= 3, 10_000);
       const failed = await waitUntil(
         'the last failure to be recorded',
@@ -173,7 +136,7 @@ for (const factory of testDatabases('retries and backoff')) {
         3,
         { baseMs: 40, maxMs: 100 },
       );
-      const [id] = await enqueueScratch(orm.em, queue, 1);
+      const [id] = await enqueueScratch(local.orm.em, queue, 1);
       const failed = await waitUntil(
         'the failure to be recorded',
         async () => {
@@ -210,7 +173,7 @@ for (const factory of testDatabases('retries and backoff')) {
           3,
           { baseMs: 40, maxMs: 100 },
         );
-        const [id] = await enqueueScratch(orm.em, queue, 1);
+        const [id] = await enqueueScratch(local.orm.em, queue, 1);
         await waitUntil('the task to start', () => started, 10_000);
         await table.cancel(id, 'Cancelled by admin-1');
         await waitUntil('the signal to abort', () => reason !== undefined, 5_000);
@@ -236,9 +199,9 @@ for (const factory of testDatabases('retries and backoff')) {
     test('cancels and lease renewals do not fail while the workers’ heartbeats sweep for abandoned tasks', { timeout: 30_000 }, async () => {
       // Every worker's heartbeat runs failAbandoned() on the whole queue; people cancel and holders renew meanwhile.
       const queue = scratchQueue(uniqueQueueName('hb'));
-      await createScratchTables(orm.em, queue, 3);
-      await enqueueScratch(orm.em, queue, 40);
-      const held = await new TaskTable(orm.em.fork(), queue).claim('holder', { index: 0, total: 1 }, 40, 60_000);
+      await createScratchTables(local.orm.em, queue, 3);
+      await enqueueScratch(local.orm.em, queue, 40);
+      const held = await new TaskTable(local.orm.em.fork(), queue).claim('holder', { index: 0, total: 1 }, 40, 60_000);
       assert.equal(held.length, 40);
       const errors: string[] = [];
       const until = Date.now() + 2_000;
@@ -247,7 +210,7 @@ for (const factory of testDatabases('retries and backoff')) {
           await step().catch((error: Error & { code?: string }) => errors.push(`${what}: ${error.code ?? error.message.slice(0, 120)}`));
         }
       };
-      const table = () => new TaskTable(orm.em.fork(), queue);
+      const table = () => new TaskTable(local.orm.em.fork(), queue);
       const sweepers = Array.from({ length: 4 }, (_, i) => {
         const t = table();
         return loop(`heartbeat ${i} failAbandoned`, () => t.failAbandoned());
@@ -269,7 +232,7 @@ for (const factory of testDatabases('retries and backoff')) {
       await Promise.all([...sweepers, ...renewers, canceller]);
       const tally = [...new Set(errors)].map((e) => `${errors.filter((x) => x === e).length} × ${e}`);
       assert.deepEqual(tally, [], `${errors.length} statements failed`);
-      const states = await orm.em.getConnection().execute(`select state, count(*) as n from ${queue.table} group by state order by state`);
+      const states = await local.orm.em.getConnection().execute(`select state, count(*) as n from ${queue.table} group by state order by state`);
       assert.deepEqual(
         states.map((r: Record<string, unknown>) => [r.state, Number(r.n)]),
         [
