@@ -1,19 +1,15 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { nowMsSql } from '@learnhub/platform/database/clock-sql';
 import { databaseKindOf } from '@learnhub/platform/database/open-database';
+import { sqlChanges, sqlRows } from '@learnhub/platform/database/raw-sql';
 import type { Membership } from './membership';
 
 /** Membership kept in the queue's own database (`job_workers`), timed by the database's clock. */
 export class DatabaseMembership implements Membership {
-  readonly kind = 'database';
   private readonly now: string;
 
   constructor(private readonly em: EntityManager) {
     this.now = nowMsSql[databaseKindOf(em)];
-  }
-
-  private execute(sql: string, params: unknown[], method: 'all' | 'run' = 'run') {
-    return this.em.getConnection().execute(sql, params, method);
   }
 
   async beat(group: string, workerId: string, ttlMs: number): Promise<string[]> {
@@ -21,19 +17,15 @@ export class DatabaseMembership implements Membership {
       databaseKindOf(this.em) === 'mariadb'
         ? `insert into job_workers (member_group, worker_id, heartbeat_ms) values (?, ?, ${this.now}) on duplicate key update heartbeat_ms = values(heartbeat_ms)`
         : `insert into job_workers (member_group, worker_id, heartbeat_ms) values (?, ?, ${this.now}) on conflict (member_group, worker_id) do update set heartbeat_ms = excluded.heartbeat_ms`;
-    await this.execute(upsert, [group, workerId]);
+    await sqlChanges(this.em, upsert, [group, workerId]);
     // Long-gone members are removed by whoever beats next, so the table stays small.
-    await this.execute(`delete from job_workers where member_group = ? and heartbeat_ms < ${this.now} - ?`, [group, ttlMs * 10]);
-    const rows: Array<{ worker_id: string }> = await this.execute(
-      `select worker_id from job_workers where member_group = ? and heartbeat_ms >= ${this.now} - ? order by worker_id`,
-      [group, ttlMs],
-      'all',
-    );
-    return rows.map((r) => r.worker_id);
+    await sqlChanges(this.em, `delete from job_workers where member_group = ? and heartbeat_ms < ${this.now} - ?`, [group, ttlMs * 10]);
+    const rows = await sqlRows(this.em, `select worker_id from job_workers where member_group = ? and heartbeat_ms >= ${this.now} - ? order by worker_id`, [group, ttlMs]);
+    return rows.map((r) => String(r.worker_id));
   }
 
   async leave(group: string, workerId: string): Promise<void> {
-    await this.execute('delete from job_workers where member_group = ? and worker_id = ?', [group, workerId]);
+    await sqlChanges(this.em, 'delete from job_workers where member_group = ? and worker_id = ?', [group, workerId]);
   }
 
   async close(): Promise<void> {}

@@ -74,7 +74,7 @@ export class JobsEngine {
     const databases = new Set<EntityManager>([...this.workers.map((w) => w.processor.table.em), ...this.schedules.map((s) => s.em)]);
     for (const em of databases) await ensureEngineTables(em);
     for (const wakeup of this.wakeups) {
-      this.unlisten.push(await wakeup.listen((queue) => this.workers.find((w) => w.queue === queue)?.fill()));
+      this.unlisten.push(await wakeup.listen((queue) => this.wake(queue)));
     }
     await this.heartbeat();
     this.timers.push(setInterval(() => void this.heartbeat(), this.settings.heartbeatMs));
@@ -110,7 +110,7 @@ export class JobsEngine {
     }
   }
 
-  /** Wakes a queue's worker now (tests and in-process enqueuers). */
+  /** Wakes a queue's worker now (on a wake-up message, and for in-process enqueuers). */
   wake(queue: string): void {
     this.workers.find((w) => w.queue === queue)?.fill();
   }

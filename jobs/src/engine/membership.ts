@@ -3,7 +3,6 @@
  * than the time-to-live has left (crashed or stopped), and the others take over its shard.
  */
 export interface Membership {
-  readonly kind: 'database' | 'redis';
   /** Records the worker as alive and returns the live members' ids. */
   beat(group: string, workerId: string, ttlMs: number): Promise<string[]>;
   leave(group: string, workerId: string): Promise<void>;

@@ -41,10 +41,6 @@ export class QueueWorker {
     return this.processor.table.definition.queue;
   }
 
-  get busy(): number {
-    return this.running.size;
-  }
-
   setShard(shard: ShardFilter | undefined): void {
     const changed = shard?.index !== this.shard?.index || shard?.total !== this.shard?.total;
     this.shard = shard;

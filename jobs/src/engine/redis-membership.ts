@@ -3,7 +3,6 @@ import type { Membership } from './membership';
 
 /** Membership in a Redis sorted set per group, scored by Redis's clock, so the database sees no heartbeat writes. */
 export class RedisMembership implements Membership {
-  readonly kind = 'redis';
   private readonly redis: Redis;
 
   constructor(url: string) {

@@ -3,6 +3,7 @@ import { IsolationLevel, type EntityManager } from '@mikro-orm/core';
 import { conflict, notFound } from '../errors';
 import { nowMsSql } from '../database/clock-sql';
 import { databaseKindOf, type DatabaseKind } from '../database/open-database';
+import { sqlChanges, sqlRows } from '../database/raw-sql';
 
 /** Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's database. */
 export interface TaskTableDefinition {
@@ -63,8 +64,6 @@ const NO_LEASE = `lease_owner = null, lease_token = null, lease_until_ms = null`
 
 const asNumber = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
 
-const affected = (result: unknown): number => (result as { affectedRows?: number }).affectedRows ?? 0;
-
 function toTime(value: unknown): number {
   if (value === null || value === undefined) return Number.NaN;
   if (value instanceof Date) return value.getTime();
@@ -96,14 +95,11 @@ export class TaskTable {
   }
 
   private run(sql: string, params: unknown[], em: EntityManager = this.em): Promise<number> {
-    return em
-      .getConnection()
-      .execute(sql, params, 'run', em.getTransactionContext())
-      .then(affected);
+    return sqlChanges(em, sql, params);
   }
 
   private all(sql: string, params: unknown[], em: EntityManager = this.em): Promise<Record<string, unknown>[]> {
-    return em.getConnection().execute(sql, params, 'all', em.getTransactionContext());
+    return sqlRows(em, sql, params);
   }
 
   /** The database's clock, in epoch milliseconds. */
@@ -181,13 +177,8 @@ export class TaskTable {
       // Writing first takes the row's lock (and SQLite's write lock) before anything else is read.
       const held = await this.run(`update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = 'PROCESSING'`, [task.id, task.token], tx);
       if (held !== 1) throw new LeaseLostError(this.definition.queue, task.id);
-      await work?.(tx);
-      await this.run(
-        `insert into ${this.definition.historyTable} (${this.historyColumns()}) select ${this.historySource()} from ${this.t} where id = ?`,
-        [task.id],
-        tx,
-      );
-      await this.run(`delete from ${this.t} where id = ?`, [task.id], tx);
+      await work(tx);
+      await this.moveToHistory(tx, [task.id]);
     });
   }
 
@@ -201,10 +192,9 @@ export class TaskTable {
     // SQLite takes a list of row values only from a VALUES clause.
     const leased = `(id, lease_token) in (${this.kind === 'mariadb' ? rows : `values ${rows}`}) and state = 'PROCESSING'`;
     const pairs = tasks.flatMap((task) => [task.id, task.token]);
-    const history = `insert into ${this.definition.historyTable} (${this.historyColumns()})`;
     if (this.kind === 'postgresql') {
       const moved = await this.all(
-        `with done as (delete from ${this.t} where ${leased} returning *) ${history} select ${this.historySource()} from done returning id`,
+        `with done as (delete from ${this.t} where ${leased} returning *) ${this.historyInsert()} from done returning id`,
         pairs,
       );
       return new Set(moved.map((row) => String(row.id)));
@@ -218,20 +208,25 @@ export class TaskTable {
         await this.run(`update ${this.t} set progress = 100 where ${leased}`, pairs, tx);
         ids = (await this.all(`select id from ${this.t} where ${leased}`, pairs, tx)).map((row) => row.id);
       }
-      if (ids.length === 0) return new Set<string>();
-      const list = ids.map(() => '?').join(', ');
-      await this.run(`${history} select ${this.historySource()} from ${this.t} where id in (${list})`, ids, tx);
-      await this.run(`delete from ${this.t} where id in (${list})`, ids, tx);
+      await this.moveToHistory(tx, ids);
       return new Set(ids.map(String));
     }, this.kind === 'mariadb' ? LOCK_FEW : {});
   }
 
-  private historyColumns(): string {
-    return ['id', ...this.definition.payloadColumns, 'attempts', 'finished_by', 'finished_at_ms', 'created_at'].join(', ');
+  /** `insert … select …` of finished tasks into the history; the caller adds the `from`. */
+  private historyInsert(): string {
+    const { historyTable, payloadColumns } = this.definition;
+    const columns = ['id', ...payloadColumns, 'attempts', 'finished_by', 'finished_at_ms', 'created_at'];
+    const values = ['id', ...payloadColumns, 'attempts', 'lease_owner', this.now, 'created_at'];
+    return `insert into ${historyTable} (${columns.join(', ')}) select ${values.join(', ')}`;
   }
 
-  private historySource(): string {
-    return ['id', ...this.definition.payloadColumns, 'attempts', 'lease_owner', this.now, 'created_at'].join(', ');
+  /** Inside a transaction that holds the tasks' rows: copies them to the history and deletes them. */
+  private async moveToHistory(tx: EntityManager, ids: readonly unknown[]): Promise<void> {
+    if (ids.length === 0) return;
+    const list = ids.map(() => '?').join(', ');
+    await this.run(`${this.historyInsert()} from ${this.t} where id in (${list})`, [...ids], tx);
+    await this.run(`delete from ${this.t} where id in (${list})`, [...ids], tx);
   }
 
   /**

@@ -92,11 +92,7 @@ export class TranscodeTaskRepository {
     return done ? fromHistory(done) : undefined;
   }
 
-  /**
-   * Queues a failed or cancelled task again with its attempts counted from zero (CONFLICT or
-   * NOT_FOUND otherwise), then calls `committed` (to wake the workers): after the commit, so a
-   * worker woken at once finds the task claimable.
-   */
+  /** Queues a failed or cancelled task again with its attempts counted from zero; CONFLICT or NOT_FOUND otherwise. */
   retry(id: string): Promise<void> {
     return new TaskTable(this.em, transcodeTasks).retry(id);
   }

@@ -8,23 +8,12 @@ import { ProcessState, transcodeTasks } from '../entities/media-process.entity';
 import type { TranscodeTaskRecord, TranscodeTaskRepository } from '../repositories/transcode-task.repository';
 import { isMd5 } from './md5';
 
-/** A transcoding task as admins see it. */
-export interface TranscodeTaskView {
-  id: string;
-  fileMd5: string;
-  state: ProcessState;
-  attempts: number;
-  /** Undefined once the task succeeded: the history does not keep it. */
-  maxAttempts?: number;
-  progress?: number;
-  lastError?: string;
-  leaseOwner?: string;
+/** A transcoding task as admins see it: the stored record, with its times as dates. */
+export type TranscodeTaskView = Omit<TranscodeTaskRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs'> & {
   leaseExpiresAt?: Date;
   nextAttemptAt?: Date;
-  finishedBy?: string;
   finishedAt?: Date;
-  createdAt: Date;
-}
+};
 
 export interface TranscodeTaskFilterInput {
   state?: ProcessState;
@@ -33,7 +22,7 @@ export interface TranscodeTaskFilterInput {
 
 function viewOf(task: TranscodeTaskRecord, nowMs: number): TranscodeTaskView {
   const { runAtMs, leaseUntilMs, finishedAtMs, ...rest } = task;
-  // A PENDING task's run_at_ms is 0 ("at once") and a FAILED one's passes while it waits for a worker: both mean now then.
+  // A due task's run_at_ms has passed (0 for tasks queued before leases existed) while it waits for a worker: it means now then.
   const waiting = (task.state === ProcessState.PENDING || task.state === ProcessState.FAILED) && runAtMs !== undefined;
   return {
     ...rest,
