@@ -133,7 +133,7 @@ runBenchmark('transcode', async ({ dir }) => {
       `concurrency ${CONCURRENCY} (${availableParallelism()} cores), ffmpeg ${ffmpeg}.\n` +
       `Through the jobs: an in-process JobsEngine + TranscodeProcessor on a SQLite media database and a local object store; each clip recorded as a merge records it ` +
       `(media object with the probe's duration and size, library entry, transcoding task with the probe's codecs and duration, one transaction), the engine woken in process ` +
-      `(SQLite without Redis has no wake-up message), timed from the first enqueue until all ${CLIPS} tasks are in media_process_history.\n` +
+      `(the file wake-up reaches the same process too), timed from the first enqueue until all ${CLIPS} tasks are in media_process_history.\n` +
       `Direct: FfmpegTranscoder.argumentsFor() of the same jobs, spawned with child_process ${CONCURRENCY} at a time on the same input files.\n` +
       `${ROUNDS} runs of each side, alternating (jobs, direct, direct, jobs, …); the medians are compared.\n`,
   );
@@ -229,7 +229,7 @@ runBenchmark('transcode', async ({ dir }) => {
           { organisationId: 'bench-org', fileName: `clip-${i}.avi`, createdBy: 'bench' },
           (em) => queue.queue(em, clip.object, clip.decision),
         );
-        // As the merge does once its transaction has committed (no message on SQLite without Redis), then the in-process wake.
+        // As the merge does once its transaction has committed, then the in-process wake.
         await queue.wake();
         enqueueEnd = performance.now();
         engine.wake(transcodeTasks.queue);

@@ -19,7 +19,7 @@ export interface EngineSettings {
   heartbeatMs: number;
   /** A member silent for this long has left; its shard passes to the others. */
   memberTtlMs: number;
-  /** The fallback when no wake-up arrives (MariaDB or SQLite without Redis, or a missed message). */
+  /** The fallback when no wake-up arrives (MariaDB without Redis, or a missed message). */
   pollMs: number;
   /** Prefixes membership groups, so workers of one queue on different databases form different groups. */
   groupPrefix: string;

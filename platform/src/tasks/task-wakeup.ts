@@ -1,3 +1,6 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { databaseKind } from '../database/open-database';
@@ -5,11 +8,18 @@ import type { Logger } from '../logger';
 
 const PG_CHANNEL = 'learnhub_jobs';
 const REDIS_CHANNEL = 'learnhub:jobs';
+/** Queue names become file names in the wake-up directory: nothing that could leave it or hide in it. */
+const QUEUE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+const RETRY_MS = 1000;
+
+export type WakeupTransport = 'postgresql' | 'file' | 'redis' | 'poll';
 
 /**
  * Tells idle workers that a queue has new work, so a task starts within milliseconds instead of
- * at the next poll: PostgreSQL's NOTIFY when the queue lives there, else Redis pub/sub when
- * configured, else nothing and workers fall back to polling. Notify after the enqueuing
+ * at the next poll: PostgreSQL's NOTIFY when the queue lives there; a file beside the database
+ * when it is SQLite (a local file, so every process using it is on this machine and can watch
+ * the same directory, with no server and whether or not Redis is configured); else Redis pub/sub
+ * when configured; else nothing and workers fall back to polling. Notify after the enqueuing
  * transaction commits, so a woken worker finds the task.
  */
 export class TaskWakeup {
@@ -17,15 +27,23 @@ export class TaskWakeup {
   private notifier?: Promise<Client>;
 
   private constructor(
-    readonly transport: 'postgresql' | 'redis' | 'poll',
+    readonly transport: WakeupTransport,
     private readonly databaseUrl: string,
     private readonly redisUrl: string | undefined,
     private readonly log?: Logger,
   ) {}
 
   static for(databaseUrl: string, redisUrl: string | undefined, log?: Logger): TaskWakeup {
-    const transport = databaseKind(databaseUrl) === 'postgresql' ? 'postgresql' : redisUrl ? 'redis' : 'poll';
+    const kind = databaseKind(databaseUrl);
+    // An in-memory SQLite database is private to its process: there is no other worker to wake.
+    const transport: WakeupTransport =
+      kind === 'postgresql' ? 'postgresql' : kind === 'sqlite' ? (sqliteWakeupDirectory(databaseUrl) ? 'file' : 'poll') : redisUrl ? 'redis' : 'poll';
     return new TaskWakeup(transport, databaseUrl, redisUrl, log);
+  }
+
+  /** Sends and hears nothing, whatever the database: for measuring or testing the poll on its own. */
+  static pollOnly(): TaskWakeup {
+    return new TaskWakeup('poll', '', undefined);
   }
 
   /** Wakes the queue's workers. Never fails: the task is stored, and workers find it at their next poll anyway. */
@@ -34,6 +52,8 @@ export class TaskWakeup {
       if (this.transport === 'postgresql') {
         const client = await (this.notifier ??= this.connectNotifier());
         await client.query('select pg_notify($1, $2)', [PG_CHANNEL, queue]);
+      } else if (this.transport === 'file') {
+        await this.touch(queue);
       } else if (this.transport === 'redis') {
         this.redis ??= new Redis(this.redisUrl!, { maxRetriesPerRequest: 2 });
         await this.redis.publish(REDIS_CHANNEL, queue);
@@ -42,6 +62,20 @@ export class TaskWakeup {
       this.notifier = undefined;
       this.log?.warn({ err: error, queue }, 'could not send a job wake-up');
     }
+  }
+
+  /** Writing the queue's file is the message: each watcher of the directory sees the change. */
+  private async touch(queue: string): Promise<void> {
+    if (!QUEUE_NAME.test(queue)) throw new Error(`"${queue}" cannot name a wake-up file`);
+    const directory = sqliteWakeupDirectory(this.databaseUrl)!;
+    const file = join(directory, queue);
+    // The time written only helps whoever looks at the directory; the write is what wakes.
+    await writeFile(file, `${Date.now()}\n`).catch(async (error: NodeJS.ErrnoException) => {
+      // The first notify on a database can come before any worker has listened and made the directory.
+      if (error.code !== 'ENOENT') throw error;
+      await mkdir(directory, { recursive: true });
+      await writeFile(file, `${Date.now()}\n`);
+    });
   }
 
   private async connectNotifier(): Promise<Client> {
@@ -55,6 +89,7 @@ export class TaskWakeup {
   /** Calls `onWake(queue)` for every wake-up until the returned function is called. */
   async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
     if (this.transport === 'postgresql') return this.listenPostgres(onWake);
+    if (this.transport === 'file') return this.listenFiles(onWake);
     if (this.transport === 'redis') {
       const subscriber = new Redis(this.redisUrl!, { maxRetriesPerRequest: 2 });
       subscriber.on('message', (_channel: string, queue: string) => onWake(queue));
@@ -91,10 +126,76 @@ export class TaskWakeup {
     };
   }
 
+  /**
+   * Watches the wake-up directory (inotify on Linux). A write shows as one or two events, so the
+   * queues seen in one turn of the event loop are woken once each. Never fails: without a watcher
+   * the workers poll, and a watcher that could not be set up or broke is retried after a second.
+   */
+  private async listenFiles(onWake: (queue: string) => void): Promise<() => Promise<void>> {
+    const directory = sqliteWakeupDirectory(this.databaseUrl)!;
+    let watcher: FSWatcher | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let closed = false;
+    const pending = new Set<string>();
+    let flush: NodeJS.Immediate | undefined;
+    const wake = (queue: string) => {
+      if (closed || !QUEUE_NAME.test(queue)) return;
+      pending.add(queue);
+      flush ??= setImmediate(() => {
+        flush = undefined;
+        const queues = [...pending];
+        pending.clear();
+        for (const name of queues) if (!closed) onWake(name);
+      });
+    };
+    const again = () => {
+      if (!closed) (retry = setTimeout(() => void watchDirectory(true), RETRY_MS)).unref();
+    };
+    const watchDirectory = async (resumed: boolean): Promise<void> => {
+      try {
+        await mkdir(directory, { recursive: true });
+        if (closed) return;
+        // Not persistent: listening alone must not keep a process alive.
+        const next = watch(directory, { persistent: false }, (_event, file) => file && wake(String(file)));
+        next.on('error', (error) => {
+          this.log?.warn({ err: error, directory }, 'job wake-up watcher failed; watching again shortly');
+          next.close();
+          if (watcher === next) watcher = undefined;
+          again();
+        });
+        watcher = next;
+      } catch (error) {
+        this.log?.warn({ err: error, directory }, 'could not watch for job wake-ups; trying again shortly');
+        again();
+        return;
+      }
+      // A queue notified while nothing watched would wait for the poll; waking every queue with a file spares that wait.
+      if (resumed) for (const file of await readdir(directory).catch(() => [])) wake(file);
+    };
+    await watchDirectory(false);
+    return async () => {
+      closed = true;
+      clearTimeout(retry);
+      if (flush) clearImmediate(flush);
+      watcher?.close();
+      watcher = undefined;
+    };
+  }
+
   async close(): Promise<void> {
     this.redis?.disconnect();
     const notifier = this.notifier;
     this.notifier = undefined;
     await notifier?.then((client) => client.end()).catch(() => undefined);
   }
+}
+
+/**
+ * `<database file>.wakeup`, beside the database and resolved as open-database resolves the file;
+ * undefined for an in-memory database, which no other process can reach.
+ */
+export function sqliteWakeupDirectory(databaseUrl: string): string | undefined {
+  const file = databaseUrl.slice('sqlite:'.length);
+  if (file === '' || file === ':memory:' || file.startsWith('file::memory:')) return undefined;
+  return `${file}.wakeup`;
 }

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Logger } from '../logger';
+import { sqliteWakeupDirectory, TaskWakeup } from './task-wakeup';
+
+/** Generous: a wake-up normally arrives within milliseconds; this only bounds a failing test. */
+const DEADLINE_MS = 10_000;
+const compiledModule = require.resolve('./task-wakeup');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** A logger that remembers its warnings, to check that failures are reported rather than thrown. */
+function recordingLogger() {
+  const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+  const log = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as unknown as Logger;
+  return { log, warnings };
+}
+
+/** Runs `notify` for each queue, in order, in a separate Node process on the compiled module. */
+function notifyFromAnotherProcess(url: string, queues: string[]): Promise<void> {
+  const script = `
+    const [modulePath, url, ...queues] = process.argv.slice(1);
+    const { TaskWakeup } = require(modulePath);
+    const wakeup = TaskWakeup.for(url, undefined);
+    (async () => { for (const queue of queues) await wakeup.notify(queue); await wakeup.close(); })();
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, compiledModule, url, ...queues], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`notifier exited with ${code}: ${stderr}`))));
+  });
+}
+
+describe('TaskWakeup transport', () => {
+  test('PostgreSQL uses NOTIFY, with or without Redis', () => {
+    assert.equal(TaskWakeup.for('postgresql://u@host/db', undefined).transport, 'postgresql');
+    assert.equal(TaskWakeup.for('postgres://u@host/db', 'redis://r:6379').transport, 'postgresql');
+  });
+
+  test('a SQLite file uses the file system, with or without Redis', () => {
+    assert.equal(TaskWakeup.for('sqlite:/var/lib/learnhub/media.sqlite', undefined).transport, 'file');
+    assert.equal(TaskWakeup.for('sqlite:data/media.sqlite', 'redis://r:6379').transport, 'file');
+    assert.equal(sqliteWakeupDirectory('sqlite:/var/lib/learnhub/media.sqlite'), '/var/lib/learnhub/media.sqlite.wakeup');
+  });
+
+  test('an in-memory SQLite database polls, with or without Redis', () => {
+    assert.equal(TaskWakeup.for('sqlite::memory:', undefined).transport, 'poll');
+    assert.equal(TaskWakeup.for('sqlite::memory:', 'redis://r:6379').transport, 'poll');
+    assert.equal(sqliteWakeupDirectory('sqlite::memory:'), undefined);
+  });
+
+  test('MariaDB uses Redis when configured, else polls', () => {
+    assert.equal(TaskWakeup.for('mysql://root@host/db', 'redis://r:6379').transport, 'redis');
+    assert.equal(TaskWakeup.for('mariadb://root@host/db', undefined).transport, 'poll');
+  });
+
+  test('pollOnly sends and hears nothing', async () => {
+    const wakeup = TaskWakeup.pollOnly();
+    assert.equal(wakeup.transport, 'poll');
+    await wakeup.notify('transcode');
+    const stop = await wakeup.listen(() => assert.fail('a poll-only listener was woken'));
+    await stop();
+    await wakeup.close();
+  });
+});
+
+describe('TaskWakeup through files', () => {
+  let dir: string;
+  let n = 0;
+  /** A fresh database URL per test, so no test sees another's wake-ups. */
+  const freshUrl = () => `sqlite:${join(dir, `db-${++n}`, 'test.sqlite')}`;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lh-wakeup-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a listener hears a queue notified by another process', { timeout: 30_000 }, async () => {
+    const url = freshUrl();
+    const heard: string[] = [];
+    const stop = await TaskWakeup.for(url, undefined).listen((queue) => heard.push(queue));
+    try {
+      assert.ok(existsSync(sqliteWakeupDirectory(url)!), 'listen creates the wake-up directory');
+      await notifyFromAnotherProcess(url, ['transcode']);
+      await waitFor('the wake-up from the other process', () => heard.includes('transcode'));
+      assert.deepEqual([...new Set(heard)], ['transcode']);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('quick notifies for two queues each arrive', { timeout: 30_000 }, async () => {
+    const url = freshUrl();
+    const heard: string[] = [];
+    const stop = await TaskWakeup.for(url, undefined).listen((queue) => heard.push(queue));
+    try {
+      await notifyFromAnotherProcess(url, ['transcode', 'course-publish', 'transcode', 'course-publish', 'transcode', 'course-publish']);
+      await waitFor('both queues', () => heard.includes('transcode') && heard.includes('course-publish'));
+      assert.deepEqual([...new Set(heard)].sort(), ['course-publish', 'transcode']);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a stopped listener hears nothing more', { timeout: 30_000 }, async () => {
+    const url = freshUrl();
+    const stoppedHeard: string[] = [];
+    const stillHeard: string[] = [];
+    const notifier = TaskWakeup.for(url, undefined);
+    const stopFirst = await TaskWakeup.for(url, undefined).listen((queue) => stoppedHeard.push(queue));
+    const stopSecond = await TaskWakeup.for(url, undefined).listen((queue) => stillHeard.push(queue));
+    try {
+      await notifier.notify('transcode');
+      await waitFor('both listeners to hear the first wake-up', () => stoppedHeard.length > 0 && stillHeard.length > 0);
+      await stopFirst();
+      const before = stoppedHeard.length;
+      stillHeard.length = 0;
+      await notifier.notify('course-publish');
+      // The listener still running shows the wake-up was delivered; the stopped one heard the same events.
+      await waitFor('the running listener to hear the second wake-up', () => stillHeard.includes('course-publish'));
+      await sleep(50);
+      assert.equal(stoppedHeard.length, before);
+    } finally {
+      await stopSecond();
+      await notifier.close();
+    }
+  });
+
+  test('notify creates the directory when no listener has yet', async () => {
+    const url = freshUrl();
+    const { log, warnings } = recordingLogger();
+    await TaskWakeup.for(url, undefined, log).notify('transcode');
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(await readdir(sqliteWakeupDirectory(url)!), ['transcode']);
+  });
+
+  test('a queue name that is not a plain file name is refused with a warning, and nothing is written', async () => {
+    const url = freshUrl();
+    const directory = sqliteWakeupDirectory(url)!;
+    await mkdir(directory, { recursive: true });
+    const { log, warnings } = recordingLogger();
+    const wakeup = TaskWakeup.for(url, undefined, log);
+    for (const queue of ['../escape', 'a/b', '.', '..', '', '.hidden']) await wakeup.notify(queue);
+    assert.equal(warnings.length, 6);
+    assert.deepEqual(await readdir(directory), []);
+    assert.equal(existsSync(join(directory, '..', 'escape')), false);
+  });
+
+  test('notify where the directory cannot be written logs and resolves', async () => {
+    // A regular file where the database's directory should be: unwritable even for root.
+    const blocker = join(dir, `blocker-${++n}`);
+    await writeFile(blocker, '');
+    const url = `sqlite:${join(blocker, 'test.sqlite')}`;
+    const { log, warnings } = recordingLogger();
+    await TaskWakeup.for(url, undefined, log).notify('transcode');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /wake-up/);
+    assert.equal(warnings[0]!.fields.queue, 'transcode');
+  });
+
+  test('notify in a read-only directory logs and resolves', { skip: process.getuid?.() === 0 ? 'root writes to read-only directories' : false }, async () => {
+    const url = freshUrl();
+    const directory = sqliteWakeupDirectory(url)!;
+    await mkdir(directory, { recursive: true });
+    await chmod(directory, 0o555);
+    try {
+      const { log, warnings } = recordingLogger();
+      await TaskWakeup.for(url, undefined, log).notify('transcode');
+      assert.equal(warnings.length, 1);
+    } finally {
+      await chmod(directory, 0o755);
+    }
+  });
+
+  test('a listener that cannot watch logs, resolves, and stops cleanly', async () => {
+    const blocker = join(dir, `blocker-${++n}`);
+    await writeFile(blocker, '');
+    const { log, warnings } = recordingLogger();
+    const stop = await TaskWakeup.for(`sqlite:${join(blocker, 'test.sqlite')}`, undefined, log).listen(() => assert.fail('woken'));
+    assert.equal(warnings.length, 1);
+    await stop();
+  });
+});
