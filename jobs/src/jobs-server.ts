@@ -9,6 +9,12 @@ import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { createCache } from '@learnhub/platform/cache/create-cache';
+import { outboxMessages } from '@learnhub/content/entities/outbox-message.entity';
+import { contentMigrations } from '@learnhub/content/migrations/migrations';
+import { contentEntities } from '@learnhub/content/server';
+import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
+import { CourseIndexClient } from '@learnhub/search/client/course-index-client';
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/server';
@@ -19,6 +25,10 @@ import { JobsEngine } from './engine/jobs-engine';
 import { FfmpegTranscoder } from './processors/transcode/ffmpeg-transcoder';
 import { TranscodeProcessor } from './processors/transcode/transcode-processor';
 import { UploadCleanupProcessor } from './processors/upload-cleanup/upload-cleanup-processor';
+import { CacheEntryStage } from './processors/course-publish/cache-entry-stage';
+import { CoursePageStage } from './processors/course-publish/course-page-stage';
+import { CoursePublishProcessor } from './processors/course-publish/course-publish-processor';
+import { SearchDocumentStage } from './processors/course-publish/search-document-stage';
 
 export interface RunningJobs {
   port: number;
@@ -30,8 +40,8 @@ export interface RunningJobs {
 const groupPrefixOf = (databaseUrl: string) => `${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}:`;
 
 /**
- * A background-jobs worker process: the jobs engine with the transcoding queue and the
- * abandoned-upload cleanup, plus health, readiness and metrics. Start as many as you like on
+ * A background-jobs worker process: the jobs engine with the transcoding queue, the publish
+ * outbox and the abandoned-upload cleanup, plus health, readiness and metrics. Start as many as you like on
  * the same databases; they split the work by shards of live members.
  */
 export async function startJobs(config: Config, logger: Logger, port = config.jobs.port): Promise<RunningJobs> {
@@ -46,26 +56,41 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
   const workerId = (jobs.workerId ?? `${hostname()}-${process.pid}`).slice(0, 64);
   // The media subgraph owns these tables; migrating here too lets a worker start first on a fresh database.
   const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
+  // Likewise content's, for the publish outbox.
+  const content = await openDatabase({ url: config.content.databaseUrl, entities: contentEntities, migrations: contentMigrations, logger }).catch(async (error) => {
+    await orm.close();
+    throw error;
+  });
   const store = createObjectStore(config.objectStore);
-  const wakeup = TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger);
+  const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
+  const wakeups = [TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger), TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger)];
   const { app, metrics } = createServiceApp({
     service: 'jobs',
     logger,
-    readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }],
+    readiness: [databaseReadiness(orm), databaseReadiness(content), { name: 'object store', check: () => store.ping() }],
   });
+  const leases = { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs } };
   const transcode = new TranscodeProcessor(
     new TaskTable(orm.em.fork(), transcodeTasks),
     store,
     new FfmpegTranscoder(findFfmpeg(config.media.ffmpegPath), { preset: jobs.transcodePreset }),
     new FfprobeProber(findFfprobe(config.media.ffprobePath)),
     {
+      ...leases,
       concurrency: jobs.transcodeConcurrency,
-      leaseMs: jobs.leaseMs,
-      renewEveryMs: jobs.renewEveryMs,
-      backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs },
       stallMs: jobs.transcodeStallMs,
       workDir: join(config.dataDir, 'tmp', 'transcode', workerId),
     },
+  );
+  const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
+  const publish = new CoursePublishProcessor(
+    new TaskTable(content.em.fork(), outboxMessages),
+    [
+      new CoursePageStage(content.em, store, media),
+      new SearchDocumentStage(content.em, new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret), media),
+      new CacheEntryStage(content.em, cache),
+    ],
+    { ...leases, concurrency: jobs.publishConcurrency },
   );
   const cleanup = new UploadCleanupProcessor(orm.em.fork(), cleanupSchedule, store, config.limits.uploadSessionTtlSeconds);
   const engine = new JobsEngine(
@@ -77,13 +102,13 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
       groupPrefix: groupPrefixOf(config.media.databaseUrl),
       redisUrl: config.redisUrl,
     },
-    [transcode],
+    [transcode, publish],
     [cleanup],
-    [wakeup],
+    wakeups,
     metrics.registry,
     logger,
   );
-  const close = () => Promise.all([orm.close(), store.close(), wakeup.close()]);
+  const close = () => Promise.all([orm.close(), content.close(), store.close(), cache.close(), ...wakeups.map((wakeup) => wakeup.close())]);
   try {
     await engine.start();
     const running = await listen(app, port, jobs.host);

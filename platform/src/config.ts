@@ -111,6 +111,8 @@ export interface Config {
     retryBaseMs: number;
     retryMaxMs: number;
     transcodeConcurrency: number;
+    /** Publish outbox messages one worker carries out at once (they mostly wait on I/O). */
+    publishConcurrency: number;
     /** ffmpeg making no progress for this long is killed. */
     transcodeStallMs: number;
     /** libx264's speed/size trade-off for re-encodes (ultrafast … veryslow). */
@@ -133,6 +135,8 @@ export interface Config {
         bucketPrefix: string;
       };
   redisUrl?: string;
+  /** Prepended to every cache key, so several installs (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
   limits: {
     maxDepth: number;
     maxCost: number;
@@ -250,6 +254,7 @@ export function readConfig(env: Env = process.env): Config {
       retryBaseMs: r.int('JOBS_RETRY_BASE_MS', 10_000, 0, 86_400_000),
       retryMaxMs: r.int('JOBS_RETRY_MAX_MS', 600_000, 0, 86_400_000),
       transcodeConcurrency: r.int('TRANSCODE_CONCURRENCY', availableParallelism(), 1, 256),
+      publishConcurrency: r.int('PUBLISH_CONCURRENCY', 8, 1, 256),
       transcodeStallMs: r.int('TRANSCODE_STALL_SECONDS', 120, 1, 86_400) * 1000,
       transcodePreset: r.oneOf('TRANSCODE_PRESET', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'], 'veryfast'),
       uploadCleanupCron: r.string('UPLOAD_CLEANUP_CRON', '*/10 * * * *'),
@@ -263,6 +268,7 @@ export function readConfig(env: Env = process.env): Config {
     },
     objectStore,
     redisUrl: r.url('REDIS_URL'),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'learnhub:'),
     limits: {
       maxDepth: r.int('QUERY_MAX_DEPTH', 12, 1, 100),
       maxCost: r.int('QUERY_MAX_COST', 5000, 1),

@@ -40,6 +40,8 @@ export class PlatformStack {
       MEDIA_PORT: String(ports.media),
       SEARCH_PORT: String(ports.search),
       PUBLIC_URL: `http://127.0.0.1:${ports.gateway}`,
+      // Stacks sharing one Redis (REDIS_URL in extraEnv) must not see each other's cache entries.
+      REDIS_KEY_PREFIX: `e2e-${randomBytes(6).toString('hex')}:`,
       ...extraEnv,
     };
     const script = (module: string) => require.resolve(module);

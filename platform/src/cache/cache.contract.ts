@@ -55,6 +55,23 @@ export function cacheContract(name: string, open: (keyPrefix: string) => Cache):
       assert.equal(await cache.get(viaSetIfAbsent), undefined);
     });
 
+    test('writeVersioned keeps the newest version: older writes and deletes are stale, equal ones apply', async () => {
+      const k = key('versioned');
+      written.add(`${k}#version`);
+      assert.equal(await cache.writeVersioned(k, 2, 'v2', 60), 'applied');
+      assert.equal(await cache.writeVersioned(k, 1, 'v1', 60), 'stale');
+      assert.equal(await cache.get(k), 'v2');
+      assert.equal(await cache.writeVersioned(k, 2, 'v2 again', 60), 'applied');
+      assert.equal(await cache.writeVersioned(k, 3, undefined, 60), 'applied');
+      assert.equal(await cache.get(k), undefined, 'a versioned delete removes the entry');
+      assert.equal(await cache.writeVersioned(k, 2, 'late v2', 60), 'stale', 'the deleted version still fences older writers');
+      assert.equal(await cache.get(k), undefined);
+      assert.equal(await cache.writeVersioned(k, 4, 'v4', 1), 'applied');
+      await sleep(1200);
+      assert.equal(await cache.get(k), undefined, 'the entry expires');
+      assert.equal(await cache.writeVersioned(k, 3, 'v3', 60), 'stale', 'the fence outlives the expired entry');
+    });
+
     test('delete removes a key, and deleting a missing key is fine', async () => {
       const k = key('deleted');
       await cache.set(k, 'v', 60);

@@ -11,6 +11,12 @@ export interface Cache {
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   /** Deletes `key` only while it still holds `value` (releasing one's own lock). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Versioned entries: writes `value` (or, with `undefined`, deletes the entry) only when no newer
+   * version of `key` was written before, so a late writer of an older version changes nothing.
+   * The highest version is remembered apart from the entry and outlives its expiry and deletion.
+   */
+  writeVersioned(key: string, version: number, value: string | undefined, ttlSeconds: number): Promise<'applied' | 'stale'>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

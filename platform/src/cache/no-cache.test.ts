@@ -12,6 +12,8 @@ test('NoCache remembers nothing and never blocks a lock', async () => {
   assert.equal(await cache.setIfAbsent('lock', 'a', 60), true);
   assert.equal(await cache.setIfAbsent('lock', 'b', 60), true);
   assert.equal(await cache.deleteIfEquals('lock', 'anything'), true);
+  assert.equal(await cache.writeVersioned('k', 2, 'v', 60), 'applied');
+  assert.equal(await cache.writeVersioned('k', 1, 'v', 60), 'applied', 'with nothing remembered, no write is stale');
   await cache.ping();
   await cache.close();
 });

@@ -20,6 +20,10 @@ export class NoCache implements Cache {
     return true;
   }
 
+  async writeVersioned(_key: string, _version: number, _value: string | undefined, _ttlSeconds: number): Promise<'applied'> {
+    return 'applied';
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}

@@ -14,6 +14,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// KEYS: entry, version fence. ARGV: version, value ('' deletes), ttl seconds.
+const writeVersionedScript = `
+local newest = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if newest > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 1`;
+
 /** The cache on Redis. When Redis is unreachable every call rejects promptly instead of waiting for it. */
 export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
@@ -51,6 +59,11 @@ export class RedisCache implements Cache {
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
     return (await this.redis.eval(deleteIfEqualsScript, 1, key, value)) === 1;
+  }
+
+  async writeVersioned(key: string, version: number, value: string | undefined, ttlSeconds: number): Promise<'applied' | 'stale'> {
+    const applied = await this.redis.eval(writeVersionedScript, 2, key, `${key}#version`, version, value ?? '', ttlSeconds);
+    return applied === 1 ? 'applied' : 'stale';
   }
 
   async ping(): Promise<void> {

@@ -165,6 +165,19 @@ export class TaskTable {
   }
 
   /**
+   * Writes some of the task's own columns (a finished stage, say) while this worker holds the
+   * lease; false when it no longer does. Column names come from code, never from input.
+   */
+  async recordHeld(task: ClaimedTask, values: Record<string, string | number | null>): Promise<boolean> {
+    const columns = Object.keys(values);
+    const changed = await this.run(
+      `update ${this.t} set ${columns.map((column) => `${column} = ?`).join(', ')} where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      [...columns.map((column) => values[column]), task.id, task.token],
+    );
+    return changed === 1;
+  }
+
+  /**
    * Finishes a task: `work` writes the task's results inside the transaction that moves the task to
    * the history, and nothing commits unless the lease is still this token's (LeaseLostError).
    */

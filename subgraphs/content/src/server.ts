@@ -1,33 +1,65 @@
 import 'reflect-metadata';
+import { createCache } from '@learnhub/platform/cache/create-cache';
 import type { Config } from '@learnhub/platform/config';
 import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
+import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
+import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { CourseAudit } from './entities/course-audit.entity';
 import { CourseCategory } from './entities/course-category.entity';
 import { CourseMarket } from './entities/course-market.entity';
+import { CoursePublishPre } from './entities/course-publish-pre.entity';
+import { CoursePublish } from './entities/course-publish.entity';
 import { CourseTeacher } from './entities/course-teacher.entity';
 import { Course } from './entities/course.entity';
+import { OutboxMessageHistory } from './entities/outbox-message-history.entity';
+import { OutboxMessage } from './entities/outbox-message.entity';
 import { TeachplanMedia } from './entities/teachplan-media.entity';
 import { Teachplan } from './entities/teachplan.entity';
 import type { ContentServices } from './graphql/content-context';
 import { contentMigrations } from './migrations/migrations';
+import { COURSE_PAGE_BUCKET, coursePageKey } from './publishing/course-page-location';
 import { CourseCategoryRepository } from './repositories/course-category.repository';
+import { CoursePublishingRepository } from './repositories/course-publishing.repository';
 import { CourseTeacherRepository } from './repositories/course-teacher.repository';
 import { CourseRepository } from './repositories/course.repository';
+import { OutboxMessageRepository } from './repositories/outbox-message.repository';
 import { TeachplanRepository } from './repositories/teachplan.repository';
 import { buildContentSchema } from './schema';
+import { CourseAuditService } from './services/course-audit.service';
 import { CourseCategoryService } from './services/course-category.service';
+import { CoursePreviewService } from './services/course-preview.service';
+import { CoursePublishService } from './services/course-publish.service';
 import { CourseTeacherService } from './services/course-teacher.service';
 import { CourseService } from './services/course.service';
-import { TeachplanService } from './services/teachplan.service';
 import { HttpMediaDirectory } from './services/media-directory';
+import { OutboxMessageService } from './services/outbox-message.service';
+import { PublishedCourseService } from './services/published-course.service';
+import { TeachplanService } from './services/teachplan.service';
 
-export const contentEntities = [CourseCategory, Course, CourseMarket, Teachplan, TeachplanMedia, CourseTeacher];
+export const contentEntities = [
+  CourseCategory,
+  Course,
+  CourseMarket,
+  Teachplan,
+  TeachplanMedia,
+  CourseTeacher,
+  CoursePublishPre,
+  CourseAudit,
+  CoursePublish,
+  OutboxMessage,
+  OutboxMessageHistory,
+];
 
 /** Opens the content database (migrating it) and serves the content subgraph. */
 export async function startContent(config: Config, logger: Logger, port = config.content.port): Promise<RunningSubgraph> {
   const orm = await openDatabase({ url: config.content.databaseUrl, entities: contentEntities, migrations: contentMigrations, logger });
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
+  const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
+  const store = createObjectStore(config.objectStore);
+  const wakeup = TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger);
+  const close = () => Promise.all([orm.close(), cache.close(), store.close(), wakeup.close()]);
   try {
     const running = await startSubgraph<ContentServices>(
       {
@@ -40,11 +72,18 @@ export async function startContent(config: Config, logger: Logger, port = config
           const em = orm.em.fork();
           const courses = new CourseRepository(em);
           const categories = new CourseCategoryRepository(em);
+          const publishing = new CoursePublishingRepository(em);
           return {
             categories: new CourseCategoryService(categories, media),
             courses: new CourseService(courses, categories, media),
             teachplans: new TeachplanService(courses, new TeachplanRepository(em, courses), media),
             teachers: new CourseTeacherService(courses, new CourseTeacherRepository(em), media),
+            previews: new CoursePreviewService(courses, publishing, media),
+            audits: new CourseAuditService(courses, publishing, media),
+            publisher: new CoursePublishService(publishing, wakeup),
+            published: new PublishedCourseService(publishing, cache, logger),
+            outbox: new OutboxMessageService(new OutboxMessageRepository(em), wakeup),
+            coursePageUrl: (courseId) => store.url(COURSE_PAGE_BUCKET, coursePageKey(courseId)),
             maxPageSize: config.limits.maxPageSize,
           };
         },
@@ -56,11 +95,11 @@ export async function startContent(config: Config, logger: Logger, port = config
       port: running.port,
       async stop() {
         await running.stop();
-        await orm.close();
+        await close();
       },
     };
   } catch (error) {
-    await orm.close();
+    await close();
     throw error;
   }
 }

@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { CreateCourseCategory } from './create-course-category';
 import { CreateCourseTables } from './create-course-tables';
+import { CreatePublishingTables } from './create-publishing-tables';
 
 /** Applied in this order; never edit one that has shipped, add a new one. */
 export const contentMigrations: MigrationObject[] = [
   { name: '0001-create-course-category', class: CreateCourseCategory },
   { name: '0002-create-course-tables', class: CreateCourseTables },
+  { name: '0003-create-publishing-tables', class: CreatePublishingTables },
 ];

@@ -86,6 +86,12 @@ export class CourseRepository {
     return course;
   }
 
+  /** Sets where the course stands in audit and publishing; these are not edits, so changedAt stays. */
+  async setStatus(course: Course, status: Partial<Pick<Course, 'auditStatus' | 'publishStatus'>>): Promise<void> {
+    this.em.assign(course, status);
+    await this.em.flush();
+  }
+
   /** Deletes the course; the database removes its market, plan, bindings and teachers with it. */
   async remove(course: Course): Promise<void> {
     await this.em.remove(course).flush();

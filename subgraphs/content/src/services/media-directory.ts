@@ -1,6 +1,7 @@
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
+import type { PageMedia } from '../publishing/course-page-model';
 
 export type MediaType = 'IMAGE' | 'VIDEO' | 'DOCUMENT';
 
@@ -12,6 +13,13 @@ export interface MediaSummary {
   fileName: string;
 }
 
+/** What a page or a completeness check needs of a linked media item. */
+export interface MediaDescription extends PageMedia {
+  organisationId: string;
+  /** NONE, PENDING, PROCESSING, SUCCEEDED, FAILED or CANCELLED. */
+  transcodeState: string;
+}
+
 /** The caller on whose behalf content asks: media applies the caller's own permissions. */
 export interface Caller {
   authorization?: string;
@@ -21,9 +29,22 @@ export interface Caller {
 /** A port onto the media subgraph, so content's rules can check media without a shared database. */
 export interface MediaDirectory {
   find(id: string, caller: Caller): Promise<MediaSummary | undefined>;
+  /**
+   * Media items a course links to, by id, in one call; ids that name nothing are absent. Asked
+   * as a service (federation references), since the links were checked when they were made.
+   */
+  describe(ids: readonly string[], requestId: string): Promise<Map<string, MediaDescription>>;
 }
 
-const QUERY = 'query ContentMediaLookup($id: ID!) { media(id: $id) { id type organisationId fileName } }';
+const FIND = 'query ContentMediaLookup($id: ID!) { media(id: $id) { id type organisationId fileName } }';
+const DESCRIBE = `query ContentMediaDescriptions($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Media { id type fileName url playable posterUrl durationSeconds organisationId transcodeState } }
+}`;
+
+interface GraphQLAnswer<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
 
 /** Asks the media subgraph over HTTP, with a timeout, carrying the caller's token. */
 export class HttpMediaDirectory implements MediaDirectory {
@@ -34,18 +55,32 @@ export class HttpMediaDirectory implements MediaDirectory {
   ) {}
 
   async find(id: string, caller: Caller): Promise<MediaSummary | undefined> {
+    const body = await this.ask<{ media: MediaSummary | null }>(FIND, { id }, caller);
+    return body.data?.media ?? undefined;
+  }
+
+  async describe(ids: readonly string[], requestId: string): Promise<Map<string, MediaDescription>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const representations = unique.map((id) => ({ __typename: 'Media', id }));
+    const body = await this.ask<{ _entities: (MediaDescription | null)[] }>(DESCRIBE, { representations }, { requestId });
+    const found = (body.data?._entities ?? []).filter((item): item is MediaDescription => item !== null);
+    return new Map(found.map((item) => [item.id, { ...item, posterUrl: item.posterUrl ?? undefined, durationSeconds: item.durationSeconds ?? undefined }]));
+  }
+
+  private async ask<T>(query: string, variables: object, caller: Caller): Promise<GraphQLAnswer<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', [REQUEST_ID_HEADER]: caller.requestId };
     if (caller.authorization) headers.authorization = caller.authorization;
     if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
-    let body: { data?: { media: MediaSummary | null }; errors?: { message: string; extensions?: { code?: string } }[] };
+    let body: GraphQLAnswer<T>;
     try {
       const response = await fetch(this.mediaUrl, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ query: QUERY, variables: { id } }),
+        body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      body = (await response.json()) as typeof body;
+      body = (await response.json()) as GraphQLAnswer<T>;
     } catch (error) {
       throw new AppError(ErrorCode.INTERNAL, 'The media service did not answer; try again in a moment.', {
         reason: 'MEDIA_UNREACHABLE',
@@ -58,6 +93,6 @@ export class HttpMediaDirectory implements MediaDirectory {
         reason: 'MEDIA_LOOKUP_FAILED',
       });
     }
-    return body.data?.media ?? undefined;
+    return body;
   }
 }

@@ -1,0 +1,54 @@
+import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
+import { StageState } from '@learnhub/content/entities/outbox-message.entity';
+import type { BackoffPolicy } from '../../engine/backoff';
+import { PermanentTaskError, type QueueProcessor, type TaskContext } from '../../engine/processor';
+import type { PublishStage } from './publish-stage';
+
+export interface CoursePublishSettings {
+  concurrency: number;
+  leaseMs: number;
+  renewEveryMs: number;
+  backoff: BackoffPolicy;
+}
+
+/**
+ * Carries a change of a published record out of the outbox: the page, the search document and
+ * the cache entry, in that order. Each stage's state is recorded on the message as it finishes
+ * (only while this worker holds the lease), so a retry or another worker skips what is done.
+ */
+export class CoursePublishProcessor implements QueueProcessor {
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly renewEveryMs: number;
+  readonly backoff: BackoffPolicy;
+
+  constructor(
+    readonly table: TaskTable,
+    private readonly stages: readonly PublishStage[],
+    settings: CoursePublishSettings,
+  ) {
+    ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
+  }
+
+  async process(task: ClaimedTask, context: TaskContext): Promise<void> {
+    const courseId = String(task.row.business_key1);
+    for (const stage of this.stages) {
+      const column = `stage_${stage.name}`;
+      if (task.row[column] !== StageState.PENDING) continue;
+      context.signal.throwIfAborted();
+      let outcome;
+      try {
+        outcome = await stage.run(courseId, context.signal);
+      } catch (error) {
+        if (context.signal.aborted) throw error;
+        const message = `${stage.name} stage: ${error instanceof Error ? error.message : String(error)}`;
+        // The engine records the failure itself; the time of the last failure is this queue's own column.
+        await this.table.recordHeld(task, { last_failure_ms: Date.now() }).catch(() => false);
+        throw error instanceof PermanentTaskError ? new PermanentTaskError(message) : new Error(message, { cause: error });
+      }
+      const recorded = await this.table.recordHeld(task, { [column]: outcome.state, last_result: `${stage.name}: ${outcome.result}`.slice(0, 500), last_success_ms: Date.now() });
+      if (!recorded) throw new LeaseLostError(this.table.definition.queue, task.id);
+      context.log.info({ courseId, stage: stage.name, outcome: outcome.state, result: outcome.result }, 'publish stage finished');
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { BigIntType, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { StageState } from './outbox-message.entity';
+
+/** An outbox message every stage of which finished, moved out of `mq_message` when it did. */
+@Entity({ tableName: 'mq_message_history' })
+export class OutboxMessageHistory {
+  @PrimaryKey({ type: 'bigint', autoincrement: false })
+  id!: string;
+
+  @Property({ type: 'string', length: 32, fieldName: 'message_type' })
+  messageType!: string;
+
+  @Property({ type: 'string', length: 64, fieldName: 'business_key1' })
+  businessKey1!: string;
+
+  @Property({ type: 'string', length: 64, fieldName: 'business_key2', nullable: true })
+  businessKey2?: string | null;
+
+  @Property({ type: 'string', length: 64, fieldName: 'business_key3', nullable: true })
+  businessKey3?: string | null;
+
+  @Enum({ items: () => StageState, fieldName: 'stage_page' })
+  stagePage!: StageState;
+
+  @Enum({ items: () => StageState, fieldName: 'stage_search' })
+  stageSearch!: StageState;
+
+  @Enum({ items: () => StageState, fieldName: 'stage_cache' })
+  stageCache!: StageState;
+
+  @Property({ type: 'string', length: 500, fieldName: 'last_result', nullable: true })
+  lastResult?: string | null;
+
+  @Property({ type: 'integer' })
+  attempts!: number;
+
+  @Property({ type: 'string', length: 64, fieldName: 'finished_by' })
+  finishedBy!: string;
+
+  @Property({ type: new BigIntType('number'), fieldName: 'finished_at_ms' })
+  finishedAtMs!: number;
+
+  @Property({ type: 'datetime', fieldName: 'created_at' })
+  createdAt!: Date;
+}

@@ -1,0 +1,33 @@
+import { FieldResolver, Resolver, Root } from 'type-graphql';
+import type { CourseSnapshot, SnapshotTeachplanNode } from '../publishing/course-snapshot';
+import { mediaReference, MediaReference } from './media.reference';
+import { CourseSnapshotType } from './publishing.types';
+import type { TeachplanType } from './teachplan.type';
+
+const date = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
+
+const planNode = (courseId: string, node: SnapshotTeachplanNode): TeachplanType => ({
+  ...node,
+  courseId,
+  startTime: date(node.startTime),
+  endTime: date(node.endTime),
+  children: node.children.map((child) => planNode(courseId, child)),
+});
+
+/** A stored snapshot in its GraphQL shape: the same plan and teacher types as the live course. */
+export function snapshotType(snapshot: CourseSnapshot): CourseSnapshotType {
+  return {
+    ...snapshot,
+    teachplan: snapshot.teachplan.map((node) => planNode(snapshot.id, node)),
+    teachers: snapshot.teachers.map((teacher) => ({ ...teacher, courseId: snapshot.id, createdAt: new Date(teacher.createdAt) })),
+    takenAt: new Date(snapshot.takenAt),
+  };
+}
+
+@Resolver(() => CourseSnapshotType)
+export class CourseSnapshotResolver {
+  @FieldResolver(() => MediaReference, { nullable: true, description: 'The cover picture.' })
+  cover(@Root() snapshot: CourseSnapshotType): MediaReference | null {
+    return mediaReference(snapshot.coverMediaId);
+  }
+}

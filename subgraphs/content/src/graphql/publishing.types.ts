@@ -1,0 +1,265 @@
+import { pageOf } from '@learnhub/platform/graphql/page';
+import { GraphQLDateTimeISO } from 'graphql-scalars';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { CourseSnapshot } from '../publishing/course-snapshot';
+import { AuditDecision } from '../entities/course-audit.entity';
+import { MessageState, PublishAction, StageState } from '../entities/outbox-message.entity';
+import { AuditStatus, CourseGrade, PublishStatus, TeachingMode } from './course-enums';
+import { CourseTeacherType } from './course-teacher.type';
+import { CourseMarketType, CourseType } from './course.type';
+import { MediaReference } from './media.reference';
+import { TeachplanType } from './teachplan.type';
+
+registerEnumType(AuditDecision, { name: 'AuditDecision', description: "An auditor's decision on a submitted snapshot." });
+registerEnumType(MessageState, { name: 'OutboxMessageState', description: 'Pending, processing, failed (retrying or for good), cancelled, or succeeded (moved to the history).' });
+registerEnumType(StageState, { name: 'OutboxStageState', description: 'PENDING until the stage finished; SKIPPED when there was nothing to do (no cache configured).' });
+registerEnumType(PublishAction, { name: 'PublishAction', description: 'What changed the published record: a publish, taking it offline, or putting it back online.' });
+
+@ObjectType('CourseSnapshot', { description: 'A course frozen when it was submitted for audit: what the auditor reviews and what gets published. Later draft edits do not change it.' })
+export class CourseSnapshotType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  organisationId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  audience!: string;
+
+  @Field({ nullable: true })
+  tags?: string;
+
+  @Field(() => ID)
+  mt!: string;
+
+  @Field()
+  mtName!: string;
+
+  @Field(() => ID)
+  st!: string;
+
+  @Field()
+  stName!: string;
+
+  @Field(() => CourseGrade)
+  grade!: CourseGrade;
+
+  @Field(() => TeachingMode)
+  teachingMode!: TeachingMode;
+
+  @Field({ nullable: true })
+  description?: string;
+
+  /** Kept for the `cover` field resolver. */
+  coverMediaId?: string;
+
+  @Field(() => MediaReference, { nullable: true })
+  cover?: MediaReference | null;
+
+  @Field(() => CourseMarketType, { nullable: true })
+  market?: CourseMarketType;
+
+  @Field(() => [TeachplanType], { description: 'Chapters in order, each with its sections in order.' })
+  teachplan!: TeachplanType[];
+
+  @Field(() => [CourseTeacherType])
+  teachers!: CourseTeacherType[];
+
+  @Field(() => GraphQLDateTimeISO, { description: 'When the draft was frozen.' })
+  takenAt!: Date;
+}
+
+@ObjectType('CourseAuditSnapshot', { description: "A course's pre-publish snapshot and where its audit stands." })
+export class CourseAuditSnapshotType {
+  @Field(() => ID)
+  courseId!: string;
+
+  @Field(() => ID)
+  organisationId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => AuditStatus, { description: 'SUBMITTED, APPROVED or REJECTED.' })
+  auditStatus!: AuditStatus;
+
+  @Field(() => GraphQLDateTimeISO)
+  submittedAt!: Date;
+
+  @Field(() => ID)
+  submittedBy!: string;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  auditedAt?: Date;
+
+  @Field(() => ID, { nullable: true })
+  auditedBy?: string;
+
+  @Field(() => CourseSnapshotType)
+  content!: CourseSnapshotType;
+
+  /** The snapshot as stored, kept for the `html` field resolver. */
+  stored!: CourseSnapshot;
+}
+
+@ObjectType('CourseAuditSnapshotPage')
+export class CourseAuditSnapshotPage extends pageOf(CourseAuditSnapshotType) {}
+
+@ObjectType('CourseAuditRecord', { description: "One auditor's decision on one submission, kept for good." })
+export class CourseAuditRecordType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  courseId!: string;
+
+  @Field(() => AuditDecision)
+  decision!: AuditDecision;
+
+  @Field()
+  opinion!: string;
+
+  @Field(() => ID)
+  auditorId!: string;
+
+  @Field(() => GraphQLDateTimeISO)
+  auditedAt!: Date;
+
+  @Field(() => GraphQLDateTimeISO, { description: 'When the snapshot decided on was submitted.' })
+  submittedAt!: Date;
+}
+
+@InputType('AuditCourseInput')
+export class AuditCourseInput {
+  @Field(() => ID)
+  courseId!: string;
+
+  @Field(() => AuditDecision)
+  decision!: AuditDecision;
+
+  @Field(() => String, { nullable: true, description: 'Required to reject (what to change); up to 500 characters.' })
+  opinion?: string | null;
+}
+
+@ObjectType('PublishedCourse', { description: 'A course as the public sees it: the published snapshot, never the draft.' })
+export class PublishedCourseType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int, { description: 'Grows with every publish, offline and online.' })
+  version!: number;
+
+  @Field(() => PublishStatus, { description: 'PUBLISHED or OFFLINE.' })
+  status!: PublishStatus;
+
+  @Field(() => GraphQLDateTimeISO)
+  publishedAt!: Date;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  onlineAt?: Date;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  offlineAt?: Date;
+
+  @Field({ description: 'The static course page in object storage (written moments after a publish).' })
+  pageUrl!: string;
+
+  @Field(() => CourseSnapshotType)
+  content!: CourseSnapshotType;
+}
+
+@ObjectType('CoursePreview')
+export class CoursePreviewType {
+  @Field({ description: 'The course page rendered from the draft, as the published page would show it.' })
+  html!: string;
+
+  @Field(() => CourseType)
+  course!: CourseType;
+}
+
+@ObjectType('OutboxStages', { description: "Where each stage of a course_publish message stands." })
+export class OutboxStagesType {
+  @Field(() => StageState, { description: 'The static page in object storage.' })
+  page!: StageState;
+
+  @Field(() => StageState, { description: 'The search document.' })
+  search!: StageState;
+
+  @Field(() => StageState, { description: 'The cache entry.' })
+  cache!: StageState;
+}
+
+@ObjectType('OutboxMessage', { description: 'A message of the publish outbox (mq_message), live or finished.' })
+export class OutboxMessageType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'course_publish.' })
+  messageType!: string;
+
+  @Field(() => ID, { description: 'Business key 1: the course.' })
+  courseId!: string;
+
+  @Field(() => Int, { nullable: true, description: "Business key 2: the published record's version the message carries." })
+  version?: number;
+
+  @Field(() => PublishAction, { nullable: true, description: 'Business key 3.' })
+  action?: PublishAction;
+
+  @Field(() => MessageState)
+  state!: MessageState;
+
+  @Field(() => Int)
+  attempts!: number;
+
+  @Field(() => Int, { nullable: true })
+  maxAttempts?: number;
+
+  @Field(() => OutboxStagesType)
+  stages!: OutboxStagesType;
+
+  @Field({ nullable: true, description: 'What the last finished stage did.' })
+  lastResult?: string;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  lastSuccessAt?: Date;
+
+  @Field({ nullable: true })
+  lastError?: string;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  lastFailureAt?: Date;
+
+  @Field({ nullable: true })
+  leaseOwner?: string;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  leaseExpiresAt?: Date;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  nextAttemptAt?: Date;
+
+  @Field({ nullable: true })
+  finishedBy?: string;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  finishedAt?: Date;
+
+  @Field(() => GraphQLDateTimeISO)
+  createdAt!: Date;
+}
+
+@ObjectType('OutboxMessagePage')
+export class OutboxMessagePage extends pageOf(OutboxMessageType) {}
+
+@InputType('OutboxMessageFilter')
+export class OutboxMessageFilter {
+  @Field(() => MessageState, { nullable: true })
+  state?: MessageState;
+
+  @Field(() => ID, { nullable: true })
+  courseId?: string;
+}

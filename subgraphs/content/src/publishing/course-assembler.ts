@@ -1,0 +1,67 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Course } from '../entities/course.entity';
+import { CourseCategoryRepository } from '../repositories/course-category.repository';
+import { CourseRepository } from '../repositories/course.repository';
+import { CourseTeacherRepository } from '../repositories/course-teacher.repository';
+import { TeachplanRepository } from '../repositories/teachplan.repository';
+import { courseView } from '../services/course.service';
+import { buildPlan, type TeachplanNode } from '../services/teachplan-tree';
+import type { CourseSnapshot, SnapshotTeachplanNode } from './course-snapshot';
+
+const frozen = (node: TeachplanNode): SnapshotTeachplanNode => ({
+  id: node.id,
+  parentId: node.parentId,
+  grade: node.grade,
+  name: node.name,
+  order: node.order,
+  description: node.description,
+  preview: node.preview,
+  startTime: node.startTime?.toISOString(),
+  endTime: node.endTime?.toISOString(),
+  durationSeconds: node.durationSeconds,
+  mediaId: node.mediaId,
+  mediaFileName: node.mediaFileName,
+  children: node.children.map(frozen),
+});
+
+/**
+ * The whole course as it stands in `em` (inside the caller's transaction, so the parts agree):
+ * base, marketing, category names, plan with bindings, teachers.
+ */
+export async function assembleCourse(em: EntityManager, course: Course): Promise<CourseSnapshot> {
+  const plans = new TeachplanRepository(em, new CourseRepository(em));
+  const [nodes, bindings, teachers, categories] = await Promise.all([
+    plans.ofCourse(course.id),
+    plans.bindingsOfCourse(course.id),
+    new CourseTeacherRepository(em).ofCourse(course.id),
+    new CourseCategoryRepository(em).all(),
+  ]);
+  const nameOf = (id: string) => categories.find((category) => category.id === id)?.name ?? id;
+  const view = courseView(course);
+  return {
+    id: view.id,
+    organisationId: view.organisationId,
+    name: view.name,
+    audience: view.audience,
+    tags: view.tags,
+    mt: view.mt,
+    mtName: nameOf(view.mt),
+    st: view.st,
+    stName: nameOf(view.st),
+    grade: view.grade,
+    teachingMode: view.teachingMode,
+    description: view.description,
+    coverMediaId: view.coverMediaId,
+    market: view.market,
+    teachplan: buildPlan(nodes, bindings).map(frozen),
+    teachers: teachers.map((teacher) => ({
+      id: teacher.id,
+      name: teacher.name,
+      position: teacher.position ?? undefined,
+      introduction: teacher.introduction ?? undefined,
+      photoMediaId: teacher.photoMediaId ?? undefined,
+      createdAt: teacher.createdAt.toISOString(),
+    })),
+    takenAt: new Date().toISOString(),
+  };
+}

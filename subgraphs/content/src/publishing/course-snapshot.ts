@@ -1,0 +1,65 @@
+import type { CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import type { CourseMarketView } from '../services/course.service';
+
+/** A plan node as frozen in a snapshot: a chapter with its sections, or a section with its bound media. */
+export interface SnapshotTeachplanNode {
+  id: string;
+  parentId: string | null;
+  grade: 1 | 2;
+  name: string;
+  order: number;
+  description?: string;
+  preview: boolean;
+  /** ISO 8601. */
+  startTime?: string;
+  endTime?: string;
+  durationSeconds?: number;
+  mediaId?: string;
+  mediaFileName?: string;
+  children: SnapshotTeachplanNode[];
+}
+
+export interface SnapshotTeacher {
+  id: string;
+  name: string;
+  position?: string;
+  introduction?: string;
+  photoMediaId?: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/**
+ * The whole course frozen at one moment (the pre-publish record's and the published record's
+ * content): what the auditor reviews and what the public sees, unaffected by later draft edits.
+ * Stored as JSON; ids of media only, since URLs (presigned, say) are resolved when shown.
+ */
+export interface CourseSnapshot {
+  id: string;
+  organisationId: string;
+  name: string;
+  audience: string;
+  tags?: string;
+  mt: string;
+  mtName: string;
+  st: string;
+  stName: string;
+  grade: CourseGrade;
+  teachingMode: TeachingMode;
+  description?: string;
+  coverMediaId?: string;
+  market?: CourseMarketView;
+  teachplan: SnapshotTeachplanNode[];
+  teachers: SnapshotTeacher[];
+  /** When the draft was frozen (ISO 8601). */
+  takenAt: string;
+}
+
+/** Every media id a snapshot refers to: cover, bound sections and teacher photos. */
+export function snapshotMediaIds(snapshot: CourseSnapshot): string[] {
+  const ids = new Set<string>();
+  if (snapshot.coverMediaId) ids.add(snapshot.coverMediaId);
+  for (const chapter of snapshot.teachplan) for (const section of chapter.children) if (section.mediaId) ids.add(section.mediaId);
+  for (const teacher of snapshot.teachers) if (teacher.photoMediaId) ids.add(teacher.photoMediaId);
+  return [...ids];
+}

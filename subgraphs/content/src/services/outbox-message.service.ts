@@ -1,0 +1,64 @@
+import { requireRole } from '@learnhub/platform/auth/guards';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { isRowId } from '@learnhub/platform/database/row-id';
+import { badInput, notFound } from '@learnhub/platform/errors';
+import type { PageRequest } from '@learnhub/platform/graphql/page';
+import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { MessageState, outboxMessages } from '../entities/outbox-message.entity';
+import type { OutboxMessageListFilter, OutboxMessageRecord, OutboxMessageRepository } from '../repositories/outbox-message.repository';
+
+/** An outbox message as admins see it: the stored record with its times as dates. */
+export type OutboxMessageView = Omit<OutboxMessageRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs' | 'lastSuccessMs' | 'lastFailureMs'> & {
+  leaseExpiresAt?: Date;
+  nextAttemptAt?: Date;
+  finishedAt?: Date;
+  lastSuccessAt?: Date;
+  lastFailureAt?: Date;
+};
+
+const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+
+function viewOf(message: OutboxMessageRecord, nowMs: number): OutboxMessageView {
+  const { runAtMs, leaseUntilMs, finishedAtMs, lastSuccessMs, lastFailureMs, ...rest } = message;
+  const waiting = (message.state === MessageState.PENDING || message.state === MessageState.FAILED) && runAtMs !== undefined;
+  return {
+    ...rest,
+    leaseExpiresAt: date(leaseUntilMs),
+    nextAttemptAt: waiting ? new Date(Math.max(runAtMs, nowMs)) : undefined,
+    finishedAt: date(finishedAtMs),
+    lastSuccessAt: date(lastSuccessMs),
+    lastFailureAt: date(lastFailureMs),
+  };
+}
+
+function checkedId(value: string | undefined, field: string): string | undefined {
+  if (value === undefined || isRowId(value)) return value;
+  throw badInput(`${field} must be a positive whole number.`, { fields: [{ field, message: 'must be a positive whole number' }] });
+}
+
+/** The publish outbox for admins: what waits, runs and failed, with each stage's state; retry a message. */
+export class OutboxMessageService {
+  constructor(
+    private readonly messages: OutboxMessageRepository,
+    private readonly wakeup: Pick<TaskWakeup, 'notify'>,
+  ) {}
+
+  async list(viewer: Viewer, filter: OutboxMessageListFilter, page: PageRequest): Promise<{ items: OutboxMessageView[]; total: number }> {
+    requireRole(viewer, 'admin');
+    const courseId = checkedId(filter.courseId?.trim() || undefined, 'filter.courseId');
+    const [messages, total] = await this.messages.page({ state: filter.state, courseId }, page.offset, page.limit);
+    const now = Date.now();
+    return { items: messages.map((message) => viewOf(message, now)), total };
+  }
+
+  /** Queues a FAILED or CANCELLED message again with a fresh set of attempts; stages already done are not redone. */
+  async retry(viewer: Viewer, id: string): Promise<OutboxMessageView> {
+    requireRole(viewer, 'admin');
+    const messageId = checkedId(id, 'id')!;
+    await this.messages.retry(messageId);
+    await this.wakeup.notify(outboxMessages.queue);
+    const message = await this.messages.find(messageId);
+    if (!message) throw notFound(outboxMessages.label, messageId);
+    return viewOf(message, Date.now());
+  }
+}

@@ -1,0 +1,42 @@
+import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
+import { Charge } from '@learnhub/content/entities/course-dictionary';
+import type { CourseDocument } from './course-document';
+
+/** Content keeps tags as one line of text; people separate them with commas (ASCII or Chinese) or semicolons. */
+const splitTags = (tags: string | undefined) =>
+  (tags ?? '')
+    .split(/[,，、;；|]/)
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
+
+/**
+ * The search document of a published course, at the published record's version. Content has no
+ * directory of organisation names yet, so the organisation is named by its id.
+ */
+export function publishedCourseDocument(record: PublishedCourseRecord, coverUrl: string | null): CourseDocument {
+  const course = record.content;
+  const market = course.market;
+  const charge = market?.charge ?? Charge.FREE;
+  return {
+    id: record.id,
+    version: record.version,
+    name: course.name,
+    organisationId: course.organisationId,
+    organisationName: course.organisationId,
+    mt: course.mt,
+    mtName: course.mtName,
+    st: course.st,
+    stName: course.stName,
+    grade: course.grade,
+    teachingMode: course.teachingMode,
+    tags: splitTags(course.tags),
+    audience: course.audience,
+    description: course.description ?? '',
+    coverUrl,
+    charge,
+    price: charge === Charge.FREE ? '0.00' : (market?.price ?? '0.00'),
+    originalPrice: market?.originalPrice ?? null,
+    validDays: market?.validDays ?? null,
+    publishedAt: record.publishedAt,
+  };
+}
