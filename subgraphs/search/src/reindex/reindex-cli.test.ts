@@ -4,7 +4,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { openDatabase } from '@learnhub/platform/database/open-database';
 import { runNode } from '@learnhub/platform/testing/run-node';
+import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/content/entities/course-dictionary';
+import { CoursePublish } from '@learnhub/content/entities/course-publish.entity';
+import { contentMigrations } from '@learnhub/content/migrations/migrations';
+import type { CourseSnapshot } from '@learnhub/content/publishing/course-snapshot';
+import { contentEntities } from '@learnhub/content/server';
+import { CourseSearchSort } from '../index/search-index';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { SqliteSearchIndex } from '../index/sqlite-search-index';
 
@@ -34,7 +41,7 @@ async function count(file: string): Promise<number> {
 
 describe('reindex CLI', () => {
   test('bad arguments exit 2 saying what is wrong, with the usage, touching no index', async () => {
-    const oneSource = /^Give exactly one of --from FILE or --generated N\.$/;
+    const oneSource = /^Give exactly one of --from-content, --from FILE or --generated N\.$/;
     const cases: [string[], RegExp][] = [
       [[], oneSource],
       [['--from', 'a.json', '--generated', '5'], oneSource],
@@ -115,5 +122,46 @@ describe('reindex CLI', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await readdir(dataDir).then((names) => names.filter((name) => name.endsWith('.sqlite'))), ['search.sqlite']);
     assert.equal(await count(join(dataDir, 'search.sqlite')), 4);
+  });
+
+  test('--from-content indexes the courses published now at their versions, leaving offline ones out', async () => {
+    const contentUrl = `sqlite:${join(dir, 'content.sqlite')}`;
+    const orm = await openDatabase({ url: contentUrl, entities: contentEntities, migrations: contentMigrations });
+    const snapshot = (id: string, name: string, coverMediaId?: string): CourseSnapshot => ({
+      id, organisationId: 'org-1', name, audience: '所有人', tags: 'Go,并发', mt: '1-3', mtName: '编程开发', st: '1-3-2', stName: 'Python',
+      grade: CourseGrade.BEGINNER, teachingMode: TeachingMode.RECORDED, coverMediaId,
+      market: { charge: Charge.PAID, price: '88.00' }, teachplan: [], teachers: [], takenAt: '2026-01-01T00:00:00.000Z',
+    });
+    try {
+      const em = orm.em.fork();
+      const at = new Date('2026-02-01T00:00:00Z');
+      const record = (id: string, status: PublishStatus, version: number, coverMediaId?: string) =>
+        em.create(CoursePublish, { id, organisationId: 'org-1', name: `课程${id}`, snapshot: JSON.stringify(snapshot(id, `课程${id}`, coverMediaId)), status, version, publishedAt: at, publishedBy: 'u', changedAt: at });
+      // Course rows first: the published record references its course.
+      for (const id of ['1', '2', '3']) await em.getConnection().execute(`insert into course_base (id, organisation_id, name, audience, mt, st, grade, teaching_mode, audit_status, publish_status, created_at, changed_at, created_by, changed_by) values (?, 'org-1', 'x', 'x', '1-3', '1-3-2', 'BEGINNER', 'RECORDED', 'APPROVED', 'PUBLISHED', ?, ?, 'u', 'u')`, [id, at, at]);
+      record('1', PublishStatus.PUBLISHED, 1);
+      record('2', PublishStatus.OFFLINE, 2);
+      record('3', PublishStatus.PUBLISHED, 3);
+      await em.flush();
+    } finally {
+      await orm.close();
+    }
+    const file = join(dir, 'from-content.sqlite');
+    const run = await runNode(join(__dirname, 'reindex-cli.js'), ['--from-content', '--index', `sqlite:${file}`], {
+      cwd: dir,
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', CONTENT_DATABASE_URL: contentUrl },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /now holds 2 published courses/);
+    const index = new SqliteSearchIndex(file);
+    try {
+      const found = await index.search({ sort: CourseSearchSort.NEWEST, offset: 0, limit: 10 });
+      assert.deepEqual(found.hits.map((hit) => [hit.document.id, hit.document.version, hit.document.tags, hit.document.price]).sort(), [
+        ['1', 1, ['Go', '并发'], '88.00'],
+        ['3', 3, ['Go', '并发'], '88.00'],
+      ]);
+    } finally {
+      await index.close();
+    }
   });
 });

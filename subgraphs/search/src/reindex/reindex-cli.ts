@@ -1,15 +1,19 @@
 import { parseArgs } from 'node:util';
 import { config } from '@learnhub/platform/config';
 import { badInput, isAppError } from '@learnhub/platform/errors';
+import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
 import type { CourseDocument } from '../documents/course-document';
 import { courseDocuments } from '../fixture/course-fixture';
 import { openSearchIndex, searchIndexKind } from '../index/open-search-index';
 import { jsonFileCourses } from './course-source';
+import { publishedCourses } from './published-course-source';
 
-const usage = `Usage: npm run reindex -- (--from FILE | --generated N [--seed S]) [--index URL] [--allow-empty]
+const usage = `Usage: npm run reindex -- (--from-content | --from FILE | --generated N [--seed S]) [--index URL] [--allow-empty]
 
 Replaces the whole search index with the given published courses, in one transaction: searches
 see the old index until the new one is complete, and a bad document leaves the old one in place.
+  --from-content  the courses published now, from content's published records
+               (CONTENT_DATABASE_URL; cover URLs from the media service at MEDIA_URL)
   --from       a JSON array of course documents, or one document per line (NDJSON)
   --generated  N generated Chinese courses (the test fixture), to explore search with
   --seed       the generator's seed (default 1)
@@ -27,14 +31,20 @@ interface Rebuild {
 function source(args: string[]): Rebuild | string {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { from: { type: 'string' }, generated: { type: 'string' }, seed: { type: 'string', default: '1' }, index: { type: 'string' }, 'allow-empty': { type: 'boolean', default: false } } }));
+    ({ values } = parseArgs({ args, options: { 'from-content': { type: 'boolean', default: false }, from: { type: 'string' }, generated: { type: 'string' }, seed: { type: 'string', default: '1' }, index: { type: 'string' }, 'allow-empty': { type: 'boolean', default: false } } }));
   } catch (error) {
     return (error as Error).message;
   }
   const index = values.index ?? config().search.indexUrl;
   const allowEmpty = values['allow-empty'];
   if (!searchIndexKind(index)) return `--index "${index}" must be sqlite:<file> or a postgresql:// URL.`;
-  if ((values.from === undefined) === (values.generated === undefined)) return 'Give exactly one of --from FILE or --generated N.';
+  if ([values['from-content'], values.from !== undefined, values.generated !== undefined].filter(Boolean).length !== 1) {
+    return 'Give exactly one of --from-content, --from FILE or --generated N.';
+  }
+  if (values['from-content']) {
+    const settings = config();
+    return { courses: publishedCourses(settings.content.databaseUrl, new HttpMediaDirectory(settings.gateway.mediaUrl, settings.gatewaySecret)), index, allowEmpty };
+  }
   if (values.from !== undefined) return { courses: jsonFileCourses(values.from), index, allowEmpty };
   if (!/^\d{1,7}$/.test(values.generated!)) return `--generated "${values.generated}" must be a whole number up to 9999999.`;
   if (!/^\d{1,10}$/.test(values.seed) || Number(values.seed) > 0xffffffff) return `--seed "${values.seed}" must be a whole number from 0 to 4294967295.`;

@@ -1,0 +1,41 @@
+import { openDatabase } from '@learnhub/platform/database/open-database';
+import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
+import { CoursePublish } from '@learnhub/content/entities/course-publish.entity';
+import { contentMigrations } from '@learnhub/content/migrations/migrations';
+import { publishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
+import { contentEntities } from '@learnhub/content/server';
+import type { MediaDirectory } from '@learnhub/content/services/media-directory';
+import type { CourseDocument } from '../documents/course-document';
+import { publishedCourseDocument } from '../documents/published-course-document';
+
+const BATCH = 500;
+
+/**
+ * Every course published now (offline ones are left out), read from content's published records
+ * in batches, each batch's cover URLs asked of the media service in one call. Content's database
+ * is only read: its owner migrates it.
+ */
+export async function* publishedCourses(contentDatabaseUrl: string, media: MediaDirectory): AsyncGenerator<CourseDocument> {
+  const orm = await openDatabase({ url: contentDatabaseUrl, entities: contentEntities, migrations: contentMigrations, migrate: false });
+  try {
+    let after = '0';
+    for (;;) {
+      const batch = await orm.em
+        .fork()
+        .find(CoursePublish, { status: PublishStatus.PUBLISHED, id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: BATCH });
+      if (batch.length === 0) return;
+      const records = batch.map(publishedCourseRecord);
+      const covers = await media.describe(
+        records.flatMap((record) => (record.content.coverMediaId ? [record.content.coverMediaId] : [])),
+        'reindex',
+      );
+      for (const record of records) {
+        const cover = record.content.coverMediaId;
+        yield publishedCourseDocument(record, (cover && covers.get(cover)?.url) || null);
+      }
+      after = batch[batch.length - 1].id;
+    }
+  } finally {
+    await orm.close();
+  }
+}
