@@ -74,7 +74,7 @@ export class OutboxMessage {
   attempts: number = 0;
 
   @Property({ type: 'integer', fieldName: 'max_attempts' })
-  maxAttempts: number = 5;
+  maxAttempts: number = 10;
 
   @Property({ type: new BigIntType('number'), fieldName: 'run_at_ms', nullable: true })
   runAtMs?: number | null = 0;

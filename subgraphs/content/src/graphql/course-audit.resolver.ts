@@ -1,3 +1,4 @@
+import { ErrorCode, isAppError } from '@learnhub/platform/errors';
 import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { AuditSnapshotView } from '../services/course-audit.service';
@@ -35,8 +36,13 @@ export class CourseAuditResolver {
   }
 
   @FieldResolver(() => CourseType, { nullable: true, description: 'The course as it stands now (draft edits included).' })
-  course(@Root() snapshot: CourseAuditSnapshotType, @Ctx() ctx: ContentContext): Promise<CourseType | null> {
-    return ctx.courses.get(ctx.viewer, snapshot.courseId).catch(() => null);
+  async course(@Root() snapshot: CourseAuditSnapshotType, @Ctx() ctx: ContentContext): Promise<CourseType | null> {
+    try {
+      return await ctx.courses.get(ctx.viewer, snapshot.courseId);
+    } catch (error) {
+      if (isAppError(error) && error.code === ErrorCode.NOT_FOUND) return null;
+      throw error;
+    }
   }
 }
 

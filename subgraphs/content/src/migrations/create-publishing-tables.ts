@@ -61,7 +61,8 @@ export class CreatePublishingTables extends SchemaMigration {
         t.string('business_key3', 64).nullable();
         t.string('state', 16).notNullable().defaultTo('PENDING');
         t.integer('attempts').notNullable().defaultTo(0);
-        leaseColumns(t, 'mq_message', 5);
+        // Ten attempts ride out about 40 minutes of an unreachable search service or object store.
+        leaseColumns(t, 'mq_message', 10);
         t.string('stage_page', 16).notNullable().defaultTo('PENDING');
         t.string('stage_search', 16).notNullable().defaultTo('PENDING');
         t.string('stage_cache', 16).notNullable().defaultTo('PENDING');

@@ -1,3 +1,4 @@
+import { pageLiveThenFinished } from '@learnhub/platform/tasks/live-then-finished';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { MessageState, outboxMessages, OutboxMessage, StageState } from '../entities/outbox-message.entity';
@@ -68,26 +69,22 @@ export class OutboxMessageRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** One page of the messages matching `filter`: live ones newest first, then finished ones newest first. */
-  async page(filter: OutboxMessageListFilter, offset: number, limit: number): Promise<[OutboxMessageRecord[], number]> {
+  page(filter: OutboxMessageListFilter, offset: number, limit: number): Promise<[OutboxMessageRecord[], number]> {
     const { state, courseId } = filter;
-    const listsLive = state !== MessageState.SUCCEEDED;
-    const listsHistory = state === undefined || state === MessageState.SUCCEEDED;
     const live: FilterQuery<OutboxMessage> = {};
     if (courseId) live.businessKey1 = courseId;
     if (state) live.state = state;
     const history: FilterQuery<OutboxMessageHistory> = courseId ? { businessKey1: courseId } : {};
-    const liveTotal = listsLive ? await this.em.count(OutboxMessage, live) : 0;
-    const historyTotal = listsHistory ? await this.em.count(OutboxMessageHistory, history) : 0;
-    const items: OutboxMessageRecord[] = [];
-    if (offset < liveTotal) {
-      items.push(...(await this.em.find(OutboxMessage, live, { orderBy: { id: 'desc' }, offset, limit, refresh: true })).map(fromLive));
-    }
-    const historyOffset = Math.max(0, offset - liveTotal);
-    if (items.length < limit && historyOffset < historyTotal) {
-      const finished = await this.em.find(OutboxMessageHistory, history, { orderBy: { id: 'desc' }, offset: historyOffset, limit: limit - items.length });
-      items.push(...finished.map(fromHistory));
-    }
-    return [items, liveTotal + historyTotal];
+    return pageLiveThenFinished(
+      {
+        countLive: state === MessageState.SUCCEEDED ? undefined : () => this.em.count(OutboxMessage, live),
+        countFinished: state === undefined || state === MessageState.SUCCEEDED ? () => this.em.count(OutboxMessageHistory, history) : undefined,
+        live: async (at, size) => (await this.em.find(OutboxMessage, live, { orderBy: { id: 'desc' }, offset: at, limit: size, refresh: true })).map(fromLive),
+        finished: async (at, size) => (await this.em.find(OutboxMessageHistory, history, { orderBy: { id: 'desc' }, offset: at, limit: size })).map(fromHistory),
+      },
+      offset,
+      limit,
+    );
   }
 
   async find(id: string): Promise<OutboxMessageRecord | undefined> {

@@ -1,4 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import { pageLiveThenFinished } from '@learnhub/platform/tasks/live-then-finished';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { MediaProcess, ProcessState, transcodeTasks } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
@@ -59,28 +60,22 @@ export class TranscodeTaskRepository {
    * One page of the tasks matching `filter`, and how many match: live tasks newest first, then
    * succeeded ones newest first, as if the two tables were one list.
    */
-  async page(filter: TranscodeTaskListFilter, offset: number, limit: number): Promise<[TranscodeTaskRecord[], number]> {
+  page(filter: TranscodeTaskListFilter, offset: number, limit: number): Promise<[TranscodeTaskRecord[], number]> {
     const { state, fileMd5 } = filter;
-    const listsLive = state !== ProcessState.SUCCEEDED;
-    const listsHistory = state === undefined || state === ProcessState.SUCCEEDED;
     const live: FilterQuery<MediaProcess> = {};
     if (fileMd5) live.fileMd5 = fileMd5;
     if (state) live.state = state;
     const history: FilterQuery<MediaProcessHistory> = fileMd5 ? { fileMd5 } : {};
-    const liveTotal = listsLive ? await this.em.count(MediaProcess, live) : 0;
-    const historyTotal = listsHistory ? await this.em.count(MediaProcessHistory, history) : 0;
-    const items: TranscodeTaskRecord[] = [];
-    if (offset < liveTotal) {
-      const tasks = await this.em.find(MediaProcess, live, { orderBy: { id: 'desc' }, offset, limit });
-      items.push(...tasks.map(fromLive));
-    }
-    // The history continues the list where the live tasks end.
-    const historyOffset = Math.max(0, offset - liveTotal);
-    if (items.length < limit && historyOffset < historyTotal) {
-      const tasks = await this.em.find(MediaProcessHistory, history, { orderBy: { id: 'desc' }, offset: historyOffset, limit: limit - items.length });
-      items.push(...tasks.map(fromHistory));
-    }
-    return [items, liveTotal + historyTotal];
+    return pageLiveThenFinished(
+      {
+        countLive: state === ProcessState.SUCCEEDED ? undefined : () => this.em.count(MediaProcess, live),
+        countFinished: state === undefined || state === ProcessState.SUCCEEDED ? () => this.em.count(MediaProcessHistory, history) : undefined,
+        live: async (at, size) => (await this.em.find(MediaProcess, live, { orderBy: { id: 'desc' }, offset: at, limit: size })).map(fromLive),
+        finished: async (at, size) => (await this.em.find(MediaProcessHistory, history, { orderBy: { id: 'desc' }, offset: at, limit: size })).map(fromHistory),
+      },
+      offset,
+      limit,
+    );
   }
 
   /** The task with this row id, live or succeeded. */
