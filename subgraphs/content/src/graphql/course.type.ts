@@ -26,9 +26,10 @@ export class CourseMarketType {
   validDays?: number;
 }
 
-@ObjectType('Course', { description: 'A course: base information, marketing, plan and teachers. Owned by one organisation.' })
-@Directive('@key(fields: "id")')
-export class CourseType {
+/** The fields a course and its frozen snapshot share. */
+// Never named by a field, so it never appears in a schema itself; its subclasses carry its fields.
+@ObjectType()
+export abstract class CourseFields {
   @Field(() => ID)
   id!: string;
 
@@ -62,14 +63,18 @@ export class CourseType {
   /** Kept for the `cover` field resolver. */
   coverMediaId?: string;
 
+  @Field(() => CourseMarketType, { nullable: true })
+  market?: CourseMarketType;
+}
+
+@ObjectType('Course', { description: 'A course: base information, marketing, plan and teachers. Owned by one organisation.' })
+@Directive('@key(fields: "id")')
+export class CourseType extends CourseFields {
   @Field(() => AuditStatus)
   auditStatus!: AuditStatus;
 
   @Field(() => PublishStatus)
   publishStatus!: PublishStatus;
-
-  @Field(() => CourseMarketType, { nullable: true })
-  market?: CourseMarketType;
 
   @Field(() => GraphQLDateTimeISO)
   createdAt!: Date;

@@ -4,9 +4,9 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import type { CourseSnapshot } from '../publishing/course-snapshot';
 import { AuditDecision } from '../entities/course-audit.entity';
 import { MessageState, PublishAction, StageState } from '../entities/outbox-message.entity';
-import { AuditStatus, CourseGrade, PublishStatus, TeachingMode } from './course-enums';
+import { AuditStatus, PublishStatus } from './course-enums';
 import { CourseTeacherType } from './course-teacher.type';
-import { CourseMarketType, CourseType } from './course.type';
+import { CourseFields, CourseType } from './course.type';
 import { MediaReference } from './media.reference';
 import { TeachplanType } from './teachplan.type';
 
@@ -16,51 +16,15 @@ registerEnumType(StageState, { name: 'OutboxStageState', description: 'PENDING u
 registerEnumType(PublishAction, { name: 'PublishAction', description: 'What changed the published record: a publish, taking it offline, or putting it back online.' });
 
 @ObjectType('CourseSnapshot', { description: 'A course frozen when it was submitted for audit: what the auditor reviews and what gets published. Later draft edits do not change it.' })
-export class CourseSnapshotType {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => ID)
-  organisationId!: string;
-
-  @Field()
-  name!: string;
-
-  @Field()
-  audience!: string;
-
-  @Field({ nullable: true })
-  tags?: string;
-
-  @Field(() => ID)
-  mt!: string;
-
+export class CourseSnapshotType extends CourseFields {
   @Field()
   mtName!: string;
-
-  @Field(() => ID)
-  st!: string;
 
   @Field()
   stName!: string;
 
-  @Field(() => CourseGrade)
-  grade!: CourseGrade;
-
-  @Field(() => TeachingMode)
-  teachingMode!: TeachingMode;
-
-  @Field({ nullable: true })
-  description?: string;
-
-  /** Kept for the `cover` field resolver. */
-  coverMediaId?: string;
-
   @Field(() => MediaReference, { nullable: true })
   cover?: MediaReference | null;
-
-  @Field(() => CourseMarketType, { nullable: true })
-  market?: CourseMarketType;
 
   @Field(() => [TeachplanType], { description: 'Chapters in order, each with its sections in order.' })
   teachplan!: TeachplanType[];
