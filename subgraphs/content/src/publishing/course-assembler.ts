@@ -30,12 +30,11 @@ const frozen = (node: TeachplanNode): SnapshotTeachplanNode => ({
  */
 export async function assembleCourse(em: EntityManager, course: Course): Promise<CourseSnapshot> {
   const plans = new TeachplanRepository(em, new CourseRepository(em));
-  const [nodes, bindings, teachers, categories] = await Promise.all([
-    plans.ofCourse(course.id),
-    plans.bindingsOfCourse(course.id),
-    new CourseTeacherRepository(em).ofCourse(course.id),
-    new CourseCategoryRepository(em).all(),
-  ]);
+  // One after another: inside a transaction they share one connection.
+  const nodes = await plans.ofCourse(course.id);
+  const bindings = await plans.bindingsOfCourse(course.id);
+  const teachers = await new CourseTeacherRepository(em).ofCourse(course.id);
+  const categories = await new CourseCategoryRepository(em).all();
   const nameOf = (id: string) => categories.find((category) => category.id === id)?.name ?? id;
   const view = courseView(course);
   return {

@@ -1,7 +1,5 @@
 import { isRowId } from '@learnhub/platform/database/row-id';
 import { lockRow } from '@learnhub/platform/database/row-lock';
-import { sqlChanges } from '@learnhub/platform/database/raw-sql';
-import { databaseKindOf } from '@learnhub/platform/database/open-database';
 import type { EntityManager } from '@mikro-orm/core';
 import { AuditStatus } from '../entities/course-dictionary';
 import { CourseAudit } from '../entities/course-audit.entity';
@@ -95,8 +93,6 @@ export class CoursePublishingRepository {
    */
   async writePage(courseId: string, version: number, put: () => Promise<void>): Promise<'written' | 'current' | 'moved'> {
     return this.em.transactional(async (em) => {
-      // SQLite: writing first takes the database's write lock before the read.
-      if (databaseKindOf(em) === 'sqlite') await sqlChanges(em, 'update course_publish set page_version = page_version where id = ?', [courseId]);
       const record = await lockRow(em, CoursePublish, { id: courseId });
       if (!record || record.pageVersion >= record.version) return 'current';
       if (record.version !== version) return 'moved';
