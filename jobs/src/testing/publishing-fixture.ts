@@ -1,0 +1,178 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
+import type { Cache } from '@learnhub/platform/cache/cache';
+import { sqlRows } from '@learnhub/platform/database/raw-sql';
+import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { AuditDecision } from '@learnhub/content/entities/course-audit.entity';
+import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/entities/course-dictionary';
+import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
+import { publishedCourseKey, readPublishedEntry, type CachedPublishedCourse } from '@learnhub/content/publishing/published-course-cache';
+import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
+import { CourseCategoryRepository } from '@learnhub/content/repositories/course-category.repository';
+import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
+import { CourseRepository } from '@learnhub/content/repositories/course.repository';
+import { TeachplanRepository } from '@learnhub/content/repositories/teachplan.repository';
+import { CourseAuditService } from '@learnhub/content/services/course-audit.service';
+import { CoursePublishService } from '@learnhub/content/services/course-publish.service';
+import { CourseService } from '@learnhub/content/services/course.service';
+import type { Caller, MediaDirectory } from '@learnhub/content/services/media-directory';
+import { TeachplanService } from '@learnhub/content/services/teachplan.service';
+import { CourseSearchSort, type SearchIndex } from '@learnhub/search/index/search-index';
+
+/**
+ * Courses taken through content's own services (create, plan, bind, submit, approve, publish,
+ * take offline, bring online) over a real content database, and readers of what the publish
+ * outbox produced (the page in object storage, the search index, the cache entry, the messages),
+ * for the outbox processor's tests.
+ */
+
+export const PUBLISHING_ORG = 'org-publishing';
+export const author: Viewer = { userId: 'u-publisher', roles: ['member'], organisationId: PUBLISHING_ORG };
+export const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
+
+/** The media a course links to: a cover picture and a document bound to its one section. */
+export interface CourseMediaIds {
+  coverId: string;
+  documentId: string;
+}
+
+export type PublishActionName = 'publish' | 'offline' | 'online';
+
+/**
+ * Creates a complete course (cover, one chapter with one section bound to a document, paid
+ * marketing), submits it for audit and approves it. Each step runs on its own EntityManager,
+ * as each request would. Returns the course's id.
+ */
+export async function approvedCourse(orm: MikroORM, media: MediaDirectory, ids: CourseMediaIds, name: string, caller: Caller = { requestId: 'fixture' }): Promise<string> {
+  const courses = () => {
+    const em = orm.em.fork();
+    return { em, repository: new CourseRepository(em) };
+  };
+  const c = courses();
+  const course = await new CourseService(c.repository, new CourseCategoryRepository(c.em), media).create(author, caller, {
+    name,
+    audience: '想系统学习的开发者',
+    tags: 'Java, 微服务',
+    mt: '1-3',
+    st: '1-3-2',
+    grade: CourseGrade.INTERMEDIATE,
+    teachingMode: TeachingMode.RECORDED,
+    description: `${name}：从入门到实战。`,
+    coverMediaId: ids.coverId,
+    charge: Charge.PAID,
+    price: '199',
+  });
+  const plans = () => {
+    const em = orm.em.fork();
+    const repository = new CourseRepository(em);
+    return new TeachplanService(repository, new TeachplanRepository(em, repository), media);
+  };
+  const chapter = await plans().save(author, { courseId: course.id, name: '第1章 入门' });
+  const section = await plans().save(author, { courseId: course.id, parentId: chapter.id, name: '1.1 环境搭建', preview: true });
+  await plans().bind(author, caller, { teachplanId: section.id, mediaId: ids.documentId });
+  const audits = () => {
+    const em = orm.em.fork();
+    return new CourseAuditService(new CourseRepository(em), new CoursePublishingRepository(em), media);
+  };
+  await audits().submit(author, caller.requestId, course.id);
+  await audits().audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE, opinion: '通过' });
+  return course.id;
+}
+
+/** Publishes, takes offline or brings online through the publish service (one transaction each, then a wake-up). */
+export function act(orm: MikroORM, wakeup: Pick<TaskWakeup, 'notify'>, action: PublishActionName, courseId: string): Promise<PublishedCourseRecord> {
+  const service = new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), wakeup);
+  switch (action) {
+    case 'publish':
+      return service.publish(author, courseId);
+    case 'offline':
+      return service.takeOffline(author, courseId);
+    case 'online':
+      return service.bringOnline(author, courseId);
+  }
+}
+
+/** The published record as stored (version, status, the version the page shows), or undefined. */
+export async function storedRecord(orm: MikroORM, courseId: string): Promise<{ version: number; status: string; pageVersion: number } | undefined> {
+  const [row] = await sqlRows(orm.em.fork(), 'select version, status, page_version from course_publish where id = ?', [courseId]);
+  return row ? { version: Number(row.version), status: String(row.status), pageVersion: Number(row.page_version) } : undefined;
+}
+
+export type MessageRow = Record<string, unknown>;
+
+/** The course's messages still in `mq_message` (waiting, running, failed), oldest first. */
+export function liveMessages(orm: MikroORM, courseId?: string): Promise<MessageRow[]> {
+  return courseId === undefined
+    ? sqlRows(orm.em.fork(), 'select * from mq_message order by id', [])
+    : sqlRows(orm.em.fork(), 'select * from mq_message where business_key1 = ? order by id', [courseId]);
+}
+
+/** The course's finished messages, oldest first. */
+export function finishedMessages(orm: MikroORM, courseId?: string): Promise<MessageRow[]> {
+  return courseId === undefined
+    ? sqlRows(orm.em.fork(), 'select * from mq_message_history order by id', [])
+    : sqlRows(orm.em.fork(), 'select * from mq_message_history where business_key1 = ? order by id', [courseId]);
+}
+
+/** What a stored course page shows: the offline notice, or the published page of a version. */
+export interface PageView {
+  offline: boolean;
+  /** The version in the published page's footer ("第 N 版"); the offline notice shows none. */
+  version?: number;
+}
+
+export function pageView(html: string): PageView {
+  const version = /第 (\d+) 版/.exec(html)?.[1];
+  return { offline: html.includes('该课程已下架'), version: version === undefined ? undefined : Number(version) };
+}
+
+/** The course's static page in object storage, or undefined when none was ever written. */
+export async function storedPage(store: ObjectStore, courseId: string): Promise<string | undefined> {
+  if (!(await store.stat(COURSE_PAGE_BUCKET, coursePageKey(courseId)))) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.get(COURSE_PAGE_BUCKET, coursePageKey(courseId))) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The course's cache entry as `publishedCourse` would read it. */
+export async function cachedEntry(cache: Cache, courseId: string): Promise<CachedPublishedCourse | undefined> {
+  return readPublishedEntry(await cache.get(publishedCourseKey(courseId)));
+}
+
+/** Every document the index would find (no keyword lists everything), as id → the versions found under it. */
+export async function indexedVersions(index: SearchIndex): Promise<Map<string, number[]>> {
+  const found = new Map<string, number[]>();
+  const limit = 100;
+  for (let offset = 0; ; offset += limit) {
+    const { hits, total } = await index.search({ sort: CourseSearchSort.NEWEST, offset, limit });
+    for (const hit of hits) found.set(hit.document.id, [...(found.get(hit.document.id) ?? []), hit.document.version]);
+    if (hits.length === 0 || offset + limit >= total) return found;
+  }
+}
+
+/**
+ * `target` with some of its methods replaced; every other member is the target's own (methods
+ * bound to it). For counting or delaying the calls a real adapter receives, not for faking it.
+ */
+export function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (Object.prototype.hasOwnProperty.call(overrides, property)) return (overrides as Record<string | symbol, unknown>)[property];
+      const value = Reflect.get(object, property) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
+    },
+  });
+}
+
+/** A small seeded PRNG (mulberry32), so a failing random series can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
