@@ -74,6 +74,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     logger,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Our own handler (onShutdownSignal) shuts down; Apollo's would re-raise the signal, which it takes for a second one and exits 1 at once.
+    stopOnTerminationSignals: false,
     introspection: config.env !== 'production',
     csrfPrevention: true,
     validationRules: limits.validationRules,

@@ -71,6 +71,8 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
     schema: options.schema,
     formatError: (formatted, error) => formatError(formatted, error, config.env === 'development'),
     includeStacktraceInErrorResponses: false,
+    // Our own handler (onShutdownSignal) shuts down; Apollo's would re-raise the signal, which it takes for a second one and exits 1 at once.
+    stopOnTerminationSignals: false,
     introspection: config.env !== 'production',
     plugins: [errorReporting(metrics), ApolloServerPluginInlineTraceDisabled()],
   });

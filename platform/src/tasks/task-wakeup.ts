@@ -25,6 +25,7 @@ export type WakeupTransport = 'postgresql' | 'file' | 'redis' | 'poll';
 export class TaskWakeup {
   private redis?: Redis;
   private notifier?: Promise<Client>;
+  private sending: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly transport: WakeupTransport,
@@ -51,7 +52,10 @@ export class TaskWakeup {
     try {
       if (this.transport === 'postgresql') {
         const client = await (this.notifier ??= this.connectNotifier());
-        await client.query('select pg_notify($1, $2)', [PG_CHANNEL, queue]);
+        // One query at a time on the shared client: pg refuses overlapping ones from version 9 on.
+        const sent = this.sending.then(() => client.query('select pg_notify($1, $2)', [PG_CHANNEL, queue]));
+        this.sending = sent.catch(() => undefined);
+        await sent;
       } else if (this.transport === 'file') {
         await this.touch(queue);
       } else if (this.transport === 'redis') {
