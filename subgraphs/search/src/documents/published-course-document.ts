@@ -2,12 +2,17 @@ import type { PublishedCourseRecord } from '@learnhub/content/publishing/publish
 import { Charge } from '@learnhub/content/entities/course-dictionary';
 import type { CourseDocument } from './course-document';
 
-/** Content keeps tags as one line of text; people separate them with commas (ASCII or Chinese) or semicolons. */
+/**
+ * Content keeps tags as one line of text; people separate them with commas (ASCII or Chinese) or
+ * semicolons. Cut to what a document holds (32 tags of 64 characters), so no course content
+ * accepts is refused by search.
+ */
 const splitTags = (tags: string | undefined) =>
   (tags ?? '')
     .split(/[,，、;；|]/)
-    .map((tag) => tag.trim())
-    .filter((tag) => tag !== '');
+    .map((tag) => tag.trim().slice(0, 64).trim())
+    .filter((tag) => tag !== '')
+    .slice(0, 32);
 
 /**
  * The search document of a published course, at the published record's version. Content has no
