@@ -85,11 +85,8 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const publish = new CoursePublishProcessor(
     new TaskTable(content.em.fork(), outboxMessages),
-    [
-      new CoursePageStage(content.em, store, media),
-      new SearchDocumentStage(content.em, new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret), media),
-      new CacheEntryStage(content.em, cache),
-    ],
+    [new CoursePageStage(content.em, store), new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)), new CacheEntryStage(cache)],
+    { em: content.em, media },
     { ...leases, concurrency: jobs.publishConcurrency },
   );
   const cleanup = new UploadCleanupProcessor(orm.em.fork(), cleanupSchedule, store, config.limits.uploadSessionTtlSeconds);

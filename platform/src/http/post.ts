@@ -9,20 +9,26 @@ export interface PostResponse {
   body: Buffer;
 }
 
+/** POSTs `body` and collects the (small) response (see `send`). */
+export function post(url: string | URL, headers: Record<string, string>, body: string | Buffer | AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<PostResponse> {
+  return send('POST', url, headers, body, signal);
+}
+
 /**
- * POSTs `body` and collects the (small) response. Uses node:http rather than fetch because fetch
- * moves request bytes through web streams and Blobs, which costs several times the CPU per byte
- * of a plain socket write: that matters for uploads. Streams a body with backpressure; a body
- * that fails aborts the request with the body's error.
+ * Sends a request and collects the (small) response. Uses node:http rather than fetch because
+ * fetch moves bytes through web streams and Blobs, which costs several times the CPU of a plain
+ * socket write: that matters for uploads and for services calling each other per message.
+ * Streams a body with backpressure; a body that fails aborts the request with the body's error.
  */
-export async function post(
+export async function send(
+  method: string,
   url: string | URL,
   headers: Record<string, string>,
-  body: string | Buffer | AsyncIterable<Uint8Array>,
+  body: string | Buffer | AsyncIterable<Uint8Array> = '',
   signal?: AbortSignal,
 ): Promise<PostResponse> {
   const target = new URL(url);
-  const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'POST', headers, signal });
+  const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method, headers, signal });
   const answered = new Promise<IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject));
   const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : Readable.from(body);
   let bodyFailure: unknown;

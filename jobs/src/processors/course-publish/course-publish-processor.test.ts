@@ -139,9 +139,9 @@ for (const factory of testDatabases('course publish processor')) {
 
     /** The real stages over this suite's adapters, or over wrappers of them. */
     const realStages = (ports: { store?: ObjectStore; index?: CourseIndexWriter; cache?: Cache } = {}) => ({
-      page: new CoursePageStage(orm.em, ports.store ?? store, media),
-      search: new SearchDocumentStage(orm.em, ports.index ?? index!, media),
-      cache: new CacheEntryStage(orm.em, ports.cache ?? cache!),
+      page: new CoursePageStage(orm.em, ports.store ?? store),
+      search: new SearchDocumentStage(ports.index ?? index!),
+      cache: new CacheEntryStage(ports.cache ?? cache!),
     });
 
     /** `count` engines in this process working the real outbox table with `stages` (each its own group of workers). */
@@ -149,7 +149,7 @@ for (const factory of testDatabases('course publish processor')) {
       const group = uniqueQueueName('publish');
       const engines: JobsEngine[] = [];
       for (let i = 0; i < (options.engines ?? 1); i++) {
-        const processor = new CoursePublishProcessor(new TaskTable(orm.em.fork(), outboxMessages), stages, {
+        const processor = new CoursePublishProcessor(new TaskTable(orm.em.fork(), outboxMessages), stages, { em: orm.em, media }, {
           concurrency: options.concurrency ?? 4,
           leaseMs: 30_000,
           renewEveryMs: 1_000,
@@ -213,8 +213,8 @@ for (const factory of testDatabases('course publish processor')) {
       }
     }
 
-    test('a failing stage is retried with backoff without redoing the stages already done', { timeout: 60_000 }, async () => {
-      const courseId = await approvedCourse(orm, media, mediaIds, 'Retry 重试课程');
+    /** The test's object store, remembering the key of every put. */
+    function countingPuts() {
       const puts: string[] = [];
       const countingStore = withOverrides<ObjectStore>(store, {
         put: (bucket, key, body, options) => {
@@ -222,16 +222,22 @@ for (const factory of testDatabases('course publish processor')) {
           return store.put(bucket, key, body, options);
         },
       });
+      return { puts, countingStore };
+    }
+
+    test('a failing stage is retried with backoff without redoing the stages already done', { timeout: 60_000 }, async () => {
+      const courseId = await approvedCourse(orm, media, mediaIds, 'Retry 重试课程');
+      const { puts, countingStore } = countingPuts();
       const stages = realStages({ store: countingStore });
       /** What the message looked like as each search attempt began, and when. */
       const runs: Array<{ at: number; row: MessageRow }> = [];
       const flakySearch: PublishStage = {
         name: 'search',
-        async run(id, signal) {
-          const [row] = await liveMessages(orm, id);
+        async run(message, signal) {
+          const [row] = await liveMessages(orm, message.courseId);
           runs.push({ at: Date.now(), row });
           if (runs.length <= 2) throw new Error(`the index is unavailable (injected failure ${runs.length})`);
-          return (stages.search as PublishStage).run(id, signal);
+          return (stages.search as PublishStage).run(message, signal);
         },
       };
       const backoff = { baseMs: 50, maxMs: 1_000 };
@@ -324,9 +330,9 @@ for (const factory of testDatabases('course publish processor')) {
         hold === 'stage'
           ? {
               name: stage.name,
-              async run(id, signal) {
+              async run(message, signal) {
                 await holdOlder(`${stage.name} stage`);
-                return stage.run(id, signal);
+                return stage.run(message, signal);
               },
             }
           : stage,
@@ -413,13 +419,7 @@ for (const factory of testDatabases('course publish processor')) {
       for (const key of never) em.create(OutboxMessage, { messageType: COURSE_PUBLISH_MESSAGE, businessKey1: key, businessKey2: '1', businessKey3: PublishAction.PUBLISH });
       await em.flush();
 
-      const puts: string[] = [];
-      const countingStore = withOverrides<ObjectStore>(store, {
-        put: (bucket, key, body, options) => {
-          puts.push(key);
-          return store.put(bucket, key, body, options);
-        },
-      });
+      const { puts, countingStore } = countingPuts();
       const stages = realStages({ store: countingStore });
       const engines = await startEngines([stages.page, stages.search, stages.cache]);
       try {

@@ -2,6 +2,10 @@ import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/plat
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
 import type { BackoffPolicy } from '../../engine/backoff';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from '../../engine/processor';
+import type { EntityManager } from '@mikro-orm/core';
+import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
+import type { MediaDirectory } from '@learnhub/content/services/media-directory';
+import { publishMessage } from './publish-message';
 import type { PublishStage } from './publish-stage';
 
 export interface CoursePublishSettings {
@@ -25,6 +29,8 @@ export class CoursePublishProcessor implements QueueProcessor {
   constructor(
     readonly table: TaskTable,
     private readonly stages: readonly PublishStage[],
+    /** Where the stages read the published record (content's database) and its media. */
+    private readonly sources: { em: EntityManager; media: MediaDirectory },
     settings: CoursePublishSettings,
   ) {
     ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
@@ -32,13 +38,14 @@ export class CoursePublishProcessor implements QueueProcessor {
 
   async process(task: ClaimedTask, context: TaskContext): Promise<void> {
     const courseId = String(task.row.business_key1);
+    const message = publishMessage(courseId, new CoursePublishingRepository(this.sources.em.fork()), this.sources.media);
     for (const stage of this.stages) {
       const column = `stage_${stage.name}`;
       if (task.row[column] !== StageState.PENDING) continue;
       context.signal.throwIfAborted();
       let outcome;
       try {
-        outcome = await stage.run(courseId, context.signal);
+        outcome = await stage.run(message, context.signal);
       } catch (error) {
         if (context.signal.aborted) throw error;
         const message = `${stage.name} stage: ${error instanceof Error ? error.message : String(error)}`;

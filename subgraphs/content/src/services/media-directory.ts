@@ -1,4 +1,5 @@
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
+import { post } from '@learnhub/platform/http/post';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
 import type { PageMedia } from '../publishing/course-page-model';
@@ -74,13 +75,8 @@ export class HttpMediaDirectory implements MediaDirectory {
     if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
     let body: GraphQLAnswer<T>;
     try {
-      const response = await fetch(this.mediaUrl, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      body = (await response.json()) as GraphQLAnswer<T>;
+      const response = await post(this.mediaUrl, headers, JSON.stringify({ query, variables }), AbortSignal.timeout(this.timeoutMs));
+      body = JSON.parse(response.body.toString('utf8')) as GraphQLAnswer<T>;
     } catch (error) {
       throw new AppError(ErrorCode.INTERNAL, 'The media service did not answer; try again in a moment.', {
         reason: 'MEDIA_UNREACHABLE',

@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
+import { send } from '@learnhub/platform/http/post';
 import type { CourseDocument } from '../documents/course-document';
 import type { WriteOutcome } from '../index/search-index';
 
@@ -25,9 +26,14 @@ export class CourseIndexClient {
   private async call(method: string, path: string, body?: string): Promise<WriteOutcome> {
     const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
     if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
-    const response = await fetch(new URL(path, this.searchUrl), { method, headers, body, signal: AbortSignal.timeout(30_000) });
-    const answer = (await response.json().catch(() => ({}))) as { outcome?: WriteOutcome; error?: { code?: string; message?: string; fields?: [] } };
-    if (response.ok && answer.outcome) return answer.outcome;
+    const response = await send(method, new URL(path, this.searchUrl), headers, body, AbortSignal.timeout(30_000));
+    let answer: { outcome?: WriteOutcome; error?: { code?: string; message?: string; fields?: [] } } = {};
+    try {
+      answer = JSON.parse(response.body.toString('utf8'));
+    } catch {
+      // Not JSON (a proxy's error page, say): the status tells what happened.
+    }
+    if (response.status >= 200 && response.status < 300 && answer.outcome) return answer.outcome;
     const message = answer.error?.message ?? `the search service answered HTTP ${response.status}`;
     if (response.status === 400) throw new AppError(ErrorCode.BAD_USER_INPUT, message, { fields: answer.error?.fields ?? [] });
     throw new Error(`Indexing ${method} ${path} failed: ${message}`);
