@@ -56,7 +56,7 @@ export class CourseAuditFields {
 
   @FieldResolver(() => CourseAuditSnapshotType, { nullable: true, description: 'The latest submission (pre-publish snapshot), if any.' })
   async auditSnapshot(@Root() course: CourseType, @Ctx() ctx: ContentContext): Promise<CourseAuditSnapshotType | null> {
-    const view = await ctx.audits.snapshot(course.id);
+    const view = await ctx.loaders.get('course-audit-snapshots', (ids) => ctx.audits.snapshots(ids)).load(course.id);
     return view ? snapshotOf(view) : null;
   }
 }

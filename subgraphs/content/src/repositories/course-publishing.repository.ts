@@ -27,6 +27,12 @@ export class CoursePublishingRepository {
     return isRowId(courseId) ? this.em.findOne(CoursePublishPre, { id: courseId }, { refresh: true }) : Promise.resolve(null);
   }
 
+  /** The pre-publish snapshots of several courses in one query. */
+  snapshotRecords(courseIds: readonly string[]): Promise<CoursePublishPre[]> {
+    const valid = courseIds.filter(isRowId);
+    return valid.length ? this.em.find(CoursePublishPre, { id: { $in: valid } }) : Promise.resolve([]);
+  }
+
   /** Replaces the course's pre-publish snapshot with a new submission. */
   async saveSubmission(snapshot: CourseSnapshot, submittedBy: string, submittedAt: Date): Promise<CoursePublishPre> {
     const values = {

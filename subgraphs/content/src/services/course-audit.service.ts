@@ -116,10 +116,9 @@ export class CourseAuditService {
     return { items: records.map(auditSnapshotView), total };
   }
 
-  /** The course's current snapshot, for whoever may read the course. */
-  async snapshot(courseId: string): Promise<AuditSnapshotView | undefined> {
-    const record = await this.publishing.snapshotRecord(courseId);
-    return record ? auditSnapshotView(record) : undefined;
+  /** The latest submission of several courses (already visible to the caller), in one query. */
+  async snapshots(courseIds: readonly string[]): Promise<Map<string, AuditSnapshotView>> {
+    return new Map((await this.publishing.snapshotRecords(courseIds)).map((record) => [record.id, auditSnapshotView(record)]));
   }
 
   /** Approves or rejects the submitted snapshot with an opinion; the snapshot and the course take the decision's status. */

@@ -127,7 +127,7 @@ for (const factory of testDatabases('course audit and publishing')) {
       media = new FakeMediaDirectory().add({ id: VIDEO_ID, type: 'VIDEO', organisationId: 'org-1', fileName: 'lesson-1.mp4' });
       await assert.rejects(services().audits.submit(author, 'req', complete.id), incomplete('coverMediaId', `teachplan.${pending.id}.media`));
       assert.equal((await services().courses.get(author, complete.id)).auditStatus, AuditStatus.NOT_SUBMITTED);
-      assert.equal(await services().audits.snapshot(complete.id), undefined);
+      assert.equal((await services().audits.snapshots([complete.id])).size, 0);
     });
 
     test('a submission freezes the course; later edits change the draft, not the snapshot; a second submission waits', async () => {
@@ -143,7 +143,7 @@ for (const factory of testDatabases('course audit and publishing')) {
       assert.equal((await services().courses.get(author, course.id)).auditStatus, AuditStatus.SUBMITTED);
 
       await services().courses.update(author, caller, course.id, { name: '改过的草稿' });
-      assert.equal((await services().audits.snapshot(course.id))!.content.name, '冻结的课程');
+      assert.equal((await services().audits.snapshots([course.id])).get(course.id)!.content.name, '冻结的课程');
       await assert.rejects(services().audits.submit(author, 'req', course.id), appError('CONFLICT', /already submitted/));
       await assert.rejects(services().audits.submit(stranger, 'req', course.id), appError('NOT_FOUND'));
       await assert.rejects(services().audits.submit(auditor, 'req', course.id), appError('FORBIDDEN'));
@@ -170,7 +170,7 @@ for (const factory of testDatabases('course audit and publishing')) {
       const rejected = await services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.REJECT, opinion: '封面不清晰' });
       assert.equal(rejected.decision, AuditDecision.REJECT);
       assert.equal((await services().courses.get(author, course.id)).auditStatus, AuditStatus.REJECTED);
-      assert.equal((await services().audits.snapshot(course.id))!.auditStatus, AuditStatus.REJECTED);
+      assert.equal((await services().audits.snapshots([course.id, '424242'])).get(course.id)!.auditStatus, AuditStatus.REJECTED);
       await assert.rejects(services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE }), appError('CONFLICT', /no submission waiting/));
       await assert.rejects(services().publisher.publish(author, course.id), appError('CONFLICT', /only an approved snapshot/));
 
