@@ -3,32 +3,21 @@ import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { isRowId } from '@learnhub/platform/database/row-id';
 import { badInput, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
+import { dateOfMs, taskTimes, type TaskTimes } from '@learnhub/platform/tasks/task-times';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { MessageState, outboxMessages } from '../entities/outbox-message.entity';
+import { outboxMessages } from '../entities/outbox-message.entity';
 import type { OutboxMessageListFilter, OutboxMessageRecord, OutboxMessageRepository } from '../repositories/outbox-message.repository';
 
 /** An outbox message as admins see it: the stored record with its times as dates. */
-export type OutboxMessageView = Omit<OutboxMessageRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs' | 'lastSuccessMs' | 'lastFailureMs'> & {
-  leaseExpiresAt?: Date;
-  nextAttemptAt?: Date;
-  finishedAt?: Date;
-  lastSuccessAt?: Date;
-  lastFailureAt?: Date;
-};
-
-const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+export type OutboxMessageView = Omit<OutboxMessageRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs' | 'lastSuccessMs' | 'lastFailureMs'> &
+  TaskTimes & {
+    lastSuccessAt?: Date;
+    lastFailureAt?: Date;
+  };
 
 function viewOf(message: OutboxMessageRecord, nowMs: number): OutboxMessageView {
-  const { runAtMs, leaseUntilMs, finishedAtMs, lastSuccessMs, lastFailureMs, ...rest } = message;
-  const waiting = (message.state === MessageState.PENDING || message.state === MessageState.FAILED) && runAtMs !== undefined;
-  return {
-    ...rest,
-    leaseExpiresAt: date(leaseUntilMs),
-    nextAttemptAt: waiting ? new Date(Math.max(runAtMs, nowMs)) : undefined,
-    finishedAt: date(finishedAtMs),
-    lastSuccessAt: date(lastSuccessMs),
-    lastFailureAt: date(lastFailureMs),
-  };
+  const { runAtMs: _runAt, leaseUntilMs: _leaseUntil, finishedAtMs: _finishedAt, lastSuccessMs, lastFailureMs, ...rest } = message;
+  return { ...rest, ...taskTimes(message, nowMs), lastSuccessAt: dateOfMs(lastSuccessMs), lastFailureAt: dateOfMs(lastFailureMs) };
 }
 
 function checkedId(value: string | undefined, field: string): string | undefined {

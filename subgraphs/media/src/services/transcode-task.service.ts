@@ -3,17 +3,14 @@ import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { isRowId } from '@learnhub/platform/database/row-id';
 import { badInput, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
+import { taskTimes, type TaskTimes } from '@learnhub/platform/tasks/task-times';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { ProcessState, transcodeTasks } from '../entities/media-process.entity';
 import type { TranscodeTaskRecord, TranscodeTaskRepository } from '../repositories/transcode-task.repository';
 import { isMd5 } from './md5';
 
 /** A transcoding task as admins see it: the stored record, with its times as dates. */
-export type TranscodeTaskView = Omit<TranscodeTaskRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs'> & {
-  leaseExpiresAt?: Date;
-  nextAttemptAt?: Date;
-  finishedAt?: Date;
-};
+export type TranscodeTaskView = Omit<TranscodeTaskRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs'> & TaskTimes;
 
 export interface TranscodeTaskFilterInput {
   state?: ProcessState;
@@ -21,15 +18,8 @@ export interface TranscodeTaskFilterInput {
 }
 
 function viewOf(task: TranscodeTaskRecord, nowMs: number): TranscodeTaskView {
-  const { runAtMs, leaseUntilMs, finishedAtMs, ...rest } = task;
-  // A due task's run_at_ms has passed (0 for tasks queued before leases existed) while it waits for a worker: it means now then.
-  const waiting = (task.state === ProcessState.PENDING || task.state === ProcessState.FAILED) && runAtMs !== undefined;
-  return {
-    ...rest,
-    leaseExpiresAt: leaseUntilMs === undefined ? undefined : new Date(leaseUntilMs),
-    nextAttemptAt: waiting ? new Date(Math.max(runAtMs, nowMs)) : undefined,
-    finishedAt: finishedAtMs === undefined ? undefined : new Date(finishedAtMs),
-  };
+  const { runAtMs: _runAt, leaseUntilMs: _leaseUntil, finishedAtMs: _finishedAt, ...rest } = task;
+  return { ...rest, ...taskTimes(task, nowMs) };
 }
 
 /** Only a row id can name a task; checked before any SQL, which PostgreSQL would refuse to cast. */
