@@ -19,6 +19,8 @@ const REBUILD_LOCK_SECONDS = 5;
 const WAIT_STEP_MS = 20;
 const WAIT_MAX_MS = 1000;
 
+const visible = (record: PublishedCourseRecord | undefined) => (record && isPublic(record) ? record : undefined);
+
 /**
  * Public reads of published courses: from the cache when it holds them, else from the published
  * record (never the draft). A miss is remembered briefly (penetration), expiries are jittered
@@ -51,21 +53,20 @@ export class PublishedCourseService {
       if (rebuilt) return 'record' in rebuilt ? rebuilt.record : undefined;
     }
     // The rebuilding reader is slow or gone: answer from the database rather than fail.
-    return this.fromDatabase(courseId);
+    return visible(await this.stored(courseId));
   }
 
   private async rebuild(courseId: string): Promise<PublishedCourseRecord | undefined> {
-    const stored = await this.publishing.published(courseId);
-    const record = stored ? publishedCourseRecord(stored) : undefined;
+    const record = await this.stored(courseId);
     const write = record && isPublic(record) ? () => writePublishedEntry(this.cache, courseId, record) : () => writeAbsentEntry(this.cache, courseId, record?.version ?? 0);
     await this.attempt(write, 'stale');
-    return record && isPublic(record) ? record : undefined;
+    return visible(record);
   }
 
-  private async fromDatabase(courseId: string): Promise<PublishedCourseRecord | undefined> {
+  /** The published record whatever its status (an offline one's version fences the cache too). */
+  private async stored(courseId: string): Promise<PublishedCourseRecord | undefined> {
     const stored = await this.publishing.published(courseId);
-    const record = stored ? publishedCourseRecord(stored) : undefined;
-    return record && isPublic(record) ? record : undefined;
+    return stored ? publishedCourseRecord(stored) : undefined;
   }
 
   private async cached(courseId: string): Promise<CachedPublishedCourse | undefined> {
