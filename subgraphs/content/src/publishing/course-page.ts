@@ -3,6 +3,7 @@ import { Environment, FileSystemLoader } from 'nunjucks';
 import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
 import type { CoursePageModel, PageMedia } from './course-page-model';
 import type { SnapshotTeachplanNode } from './course-snapshot';
+import { courseTags } from './course-tags';
 
 /** tsc copies no templates, so they stay beside dist/, not in it: dist/publishing/ → package root → templates/. */
 const TEMPLATE_DIR = join(__dirname, '..', '..', 'templates');
@@ -56,7 +57,7 @@ function pageView(model: CoursePageModel) {
     categories: [course.mtName, course.stName].filter((name) => name !== ''),
     gradeLabel: gradeLabels[course.grade],
     teachingModeLabel: teachingModeLabels[course.teachingMode],
-    tags: (course.tags ?? '').split(/[,，、;；]+/).map((tag) => tag.trim()).filter((tag) => tag !== ''),
+    tags: courseTags(course.tags),
     audience: course.audience,
     descriptionLines: course.description ? course.description.split(/\r\n|\r|\n/) : [],
     coverUrl: mode === 'offline' ? undefined : imageUrl(model, course.coverMediaId),

@@ -1,17 +1,12 @@
+import { courseTags } from '@learnhub/content/publishing/course-tags';
 import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
 import { Charge } from '@learnhub/content/entities/course-dictionary';
 import type { CourseDocument } from './course-document';
 
-/**
- * Content keeps tags as one line of text; people separate them with commas (ASCII or Chinese) or
- * semicolons. Cut to what a document holds (32 tags of 64 characters), so no course content
- * accepts is refused by search.
- */
-const splitTags = (tags: string | undefined) =>
-  (tags ?? '')
-    .split(/[,，、;；|]/)
-    .map((tag) => tag.trim().slice(0, 64).trim())
-    .filter((tag) => tag !== '')
+/** A course's tags cut to what a document holds (32 tags of 64 characters), so no course content accepts is refused by search. */
+const documentTags = (line: string | undefined) =>
+  courseTags(line)
+    .map((tag) => tag.slice(0, 64).trimEnd())
     .slice(0, 32);
 
 /**
@@ -34,7 +29,7 @@ export function publishedCourseDocument(record: PublishedCourseRecord, coverUrl:
     stName: course.stName,
     grade: course.grade,
     teachingMode: course.teachingMode,
-    tags: splitTags(course.tags),
+    tags: documentTags(course.tags),
     audience: course.audience,
     description: course.description ?? '',
     coverUrl,
