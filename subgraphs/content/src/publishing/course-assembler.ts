@@ -4,6 +4,7 @@ import { CourseCategoryRepository } from '../repositories/course-category.reposi
 import { CourseRepository } from '../repositories/course.repository';
 import { CourseTeacherRepository } from '../repositories/course-teacher.repository';
 import { TeachplanRepository } from '../repositories/teachplan.repository';
+import { teacherView } from '../services/course-teacher.service';
 import { courseView } from '../services/course.service';
 import { buildPlan, type TeachplanNode } from '../services/teachplan-tree';
 import type { CourseSnapshot, SnapshotTeachplanNode } from './course-snapshot';
@@ -36,31 +37,13 @@ export async function assembleCourse(em: EntityManager, course: Course): Promise
   const teachers = await new CourseTeacherRepository(em).ofCourse(course.id);
   const categories = await new CourseCategoryRepository(em).all();
   const nameOf = (id: string) => categories.find((category) => category.id === id)?.name ?? id;
-  const view = courseView(course);
+  const { auditStatus: _audit, publishStatus: _publish, createdAt: _created, changedAt: _changed, createdBy: _by, changedBy: _changedBy, ...base } = courseView(course);
   return {
-    id: view.id,
-    organisationId: view.organisationId,
-    name: view.name,
-    audience: view.audience,
-    tags: view.tags,
-    mt: view.mt,
-    mtName: nameOf(view.mt),
-    st: view.st,
-    stName: nameOf(view.st),
-    grade: view.grade,
-    teachingMode: view.teachingMode,
-    description: view.description,
-    coverMediaId: view.coverMediaId,
-    market: view.market,
+    ...base,
+    mtName: nameOf(base.mt),
+    stName: nameOf(base.st),
     teachplan: buildPlan(nodes, bindings).map(frozen),
-    teachers: teachers.map((teacher) => ({
-      id: teacher.id,
-      name: teacher.name,
-      position: teacher.position ?? undefined,
-      introduction: teacher.introduction ?? undefined,
-      photoMediaId: teacher.photoMediaId ?? undefined,
-      createdAt: teacher.createdAt.toISOString(),
-    })),
+    teachers: teachers.map(teacherView).map(({ courseId: _course, createdAt, ...teacher }) => ({ ...teacher, createdAt: createdAt.toISOString() })),
     takenAt: new Date().toISOString(),
   };
 }

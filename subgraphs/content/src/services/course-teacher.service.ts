@@ -26,7 +26,7 @@ export interface TeacherView {
   createdAt: Date;
 }
 
-const view = (t: CourseTeacher): TeacherView => ({
+export const teacherView = (t: CourseTeacher): TeacherView => ({
   id: t.id,
   courseId: t.courseId,
   name: t.name,
@@ -49,13 +49,13 @@ export class CourseTeacherService {
 
   async list(viewer: Viewer, courseId: string): Promise<TeacherView[]> {
     assertCanRead(viewer, await this.courses.byId(courseId), courseId);
-    return (await this.teachers.ofCourse(courseId)).map(view);
+    return (await this.teachers.ofCourse(courseId)).map(teacherView);
   }
 
   /** Teachers of several already-authorised courses, grouped by course, in one query. */
   async ofCourses(courseIds: readonly string[]): Promise<Map<string, TeacherView[]>> {
     const grouped = new Map<string, TeacherView[]>(courseIds.map((id) => [id, []]));
-    for (const teacher of await this.teachers.ofCourses(courseIds)) grouped.get(teacher.courseId)?.push(view(teacher));
+    for (const teacher of await this.teachers.ofCourses(courseIds)) grouped.get(teacher.courseId)?.push(teacherView(teacher));
     return grouped;
   }
 
@@ -80,7 +80,7 @@ export class CourseTeacherService {
     if (problems.length) {
       throw badInput(`Invalid teacher: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, { fields: problems });
     }
-    return view(await this.teachers.save(existing ?? { courseId: input.courseId }, fields));
+    return teacherView(await this.teachers.save(existing ?? { courseId: input.courseId }, fields));
   }
 
   async delete(viewer: Viewer, id: string): Promise<boolean> {
