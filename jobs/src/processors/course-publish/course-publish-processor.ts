@@ -1,5 +1,5 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
-import { StageState } from '@learnhub/content/entities/outbox-message.entity';
+import { stageColumn, StageState } from '@learnhub/content/entities/outbox-message.entity';
 import type { BackoffPolicy } from '../../engine/backoff';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from '../../engine/processor';
 import type { EntityManager } from '@mikro-orm/core';
@@ -40,7 +40,7 @@ export class CoursePublishProcessor implements QueueProcessor {
     const courseId = String(task.row.business_key1);
     const message = publishMessage(courseId, new CoursePublishingRepository(this.sources.em.fork()), this.sources.media);
     for (const stage of this.stages) {
-      const column = `stage_${stage.name}`;
+      const column = stageColumn(stage.name);
       if (task.row[column] !== StageState.PENDING) continue;
       context.signal.throwIfAborted();
       let outcome;

@@ -26,13 +26,11 @@ export enum PublishAction {
 
 export const COURSE_PUBLISH_MESSAGE = 'course_publish';
 
-/** The stages of a course_publish message, in the order they run, with their columns. */
-export const publishStages = [
-  { name: 'page', column: 'stage_page' },
-  { name: 'search', column: 'stage_search' },
-  { name: 'cache', column: 'stage_cache' },
-] as const;
-export type PublishStageName = (typeof publishStages)[number]['name'];
+/** The stages of a course_publish message (run in this order: page, search, cache). */
+export type PublishStageName = 'page' | 'search' | 'cache';
+
+/** The message's column holding a stage's state. */
+export const stageColumn = (stage: PublishStageName) => `stage_${stage}`;
 
 /** Where the jobs engine finds outbox messages; finished ones move to the history table. */
 export const outboxMessages: TaskTableDefinition = {
