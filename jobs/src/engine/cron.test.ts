@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import { test } from 'node:test';
 import { CronSchedule, CronSyntaxError } from './cron';
 
@@ -338,17 +339,6 @@ function naiveNext(reference: Reference, after: Date): Date | undefined {
   return undefined;
 }
 
-/** mulberry32: small, seeded, and good enough to spread start instants; a failure stays reproducible. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CROSS_CHECKED = [
   '* * * * *',

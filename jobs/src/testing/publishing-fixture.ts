@@ -165,14 +165,3 @@ export function withOverrides<T extends object>(target: T, overrides: Partial<T>
   });
 }
 
-/** A small seeded PRNG (mulberry32), so a failing random series can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

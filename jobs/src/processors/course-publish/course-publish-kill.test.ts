@@ -15,6 +15,7 @@ import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { backendUrl } from '@learnhub/platform/testing/backends';
+import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
@@ -37,7 +38,6 @@ import {
   pageView,
   storedPage,
   storedRecord,
-  seededRandom,
   type PublishActionName,
 } from '../../testing/publishing-fixture';
 import { sleep, waitUntil } from '../../testing/scratch-fleet';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
 import { AppError } from '@learnhub/platform/errors';
+import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { appError } from '@learnhub/platform/testing/app-error';
 import { CourseGrade, TeachingMode } from '../entities/course-dictionary';
@@ -39,17 +40,6 @@ const badFields =
     return true;
   };
 
-/** A small seeded PRNG (mulberry32), so a failing random series can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const names = (nodes: TeachplanNode[]) => nodes.map((node) => node.name);
 const at = (date: string) => new Date(date);
@@ -263,7 +253,7 @@ for (const factory of testDatabases('teaching plans')) {
 
     test('200 random edits keep every level dense and match a model of the expected plan', async () => {
       const seed = Number(process.env.TEACHPLAN_SEED ?? 20240611);
-      const next = random(seed);
+      const next = seededRandom(seed);
       const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)];
       const courseId = await createCourse();
       type Entry = { id: string; name: string };
