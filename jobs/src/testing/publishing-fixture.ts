@@ -1,84 +1,23 @@
 import type { MikroORM } from '@mikro-orm/core';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
 import type { Cache } from '@learnhub/platform/cache/cache';
 import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { AuditDecision } from '@learnhub/content/entities/course-audit.entity';
-import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/entities/course-dictionary';
 import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
 import { publishedCourseKey, readPublishedEntry, type CachedPublishedCourse } from '@learnhub/content/publishing/published-course-cache';
 import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import { CourseCategoryRepository } from '@learnhub/content/repositories/course-category.repository';
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
-import { CourseRepository } from '@learnhub/content/repositories/course.repository';
-import { TeachplanRepository } from '@learnhub/content/repositories/teachplan.repository';
-import { CourseAuditService } from '@learnhub/content/services/course-audit.service';
 import { CoursePublishService } from '@learnhub/content/services/course-publish.service';
-import { CourseService } from '@learnhub/content/services/course.service';
-import type { Caller, MediaDirectory } from '@learnhub/content/services/media-directory';
-import { TeachplanService } from '@learnhub/content/services/teachplan.service';
+import { author } from '@learnhub/content/testing/approved-course';
 import { CourseSearchSort, type SearchIndex } from '@learnhub/search/index/search-index';
 
 /**
- * Courses taken through content's own services (create, plan, bind, submit, approve, publish,
- * take offline, bring online) over a real content database, and readers of what the publish
- * outbox produced (the page in object storage, the search index, the cache entry, the messages),
+ * Courses taken through content's publish service (publish, take offline, bring online) over a
+ * real content database, and readers of what the publish outbox produced (the page in object storage, the search index, the cache entry, the messages),
  * for the outbox processor's tests.
  */
 
-export const PUBLISHING_ORG = 'org-publishing';
-export const author: Viewer = { userId: 'u-publisher', roles: ['member'], organisationId: PUBLISHING_ORG };
-export const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
-
-/** The media a course links to: a cover picture and a document bound to its one section. */
-export interface CourseMediaIds {
-  coverId: string;
-  documentId: string;
-}
-
 export type PublishActionName = 'publish' | 'offline' | 'online';
-
-/**
- * Creates a complete course (cover, one chapter with one section bound to a document, paid
- * marketing), submits it for audit and approves it. Each step runs on its own EntityManager,
- * as each request would. Returns the course's id.
- */
-export async function approvedCourse(orm: MikroORM, media: MediaDirectory, ids: CourseMediaIds, name: string, caller: Caller = { requestId: 'fixture' }): Promise<string> {
-  const courses = () => {
-    const em = orm.em.fork();
-    return { em, repository: new CourseRepository(em) };
-  };
-  const c = courses();
-  const course = await new CourseService(c.repository, new CourseCategoryRepository(c.em), media).create(author, caller, {
-    name,
-    audience: '想系统学习的开发者',
-    tags: 'Java, 微服务',
-    mt: '1-3',
-    st: '1-3-2',
-    grade: CourseGrade.INTERMEDIATE,
-    teachingMode: TeachingMode.RECORDED,
-    description: `${name}：从入门到实战。`,
-    coverMediaId: ids.coverId,
-    charge: Charge.PAID,
-    price: '199',
-  });
-  const plans = () => {
-    const em = orm.em.fork();
-    const repository = new CourseRepository(em);
-    return new TeachplanService(repository, new TeachplanRepository(em, repository), media);
-  };
-  const chapter = await plans().save(author, { courseId: course.id, name: '第1章 入门' });
-  const section = await plans().save(author, { courseId: course.id, parentId: chapter.id, name: '1.1 环境搭建', preview: true });
-  await plans().bind(author, caller, { teachplanId: section.id, mediaId: ids.documentId });
-  const audits = () => {
-    const em = orm.em.fork();
-    return new CourseAuditService(new CourseRepository(em), new CoursePublishingRepository(em), media);
-  };
-  await audits().submit(author, caller.requestId, course.id);
-  await audits().audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE, opinion: '通过' });
-  return course.id;
-}
 
 /** Publishes, takes offline or brings online through the publish service (one transaction each, then a wake-up). */
 export function act(orm: MikroORM, wakeup: Pick<TaskWakeup, 'notify'>, action: PublishActionName, courseId: string): Promise<PublishedCourseRecord> {

@@ -29,8 +29,6 @@ import { OutboxMessageService } from '@learnhub/content/services/outbox-message.
 import { openSearchIndex } from '@learnhub/search/index/open-search-index';
 import {
   act,
-  approvedCourse,
-  author,
   cachedEntry,
   finishedMessages,
   indexedVersions,
@@ -40,6 +38,7 @@ import {
   storedRecord,
   type PublishActionName,
 } from '../../testing/publishing-fixture';
+import { approvedCourse, author } from '@learnhub/content/testing/approved-course';
 import { sleep, waitUntil } from '../../testing/scratch-fleet';
 
 /*

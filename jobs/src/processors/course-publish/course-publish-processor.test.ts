@@ -35,19 +35,18 @@ import { JobsEngine } from '../../engine/jobs-engine';
 import type { QueueProcessor } from '../../engine/processor';
 import {
   act,
-  approvedCourse,
   cachedEntry,
   finishedMessages,
   indexedVersions,
   liveMessages,
   pageView,
-  PUBLISHING_ORG,
   storedPage,
   storedRecord,
   withOverrides,
   type MessageRow,
   type PublishActionName,
 } from '../../testing/publishing-fixture';
+import { approvedCourse, PUBLISHING_ORG } from '@learnhub/content/testing/approved-course';
 import { uniqueQueueName, waitUntil } from '../../testing/scratch-fleet';
 import { CacheEntryStage } from './cache-entry-stage';
 import { CoursePageStage } from './course-page-stage';

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { NoCache } from '@learnhub/platform/cache/no-cache';
 import { RedisCache } from '@learnhub/platform/cache/redis-cache';
 import type { Cache } from '@learnhub/platform/cache/cache';
@@ -11,29 +10,25 @@ import { createLogger } from '@learnhub/platform/logger';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import type { MikroORM } from '@mikro-orm/core';
-import { AuditDecision } from '../entities/course-audit.entity';
-import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
 import { contentMigrations } from '../migrations/migrations';
 import { ABSENT_TTL_SECONDS, CACHE_TTL_SECONDS, publishedCourseKey, writePublishedEntry } from '../publishing/published-course-cache';
 import { publishedCourseRecord } from '../publishing/published-course-record';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { CourseRepository } from '../repositories/course.repository';
-import { TeachplanRepository } from '../repositories/teachplan.repository';
 import { contentEntities } from '../server';
+import { approvedCourse, author, PUBLISHING_ORG } from '../testing/approved-course';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
-import { CourseAuditService } from './course-audit.service';
 import { CoursePublishService } from './course-publish.service';
 import { CourseService } from './course.service';
 import { PublishedCourseService } from './published-course.service';
-import { TeachplanService } from './teachplan.service';
 
-const IMAGE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-const author: Viewer = { userId: 'u-author', roles: ['member'], organisationId: 'org-1' };
-const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
+const ids = { coverId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', documentId: 'dddddddddddddddddddddddddddddddd' };
 const caller = { requestId: 'req' };
 const log = createLogger('test', 'silent');
-const media = new FakeMediaDirectory().add({ id: IMAGE_ID, type: 'IMAGE', organisationId: 'org-1', fileName: 'cover.png' });
+const media = new FakeMediaDirectory()
+  .add({ id: ids.coverId, type: 'IMAGE', organisationId: PUBLISHING_ORG, fileName: 'cover.png' })
+  .add({ id: ids.documentId, type: 'DOCUMENT', organisationId: PUBLISHING_ORG, fileName: 'notes.pdf' });
 
 /** The real repository, counting how often the published record is read from the database. */
 class CountingRepository extends CoursePublishingRepository {
@@ -44,29 +39,11 @@ class CountingRepository extends CoursePublishingRepository {
   }
 }
 
-/** Publishes a new complete course through the services; returns its id. */
+/** Publishes a new complete, approved course through the services; returns its id. */
 async function publishedCourse(orm: MikroORM, name: string): Promise<string> {
-  const em = orm.em.fork();
-  const courses = new CourseRepository(em);
-  const publishing = new CoursePublishingRepository(em);
-  const course = await new CourseService(courses, new CourseCategoryRepository(em), media).create(author, caller, {
-    name,
-    audience: '所有人',
-    mt: '1-3',
-    st: '1-3-2',
-    grade: CourseGrade.BEGINNER,
-    teachingMode: TeachingMode.RECORDED,
-    charge: Charge.FREE,
-    coverMediaId: IMAGE_ID,
-  });
-  const plans = new TeachplanService(courses, new TeachplanRepository(em, courses), media);
-  const chapter = await plans.save(author, { courseId: course.id, name: '第一章' });
-  await plans.save(author, { courseId: course.id, parentId: chapter.id, name: '第一节' });
-  const audits = new CourseAuditService(courses, publishing, media);
-  await audits.submit(author, 'req', course.id);
-  await audits.audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE });
-  await new CoursePublishService(publishing, { notify: async () => {} }).publish(author, course.id);
-  return course.id;
+  const id = await approvedCourse(orm, media, ids, name);
+  await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(author, id);
+  return id;
 }
 
 const closedPort = () =>
