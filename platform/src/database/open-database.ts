@@ -28,6 +28,12 @@ export function databaseKind(url: string): DatabaseKind {
   throw new Error(`Unsupported database URL "${url}": use sqlite:<file>, postgresql://… or mysql://…`);
 }
 
+/** The file of a `sqlite:<file>` URL; undefined for an in-memory database, which no other process can reach. */
+export function sqliteFile(url: string): string | undefined {
+  const file = url.slice('sqlite:'.length);
+  return file === '' || file === ':memory:' || file.startsWith('file::memory:') ? undefined : file;
+}
+
 /** The kind of database an EntityManager talks to, for the few statements each writes its own way. */
 export function databaseKindOf(em: EntityManager): DatabaseKind {
   const platform = em.getPlatform().constructor.name.toLowerCase();
@@ -39,9 +45,9 @@ export function databaseKindOf(em: EntityManager): DatabaseKind {
 function driverOptions(url: string): Options {
   switch (databaseKind(url)) {
     case 'sqlite': {
-      const file = url.slice('sqlite:'.length);
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-      return { driver: BetterSqliteDriver, dbName: file };
+      const file = sqliteFile(url);
+      if (file) mkdirSync(dirname(file), { recursive: true });
+      return { driver: BetterSqliteDriver, dbName: url.slice('sqlite:'.length) };
     }
     case 'postgresql':
       return { driver: PostgreSqlDriver, clientUrl: url };

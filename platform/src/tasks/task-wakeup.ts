@@ -3,7 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { databaseKind } from '../database/open-database';
+import { databaseKind, sqliteFile } from '../database/open-database';
 import type { Logger } from '../logger';
 
 const PG_CHANNEL = 'learnhub_jobs';
@@ -194,12 +194,8 @@ export class TaskWakeup {
   }
 }
 
-/**
- * `<database file>.wakeup`, beside the database and resolved as open-database resolves the file;
- * undefined for an in-memory database, which no other process can reach.
- */
+/** `<database file>.wakeup`, beside the database; undefined for an in-memory database. */
 export function sqliteWakeupDirectory(databaseUrl: string): string | undefined {
-  const file = databaseUrl.slice('sqlite:'.length);
-  if (file === '' || file === ':memory:' || file.startsWith('file::memory:')) return undefined;
-  return `${file}.wakeup`;
+  const file = sqliteFile(databaseUrl);
+  return file === undefined ? undefined : `${file}.wakeup`;
 }
