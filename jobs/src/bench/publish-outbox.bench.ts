@@ -28,6 +28,7 @@ import { createCache } from '@learnhub/platform/cache/create-cache';
 import { readConfig, type Config } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
+import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { AuditDecision } from '@learnhub/content/entities/course-audit.entity';
 import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/entities/course-dictionary';
@@ -600,9 +601,7 @@ async function runOn(name: string, dataDir: string, extraEnv: NodeJS.ProcessEnv,
     throw error;
   } finally {
     await orm.close();
-    // Leave nothing of this run in the shared Redis.
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    await deleteRedisKeys(redisUrl, prefix);
     redis.disconnect();
     const exits = await Promise.all(stack.all.map(async (service) => [service.name, await service.stop('SIGTERM')] as const));
     const unclean = exits.filter(([, code]) => code !== 0);

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
-import { Redis } from 'ioredis';
 import { signToken } from '@learnhub/platform/auth/token';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { RedisCache } from '@learnhub/platform/cache/redis-cache';
@@ -15,6 +14,7 @@ import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { backendUrl } from '@learnhub/platform/testing/backends';
+import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
@@ -135,12 +135,7 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
     after(async () => {
       await Promise.allSettled(services.map((service) => service.stop('SIGTERM', 5_000)));
       await wakeup?.close();
-      if (redisUrl) {
-        const redis = new Redis(redisUrl);
-        const keys = await redis.keys(`${keyPrefix}*`);
-        if (keys.length) await redis.del(...keys);
-        await redis.quit();
-      }
+      if (redisUrl) await deleteRedisKeys(redisUrl, keyPrefix);
       await orm?.close();
       await database?.drop();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });

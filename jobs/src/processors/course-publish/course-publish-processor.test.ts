@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { Cache } from '@learnhub/platform/cache/cache';
 import { NoCache } from '@learnhub/platform/cache/no-cache';
@@ -19,6 +18,7 @@ import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { backendUrl } from '@learnhub/platform/testing/backends';
+import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
 import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState } from '@learnhub/content/entities/outbox-message.entity';
@@ -120,13 +120,7 @@ for (const factory of testDatabases('course publish processor')) {
       await Promise.allSettled(running.map((engine) => engine.stop(0)));
       await wakeup?.close();
       await cache?.close();
-      if (redisUrl) {
-        // Version fences never expire: leave nothing of this run in the shared Redis.
-        const redis = new Redis(redisUrl);
-        const keys = await redis.keys(`${keyPrefix}*`);
-        if (keys.length) await redis.del(...keys);
-        await redis.quit();
-      }
+      if (redisUrl) await deleteRedisKeys(redisUrl, keyPrefix);
       await index?.close();
       await store?.close();
       await orm?.close();

@@ -8,6 +8,7 @@ import { RedisCache } from '@learnhub/platform/cache/redis-cache';
 import type { Cache } from '@learnhub/platform/cache/cache';
 import { createLogger } from '@learnhub/platform/logger';
 import { backendUrl } from '@learnhub/platform/testing/backends';
+import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import type { MikroORM } from '@mikro-orm/core';
 import { contentMigrations } from '../migrations/migrations';
@@ -84,8 +85,7 @@ if (redisUrl) {
       redis = new Redis(redisUrl);
     });
     after(async () => {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
+      await deleteRedisKeys(redisUrl, prefix);
       await cache.close();
       redis.disconnect();
     });
