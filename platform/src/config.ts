@@ -122,6 +122,21 @@ export interface Config {
   };
   /** Sent by the gateway and required by every subgraph when set. */
   gatewaySecret?: string;
+  http: {
+    /** Browser origins allowed to call the gateway (CORS); in development any localhost origin is allowed too. */
+    corsOrigins: string[];
+    /**
+     * Bearer token that opens `/metrics` and `/ready` in production; unset, they answer only
+     * requests from this machine (loopback). Outside production they are open.
+     */
+    opsToken?: string;
+  };
+  files: {
+    /** HMAC key of signed file URLs; every media process (and the gateway) shares it. */
+    urlSecret: string;
+    /** How long a signed URL for a private object stays valid. */
+    urlTtlSeconds: number;
+  };
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   objectStore:
     | { kind: 'local'; root: string; publicUrl: string }
@@ -151,6 +166,10 @@ export interface Config {
     chunkedMaxBytes: number;
     /** An upload session idle longer than this is abandoned (its chunks are cleaned up). */
     uploadSessionTtlSeconds: number;
+    /** Upload sessions one organisation may have open at once. */
+    uploadQuotaSessions: number;
+    /** Bytes one organisation's open upload sessions may declare in all. */
+    uploadQuotaBytes: number;
   };
   shutdownGraceMs: number;
 }
@@ -222,6 +241,23 @@ export function readConfig(env: Env = process.env): Config {
     r.problems.push('AUTH_JWT_SECRET must be at least 32 characters long.');
   }
 
+  const gatewaySecret = r.string('GATEWAY_SECRET');
+  const fileUrlSecret = r.string('FILE_URL_SECRET') ?? jwtSecret ?? gatewaySecret;
+  if (!fileUrlSecret) r.problems.push('FILE_URL_SECRET (or AUTH_JWT_SECRET or GATEWAY_SECRET) is required to sign file URLs.');
+  else if (fileUrlSecret.length < 32) r.problems.push('FILE_URL_SECRET must be at least 32 characters long.');
+  const corsOrigins = (r.string('CORS_ORIGINS') ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const origin of corsOrigins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      r.problems.push(`CORS_ORIGINS has "${origin}", which is not an origin such as https://learn.example.com (scheme, host and port only).`);
+    }
+  }
+
   const config: Config = {
     env: environment,
     dataDir,
@@ -259,7 +295,9 @@ export function readConfig(env: Env = process.env): Config {
       transcodePreset: r.oneOf('TRANSCODE_PRESET', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'], 'veryfast'),
       uploadCleanupCron: r.string('UPLOAD_CLEANUP_CRON', '*/10 * * * *'),
     },
-    gatewaySecret: r.string('GATEWAY_SECRET'),
+    gatewaySecret,
+    http: { corsOrigins: corsOrigins.map((origin) => origin.replace(/\/$/, '')), opsToken: r.string('OPS_TOKEN') },
+    files: { urlSecret: fileUrlSecret ?? '', urlTtlSeconds: r.int('FILE_URL_TTL_SECONDS', 3600, 60, 7 * 86_400) },
     auth: {
       jwtSecret,
       jwksUrl,
@@ -280,6 +318,8 @@ export function readConfig(env: Env = process.env): Config {
       chunkSize: r.int('UPLOAD_CHUNK_SIZE', 5 * 1024 * 1024, 5 * 1024 * 1024, 512 * 1024 * 1024),
       chunkedMaxBytes: r.int('UPLOAD_CHUNKED_MAX_BYTES', 20 * 1024 ** 3, 1),
       uploadSessionTtlSeconds: r.int('UPLOAD_SESSION_TTL_SECONDS', 24 * 3600, 60),
+      uploadQuotaSessions: r.int('UPLOAD_QUOTA_SESSIONS', 20, 1, 100_000),
+      uploadQuotaBytes: r.int('UPLOAD_QUOTA_BYTES', 64 * 1024 ** 3, 1),
     },
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
