@@ -1,0 +1,14 @@
+import { chromium, type Browser } from 'playwright-core';
+
+/**
+ * Debian's Chromium (TEST_CHROMIUM_PATH), headless, driven by playwright-core. The flags keep it
+ * from reaching for Google's services, which this machine's closed network refuses.
+ */
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    timeout: 30_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
