@@ -36,6 +36,13 @@ test('the token CLI takes repeated and comma-separated roles', async () => {
   assert.deepEqual(viewer, { userId: 'root', roles: ['auditor', 'admin'] });
 });
 
+test('the token CLI sets the courses claim from --courses', async () => {
+  const run = await runCli(['--user', 'bob', '--courses', '12,13', '--courses', ' 14 ,12']);
+  assert.equal(run.code, 0, run.stderr);
+  const viewer = await createTokenVerifier({ jwtSecret: secret, issuer, audience }).verify(run.stdout.trim());
+  assert.deepEqual(viewer, { userId: 'bob', roles: [], entitledCourseIds: ['12', '13', '14'] });
+});
+
 test('the token CLI signs with the development secret when none is configured', async () => {
   const run = await runCli(['--user', 'dev'], { NODE_ENV: 'development', AUTH_JWT_SECRET: '' });
   assert.equal(run.code, 0, run.stderr);
@@ -52,6 +59,7 @@ test('the token CLI prints usage and exits 2 on bad flags', async () => {
     ['--user', 'alice', '--role', 'wizard'],
     ['--user', 'alice', '--role', 'member'],
     ['--user', 'alice', '--expires', 'soon'],
+    ['--user', 'alice', '--courses', ','],
   ];
   for (const args of badFlags) {
     const run = await runCli(args);
@@ -66,6 +74,8 @@ test('the token CLI refuses when services verify against a remote key set', asyn
     NODE_ENV: 'production',
     AUTH_JWT_SECRET: '',
     AUTH_JWKS_URL: 'https://id.learnhub.test/jwks.json',
+    // Production needs a key for file URLs too, and without AUTH_JWT_SECRET it must be its own.
+    FILE_URL_SECRET: 'a-file-url-secret-of-at-least-32-characters',
   });
   assert.equal(run.code, 1);
   assert.equal(run.stdout, '');

@@ -3,12 +3,13 @@ import { config, ConfigError, type Config } from '../config.js';
 import { signToken, type TokenSubject } from './token.js';
 import { Roles, type Role } from './viewer.js';
 
-const usage = `Usage: npm run --silent token -- --user <id> [--role <role>]... [--org <id>] [--expires <lifetime>]
+const usage = `Usage: npm run --silent token -- --user <id> [--role <role>]... [--org <id>] [--courses <id,...>]... [--expires <lifetime>]
 
 Prints a signed token (HS256, with AUTH_JWT_SECRET) on stdout.
   --user     user id, the token's subject (required)
   --role     ${Roles.join(', ')}; repeat the flag or separate roles with commas
   --org      organisation id (required for members)
+  --courses  ids of courses the holder bought (the "courses" claim); repeat or separate with commas
   --expires  lifetime such as 30m, 8h or 7d (default 8h)
 `;
 
@@ -25,6 +26,7 @@ function parse(args: string[]): TokenSubject {
         user: { type: 'string' },
         role: { type: 'string', multiple: true, default: [] },
         org: { type: 'string' },
+        courses: { type: 'string', multiple: true },
         expires: { type: 'string', default: '8h' },
       },
     }));
@@ -37,11 +39,14 @@ function parse(args: string[]): TokenSubject {
   const unknown = roles.filter((name) => !isRole(name));
   if (unknown.length > 0) throw new UsageError(`Unknown role ${unknown.join(', ')}.`);
   if (roles.includes('member') && !org) throw new UsageError('--org is required for a member.');
+  const courses = values.courses?.flatMap((list) => list.split(',')).map((id) => id.trim()).filter((id) => id !== '');
+  if (courses?.length === 0) throw new UsageError('--courses needs at least one course id.');
   if (!/^\d+[smhd]$/.test(expires)) throw new UsageError(`--expires "${expires}" is not a lifetime such as 30m or 8h.`);
   return {
     userId: user,
     roles: [...new Set(roles.filter(isRole))],
     organisationId: org || undefined,
+    ...(courses && { entitledCourseIds: [...new Set(courses)] }),
     expiresIn: expires,
   };
 }

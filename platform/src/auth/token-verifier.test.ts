@@ -79,6 +79,28 @@ describe('createTokenVerifier with a shared secret', () => {
     await assert.rejects(verifier.verify(await signClaims({ roles: 'admin' })), refused(/"roles"/));
   });
 
+  test('carries the courses the holder bought as entitledCourseIds, each once', async () => {
+    const token = await signToken({ userId: 'bob', roles: [], entitledCourseIds: ['12', '13', '12'] }, secret);
+    assert.deepEqual(await verifier.verify(token), { userId: 'bob', roles: [], entitledCourseIds: ['12', '13'] });
+  });
+
+  test('leaves entitledCourseIds out when the token has no courses claim', async () => {
+    const token = await signToken({ userId: 'bob', roles: [] }, secret);
+    assert.equal('entitledCourseIds' in (await verifier.verify(token)), false);
+  });
+
+  test('refuses a courses claim that is not a list of non-empty strings', async () => {
+    for (const courses of ['12', 12, [12], [''], ['12', null], { 0: '12' }]) {
+      await assert.rejects(verifier.verify(await signClaims({ courses })), refused(/"courses" claim must be a list of course ids/));
+    }
+  });
+
+  test('refuses a courses claim of more than 1000 courses', async () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
+    assert.equal((await verifier.verify(await signClaims({ courses: ids(1000) }))).entitledCourseIds?.length, 1000);
+    await assert.rejects(verifier.verify(await signClaims({ courses: ids(1001) })), refused(/at most 1000/));
+  });
+
   test('refuses a token without a subject', async () => {
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(
       new TextEncoder().encode(secret),

@@ -91,7 +91,31 @@ function viewerFromClaims(claims: JWTPayload): Viewer {
   if (roles.includes('member') && org === undefined) {
     throw unauthenticated(`The token makes you a member but names no organisation ("org" claim). ${signInAgain}`);
   }
-  return { userId: claims.sub, roles, ...(org === undefined ? {} : { organisationId: org }) };
+  const courses = entitledCoursesFrom(claims.courses);
+  return {
+    userId: claims.sub,
+    roles,
+    ...(org === undefined ? {} : { organisationId: org }),
+    ...(courses === undefined ? {} : { entitledCourseIds: courses }),
+  };
+}
+
+/** Most entitlements one token may carry: a bigger list belongs in a lookup, not in every request. */
+export const MAX_ENTITLED_COURSES = 1000;
+
+/** The `courses` claim (course ids the holder bought), each once; malformed is refused, not ignored, since it grants access. */
+function entitledCoursesFrom(claim: unknown): string[] | undefined {
+  if (claim === undefined) return undefined;
+  if (!Array.isArray(claim) || !claim.every((id) => typeof id === 'string' && id !== '')) {
+    throw unauthenticated(`The token's "courses" claim must be a list of course ids (non-empty strings). ${signInAgain}`);
+  }
+  const ids = [...new Set(claim as string[])];
+  if (ids.length > MAX_ENTITLED_COURSES) {
+    throw unauthenticated(
+      `The token's "courses" claim lists ${ids.length} courses; at most ${MAX_ENTITLED_COURSES} are accepted. Ask whoever issued it for a narrower token.`,
+    );
+  }
+  return ids;
 }
 
 /** Known roles, each once; roles this version does not know are ignored rather than refused. */

@@ -28,3 +28,9 @@ test('signToken sets the lifetime, issuer and audience it is given and omits a m
   assert.equal(claims.aud, 'learnhub-api');
   assert.equal('org' in claims, false);
 });
+
+test('signToken writes the courses claim only when given entitlements', async () => {
+  const entitled = decodeJwt(await signToken({ userId: 'bob', roles: [], entitledCourseIds: ['12', '13'] }, secret));
+  assert.deepEqual(entitled.courses, ['12', '13']);
+  assert.equal('courses' in decodeJwt(await signToken({ userId: 'bob', roles: [] }, secret)), false);
+});

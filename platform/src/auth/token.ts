@@ -5,6 +5,8 @@ export interface TokenSubject {
   userId: string;
   roles: readonly Role[];
   organisationId?: string;
+  /** Course ids the holder bought, written as the `courses` claim. */
+  entitledCourseIds?: readonly string[];
   /** A lifetime such as '30m', '8h' or '7d'; defaults to 8 hours. */
   expiresIn?: string;
 }
@@ -16,11 +18,15 @@ export interface TokenAudience {
 
 /** Signs an HS256 token that `createTokenVerifier` accepts when given the same secret and audience. */
 export function signToken(
-  { userId, roles, organisationId, expiresIn = '8h' }: TokenSubject,
+  { userId, roles, organisationId, entitledCourseIds, expiresIn = '8h' }: TokenSubject,
   secret: string,
   { issuer, audience }: TokenAudience = {},
 ): Promise<string> {
-  const jwt = new SignJWT({ roles: [...roles], ...(organisationId === undefined ? {} : { org: organisationId }) })
+  const jwt = new SignJWT({
+    roles: [...roles],
+    ...(organisationId === undefined ? {} : { org: organisationId }),
+    ...(entitledCourseIds === undefined ? {} : { courses: [...entitledCourseIds] }),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(userId)
     .setIssuedAt()

@@ -7,6 +7,8 @@ export interface Viewer {
   roles: Role[];
   /** The organisation (company id) a member belongs to. */
   organisationId?: string;
+  /** Courses the holder bought (the token's `courses` claim): they see those courses' paid sections. */
+  entitledCourseIds?: readonly string[];
 }
 
 export const anonymous: Viewer = Object.freeze({ roles: [] }) as Viewer;
