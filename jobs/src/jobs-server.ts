@@ -61,7 +61,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
     await orm.close();
     throw error;
   });
-  const store = createObjectStore(config.objectStore);
+  const store = createObjectStore(config.objectStore, config.files);
   const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
   const wakeups = [TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger), TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger)];
   const { app, metrics } = createServiceApp({

@@ -530,7 +530,7 @@ async function throughputPhase(stack: Stack, orm: MikroORM, token: string, ids: 
 async function baselinePhase(stack: Stack, orm: MikroORM, ids: string[]): Promise<BaselineResult> {
   const { config } = stack;
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
-  const store = createObjectStore(config.objectStore);
+  const store = createObjectStore(config.objectStore, config.files);
   const index = new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret);
   const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
   const parts: BaselineResult['parts'] = { read: [], media: [], 'render+put': [], search: [], cache: [] };

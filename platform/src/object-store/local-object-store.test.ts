@@ -9,17 +9,19 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../errors.js';
 import { LocalObjectStore } from './local-object-store.js';
 import { objectStoreContract, rejectsWith } from './object-store.contract.js';
+import { FileUrlSigner } from './signed-file-url.js';
 
 objectStoreContract('local folder', async () => {
   const root = await mkdtemp(join(tmpdir(), 'object-store-contract-'));
   return {
-    store: new LocalObjectStore({ root, publicUrl: 'http://localhost:4000/files' }),
+    store: new LocalObjectStore({ root, publicUrl: 'http://localhost:4000/files', urlSecret: 'contract-suite-url-secret-of-32-chars!' }),
     capabilities: { servesUrls: false },
     close: () => rm(root, { recursive: true, force: true }),
   };
 });
 
 describe('local object store', () => {
+  const urlSecret = 'local-store-test-url-secret-of-32-chars';
   let parent: string;
   let root: string;
   let store: LocalObjectStore;
@@ -28,7 +30,7 @@ describe('local object store', () => {
     // The root sits inside a folder of its own, so anything written beside it would show.
     parent = await mkdtemp(join(tmpdir(), 'object-store-local-'));
     root = join(parent, 'root');
-    store = new LocalObjectStore({ root, publicUrl: 'https://cdn.example.com/files/' });
+    store = new LocalObjectStore({ root, publicUrl: 'https://cdn.example.com/files/', urlSecret, urlTtlSeconds: 600 });
   });
 
   after(() => rm(parent, { recursive: true, force: true }));
@@ -102,11 +104,25 @@ describe('local object store', () => {
     assert.equal(await store.stat('clash', 'a/b'), undefined);
   });
 
-  it('builds URLs from the public base URL, encoding each key segment', async () => {
-    assert.equal(
-      await store.url('media', 'course 1/intro #1?.mp4'),
-      'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4',
-    );
+  it('builds URLs from the public base URL, encoding each key segment: plain when public, signed when private', async () => {
+    const key = 'course 1/intro #1?.mp4';
+    assert.equal(await store.url('media', key, { access: 'public' }), 'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4');
+    const before = Math.floor(Date.now() / 1000);
+    const signed = new URL(await store.url('media', key, { access: 'private' }));
+    assert.equal(`${signed.origin}${signed.pathname}`, 'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4');
+    const expires = Number(signed.searchParams.get('expires'));
+    assert.ok(expires >= before + 600 && expires <= Math.floor(Date.now() / 1000) + 600, `expires ${expires} is not 600 s ahead`);
+    const signer = new FileUrlSigner(urlSecret);
+    assert.deepEqual(signer.check('media', key, signed.searchParams.get('expires'), signed.searchParams.get('signature')), { valid: true, expires });
+    assert.equal(signer.check('media', 'course 1/other.mp4', signed.searchParams.get('expires'), signed.searchParams.get('signature')).valid, false);
+    const short = new URL(await store.url('media', key, { access: 'private', expirySeconds: 60 }));
+    assert.ok(Number(short.searchParams.get('expires')) <= Math.floor(Date.now() / 1000) + 60);
+  });
+
+  it('refuses to hand out a private URL without a URL secret, rather than an unsigned one', async () => {
+    const unsigned = new LocalObjectStore({ root, publicUrl: 'https://cdn.example.com/files' });
+    assert.equal(await unsigned.url('media', 'a.png', { access: 'public' }), 'https://cdn.example.com/files/media/a.png');
+    await assert.rejects(unsigned.url('media', 'a.png', { access: 'private' }), /FILE_URL_SECRET/);
   });
 
   it('checks multipart uploads: unknown ids, missing parts, small parts; abort removes the folder', async () => {

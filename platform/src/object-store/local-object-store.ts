@@ -18,11 +18,16 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, MultipartOptions, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, FileUrlOptions, MultipartOptions, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
+import { FileUrlSigner } from './signed-file-url.js';
 
 export interface LocalObjectStoreOptions {
   root: string;
   publicUrl: string;
+  /** Signs private URLs (FILE_URL_SECRET); without it asking for a private URL fails. */
+  urlSecret?: string;
+  /** Lifetime of a private URL when the caller gives none (FILE_URL_TTL_SECONDS). */
+  urlTtlSeconds?: number;
 }
 
 /** What the sidecar of an object records; size and mtime come from the file itself. */
@@ -62,12 +67,16 @@ export class LocalObjectStore implements ObjectStore {
   readonly kind = 'local' as const;
   private readonly root: string;
   private readonly publicUrl: string;
+  private readonly signer?: FileUrlSigner;
+  private readonly urlTtlSeconds: number;
   /** Per path: an object and its sidecar are replaced or removed together, so concurrent puts cannot pair one's body with the other's ETag. */
   private readonly locks = new KeyedLock();
 
   constructor(options: LocalObjectStoreOptions) {
     this.root = resolve(options.root);
     this.publicUrl = options.publicUrl.replace(/\/+$/, '');
+    this.signer = options.urlSecret ? new FileUrlSigner(options.urlSecret) : undefined;
+    this.urlTtlSeconds = options.urlTtlSeconds ?? 3600;
   }
 
   async put(bucket: string, key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
@@ -144,10 +153,14 @@ export class LocalObjectStore implements ObjectStore {
     return objects;
   }
 
-  async url(bucket: string, key: string): Promise<string> {
+  /** The media file route's URL: plain for public objects, signed for private ones. */
+  async url(bucket: string, key: string, options: FileUrlOptions): Promise<string> {
     assertBucketName(bucket);
     assertObjectKey(key);
-    return `${this.publicUrl}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const plain = `${this.publicUrl}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    if (options.access === 'public') return plain;
+    if (!this.signer) throw new Error('This local object store has no URL secret, so it cannot hand out private URLs: set FILE_URL_SECRET.');
+    return this.signer.signUrl(plain, bucket, key, options.expirySeconds ?? this.urlTtlSeconds);
   }
 
   /**

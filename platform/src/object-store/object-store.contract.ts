@@ -195,19 +195,36 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       assert.equal(await store.deleteByPrefix(bucket, `${prefix}del/`), 0);
     });
 
-    it('gives a URL for an object', async (t) => {
-      const key = `${casePrefix()}page one.html`;
+    it('gives a public URL and a signed private URL for an object; an altered private URL is refused', async (t) => {
+      const prefix = casePrefix();
+      const key = `${prefix}page one.html`;
       const body = Buffer.from('<h1>one</h1>');
       await store.put(bucket, key, body, { contentType: 'text/html' });
-      const url = new URL(await store.url(bucket, key));
-      assert.ok(decodeURIComponent(url.pathname).endsWith(`/${key}`), url.pathname);
+      await store.put(bucket, `${prefix}other.html`, Buffer.from('<h1>other</h1>'), { contentType: 'text/html' });
+      const publicUrl = new URL(await store.url(bucket, key, { access: 'public' }));
+      const privateUrl = new URL(await store.url(bucket, key, { access: 'private', expirySeconds: 300 }));
+      for (const url of [publicUrl, privateUrl]) assert.ok(decodeURIComponent(url.pathname).endsWith(`/${key}`), url.pathname);
+      const signatureName = [...privateUrl.searchParams.keys()].find((name) => /signature/i.test(name));
+      assert.ok(signatureName, `the private URL carries no signature: ${privateUrl.href}`);
       if (!capabilities.servesUrls) {
         t.diagnostic('nothing serves these URLs here; checked their shape only');
         return;
       }
-      const response = await fetch(url);
+      const response = await fetch(privateUrl);
       assert.equal(response.status, 200);
       assert.deepEqual(Buffer.from(await response.arrayBuffer()), body);
+
+      const altered = new URL(privateUrl);
+      const signature = altered.searchParams.get(signatureName)!;
+      altered.searchParams.set(signatureName, `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`);
+      const other = new URL(privateUrl);
+      other.pathname = other.pathname.replace(/page%20one\.html$/, 'other.html');
+      assert.notEqual(other.pathname, privateUrl.pathname);
+      for (const refused of [altered, other]) {
+        const answer = await fetch(refused);
+        await answer.arrayBuffer();
+        assert.equal(answer.status, 403, `${refused.href} was not refused`);
+      }
     });
 
     it('assembles a multipart upload whose parts arrive out of order', async () => {
@@ -308,9 +325,12 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       assert.deepEqual(await read(await store.get(bucket, key)), body);
       assert.equal((await store.stat(bucket, key))?.size, body.length);
       assert.deepEqual((await store.list(bucket, folder)).map((info) => info.key), [key]);
-      const url = new URL(await store.url(bucket, key));
-      // Adapters may escape differently (e.g. "(" or not), so compare the decoded path.
-      assert.ok(decodeURIComponent(url.pathname).endsWith(`/${key}`), url.pathname);
+      for (const access of ['public', 'private'] as const) {
+        const url = new URL(await store.url(bucket, key, { access }));
+        // Adapters may escape differently (e.g. "(" or not), so compare the decoded path.
+        assert.ok(decodeURIComponent(url.pathname).endsWith(`/${key}`), url.pathname);
+        if (access === 'private' && capabilities.servesUrls) assert.deepEqual(Buffer.from(await (await fetch(url)).arrayBuffer()), body);
+      }
       await store.delete(bucket, key);
       assert.equal(await store.stat(bucket, key), undefined);
     });

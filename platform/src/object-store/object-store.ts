@@ -43,6 +43,16 @@ export interface PartOptions {
   md5?: string;
 }
 
+/**
+ * Who may open a URL: `public` objects (published course pages and their media) get a plain,
+ * cacheable URL; `private` ones a URL that is signed and expires.
+ */
+export interface FileUrlOptions {
+  access: 'public' | 'private';
+  /** Lifetime of a private URL; defaults to the store's (FILE_URL_TTL_SECONDS, 1 hour). */
+  expirySeconds?: number;
+}
+
 export interface UploadedPart {
   partNumber: number;
   etag: string;
@@ -71,8 +81,12 @@ export interface ObjectStore {
    * may be empty: S3 listings do not carry it, so use `stat` when it matters.
    */
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
-  /** A URL a browser can open (public base URL, presigned URL, or the media file route). */
-  url(bucket: string, key: string, expirySeconds?: number): Promise<string>;
+  /**
+   * A URL a browser can open. Private: a signed, expiring URL (S3 presigned, or the media file
+   * route's own signature). Public: a plain URL (S3_PUBLIC_URL or the media file route), which the
+   * file route serves only for objects it records as public; S3 without a public URL presigns.
+   */
+  url(bucket: string, key: string, options: FileUrlOptions): Promise<string>;
 
   /**
    * Multipart upload: the parts' ETags are the caller's to keep (some S3 servers cannot list parts).

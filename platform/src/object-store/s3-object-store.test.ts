@@ -54,9 +54,23 @@ describe('s3 object store without a server', () => {
   it('builds public URLs on the real, prefixed bucket, encoding each key segment', async () => {
     const store = new S3ObjectStore({ ...options, publicUrl: 'https://cdn.example.com/' });
     assert.equal(
-      await store.url('media', 'course 1/intro #1?.mp4'),
+      await store.url('media', 'course 1/intro #1?.mp4', { access: 'public' }),
       'https://cdn.example.com/lh-media/course%201/intro%20%231%3F.mp4',
     );
+  });
+
+  it('presigns private URLs even when a public base URL is set, for the configured lifetime', async () => {
+    const store = new S3ObjectStore({ ...options, publicUrl: 'https://cdn.example.com/', urlTtlSeconds: 900 });
+    const url = new URL(await store.url('media', 'drafts/a.png', { access: 'private' }));
+    assert.equal(url.origin, 'http://127.0.0.1:9');
+    assert.equal(url.pathname, '/lh-media/drafts/a.png');
+    assert.ok(url.searchParams.get('X-Amz-Signature'), url.href);
+    assert.equal(url.searchParams.get('X-Amz-Expires'), '900');
+    const short = new URL(await store.url('media', 'drafts/a.png', { access: 'private', expirySeconds: 60 }));
+    assert.equal(short.searchParams.get('X-Amz-Expires'), '60');
+    // Without a public base URL even public objects are presigned: the bucket itself is private.
+    const bare = new URL(await new S3ObjectStore(options).url('media', 'page.html', { access: 'public' }));
+    assert.ok(bare.searchParams.get('X-Amz-Signature'), bare.href);
   });
 
   it('refuses an endpoint with a path, saying what to use instead', () => {

@@ -14,9 +14,12 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, FileUrlOptions, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
 
-export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'>;
+export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'> & {
+  /** Lifetime of a presigned URL when the caller gives none (FILE_URL_TTL_SECONDS). */
+  urlTtlSeconds?: number;
+};
 
 /** A listing entry for an object (recursive listings hold no common prefixes). */
 type ListedObject = Extract<BucketItem, { name: string }>;
@@ -195,10 +198,12 @@ export class S3ObjectStore implements ObjectStore {
     }));
   }
 
-  async url(bucket: string, key: string, expirySeconds = DEFAULT_URL_EXPIRY_SECONDS): Promise<string> {
+  /** Private: always presigned, even with a public base URL (which may front a public bucket). */
+  async url(bucket: string, key: string, options: FileUrlOptions): Promise<string> {
     const name = this.bucketName(bucket);
     assertObjectKey(key);
-    if (this.options.publicUrl) {
+    const expirySeconds = options.expirySeconds ?? this.options.urlTtlSeconds ?? DEFAULT_URL_EXPIRY_SECONDS;
+    if (options.access === 'public' && this.options.publicUrl) {
       const path = key.split('/').map(encodeURIComponent).join('/');
       return `${this.options.publicUrl.replace(/\/+$/, '')}/${name}/${path}`;
     }

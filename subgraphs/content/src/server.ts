@@ -57,7 +57,7 @@ export async function startContent(config: Config, logger: Logger, port = config
   const orm = await openDatabase({ url: config.content.databaseUrl, entities: contentEntities, migrations: contentMigrations, logger });
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
-  const store = createObjectStore(config.objectStore);
+  const store = createObjectStore(config.objectStore, config.files);
   const wakeup = TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger);
   const close = () => Promise.all([orm.close(), cache.close(), store.close(), wakeup.close()]);
   try {
@@ -83,7 +83,7 @@ export async function startContent(config: Config, logger: Logger, port = config
             publisher: new CoursePublishService(publishing, wakeup),
             published: new PublishedCourseService(publishing, cache, logger),
             outbox: new OutboxMessageService(new OutboxMessageRepository(em), wakeup),
-            coursePageUrl: (courseId) => store.url(COURSE_PAGE_BUCKET, coursePageKey(courseId)),
+            coursePageUrl: (courseId) => store.url(COURSE_PAGE_BUCKET, coursePageKey(courseId), { access: 'public' }),
             maxPageSize: config.limits.maxPageSize,
           };
         },

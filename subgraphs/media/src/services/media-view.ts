@@ -26,12 +26,15 @@ export interface MediaView {
   createdAt: Date;
 }
 
-/** The view of an entry, with URLs a browser can open: the transcoded MP4 once there is one, else the uploaded file. */
-export async function mediaView(entry: MediaFile, store: ObjectStore): Promise<MediaView> {
+/**
+ * The view of an entry, with URLs a browser can open: the transcoded MP4 once there is one, else
+ * the uploaded file. Plain URLs when a published course made the item public, else signed ones.
+ */
+export async function mediaView(entry: MediaFile, store: ObjectStore, access: 'public' | 'private' = 'private'): Promise<MediaView> {
   const object = entry.object;
   const [url, posterUrl] = await Promise.all([
-    store.url(object.bucket, object.playbackKey ?? object.objectKey),
-    object.posterKey ? store.url(object.bucket, object.posterKey) : undefined,
+    store.url(object.bucket, object.playbackKey ?? object.objectKey, { access }),
+    object.posterKey ? store.url(object.bucket, object.posterKey, { access }) : undefined,
   ]);
   return {
     id: object.fileMd5,

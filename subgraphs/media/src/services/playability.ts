@@ -40,5 +40,5 @@ export function isPlayable(type: MediaType, state: TranscodeState): boolean {
 /** Where a prober reads a stored object: in place on the local store, by URL from S3. */
 export async function probeSourceOf(store: ObjectStore, object: Pick<MediaObject, 'bucket' | 'objectKey'>): Promise<ProbeSource> {
   if (store instanceof LocalObjectStore) return { path: store.pathOf(object.bucket, object.objectKey) };
-  return { url: await store.url(object.bucket, object.objectKey) };
+  return { url: await store.url(object.bucket, object.objectKey, { access: 'private' }) };
 }
