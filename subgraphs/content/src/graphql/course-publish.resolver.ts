@@ -29,9 +29,13 @@ export class CoursePublishResolver {
     return publishedType(await ctx.publisher.bringOnline(ctx.viewer, courseId));
   }
 
-  @Query(() => PublishedCourseType, { nullable: true, description: 'Public: a published course (cache first); null when it is not published or offline.' })
+  @Query(() => PublishedCourseType, {
+    nullable: true,
+    description:
+      "Public: a published course (cache first); null when it is not published or offline. Sections that are not preview are locked (no media) unless you belong to the course's organisation, audit, administer, or your token lists the course.",
+  })
   async publishedCourse(@Arg('id', () => ID) id: string, @Ctx() ctx: ContentContext): Promise<Omit<PublishedCourseType, 'pageUrl'> | null> {
-    const record = await ctx.published.get(id);
+    const record = await ctx.published.getFor(ctx.viewer, id);
     return record ? publishedType(record) : null;
   }
 

@@ -35,6 +35,13 @@ export class TeachplanResolver {
     return ctx.teachplans.unbind(ctx.viewer, teachplanId);
   }
 
+  @FieldResolver(() => Boolean, {
+    description: 'True for a paid (not preview) section of a published course you may not watch: its media is then null. Always false outside publishedCourse.',
+  })
+  locked(@Root() node: TeachplanType): boolean {
+    return node.locked === true;
+  }
+
   @FieldResolver(() => MediaReference, { nullable: true })
   media(@Root() node: TeachplanType): MediaReference | null {
     return mediaReference(node.mediaId);

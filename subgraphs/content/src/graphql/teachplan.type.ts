@@ -50,6 +50,9 @@ export class TeachplanType {
   /** Kept for the `media` field resolver. */
   mediaId?: string;
 
+  /** Set on published sections the viewer may not watch; kept for the `locked` field resolver. */
+  locked?: boolean;
+
   @Field({ nullable: true, description: "The bound media's file name when it was bound, shown even while media is unreachable." })
   mediaFileName?: string;
 

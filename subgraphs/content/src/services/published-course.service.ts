@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '@learnhub/platform/cache/cache';
 import { isRowId } from '@learnhub/platform/database/row-id';
 import type { Logger } from '@learnhub/platform/logger';
+import type { Viewer } from '@learnhub/platform/auth/viewer';
 import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import {
   publishedCourseKey,
@@ -13,6 +14,12 @@ import {
   type CachedPublishedCourse,
 } from '../publishing/published-course-cache';
 import { isPublic, publishedCourseRecord, type PublishedCourseRecord } from '../publishing/published-course-record';
+import { snapshotFor, type ViewedSnapshot } from '../publishing/section-access';
+
+/** A published course as one viewer sees it: paid sections locked unless they may watch them. */
+export interface ViewedPublishedCourse extends PublishedCourseRecord {
+  content: ViewedSnapshot;
+}
 
 /** How long the reader rebuilding an entry may hold the others off, and how they wait for it. */
 const REBUILD_LOCK_SECONDS = 5;
@@ -33,6 +40,15 @@ export class PublishedCourseService {
     private readonly cache: Cache,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * The course as published, as `viewer` may see it. The cache holds the whole record whoever
+   * reads it: which sections are locked is decided here, for each read.
+   */
+  async getFor(viewer: Viewer, courseId: string): Promise<ViewedPublishedCourse | undefined> {
+    const record = await this.get(courseId);
+    return record && { ...record, content: snapshotFor(viewer, record.content) };
+  }
 
   /** The course as published, or undefined when it is not (never published, offline, or no such course). */
   async get(courseId: string): Promise<PublishedCourseRecord | undefined> {

@@ -4,9 +4,11 @@ import { AuditDecision } from '../entities/course-audit.entity';
 import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
+import { CourseTeacherRepository } from '../repositories/course-teacher.repository';
 import { CourseRepository } from '../repositories/course.repository';
 import { TeachplanRepository } from '../repositories/teachplan.repository';
 import { CourseAuditService } from '../services/course-audit.service';
+import { CourseTeacherService } from '../services/course-teacher.service';
 import { CourseService } from '../services/course.service';
 import type { Caller, MediaDirectory } from '../services/media-directory';
 import { TeachplanService } from '../services/teachplan.service';
@@ -20,11 +22,15 @@ export const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
 export interface CourseMediaIds {
   coverId: string;
   documentId: string;
+  /** When given, a second, paid (not preview) section is bound to this document. */
+  paidDocumentId?: string;
+  /** When given, the course gets a teacher with this photo. */
+  teacherPhotoId?: string;
 }
 
 /**
- * Creates a complete course (cover, one chapter with one section bound to a document, paid
- * marketing), submits it for audit and approves it. Each step runs on its own EntityManager,
+ * Creates a complete course (cover, one chapter with one preview section bound to a document,
+ * optionally a paid section and a teacher with a photo, paid marketing), submits it for audit and approves it. Each step runs on its own EntityManager,
  * as each request would. Returns the course's id.
  */
 export async function approvedCourse(orm: MikroORM, media: MediaDirectory, ids: CourseMediaIds, name: string, caller: Caller = { requestId: 'fixture' }): Promise<string> {
@@ -54,6 +60,18 @@ export async function approvedCourse(orm: MikroORM, media: MediaDirectory, ids: 
   const chapter = await plans().save(author, { courseId: course.id, name: '第1章 入门' });
   const section = await plans().save(author, { courseId: course.id, parentId: chapter.id, name: '1.1 环境搭建', preview: true });
   await plans().bind(author, caller, { teachplanId: section.id, mediaId: ids.documentId });
+  if (ids.paidDocumentId) {
+    const paid = await plans().save(author, { courseId: course.id, parentId: chapter.id, name: '1.2 进阶实战', preview: false });
+    await plans().bind(author, caller, { teachplanId: paid.id, mediaId: ids.paidDocumentId });
+  }
+  if (ids.teacherPhotoId) {
+    const em = orm.em.fork();
+    await new CourseTeacherService(new CourseRepository(em), new CourseTeacherRepository(em), media).save(author, caller, {
+      courseId: course.id,
+      name: '王老师',
+      photoMediaId: ids.teacherPhotoId,
+    });
+  }
   const audits = () => {
     const em = orm.em.fork();
     return new CourseAuditService(new CourseRepository(em), new CoursePublishingRepository(em), media);
