@@ -85,7 +85,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const publish = new CoursePublishProcessor(
     new TaskTable(content.em.fork(), outboxMessages),
-    [new CoursePageStage(content.em, store), new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)), new CacheEntryStage(cache)],
+    [new CoursePageStage(content.em, store, media), new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)), new CacheEntryStage(cache)],
     { em: content.em, media },
     { ...leases, concurrency: jobs.publishConcurrency },
   );

@@ -545,7 +545,7 @@ async function baselinePhase(stack: Stack, orm: MikroORM, ids: string[]): Promis
       // One version past the workers' last, so the index and the cache apply it rather than answer "stale".
       const record = { ...publishedCourseRecord(stored!), version: stored!.version + 1 };
       const t1 = performance.now();
-      const described = await media.describe(snapshotMediaIds(record.content), `publish-bench-baseline-${id}`);
+      const described = await media.describe(snapshotMediaIds(record.content), record.content.organisationId, `publish-bench-baseline-${id}`);
       const t2 = performance.now();
       const html = Buffer.from(renderCoursePage({ mode: 'published', course: record.content, media: described, publishedAt: record.publishedAt, version: record.version }), 'utf8');
       await store.put(COURSE_PAGE_BUCKET, coursePageKey(id), html, { contentType: 'text/html; charset=utf-8', size: html.length });

@@ -3,8 +3,10 @@ import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
 import { renderCoursePage } from '@learnhub/content/publishing/course-page';
 import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
-import { isPublic } from '@learnhub/content/publishing/published-course-record';
+import { snapshotPublicMediaIds } from '@learnhub/content/publishing/course-snapshot';
+import { isPublic, type PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
+import type { CourseMediaPublication, MediaDirectory } from '@learnhub/content/services/media-directory';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 
 /** A record changing this often while its page renders is being edited by a loop: fail and retry later. */
@@ -15,6 +17,8 @@ const MAX_RENDERS = 5;
  * published page, or the offline notice that replaces it. Object stores have no conditional
  * write, so the put happens while the published record's row is held and only when the page
  * does not already show the record's version (see `CoursePublishingRepository.writePage`).
+ * Before rendering, media is told which of the course's media the public may open at this
+ * version (none while offline), so the page links public media by plain, lasting URLs.
  */
 export class CoursePageStage implements PublishStage {
   readonly name = 'page' as const;
@@ -22,6 +26,7 @@ export class CoursePageStage implements PublishStage {
   constructor(
     private readonly em: EntityManager,
     private readonly store: ObjectStore,
+    private readonly media: MediaDirectory,
   ) {}
 
   async run(message: PublishMessage, signal: AbortSignal): Promise<StageOutcome> {
@@ -31,6 +36,8 @@ export class CoursePageStage implements PublishStage {
       const record = await message.record(render > 0);
       if (!record) return { state: StageState.DONE, result: 'nothing is published for this course' };
       const published = isPublic(record);
+      // Before `message.media()` is first asked: media describes public items by plain URLs only once it knows they are public.
+      await this.media.publishCourseMedia(publication(record), `outbox-${message.courseId}`);
       const html = Buffer.from(
         renderCoursePage({
           mode: published ? 'published' : 'offline',
@@ -50,3 +57,12 @@ export class CoursePageStage implements PublishStage {
     throw new Error(`the published record of course ${message.courseId} kept changing while its page was rendered`);
   }
 }
+
+/** What media is told of a record: its page object and, while it is published, its public media. */
+const publication = (record: PublishedCourseRecord): CourseMediaPublication => ({
+  courseId: record.id,
+  version: record.version,
+  organisationId: record.content.organisationId,
+  page: { bucket: COURSE_PAGE_BUCKET, key: coursePageKey(record.id) },
+  publicMediaIds: isPublic(record) ? snapshotPublicMediaIds(record.content) : [],
+});

@@ -64,6 +64,8 @@ import { SearchDocumentStage, type CourseIndexWriter } from './search-document-s
 
 const COVER_ID = 'c0ffee00000000000000000000000001';
 const DOCUMENT_ID = 'd0c00000000000000000000000000001';
+const PAID_DOCUMENT_ID = 'd0c00000000000000000000000000002';
+const PHOTO_ID = 'f0700000000000000000000000000001';
 const mediaIds = { coverId: COVER_ID, documentId: DOCUMENT_ID };
 
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -102,7 +104,9 @@ for (const factory of testDatabases('course publish processor')) {
     const keyPrefix = `test-publish-${randomBytes(6).toString('hex')}:`;
     const media = new FakeMediaDirectory()
       .add({ id: COVER_ID, type: 'IMAGE', organisationId: PUBLISHING_ORG, fileName: 'cover.png' })
-      .add({ id: DOCUMENT_ID, type: 'DOCUMENT', organisationId: PUBLISHING_ORG, fileName: 'handout.pdf' });
+      .add({ id: DOCUMENT_ID, type: 'DOCUMENT', organisationId: PUBLISHING_ORG, fileName: 'handout.pdf' })
+      .add({ id: PAID_DOCUMENT_ID, type: 'DOCUMENT', organisationId: PUBLISHING_ORG, fileName: 'paid.pdf' })
+      .add({ id: PHOTO_ID, type: 'IMAGE', organisationId: PUBLISHING_ORG, fileName: 'teacher.png' });
     /** With Redis the cache stage writes; without it the stage is skipped. */
     const cacheStageEnd = () => (cache?.kind === 'redis' ? StageState.DONE : StageState.SKIPPED);
 
@@ -132,7 +136,7 @@ for (const factory of testDatabases('course publish processor')) {
 
     /** The real stages over this suite's adapters, or over wrappers of them. */
     const realStages = (ports: { store?: ObjectStore; index?: CourseIndexWriter; cache?: Cache } = {}) => ({
-      page: new CoursePageStage(orm.em, ports.store ?? store),
+      page: new CoursePageStage(orm.em, ports.store ?? store, media),
       search: new SearchDocumentStage(ports.index ?? index!),
       cache: new CacheEntryStage(ports.cache ?? cache!),
     });
@@ -217,6 +221,36 @@ for (const factory of testDatabases('course publish processor')) {
       });
       return { puts, countingStore };
     }
+
+    test('the page stage tells media which media are public before it renders the page: the cover, teacher photos and preview sections while published, none while offline', { timeout: 60_000 }, async () => {
+      const courseId = await approvedCourse(orm, media, { ...mediaIds, paidDocumentId: PAID_DOCUMENT_ID, teacherPhotoId: PHOTO_ID }, 'Visibility 可见性课程');
+      const page = { bucket: 'mediafiles', key: coursePageKey(courseId) };
+      const ofCourse = () => media.publications.filter((publication) => publication.courseId === courseId);
+      const orderedStore = withOverrides<ObjectStore>(store, {
+        put: (bucket, key, body, options) => {
+          media.log.push(`put ${key}`);
+          return store.put(bucket, key, body, options);
+        },
+      });
+      const stages = realStages({ store: orderedStore });
+      const engines = await startEngines([stages.page, stages.search, stages.cache]);
+      try {
+        await act(orm, wakeup!, 'publish', courseId);
+        await allFinished(courseId, 1);
+        assert.deepEqual(ofCourse().map((publication) => ({ ...publication, publicMediaIds: [...publication.publicMediaIds].sort() })), [
+          { courseId, version: 1, organisationId: PUBLISHING_ORG, page, publicMediaIds: [COVER_ID, DOCUMENT_ID, PHOTO_ID].sort() },
+        ]);
+        const ofThis = media.log.filter((entry) => entry.includes(courseId));
+        assert.deepEqual(ofThis.slice(0, 3), [`publish ${courseId}@1`, `describe outbox-${courseId}`, `put ${page.key}`], 'published before the media were described and the page written');
+
+        await act(orm, wakeup!, 'offline', courseId);
+        await allFinished(courseId, 2);
+        assert.deepEqual(ofCourse().at(-1), { courseId, version: 2, organisationId: PUBLISHING_ORG, page, publicMediaIds: [] });
+        await assertEffectsAt(courseId, 2, PublishStatus.OFFLINE);
+      } finally {
+        await engines.stop();
+      }
+    });
 
     test('a failing stage is retried with backoff without redoing the stages already done', { timeout: 60_000 }, async () => {
       const courseId = await approvedCourse(orm, media, mediaIds, 'Retry 重试课程');

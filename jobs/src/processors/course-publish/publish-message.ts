@@ -22,7 +22,7 @@ export function publishMessage(courseId: string, publishing: CoursePublishingRep
       return record;
     },
     media: () =>
-      (described ??= message.record().then((current) => (current ? media.describe(snapshotMediaIds(current.content), `outbox-${courseId}`) : new Map()))),
+      (described ??= message.record().then((current) => (current ? media.describe(snapshotMediaIds(current.content), current.content.organisationId, `outbox-${courseId}`) : new Map()))),
   };
   return message;
 }

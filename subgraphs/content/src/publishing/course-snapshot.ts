@@ -63,3 +63,15 @@ export function snapshotMediaIds(snapshot: CourseSnapshot): string[] {
   for (const teacher of snapshot.teachers) if (teacher.photoMediaId) ids.add(teacher.photoMediaId);
   return [...ids];
 }
+
+/**
+ * The media of a published snapshot the public may open: the cover, teacher photos and the media
+ * of preview sections. Paid sections' media stay private (only entitled viewers reach them).
+ */
+export function snapshotPublicMediaIds(snapshot: CourseSnapshot): string[] {
+  const ids = new Set<string>();
+  if (snapshot.coverMediaId) ids.add(snapshot.coverMediaId);
+  for (const chapter of snapshot.teachplan) for (const section of chapter.children) if (section.preview && section.mediaId) ids.add(section.mediaId);
+  for (const teacher of snapshot.teachers) if (teacher.photoMediaId) ids.add(teacher.photoMediaId);
+  return [...ids];
+}

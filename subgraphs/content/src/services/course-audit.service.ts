@@ -82,7 +82,7 @@ export class CourseAuditService {
     if (course.auditStatus === AuditStatus.SUBMITTED) throw alreadySubmitted(courseId);
     // The media service is asked before any row is locked: a remote call must not hold up writers.
     const draft = await assembleCourse(this.publishing.em, course);
-    const media = await this.media.describe(snapshotMediaIds(draft), requestId);
+    const media = await this.media.describe(snapshotMediaIds(draft), draft.organisationId, requestId);
     this.assertComplete(courseId, draft, media);
     const record = await this.publishing.transaction(async (publishing, courses) => {
       const locked = await courses.lockWithMarket(courseId);

@@ -30,7 +30,7 @@ export class CoursePreviewService {
 
   /** A snapshot (one already checked readable by the caller) rendered as a preview. */
   async render(snapshot: CourseSnapshot, requestId: string): Promise<string> {
-    const media = await this.media.describe(snapshotMediaIds(snapshot), requestId);
+    const media = await this.media.describe(snapshotMediaIds(snapshot), snapshot.organisationId, requestId);
     return renderCoursePage({ mode: 'preview', course: snapshot, media });
   }
 }

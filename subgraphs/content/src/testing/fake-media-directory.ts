@@ -1,11 +1,18 @@
-import type { Caller, MediaDescription, MediaDirectory, MediaSummary } from '../services/media-directory';
+import type { Caller, CourseMediaPublication, MediaDescription, MediaDirectory, MediaSummary } from '../services/media-directory';
 
 /**
  * Stands in for the media subgraph, which is tested end to end elsewhere: knows a fixed set of
- * media items and records who asked, so the service's own rules can be checked here.
+ * media items and records who asked and what was published, so the callers' own rules can be
+ * checked. Like media, it describes only the named organisation's items and keeps the newest
+ * version of each course's publication.
  */
 export class FakeMediaDirectory implements MediaDirectory {
   readonly lookups: { id: string; caller: Caller }[] = [];
+  /** Every publication received, in order, stale ones included. */
+  readonly publications: CourseMediaPublication[] = [];
+  /** What was asked, in order ("describe <requestId>", "publish <courseId>@<version>"); a test may add its own entries to order other calls against these. */
+  readonly log: string[] = [];
+  private readonly newest = new Map<string, number>();
   private readonly items = new Map<string, MediaSummary>();
   private readonly descriptions = new Map<string, MediaDescription>();
 
@@ -21,7 +28,17 @@ export class FakeMediaDirectory implements MediaDirectory {
     return this.items.get(id);
   }
 
-  async describe(ids: readonly string[]): Promise<Map<string, MediaDescription>> {
-    return new Map(ids.filter((id) => this.descriptions.has(id)).map((id) => [id, this.descriptions.get(id)!]));
+  async describe(ids: readonly string[], organisationId: string, requestId: string): Promise<Map<string, MediaDescription>> {
+    this.log.push(`describe ${requestId}`);
+    const owned = ids.filter((id) => this.descriptions.get(id)?.organisationId === organisationId);
+    return new Map(owned.map((id) => [id, this.descriptions.get(id)!]));
+  }
+
+  async publishCourseMedia(publication: CourseMediaPublication): Promise<'applied' | 'stale'> {
+    this.log.push(`publish ${publication.courseId}@${publication.version}`);
+    this.publications.push({ ...publication, publicMediaIds: [...publication.publicMediaIds] });
+    if ((this.newest.get(publication.courseId) ?? 0) >= publication.version) return 'stale';
+    this.newest.set(publication.courseId, publication.version);
+    return 'applied';
   }
 }

@@ -25,13 +25,16 @@ export async function* publishedCourses(contentDatabaseUrl: string, media: Media
         .find(CoursePublish, { status: PublishStatus.PUBLISHED, id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: BATCH });
       if (batch.length === 0) return;
       const records = batch.map(publishedCourseRecord);
-      const covers = await media.describe(
-        records.flatMap((record) => (record.content.coverMediaId ? [record.content.coverMediaId] : [])),
-        'reindex',
-      );
+      // Media describes an item only for its owner: one call per organisation in the batch.
+      const coversByOrganisation = new Map<string, string[]>();
+      for (const { content } of records) {
+        if (content.coverMediaId) coversByOrganisation.set(content.organisationId, [...(coversByOrganisation.get(content.organisationId) ?? []), content.coverMediaId]);
+      }
+      const covers = new Map<string, Map<string, { url: string }>>();
+      for (const [organisationId, ids] of coversByOrganisation) covers.set(organisationId, await media.describe(ids, organisationId, 'reindex'));
       for (const record of records) {
         const cover = record.content.coverMediaId;
-        yield publishedCourseDocument(record, (cover && covers.get(cover)?.url) || null);
+        yield publishedCourseDocument(record, (cover && covers.get(record.content.organisationId)?.get(cover)?.url) || null);
       }
       after = batch[batch.length - 1].id;
     }
