@@ -10,6 +10,8 @@ import { INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
 interface HttpStatusError extends Error {
   status: number;
   expose: boolean;
+  /** A stable id within the code, where the thrower gives one (e.g. MALFORMED_MULTIPART). */
+  reason?: string;
 }
 
 export function isHttpStatusError(error: unknown): error is HttpStatusError {
@@ -18,9 +20,9 @@ export function isHttpStatusError(error: unknown): error is HttpStatusError {
 }
 
 /** PAYLOAD_TOO_LARGE for 413, BAD_USER_INPUT for any other client error; the status goes out as the HTTP status. */
-export function requestError(status: number, message: string): GraphQLError {
+export function requestError(status: number, message: string, reason?: string): GraphQLError {
   const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
-  return new GraphQLError(message, { extensions: { code, http: { status } } });
+  return new GraphQLError(message, { extensions: { code, ...(reason && { reason }), http: { status } } });
 }
 
 export function fileTooLarge(filename: string, maxBytes: number): GraphQLError {
@@ -37,8 +39,12 @@ export function fileTooLarge(filename: string, maxBytes: number): GraphQLError {
  */
 export const graphqlRequestErrors: ErrorRequestHandler = (error, req, res, _next) => {
   if (isHttpStatusError(error) && error.status >= 400 && error.status < 500) {
-    const { message, extensions } = requestError(error.status, error.message);
-    res.status(error.status).json({ errors: [{ message, extensions: { code: extensions.code } }] });
+    // express.json's own words for a body that is not JSON name the parser, not the fix.
+    const malformedJson = (error as { type?: unknown }).type === 'entity.parse.failed';
+    const message = malformedJson ? 'The request body is not valid JSON: send {"query": "...", "variables": {...}}.' : error.message;
+    const reason = malformedJson ? 'MALFORMED_JSON' : error.reason;
+    const code = requestError(error.status, message).extensions.code;
+    res.status(error.status).json({ errors: [{ message, extensions: { code, ...(reason && { reason }) } }] });
     return;
   }
   req.log.error({ err: error }, 'request failed before GraphQL execution');

@@ -1,6 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Upload, type FileUpload } from 'graphql-upload-minimal';
+import { isAppError } from '@learnhub/platform/errors';
 import { multipartRequest, type MultipartFile } from '@learnhub/platform/http/multipart-request';
+import { MALFORMED_MULTIPART } from '@learnhub/platform/http/multipart-uploads';
 import { post, type PostResponse } from '@learnhub/platform/http/post';
 import { fileTooLarge, isHttpStatusError, requestError } from './request-errors';
 
@@ -49,7 +51,13 @@ async function* contentOf(file: FileUpload, maxFileBytes: number): AsyncGenerato
   } catch (error) {
     throw isHttpStatusError(error) && error.status === 413 ? fileTooLarge(file.filename, maxFileBytes) : error;
   }
-  yield* stream as AsyncIterable<Uint8Array>;
+  try {
+    yield* stream as AsyncIterable<Uint8Array>;
+  } catch (error) {
+    // The client's body broke off mid-file (truncated, malformed, disconnected): the client's fault, never ours.
+    if (isHttpStatusError(error)) throw error;
+    throw requestError(400, `The file "${file.filename}" ended before its closing boundary: send the whole multipart request.`, MALFORMED_MULTIPART);
+  }
   // busboy ends a file stream early, without an error, when it reaches the size limit.
   if ((stream as { truncated?: boolean }).truncated) throw fileTooLarge(file.filename, maxFileBytes);
 }
@@ -108,7 +116,9 @@ export class UploadDataSource<TContext extends Record<string, unknown>> extends 
     try {
       answer = await post(http.url, Object.fromEntries(http.headers), body());
     } catch (error) {
-      if (isHttpStatusError(bodyFailure)) throw requestError(bodyFailure.status, bodyFailure.message);
+      if (isHttpStatusError(bodyFailure)) throw requestError(bodyFailure.status, bodyFailure.message, bodyFailure.reason);
+      // A file refused for its name (multipartUploads cleans every name before anything reads it).
+      if (isAppError(bodyFailure)) throw requestError(400, bodyFailure.message, bodyFailure.details.reason);
       if (bodyFailure) throw bodyFailure;
       throw new Error(`Forwarding an upload to ${http.url} failed: ${String(error)}`);
     }

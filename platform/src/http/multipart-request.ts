@@ -13,8 +13,11 @@ export interface MultipartRequest {
   body: AsyncIterable<Uint8Array>;
 }
 
-// Field values cannot break out of their quotes or header line (as browsers encode them).
-const quoted = (value: string) => value.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
+// Header values cannot break out of their quotes or their line, nor carry a control character a
+// parser would refuse: `"` and every C0 character and DEL are percent-escaped (browsers escape CR, LF and `"` alike).
+const quoted = (value: string) =>
+  value.replace(/[\u0000-\u001f\u007f"]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+const headerValue = (value: string) => value.replace(/[\u0000-\u001f\u007f]/g, '');
 
 /**
  * A GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec):
@@ -37,7 +40,7 @@ export function multipartRequest(
     for await (const file of files) {
       yield text(
         `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(file.field)}"; filename="${quoted(file.filename)}"\r\n` +
-          `Content-Type: ${file.mimetype.replace(/[\r\n]/g, '')}\r\n\r\n`,
+          `Content-Type: ${headerValue(file.mimetype) || 'application/octet-stream'}\r\n\r\n`,
       );
       yield* file.content;
       yield text('\r\n');
