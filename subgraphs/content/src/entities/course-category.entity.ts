@@ -27,4 +27,8 @@ export class CourseCategory {
   /** An image from the media library shown beside the category on the site. */
   @Property({ type: 'string', length: 32, fieldName: 'icon_media_id', nullable: true })
   iconMediaId?: string;
+
+  /** The organisation whose library holds the icon (unknown for icons set before it was recorded). */
+  @Property({ type: 'string', length: 64, fieldName: 'icon_organisation_id', nullable: true })
+  iconOrganisationId?: string;
 }

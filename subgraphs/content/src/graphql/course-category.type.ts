@@ -23,6 +23,7 @@ export class CourseCategoryType {
 
   /** Kept for the field resolver; not exposed. */
   iconMediaId?: string;
+  iconOrganisationId?: string;
 
   @Field(() => MediaReference, { nullable: true, description: 'The image shown beside the category.' })
   icon?: MediaReference | null;

@@ -6,20 +6,21 @@ import type { TeachplanType } from './teachplan.type';
 
 const date = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
 
-const planNode = (courseId: string, node: SnapshotTeachplanNode): TeachplanType => ({
+const planNode = (snapshot: CourseSnapshot, node: SnapshotTeachplanNode): TeachplanType => ({
   ...node,
-  courseId,
+  courseId: snapshot.id,
+  organisationId: snapshot.organisationId,
   startTime: date(node.startTime),
   endTime: date(node.endTime),
-  children: node.children.map((child) => planNode(courseId, child)),
+  children: node.children.map((child) => planNode(snapshot, child)),
 });
 
 /** A stored snapshot in its GraphQL shape: the same plan and teacher types as the live course. */
 export function snapshotType(snapshot: CourseSnapshot): CourseSnapshotType {
   return {
     ...snapshot,
-    teachplan: snapshot.teachplan.map((node) => planNode(snapshot.id, node)),
-    teachers: snapshot.teachers.map((teacher) => ({ ...teacher, courseId: snapshot.id, createdAt: new Date(teacher.createdAt) })),
+    teachplan: snapshot.teachplan.map((node) => planNode(snapshot, node)),
+    teachers: snapshot.teachers.map((teacher) => ({ ...teacher, courseId: snapshot.id, organisationId: snapshot.organisationId, createdAt: new Date(teacher.createdAt) })),
     takenAt: new Date(snapshot.takenAt),
   };
 }
@@ -28,6 +29,6 @@ export function snapshotType(snapshot: CourseSnapshot): CourseSnapshotType {
 export class CourseSnapshotResolver {
   @FieldResolver(() => MediaReference, { nullable: true, description: 'The cover picture.' })
   cover(@Root() snapshot: CourseSnapshotType): MediaReference | null {
-    return mediaReference(snapshot.coverMediaId);
+    return mediaReference(snapshot.coverMediaId, snapshot.organisationId);
   }
 }

@@ -18,7 +18,7 @@ export class CourseTeacherResolver {
 
   @FieldResolver(() => MediaReference, { nullable: true })
   photo(@Root() teacher: CourseTeacherType): MediaReference | null {
-    return mediaReference(teacher.photoMediaId);
+    return mediaReference(teacher.photoMediaId, teacher.organisationId);
   }
 }
 

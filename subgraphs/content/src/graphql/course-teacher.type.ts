@@ -22,6 +22,9 @@ export class CourseTeacherType {
   /** Kept for the `photo` field resolver. */
   photoMediaId?: string;
 
+  /** The course's organisation, kept for the `photo` field resolver. */
+  organisationId!: string;
+
   @Field(() => MediaReference, { nullable: true })
   photo?: MediaReference | null;
 

@@ -55,7 +55,7 @@ export class CourseResolver {
 
   @FieldResolver(() => MediaReference, { nullable: true, description: 'The cover picture.' })
   cover(@Root() course: CourseType): MediaReference | null {
-    return mediaReference(course.coverMediaId);
+    return mediaReference(course.coverMediaId, course.organisationId);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The major category name.' })

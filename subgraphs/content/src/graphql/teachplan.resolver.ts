@@ -44,7 +44,7 @@ export class TeachplanResolver {
 
   @FieldResolver(() => MediaReference, { nullable: true })
   media(@Root() node: TeachplanType): MediaReference | null {
-    return mediaReference(node.mediaId);
+    return mediaReference(node.mediaId, node.organisationId);
   }
 }
 

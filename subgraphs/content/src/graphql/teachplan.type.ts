@@ -50,6 +50,9 @@ export class TeachplanType {
   /** Kept for the `media` field resolver. */
   mediaId?: string;
 
+  /** The course's organisation, kept for the `media` field resolver. */
+  organisationId!: string;
+
   /** Set on published sections the viewer may not watch; kept for the `locked` field resolver. */
   locked?: boolean;
 

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { AddCategoryIconOrganisation } from './add-category-icon-organisation';
 import { CreateCourseCategory } from './create-course-category';
 import { CreateCourseTables } from './create-course-tables';
 import { CreatePublishingTables } from './create-publishing-tables';
@@ -8,4 +9,5 @@ export const contentMigrations: MigrationObject[] = [
   { name: '0001-create-course-category', class: CreateCourseCategory },
   { name: '0002-create-course-tables', class: CreateCourseTables },
   { name: '0003-create-publishing-tables', class: CreatePublishingTables },
+  { name: '0004-add-category-icon-organisation', class: AddCategoryIconOrganisation },
 ];

@@ -42,8 +42,10 @@ export async function assembleCourse(em: EntityManager, course: Course): Promise
     ...base,
     mtName: nameOf(base.mt),
     stName: nameOf(base.st),
-    teachplan: buildPlan(nodes, bindings).map(frozen),
-    teachers: teachers.map(teacherView).map(({ courseId: _course, createdAt, ...teacher }) => ({ ...teacher, createdAt: createdAt.toISOString() })),
+    teachplan: buildPlan(nodes, bindings, course.organisationId).map(frozen),
+    teachers: teachers
+      .map((teacher) => teacherView(teacher, course.organisationId))
+      .map(({ courseId: _course, organisationId: _organisation, createdAt, ...teacher }) => ({ ...teacher, createdAt: createdAt.toISOString() })),
     takenAt: new Date().toISOString(),
   };
 }

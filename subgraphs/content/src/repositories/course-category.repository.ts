@@ -13,8 +13,9 @@ export class CourseCategoryRepository {
     return this.em.findOne(CourseCategory, { id });
   }
 
-  async setIcon(category: CourseCategory, mediaId: string | undefined): Promise<void> {
-    category.iconMediaId = mediaId;
+  async setIcon(category: CourseCategory, icon: { mediaId: string; organisationId: string } | undefined): Promise<void> {
+    category.iconMediaId = icon?.mediaId;
+    category.iconOrganisationId = icon?.organisationId;
     await this.em.flush();
   }
 }

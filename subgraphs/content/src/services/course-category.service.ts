@@ -15,6 +15,8 @@ export interface CategoryNode {
   order: number;
   leaf: boolean;
   iconMediaId?: string;
+  /** The organisation whose library holds the icon. */
+  iconOrganisationId?: string;
   children: CategoryNode[];
 }
 
@@ -25,6 +27,7 @@ const toNode = (c: CourseCategory, children: CategoryNode[] = []): CategoryNode 
   order: c.orderBy,
   leaf: c.isLeaf,
   iconMediaId: c.iconMediaId,
+  iconOrganisationId: c.iconOrganisationId,
   children,
 });
 
@@ -51,6 +54,7 @@ export class CourseCategoryService {
     requireRole(viewer, 'admin');
     const category = await this.categories.byId(id);
     if (!category || category.id === ROOT_ID) throw notFound('Course category', id);
+    let icon: { mediaId: string; organisationId: string } | undefined;
     if (mediaId) {
       const media = await this.media.find(mediaId, caller);
       if (!media) throw badInput(`Media ${mediaId} does not exist.`, { fields: [{ field: 'mediaId', message: 'unknown media' }] });
@@ -59,8 +63,10 @@ export class CourseCategoryService {
           fields: [{ field: 'mediaId', message: 'must be an image' }],
         });
       }
+      icon = { mediaId: media.id, organisationId: media.organisationId };
     }
-    await this.categories.setIcon(category, mediaId);
+    // Categories belong to the platform, but the image is one organisation's library entry: remember whose.
+    await this.categories.setIcon(category, icon);
     return toNode(category);
   }
 }

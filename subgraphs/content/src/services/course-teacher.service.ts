@@ -19,6 +19,8 @@ export interface SaveTeacherInput {
 export interface TeacherView {
   id: string;
   courseId: string;
+  /** The course's organisation, whose library holds the photo. */
+  organisationId: string;
   name: string;
   position?: string;
   introduction?: string;
@@ -26,9 +28,10 @@ export interface TeacherView {
   createdAt: Date;
 }
 
-export const teacherView = (t: CourseTeacher): TeacherView => ({
+export const teacherView = (t: CourseTeacher, organisationId: string): TeacherView => ({
   id: t.id,
   courseId: t.courseId,
+  organisationId,
   name: t.name,
   // Nullable columns load as null; callers see an absent value either way.
   position: t.position ?? undefined,
@@ -48,14 +51,19 @@ export class CourseTeacherService {
   ) {}
 
   async list(viewer: Viewer, courseId: string): Promise<TeacherView[]> {
-    assertCanRead(viewer, await this.courses.byId(courseId), courseId);
-    return (await this.teachers.ofCourse(courseId)).map(teacherView);
+    const course = await this.courses.byId(courseId);
+    assertCanRead(viewer, course, courseId);
+    return (await this.teachers.ofCourse(courseId)).map((teacher) => teacherView(teacher, course.organisationId));
   }
 
   /** Teachers of several already-authorised courses, grouped by course, in one query. */
   async ofCourses(courseIds: readonly string[]): Promise<Map<string, TeacherView[]>> {
     const grouped = new Map<string, TeacherView[]>(courseIds.map((id) => [id, []]));
-    for (const teacher of await this.teachers.ofCourses(courseIds)) grouped.get(teacher.courseId)?.push(teacherView(teacher));
+    const organisationOf = new Map((await this.courses.byIds(courseIds)).map((course) => [course.id, course.organisationId]));
+    for (const teacher of await this.teachers.ofCourses(courseIds)) {
+      const organisationId = organisationOf.get(teacher.courseId);
+      if (organisationId !== undefined) grouped.get(teacher.courseId)?.push(teacherView(teacher, organisationId));
+    }
     return grouped;
   }
 
@@ -80,7 +88,7 @@ export class CourseTeacherService {
     if (problems.length) {
       throw badInput(`Invalid teacher: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, { fields: problems });
     }
-    return teacherView(await this.teachers.save(existing ?? { courseId: input.courseId }, fields));
+    return teacherView(await this.teachers.save(existing ?? { courseId: input.courseId }, fields), course.organisationId);
   }
 
   async delete(viewer: Viewer, id: string): Promise<boolean> {

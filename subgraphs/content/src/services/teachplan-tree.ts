@@ -5,6 +5,8 @@ import { CHAPTER_PARENT, type Teachplan } from '../entities/teachplan.entity';
 export interface TeachplanNode {
   id: string;
   courseId: string;
+  /** The course's organisation, whose library holds the bound media. */
+  organisationId: string;
   /** The section's chapter; null for chapters. */
   parentId: string | null;
   grade: 1 | 2;
@@ -20,9 +22,10 @@ export interface TeachplanNode {
   children: TeachplanNode[];
 }
 
-const toNode = (node: Teachplan, binding: TeachplanMedia | undefined): TeachplanNode => ({
+const toNode = (node: Teachplan, binding: TeachplanMedia | undefined, organisationId: string): TeachplanNode => ({
   id: node.id,
   courseId: node.courseId,
+  organisationId,
   parentId: node.parentId === CHAPTER_PARENT ? null : node.parentId,
   grade: node.grade,
   name: node.name,
@@ -38,14 +41,14 @@ const toNode = (node: Teachplan, binding: TeachplanMedia | undefined): Teachplan
 });
 
 /** The chapters with their sections, from a course's nodes listed as `TeachplanRepository.ofCourse` orders them. */
-export function buildPlan(nodes: Teachplan[], bindings: TeachplanMedia[]): TeachplanNode[] {
+export function buildPlan(nodes: Teachplan[], bindings: TeachplanMedia[], organisationId: string): TeachplanNode[] {
   const bindingOf = new Map(bindings.map((binding) => [binding.teachplanId, binding]));
   const chapters = new Map<string, TeachplanNode>();
   for (const node of nodes) {
-    if (node.parentId === CHAPTER_PARENT) chapters.set(node.id, toNode(node, undefined));
+    if (node.parentId === CHAPTER_PARENT) chapters.set(node.id, toNode(node, undefined, organisationId));
   }
   for (const node of nodes) {
-    if (node.parentId !== CHAPTER_PARENT) chapters.get(node.parentId)?.children.push(toNode(node, bindingOf.get(node.id)));
+    if (node.parentId !== CHAPTER_PARENT) chapters.get(node.parentId)?.children.push(toNode(node, bindingOf.get(node.id), organisationId));
   }
   return [...chapters.values()];
 }

@@ -28,8 +28,9 @@ export class TeachplanService {
 
   /** Chapters in order, each with its sections in order and their media. */
   async tree(viewer: Viewer, courseId: string): Promise<TeachplanNode[]> {
-    assertCanRead(viewer, await this.courses.byId(courseId), courseId);
-    return this.planOf(this.plans, courseId);
+    const course = await this.courses.byId(courseId);
+    assertCanRead(viewer, course, courseId);
+    return this.planOf(this.plans, course);
   }
 
   /** Creates a node as the last of its siblings, or (with an id) updates its own fields. */
@@ -56,11 +57,11 @@ export class TeachplanService {
 
   /** Swaps the node with its neighbour; the first moved up or the last moved down stays put. Returns the siblings in order. */
   move(viewer: Viewer, id: string, direction: MoveDirection): Promise<TeachplanNode[]> {
-    return this.writeNode(viewer, id, async (node, plan) => {
+    return this.writeNode(viewer, id, async (node, plan, course) => {
       const target = node.orderBy + (direction === 'UP' ? -1 : 1);
       const neighbour = (await plan.children(node.courseId, node.parentId)).find((sibling) => sibling.orderBy === target);
       if (neighbour) await plan.swap(node, neighbour);
-      const tree = await this.planOf(plan, node.courseId);
+      const tree = await this.planOf(plan, course);
       return node.parentId === CHAPTER_PARENT ? tree : (findNode(tree, node.parentId)?.children ?? []);
     });
   }
@@ -88,17 +89,17 @@ export class TeachplanService {
         fields: [{ field: 'mediaId', message: 'must be a video or a document' }],
       });
     }
-    return this.underLock(teachplanId, node.courseId, async (section, plan) => {
+    return this.underLock(teachplanId, node.courseId, async (section, plan, locked) => {
       await plan.bind({ teachplanId: section.id, courseId: section.courseId, mediaId: media.id, mediaFileName: media.fileName, createdBy: viewer.userId });
-      return this.nodeIn(plan, section);
+      return this.nodeIn(plan, section, locked);
     });
   }
 
   /** Removes a node's media binding; a node without one is returned as it is. */
   unbind(viewer: Viewer, teachplanId: string): Promise<TeachplanNode> {
-    return this.writeNode(viewer, teachplanId, async (node, plan) => {
+    return this.writeNode(viewer, teachplanId, async (node, plan, course) => {
       await plan.unbind(node.id);
-      return this.nodeIn(plan, node);
+      return this.nodeIn(plan, node, course);
     });
   }
 
@@ -111,12 +112,12 @@ export class TeachplanService {
       const fields = teachplanFields(input, { chapter: grade === 1 });
       const siblings = await plan.children(course.id, parentId);
       const id = await plan.insert({ ...fields, courseId: course.id, parentId, grade, orderBy: siblings.length + 1 });
-      return this.nodeIn(plan, { id, courseId: course.id });
+      return this.nodeIn(plan, { id, courseId: course.id }, course);
     });
   }
 
   private update(viewer: Viewer, id: string, input: TeachplanInput): Promise<TeachplanNode> {
-    return this.writeNode(viewer, id, async (node, plan) => {
+    return this.writeNode(viewer, id, async (node, plan, course) => {
       if (input.courseId !== node.courseId) {
         throw badInput(`"${node.name}" belongs to course ${node.courseId}, not ${input.courseId}.`, {
           fields: [{ field: 'courseId', message: "must be the node's own course" }],
@@ -128,7 +129,7 @@ export class TeachplanService {
         });
       }
       await plan.update(node.id, teachplanFields(input, { chapter: node.grade === 1, stored: node }));
-      return this.nodeIn(plan, node);
+      return this.nodeIn(plan, node, course);
     });
   }
 
@@ -162,26 +163,26 @@ export class TeachplanService {
   }
 
   /** Checks access without holding any lock, then runs `work` as `underLock` does. */
-  private async writeNode<T>(viewer: Viewer, id: string, work: (node: Teachplan, plan: TeachplanRepository) => Promise<T>): Promise<T> {
+  private async writeNode<T>(viewer: Viewer, id: string, work: (node: Teachplan, plan: TeachplanRepository, course: Course) => Promise<T>): Promise<T> {
     const { node } = await this.writable(viewer, id);
     return this.underLock(id, node.courseId, work);
   }
 
   /** Runs `work` holding the course lock, on the node as stored now: it may have moved or gone while we waited. */
-  private underLock<T>(id: string, courseId: string, work: (node: Teachplan, plan: TeachplanRepository) => Promise<T>): Promise<T> {
+  private underLock<T>(id: string, courseId: string, work: (node: Teachplan, plan: TeachplanRepository, course: Course) => Promise<T>): Promise<T> {
     return this.plans.inCourseTransaction(courseId, async (course, plan) => {
       const node = await plan.byId(id);
       if (!course || !node) throw notFound('Teachplan', id);
-      return work(node, plan);
+      return work(node, plan, course);
     });
   }
 
-  private async planOf(plan: TeachplanRepository, courseId: string): Promise<TeachplanNode[]> {
-    return buildPlan(await plan.ofCourse(courseId), await plan.bindingsOfCourse(courseId));
+  private async planOf(plan: TeachplanRepository, course: Pick<Course, 'id' | 'organisationId'>): Promise<TeachplanNode[]> {
+    return buildPlan(await plan.ofCourse(course.id), await plan.bindingsOfCourse(course.id), course.organisationId);
   }
 
-  private async nodeIn(plan: TeachplanRepository, node: { id: string; courseId: string }): Promise<TeachplanNode> {
-    const found = findNode(await this.planOf(plan, node.courseId), node.id);
+  private async nodeIn(plan: TeachplanRepository, node: { id: string; courseId: string }, course: Pick<Course, 'id' | 'organisationId'>): Promise<TeachplanNode> {
+    const found = findNode(await this.planOf(plan, course), node.id);
     if (!found) throw new Error(`Teachplan ${node.id} is missing from course ${node.courseId}'s plan just after being written.`);
     return found;
   }
