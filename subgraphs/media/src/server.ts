@@ -6,6 +6,10 @@ import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/
 import type { Logger } from '@learnhub/platform/logger';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
+import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
+import { HttpCourseUsage } from './client/http-course-usage';
+import { CoursePublicMedia } from './entities/course-public-media.entity';
+import { CoursePublication } from './entities/course-publication.entity';
 import { MediaFile } from './entities/media-file.entity';
 import { MediaProcess } from './entities/media-process.entity';
 import { MediaProcessHistory } from './entities/media-process-history.entity';
@@ -14,6 +18,9 @@ import { UploadChunk } from './entities/upload-chunk.entity';
 import { UploadSession } from './entities/upload-session.entity';
 import type { MediaServices } from './graphql/media-context';
 import { mountFileRoute } from './http/file-route';
+import { mountPublicationRoute } from './http/publication-route';
+import { CoursePublicationRepository } from './repositories/course-publication.repository';
+import { CoursePublicationService } from './services/course-publication.service';
 import { mediaMigrations } from './migrations/migrations';
 import { MediaRepository } from './repositories/media.repository';
 import { buildMediaSchema } from './schema';
@@ -26,15 +33,16 @@ import { FfprobeProber } from './services/ffprobe-prober';
 import { TranscodeQueue } from './services/transcode-queue';
 import { TranscodeTaskService } from './services/transcode-task.service';
 
-export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess, MediaProcessHistory];
+export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess, MediaProcessHistory, CoursePublication, CoursePublicMedia];
 
 /** Opens the media database (migrating it) and the object store, and serves the media subgraph. */
 export async function startMedia(config: Config, logger: Logger, port = config.media.port): Promise<RunningSubgraph> {
   const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
-  const store = createObjectStore(config.objectStore);
+  const store = createObjectStore(config.objectStore, config.files);
   const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
   const wakeup = TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger);
   const transcoding = new TranscodeQueue(prober, store, wakeup);
+  const courseUsage = new HttpCourseUsage(config.gateway.contentUrl, config.gatewaySecret);
   const settings = { tempDir: join(config.dataDir, 'tmp'), uploadMaxBytes: config.limits.uploadMaxBytes };
   const uploadSettings = {
     chunkSize: config.limits.chunkSize,
@@ -51,11 +59,16 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         logger,
         schema: await buildMediaSchema(),
         readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }],
-        routes: (app) => mountFileRoute(app, store),
+        routes: (app) => {
+          const signer = new FileUrlSigner(config.files.urlSecret);
+          // No cache: one indexed query per request, so a course taken offline closes its media at once.
+          mountFileRoute(app, store, { signer, isPublic: (bucket, key) => new CoursePublicationRepository(orm.em.fork()).isPublic(bucket, key) });
+          mountPublicationRoute(app, () => new CoursePublicationService(new CoursePublicationRepository(orm.em.fork())), config.gatewaySecret);
+        },
         extendContext: ({ log }) => {
           const em = orm.em.fork();
           return {
-            media: new MediaService(new MediaRepository(em), store, settings),
+            media: new MediaService(new MediaRepository(em), store, settings, courseUsage),
             uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, transcoding),
             transcodeTasks: new TranscodeTaskService(new TranscodeTaskRepository(em), wakeup),
             maxPageSize: config.limits.maxPageSize,

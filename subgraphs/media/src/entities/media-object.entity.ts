@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Formula, OptionalProps, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
 
 export enum MediaType {
   IMAGE = 'IMAGE',
@@ -56,4 +56,16 @@ export class MediaObject {
 
   @Property({ type: 'datetime', fieldName: 'created_at' })
   createdAt: Date = new Date();
+
+  /**
+   * How many published courses list this object among their public media, read with the row
+   * (one indexed subquery), so every view of it knows whether its URLs are plain or signed.
+   */
+  @Formula((table) => `(select count(*) from course_public_media p where p.file_md5 = ${table.alias}.file_md5)`)
+  publicCourses?: number | string;
+}
+
+/** Whether a published course made the object public (PostgreSQL counts come back as strings). */
+export function isPublicObject(object: Pick<MediaObject, 'publicCourses'>): boolean {
+  return Number(object.publicCourses ?? 0) > 0;
 }

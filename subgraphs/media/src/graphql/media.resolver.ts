@@ -71,14 +71,26 @@ export class MediaResolver {
 /** Every Media of one request asks for its transcoding in one batch. */
 const transcodeLoader = (ctx: MediaContext) => ctx.loaders.get('media-transcodes', (ids) => ctx.media.transcodes(ids));
 
-/** Media by id (MD5), whichever organisation holds them, for references and task listings: one query per request. */
-export const mediaByIdLoader = (ctx: MediaContext) => ctx.loaders.get('media-references', (ids) => ctx.media.references(ids));
+/**
+ * Media references for `_entities` and task listings, one query per request. A key is the id, or
+ * `<id> <organisationId>` for one organisation's entry (ids are hex, so the space is unambiguous).
+ */
+export const mediaByIdLoader = (ctx: MediaContext) =>
+  ctx.loaders.get('media-references', async (keys) => {
+    const references = keys.map((key) => {
+      const space = key.indexOf(' ');
+      return space < 0 ? { id: key } : { id: key.slice(0, space), organisationId: key.slice(space + 1) };
+    });
+    const views = await ctx.media.references(references);
+    return new Map(keys.flatMap((key, index) => (views[index] ? [[key, views[index]] as const] : [])));
+  });
 
-/** `_entities` for Media. */
+/** `_entities` for Media: by `id`, or by `id organisationId` for that organisation's own entry (null when it has none). */
 export const mediaReferenceResolver = {
   Media: {
-    __resolveReference(reference: { id: string }, ctx: MediaContext) {
-      return mediaByIdLoader(ctx).load(reference.id);
+    async __resolveReference(reference: { id: string; organisationId?: string | null }, ctx: MediaContext) {
+      const key = typeof reference.organisationId === 'string' ? `${reference.id} ${reference.organisationId}` : reference.id;
+      return (await mediaByIdLoader(ctx).load(key)) ?? null;
     },
   },
 };

@@ -15,6 +15,7 @@ registerEnumType(TranscodeState, {
 
 @ObjectType('Media', { description: 'A file in an organisation\'s media library; its id is the MD5 of its bytes.' })
 @Directive('@key(fields: "id")')
+@Directive('@key(fields: "id organisationId")')
 export class MediaNode implements Omit<MediaView, 'size'> {
   @Field(() => ID)
   id!: string;

@@ -1,6 +1,6 @@
 import type { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import type { MediaType } from '../entities/media-object.entity';
+import { isPublicObject, type MediaType } from '../entities/media-object.entity';
 
 /** A media item as callers see it: the stored object plus one organisation's library entry. */
 export interface MediaView {
@@ -30,8 +30,9 @@ export interface MediaView {
  * The view of an entry, with URLs a browser can open: the transcoded MP4 once there is one, else
  * the uploaded file. Plain URLs when a published course made the item public, else signed ones.
  */
-export async function mediaView(entry: MediaFile, store: ObjectStore, access: 'public' | 'private' = 'private'): Promise<MediaView> {
+export async function mediaView(entry: MediaFile, store: ObjectStore): Promise<MediaView> {
   const object = entry.object;
+  const access = isPublicObject(object) ? 'public' : 'private';
   const [url, posterUrl] = await Promise.all([
     store.url(object.bucket, object.playbackKey ?? object.objectKey, { access }),
     object.posterKey ? store.url(object.bucket, object.posterKey, { access }) : undefined,

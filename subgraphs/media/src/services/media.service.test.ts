@@ -21,6 +21,10 @@ import { mediaMigrations } from '../migrations/migrations';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { MediaRepository } from '../repositories/media.repository';
 import { mediaEntities } from '../server';
+import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
+import { HttpCourseUsage } from '../client/http-course-usage';
+import { CoursePublicationRepository } from '../repositories/course-publication.repository';
+import { startContentUsageStandIn } from '../testing/content-usage-stand-in';
 import { cleanFileName, MediaService, type MediaSettings } from './media.service';
 import { TranscodeState } from './playability';
 
@@ -69,6 +73,7 @@ const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntraile
 const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from('ftypisom\0\0\x02\0isomiso2avc1mp41', 'latin1'), Buffer.alloc(64, 0x11)]);
 const elf = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0', 'latin1'), Buffer.alloc(120, 0)]);
 
+const SIGNING_SECRET = 'media-service-test-url-secret-of-32-chars';
 const memberA: Viewer = { userId: 'u-a', roles: ['member'], organisationId: 'org-a' };
 const memberB: Viewer = { userId: 'u-b', roles: ['member'], organisationId: 'org-b' };
 const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
@@ -87,21 +92,24 @@ describe('MediaService with a local object store on sqlite', () => {
   let orm: MikroORM;
   let store: LocalObjectStore;
   let settings: MediaSettings;
+  let content: Awaited<ReturnType<typeof startContentUsageStandIn>>;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lh-media-service-'));
     orm = await openDatabase({ url: `sqlite:${join(dir, 'media.sqlite')}`, entities: mediaEntities, migrations: mediaMigrations });
-    store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/' });
+    store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/', urlSecret: SIGNING_SECRET });
     settings = { tempDir: join(dir, 'upload-tmp'), uploadMaxBytes };
+    content = await startContentUsageStandIn();
   });
   after(async () => {
+    await content?.close();
     await orm?.close();
     await store?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   /** A service bound to a fresh EntityManager, as one request gets it. */
-  const service = () => new MediaService(new MediaRepository(orm.em.fork()), store, settings);
+  const service = () => new MediaService(new MediaRepository(orm.em.fork()), store, settings, new HttpCourseUsage(content.contentUrl, undefined));
   const file = (fileName: string, data: Buffer | Buffer[]) => ({ fileName, stream: Readable.from(Array.isArray(data) ? data : [data]) });
   const rows = async (fileMd5: string) => {
     const em = orm.em.fork();
@@ -142,7 +150,9 @@ describe('MediaService with a local object store on sqlite', () => {
     assert.equal(object.bucket, 'mediafiles');
     assert.ok([`${dayBefore}/${hash}.png`, `${dayAfter}/${hash}.png`].includes(object.objectKey), object.objectKey);
     assert.match(object.objectKey, /^\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}\.png$/);
-    assert.equal(view.url, `http://files.test/files/mediafiles/${object.objectKey}`);
+    const url = new URL(view.url);
+    assert.equal(`${url.origin}${url.pathname}`, `http://files.test/files/mediafiles/${object.objectKey}`);
+    assert.equal(new FileUrlSigner(SIGNING_SECRET).check('mediafiles', object.objectKey, url.searchParams.get('expires'), url.searchParams.get('signature')).valid, true, 'an unpublished item gets a signed URL');
 
     const stored = await store.stat('mediafiles', object.objectKey);
     assert.equal(stored?.size, png.length);
@@ -308,7 +318,7 @@ describe('MediaService with a local object store on sqlite', () => {
       },
     });
     const { log, errors } = recordingLogger();
-    assert.equal(await new MediaService(new MediaRepository(orm.em.fork()), failing, settings).delete(memberA, uploaded.id, log), true);
+    assert.equal(await new MediaService(new MediaRepository(orm.em.fork()), failing, settings, new HttpCourseUsage(content.contentUrl, undefined)).delete(memberA, uploaded.id, log), true);
     assert.deepEqual(await rows(uploaded.id), { objects: 0, entries: 0 });
     assert.equal(errors.length, 1);
     const [fields, message] = errors[0] as [{ err: Error; bucket: string }, string];
@@ -350,11 +360,55 @@ for (const factory of testDatabases('media service deletes')) {
     let store: LocalObjectStore;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'lh-media-delete-'));
-      store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/' });
+      store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/', urlSecret: SIGNING_SECRET });
+      content = await startContentUsageStandIn();
     });
-    after(() => rm(dir, { recursive: true, force: true }));
+    after(async () => {
+      await content?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    let content: Awaited<ReturnType<typeof startContentUsageStandIn>>;
 
-    const service = () => new MediaService(new MediaRepository(db.orm.em.fork()), store, { tempDir: join(dir, 'tmp'), uploadMaxBytes: 1024 });
+    const service = () =>
+      new MediaService(new MediaRepository(db.orm.em.fork()), store, { tempDir: join(dir, 'tmp'), uploadMaxBytes: 1024 }, new HttpCourseUsage(content.contentUrl, undefined));
+
+    test('a course publication makes its page and every key of its media public; the newest version wins, also when reports race', async () => {
+      const publications = () => new CoursePublicationRepository(db.orm.em.fork());
+      const data = Buffer.from(`published notes on ${factory.kind}\n`);
+      const item = await service().upload(memberA, { fileName: 'notes.txt', stream: Readable.from([data]) }, {});
+      const { bucket, objectKey } = (await new MediaRepository(db.orm.em.fork()).object(item.id))!;
+      await db.orm.em.fork().nativeUpdate(MediaObject, { fileMd5: item.id }, { playbackKey: `${objectKey}.mp4`, posterKey: `${objectKey}.jpg` });
+      const page = { bucket: 'course-pages', key: 'courses/41/index.html' };
+      const keys = [objectKey, `${objectKey}.mp4`, `${objectKey}.jpg`];
+      const publicKeys = async () => Promise.all(keys.map((key) => publications().isPublic(bucket, key)));
+      assert.deepEqual(await publicKeys(), [false, false, false]);
+      assert.equal(await publications().isPublic(page.bucket, page.key), false);
+      assert.ok(new URL((await service().get(memberA, item.id))!.url).searchParams.get('signature'));
+
+      assert.equal(await publications().apply({ courseId: '41', version: 2, organisationId: 'org-a', page, publicMediaIds: [item.id, item.id] }), 'applied');
+      assert.deepEqual(await publicKeys(), [true, true, true]);
+      assert.equal(await publications().isPublic(page.bucket, page.key), true);
+      assert.equal(await publications().isPublic(bucket, `${objectKey}.other`), false);
+      assert.equal(await publications().isPublic('video', objectKey), false, 'the bucket is part of the match');
+      const view = (await service().get(memberA, item.id))!;
+      assert.equal(view.url, `http://files.test/files/${bucket}/${objectKey}.mp4`, 'a public item gets its plain URL');
+      assert.equal(view.posterUrl, `http://files.test/files/${bucket}/${objectKey}.jpg`);
+
+      assert.equal(await publications().apply({ courseId: '41', version: 2, organisationId: 'org-a', page, publicMediaIds: [] }), 'stale');
+      assert.equal(await publications().apply({ courseId: '41', version: 1, organisationId: 'org-a', page, publicMediaIds: [] }), 'stale');
+      assert.deepEqual(await publicKeys(), [true, true, true]);
+      assert.equal(await publications().apply({ courseId: '41', version: 3, organisationId: 'org-a', page, publicMediaIds: [] }), 'applied');
+      assert.deepEqual(await publicKeys(), [false, false, false]);
+      assert.equal(await publications().isPublic(page.bucket, page.key), true, 'an offline course keeps its page public');
+
+      const ids = Array.from({ length: 6 }, (_, i) => md5(Buffer.from(`race ${i}`)));
+      const outcomes = await Promise.all(
+        ids.map((id, i) => publications().apply({ courseId: '42', version: i + 1, organisationId: 'org-a', page: { bucket: 'course-pages', key: 'courses/42/index.html' }, publicMediaIds: [id] })),
+      );
+      assert.ok(outcomes.includes('applied'));
+      assert.equal((await publications().publication('42'))?.version, 6);
+      assert.deepEqual(await publications().publicMediaIds('42'), [ids[5]], 'the newest report\'s media, and only those');
+    });
 
     test('two organisations deleting the last two entries at once leave no row and no stored object', async () => {
       const { log, errors } = recordingLogger();

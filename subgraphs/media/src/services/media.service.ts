@@ -2,13 +2,14 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { badInput, notFound } from '@learnhub/platform/errors';
+import { AppError, badInput, conflict, ErrorCode, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import type { MediaAuditStatus } from '../entities/media-file.entity';
 import type { MediaRepository } from '../repositories/media.repository';
+import type { CourseUsage } from './course-usage';
 import { fileKey, Buckets } from './object-keys';
 import { isMd5 } from './md5';
 import { mediaView, type MediaView } from './media-view';
@@ -34,6 +35,12 @@ export interface IncomingFile {
 export interface UploadDetails {
   tags?: string;
   remark?: string;
+}
+
+/** A reference from another subgraph: with an organisation, that organisation's entry; without, the earliest. */
+export interface MediaReference {
+  id: string;
+  organisationId?: string;
 }
 
 export interface MediaSettings {
@@ -63,6 +70,7 @@ export class MediaService {
     private readonly media: MediaRepository,
     private readonly store: ObjectStore,
     private readonly settings: MediaSettings,
+    private readonly courseUsage: CourseUsage,
   ) {}
 
   /** The viewer's organisation's entries, newest first. */
@@ -82,22 +90,32 @@ export class MediaService {
     return { items: await Promise.all(entries.map((e) => mediaView(e, this.store))), total };
   }
 
-  /** One item by its MD5: the viewer's organisation's entry; auditors and admins see any. */
+  /**
+   * One item by its MD5: the viewer's organisation's entry. Auditors and admins see any: their own
+   * organisation's entry when it has one, else the earliest.
+   */
   async get(viewer: Viewer, id: string): Promise<MediaView | undefined> {
     requireSignedIn(viewer);
     if (!isMd5(id)) return undefined;
     const privileged = viewer.roles.includes('admin') || viewer.roles.includes('auditor');
-    const entry = await this.media.entry(id, privileged ? undefined : viewer.organisationId);
+    let entry = viewer.organisationId === undefined ? null : await this.media.entry(id, viewer.organisationId);
+    if (!entry && privileged) entry = await this.media.entry(id);
     return entry && canReadOrganisation(viewer, entry.organisationId) ? mediaView(entry, this.store) : undefined;
   }
 
-  /** Federation references from other subgraphs, batched; they decide who may see the link. */
-  async references(ids: readonly string[]): Promise<Map<string, MediaView>> {
-    const found = new Map<string, MediaView>();
-    for (const entry of await this.media.entriesOf(ids.filter(isMd5))) {
-      if (!found.has(entry.object.fileMd5)) found.set(entry.object.fileMd5, await mediaView(entry, this.store));
-    }
-    return found;
+  /**
+   * Federation references from other subgraphs, batched in one query: each the entry of the
+   * organisation it names (none when that organisation has none), or without one the earliest.
+   * The referring subgraph decides who may see the link. Answers in the order asked.
+   */
+  async references(references: readonly MediaReference[]): Promise<(MediaView | undefined)[]> {
+    const entries = await this.media.entriesOf([...new Set(references.map((ref) => ref.id).filter(isMd5))]);
+    return Promise.all(
+      references.map((ref) => {
+        const entry = entries.find((e) => e.object.fileMd5 === ref.id && (ref.organisationId === undefined || e.organisationId === ref.organisationId));
+        return entry && mediaView(entry, this.store);
+      }),
+    );
   }
 
   /** The transcoding of each file (NONE for those without a task) and the running attempt's progress, batched. */
@@ -114,7 +132,9 @@ export class MediaService {
   async delete(viewer: Viewer, id: string, log: Logger): Promise<true> {
     requireRole(viewer, 'member');
     const organisationId = requireOrganisation(viewer);
-    const removed = isMd5(id) ? await this.media.removeEntry(id, organisationId) : undefined;
+    if (!isMd5(id) || !(await this.media.entry(id, organisationId))) throw notFound('Media', id);
+    await this.assertUnused(id, organisationId, log);
+    const removed = await this.media.removeEntry(id, organisationId);
     if (!removed) throw notFound('Media', id);
     if (removed.released) {
       const { bucket, objectKey } = removed.released;
@@ -123,6 +143,23 @@ export class MediaService {
       );
     }
     return true;
+  }
+
+  /** Refuses (CONFLICT, MEDIA_IN_USE) while a published course or a pending snapshot shows the item. */
+  private async assertUnused(id: string, organisationId: string, log: Logger): Promise<void> {
+    let courses;
+    try {
+      courses = await this.courseUsage.coursesUsing(id, organisationId);
+    } catch (error) {
+      log.error({ err: error, mediaId: id }, 'the content service did not say which courses use the media');
+      throw new AppError(ErrorCode.INTERNAL, 'Could not check whether the media is in use; try again.', { reason: 'MEDIA_USAGE_UNKNOWN' });
+    }
+    if (courses.length === 0) return;
+    const named = courses.map((course) => `"${course.name}" (${course.id}, ${course.state})`).join(', ');
+    throw conflict(`Media ${id} is used by ${courses.length === 1 ? 'course' : 'courses'} ${named}: take it out of ${courses.length === 1 ? 'that course' : 'those courses'} (or take ${courses.length === 1 ? 'it' : 'them'} offline) and publish again before deleting it.`, {
+      reason: 'MEDIA_IN_USE',
+      courses: courses.map(({ id: courseId, name, state }) => ({ id: courseId, name, state })),
+    });
   }
 
   /**
