@@ -6,7 +6,20 @@ import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
 
 const passedOn = ['range', 'if-none-match', 'if-range'];
-const passedBack = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified', 'cache-control'];
+const passedBack = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'accept-ranges',
+  'etag',
+  'last-modified',
+  'cache-control',
+  'x-content-type-options',
+  'content-security-policy',
+  'x-frame-options',
+];
+/** A signed file URL's query: the only query media's file route reads. */
+const passedQuery = ['expires', 'signature'];
 
 /**
  * `GET /files/*path`, streamed from the media subgraph's `/files/*` (same origin as its GraphQL
@@ -24,6 +37,8 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined) 
       return;
     }
     const target = new URL(`/files/${segments.map(encodeURIComponent).join('/')}`, origin);
+    const query = new URL(req.originalUrl, 'http://gateway').searchParams;
+    for (const name of passedQuery) for (const value of query.getAll(name)) target.searchParams.append(name, value);
     const headers: OutgoingHttpHeaders = { [REQUEST_ID_HEADER]: req.id };
     for (const name of passedOn) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
     if (gatewaySecret) headers[GATEWAY_SECRET_HEADER] = gatewaySecret;

@@ -47,6 +47,18 @@ describe('HTTP routes beside GraphQL', () => {
     assert.equal(cached.status, 304);
   });
 
+  test('/files/* passes a signed URL\'s expires and signature on (nothing else), and the file security headers back', async () => {
+    const signed = await fetch(`${fixture.origin}/files/videos/a.mp4?expires=2000000000&signature=good&callback=x`);
+    assert.equal(signed.status, 200);
+    assert.equal(await signed.text(), FILE_BODY.toString());
+    assert.equal(signed.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(signed.headers.get('x-frame-options'), 'DENY');
+    assert.equal(signed.headers.get('content-security-policy'), "default-src 'none'");
+    const altered = await fetch(`${fixture.origin}/files/videos/a.mp4?expires=2000000000&signature=forged`);
+    assert.equal(altered.status, 403);
+    assert.deepEqual(await altered.json(), { error: 'bad signature' });
+  });
+
   test('/files/* does not let a path climb out of /files', async () => {
     const response = await fetch(`${fixture.origin}/files/%2E%2E/graphql`);
     assert.equal(response.status, 400);

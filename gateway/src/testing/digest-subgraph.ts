@@ -139,6 +139,11 @@ export async function startDigestSubgraph(
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   if (options.gatewaySecret) app.use(['/graphql', '/files'], requireGatewaySecret(options.gatewaySecret));
   app.get('/files/*path', (req, res) => {
+    res.set({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'" });
+    // Like media's file route: a signature is checked (here: must be "good"); the query holds nothing else.
+    const query = Object.keys(req.query);
+    if (query.some((name) => name !== 'expires' && name !== 'signature')) return void res.status(400).json({ error: `unexpected query: ${query.join(',')}` });
+    if (req.query.signature !== undefined && req.query.signature !== 'good') return void res.status(403).json({ error: 'bad signature' });
     res.set({ 'accept-ranges': 'bytes', etag: '"digest-file"', 'content-type': 'text/plain', 'x-internal': 'hidden' });
     const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
     if (!range) return void res.send(FILE_BODY);
