@@ -48,6 +48,8 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
     chunkSize: config.limits.chunkSize,
     maxFileBytes: config.limits.chunkedMaxBytes,
     sessionTtlSeconds: config.limits.uploadSessionTtlSeconds,
+    quotaSessions: config.limits.uploadQuotaSessions,
+    quotaBytes: config.limits.uploadQuotaBytes,
     // Any secret every media process shares and clients never see keys the possession challenges.
     proofKey: config.auth.jwtSecret ?? config.gatewaySecret ?? config.media.databaseUrl,
   };

@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 export enum UploadState {
   UPLOADING = 'UPLOADING',
@@ -15,6 +15,8 @@ export enum UploadState {
  */
 @Entity({ tableName: 'upload_sessions' })
 @Unique({ name: 'upload_sessions_org_md5_uq', properties: ['organisationId', 'fileMd5'] })
+/** For counting an organisation's open uploads against its quota. */
+@Index({ name: 'upload_sessions_org_open_idx', properties: ['organisationId', 'state', 'lastActivityAt'] })
 export class UploadSession {
   [OptionalProps]?: 'createdAt' | 'lastActivityAt' | 'state';
 

@@ -1,4 +1,6 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
+import { databaseKindOf } from '@learnhub/platform/database/open-database';
+import { sqlChanges } from '@learnhub/platform/database/raw-sql';
 import { UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadSession, UploadState } from '../entities/upload-session.entity';
 
@@ -9,6 +11,17 @@ export type NewUploadSession = Pick<
 
 const FRESH = { disableIdentityMap: true } as const;
 
+/** What one organisation's open uploads hold: how many, and the sum of their declared sizes. */
+export interface UploadUsage {
+  sessions: number;
+  bytes: number;
+}
+
+/** Accepts a usage by returning, refuses it by throwing; called with the organisation's quota row locked. */
+export type Admission = (usage: UploadUsage) => void;
+
+const OPEN_STATES = [UploadState.UPLOADING, UploadState.MERGING];
+
 /** The only place that knows how upload sessions and their chunks are stored. */
 export class UploadSessionRepository {
   constructor(private readonly em: EntityManager) {}
@@ -17,18 +30,66 @@ export class UploadSessionRepository {
     return this.em.findOne(UploadSession, { organisationId, fileMd5 }, FRESH);
   }
 
-  /** Creates the session, or returns the one a concurrent caller created first (`created` false). */
-  async create(session: NewUploadSession): Promise<{ session: UploadSession; created: boolean }> {
-    const now = new Date();
-    try {
-      await this.em.insert(UploadSession, { ...session, state: UploadState.UPLOADING, createdAt: now, lastActivityAt: now });
-    } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      const existing = await this.find(session.organisationId, session.fileMd5);
+  /** The organisation's sessions uploading or merging with activity since `activeSince`; idle ones are abandoned and do not count. */
+  async usage(organisationId: string, activeSince: Date, em: EntityManager = this.em): Promise<UploadUsage> {
+    const open = await em.find(
+      UploadSession,
+      { organisationId, state: { $in: OPEN_STATES }, lastActivityAt: { $gte: activeSince } },
+      { ...FRESH, fields: ['fileSize'] },
+    );
+    return { sessions: open.length, bytes: open.reduce((sum, session) => sum + session.fileSize, 0) };
+  }
+
+  /**
+   * Runs `work` in a transaction holding the organisation's quota row, so everyone admitting
+   * sessions of one organisation (in any media process) takes turns. A row, not an advisory lock,
+   * because SQLite, PostgreSQL and MariaDB all lock a row the same way: by updating it.
+   */
+  private async underQuotaLock<T>(organisationId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    // Created in its own statement: two transactions inserting the same new row would deadlock on MariaDB.
+    const mariadb = databaseKindOf(this.em) === 'mariadb';
+    await sqlChanges(
+      this.em,
+      `${mariadb ? 'insert ignore into' : 'insert into'} upload_quota_locks (organisation_id, admissions) values (?, 0)${mariadb ? '' : ' on conflict (organisation_id) do nothing'}`,
+      [organisationId],
+    );
+    return this.em.transactional(async (em) => {
+      await sqlChanges(em, 'update upload_quota_locks set admissions = admissions + 1 where organisation_id = ?', [organisationId]);
+      return work(em);
+    });
+  }
+
+  /**
+   * Opens the session if `admit` accepts the organisation's usage, else lets its error through
+   * and opens nothing. An existing session of the same file is returned (`created` false) unasked.
+   */
+  async createAdmitted(session: NewUploadSession, activeSince: Date, admit: Admission): Promise<{ session: UploadSession; created: boolean }> {
+    return this.underQuotaLock(session.organisationId, async (em) => {
+      const existing = await em.findOne(UploadSession, { organisationId: session.organisationId, fileMd5: session.fileMd5 }, FRESH);
       if (existing) return { session: existing, created: false };
-      throw error;
-    }
-    return { session: (await this.find(session.organisationId, session.fileMd5))!, created: true };
+      admit(await this.usage(session.organisationId, activeSince, em));
+      const now = new Date();
+      await em.insert(UploadSession, { ...session, state: UploadState.UPLOADING, createdAt: now, lastActivityAt: now });
+      return { session: (await em.findOne(UploadSession, { organisationId: session.organisationId, fileMd5: session.fileMd5 }, FRESH))!, created: true };
+    });
+  }
+
+  /**
+   * Makes an uploading session idle since before `activeSince` count again (its activity is now),
+   * if `admit` accepts the usage without it. False when it is no longer uploading (the cleanup
+   * job expired it, say).
+   */
+  async reviveAdmitted(session: UploadSession, activeSince: Date, admit: Admission): Promise<boolean> {
+    return this.underQuotaLock(session.organisationId, async (em) => {
+      const current = await em.findOne(UploadSession, { id: session.id }, FRESH);
+      if (current?.state !== UploadState.UPLOADING) return false;
+      if (current.lastActivityAt >= activeSince) return true;
+      admit(await this.usage(session.organisationId, activeSince, em));
+      const lastActivityAt = new Date();
+      const changed = await em.nativeUpdate(UploadSession, { id: session.id, state: UploadState.UPLOADING }, { lastActivityAt });
+      if (changed === 1) session.lastActivityAt = lastActivityAt;
+      return changed === 1;
+    });
   }
 
   chunks(sessionId: string): Promise<UploadChunk[]> {

@@ -5,17 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import type { MikroORM } from '@mikro-orm/core';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import { badInput } from '@learnhub/platform/errors';
+import { AppError, badInput } from '@learnhub/platform/errors';
 import { appError } from '@learnhub/platform/testing/app-error';
 import { startS3rverStore } from '@learnhub/platform/testing/s3rver-store';
 import { migratedTestDatabase, testDatabases, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
 import type { MediaObject } from '../entities/media-object.entity';
 import { MediaFile } from '../entities/media-file.entity';
 import { UploadChunk } from '../entities/upload-chunk.entity';
+import { UploadSession, UploadState } from '../entities/upload-session.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
@@ -28,7 +31,7 @@ const CHUNK = 5 * MiB;
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const alice: Viewer = { userId: 'alice', roles: ['member'], organisationId: 'org-1' };
 const bob: Viewer = { userId: 'bob', roles: ['member'], organisationId: 'org-2' };
-const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, proofKey: 'test-proof-key' };
+const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, quotaSessions: 20, quotaBytes: 1024 * MiB, proofKey: 'test-proof-key' };
 
 /** An MP4-looking file (the sniffer reads the `ftyp` box) of `size` random bytes. */
 function video(size: number): Buffer {
@@ -37,6 +40,8 @@ function video(size: number): Buffer {
   return bytes;
 }
 const chunkOf = (bytes: Buffer, index: number) => bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
+/** The URL `orm` was opened with, to open another connection pool on the same database. */
+const databaseUrl = (orm: MikroORM) => orm.config.get('clientUrl') ?? `sqlite:${orm.config.get('dbName')}`;
 
 function suite(name: string, factory: TestDatabaseFactory, openStore: () => Promise<{ store: ObjectStore; close(): Promise<void> }>) {
   describe(name, () => {
@@ -67,9 +72,9 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
     });
     after(() => closeStore());
 
-    const service = () => {
-      const em = db.orm.em.fork();
-      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, settings, createLogger('test', 'silent'), videos);
+    const service = (quota: Partial<typeof settings> = {}, orm = db.orm) => {
+      const em = orm.em.fork();
+      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, { ...settings, ...quota }, createLogger('test', 'silent'), videos);
     };
     const send = (viewer: Viewer, bytes: Buffer, index: number, chunk = chunkOf(bytes, index), chunkMd5 = md5(chunk)) =>
       service().uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5, stream: Readable.from([chunk]) });
@@ -208,6 +213,116 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       assert.equal(await service().abort(bob, md5(pdf)), false);
       await assert.rejects(send(bob, pdf, 1), appError('BAD_USER_INPUT', /checkFile first/));
     });
+
+    describe('per-organisation quotas', () => {
+      const member = (organisationId: string): Viewer => ({ userId: `${organisationId}-user`, roles: ['member'], organisationId });
+      const anyMd5 = () => randomBytes(16).toString('hex');
+      type Quota = Partial<typeof settings>;
+      /** Opens an upload of a file not seen before; its MD5. */
+      const open = async (viewer: Viewer, quota: Quota, fileSize = MiB) => {
+        const fileMd5 = anyMd5();
+        const check = await service(quota).checkFile(viewer, { fileMd5, fileName: 'lesson.mp4', fileSize });
+        assert.equal(check.upload?.state, 'UPLOADING');
+        return fileMd5;
+      };
+      const sendUnder = (quota: Quota, viewer: Viewer, bytes: Buffer, index: number) =>
+        service(quota).uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5: md5(chunkOf(bytes, index)), stream: Readable.from([chunkOf(bytes, index)]) });
+      /** Passes for the quota refusal `reason` carrying `usage` in its details (what a client sees in `extensions`). */
+      const refused =
+        (reason: string, usage: Record<string, number>, message?: RegExp) =>
+        (error: unknown): true => {
+          appError('CONFLICT', message)(error);
+          const { details } = error as AppError;
+          assert.deepEqual({ reason: details.reason, ...Object.fromEntries(Object.keys(usage).map((key) => [key, details[key]])) }, { reason, ...usage });
+          return true;
+        };
+      const openSessions = (organisationId: string) => db.orm.em.fork().count(UploadSession, { organisationId, state: UploadState.UPLOADING });
+
+      test('an organisation has at most UPLOAD_QUOTA_SESSIONS uploads open: one more is refused until one is finished or aborted; resuming is never refused', async () => {
+        const quota = { quotaSessions: 3 };
+        const carol = member('quota-sessions');
+        const clip = video(1000);
+        await service(quota).checkFile(carol, { fileMd5: md5(clip), fileName: 'short.mp4', fileSize: clip.length });
+        const first = await open(carol, quota);
+        await open(carol, quota);
+        await assert.rejects(
+          open(carol, quota),
+          refused('UPLOAD_QUOTA_SESSIONS', { limit: 3, openSessions: 3, openBytes: 2 * MiB + 1000, fileSize: MiB }, /has 3 uploads open, the most it may have at once \(3\).*abortUpload/),
+        );
+        assert.equal(await openSessions('quota-sessions'), 3, 'the refused upload opened nothing');
+
+        const resumed = await service(quota).checkFile(carol, { fileMd5: first, fileName: 'lesson.mp4', fileSize: MiB });
+        assert.equal(resumed.upload?.state, 'UPLOADING', 'an open upload resumes at the limit');
+        await open(member('quota-sessions-other'), quota);
+
+        assert.equal(await service(quota).abort(carol, first), true);
+        await open(carol, quota);
+        await assert.rejects(open(carol, quota), refused('UPLOAD_QUOTA_SESSIONS', { limit: 3, openSessions: 3 }));
+
+        await sendUnder(quota, carol, clip, 0);
+        assert.equal((await service(quota).merge(carol, { fileMd5: md5(clip), fileName: 'short.mp4', chunkTotal: 1 })).size, clip.length);
+        await open(carol, quota);
+        assert.equal(await openSessions('quota-sessions'), 3);
+      });
+
+      test('the sizes open uploads declare add up to at most UPLOAD_QUOTA_BYTES; a file larger than that alone is too large', async () => {
+        const quota = { quotaBytes: 10 * MiB };
+        const dave = member('quota-bytes');
+        const big = await open(dave, quota, 6 * MiB);
+        await assert.rejects(
+          open(dave, quota, 5 * MiB),
+          refused('UPLOAD_QUOTA_BYTES', { limit: 10 * MiB, openSessions: 1, openBytes: 6 * MiB, fileSize: 5 * MiB }, /declare 6291456 bytes.*pass the 10485760 bytes.*abortUpload/),
+        );
+        await open(dave, quota, 4 * MiB);
+        await open(member('quota-bytes-other'), quota, 10 * MiB);
+        await assert.rejects(open(dave, quota, 10 * MiB + 1), appError('PAYLOAD_TOO_LARGE', /10485760 bytes together/));
+        assert.equal(await service(quota).abort(dave, big), true);
+        await open(dave, quota, 6 * MiB);
+      });
+
+      test('uploads idle past UPLOAD_SESSION_TTL_SECONDS do not count; coming back to one counts it again, when there is room', async () => {
+        const quota = { quotaSessions: 2 };
+        const erin = member('quota-idle');
+        const clip = video(CHUNK + 10);
+        const idle = md5(clip);
+        await service(quota).checkFile(erin, { fileMd5: idle, fileName: 'idle.mp4', fileSize: clip.length });
+        await open(erin, quota);
+        await assert.rejects(open(erin, quota), refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }));
+
+        // No chunk for longer than the time-to-live, and the cleanup job has not run yet.
+        const past = new Date(Date.now() - (settings.sessionTtlSeconds + 1) * 1000);
+        await db.orm.em.fork().nativeUpdate(UploadSession, { organisationId: 'quota-idle', fileMd5: idle }, { lastActivityAt: past });
+        const third = await open(erin, quota);
+
+        await assert.rejects(service(quota).checkFile(erin, { fileMd5: idle, fileName: 'idle.mp4', fileSize: clip.length }), refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }));
+        await assert.rejects(sendUnder(quota, erin, clip, 0), refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }));
+        assert.equal((await service(quota).status(erin, idle)).state, 'UPLOADING', 'refused, the idle upload is left for the cleanup job');
+
+        assert.equal(await service(quota).abort(erin, third), true);
+        assert.deepEqual((await sendUnder(quota, erin, clip, 0)).uploadedChunks, [0], 'with room, a chunk brings it back');
+        await assert.rejects(open(erin, quota), refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }), 'and it counts again');
+        const resumed = await service(quota).checkFile(erin, { fileMd5: idle, fileName: 'idle.mp4', fileSize: clip.length });
+        assert.ok(resumed.upload!.expiresAt! > new Date(), 'its time-to-live starts again');
+      });
+
+      test('50 uploads opened at once, half through a second connection pool (as another media process would), open exactly the quota', async () => {
+        const quota = { quotaSessions: 20 };
+        const frank = member('quota-race');
+        // better-sqlite3 waits for a lock synchronously, so two SQLite connections in one process would stall each other: one pool there.
+        const second = factory.kind === 'sqlite' ? db.orm : await openDatabase({ url: databaseUrl(db.orm), entities: mediaEntities, migrations: mediaMigrations });
+        try {
+          const results = await Promise.allSettled(
+            Array.from({ length: 50 }, (_, i) => service(quota, i % 2 === 0 ? db.orm : second).checkFile(frank, { fileMd5: anyMd5(), fileName: `part-${i}.mp4`, fileSize: MiB })),
+          );
+          const refusals = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+          for (const refusal of refusals) refused('UPLOAD_QUOTA_SESSIONS', { limit: 20, openSessions: 20 })(refusal);
+          assert.equal(results.length - refusals.length, 20);
+          assert.equal(await openSessions('quota-race'), 20);
+        } finally {
+          if (second !== db.orm) await second.close();
+        }
+      });
+    });
   });
 }
 
@@ -215,7 +330,7 @@ const factories = testDatabases('chunked uploads');
 for (const factory of factories) {
   suite(`chunked uploads on ${factory.kind} with the local store`, factory, async () => {
     const root = await mkdtemp(join(tmpdir(), 'lh-chunks-'));
-    const store = new LocalObjectStore({ root, publicUrl: 'http://files.test' });
+    const store = new LocalObjectStore({ root, publicUrl: 'http://files.test', urlSecret: 'test-url-secret' });
     return { store, close: () => rm(root, { recursive: true, force: true }) };
   });
 }

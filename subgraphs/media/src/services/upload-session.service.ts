@@ -12,7 +12,7 @@ import { MediaType } from '../entities/media-object.entity';
 import type { UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';
-import type { UploadSessionRepository } from '../repositories/upload-session.repository';
+import type { Admission, UploadSessionRepository } from '../repositories/upload-session.repository';
 import { withCheckedHead } from './checked-head';
 import type { StoredObject, TranscodeDecision } from './transcode-queue';
 import { cleanFileName } from './media.service';
@@ -26,6 +26,10 @@ export interface UploadSettings {
   chunkSize: number;
   maxFileBytes: number;
   sessionTtlSeconds: number;
+  /** Open uploads one organisation may have at once. */
+  quotaSessions: number;
+  /** The most bytes one organisation's open uploads may declare together. */
+  quotaBytes: number;
   /** Keys the possession-proof challenges. */
   proofKey: string;
 }
@@ -185,6 +189,12 @@ export class UploadSessionService {
       throw badInput('fileSize must be the file\'s size in bytes, at least 1.', { fields: [{ field: 'fileSize', message: 'must be a positive whole number' }] });
     }
     if (input.fileSize > this.settings.maxFileBytes) throw payloadTooLarge(`Files up to ${this.settings.maxFileBytes} bytes can be uploaded; this one has ${input.fileSize}.`);
+    if (input.fileSize > this.settings.quotaBytes) {
+      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `Your organisation's open uploads may declare ${this.settings.quotaBytes} bytes together; this file alone has ${input.fileSize}.`, {
+        reason: 'UPLOAD_QUOTA_BYTES',
+        limit: this.settings.quotaBytes,
+      });
+    }
 
     const own = await this.view(fileMd5, organisationId);
     if (own) return { exists: true, media: own };
@@ -201,19 +211,63 @@ export class UploadSessionService {
       return { exists: true, media: await this.view(fileMd5, organisationId) };
     }
 
-    let session = await this.sessions.find(organisationId, fileMd5);
-    if (session && session.state !== UploadState.UPLOADING && session.state !== UploadState.MERGING) {
-      await this.discard(session);
-      session = null;
-    }
+    let session = await this.unended(organisationId, fileMd5);
     if (session && session.fileSize !== input.fileSize) {
       throw conflict(`An upload of this file with ${session.fileSize} bytes is in progress; the same MD5 cannot have ${input.fileSize}. Abort it first if it was wrong.`, { reason: 'SIZE_MISMATCH' });
     }
+    // Not revived when the cleanup job expired it meanwhile: then it starts afresh, like any ended upload.
+    if (session && !(await this.revived(session))) session = await this.unended(organisationId, fileMd5);
     if (!session) session = await this.open(organisationId, userId, fileMd5, fileName, input.fileSize);
     return { exists: false, upload: this.statusOf(session, await this.sessions.chunkIndexes(session.id)) };
   }
 
+  /** The organisation's session of the file, unless it has ended (then it is discarded, to start afresh). */
+  private async unended(organisationId: string, fileMd5: string): Promise<UploadSession | null> {
+    const session = await this.sessions.find(organisationId, fileMd5);
+    if (!session || session.state === UploadState.UPLOADING || session.state === UploadState.MERGING) return session;
+    await this.discard(session);
+    return null;
+  }
+
+  /** Uploads idle since before this are abandoned: they no longer count against the quota. */
+  private activeSince(): Date {
+    return new Date(Date.now() - this.settings.sessionTtlSeconds * 1000);
+  }
+
+  /** Refuses a session of `fileSize` bytes that would take the organisation past either limit. */
+  private quota(fileSize: number): Admission {
+    const { quotaSessions, quotaBytes } = this.settings;
+    return (usage) => {
+      const extensions = { openSessions: usage.sessions, openBytes: usage.bytes, fileSize };
+      if (usage.sessions + 1 > quotaSessions) {
+        throw conflict(
+          `Your organisation has ${usage.sessions} uploads open, the most it may have at once (${quotaSessions}). Finish one (mergeChunks) or give it up (abortUpload), then call checkFile again.`,
+          { reason: 'UPLOAD_QUOTA_SESSIONS', limit: quotaSessions, ...extensions },
+        );
+      }
+      if (usage.bytes + fileSize > quotaBytes) {
+        throw conflict(
+          `Your organisation's ${usage.sessions} open uploads declare ${usage.bytes} bytes; with this file's ${fileSize} they would pass the ${quotaBytes} bytes allowed at once. Finish open uploads (mergeChunks) or give some up (abortUpload), then call checkFile again.`,
+          { reason: 'UPLOAD_QUOTA_BYTES', limit: quotaBytes, ...extensions },
+        );
+      }
+    };
+  }
+
+  /**
+   * An uploading session idle past the time-to-live is abandoned and left out of the quota; one
+   * its uploader comes back to counts again, if there is room. False when it has ended meanwhile.
+   */
+  private async revived(session: UploadSession): Promise<boolean> {
+    const activeSince = this.activeSince();
+    if (session.state !== UploadState.UPLOADING || session.lastActivityAt >= activeSince) return true;
+    return this.sessions.reviveAdmitted(session, activeSince, this.quota(session.fileSize));
+  }
+
   private async open(organisationId: string, userId: string, fileMd5: string, fileName: string, fileSize: number): Promise<UploadSession> {
+    const admit = this.quota(fileSize);
+    // Refused before the store is asked for anything when clearly over; decided under the lock below.
+    admit(await this.sessions.usage(organisationId, this.activeSince()));
     const extension = /^\.[a-z0-9]{1,8}$/.test(extname(fileName).toLowerCase()) ? extname(fileName).toLowerCase() : '';
     const objectKey = videoKey(fileMd5, extension);
     const chunkSize = this.settings.chunkSize;
@@ -221,7 +275,8 @@ export class UploadSessionService {
       contentType: contentTypes[extension] ?? 'application/octet-stream',
       partSize: chunkSize,
     });
-    const { session, created } = await this.sessions.create({
+    const unused = () => this.store.abortMultipart(Buckets.video, objectKey, multipartUploadId).catch(() => undefined);
+    const fresh = {
       organisationId,
       fileMd5,
       fileName,
@@ -232,8 +287,12 @@ export class UploadSessionService {
       objectKey,
       multipartUploadId,
       createdBy: userId,
+    };
+    const { session, created } = await this.sessions.createAdmitted(fresh, this.activeSince(), admit).catch(async (error: unknown) => {
+      await unused();
+      throw error;
     });
-    if (!created) await this.store.abortMultipart(Buckets.video, objectKey, multipartUploadId).catch(() => undefined);
+    if (!created) await unused();
     return session;
   }
 
@@ -256,8 +315,9 @@ export class UploadSessionService {
   private async uploading(organisationId: string, fileMd5: string): Promise<UploadSession> {
     const session = await this.sessions.find(organisationId, fileMd5);
     if (!session) throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
-    if (session.state !== UploadState.UPLOADING) {
-      throw conflict(`The upload of ${fileMd5} is ${session.state.toLowerCase()}; chunks are only taken while uploading.`, { reason: 'UPLOAD_NOT_OPEN', state: session.state });
+    if (session.state !== UploadState.UPLOADING || !(await this.revived(session))) {
+      const state = session.state === UploadState.UPLOADING ? UploadState.EXPIRED : session.state;
+      throw conflict(`The upload of ${fileMd5} is ${state.toLowerCase()}; chunks are only taken while uploading.`, { reason: 'UPLOAD_NOT_OPEN', state });
     }
     return session;
   }
