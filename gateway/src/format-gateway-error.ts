@@ -1,6 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '@learnhub/platform/errors';
-import { formatError } from '@learnhub/platform/graphql/format-error';
+import { formatError, INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
 
 /**
  * The operation limits' rejections. graphql-armor reports them as "Syntax Error: ..." and
@@ -58,8 +58,17 @@ function subgraphRefusedPayload(formatted: GraphQLFormattedError): GraphQLFormat
   };
 }
 
-/** The shared formatter, after turning the gateway's own rejections into the fixed error codes. */
+/**
+ * The shared formatter, after turning the gateway's own rejections into the fixed error codes.
+ * It never throws (a throwing formatter turns the whole answer into a 500): whatever it cannot
+ * read is INTERNAL.
+ */
 export function formatGatewayError(exposeInternals: boolean) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
-    limitExceeded(formatted) ?? subgraphRefusedPayload(formatted) ?? formatError(formatted, error, exposeInternals);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    try {
+      return limitExceeded(formatted) ?? subgraphRefusedPayload(formatted) ?? formatError(formatted, error, exposeInternals);
+    } catch {
+      return { message: INTERNAL_MESSAGE, extensions: { code: ErrorCode.INTERNAL } };
+    }
+  };
 }

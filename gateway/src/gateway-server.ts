@@ -14,6 +14,7 @@ import { errorReporting } from './error-reporting';
 import { filesProxy } from './files-proxy';
 import { gatewayContext, type GatewayContext } from './gateway-context';
 import { formatGatewayError } from './format-gateway-error';
+import { operationResolution } from './operation-resolution';
 import { queryLimits } from './query-limits';
 import { graphqlRequestErrors } from './request-errors';
 import { SubgraphDataSource } from './subgraph-data-source';
@@ -82,6 +83,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     parseOptions: limits.parseOptions,
     plugins: [
       errorReporting(metrics, formatError),
+      operationResolution(),
       ...limits.plugins,
       config.env === 'development' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled(),
     ],

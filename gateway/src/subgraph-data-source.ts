@@ -1,7 +1,9 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
+import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from './gateway-context';
+import { subgraphRefusal } from './subgraph-refusal';
 import { UploadDataSource } from './upload-data-source';
 
 /** A subgraph as the gateway calls it: the caller's token, the request id and the gateway secret go along. */
@@ -12,6 +14,11 @@ export class SubgraphDataSource extends UploadDataSource<GatewayContext> {
     private readonly gatewaySecret: string | undefined,
   ) {
     super(url, maxFileBytes);
+  }
+
+  override async errorFromResponse(response: Response): Promise<GraphQLError> {
+    const error = await super.errorFromResponse(response);
+    return subgraphRefusal(error) ?? error;
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
