@@ -133,6 +133,7 @@ for (const factory of testDatabases('teaching plans')) {
       assert.deepEqual(first, {
         id: first.id,
         courseId,
+        organisationId: 'org-1',
         parentId: tree[0].id,
         grade: 2,
         name: 'c1.s1',
