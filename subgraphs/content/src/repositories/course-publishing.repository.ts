@@ -1,7 +1,7 @@
 import { isRowId } from '@learnhub/platform/database/row-id';
 import { lockRow } from '@learnhub/platform/database/row-lock';
 import type { EntityManager } from '@mikro-orm/core';
-import { AuditStatus } from '../entities/course-dictionary';
+import { AuditStatus, PublishStatus } from '../entities/course-dictionary';
 import { CourseAudit } from '../entities/course-audit.entity';
 import { CoursePublishPre } from '../entities/course-publish-pre.entity';
 import { CoursePublish } from '../entities/course-publish.entity';
@@ -21,6 +21,28 @@ export class CoursePublishingRepository {
   /** Runs `work` in one transaction, starting from the stored rows rather than this request's copies. */
   transaction<T>(work: (tx: CoursePublishingRepository, courses: CourseRepository) => Promise<T>): Promise<T> {
     return this.em.transactional((em) => work(new CoursePublishingRepository(em), new CourseRepository(em)), { clear: true });
+  }
+
+  /**
+   * An organisation's published (PUBLISHED) and pending (SUBMITTED or APPROVED) snapshots whose
+   * JSON contains `hex`, with the published records of the pending ones: candidates for the
+   * caller to confirm by parsing. `hex` is hex digits only, so it needs no LIKE escaping.
+   */
+  async snapshotsMentioning(
+    organisationId: string,
+    hex: string,
+  ): Promise<{ published: CoursePublish[]; pending: CoursePublishPre[]; publishedOfPending: CoursePublish[] }> {
+    if (!/^[0-9a-f]+$/.test(hex)) throw new Error(`snapshotsMentioning takes hex digits only, not "${hex}".`);
+    const snapshot = { $like: `%${hex}%` };
+    const published = await this.em.find(CoursePublish, { organisationId, status: PublishStatus.PUBLISHED, snapshot }, { orderBy: { id: 'asc' } });
+    const pending = await this.em.find(
+      CoursePublishPre,
+      { organisationId, auditStatus: { $in: [AuditStatus.SUBMITTED, AuditStatus.APPROVED] }, snapshot },
+      { orderBy: { id: 'asc' } },
+    );
+    const approved = pending.filter((record) => record.auditStatus === AuditStatus.APPROVED).map((record) => record.id);
+    const publishedOfPending = approved.length > 0 ? await this.em.find(CoursePublish, { id: { $in: approved } }) : [];
+    return { published, pending, publishedOfPending };
   }
 
   snapshotRecord(courseId: string): Promise<CoursePublishPre | null> {
