@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ChunkedUploadError, uploadFile, type UploadProgress } from '@learnhub/media/client/chunked-upload-client';
-import { graphql, makeTestVideo, mp4FreeBox, PlatformStack, uploadAt, type GraphQLResult } from './platform-stack';
+import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
+import { graphql, makeTestVideo, mp4FreeBox, PlatformStack, TEST_JWT_SECRET, uploadAt, type GraphQLResult } from './platform-stack';
 
 /*
  * The resumable chunked upload (checkFile → uploadChunk → mergeChunks) through the gateway, with
@@ -241,7 +242,10 @@ describe('resumable chunked upload through the gateway, as real processes', () =
     }
     // The merged object would have lived under the declared MD5's key; it was deleted.
     const key = `${declared.slice(0, 1)}/${declared.slice(1, 2)}/${declared}/${declared}.mp4`;
-    assert.equal((await download(`${stack.gatewayUrl}/files/video/${key}`)).status, 404);
+    assert.equal((await download(`${stack.gatewayUrl}/files/video/${key}`)).status, 403, 'an unsigned link opens nothing private');
+    // Signed with the stack's URL key (AUTH_JWT_SECRET, as FILE_URL_SECRET is unset), so the answer says whether the object exists.
+    const signed = new FileUrlSigner(TEST_JWT_SECRET).signUrl(`${stack.gatewayUrl}/files/video/${key}`, 'video', key, 60);
+    assert.equal((await download(signed)).status, 404);
     // Merging again says the upload ended; checking the file again starts afresh.
     assert.equal(reasonOf(await merge(token, { fileMd5: declared, fileName: file.name, chunkTotal: 3 })), 'UPLOAD_ENDED');
     assert.deepEqual((await open(token, { ...file, md5: declared })).missingChunks, [0, 1, 2]);

@@ -91,6 +91,14 @@ describe('the platform through the gateway, as real processes', () => {
     assert.equal(served.status, 200);
     assert.equal(served.headers.get('content-type'), 'application/pdf');
     assert.equal(md5(Buffer.from(await served.arrayBuffer())), media.id);
+    assert.equal(served.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(served.headers.get('cache-control') ?? '', /^private, max-age=\d+$/);
+    // The same link without its signature opens nothing: the document is unpublished.
+    const unsigned = new URL(media.url);
+    unsigned.search = '';
+    const refused = await fetch(unsigned);
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { error: string }).error, /missing its signature, was altered or has expired/);
 
     const again = await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([bytes]), 'copy.pdf', member);
     assert.equal(again.data!.uploadFile.fileName, '第一章 讲义.pdf', 'the same bytes return the existing entry');

@@ -106,7 +106,8 @@ describe('transcoding through the gateway and a jobs process', () => {
     const after = await transcoded(uploaded.id);
     assert.equal(after.playable, true);
     assert.equal(after.mimeType, 'video/mp4');
-    assert.match(after.url, /\.mp4$/);
+    assert.match(new URL(after.url).pathname, /\.mp4$/);
+    assert.ok(new URL(after.url).searchParams.get('signature'), 'an unpublished video is served by signed URL');
     assert.ok(Math.abs((after.durationSeconds ?? 0) - 3) < 0.5, `duration ${after.durationSeconds}`);
     const probe = await probeServed(after.url);
     assert.equal(probe.videoCodec, 'h264');
