@@ -18,6 +18,7 @@ import { OutboxMessage } from './entities/outbox-message.entity';
 import { TeachplanMedia } from './entities/teachplan-media.entity';
 import { Teachplan } from './entities/teachplan.entity';
 import type { ContentServices } from './graphql/content-context';
+import { mountMediaUsageRoute } from './http/media-usage-route';
 import { contentMigrations } from './migrations/migrations';
 import { COURSE_PAGE_BUCKET, coursePageKey } from './publishing/course-page-location';
 import { CourseCategoryRepository } from './repositories/course-category.repository';
@@ -34,6 +35,7 @@ import { CoursePublishService } from './services/course-publish.service';
 import { CourseTeacherService } from './services/course-teacher.service';
 import { CourseService } from './services/course.service';
 import { HttpMediaDirectory } from './services/media-directory';
+import { MediaUsageService } from './services/media-usage.service';
 import { OutboxMessageService } from './services/outbox-message.service';
 import { PublishedCourseService } from './services/published-course.service';
 import { TeachplanService } from './services/teachplan.service';
@@ -68,6 +70,7 @@ export async function startContent(config: Config, logger: Logger, port = config
         logger,
         readiness: [databaseReadiness(orm)],
         schema: await buildContentSchema(),
+        routes: (app) => mountMediaUsageRoute(app, () => new MediaUsageService(new CoursePublishingRepository(orm.em.fork())), config.gatewaySecret),
         extendContext: () => {
           const em = orm.em.fork();
           const courses = new CourseRepository(em);
