@@ -1,7 +1,7 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
 
@@ -10,6 +10,7 @@ const passedBack = [
   'content-type',
   'content-length',
   'content-range',
+  'content-disposition',
   'accept-ranges',
   'etag',
   'last-modified',
@@ -18,6 +19,15 @@ const passedBack = [
   'content-security-policy',
   'x-frame-options',
 ];
+/**
+ * Every `/files` answer, the gateway's own errors included, forbids the browser to guess a type
+ * other than the one declared: an uploaded file must never run as a page of this origin.
+ */
+export function noSniff(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  next();
+}
+
 /** A signed file URL's query: the only query media's file route reads. */
 const passedQuery = ['expires', 'signature'];
 
@@ -53,6 +63,9 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined) 
         const value = response.headers[name];
         if (value !== undefined) res.setHeader(name, value);
       }
+      // Added to the gateway's own Vary (Origin), not in place of it.
+      if (response.headers.vary) res.vary(response.headers.vary);
+      res.setHeader('x-content-type-options', 'nosniff');
       // Rejects only when either side goes away mid-file; pipeline has then closed both.
       pipeline(response, res).catch(() => undefined);
     });

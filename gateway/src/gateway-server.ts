@@ -11,7 +11,9 @@ import type { Logger } from '@learnhub/platform/logger';
 import { closeServer, listen } from '@learnhub/platform/http/lifecycle';
 import { createServiceApp } from '@learnhub/platform/http/service-app';
 import { errorReporting } from './error-reporting';
-import { filesProxy } from './files-proxy';
+import { corsPolicy } from './cors-policy';
+import { filesProxy, noSniff } from './files-proxy';
+import { notFound, requestFailed } from './fallback-answers';
 import { gatewayContext, type GatewayContext } from './gateway-context';
 import { formatGatewayError } from './format-gateway-error';
 import { operationResolution } from './operation-resolution';
@@ -56,6 +58,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
   const { app, metrics } = createServiceApp({
     service: 'gateway',
     logger,
+    config,
     readiness: [...urls].map(([name, url]) => ({ name, check: () => healthOf(url) })),
   });
 
@@ -90,6 +93,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
   });
   await apollo.start();
 
+  app.use(['/graphql', '/files'], corsPolicy({ origins: config.http.corsOrigins, allowLocalhost: config.env === 'development' }));
+  app.use('/files', noSniff);
   app.get('/files/*path', filesProxy(config.gateway.mediaUrl, config.gatewaySecret));
   app.use(
     '/graphql',
@@ -98,6 +103,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     expressMiddleware(apollo, { context: gatewayContext(createTokenVerifier(config.auth)) }),
     graphqlRequestErrors,
   );
+  app.use(notFound);
+  app.use(requestFailed);
 
   const host = options.host ?? config.gateway.host;
   const running = await listen(app, options.port ?? config.gateway.port, host);

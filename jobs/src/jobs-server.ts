@@ -67,6 +67,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
   const { app, metrics } = createServiceApp({
     service: 'jobs',
     logger,
+    config,
     readiness: [databaseReadiness(orm), databaseReadiness(content), { name: 'object store', check: () => store.ping() }],
   });
   const leases = { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs } };

@@ -145,6 +145,7 @@ export async function startDigestSubgraph(
     if (query.some((name) => name !== 'expires' && name !== 'signature')) return void res.status(400).json({ error: `unexpected query: ${query.join(',')}` });
     if (req.query.signature !== undefined && req.query.signature !== 'good') return void res.status(403).json({ error: 'bad signature' });
     res.set({ 'accept-ranges': 'bytes', etag: '"digest-file"', 'content-type': 'text/plain', 'x-internal': 'hidden' });
+    res.set({ 'cache-control': 'private, max-age=60', vary: 'Accept-Encoding', 'content-disposition': 'inline; filename="a.txt"' });
     const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
     if (!range) return void res.send(FILE_BODY);
     const [start, end] = [Number(range[1]), Number(range[2])];

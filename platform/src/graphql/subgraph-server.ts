@@ -62,6 +62,7 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
   const { app, metrics } = createServiceApp({
     service: options.name,
     logger,
+    config,
     readiness: options.readiness,
   });
   if (config.gatewaySecret) app.use(['/graphql', '/files'], requireGatewaySecret(config.gatewaySecret));

@@ -1,5 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { opsAccess } from './ops-access';
 import { createMetrics, type Metrics } from './metrics';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
@@ -46,14 +48,17 @@ async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: bool
 
 /**
  * The express app every process starts from: request ids, access timing, `/health`, `/ready`
- * and `/metrics`. Routes added afterwards inherit the request id and child logger.
+ * and `/metrics`. Routes added afterwards inherit the request id and child logger. In
+ * production `/ready` and `/metrics` answer only operators (see opsAccess); `/health` is open.
  */
 export function createServiceApp(options: {
   service: string;
   logger: Logger;
+  config: Pick<Config, 'env' | 'http'>;
   readiness?: ReadinessCheck[];
 }): { app: Express; metrics: Metrics } {
   const { service, logger, readiness = [] } = options;
+  const operatorsOnly = opsAccess(options.config);
   const metrics = createMetrics(service);
   const app = express();
   app.disable('x-powered-by');
@@ -71,12 +76,12 @@ export function createServiceApp(options: {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service });
   });
-  app.get('/ready', async (_req, res) => {
+  app.get('/ready', operatorsOnly, async (_req, res) => {
     const results = await Promise.all(readiness.map(runCheck));
     const ok = results.every((r) => r.ok);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service, checks: results });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', operatorsOnly, async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
