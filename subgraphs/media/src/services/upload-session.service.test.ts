@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
@@ -41,7 +43,7 @@ function video(size: number): Buffer {
 }
 const chunkOf = (bytes: Buffer, index: number) => bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
 /** The URL `orm` was opened with, to open another connection pool on the same database. */
-const databaseUrl = (orm: MikroORM) => orm.config.get('clientUrl') ?? `sqlite:${orm.config.get('dbName')}`;
+const databaseUrl = (orm: MikroORM) => orm.config.get('clientUrl') || `sqlite:${orm.config.get('dbName')}`;
 
 function suite(name: string, factory: TestDatabaseFactory, openStore: () => Promise<{ store: ObjectStore; close(): Promise<void> }>) {
   describe(name, () => {
@@ -335,3 +337,51 @@ for (const factory of factories) {
   });
 }
 suite('chunked uploads over the S3 protocol (s3rver)', factories.find((f) => f.kind === 'sqlite')!, startS3rverStore);
+
+/** Settles with `promise`, or fails after `ms` saying what was awaited. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `open-uploads.process.js` as its own process: a second (third, …) media process on the same database. */
+function racer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(__dirname, 'open-uploads.process.js')], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const line = async () => {
+    const next = await lines.next();
+    if (next.done) throw new Error(`the racer ended early:\n${stderr}`);
+    return next.value as string;
+  };
+  return { child, line, go: () => child.stdin.end('go\n') };
+}
+
+for (const factory of factories) {
+  describe(`upload quotas across media processes on ${factory.kind}`, () => {
+    const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
+
+    test('two processes opening 25 uploads each for one organisation at once open exactly its quota of 20', async () => {
+      const root = await mkdtemp(join(tmpdir(), 'lh-race-'));
+      const env = { DATABASE_URL: databaseUrl(db.orm), STORE_ROOT: root, ORGANISATION_ID: 'org-race', OPEN_COUNT: '25', QUOTA_SESSIONS: '20' };
+      const racers = [racer(env), racer(env)];
+      try {
+        for (const each of racers) assert.equal(await within(30_000, 'a racer starting', each.line()), 'ready');
+        for (const each of racers) each.go();
+        const outcomes = await Promise.all(racers.map(async (each) => JSON.parse(await within(60_000, 'a racer opening uploads', each.line())) as { opened: number; refusals: string[] }));
+        assert.equal(outcomes[0].opened + outcomes[1].opened, 20, JSON.stringify(outcomes));
+        assert.deepEqual(new Set(outcomes.flatMap((outcome) => outcome.refusals)), new Set(['UPLOAD_QUOTA_SESSIONS']));
+        assert.equal(await db.orm.em.fork().count(UploadSession, { organisationId: 'org-race' }), 20);
+      } finally {
+        for (const each of racers) each.child.kill();
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+  });
+}
