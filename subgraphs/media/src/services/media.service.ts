@@ -4,6 +4,7 @@ import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn 
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
+import { cleanFileName } from '@learnhub/platform/http/upload-file-name';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
@@ -43,25 +44,12 @@ export interface MediaReference {
   organisationId?: string;
 }
 
+// One cleaning wherever a name arrives (multipart uploads are also cleaned as they are parsed).
+export { cleanFileName };
+
 export interface MediaSettings {
   tempDir: string;
   uploadMaxBytes: number;
-}
-
-const MAX_NAME = 255;
-
-/** Rejects names that could escape a folder or confuse a shell; keeps the readable part. */
-export function cleanFileName(raw: string): string {
-  const base = raw.split(/[\\/]/).pop() ?? '';
-  // Control characters and path separators never belong in a displayed file name.
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  if (!cleaned || cleaned === '.' || cleaned === '..') {
-    throw badInput('The file needs a name, such as "lesson-1.pdf".', { fields: [{ field: 'file', message: 'missing file name' }] });
-  }
-  if (cleaned.length > MAX_NAME) {
-    throw badInput(`File names are limited to ${MAX_NAME} characters.`, { fields: [{ field: 'file', message: 'name too long' }] });
-  }
-  return cleaned;
 }
 
 /** The media library: organisation-owned entries over content-addressed stored files. */
