@@ -189,12 +189,6 @@ export class UploadSessionService {
       throw badInput('fileSize must be the file\'s size in bytes, at least 1.', { fields: [{ field: 'fileSize', message: 'must be a positive whole number' }] });
     }
     if (input.fileSize > this.settings.maxFileBytes) throw payloadTooLarge(`Files up to ${this.settings.maxFileBytes} bytes can be uploaded; this one has ${input.fileSize}.`);
-    if (input.fileSize > this.settings.quotaBytes) {
-      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `Your organisation's open uploads may declare ${this.settings.quotaBytes} bytes together; this file alone has ${input.fileSize}.`, {
-        reason: 'UPLOAD_QUOTA_BYTES',
-        limit: this.settings.quotaBytes,
-      });
-    }
 
     const own = await this.view(fileMd5, organisationId);
     if (own) return { exists: true, media: own };
@@ -265,6 +259,12 @@ export class UploadSessionService {
   }
 
   private async open(organisationId: string, userId: string, fileMd5: string, fileName: string, fileSize: number): Promise<UploadSession> {
+    if (fileSize > this.settings.quotaBytes) {
+      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `Your organisation's open uploads may declare ${this.settings.quotaBytes} bytes together; this file alone has ${fileSize}.`, {
+        reason: 'UPLOAD_QUOTA_BYTES',
+        limit: this.settings.quotaBytes,
+      });
+    }
     const admit = this.quota(fileSize);
     // Refused before the store is asked for anything when clearly over; decided under the lock below.
     admit(await this.sessions.usage(organisationId, this.activeSince()));
