@@ -42,18 +42,23 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const uploadId = await store.createMultipart(Buckets.video, objectKey, { partSize: 5 * MiB });
       const part = await store.uploadPart(Buckets.video, objectKey, uploadId, 1, Buffer.alloc(5 * MiB, 7), 5 * MiB);
       const sessions = new UploadSessionRepository(db.orm.em.fork());
-      const { session: created } = await sessions.create({
-        organisationId: 'org-1',
-        fileMd5,
-        fileName: `${name}.mp4`,
-        fileSize: 12 * MiB,
-        chunkSize: 5 * MiB,
-        chunkTotal: 3,
-        bucket: Buckets.video,
-        objectKey,
-        multipartUploadId: uploadId,
-        createdBy: 'user-1',
-      });
+      // Admitted whatever the quota: quotas are tested with the upload service.
+      const { session: created } = await sessions.createAdmitted(
+        {
+          organisationId: 'org-1',
+          fileMd5,
+          fileName: `${name}.mp4`,
+          fileSize: 12 * MiB,
+          chunkSize: 5 * MiB,
+          chunkTotal: 3,
+          bucket: Buckets.video,
+          objectKey,
+          multipartUploadId: uploadId,
+          createdBy: 'user-1',
+        },
+        new Date(),
+        () => undefined,
+      );
       await sessions.saveChunk({ sessionId: created.id, index: 0, size: 5 * MiB, md5: md5('part'), partEtag: part.etag });
       const at = new Date(Date.now() - idleSeconds * 1000);
       await db.orm.em.fork().nativeUpdate('UploadSession', { id: created.id }, { lastActivityAt: at, state });
