@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '@learnhub/platform/errors';
 import { formatError, INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
 
@@ -59,6 +59,19 @@ function subgraphRefusedPayload(formatted: GraphQLFormattedError): GraphQLFormat
 }
 
 /**
+ * A request Apollo itself refused with a 4xx but no code of its own (e.g. a persisted query whose
+ * hash does not match): the client's mistake, not INTERNAL.
+ */
+function refusedRequest(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | undefined {
+  // Apollo codes an error that has none INTERNAL_SERVER_ERROR before formatting.
+  const code = formatted.extensions?.code;
+  if ((code !== undefined && code !== 'INTERNAL_SERVER_ERROR') || !(error instanceof GraphQLError)) return undefined;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  return { message: formatted.message, extensions: { code: status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT } };
+}
+
+/**
  * The shared formatter, after turning the gateway's own rejections into the fixed error codes.
  * It never throws (a throwing formatter turns the whole answer into a 500): whatever it cannot
  * read is INTERNAL.
@@ -66,7 +79,12 @@ function subgraphRefusedPayload(formatted: GraphQLFormattedError): GraphQLFormat
 export function formatGatewayError(exposeInternals: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     try {
-      return limitExceeded(formatted) ?? subgraphRefusedPayload(formatted) ?? formatError(formatted, error, exposeInternals);
+      return (
+        limitExceeded(formatted) ??
+        subgraphRefusedPayload(formatted) ??
+        refusedRequest(formatted, error) ??
+        formatError(formatted, error, exposeInternals)
+      );
     } catch {
       return { message: INTERNAL_MESSAGE, extensions: { code: ErrorCode.INTERNAL } };
     }

@@ -173,4 +173,19 @@ describe('hostile requests to the gateway', () => {
     assertRefused(tooLong, 'BAD_USER_INPUT', 'INVALID_FILE_NAME');
     await assertStillServing();
   });
+
+  test('requests Apollo refuses with a 4xx of its own are BAD_USER_INPUT, not INTERNAL', async () => {
+    const cases: [object, number][] = [
+      [{ query: '{ hello }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }, 400],
+      [{ query: 'query A { hello } query B { hello }' }, 400],
+      [{ query: 'query A { hello }', operationName: 'B' }, 400],
+      [{ query: 'subscription S { hello }' }, 400],
+      [{ query: '{ hello }', variables: 'x' }, 400],
+    ];
+    for (const [body, status] of cases) {
+      const answer = await sendRaw(fixture.graphql, { 'content-type': 'application/json' }, JSON.stringify(body));
+      assert.equal(answer.status, status, JSON.stringify(answer.body));
+      assertRefused(answer, 'BAD_USER_INPUT');
+    }
+  });
 });
