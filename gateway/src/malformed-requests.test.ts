@@ -131,6 +131,14 @@ describe('hostile requests to the gateway', () => {
     assertRefused(await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, badMap), 'BAD_USER_INPUT', 'MALFORMED_MULTIPART');
   });
 
+  test('operations nested deeper than the stack are refused, not a crash', async () => {
+    const deep = `{"query":"{ __typename }","variables":{"v":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;
+    const body = part('Content-Disposition: form-data; name="operations"', deep) + field('map', {}) + `--${BOUNDARY}--\r\n`;
+    const answer = await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, body);
+    assert.ok(answer.status >= 400 && answer.status < 500, `${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+    await assertStillServing();
+  });
+
   test('a JSON body that is not JSON is refused 400 MALFORMED_JSON', async () => {
     for (const body of ['{"query": "{ hello }"', 'not json', '\u0000']) {
       const answer = await sendRaw(fixture.graphql, { 'content-type': 'application/json' }, body);

@@ -69,10 +69,18 @@ async function parseMultipart(req: Request, res: Response, limits: Config['limit
     Reflect.deleteProperty(req, 'pipe');
   }
   if (parserError) throw refusal(parserError);
-  if (parser && !uploadsIn(body).length && !parser.writableFinished && !parser.destroyed) {
+  let uploads: Upload[];
+  try {
+    uploads = uploadsIn(body);
+  } catch (error) {
+    // Operations nested deeper than the stack: hostile, never a real request.
+    throw refusal(error);
+  }
+  if (parser && !uploads.length && !parser.writableFinished && !parser.destroyed) {
     await new Promise<void>((resolve) => parser!.once('close', resolve));
   }
   if (parserError) throw refusal(parserError);
+  cleanUploadNames(uploads);
   return body;
 }
 
@@ -145,7 +153,6 @@ export function multipartUploads(limits: Config['limits']) {
     discardUnreadBody(req, res);
     parseMultipart(req, res, limits).then(
       (body) => {
-        cleanUploadNames(uploadsIn(body));
         req.body = body;
         next();
       },
