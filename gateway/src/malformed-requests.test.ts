@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
 import { postGraphQL, startGatewayFixture, type GatewayFixture, type GraphQLResult } from './testing/gateway-fixture';
@@ -129,6 +130,37 @@ describe('hostile requests to the gateway', () => {
     assertRefused(await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, badOperations), 'BAD_USER_INPUT', 'MALFORMED_MULTIPART');
     const badMap = operations(DIGEST, { f: null }) + part('Content-Disposition: form-data; name="map"', '{0:') + `--${BOUNDARY}--\r\n`;
     assertRefused(await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, badMap), 'BAD_USER_INPUT', 'MALFORMED_MULTIPART');
+  });
+
+  test('a map entry that places its file nowhere is answered (the file is drained), not left hanging', async () => {
+    const body = operations(DIGEST, { f: null }) + field('map', { 0: [] }) + file('filename="a.txt"') + `--${BOUNDARY}--\r\n`;
+    const answer = await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, body);
+    assertRefused(answer, 'BAD_USER_INPUT');
+    const beside = digestPrelude + file('filename="b.txt"');
+    const withUnplaced = operations(DIGEST, { f: null }) + field('map', { 0: ['variables.f'], 1: [] });
+    const both = withUnplaced + file('filename="b.txt"').replace('name="0"', 'name="1"') + beside.slice(digestPrelude.length) + `--${BOUNDARY}--\r\n`;
+    const placed = await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, both);
+    assert.deepEqual(placed.body, { data: { digest: { filename: 'b.txt', size: 5 } } });
+  });
+
+  test('a body that ends before its Content-Length (the client half-closes) gets a coded JSON 400', async () => {
+    const body = Buffer.from(digestPrelude + file('filename="a.txt"') + `--${BOUNDARY}--\r\n`);
+    const socket = connect({ host: '127.0.0.1', port: fixture.gateway.port });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    socket.end(
+      `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${MULTIPART}\r\napollo-require-preflight: true\r\n` +
+        `content-length: ${body.length}\r\n\r\n${body.subarray(0, body.length / 2).toString('latin1')}`,
+    );
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the gateway never closed the connection')), 10_000))]);
+    const answer = Buffer.concat(received).toString();
+    assert.match(answer, /^HTTP\/1\.1 4\d\d /);
+    const json = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as GraphQLResult['body'];
+    assert.equal(json.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', answer);
+    await assertStillServing();
   });
 
   test('operations nested deeper than the stack are refused, not a crash', async () => {

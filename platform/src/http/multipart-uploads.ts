@@ -58,6 +58,7 @@ async function parseMultipart(req: Request, res: Response, limits: Config['limit
       parserError ??= error;
       markMalformed(error);
     });
+    drainUnplacedFiles(parser);
     return req.pipe(destination, options);
   };
   let body: Body;
@@ -82,6 +83,31 @@ async function parseMultipart(req: Request, res: Response, limits: Config['limit
   if (parserError) throw refusal(parserError);
   cleanUploadNames(uploads);
   return body;
+}
+
+/**
+ * Reads and drops the files of `map` entries that place them nowhere (`{"0": []}`). Nobody will
+ * ever read such a file, and busboy waits for each file to be read before going on: the request
+ * would stall there for good.
+ */
+function drainUnplacedFiles(parser: Writable): void {
+  let unplaced = new Set<string>();
+  parser.on('field', (name: string, value: string) => {
+    if (name !== 'map') return;
+    try {
+      const map = JSON.parse(value) as unknown;
+      if (map !== null && typeof map === 'object') {
+        unplaced = new Set(Object.entries(map).filter(([, paths]) => Array.isArray(paths) && paths.length === 0).map(([field]) => field));
+      }
+    } catch {
+      // graphql-upload-minimal refuses the request.
+    }
+  });
+  parser.on('file', (field: string, stream: NodeJS.ReadableStream) => {
+    if (!unplaced.has(field)) return;
+    stream.on('error', () => undefined);
+    stream.resume();
+  });
 }
 
 /** What the client is told: a status error as it is, any other failure of the parser as malformed. */
