@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DriverException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { badInput, conflict } from '../errors';
 import { formatError, INTERNAL_MESSAGE } from './format-error';
@@ -32,4 +33,15 @@ test('anything else is INTERNAL and shows no internals unless asked to', () => {
   const shown = formatError(formatted('insert into media_files failed: SQLITE_BUSY', 'INTERNAL_SERVER_ERROR'), error, true);
   assert.match(shown.message, /SQLITE_BUSY/);
   assert.deepEqual(shown.extensions, { code: 'INTERNAL' });
+});
+
+test('even in development, a database error shows no SQL and no values', () => {
+  const sql = 'insert into "course_base" ("name") values ($1) - invalid byte sequence for encoding "UTF8": 0x00';
+  const driver = Object.assign(new Error(sql), { code: '22021', severity: 'ERROR', routine: 'report_invalid_encoding' });
+  for (const error of [new DriverException(driver), driver, Object.assign(new Error(`SqliteError: ${sql}`), { name: 'SqliteError', code: 'SQLITE_ERROR' })]) {
+    const shown = formatError(formatted(error.message, 'INTERNAL_SERVER_ERROR'), new GraphQLError(error.message, { originalError: error }), true);
+    assert.doesNotMatch(shown.message, /insert|course_base|values/i);
+    assert.match(shown.message, /^A database error occurred \((22021|SQLITE_ERROR)\)/);
+    assert.deepEqual(shown.extensions, { code: 'INTERNAL' });
+  }
 });

@@ -1,3 +1,4 @@
+import { DriverException } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, errorCodes, isAppError } from '../errors';
 
@@ -19,6 +20,20 @@ function rootCause(error: unknown): unknown {
   let current = error;
   while (current instanceof GraphQLError && current.originalError) current = current.originalError;
   return current;
+}
+
+/** A database driver's error (through MikroORM or straight from pg, mysql2 or better-sqlite3): its message quotes the SQL and the values. */
+function isDatabaseError(error: unknown): error is Error & { code?: unknown } {
+  if (error instanceof DriverException) return true;
+  if (!(error instanceof Error)) return false;
+  return error.name === 'SqliteError' || 'sqlMessage' in error || ('severity' in error && 'routine' in error);
+}
+
+/** What development shows of an unexpected error: its message, except a database's, which would carry SQL and data. */
+function internalDetail(error: unknown, message: string): string {
+  if (!isDatabaseError(error)) return message;
+  const code = typeof error.code === 'string' || typeof error.code === 'number' ? ` (${error.code})` : '';
+  return `A database error occurred${code}; the statement is in the log under this request's x-request-id.`;
 }
 
 /**
@@ -46,7 +61,7 @@ export function formatError(
   }
   return {
     ...base,
-    message: exposeInternals ? formatted.message : INTERNAL_MESSAGE,
+    message: exposeInternals ? internalDetail(original, formatted.message) : INTERNAL_MESSAGE,
     extensions: { code: ErrorCode.INTERNAL },
   };
 }
