@@ -132,7 +132,7 @@ describe('hostile requests to the gateway', () => {
     assertRefused(await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, badMap), 'BAD_USER_INPUT', 'MALFORMED_MULTIPART');
   });
 
-  test('a map entry that places its file nowhere is answered (the file is drained), not left hanging', async () => {
+  test('files no upload hands out (placed nowhere, overwritten, sent twice) are drained, not left hanging', async () => {
     const body = operations(DIGEST, { f: null }) + field('map', { 0: [] }) + file('filename="a.txt"') + `--${BOUNDARY}--\r\n`;
     const answer = await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, body);
     assertRefused(answer, 'BAD_USER_INPUT');
@@ -141,6 +141,13 @@ describe('hostile requests to the gateway', () => {
     const both = withUnplaced + file('filename="b.txt"').replace('name="0"', 'name="1"') + beside.slice(digestPrelude.length) + `--${BOUNDARY}--\r\n`;
     const placed = await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, both);
     assert.deepEqual(placed.body, { data: { digest: { filename: 'b.txt', size: 5 } } });
+
+    // Entry 1 overwrites entry 0's place, and only file 0 is sent: file 0 is read by nobody.
+    const overwritten = operations(DIGEST, { f: null }) + field('map', { 0: ['variables.f'], 1: ['variables.f'] }) + file('filename="a.txt"') + `--${BOUNDARY}--\r\n`;
+    assertRefused(await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, overwritten), 'BAD_USER_INPUT');
+    // The same field twice: the first file is the upload, the second is read by nobody.
+    const twice = digestPrelude + file('filename="first.txt"') + file('filename="second.txt"') + `--${BOUNDARY}--\r\n`;
+    assert.deepEqual((await sendRaw(fixture.graphql, { 'content-type': MULTIPART }, twice)).body, { data: { digest: { filename: 'first.txt', size: 5 } } });
   });
 
   test('a body that ends before its Content-Length (the client half-closes) gets a coded JSON 400', async () => {

@@ -50,6 +50,7 @@ type Body = Awaited<ReturnType<typeof processRequest>>;
 async function parseMultipart(req: Request, res: Response, limits: Config['limits']): Promise<Body> {
   let parser: Writable | undefined;
   let parserError: Error | undefined;
+  let drain: ReturnType<typeof unreadFileDrain> | undefined;
   // processRequest pipes the request into the busboy parser it creates: that is where to reach it.
   req.pipe = function watchedPipe<T extends NodeJS.WritableStream>(this: Request, destination: T, options?: { end?: boolean }): T {
     Reflect.deleteProperty(req, 'pipe');
@@ -58,7 +59,7 @@ async function parseMultipart(req: Request, res: Response, limits: Config['limit
       parserError ??= error;
       markMalformed(error);
     });
-    drainUnplacedFiles(parser);
+    drain = unreadFileDrain(parser);
     return req.pipe(destination, options);
   };
   let body: Body;
@@ -77,6 +78,7 @@ async function parseMultipart(req: Request, res: Response, limits: Config['limit
     // Operations nested deeper than the stack: hostile, never a real request.
     throw refusal(error);
   }
+  drain?.placed(uploads);
   if (parser && !uploads.length && !parser.writableFinished && !parser.destroyed) {
     await new Promise<void>((resolve) => parser!.once('close', resolve));
   }
@@ -86,28 +88,34 @@ async function parseMultipart(req: Request, res: Response, limits: Config['limit
 }
 
 /**
- * Reads and drops the files of `map` entries that place them nowhere (`{"0": []}`). Nobody will
- * ever read such a file, and busboy waits for each file to be read before going on: the request
- * would stall there for good.
+ * Reads and drops every file no Upload in the operations will hand out: one that `map` places
+ * nowhere (`{"0": []}`) or at a path a later entry overwrites, or a second file under one field.
+ * busboy waits for each file to be read before going on, so one such file stalled the request
+ * for good. Files that arrive before the operations are known wait for `placed`.
  */
-function drainUnplacedFiles(parser: Writable): void {
-  let unplaced = new Set<string>();
-  parser.on('field', (name: string, value: string) => {
-    if (name !== 'map') return;
-    try {
-      const map = JSON.parse(value) as unknown;
-      if (map !== null && typeof map === 'object') {
-        unplaced = new Set(Object.entries(map).filter(([, paths]) => Array.isArray(paths) && paths.length === 0).map(([field]) => field));
-      }
-    } catch {
-      // graphql-upload-minimal refuses the request.
+function unreadFileDrain(parser: Writable): { placed(uploads: Upload[]): void } {
+  let uploads: Upload[] | undefined;
+  const waiting: [string, NodeJS.ReadableStream][] = [];
+  const handedOut = new Set<string>();
+  const drainUnlessHandedOut = (field: string, stream: NodeJS.ReadableStream) => {
+    // graphql-upload-minimal has already given the file to its field's Upload (if the field has one).
+    if (!handedOut.has(field) && uploads!.some((upload) => upload.file?.fieldName === field)) {
+      handedOut.add(field);
+      return;
     }
-  });
-  parser.on('file', (field: string, stream: NodeJS.ReadableStream) => {
-    if (!unplaced.has(field)) return;
     stream.on('error', () => undefined);
     stream.resume();
+  };
+  parser.on('file', (field: string, stream: NodeJS.ReadableStream) => {
+    if (uploads) drainUnlessHandedOut(field, stream);
+    else waiting.push([field, stream]);
   });
+  return {
+    placed(found) {
+      uploads = found;
+      for (const [field, stream] of waiting.splice(0)) drainUnlessHandedOut(field, stream);
+    },
+  };
 }
 
 /** What the client is told: a status error as it is, any other failure of the parser as malformed. */
