@@ -11,7 +11,6 @@ import type { Logger } from '@learnhub/platform/logger';
 import { closeServer, listen } from '@learnhub/platform/http/lifecycle';
 import { createServiceApp } from '@learnhub/platform/http/service-app';
 import { errorReporting } from './error-reporting';
-import { answerClientErrors } from './client-errors';
 import { corsPolicy } from './cors-policy';
 import { filesProxy, noSniff } from './files-proxy';
 import { notFound, requestFailed } from './fallback-answers';
@@ -109,7 +108,6 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 
   const host = options.host ?? config.gateway.host;
   const running = await listen(app, options.port ?? config.gateway.port, host);
-  answerClientErrors(running.server);
   logger.info({ url: `http://${host}:${running.port}/graphql`, subgraphs: Object.fromEntries(urls) }, 'gateway ready');
   return {
     port: running.port,

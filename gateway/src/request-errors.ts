@@ -2,22 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '@learnhub/platform/errors';
 import { INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
-
-/**
- * A refused request body with a status and a message meant for the client: both
- * graphql-upload-minimal's HttpError and express's body parsers throw errors of this shape.
- */
-interface HttpStatusError extends Error {
-  status: number;
-  expose: boolean;
-  /** A stable id within the code, where the thrower gives one (e.g. MALFORMED_MULTIPART). */
-  reason?: string;
-}
-
-export function isHttpStatusError(error: unknown): error is HttpStatusError {
-  const candidate = error as Partial<HttpStatusError> | undefined;
-  return error instanceof Error && typeof candidate?.status === 'number' && candidate.expose === true;
-}
+import { isHttpStatusError } from '@learnhub/platform/http/http-status-error';
 
 /** PAYLOAD_TOO_LARGE for 413, BAD_USER_INPUT for any other client error; the status goes out as the HTTP status. */
 export function requestError(status: number, message: string, reason?: string): GraphQLError {

@@ -4,7 +4,8 @@ import { isAppError } from '@learnhub/platform/errors';
 import { multipartRequest, type MultipartFile } from '@learnhub/platform/http/multipart-request';
 import { MALFORMED_MULTIPART } from '@learnhub/platform/http/multipart-uploads';
 import { post, type PostResponse } from '@learnhub/platform/http/post';
-import { fileTooLarge, isHttpStatusError, requestError } from './request-errors';
+import { isHttpStatusError } from '@learnhub/platform/http/http-status-error';
+import { fileTooLarge, requestError } from './request-errors';
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 

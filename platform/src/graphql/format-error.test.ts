@@ -45,3 +45,12 @@ test('even in development, a database error shows no SQL and no values', () => {
     assert.deepEqual(shown.extensions, { code: 'INTERNAL' });
   }
 });
+
+test("an upload the body parser refused mid-operation is the client's mistake, with its own status's code", () => {
+  const refused = (status: number) => Object.assign(new Error(`File truncated as it exceeds the ${status} limit.`), { status, expose: true });
+  const tooLarge = formatError(formatted('x', 'INTERNAL_SERVER_ERROR'), new GraphQLError('x', { originalError: refused(413) }));
+  assert.deepEqual(tooLarge.extensions, { code: 'PAYLOAD_TOO_LARGE' });
+  assert.match(tooLarge.message, /File truncated/);
+  const cut = formatError(formatted('x', 'INTERNAL_SERVER_ERROR'), new GraphQLError('x', { originalError: Object.assign(refused(400), { reason: 'MALFORMED_MULTIPART' }) }));
+  assert.deepEqual(cut.extensions, { code: 'BAD_USER_INPUT', reason: 'MALFORMED_MULTIPART' });
+});

@@ -1,6 +1,7 @@
 import { DriverException } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, errorCodes, isAppError } from '../errors';
+import { isHttpStatusError } from '../http/http-status-error';
 
 // Apollo's own codes for requests the client got wrong all mean "fix your input".
 const clientMistakes = new Set([
@@ -50,6 +51,11 @@ export function formatError(
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (isAppError(original)) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  // An upload the body parser refused once the operation had started (too large, cut short).
+  if (isHttpStatusError(original) && original.status >= 400 && original.status < 500) {
+    const code = original.status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
+    return { ...base, message: original.message, extensions: { code, ...(original.reason && { reason: original.reason }) } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && clientMistakes.has(code)) {

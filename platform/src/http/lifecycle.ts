@@ -1,6 +1,7 @@
 import { createServer, type Server, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
+import { answerClientErrors } from './client-errors';
 
 /** Starts listening and resolves with the bound port (useful when `port` is 0 in tests). */
 export function listen(handler: RequestListener, port: number, host: string): Promise<{ server: Server; port: number }> {
@@ -9,6 +10,7 @@ export function listen(handler: RequestListener, port: number, host: string): Pr
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
+  answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
