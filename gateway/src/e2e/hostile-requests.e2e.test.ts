@@ -121,7 +121,8 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
   let member: string; // organisation A
   let memberB: string; // organisation B
   let auditor: string;
-  const gql = <T>(query: string, variables: object = {}, token: string | undefined = member) => graphql<T>(stack.gatewayUrl, query, variables, token);
+  // null is anonymous: an explicit undefined would fall back to the default token.
+  const gql = <T>(query: string, variables: object = {}, token: string | null = member) => graphql<T>(stack.gatewayUrl, query, variables, token ?? undefined);
   const post = (body: Buffer, contentType: string, headers: Record<string, string> = {}, extra: Partial<RawRequest> = {}) =>
     rawExchange(stack.ports.gateway, { method: 'POST', path: '/graphql', headers: { 'content-type': contentType, 'apollo-require-preflight': 'true', ...headers }, body, ...extra }, 10_000);
   const uploadAs = async (token: string, bytes: Buffer, name: string, input?: object) =>
@@ -300,7 +301,7 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
     let previewSection: string;
     let paidSection: string;
     type Section = { id: string; preview: boolean; locked: boolean; media: { id: string; url: string } | null };
-    const sections = async (token?: string) => {
+    const sections = async (token: string | null) => {
       const read = ok(
         await gql<{ publishedCourse: { content: { teachplan: { children: Section[] }[] } } | null }>(
           'query($id: ID!) { publishedCourse(id: $id) { content { teachplan { children { id preview locked media { id url } } } } } }',
@@ -325,7 +326,7 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
     });
 
     test('anonymously, the preview section is open with a media URL and the paid one is locked with no media', { timeout: CASE_TIMEOUT }, async () => {
-      const read = await sections(undefined);
+      const read = await sections(null);
       assert.equal(read.get(previewSection)?.locked, false);
       assert.ok(read.get(previewSection)?.media?.url, JSON.stringify(read.get(previewSection)));
       assert.equal(read.get(paidSection)?.locked, true);
@@ -333,7 +334,7 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
     });
 
     test('the preview section URL is plain (no signature) and downloads without a token', { timeout: CASE_TIMEOUT }, async () => {
-      const url = (await sections(undefined)).get(previewSection)!.media!.url;
+      const url = (await sections(null)).get(previewSection)!.media!.url;
       assert.ok(!url.includes('signature='), url);
       const served = await fetch(url);
       assert.equal(served.status, 200, url);
@@ -386,7 +387,7 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
         await gql<{ publishedCourse: { content: { cover: { fileName: string }; teachplan: { children: { mediaFileName: string; media: { fileName: string } | null }[] }[] } } }>(
           'query($id: ID!) { publishedCourse(id: $id) { content { cover { fileName } teachplan { children { mediaFileName media { fileName } } } } } }',
           { id: courseId },
-          undefined,
+          null,
         ),
       ).publishedCourse.content;
       assert.equal(published.cover.fileName, 'b-cover.png');
@@ -408,7 +409,7 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
         await gql<{ publishedCourse: { content: { teachplan: { children: { media: { url: string } | null }[] }[] } } | null }>(
           'query($id: ID!) { publishedCourse(id: $id) { content { teachplan { children { media { url } } } } } }',
           { id: courseId },
-          undefined,
+          null,
         ),
       ).publishedCourse;
       assert.ok(read, 'the published course is gone');
