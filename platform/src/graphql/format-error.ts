@@ -30,9 +30,18 @@ function isDatabaseError(error: unknown): error is Error & { code?: unknown } {
   return error.name === 'SqliteError' || 'sqlMessage' in error || ('severity' in error && 'routine' in error);
 }
 
+/** The database error behind `error`, following `cause` (code that wraps a driver's error may quote its message). */
+function databaseErrorIn(error: unknown): (Error & { code?: unknown }) | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; current = current.cause, depth++) {
+    if (isDatabaseError(current)) return current;
+  }
+  return undefined;
+}
+
 /** What development shows of an unexpected error: its message, except a database's, which would carry SQL and data. */
-function internalDetail(error: unknown, message: string): string {
-  if (!isDatabaseError(error)) return message;
+function internalDetail(cause: unknown, message: string): string {
+  const error = databaseErrorIn(cause);
+  if (!error) return message;
   const code = typeof error.code === 'string' || typeof error.code === 'number' ? ` (${error.code})` : '';
   return `A database error occurred${code}; the statement is in the log under this request's x-request-id.`;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { graphql, type GraphQLSchema } from 'graphql';
-import { Arg, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { buildFederatedSchema } from './federated-schema';
 import { textProblem } from './text-input-guard';
 
@@ -60,7 +60,25 @@ class Saved {
   count!: number;
 }
 
+@InputType()
+class TopicInput {
+  @Field()
+  title!: string;
+
+  @Field(() => [TopicInput], { nullable: true })
+  children?: TopicInput[];
+}
+
 const calls: string[] = [];
+
+@Resolver(() => Saved)
+class SavedLabel {
+  @FieldResolver(() => String)
+  label(@Root() saved: Saved, @Arg('prefix') prefix: string): string {
+    calls.push('label');
+    return `${prefix} ${saved.count}`;
+  }
+}
 
 @Resolver()
 class PlanResolver {
@@ -68,6 +86,24 @@ class PlanResolver {
   echo(@Arg('text') text: string): string {
     calls.push('echo');
     return text;
+  }
+
+  @Query(() => Int)
+  depth(@Arg('topic', () => TopicInput) topic: TopicInput): number {
+    calls.push('depth');
+    return topic.children ? 2 : 1;
+  }
+
+  @Query(() => Int)
+  square(@Arg('n', () => Int) n: number): number {
+    calls.push('square');
+    return n * n;
+  }
+
+  @Query(() => Saved)
+  savedPlan(): Saved {
+    calls.push('savedPlan');
+    return { count: 3 };
   }
 
   @Mutation(() => Saved)
@@ -80,7 +116,7 @@ class PlanResolver {
 describe('the text-input guard on every resolver of a subgraph schema', () => {
   let schema: GraphQLSchema;
   before(async () => {
-    schema = await buildFederatedSchema({ resolvers: [PlanResolver] });
+    schema = await buildFederatedSchema({ resolvers: [PlanResolver, SavedLabel] });
   });
 
   const run = async (source: string, variableValues?: Record<string, unknown>) => {
@@ -122,5 +158,22 @@ describe('the text-input guard on every resolver of a subgraph schema', () => {
     const result = await run('query($t: String!) { echo(text: $t) }', { t: 'a\u007fb' });
     assert.deepEqual(calls, []);
     assert.match(result.errors?.[0].message ?? '', /^text contains a control character \(U\+007F\)/);
+  });
+
+  test('an input type that nests itself is followed to any depth; arguments that cannot hold text pass untouched', async () => {
+    const deep = await run('query($t: TopicInput!) { depth(topic: $t) }', { t: { title: 'a', children: [{ title: 'b', children: [{ title: 'c\u009f' }] }] } });
+    assert.deepEqual(calls, []);
+    assert.match(deep.errors?.[0].message ?? '', /^topic\.children\[0\]\.children\[0\]\.title contains a control character \(U\+009F\)/);
+    const plain = await run('{ square(n: 7) depth(topic: { title: "ok" }) }');
+    assert.equal(plain.errors, undefined);
+    assert.deepEqual({ ...plain.data }, { square: 49, depth: 1 });
+  });
+
+  test('arguments of nested fields are checked where those fields resolve; siblings still answer', async () => {
+    const result = await run('query($t: String!) { savedPlan { count label(prefix: "ok") bad: label(prefix: $t) } }', { t: 'x\u001by' });
+    assert.deepEqual(calls, ['savedPlan', 'label']);
+    assert.equal(result.errors?.length, 1);
+    assert.deepEqual(result.errors?.[0].path, ['savedPlan', 'bad']);
+    assert.match(result.errors?.[0].message ?? '', /^prefix contains a control character \(U\+001B\)/);
   });
 });
