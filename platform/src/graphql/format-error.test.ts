@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DriverException } from '@mikro-orm/core';
+import { MariaDbExceptionConverter } from '@mikro-orm/mariadb';
+import { PostgreSqlExceptionConverter } from '@mikro-orm/postgresql';
+import { createConnection } from 'mariadb';
+import { Client } from 'pg';
 import { GraphQLError } from 'graphql';
 import { badInput, conflict } from '../errors';
+import { backendUrl } from '../testing/backends';
 import { formatError, INTERNAL_MESSAGE } from './format-error';
 
 const formatted = (message: string, code?: string) => ({ message, extensions: code ? { code, stacktrace: ['at x'] } : {} });
@@ -57,4 +62,45 @@ test("an upload the body parser refused mid-operation is the client's mistake, w
   assert.match(tooLarge.message, /File truncated/);
   const cut = formatError(formatted('x', 'INTERNAL_SERVER_ERROR'), new GraphQLError('x', { originalError: Object.assign(refused(400), { reason: 'MALFORMED_MULTIPART' }) }));
   assert.deepEqual(cut.extensions, { code: 'BAD_USER_INPUT', reason: 'MALFORMED_MULTIPART' });
+});
+
+/** A real driver's error for a statement that names `secret_table`, as MikroORM converts it. */
+async function realDriverErrors(): Promise<{ name: string; error: Error }[]> {
+  const errors: { name: string; error: Error }[] = [];
+  const sql = "select * from secret_table where name = 'secret value'";
+  const pgUrl = backendUrl('postgres', 'format-error with a real PostgreSQL error');
+  if (pgUrl) {
+    const client = new Client({ connectionString: pgUrl });
+    await client.connect();
+    try {
+      await client.query(sql).then(() => assert.fail('the query should fail'), (error: Error) => {
+        errors.push({ name: 'pg', error }, { name: 'MikroORM over pg', error: new PostgreSqlExceptionConverter().convertException(error) });
+      });
+    } finally {
+      await client.end();
+    }
+  }
+  const mariaUrl = backendUrl('mariadb', 'format-error with a real MariaDB error');
+  if (mariaUrl) {
+    const connection = await createConnection(mariaUrl.replace(/^mysql:/, 'mariadb:'));
+    try {
+      await connection.query(sql).then(() => assert.fail('the query should fail'), (error: Error) => {
+        errors.push({ name: 'mariadb', error }, { name: 'MikroORM over mariadb', error: new MariaDbExceptionConverter().convertException(error) });
+      });
+    } finally {
+      await connection.end();
+    }
+  }
+  return errors;
+}
+
+test('in development, real driver errors (PostgreSQL, MariaDB: set TEST_POSTGRES_URL / TEST_MARIADB_URL) show their code, never their SQL', async (t) => {
+  const errors = await realDriverErrors();
+  if (errors.length === 0) return t.skip('no database server configured');
+  for (const { name, error } of errors) {
+    assert.match(error.message, /secret_table/, `${name}: the driver's own message names the table`);
+    const shown = formatError(formatted(error.message, 'INTERNAL_SERVER_ERROR'), new GraphQLError(error.message, { originalError: error }), true);
+    assert.doesNotMatch(shown.message, /secret|select/i, name);
+    assert.match(shown.message, /^A database error occurred \(\w+\)/, name);
+  }
 });
