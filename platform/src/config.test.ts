@@ -64,8 +64,31 @@ test('every bad variable is named in one error', () => {
 test('production has no development secret to fall back on', () => {
   assert.throws(() => readConfig({ NODE_ENV: 'production' }), /AUTH_JWT_SECRET or AUTH_JWKS_URL is required/);
   assert.throws(() => readConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'short' }), /at least 32 characters/);
-  const config = readConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example.com/jwks.json' });
+  assert.throws(() => readConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example.com/jwks.json' }), /FILE_URL_SECRET \(or AUTH_JWT_SECRET or GATEWAY_SECRET\) is required/);
+  const config = readConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example.com/jwks.json', FILE_URL_SECRET: 'f'.repeat(32) });
   assert.equal(config.auth.jwtSecret, undefined);
+  assert.equal(config.files.urlSecret, 'f'.repeat(32));
+});
+
+test('file URLs are signed with FILE_URL_SECRET, else the token secret, else the gateway secret', () => {
+  assert.equal(readConfig({}).files.urlSecret, DEV_JWT_SECRET);
+  assert.equal(readConfig({}).files.urlTtlSeconds, 3600);
+  const gateway = 'g'.repeat(40);
+  assert.equal(readConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example.com/jwks.json', GATEWAY_SECRET: gateway }).files.urlSecret, gateway);
+  assert.equal(readConfig({ FILE_URL_SECRET: 'x'.repeat(32), FILE_URL_TTL_SECONDS: '120' }).files.urlTtlSeconds, 120);
+  assert.throws(() => readConfig({ FILE_URL_SECRET: 'short' }), /FILE_URL_SECRET must be at least 32 characters/);
+  assert.throws(() => readConfig({ FILE_URL_TTL_SECONDS: '5' }), /FILE_URL_TTL_SECONDS="5" must be a whole number from 60/);
+});
+
+test('CORS_ORIGINS takes origins only; OPS_TOKEN and the upload quotas are read', () => {
+  const config = readConfig({ CORS_ORIGINS: 'https://learn.example.com, http://localhost:5173/ https://admin.example.com:8443', OPS_TOKEN: 'scrape-me', UPLOAD_QUOTA_SESSIONS: '5', UPLOAD_QUOTA_BYTES: '1073741824' });
+  assert.deepEqual(config.http, { corsOrigins: ['https://learn.example.com', 'http://localhost:5173', 'https://admin.example.com:8443'], opsToken: 'scrape-me' });
+  assert.deepEqual([config.limits.uploadQuotaSessions, config.limits.uploadQuotaBytes], [5, 1073741824]);
+  assert.deepEqual(readConfig({}).http, { corsOrigins: [], opsToken: undefined });
+  assert.deepEqual([readConfig({}).limits.uploadQuotaSessions, readConfig({}).limits.uploadQuotaBytes], [20, 64 * 1024 ** 3]);
+  for (const bad of ['*', 'learn.example.com', 'https://learn.example.com/app', 'ftp://files.example.com']) {
+    assert.throws(() => readConfig({ CORS_ORIGINS: bad }), new RegExp(`CORS_ORIGINS has "${bad.replace(/[.*/]/g, '\\$&')}"`), bad);
+  }
 });
 
 test('a .env file fills in what the environment does not set', async () => {
