@@ -14,7 +14,7 @@ registerEnumType(TranscodeState, {
 });
 
 @ObjectType('Media', { description: 'A file in an organisation\'s media library; its id is the MD5 of its bytes.' })
-@Directive('@key(fields: "id")')
+// Keyed by the organisation too, and only so: a reference by id alone would let the query planner pick any organisation's entry.
 @Directive('@key(fields: "id organisationId")')
 export class MediaNode implements Omit<MediaView, 'size'> {
   @Field(() => ID)
