@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { signToken } from '@learnhub/platform/auth/token';
 import { rawExchange, type RawOutcome, type RawRequest } from '../testing/raw-http-exchange';
 import { graphql, PlatformStack, TEST_JWT_SECRET, upload, type GraphQLResult } from './platform-stack';
+import { eventually } from '../testing/eventually';
 
 /*
  * Requests a careless or hostile client sends, one case per rule, through the gateway of real
@@ -17,7 +18,6 @@ const CASE_TIMEOUT = 60_000;
 const png = () => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(3000)]);
 const pdf = () => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3000)]);
 const UPLOAD = 'mutation($file: Upload!, $input: UploadFileInput) { uploadFile(file: $file, input: $input) { id fileName url tags remark } }';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Media {
   id: string;
@@ -37,22 +37,6 @@ const refused = (result: GraphQLResult<unknown>, code: string) => {
   assert.equal(error.extensions?.code, code, JSON.stringify(result.errors));
   return error;
 };
-
-/** Retries an async assertion until it passes or the deadline is over (waiting for the jobs worker). */
-async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) {
-        (error as Error).message = `${what}: still failing after ${timeoutMs} ms: ${(error as Error).message}`;
-        throw error;
-      }
-    }
-    await sleep(150);
-  }
-}
 
 /** A 4xx answer whose JSON body is `{ errors: [{ message, extensions: { code } }] }` with one of `codes`. */
 function assertCodedRefusal(outcome: RawOutcome, codes = ['BAD_USER_INPUT', 'PAYLOAD_TOO_LARGE']): { message: string; code: string } {

@@ -11,6 +11,7 @@ import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { postgresTestDatabase, type TestDatabase, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
 import { ffmpegPath, graphql, PlatformStack, upload, type GraphQLResult } from './platform-stack';
+import { eventually } from '../testing/eventually';
 
 /*
  * The course lifecycle end to end, through the gateway with real processes (content, media,
@@ -29,7 +30,6 @@ const postgresUrl = backendUrl('postgres', SUITE);
 const { Redis } = require(require.resolve('ioredis', { paths: [require.resolve('@learnhub/platform/cache/redis-cache')] })) as typeof import('ioredis');
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** The approved name: `<`, `>` and `&` prove the page escapes it; 协程 is the search keyword. */
@@ -90,25 +90,6 @@ const refused = (result: GraphQLResult<unknown>, code: string, reason?: string) 
   if (reason) assert.equal(error.extensions?.reason, reason, JSON.stringify(result.errors));
   return error;
 };
-
-/**
- * Retries `check` (an async assertion) until it passes or `timeoutMs` is over, then throws its
- * last failure. The waiting is for the jobs worker; nothing here asserts how long it took.
- */
-async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 30_000, stepMs = 150): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) {
-        (error as Error).message = `${what}: still failing after ${timeoutMs} ms: ${(error as Error).message}`;
-        throw error;
-      }
-    }
-    await sleep(stepMs);
-  }
-}
 
 interface FlowOptions {
   /** Where content keeps its data; undefined: the stack's embedded SQLite file. */
