@@ -426,6 +426,14 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
       refused(await gql('query($f: MediaFilter) { mediaFiles(filter: $f) { total } }', { f: { createdFrom: 'yesterday' } }), 'BAD_USER_INPUT');
     });
 
+    test('a name filter longer than any stored name (the fuzz run found 70 KB ones answered INTERNAL)', { timeout: CASE_TIMEOUT }, async () => {
+      const long = 'C:\\con'.repeat(10_000);
+      const media = refused(await gql('query($f: MediaFilter) { mediaFiles(filter: $f) { total } }', { f: { name: long } }), 'BAD_USER_INPUT');
+      assert.match(media.message, /filter\.name is longer than any stored value can be: search with at most 255 characters/);
+      const courses = refused(await gql('query($f: CourseFilter) { courses(filter: $f) { total } }', { f: { name: long } }), 'BAD_USER_INPUT');
+      assert.match(courses.message, /at most 100 characters/);
+    });
+
     test('a page size of 1e30', { timeout: CASE_TIMEOUT }, async () => {
       refused(await gql('{ mediaFiles(page: { size: 1e30 }) { total } }'), 'BAD_USER_INPUT');
       refused(await gql('query($p: PageInput) { mediaFiles(page: $p) { total } }', { p: { size: 1e30 } }), 'BAD_USER_INPUT');

@@ -9,6 +9,7 @@ import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
 import { validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase, type ValidCourseMarket } from './course-input';
 import type { Caller, MediaDirectory } from './media-directory';
+import { containsFilterText } from '@learnhub/platform/database/contains-text';
 
 export type CourseMarketView = ValidCourseMarket;
 
@@ -163,7 +164,7 @@ export class CourseService {
     const [courses, total] = await this.courses.page(
       {
         organisationId,
-        name: filter.name?.trim() || undefined,
+        name: containsFilterText('filter.name', filter.name, 100),
         auditStatus: filter.auditStatus ?? undefined,
         publishStatus: filter.publishStatus ?? undefined,
       },

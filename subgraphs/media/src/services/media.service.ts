@@ -17,6 +17,7 @@ import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 import { transcodeStateOf, type Transcoding } from './playability';
 import { spool } from './spooled-upload';
+import { containsFilterText } from '@learnhub/platform/database/contains-text';
 
 export interface MediaFilterInput {
   name?: string;
@@ -71,7 +72,7 @@ export class MediaService {
       });
     }
     const [entries, total] = await this.media.page(
-      { organisationId, name: filter.name?.trim() || undefined, type: filter.type, auditStatus: filter.auditStatus, createdFrom, createdTo },
+      { organisationId, name: containsFilterText('filter.name', filter.name, 255), type: filter.type, auditStatus: filter.auditStatus, createdFrom, createdTo },
       page.offset,
       page.limit,
     );
