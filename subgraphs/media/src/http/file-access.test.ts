@@ -179,6 +179,12 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     const rangeHead = await open(image.url, { method: 'HEAD', headers: { range: 'bytes=1-3' } });
     assert.equal(rangeHead.status, 206);
     assert.equal(rangeHead.headers.get('content-length'), '3');
+
+    const pastTheEnd = await open(image.url, { headers: { range: `bytes=${png.length}-` } });
+    assert.equal(pastTheEnd.status, 416);
+    assert.equal(pastTheEnd.headers.get('content-range'), `bytes */${png.length}`);
+    assert.match(pastTheEnd.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await pastTheEnd.json(), { error: `The range starts past the end of the file (${png.length} bytes): ask for bytes 0 to ${png.length - 1}.` });
   });
 
   test('the publication route wants the gateway secret and names every bad field', async () => {

@@ -70,7 +70,8 @@ export function mountFileRoute(app: Express, store: ObjectStore, access: FileAcc
       const ifRange = req.headers['if-range'];
       const range = ifRange && ifRange !== etag ? { kind: 'none' as const } : parseRange(req.headers.range, info.size);
       if (range.kind === 'unsatisfiable') {
-        res.status(416).setHeader('content-range', `bytes */${info.size}`).end();
+        for (const header of ['content-type', 'content-security-policy', 'x-frame-options']) res.removeHeader(header);
+        res.status(416).setHeader('content-range', `bytes */${info.size}`).json({ error: `The range starts past the end of the file (${info.size} bytes): ask for bytes 0 to ${info.size - 1}.` });
         return;
       }
       const head = req.method === 'HEAD';
