@@ -180,6 +180,12 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     assert.equal(rangeHead.status, 206);
     assert.equal(rangeHead.headers.get('content-length'), '3');
 
+    for (const method of ['GET', 'HEAD']) {
+      const impossible = await open(`${origin}/files/course/%00.html`, { method });
+      assert.equal(impossible.status, 400, `${method} of a key with a NUL`);
+      assert.equal(impossible.headers.get('x-content-type-options'), 'nosniff');
+    }
+
     const pastTheEnd = await open(image.url, { headers: { range: `bytes=${png.length}-` } });
     assert.equal(pastTheEnd.status, 416);
     assert.equal(pastTheEnd.headers.get('content-range'), `bytes */${png.length}`);

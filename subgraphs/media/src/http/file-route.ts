@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { isAppError } from '@learnhub/platform/errors';
+import { assertBucketName, assertObjectKey } from '@learnhub/platform/object-store/object-input';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
 import type { Express, Request, Response } from 'express';
@@ -39,6 +40,9 @@ export function mountFileRoute(app: Express, store: ObjectStore, access: FileAcc
     const key = ([] as string[]).concat(req.params.key as string | string[]).join('/');
     res.setHeader('x-content-type-options', 'nosniff');
     try {
+      // Names no object can have (a NUL, a `..` segment) are refused before they reach a query.
+      assertBucketName(bucket);
+      assertObjectKey(key);
       const signed = access.signer.check(bucket, key, req.query.expires, req.query.signature);
       let cacheControl: string;
       if (signed.valid) cacheControl = `private, max-age=${Math.max(0, signed.expires - Math.floor(Date.now() / 1000))}`;
