@@ -13,7 +13,7 @@ import { TranscodeState, type Transcoding } from '../services/playability';
 import type { MediaContext } from './media-context';
 
 const viewer: Viewer = { userId: 'u-1', roles: ['member'], organisationId: 'org-1' };
-const item = (id: string, type: MediaType): MediaView => ({
+const item = (id: string, type: MediaType, transcoded = false): MediaView => ({
   id,
   fileMd5: id,
   fileName: `${id}.bin`,
@@ -21,6 +21,7 @@ const item = (id: string, type: MediaType): MediaView => ({
   mimeType: 'application/octet-stream',
   size: 1,
   url: `http://files.test/${id}`,
+  transcoded,
   organisationId: 'org-1',
   auditStatus: MediaAuditStatus.APPROVED,
   createdBy: 'u-1',
@@ -30,14 +31,17 @@ const items = [
   item('a'.repeat(32), MediaType.IMAGE),
   item('b'.repeat(32), MediaType.VIDEO),
   item('c'.repeat(32), MediaType.VIDEO),
-  item('d'.repeat(32), MediaType.VIDEO),
+  item('d'.repeat(32), MediaType.VIDEO, true),
   item('e'.repeat(32), MediaType.VIDEO),
+  // Read before its task finished: the task (read after) says SUCCEEDED while this view's URL is still the original.
+  item('f'.repeat(32), MediaType.VIDEO),
 ];
 const transcodings = new Map<string, Transcoding>([
   ['a'.repeat(32), { state: TranscodeState.PENDING }],
   ['c'.repeat(32), { state: TranscodeState.PROCESSING, progress: 35 }],
   ['d'.repeat(32), { state: TranscodeState.SUCCEEDED }],
   ['e'.repeat(32), { state: TranscodeState.FAILED }],
+  ['f'.repeat(32), { state: TranscodeState.SUCCEEDED }],
 ]);
 
 /** The service calls one request made, with canned answers. */
@@ -67,7 +71,7 @@ describe('media resolver', () => {
     schema = await buildMediaSchema();
   });
 
-  test('transcodeState, transcodeProgress and playable of a whole page cost one batched lookup', async () => {
+  test('transcodeState, transcodeProgress and playable of a whole page cost one batched lookup, and agree with the URL read with each item', async () => {
     const { ctx, calls } = fakeContext();
     const result = await graphql({ schema, contextValue: ctx, source: '{ mediaFiles { items { id type transcodeState transcodeProgress playable } } }' });
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
@@ -80,6 +84,7 @@ describe('media resolver', () => {
         ['PROCESSING', 35, false],
         ['SUCCEEDED', null, true],
         ['FAILED', null, false],
+        ['PROCESSING', 100, false],
       ],
     );
     assert.deepEqual(calls.transcodes, [items.map((i) => i.id)]);

@@ -3,7 +3,7 @@ import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mediaAuditStatusCodes } from '../entities/media-file.entity';
 import { mediaTypeCodes } from '../entities/media-object.entity';
-import { isPlayable, TranscodeState } from '../services/playability';
+import { isPlayable, TranscodeState, transcodingAsServed, type Transcoding } from '../services/playability';
 import type { MediaContext } from './media-context';
 import { MediaFilter, MediaNode, MediaPage, UploadFileInput } from './media.type';
 
@@ -44,17 +44,17 @@ export class MediaResolver {
 
   @FieldResolver(() => TranscodeState)
   async transcodeState(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<TranscodeState> {
-    return (await transcodeLoader(ctx).load(media.id))?.state ?? TranscodeState.NONE;
+    return (await transcodingOf(media, ctx)).state;
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'How far the running transcoding attempt has got, in percent; null when none runs.' })
   async transcodeProgress(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<number | null> {
-    return (await transcodeLoader(ctx).load(media.id))?.progress ?? null;
+    return (await transcodingOf(media, ctx)).progress ?? null;
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether a browser can play it now: false while a video waits for or fails transcoding.' })
   async playable(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<boolean> {
-    return isPlayable(media.type, (await transcodeLoader(ctx).load(media.id))?.state ?? TranscodeState.NONE);
+    return isPlayable(media.type, (await transcodingOf(media, ctx)).state);
   }
 
   @FieldResolver(() => String, { description: "The original system's type code, e.g. 001002 for video." })
@@ -70,6 +70,11 @@ export class MediaResolver {
 
 /** Every Media of one request asks for its transcoding in one batch. */
 const transcodeLoader = (ctx: MediaContext) => ctx.loaders.get('media-transcodes', (ids) => ctx.media.transcodes(ids));
+
+/** A media's transcoding as its answer shows it, agreeing with the URL read with the media. */
+async function transcodingOf(media: MediaNode, ctx: MediaContext): Promise<Transcoding> {
+  return transcodingAsServed(media.transcoded, (await transcodeLoader(ctx).load(media.id)) ?? { state: TranscodeState.NONE });
+}
 
 /**
  * Media references for `_entities` and task listings, one query per request. A key is the id, or

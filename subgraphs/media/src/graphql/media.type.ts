@@ -41,6 +41,9 @@ export class MediaNode implements Omit<MediaView, 'size'> {
   @Field({ description: 'A URL a browser can open: the transcoded MP4 once a video was transcoded, else the uploaded file.' })
   url!: string;
 
+  /** Whether `url` is the transcoded copy (not a GraphQL field: it reconciles transcodeState with the URL). */
+  transcoded!: boolean;
+
   @Field({ nullable: true, description: 'A still frame of a transcoded video (JPEG).' })
   posterUrl?: string;
 

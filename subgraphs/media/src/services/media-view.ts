@@ -13,6 +13,8 @@ export interface MediaView {
   /** Bytes of the uploaded file. */
   size: number;
   url: string;
+  /** Whether `url` is a transcoded copy: read with the URL, so the transcoding shown beside it agrees. */
+  transcoded: boolean;
   /** A still frame of a transcoded video. */
   posterUrl?: string;
   durationSeconds?: number;
@@ -45,6 +47,7 @@ export async function mediaView(entry: MediaFile, store: ObjectStore): Promise<M
     mimeType: object.playbackKey ? 'video/mp4' : object.mimeType,
     size: object.size,
     url,
+    transcoded: Boolean(object.playbackKey),
     posterUrl,
     durationSeconds: object.durationSeconds ?? undefined,
     width: object.width ?? undefined,

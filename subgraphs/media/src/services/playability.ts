@@ -28,6 +28,16 @@ export interface Transcoding {
   progress?: number;
 }
 
+/**
+ * The transcoding to show beside a media view. The task is read after the view, and a worker may
+ * finish in between: the view decides, so one answer never says SUCCEEDED while its URL still
+ * serves the original (nor the other way round).
+ */
+export function transcodingAsServed(transcoded: boolean, task: Transcoding): Transcoding {
+  if (transcoded) return { state: TranscodeState.SUCCEEDED };
+  return task.state === TranscodeState.SUCCEEDED ? { state: TranscodeState.PROCESSING, progress: 100 } : task;
+}
+
 export function transcodeStateOf(task: ProcessState | undefined): TranscodeState {
   return task === undefined ? TranscodeState.NONE : transcodeStates[task];
 }
