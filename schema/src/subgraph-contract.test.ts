@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
@@ -9,9 +8,7 @@ import { parse } from 'graphql';
 import { startContent } from '@learnhub/content/server';
 import { startMedia } from '@learnhub/media/server';
 import { signToken } from '@learnhub/platform/auth/token';
-import { readConfig, type Config } from '@learnhub/platform/config';
-import type { RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
-import { createLogger } from '@learnhub/platform/logger';
+import { startSubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
 import { startSearch } from '@learnhub/search/server';
 import { schemaDir } from './compose';
 
@@ -21,16 +18,9 @@ interface GraphQLResponse<T> {
 }
 
 /** Each subgraph on its own, as the gateway sees it: SQLite in a temp folder, no gateway secret. */
-async function startAlone(start: (config: Config) => Promise<RunningSubgraph>) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'lh-contract-'));
-  const config = readConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, AUTH_JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
-  try {
-    const running = await start(config);
-    return { config, running, url: `http://127.0.0.1:${running.port}/graphql`, dataDir };
-  } catch (error) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  }
+async function startAlone(start: Parameters<typeof startSubgraphAlone>[0]) {
+  const subgraph = await startSubgraphAlone(start);
+  return { ...subgraph, url: `${subgraph.origin}/graphql` };
 }
 
 async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
@@ -59,11 +49,10 @@ const served = async (url: string) => {
 describe('content subgraph served alone', () => {
   let subgraph: Awaited<ReturnType<typeof startAlone>>;
   before(async () => {
-    subgraph = await startAlone((config) => startContent(config, createLogger('test', 'silent'), 0));
+    subgraph = await startAlone(startContent);
   });
   after(async () => {
-    await subgraph?.running.stop();
-    if (subgraph) await rm(subgraph.dataDir, { recursive: true, force: true });
+    await subgraph?.stop();
   });
 
   test('_service.sdl is the checked-in schema/content.graphql', async () => {
@@ -95,14 +84,13 @@ describe('media subgraph served alone', () => {
   let subgraph: Awaited<ReturnType<typeof startAlone>>;
   let token: string;
   before(async () => {
-    subgraph = await startAlone((config) => startMedia(config, createLogger('test', 'silent'), 0));
+    subgraph = await startAlone(startMedia);
     const secret = subgraph.config.auth.jwtSecret;
     assert.ok(secret);
     token = await signToken({ userId: 'u-contract', roles: ['member'], organisationId: 'org-contract' }, secret);
   });
   after(async () => {
-    await subgraph?.running.stop();
-    if (subgraph) await rm(subgraph.dataDir, { recursive: true, force: true });
+    await subgraph?.stop();
   });
 
   /** Uploads straight to the media subgraph with a GraphQL multipart request. */
@@ -176,11 +164,10 @@ describe('media subgraph served alone', () => {
 describe('search subgraph served alone', () => {
   let subgraph: Awaited<ReturnType<typeof startAlone>>;
   before(async () => {
-    subgraph = await startAlone((config) => startSearch(config, createLogger('test', 'silent'), 0));
+    subgraph = await startAlone(startSearch);
   });
   after(async () => {
-    await subgraph?.running.stop();
-    if (subgraph) await rm(subgraph.dataDir, { recursive: true, force: true });
+    await subgraph?.stop();
   });
 
   test('_service.sdl is the checked-in schema/search.graphql', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { startContentSubgraph, type ContentSubgraph, type GraphQLAnswer } from '../testing/content-subgraph';
+import type { GraphQLAnswer } from '@learnhub/platform/testing/subgraph-alone';
+import { startContentSubgraph, type ContentSubgraph } from '../testing/content-subgraph';
 
 /*
  * The text-input rule as the content subgraph applies it over HTTP, on every database configured

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signToken } from '@learnhub/platform/auth/token';
-import { readConfig } from '@learnhub/platform/config';
-import type { RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
-import { createLogger } from '@learnhub/platform/logger';
+import { startSubgraphAlone, type GraphQLAnswer, type SubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
 import { startMedia } from '../server';
 
 /*
@@ -16,40 +10,21 @@ import { startMedia } from '../server';
  */
 
 const GiB = 1024 ** 3;
-const SECRET = 'a-media-test-secret-of-at-least-32-characters';
 const CHECK_FILE = 'mutation ($input: CheckFileInput!) { checkFile(input: $input) { exists upload { state fileSize } } }';
 const ABORT = 'mutation ($fileMd5: String!) { abortUpload(fileMd5: $fileMd5) }';
 
-interface Answer {
-  data?: { checkFile?: { upload: { state: string } | null } | null; abortUpload?: boolean } | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
+type Answer = GraphQLAnswer<{ checkFile?: { upload: { state: string } | null } | null; abortUpload?: boolean }>;
 
 describe('upload quotas through the media GraphQL API', () => {
-  let dataDir: string;
-  let media: RunningSubgraph;
-  let gatewaySecret: string | undefined;
+  let media: SubgraphAlone;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'lh-media-quota-'));
-    const config = readConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, UPLOAD_QUOTA_SESSIONS: '2', UPLOAD_QUOTA_BYTES: String(3 * GiB) });
-    gatewaySecret = config.gatewaySecret;
-    media = await startMedia(config, createLogger('media-test', 'silent'), 0);
+    media = await startSubgraphAlone(startMedia, { UPLOAD_QUOTA_SESSIONS: '2', UPLOAD_QUOTA_BYTES: String(3 * GiB) });
   });
-  after(async () => {
-    await media?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => media?.stop());
 
-  async function send(organisationId: string, query: string, variables: object): Promise<Answer> {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      authorization: `Bearer ${await signToken({ userId: `${organisationId}-user`, roles: ['member'], organisationId }, SECRET)}`,
-    };
-    if (gatewaySecret) headers['x-gateway-secret'] = gatewaySecret;
-    const response = await fetch(`http://127.0.0.1:${media.port}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(10_000) });
-    return (await response.json()) as Answer;
-  }
+  const send = (organisationId: string, query: string, variables: object): Promise<Answer> =>
+    media.graphql(query, variables, { userId: `${organisationId}-user`, roles: ['member'], organisationId });
   const checkFile = (organisationId: string, fileMd5: string, fileSize: number) =>
     send(organisationId, CHECK_FILE, { input: { fileMd5, fileName: 'lesson.mp4', fileSize } });
   const anyMd5 = () => randomBytes(16).toString('hex');

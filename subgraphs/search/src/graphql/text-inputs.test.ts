@@ -1,44 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readConfig } from '@learnhub/platform/config';
-import type { RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
-import { createLogger } from '@learnhub/platform/logger';
+import { startSubgraphAlone, type SubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
 import { startSearch } from '../server';
 
 /* The text-input rule as the search subgraph applies it: served over HTTP with its embedded SQLite index. */
 
 const SEARCH = 'query($i: CourseSearchInput) { searchCourses(input: $i) { total } }';
 
-interface Answer {
-  data?: { searchCourses?: { total: number } } | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
-
 describe('search text inputs', () => {
-  let dataDir: string;
-  let search: RunningSubgraph;
-  let gatewaySecret: string | undefined;
+  let search: SubgraphAlone;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'lh-search-text-'));
-    const config = readConfig({ NODE_ENV: 'development', DATA_DIR: dataDir, AUTH_JWT_SECRET: 'a-search-test-secret-of-at-least-32-characters' });
-    gatewaySecret = config.gatewaySecret;
-    search = await startSearch(config, createLogger('search-test', 'silent'), 0);
+    search = await startSubgraphAlone(startSearch, { NODE_ENV: 'development' });
   });
-  after(async () => {
-    await search?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => search?.stop());
 
-  async function send(query: string, variables: object): Promise<Answer> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (gatewaySecret) headers['x-gateway-secret'] = gatewaySecret;
-    const response = await fetch(`http://127.0.0.1:${search.port}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(10_000) });
-    return (await response.json()) as Answer;
-  }
+  const send = (query: string, variables: object) => search.graphql<{ searchCourses?: { total: number } }>(query, variables);
 
   test('a searchCourses keyword with U+0001 is refused naming input.keyword', async () => {
     const answer = await send(SEARCH, { i: { keyword: 'java\u0001' } });
