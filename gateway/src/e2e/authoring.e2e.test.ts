@@ -23,7 +23,7 @@ const TREE = 'teachplan { id name order grade children { id name order grade med
 
 const errorOf = (result: GraphQLResult<unknown>) => result.errors?.[0];
 
-describe('authoring a course through the gateway', () => {
+describe('authoring a course through the gateway', { timeout: 300_000 }, () => {
   let stack: PlatformStack;
   let alice: string;
   let bob: string;

@@ -62,7 +62,7 @@ function reasonOf(result: GraphQLResult<unknown>): unknown {
   return result.errors?.[0]?.extensions?.reason;
 }
 
-describe('resumable chunked upload through the gateway, as real processes', () => {
+describe('resumable chunked upload through the gateway, as real processes', { timeout: 300_000 }, () => {
   let stack: PlatformStack;
   let workDir: string;
   /** A real ~13 MiB H.264 MP4: three chunks of 5, 5 and ~3.3 MiB. */

@@ -4,7 +4,7 @@ import { graphql, PlatformStack } from './platform-stack';
 
 const MD5 = '0123456789abcdef0123456789abcdef';
 
-describe('client mistakes through the gateway are BAD_USER_INPUT, never INTERNAL', () => {
+describe('client mistakes through the gateway are BAD_USER_INPUT, never INTERNAL', { timeout: 300_000 }, () => {
   let stack: PlatformStack;
   let member: string;
 

@@ -25,7 +25,7 @@ interface Media {
   organisationId: string;
 }
 
-describe('the platform through the gateway, as real processes', () => {
+describe('the platform through the gateway, as real processes', { timeout: 300_000 }, () => {
   let stack: PlatformStack;
   let member: string;
   let otherOrgMember: string;

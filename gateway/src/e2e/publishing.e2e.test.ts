@@ -428,7 +428,7 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
   });
 }
 
-describe(`${SUITE} on the embedded SQLite databases${redisUrl ? ' with Redis' : ' without Redis (cache stage SKIPPED)'}`, () => publishingFlow({}));
+describe(`${SUITE} on the embedded SQLite databases${redisUrl ? ' with Redis' : ' without Redis (cache stage SKIPPED)'}`, { timeout: 300_000 }, () => publishingFlow({}));
 if (postgresUrl) {
-  describe(`${SUITE} with content on PostgreSQL${redisUrl ? ' and Redis' : ' without Redis (cache stage SKIPPED)'}`, () => publishingFlow({ contentDatabase: postgresTestDatabase(postgresUrl) }));
+  describe(`${SUITE} with content on PostgreSQL${redisUrl ? ' and Redis' : ' without Redis (cache stage SKIPPED)'}`, { timeout: 300_000 }, () => publishingFlow({ contentDatabase: postgresTestDatabase(postgresUrl) }));
 }

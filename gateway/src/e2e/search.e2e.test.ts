@@ -50,7 +50,7 @@ const document = (overrides: Partial<CourseDocument>): CourseDocument => ({
   ...overrides,
 });
 
-describe('searching published courses through the gateway', () => {
+describe('searching published courses through the gateway', { timeout: 300_000 }, () => {
   let stack: PlatformStack;
   let indexer: CourseIndexClient;
   let owner: string;

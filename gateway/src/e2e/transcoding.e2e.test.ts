@@ -43,7 +43,7 @@ interface Task {
   finishedBy: string | null;
 }
 
-describe('transcoding through the gateway and a jobs process', () => {
+describe('transcoding through the gateway and a jobs process', { timeout: 300_000 }, () => {
   let stack: PlatformStack;
   let dir: string;
   let member: string;
