@@ -122,6 +122,7 @@ export async function graphql<T>(url: string, query: string, variables: object =
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(60_000),
   });
   const body = (await response.json()) as Omit<GraphQLResult<T>, 'status' | 'headers'>;
   return { status: response.status, headers: response.headers, ...body };
@@ -145,6 +146,7 @@ export async function uploadAt<T>(url: string, query: string, variables: object,
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
     body: form,
+    signal: AbortSignal.timeout(60_000),
   });
   const body = (await response.json()) as Omit<GraphQLResult<T>, 'status' | 'headers'>;
   return { status: response.status, headers: response.headers, ...body };

@@ -11,7 +11,7 @@ import { ChunkedUploadError, fileDigests, uploadFile } from './chunked-upload-cl
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const CHUNK = 1000;
 
-type Reply = { status?: number; body: unknown } | 'drop';
+type Reply = { status?: number; body: unknown } | 'drop' | 'silent';
 
 /**
  * A stand-in GraphQL endpoint: answers checkFile with an upload of 1000-byte chunks, checks each
@@ -28,6 +28,7 @@ class FakeEndpoint {
     this.server = createServer((req, res) => {
       void this.answer(req).then((reply) => {
         if (reply === 'drop') return req.socket.destroy();
+        if (reply === 'silent') return;
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
       });
     });
@@ -84,6 +85,7 @@ describe('the chunked upload client', () => {
     fake.stored.clear();
   });
   after(async () => {
+    fake.server.closeAllConnections();
     fake.server.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -129,6 +131,24 @@ describe('the chunked upload client', () => {
     fake.failures.set(0, [{ body: { errors: [{ message: 'not a video', extensions: { code: 'BAD_USER_INPUT', reason: 'NOT_A_VIDEO' } }] } }]);
     await assert.rejects(uploadFile({ ...options(), concurrency: 1 }), { name: 'ChunkedUploadError', code: 'BAD_USER_INPUT', reason: 'NOT_A_VIDEO' });
     assert.deepEqual(fake.received, [0]);
+  });
+
+  test('gives a request no answer comes to up after requestTimeoutMs and sends it again', async () => {
+    fake.failures.set(2, ['silent']);
+    const result = await uploadFile({ ...options(), requestTimeoutMs: 300 });
+    assert.equal(result.media.fileMd5, md5(fake.file));
+    assert.deepEqual([...fake.received].sort(), [0, 1, 2, 2, 3, 4]);
+  });
+
+  test('a server that never answers ends the upload with a network error that says so', async () => {
+    fake.failures.set(0, Array.from({ length: 3 }, (): Reply => 'silent'));
+    await assert.rejects(uploadFile({ ...options(), concurrency: 1, retries: 2, requestTimeoutMs: 200 }), (error: unknown) => {
+      assert.ok(error instanceof ChunkedUploadError);
+      assert.equal(error.code, 'NETWORK_ERROR');
+      assert.match(error.message, /no answer within 0\.2 s/);
+      return true;
+    });
+    assert.deepEqual(fake.received, [0, 0, 0]);
   });
 
   test('stops when the caller aborts', async () => {

@@ -44,6 +44,8 @@ export interface UploadFileOptions {
   retries?: number;
   /** Delay before the first retry; it doubles with each further one (with jitter). Default 250 ms. */
   retryDelayMs?: number;
+  /** How long one request may go unanswered before it counts as a network error (and is retried); default 120 s. */
+  requestTimeoutMs?: number;
   tags?: string;
   remark?: string;
 }
@@ -183,7 +185,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Sends one GraphQL request (a JSON body, or a multipart one with its content type) and returns `data.<field>`. */
-async function send<T>(endpoint: string, token: string, body: string | MultipartRequest, field: string, signal: AbortSignal): Promise<T> {
+async function send<T>(endpoint: string, token: string, body: string | MultipartRequest, field: string, signal: AbortSignal, timeoutMs: number): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (typeof body === 'string') headers['content-type'] = 'application/json';
   else {
@@ -191,11 +193,13 @@ async function send<T>(endpoint: string, token: string, body: string | Multipart
     headers['apollo-require-preflight'] = 'true';
   }
   let response: PostResponse;
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, signal);
+    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, AbortSignal.any([signal, deadline]));
   } catch (error) {
     if (signal.aborted) throw abortError(signal);
-    throw new ChunkedUploadError(`Could not reach ${endpoint}: ${(error as Error).message}`, 'NETWORK_ERROR', undefined, undefined, {}, { cause: error });
+    const why = deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message;
+    throw new ChunkedUploadError(`Could not reach ${endpoint}: ${why}`, 'NETWORK_ERROR', undefined, undefined, {}, { cause: error });
   }
   let payload: { data?: Record<string, unknown> | null; errors?: GraphQLErrorBody[] };
   try {
@@ -238,12 +242,13 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
   const retries = Math.max(0, Math.floor(options.retries ?? 3));
   const retryDelayMs = options.retryDelayMs ?? 250;
+  const timeoutMs = options.requestTimeoutMs ?? 120_000;
   const fileName = options.fileName ?? basename(path);
   // One failed chunk stops the others; the caller's signal stops everything.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const json = <T>(query: string, variables: object, field: string) =>
-    withRetries(() => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal), retries, retryDelayMs, signal);
+    withRetries(() => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal, timeoutMs), retries, retryDelayMs, signal);
 
   const fileSize = (await stat(path)).size;
   const hinted = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -283,7 +288,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
         { 0: ['variables.input.chunk'] },
         [{ field: '0', filename: `${fileMd5}.${index}`, mimetype: 'application/octet-stream', content: [bytes] }],
       );
-      await send(endpoint, token, form, 'uploadChunk', signal);
+      await send(endpoint, token, form, 'uploadChunk', signal, timeoutMs);
     };
     const worker = async () => {
       // One buffer per worker, refilled for each of its chunks.
