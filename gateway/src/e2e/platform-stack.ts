@@ -47,13 +47,15 @@ export class PlatformStack {
     const script = (module: string) => require.resolve(module);
     const started: ServiceProcess[] = [];
     try {
-      started.push(
-        ...(await Promise.all([
-          ServiceProcess.start('content', script('@learnhub/content/main'), env, `http://127.0.0.1:${ports.content}/health`),
-          ServiceProcess.start('media', script('@learnhub/media/main'), env, `http://127.0.0.1:${ports.media}/health`),
-          ServiceProcess.start('search', script('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
-        ])),
-      );
+      // Settled, not Promise.all: when one subgraph fails to start, the others that did must be stopped too.
+      const subgraphs = await Promise.allSettled([
+        ServiceProcess.start('content', script('@learnhub/content/main'), env, `http://127.0.0.1:${ports.content}/health`),
+        ServiceProcess.start('media', script('@learnhub/media/main'), env, `http://127.0.0.1:${ports.media}/health`),
+        ServiceProcess.start('search', script('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
+      ]);
+      for (const result of subgraphs) if (result.status === 'fulfilled') started.push(result.value);
+      const failed = subgraphs.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) throw failed.reason;
       started.push(await ServiceProcess.start('gateway', script('@learnhub/gateway/main'), env, `http://127.0.0.1:${ports.gateway}/health`));
     } catch (error) {
       await Promise.all(started.map((p) => p.stop('SIGKILL')));

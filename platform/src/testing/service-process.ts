@@ -30,13 +30,13 @@ export class ServiceProcess {
   }
 
   /** Starts the script and waits until `healthUrl` answers 200 (or the process dies, with its output). */
-  static async start(name: string, script: string, env: NodeJS.ProcessEnv, healthUrl: string, timeoutMs = 30_000): Promise<ServiceProcess> {
+  static async start(name: string, script: string, env: NodeJS.ProcessEnv, healthUrl: string, timeoutMs = 60_000): Promise<ServiceProcess> {
     const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const service = new ServiceProcess(name, child);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} at start:\n${service.log()}`);
-      const healthy = await fetch(healthUrl).then((r) => r.ok, () => false);
+      const healthy = await fetch(healthUrl, { signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, deadline - Date.now()))) }).then((r) => r.ok, () => false);
       if (healthy) return service;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
