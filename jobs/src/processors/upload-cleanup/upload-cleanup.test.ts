@@ -101,6 +101,24 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0 }, 'a second run finds nothing');
     });
 
+    test('a merge nobody holds with nothing left to finish is rolled back, and a failed upload loses its chunks at once, whatever its age', async () => {
+      // MERGING with no lease: a merge that began before merges held leases and whose process died; its parts are gone.
+      const stuck = await session('stuck-merge', 60, UploadState.MERGING);
+      await store.abortMultipart(Buckets.video, videoKey(stuck.fileMd5, '.mp4'), stuck.uploadId);
+      const failed = await session('recently-failed', 60, UploadState.FAILED);
+      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 1, mergesFinished: 0, mergesRolledBack: 1 });
+      const rolledBack = await reload(stuck.fileMd5);
+      assert.equal(rolledBack?.state, UploadState.FAILED);
+      assert.match(rolledBack?.failure ?? '', /interrupted.*upload the file again/);
+      assert.equal(rolledBack?.leaseToken, null);
+      assert.equal(await chunkCount(stuck.id), 0);
+      assert.equal((await reload(failed.fileMd5))?.state, UploadState.FAILED, 'a failed upload keeps its state and reason');
+      assert.equal(await chunkCount(failed.id), 0);
+      assert.ok(!(await multipartDirs()).includes(failed.uploadId));
+    });
+
     test('the schedule runs the cleanup on exactly one of several workers when it is due', async () => {
       const abandoned = await session('scheduled', 48 * HOUR);
       const engines = ['w1', 'w2', 'w3'].map(

@@ -120,15 +120,15 @@ for (const factory of testDatabases('merge recovery').filter((f) => f.kind !== '
     };
     type Media = Awaited<ReturnType<typeof startMedia>>;
 
-    /** Opens an upload of `path` and sends its one chunk; returns what a merge call needs. */
-    const upload = async (media: Media, path: string, fileName: string) => {
+    /** Opens an upload of `path` (declared with `fileMd5`, its own by default) and sends its one chunk; returns what a merge call needs. */
+    const upload = async (media: Media, path: string, fileName: string, declared?: string) => {
       const bytes = await readFile(path);
-      const fileMd5 = md5(bytes);
+      const fileMd5 = declared ?? md5(bytes);
       const opened = await media.graphql(CHECK_FILE, { input: { fileMd5, fileName, fileSize: bytes.length } });
       assert.equal(opened.errors, undefined, JSON.stringify(opened.errors));
       assert.equal(opened.data?.checkFile.upload.chunkTotal, 1);
       const form = multipartRequest(
-        { query: UPLOAD_CHUNK, variables: { input: { fileMd5, index: 0, chunkMd5: fileMd5, chunk: null } } },
+        { query: UPLOAD_CHUNK, variables: { input: { fileMd5, index: 0, chunkMd5: md5(bytes), chunk: null } } },
         { 0: ['variables.input.chunk'] },
         [{ field: '0', filename: `${fileMd5}.0`, mimetype: 'application/octet-stream', content: [bytes] }],
       );
@@ -207,6 +207,27 @@ for (const factory of testDatabases('merge recovery').filter((f) => f.kind !== '
       assert.deepEqual([entry?.fileName, entry?.tags, entry?.remark, entry?.createdBy], ['playable.mp4', 'recovered', 'merged before a crash', member.userId], 'recorded as the merge call asked');
       assert.equal(await storedMd5(fileMd5), fileMd5);
       assert.deepEqual(await multipartLeft(), []);
+    });
+
+    test('killed while rolling back, then asked by checkFile: the stuck session is not handed out again, and the upload starts afresh', async () => {
+      // Declared MD5 of other bytes: the merge fails its check and is rolled back; the kill comes after the store was freed.
+      const first = await startMedia({ TEST_PAUSE_AT: 'merge:freed' });
+      const bytes = await readFile(clips.mp4);
+      const { fileMd5: declared, input } = await upload(first, clips.mp4, 'wrong.mp4', md5(Buffer.from('not these bytes')));
+      await killMidMerge(first, input, 'merge:freed');
+      const session = (await sessionOf(declared))!;
+      assert.equal(session.state, UploadState.MERGING);
+      await waitUntil('the dead merge lease ran out', () => new UploadSessionRepository(orm.em.fork()).mergeIsUnheld(session.id));
+
+      const second = await startMedia();
+      const checked = await second.graphql(CHECK_FILE, { input: { fileMd5: declared, fileName: 'wrong.mp4', fileSize: bytes.length } });
+      assert.equal(checked.errors, undefined, JSON.stringify(checked.errors));
+      assert.deepEqual(checked.data?.checkFile, { exists: false, upload: { state: 'UPLOADING', chunkTotal: 1 } }, 'a fresh upload, not the dead merge');
+      assert.notEqual((await sessionOf(declared))?.id, session.id);
+      assert.equal(await new MediaRepository(orm.em.fork()).object(declared), null, 'nothing of the bad merge was recorded');
+      assert.deepEqual(await second.graphql(ABORT, { fileMd5: declared }), { data: { abortUpload: true } });
+      assert.deepEqual(await multipartLeft(), []);
+      await second.service.stop();
     });
 
     test('callers of a live merge hear UPLOAD_MERGING after the wait bound; callers that leave stop waiting', async () => {

@@ -4,6 +4,7 @@ import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { UploadSession } from '../entities/upload-session.entity';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
 import type { UploadMergeService } from './upload-merge.service';
+import { abortUploadParts } from './upload-parts';
 
 export interface CleanupSummary {
   expired: number;
@@ -66,7 +67,7 @@ export class UploadCleanupService {
       const failed = await this.sessions.failedWithChunks(BATCH);
       for (const session of failed) {
         if (signal?.aborted) return;
-        await this.freeChunks(session, summary, 'a failed upload');
+        await this.freeChunks(session, summary);
       }
       if (failed.length < BATCH) return;
     }
@@ -81,20 +82,15 @@ export class UploadCleanupService {
         if (signal?.aborted) return;
         // A chunk arriving now keeps the session: the conditional update loses and nothing is freed.
         if (!(await this.sessions.expire(session, cutoff, `abandoned: no chunk arrived for ${hours} h`))) continue;
-        await this.freeChunks(session, summary, 'an expired session');
+        await this.freeChunks(session, summary);
         summary.expired += 1;
       }
       if (idle.length < BATCH) return;
     }
   }
 
-  private async freeChunks(session: UploadSession, summary: CleanupSummary, what: string): Promise<void> {
-    try {
-      await this.store.abortMultipart(session.bucket, session.objectKey, session.multipartUploadId);
-    } catch (error) {
-      // Some S3 stand-ins cannot abort; the bucket's lifecycle rule for incomplete uploads reclaims the parts.
-      this.log.warn({ err: error, fileMd5: session.fileMd5 }, `could not abort the multipart upload of ${what}`);
-    }
+  private async freeChunks(session: UploadSession, summary: CleanupSummary): Promise<void> {
+    await abortUploadParts(this.store, session, this.log);
     summary.chunksFreed += (await this.sessions.chunkIndexes(session.id)).length;
     await this.sessions.deleteChunks(session.id);
   }

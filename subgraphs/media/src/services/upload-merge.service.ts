@@ -11,6 +11,7 @@ import { UploadState, type UploadSession } from '../entities/upload-session.enti
 import type { MediaRepository } from '../repositories/media.repository';
 import type { MergeEntry, MergeLease, UploadSessionRepository } from '../repositories/upload-session.repository';
 import { isMd5 } from './md5';
+import { abortUploadParts } from './upload-parts';
 import type { StoredObject, TranscodeDecision } from './transcode-queue';
 
 /** What a merge needs from transcoding: `TranscodeQueue` in production. */
@@ -63,7 +64,7 @@ export class UploadMergeService {
     const lease = await this.sessions.takeMerge(session.id, this.settings.owner, this.settings.leaseMs, entry);
     if (!lease) return undefined;
     const recorded: MergeEntry = entry ?? { fileName: session.fileName, tags: session.tags, remark: session.remark, mergedBy: session.mergedBy ?? session.createdBy };
-    return this.holding(session, lease, () => this.finish(session, lease, recorded));
+    return this.holding(session, lease, (held) => this.finish(session, lease, recorded, held));
   }
 
   /** Takes the lease of a merge nobody holds and gives the upload up: its stored bytes freed, the session removed. False when another holds it. */
@@ -77,17 +78,21 @@ export class UploadMergeService {
     });
   }
 
-  /** Runs `work` with the lease kept renewed; an unexpected failure gives the lease up, so the next caller takes over at once. */
-  private async holding<T>(session: UploadSession, lease: MergeLease, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` with the lease kept renewed (its signal aborts once the lease is lost); an
+   * unexpected failure gives the lease up, so the next caller takes over at once.
+   */
+  private async holding<T>(session: UploadSession, lease: MergeLease, work: (held: AbortSignal) => Promise<T>): Promise<T> {
     const { leaseMs } = this.settings;
-    const keeper = new LeaseKeeper(new AbortController(), () => this.sessions.renewMerge(lease, leaseMs), {
+    const held = new AbortController();
+    const keeper = new LeaseKeeper(held, () => this.sessions.renewMerge(lease, leaseMs), {
       leaseMs,
       renewEveryMs: Math.max(100, Math.floor(leaseMs / 3)),
       log: this.log,
       lost: () => new MergeLeaseLostError(session.fileMd5),
     });
     try {
-      return await work();
+      return await work(held.signal);
     } catch (error) {
       if (!isAppError(error)) {
         await this.sessions.releaseMerge(lease).catch((releaseError: unknown) => {
@@ -101,9 +106,11 @@ export class UploadMergeService {
     }
   }
 
-  private async finish(session: UploadSession, lease: MergeLease, entry: MergeEntry): Promise<MediaFile> {
+  private async finish(session: UploadSession, lease: MergeLease, entry: MergeEntry, held: AbortSignal): Promise<MediaFile> {
     await this.pauses.reach('merge:leased');
     const joined = await this.joined(session);
+    // A merge that lost its lease stops before the slow steps; its writes would be refused anyway.
+    held.throwIfAborted();
     if (!joined) {
       return this.rollBack(session, lease, 'the merge was interrupted after its chunks were freed and before the file was kept: upload the file again', 'CHUNKS_LOST');
     }
@@ -128,6 +135,7 @@ export class UploadMergeService {
       return this.rollBack(session, lease, error.message, String(error.details.reason ?? 'NOT_A_VIDEO'), error.message);
     }
     await this.pauses.reach('merge:verified');
+    held.throwIfAborted();
     const { probe } = decision;
     let queued = false;
     let ended = false;
@@ -179,12 +187,7 @@ export class UploadMergeService {
 
   /** Frees what the upload holds in the store: its multipart upload, and a joined file no media record uses. */
   private async freeStorage(session: UploadSession): Promise<void> {
-    try {
-      await this.store.abortMultipart(session.bucket, session.objectKey, session.multipartUploadId);
-    } catch (error) {
-      // Some S3 stand-ins cannot abort; the store's own lifecycle rules reclaim such parts.
-      this.log.warn({ err: error, fileMd5: session.fileMd5 }, 'could not abort a multipart upload');
-    }
+    await abortUploadParts(this.store, session, this.log);
     if (!(await this.media.object(session.fileMd5))) await this.store.delete(session.bucket, session.objectKey);
   }
 

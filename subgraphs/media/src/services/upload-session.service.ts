@@ -16,6 +16,7 @@ import { withCheckedHead } from './checked-head';
 import { UploadMergeService, type MergeLeaseSettings, type VideoIntake } from './upload-merge.service';
 import { cleanFileName } from './media.service';
 import { isMd5 } from './md5';
+import { abortUploadParts } from './upload-parts';
 import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 import { Buckets, videoKey } from './object-keys';
@@ -179,12 +180,7 @@ export class UploadSessionService {
 
   /** Ends a session for good: its multipart upload is aborted (where the store can) and its rows removed; false when a merge took it meanwhile. */
   private async discard(session: UploadSession): Promise<boolean> {
-    try {
-      await this.store.abortMultipart(session.bucket, session.objectKey, session.multipartUploadId);
-    } catch (error) {
-      // Some S3 stand-ins cannot abort; the store's own lifecycle rules reclaim such parts.
-      this.log.warn({ err: error, fileMd5: session.fileMd5 }, 'could not abort a multipart upload');
-    }
+    await abortUploadParts(this.store, session, this.log);
     return this.sessions.delete(session.id);
   }
 
