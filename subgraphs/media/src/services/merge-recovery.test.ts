@@ -62,7 +62,7 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean):
   }
 }
 
-for (const factory of testDatabases('merge recovery').filter((f) => f.kind !== 'mariadb')) {
+for (const factory of testDatabases('merge recovery')) {
   describe(`merges survive kill -9 of media on ${factory.kind}`, () => {
     let database: TestDatabase;
     let dataDir: string;
