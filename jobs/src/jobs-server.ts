@@ -20,6 +20,7 @@ import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/server';
 import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
+import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
 import { CronSchedule, CronSyntaxError } from './engine/cron';
 import { JobsEngine } from './engine/jobs-engine';
 import { FfmpegTranscoder } from './processors/transcode/ffmpeg-transcoder';
@@ -70,12 +71,13 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
     config,
     readiness: [databaseReadiness(orm), databaseReadiness(content), { name: 'object store', check: () => store.ping() }],
   });
+  const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
   const leases = { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs } };
   const transcode = new TranscodeProcessor(
     new TaskTable(orm.em.fork(), transcodeTasks),
     store,
     new FfmpegTranscoder(findFfmpeg(config.media.ffmpegPath), { preset: jobs.transcodePreset }),
-    new FfprobeProber(findFfprobe(config.media.ffprobePath)),
+    prober,
     {
       ...leases,
       concurrency: jobs.transcodeConcurrency,
@@ -90,7 +92,14 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
     { em: content.em, media },
     { ...leases, concurrency: jobs.publishConcurrency },
   );
-  const cleanup = new UploadCleanupProcessor(orm.em.fork(), cleanupSchedule, store, config.limits.uploadSessionTtlSeconds);
+  const cleanup = new UploadCleanupProcessor(
+    orm.em.fork(),
+    cleanupSchedule,
+    store,
+    config.limits.uploadSessionTtlSeconds,
+    new TranscodeQueue(prober, store, wakeups[0]),
+    { leaseMs: config.limits.uploadMergeLeaseMs, owner: `jobs:${workerId}` },
+  );
   const engine = new JobsEngine(
     {
       workerId,

@@ -91,6 +91,16 @@ test('CORS_ORIGINS takes origins only; OPS_TOKEN and the upload quotas are read'
   }
 });
 
+test('merge leases and waits have working defaults and bounds; TEST_PAUSE_AT is refused outside tests', () => {
+  assert.deepEqual([readConfig({}).limits.uploadMergeLeaseMs, readConfig({}).limits.uploadMergeWaitMs], [30_000, 5_000]);
+  const tuned = readConfig({ UPLOAD_MERGE_LEASE_SECONDS: '120', UPLOAD_MERGE_WAIT_SECONDS: '0' });
+  assert.deepEqual([tuned.limits.uploadMergeLeaseMs, tuned.limits.uploadMergeWaitMs], [120_000, 0]);
+  assert.throws(() => readConfig({ UPLOAD_MERGE_LEASE_SECONDS: '0', UPLOAD_MERGE_WAIT_SECONDS: '301' }), /UPLOAD_MERGE_LEASE_SECONDS="0"[\s\S]*UPLOAD_MERGE_WAIT_SECONDS="301"/);
+  assert.deepEqual(readConfig({}).testPauseAt, []);
+  assert.deepEqual(readConfig({ NODE_ENV: 'test', TEST_PAUSE_AT: 'merge:joined, merge:leased' }).testPauseAt, ['merge:joined', 'merge:leased']);
+  assert.throws(() => readConfig({ TEST_PAUSE_AT: 'merge:joined' }), /TEST_PAUSE_AT .*only allowed with NODE_ENV=test/);
+});
+
 test('a .env file fills in what the environment does not set', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lh-env-'));
   const key = `LH_TEST_${process.pid}`;

@@ -170,8 +170,14 @@ export interface Config {
     uploadQuotaSessions: number;
     /** Bytes one organisation's open upload sessions may declare in all. */
     uploadQuotaBytes: number;
+    /** A merge whose process stops renewing is taken over (finished or rolled back) after this long. */
+    uploadMergeLeaseMs: number;
+    /** How long a merge or abort call waits for another live merge of the same upload before answering UPLOAD_MERGING. */
+    uploadMergeWaitMs: number;
   };
   shutdownGraceMs: number;
+  /** Test runs only (TEST_PAUSE_AT): named points where the process stops for good, for a test to kill it there. */
+  testPauseAt: string[];
 }
 
 export const DEV_JWT_SECRET = 'learnhub-development-secret-do-not-use-in-production';
@@ -258,6 +264,9 @@ export function readConfig(env: Env = process.env): Config {
     }
   }
 
+  const testPauseAt = (r.string('TEST_PAUSE_AT') ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  if (testPauseAt.length > 0 && environment !== 'test') r.problems.push('TEST_PAUSE_AT stops the process on purpose and is only allowed with NODE_ENV=test.');
+
   const config: Config = {
     env: environment,
     dataDir,
@@ -320,8 +329,11 @@ export function readConfig(env: Env = process.env): Config {
       uploadSessionTtlSeconds: r.int('UPLOAD_SESSION_TTL_SECONDS', 24 * 3600, 60),
       uploadQuotaSessions: r.int('UPLOAD_QUOTA_SESSIONS', 20, 1, 100_000),
       uploadQuotaBytes: r.int('UPLOAD_QUOTA_BYTES', 64 * 1024 ** 3, 1),
+      uploadMergeLeaseMs: r.int('UPLOAD_MERGE_LEASE_SECONDS', 30, 1, 3600) * 1000,
+      uploadMergeWaitMs: r.int('UPLOAD_MERGE_WAIT_SECONDS', 5, 0, 300) * 1000,
     },
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    testPauseAt,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from '@learnhub/platform/logger';
+import { LeaseKeeper } from '@learnhub/platform/tasks/lease-keeper';
 import { LeaseLostError, type ClaimedTask, type ShardFilter } from '@learnhub/platform/tasks/task-table';
 import { backoffDelay } from './backoff';
 import { CompletionBatcher } from './completion-batcher';
@@ -94,30 +95,21 @@ export class QueueWorker {
     let progressWrittenAt = 0;
     let completed = false;
     const startedAt = Date.now();
-    let renewedAt = startedAt;
-
-    const renew = async () => {
-      if (controller.signal.aborted) return;
-      const percent = progress;
-      progressWrittenAt = Date.now();
-      try {
-        if (await table.renew(task, leaseMs, percent)) renewedAt = Date.now();
-        else controller.abort(new LeaseLostError(this.queue, task.id));
-      } catch (error) {
-        // A failed renewal is not a lost lease: the next one may succeed well before the lease runs out.
-        log.warn({ err: error }, 'renewing a lease failed');
-        // Past the lease's end another worker may hold the task: stop rather than work for nothing.
-        if (Date.now() - renewedAt > leaseMs) controller.abort(new LeaseLostError(this.queue, task.id));
-      }
-    };
-    const timer = setInterval(() => void renew(), renewEveryMs);
+    const lease = new LeaseKeeper(
+      controller,
+      () => {
+        progressWrittenAt = Date.now();
+        return table.renew(task, leaseMs, progress);
+      },
+      { leaseMs, renewEveryMs, log, lost: () => new LeaseLostError(this.queue, task.id) },
+    );
 
     const context: TaskContext = {
       signal: controller.signal,
       log,
       progress(percent) {
         progress = Math.max(0, Math.min(100, Math.round(percent)));
-        if (Date.now() - progressWrittenAt >= PROGRESS_WRITE_MS) void renew();
+        if (Date.now() - progressWrittenAt >= PROGRESS_WRITE_MS) void lease.renew();
       },
       complete: async (work: (tx: EntityManager) => Promise<void>) => {
         if (controller.signal.aborted) throw controller.signal.reason;
@@ -128,7 +120,7 @@ export class QueueWorker {
 
     let freed = false;
     const free = () => {
-      clearInterval(timer);
+      lease.stop();
       if (freed) return;
       freed = true;
       this.running.delete(task.id);

@@ -10,4 +10,6 @@ export interface SubgraphContext {
   /** The caller's `Authorization` header, passed on when this service calls another. */
   authorization?: string;
   loaders: Loaders;
+  /** Aborted when the client goes away before its answer: waits done only for it stop then. */
+  signal: AbortSignal;
 }

@@ -3,6 +3,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Registry } from 'prom-client';
 import { viewerFromRequest } from '../auth/bearer';
 import { createTokenVerifier } from '../auth/token-verifier';
 import type { Config } from '../config';
@@ -11,6 +12,7 @@ import type { Logger } from '../logger';
 import { requireGatewaySecret } from '../http/gateway-secret';
 import { closeServer, listen } from '../http/lifecycle';
 import { multipartUploads } from '../http/multipart-uploads';
+import { requestSignal } from '../http/request-signal';
 import type { Metrics } from '../http/metrics';
 import { createServiceApp, type ReadinessCheck } from '../http/service-app';
 import { formatError } from './format-error';
@@ -28,6 +30,8 @@ export interface SubgraphOptions<Extra extends object> {
   routes?: (app: Express) => void;
   /** Per-request additions to the context, such as the subgraph's services bound to a forked EntityManager. */
   extendContext: (base: SubgraphContext) => Extra;
+  /** Registers the subgraph's own metrics on the process's registry, once. */
+  registerMetrics?: (registry: Registry) => void;
 }
 
 export interface RunningSubgraph {
@@ -65,6 +69,7 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
     config,
     readiness: options.readiness,
   });
+  options.registerMetrics?.(metrics.registry);
   if (config.gatewaySecret) app.use(['/graphql', '/files'], requireGatewaySecret(config.gatewaySecret));
   options.routes?.(app);
 
@@ -84,7 +89,7 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
     multipartUploads(config.limits),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         let viewer;
         try {
           viewer = await viewerFromRequest(req.headers.authorization, verifier);
@@ -98,6 +103,7 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
           viewer,
           authorization: req.headers.authorization,
           loaders: new Loaders(),
+          signal: requestSignal(req, res),
         };
         return { ...base, ...options.extendContext(base) };
       },

@@ -12,11 +12,19 @@ export function leaseColumns(t: TableBuilder, table: string, maxAttempts: number
   // Claimable at or after this instant; NULL once no automatic attempt will follow. Claims walk
   // the index in this order, so only due tasks are read, oldest first.
   t.bigInteger('run_at_ms').nullable();
+  leaseHolderColumns(t);
+  t.integer('progress').nullable();
+  t.index(['run_at_ms', 'id'], `${table}_run_at_idx`);
+}
+
+/**
+ * Who holds a row's lease: the holder's name, the token that fences its writes, and when the
+ * lease ends (epoch milliseconds of the database's clock). NULL when nobody holds it.
+ */
+export function leaseHolderColumns(t: TableBuilder): void {
   t.string('lease_owner', 64).nullable();
   t.string('lease_token', 64).nullable();
   t.bigInteger('lease_until_ms').nullable();
-  t.integer('progress').nullable();
-  t.index(['run_at_ms', 'id'], `${table}_run_at_idx`);
 }
 
 /** What a queue's history table keeps of each finished task besides its own payload columns. */

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { IsolationLevel, type EntityManager } from '@mikro-orm/core';
 import { conflict, notFound } from '../errors';
 import { nowMsSql } from '../database/clock-sql';
 import { databaseKindOf, type DatabaseKind } from '../database/open-database';
 import { sqlChanges, sqlRows } from '../database/raw-sql';
+import { newLeaseToken } from './lease-token';
 
 /** Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's database. */
 export interface TaskTableDefinition {
@@ -114,7 +114,7 @@ export class TaskTable {
    */
   async claim(owner: string, shard: ShardFilter, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
     if (limit <= 0) return [];
-    const token = `${owner.slice(0, 40)}:${randomBytes(9).toString('base64url')}`;
+    const token = newLeaseToken(owner);
     const where = `${CLAIMABLE} and run_at_ms <= ${this.now} and id % ? = ?`;
     const lease = `state = 'PROCESSING', attempts = attempts + 1, progress = null, lease_owner = ?, lease_token = ?,
       lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?`;

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Gauge } from 'prom-client';
 import type { Config } from '@learnhub/platform/config';
 import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
 import { HttpCourseUsage } from './client/http-course-usage';
@@ -52,7 +55,11 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
     quotaBytes: config.limits.uploadQuotaBytes,
     // Any secret every media process shares and clients never see keys the possession challenges.
     proofKey: config.auth.jwtSecret ?? config.gatewaySecret ?? config.media.databaseUrl,
+    mergeWaitMs: config.limits.uploadMergeWaitMs,
+    mergeLease: { leaseMs: config.limits.uploadMergeLeaseMs, owner: `media:${hostname()}:${process.pid}` },
   };
+  const pauses = new PausePoints(config.testPauseAt);
+  const mergeWaits = new Gauge({ name: 'media_upload_merge_waiters', help: 'Merge and abort calls waiting for another request\'s merge of the same upload', registers: [] });
   try {
     const running = await startSubgraph<MediaServices>(
       {
@@ -61,6 +68,7 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         logger,
         schema: await buildMediaSchema(),
         readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }],
+        registerMetrics: (registry) => registry.registerMetric(mergeWaits),
         routes: (app) => {
           const signer = new FileUrlSigner(config.files.urlSecret);
           // No cache: one indexed query per request, so a course taken offline closes its media at once.
@@ -71,7 +79,15 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
           const em = orm.em.fork();
           return {
             media: new MediaService(new MediaRepository(em), store, settings, courseUsage),
-            uploads: new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, uploadSettings, log, transcoding),
+            uploads: new UploadSessionService(
+              new UploadSessionRepository(em),
+              new MediaRepository(em),
+              store,
+              uploadSettings,
+              log,
+              transcoding,
+              { pauses, waits: mergeWaits },
+            ),
             transcodeTasks: new TranscodeTaskService(new TranscodeTaskRepository(em), wakeup),
             maxPageSize: config.limits.maxPageSize,
           };

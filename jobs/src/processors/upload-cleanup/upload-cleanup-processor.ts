@@ -1,12 +1,15 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import { MediaRepository } from '@learnhub/media/repositories/media.repository';
 import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
 import { UploadCleanupService } from '@learnhub/media/services/upload-cleanup.service';
+import { UploadMergeService, type MergeLeaseSettings, type VideoIntake } from '@learnhub/media/services/upload-merge.service';
 import type { CronSchedule } from '../../engine/cron';
 import type { ScheduledProcessor } from '../../engine/processor';
 
-/** Expires abandoned chunked uploads on a schedule (DOMAIN.md: abandoned uploads). */
+/** Expires abandoned chunked uploads and finishes (or rolls back) merges whose process died, on a schedule. */
 export class UploadCleanupProcessor implements ScheduledProcessor {
   readonly name = 'upload-cleanup';
 
@@ -15,10 +18,16 @@ export class UploadCleanupProcessor implements ScheduledProcessor {
     readonly schedule: CronSchedule,
     private readonly store: ObjectStore,
     private readonly ttlSeconds: number,
+    /** Probes and queues the videos of merges it finishes, as a merge call would. */
+    private readonly videos: VideoIntake,
+    private readonly mergeLease: MergeLeaseSettings,
   ) {}
 
   async run(signal: AbortSignal, log: Logger): Promise<Record<string, unknown>> {
-    const service = new UploadCleanupService(new UploadSessionRepository(this.em.fork()), this.store, this.ttlSeconds, log);
-    return { ...(await service.expireIdle(new Date(), signal)) };
+    const em = this.em.fork();
+    const sessions = new UploadSessionRepository(em);
+    const merges = new UploadMergeService(sessions, new MediaRepository(em), this.store, this.videos, this.mergeLease, log, new PausePoints());
+    const service = new UploadCleanupService(sessions, this.store, this.ttlSeconds, log, merges);
+    return { ...(await service.run(new Date(), signal)) };
   }
 }

@@ -13,6 +13,7 @@ import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
 import { mediaEntities } from '@learnhub/media/server';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
+import type { VideoIntake } from '@learnhub/media/services/upload-merge.service';
 import { CronSchedule } from '../../engine/cron';
 import { JobsEngine } from '../../engine/jobs-engine';
 import { UploadCleanupProcessor } from './upload-cleanup-processor';
@@ -22,6 +23,13 @@ const HOUR = 3600;
 const MiB = 1024 * 1024;
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** These tests merge nothing: merges the cleanup finishes are tested with real media processes (merge-recovery.test.ts). */
+const videos: VideoIntake = {
+  inspect: () => Promise.reject(new Error('no merge expected')),
+  queue: () => Promise.resolve(false),
+  wake: () => Promise.resolve(),
+};
+const mergeLease = { leaseMs: 30_000, owner: 'cleanup-test' };
 
 for (const factory of testDatabases('abandoned-upload cleanup')) {
   describe(`abandoned-upload cleanup on ${factory.kind}`, () => {
@@ -73,11 +81,11 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const failed = await session('failed-merge', 30 * HOUR, UploadState.FAILED);
       const active = await session('active', 60);
       const completed = await session('completed', 40 * HOUR, UploadState.COMPLETED);
-      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR);
+      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
 
       const summary = await processor.run(new AbortController().signal, log);
 
-      assert.deepEqual(summary, { expired: 2, chunksFreed: 2 });
+      assert.deepEqual(summary, { expired: 2, chunksFreed: 2, mergesFinished: 0, mergesRolledBack: 0 });
       for (const gone of [abandoned, failed]) {
         const row = await reload(gone.fileMd5);
         assert.equal(row?.state, UploadState.EXPIRED);
@@ -90,7 +98,25 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       assert.ok((await multipartDirs()).includes(active.uploadId));
       assert.equal((await reload(completed.fileMd5))?.state, UploadState.COMPLETED, 'finished uploads are not touched');
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0 }, 'a second run finds nothing');
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0 }, 'a second run finds nothing');
+    });
+
+    test('a merge nobody holds with nothing left to finish is rolled back, and a failed upload loses its chunks at once, whatever its age', async () => {
+      // MERGING with no lease: a merge that began before merges held leases and whose process died; its parts are gone.
+      const stuck = await session('stuck-merge', 60, UploadState.MERGING);
+      await store.abortMultipart(Buckets.video, videoKey(stuck.fileMd5, '.mp4'), stuck.uploadId);
+      const failed = await session('recently-failed', 60, UploadState.FAILED);
+      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 1, mergesFinished: 0, mergesRolledBack: 1 });
+      const rolledBack = await reload(stuck.fileMd5);
+      assert.equal(rolledBack?.state, UploadState.FAILED);
+      assert.match(rolledBack?.failure ?? '', /interrupted.*upload the file again/);
+      assert.equal(rolledBack?.leaseToken, null);
+      assert.equal(await chunkCount(stuck.id), 0);
+      assert.equal((await reload(failed.fileMd5))?.state, UploadState.FAILED, 'a failed upload keeps its state and reason');
+      assert.equal(await chunkCount(failed.id), 0);
+      assert.ok(!(await multipartDirs()).includes(failed.uploadId));
     });
 
     test('the schedule runs the cleanup on exactly one of several workers when it is due', async () => {
@@ -100,7 +126,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
           new JobsEngine(
             { workerId, heartbeatMs: 50, memberTtlMs: 500, pollMs: 1000, groupPrefix: `${factory.kind}-cleanup:` },
             [],
-            [new UploadCleanupProcessor(db.orm.em.fork(), CronSchedule.parse('0 3 * * *'), store, 24 * HOUR)],
+            [new UploadCleanupProcessor(db.orm.em.fork(), CronSchedule.parse('0 3 * * *'), store, 24 * HOUR, videos, mergeLease)],
             [],
             new Registry(),
             log,

@@ -21,6 +21,8 @@ class FakeEndpoint {
   server!: Server;
   received: number[] = [];
   failures = new Map<number, Reply[]>();
+  /** Answers to the next merge calls, before the real one. */
+  mergeReplies: Reply[] = [];
   stored = new Set<number>();
   file!: Buffer;
 
@@ -48,6 +50,8 @@ class FakeEndpoint {
         return { body: { data: { checkFile: { exists: false, media: null, proof: null, upload: { state: 'UPLOADING', chunkSize: CHUNK, chunkTotal: total, uploadedChunks: [...this.stored], missingChunks: missing } } } } };
       }
       if (missing.length) return { body: { errors: [{ message: 'missing', extensions: { code: 'BAD_USER_INPUT', reason: 'CHUNKS_MISSING', missing } }] } };
+      const scripted = this.mergeReplies.shift();
+      if (scripted) return scripted;
       return { body: { data: { mergeChunks: { id: md5(this.file), fileMd5: md5(this.file), size: String(this.file.length) } } } };
     }
     assert.equal(req.headers['apollo-require-preflight'], 'true');
@@ -82,6 +86,7 @@ describe('the chunked upload client', () => {
     await writeFile(path, fake.file);
     fake.received = [];
     fake.failures.clear();
+    fake.mergeReplies = [];
     fake.stored.clear();
   });
   after(async () => {
@@ -115,6 +120,14 @@ describe('the chunked upload client', () => {
     const result = await uploadFile(options());
     assert.equal(result.instant, false);
     assert.deepEqual([...fake.received].sort(), [0, 0, 1, 2, 2, 2, 3, 4, 4]);
+  });
+
+  test('asks again while another request merges the upload (UPLOAD_MERGING), then gets the media', async () => {
+    const merging = { body: { errors: [{ message: 'The upload is being merged by another request; merging, ask again in a few seconds.', extensions: { code: 'CONFLICT', reason: 'UPLOAD_MERGING' } }] } };
+    fake.mergeReplies = [merging, merging];
+    const result = await uploadFile(options());
+    assert.equal(result.media.fileMd5, md5(fake.file));
+    assert.deepEqual(fake.mergeReplies, [], 'both answers were heard and asked past');
   });
 
   test('gives up after the allowed retries, with the error of the last attempt', async () => {

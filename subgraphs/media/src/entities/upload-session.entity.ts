@@ -17,6 +17,8 @@ export enum UploadState {
 @Unique({ name: 'upload_sessions_org_md5_uq', properties: ['organisationId', 'fileMd5'] })
 /** For counting an organisation's open uploads against its quota. */
 @Index({ name: 'upload_sessions_org_open_idx', properties: ['organisationId', 'state', 'lastActivityAt'] })
+/** For finding merges whose lease ran out. */
+@Index({ name: 'upload_sessions_state_lease_idx', properties: ['state', 'leaseUntilMs'] })
 export class UploadSession {
   [OptionalProps]?: 'createdAt' | 'lastActivityAt' | 'state';
 
@@ -62,6 +64,27 @@ export class UploadSession {
 
   @Property({ type: 'string', length: 64, fieldName: 'created_by' })
   createdBy!: string;
+
+  /** The merging process (MERGING only); its token fences every write of the merge's result. */
+  @Property({ type: 'string', length: 64, fieldName: 'lease_owner', nullable: true })
+  leaseOwner?: string;
+
+  @Property({ type: 'string', length: 64, fieldName: 'lease_token', nullable: true })
+  leaseToken?: string;
+
+  /** When the merge's lease ends, on the database's clock (epoch ms); after it anyone may take the merge over. */
+  @Property({ type: new BigIntType('number'), fieldName: 'lease_until_ms', nullable: true })
+  leaseUntilMs?: number;
+
+  /** What the merge records in the library besides `fileName`, kept so whoever takes it over records the same. */
+  @Property({ type: 'string', length: 255, nullable: true })
+  tags?: string;
+
+  @Property({ type: 'string', length: 1024, nullable: true })
+  remark?: string;
+
+  @Property({ type: 'string', length: 64, fieldName: 'merged_by', nullable: true })
+  mergedBy?: string;
 
   @Property({ type: 'datetime', fieldName: 'created_at' })
   createdAt: Date = new Date();

@@ -29,11 +29,11 @@ export class UploadResolver {
 
   @Mutation(() => MediaNode, { description: 'Joins the stored chunks into the file, verifies its MD5 and adds it to your library.' })
   mergeChunks(@Arg('input', () => MergeChunksInput) input: MergeChunksInput, @Ctx() ctx: MediaContext): Promise<MediaNode> {
-    return ctx.uploads.merge(ctx.viewer, input);
+    return ctx.uploads.merge(ctx.viewer, input, ctx.signal);
   }
 
   @Mutation(() => Boolean, { description: 'Gives up an upload and frees its storage at once.' })
   abortUpload(@Arg('fileMd5') fileMd5: string, @Ctx() ctx: MediaContext): Promise<boolean> {
-    return ctx.uploads.abort(ctx.viewer, fileMd5);
+    return ctx.uploads.abort(ctx.viewer, fileMd5, ctx.signal);
   }
 }

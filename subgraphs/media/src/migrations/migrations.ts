@@ -4,6 +4,7 @@ import { AddTranscodeLeases } from './add-transcode-leases';
 import { CreateUploadTables } from './create-upload-tables';
 import { AddUploadQuotas } from './add-upload-quotas';
 import { CreateCoursePublications } from './create-course-publications';
+import { AddMergeLeases } from './add-merge-leases';
 
 /** Applied in this order; never edit one that has shipped, add a new one. */
 export const mediaMigrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const mediaMigrations: MigrationObject[] = [
   { name: '0003-add-transcode-leases', class: AddTranscodeLeases },
   { name: '0004-add-upload-quotas', class: AddUploadQuotas },
   { name: '0005-create-course-publications', class: CreateCoursePublications },
+  { name: '0006-add-merge-leases', class: AddMergeLeases },
 ];

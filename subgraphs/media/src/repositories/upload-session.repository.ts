@@ -1,6 +1,8 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { raw, type EntityManager } from '@mikro-orm/core';
+import { nowMsSql } from '@learnhub/platform/database/clock-sql';
 import { databaseKindOf } from '@learnhub/platform/database/open-database';
-import { sqlChanges } from '@learnhub/platform/database/raw-sql';
+import { newLeaseToken } from '@learnhub/platform/tasks/lease-token';
+import { sqlChanges, sqlRows } from '@learnhub/platform/database/raw-sql';
 import { UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadSession, UploadState } from '../entities/upload-session.entity';
 
@@ -21,6 +23,20 @@ export interface UploadUsage {
 export type Admission = (usage: UploadUsage) => void;
 
 const OPEN_STATES = [UploadState.UPLOADING, UploadState.MERGING];
+
+/** What a merge records in the library; kept on the session so whoever takes the merge over records the same. */
+export interface MergeEntry {
+  fileName: string;
+  tags?: string;
+  remark?: string;
+  mergedBy: string;
+}
+
+/** The merge lease a caller holds on a session: every write of the merge's result names the token. */
+export interface MergeLease {
+  sessionId: string;
+  token: string;
+}
 
 /** The only place that knows how upload sessions and their chunks are stored. */
 export class UploadSessionRepository {
@@ -117,14 +133,101 @@ export class UploadSessionRepository {
     await this.em.nativeUpdate(UploadSession, { id: sessionId }, { mimeType });
   }
 
-  /** Moves the session from `from` to `to` only if it is still in `from`; true when this caller did. */
-  async transition(sessionId: string, from: UploadState, to: UploadState, failure?: string): Promise<boolean> {
+  /** The database's clock (epoch ms) plus `ms`, as a value in a query or an update: every process compares leases on one clock. */
+  private clockPlus(ms: number) {
+    return raw(`${nowMsSql[databaseKindOf(this.em)]} + ?`, [ms]);
+  }
+
+  /** A merge that nobody holds: MERGING with a lease that ran out, or none (merges begun before leases existed). */
+  private mergeUnheld() {
+    return { state: UploadState.MERGING, $or: [{ leaseUntilMs: null }, { leaseUntilMs: { $lt: this.clockPlus(0) } }] };
+  }
+
+  /**
+   * Takes the merge lease of an uploading session, or of a merge nobody holds any more (its process
+   * died); `entry`, when given, replaces what the merge will record. Undefined when another holds it.
+   */
+  async takeMerge(sessionId: string, owner: string, leaseMs: number, entry?: MergeEntry): Promise<MergeLease | undefined> {
+    const token = newLeaseToken(owner);
     const changed = await this.em.nativeUpdate(
       UploadSession,
-      { id: sessionId, state: from },
-      { state: to, lastActivityAt: new Date(), ...(failure === undefined ? {} : { failure: failure.slice(0, 1024) }) },
+      { id: sessionId, $or: [{ state: UploadState.UPLOADING }, this.mergeUnheld()] },
+      {
+        state: UploadState.MERGING,
+        leaseOwner: owner.slice(0, 64),
+        leaseToken: token,
+        leaseUntilMs: this.clockPlus(leaseMs),
+        lastActivityAt: new Date(),
+        ...(entry ? { fileName: entry.fileName, tags: entry.tags ?? null, remark: entry.remark ?? null, mergedBy: entry.mergedBy } : {}),
+      } as never,
+    );
+    return changed === 1 ? { sessionId, token } : undefined;
+  }
+
+  /** True when the session is merging and nobody holds the merge. */
+  async mergeIsUnheld(sessionId: string): Promise<boolean> {
+    return (await this.em.count(UploadSession, { id: sessionId, ...this.mergeUnheld() })) === 1;
+  }
+
+  /** Extends the merge lease; false when it is no longer this token's. */
+  async renewMerge(lease: MergeLease, leaseMs: number): Promise<boolean> {
+    const changed = await this.em.nativeUpdate(
+      UploadSession,
+      { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
+      { leaseUntilMs: this.clockPlus(leaseMs) } as never,
     );
     return changed === 1;
+  }
+
+  /** Gives the merge up unfinished (still MERGING), for the next caller to take over at once. */
+  async releaseMerge(lease: MergeLease): Promise<void> {
+    await this.em.nativeUpdate(
+      UploadSession,
+      { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
+      { leaseUntilMs: this.clockPlus(-1) } as never,
+    );
+  }
+
+  /**
+   * Ends a merge this token still holds: COMPLETED, or FAILED with why; its chunk rows go with it.
+   * Runs in `em`'s transaction when given one (the one recording the media). False when the lease was lost.
+   */
+  async endMerge(lease: MergeLease, to: UploadState.COMPLETED | UploadState.FAILED, failure?: string, em?: EntityManager): Promise<boolean> {
+    const work = async (tx: EntityManager) => {
+      const changed = await tx.nativeUpdate(
+        UploadSession,
+        { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
+        { state: to, leaseOwner: null, leaseToken: null, leaseUntilMs: null, lastActivityAt: new Date(), ...(failure === undefined ? {} : { failure: failure.slice(0, 1024) }) } as never,
+      );
+      if (changed === 1) await tx.nativeDelete(UploadChunk, { sessionId: lease.sessionId });
+      return changed === 1;
+    };
+    return em ? work(em) : this.em.transactional(work);
+  }
+
+  /** Removes a session whose merge this token holds, with its chunk rows; false when the lease was lost. */
+  async deleteMerge(lease: MergeLease): Promise<boolean> {
+    return this.em.transactional(async (tx) => {
+      const deleted = await tx.nativeDelete(UploadSession, { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING });
+      if (deleted === 1) await tx.nativeDelete(UploadChunk, { sessionId: lease.sessionId });
+      return deleted === 1;
+    });
+  }
+
+  /** Merges nobody holds (their process died), oldest first. */
+  unheldMerges(limit: number): Promise<UploadSession[]> {
+    return this.em.find(UploadSession, this.mergeUnheld(), { ...FRESH, orderBy: { lastActivityAt: 'asc', id: 'asc' }, limit });
+  }
+
+  /** Failed sessions that still hold chunks (failed before merges freed them on failing), oldest first. */
+  async failedWithChunks(limit: number): Promise<UploadSession[]> {
+    const rows = await sqlRows(
+      this.em,
+      `select distinct c.session_id from upload_chunks c join upload_sessions s on s.id = c.session_id where s.state = ? order by c.session_id limit ?`,
+      [UploadState.FAILED, limit],
+    );
+    if (rows.length === 0) return [];
+    return this.em.find(UploadSession, { id: { $in: rows.map((row) => String(row.session_id)) } }, { ...FRESH, orderBy: { id: 'asc' } });
   }
 
   /** Sessions still holding storage (uploading, or failed before their chunks were freed) with no activity since `cutoff`, oldest first. */
@@ -154,11 +257,12 @@ export class UploadSessionRepository {
     await this.em.nativeDelete(UploadChunk, { sessionId, index });
   }
 
-  /** Removes the session and its chunk rows. */
-  async delete(sessionId: string): Promise<void> {
-    await this.em.transactional(async (em) => {
-      await em.nativeDelete(UploadChunk, { sessionId });
-      await em.nativeDelete(UploadSession, { id: sessionId });
+  /** Removes the session and its chunk rows, unless a merge took it meanwhile; true when it did. */
+  async delete(sessionId: string): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const deleted = await em.nativeDelete(UploadSession, { id: sessionId, state: { $ne: UploadState.MERGING } });
+      if (deleted === 1) await em.nativeDelete(UploadChunk, { sessionId });
+      return deleted === 1;
     });
   }
 }

@@ -1,10 +1,18 @@
+import { isAppError } from '@learnhub/platform/errors';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { UploadSession } from '../entities/upload-session.entity';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
+import type { UploadMergeService } from './upload-merge.service';
+import { abortUploadParts } from './upload-parts';
 
 export interface CleanupSummary {
   expired: number;
   chunksFreed: number;
+  /** Merges whose process died, finished into the library. */
+  mergesFinished: number;
+  /** Merges whose process died with nothing left to finish (or a file that failed its checks), rolled back. */
+  mergesRolledBack: number;
 }
 
 const BATCH = 100;
@@ -12,7 +20,9 @@ const BATCH = 100;
 /**
  * Frees the storage of abandoned chunked uploads: a session with no chunk for longer than the
  * time-to-live loses its chunks (its multipart upload is aborted) and is marked EXPIRED, so
- * the uploader learns why on its next status call and starts again with checkFile.
+ * the uploader learns why on its next status call and starts again with checkFile. Merges whose
+ * process died (lease run out) are finished or rolled back, and failed uploads still holding
+ * chunks lose them, so no chunk outlives its session.
  */
 export class UploadCleanupService {
   constructor(
@@ -20,29 +30,68 @@ export class UploadCleanupService {
     private readonly store: ObjectStore,
     private readonly ttlSeconds: number,
     private readonly log: Logger,
+    private readonly merges: UploadMergeService,
   ) {}
 
-  async expireIdle(now: Date, signal?: AbortSignal): Promise<CleanupSummary> {
+  async run(now: Date, signal?: AbortSignal): Promise<CleanupSummary> {
+    const summary: CleanupSummary = { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0 };
+    await this.recoverMerges(summary, signal);
+    await this.freeFailed(summary, signal);
+    await this.expireIdle(now, summary, signal);
+    return summary;
+  }
+
+  private async recoverMerges(summary: CleanupSummary, signal?: AbortSignal): Promise<void> {
+    // Each merge taken leaves the list (finished, rolled back, or held by someone); one that fails
+    // unexpectedly is given back and would be found again, so each is tried once per run.
+    const tried = new Set<string>();
+    for (;;) {
+      const unheld = (await this.sessions.unheldMerges(BATCH + tried.size)).filter((session) => !tried.has(session.id));
+      if (unheld.length === 0) return;
+      for (const session of unheld) {
+        if (signal?.aborted) return;
+        tried.add(session.id);
+        try {
+          if (await this.merges.merge(session)) summary.mergesFinished += 1;
+        } catch (error) {
+          if (!isAppError(error)) {
+            this.log.warn({ err: error, fileMd5: session.fileMd5 }, 'finishing a merge whose process died failed; the next run tries again');
+          } else if (error.details.reason !== 'UPLOAD_MERGING') summary.mergesRolledBack += 1;
+        }
+      }
+    }
+  }
+
+  private async freeFailed(summary: CleanupSummary, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const failed = await this.sessions.failedWithChunks(BATCH);
+      for (const session of failed) {
+        if (signal?.aborted) return;
+        await this.freeChunks(session, summary);
+      }
+      if (failed.length < BATCH) return;
+    }
+  }
+
+  private async expireIdle(now: Date, summary: CleanupSummary, signal?: AbortSignal): Promise<void> {
     const cutoff = new Date(now.getTime() - this.ttlSeconds * 1000);
-    const summary: CleanupSummary = { expired: 0, chunksFreed: 0 };
     const hours = Math.round((this.ttlSeconds / 3600) * 10) / 10;
     for (;;) {
       const idle = await this.sessions.idleSince(cutoff, BATCH);
       for (const session of idle) {
-        if (signal?.aborted) return summary;
+        if (signal?.aborted) return;
         // A chunk arriving now keeps the session: the conditional update loses and nothing is freed.
         if (!(await this.sessions.expire(session, cutoff, `abandoned: no chunk arrived for ${hours} h`))) continue;
-        try {
-          await this.store.abortMultipart(session.bucket, session.objectKey, session.multipartUploadId);
-        } catch (error) {
-          // Some S3 stand-ins cannot abort; the bucket's lifecycle rule for incomplete uploads reclaims the parts.
-          this.log.warn({ err: error, fileMd5: session.fileMd5 }, 'could not abort the multipart upload of an expired session');
-        }
-        summary.chunksFreed += (await this.sessions.chunkIndexes(session.id)).length;
-        await this.sessions.deleteChunks(session.id);
+        await this.freeChunks(session, summary);
         summary.expired += 1;
       }
-      if (idle.length < BATCH) return summary;
+      if (idle.length < BATCH) return;
     }
+  }
+
+  private async freeChunks(session: UploadSession, summary: CleanupSummary): Promise<void> {
+    await abortUploadParts(this.store, session, this.log);
+    summary.chunksFreed += (await this.sessions.chunkIndexes(session.id)).length;
+    await this.sessions.deleteChunks(session.id);
   }
 }

@@ -26,14 +26,15 @@ import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { mediaEntities } from '../server';
 import { challengeFor } from './possession-proof';
-import { UploadSessionService, type VideoIntake } from './upload-session.service';
+import { UploadSessionService } from './upload-session.service';
+import type { VideoIntake } from './upload-merge.service';
 
 const MiB = 1024 * 1024;
 const CHUNK = 5 * MiB;
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const alice: Viewer = { userId: 'alice', roles: ['member'], organisationId: 'org-1' };
 const bob: Viewer = { userId: 'bob', roles: ['member'], organisationId: 'org-2' };
-const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, quotaSessions: 20, quotaBytes: 1024 * MiB, proofKey: 'test-proof-key' };
+const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, quotaSessions: 20, quotaBytes: 1024 * MiB, proofKey: 'test-proof-key', mergeWaitMs: 5_000, mergeLease: { leaseMs: 30_000, owner: 'test' } };
 
 /** An MP4-looking file (the sniffer reads the `ftyp` box) of `size` random bytes. */
 function video(size: number): Buffer {
@@ -55,6 +56,8 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
     const queued: { fileMd5: string; inTransaction: boolean }[] = [];
     let wakes = 0;
     let refuseVideo = false;
+    /** Thrown once by the next `queue`, inside the transaction recording the media: a database failing mid-merge. */
+    let failQueue: Error | undefined;
     const videos: VideoIntake = {
       async inspect(object) {
         inspected.push(object);
@@ -62,6 +65,9 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         return { needed: true, probe: { formatNames: ['avi'], videoCodec: 'mpeg4', audioCodec: 'mp3', durationSeconds: 61.5, width: 640, height: 360 } };
       },
       async queue(em, object, decision) {
+        const failure = failQueue;
+        failQueue = undefined;
+        if (failure) throw failure;
         queued.push({ fileMd5: object.fileMd5, inTransaction: em.isInTransaction() });
         return decision.needed;
       },
@@ -178,6 +184,24 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       assert.equal(await store.stat('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`), undefined);
       assert.equal(await db.orm.em.fork().count(MediaFile, { object: fileMd5 }), 0);
       assert.deepEqual(queued.filter((o) => o.fileMd5 === fileMd5), [], 'nothing is queued for it');
+    });
+
+    test('a merge failing unexpectedly after it began (the database busy, say) leaves nothing stuck: the retry finishes it', { timeout: 60_000 }, async () => {
+      // The 680 s e2e hang: the first merge died after MERGING with no owner, and every retry waited on it for good.
+      const bytes = video(CHUNK + 5);
+      const fileMd5 = md5(bytes);
+      const input = { fileMd5, fileName: 'retry.mp4', chunkTotal: 2 };
+      await service().checkFile(alice, { fileMd5, fileName: 'retry.mp4', fileSize: bytes.length });
+      await Promise.all([send(alice, bytes, 0), send(alice, bytes, 1)]);
+      failQueue = new Error('SQLITE_BUSY: database is locked');
+      await assert.rejects(service().merge(alice, input), /database is locked/);
+      assert.equal(await db.orm.em.fork().count(MediaFile, { object: fileMd5 }), 0, 'nothing of the failed attempt was recorded');
+
+      const merged = await service().merge(alice, input);
+      assert.equal(merged.id, fileMd5);
+      assert.equal((await service().status(alice, fileMd5)).state, 'COMPLETED');
+      assert.equal(md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)), fileMd5, 'the joined file found by the retry is the right one');
+      assert.equal(await db.orm.em.fork().count(UploadChunk, {}), 0);
     });
 
     test('a damaged copy of a chunk never leaves wrong bytes behind: sent alongside a good copy, or replacing a stored one', async () => {

@@ -1,22 +1,22 @@
-import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { EntityManager } from '@mikro-orm/core';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { KeyedLock } from '@learnhub/platform/concurrency/keyed-lock';
-import { AppError, badInput, conflict, ErrorCode, payloadTooLarge } from '@learnhub/platform/errors';
+import { AppError, badInput, conflict, ErrorCode, isAppError, payloadTooLarge } from '@learnhub/platform/errors';
+import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { MediaType } from '../entities/media-object.entity';
-import type { UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import type { Admission, UploadSessionRepository } from '../repositories/upload-session.repository';
 import { withCheckedHead } from './checked-head';
-import type { StoredObject, TranscodeDecision } from './transcode-queue';
+import { UploadMergeService, type MergeLeaseSettings, type VideoIntake } from './upload-merge.service';
 import { cleanFileName } from './media.service';
 import { isMd5 } from './md5';
+import { abortUploadParts } from './upload-parts';
 import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 import { Buckets, videoKey } from './object-keys';
@@ -32,6 +32,15 @@ export interface UploadSettings {
   quotaBytes: number;
   /** Keys the possession-proof challenges. */
   proofKey: string;
+  /** How long a merge or abort call waits for another live merge of the same upload before answering UPLOAD_MERGING. */
+  mergeWaitMs: number;
+  mergeLease: MergeLeaseSettings;
+}
+
+/** Counts the calls waiting on another request's merge right now (a Prometheus gauge in production). */
+export interface MergeWaits {
+  inc(): void;
+  dec(): void;
 }
 
 /** Where an upload stands, for a client resuming it (after a crash, a reload, or on another device). */
@@ -85,7 +94,9 @@ const contentTypes: Record<string, string> = {
   '.ts': 'video/mp2t',
 };
 
-const MERGE_WAIT_MS = 200;
+/** A caller waiting on another merge looks again after this, doubling up to the most. */
+const MERGE_POLL_FIRST_MS = 50;
+const MERGE_POLL_MAX_MS = 1000;
 
 function md5Of(value: string, field: string): string {
   const md5 = value.trim().toLowerCase();
@@ -110,15 +121,6 @@ function asChunkError(error: unknown, index: number, expected: number): unknown 
   return error;
 }
 
-/** What a merge needs from transcoding: `TranscodeQueue` in production. */
-export interface VideoIntake {
-  inspect(object: StoredObject): Promise<TranscodeDecision>;
-  /** Runs in the transaction that records the media; true when a task was queued. */
-  queue(em: EntityManager, object: StoredObject, decision: TranscodeDecision): Promise<boolean>;
-  /** Called after that transaction committed with a task queued. */
-  wake(): Promise<void>;
-}
-
 /**
  * Resumable chunked uploads for large videos (断点续传): check the file (instant upload when it
  * is already stored), upload verified chunks in any order and in parallel, then merge them into
@@ -127,6 +129,9 @@ export interface VideoIntake {
 export class UploadSessionService {
   /** Process-wide, as the store and database behind every request's instance are. */
   private static readonly chunkWrites = new KeyedLock();
+  /** Carries merges through under a lease, and takes over merges whose process died. */
+  private readonly merges: UploadMergeService;
+  private readonly waits: MergeWaits;
 
   constructor(
     private readonly sessions: UploadSessionRepository,
@@ -135,8 +140,12 @@ export class UploadSessionService {
     private readonly settings: UploadSettings,
     private readonly log: Logger,
     /** Rejects a merged file that is not really a video, and queues transcoding for one browsers cannot play. */
-    private readonly videos: VideoIntake,
-  ) {}
+    videos: VideoIntake,
+    options: { pauses?: PausePoints; waits?: MergeWaits } = {},
+  ) {
+    this.merges = new UploadMergeService(sessions, media, store, videos, settings.mergeLease, log, options.pauses ?? new PausePoints());
+    this.waits = options.waits ?? { inc: () => undefined, dec: () => undefined };
+  }
 
   private member(viewer: Viewer): { organisationId: string; userId: string } {
     requireSignedIn(viewer);
@@ -169,15 +178,10 @@ export class UploadSessionService {
     return index < session.chunkTotal - 1 ? session.chunkSize : session.fileSize - session.chunkSize * (session.chunkTotal - 1);
   }
 
-  /** Ends a session for good: its multipart upload is aborted (where the store can) and its rows removed. */
-  private async discard(session: UploadSession): Promise<void> {
-    try {
-      await this.store.abortMultipart(session.bucket, session.objectKey, session.multipartUploadId);
-    } catch (error) {
-      // Some S3 stand-ins cannot abort; the store's own lifecycle rules reclaim such parts.
-      this.log.warn({ err: error, fileMd5: session.fileMd5 }, 'could not abort a multipart upload');
-    }
-    await this.sessions.delete(session.id);
+  /** Ends a session for good: its multipart upload is aborted (where the store can) and its rows removed; false when a merge took it meanwhile. */
+  private async discard(session: UploadSession): Promise<boolean> {
+    await abortUploadParts(this.store, session, this.log);
+    return this.sessions.delete(session.id);
   }
 
   /** Step 1: is the whole file already stored? If not, opens (or resumes) the upload session. */
@@ -206,6 +210,15 @@ export class UploadSessionService {
     }
 
     let session = await this.unended(organisationId, fileMd5);
+    if (session?.state === UploadState.MERGING && (await this.sessions.mergeIsUnheld(session.id))) {
+      // A merge whose process died: finished here (or rolled back, and then the upload starts afresh).
+      const merged = await this.merges.merge(session).catch((error: unknown) => {
+        if (!isAppError(error)) throw error;
+        return undefined;
+      });
+      if (merged) return { exists: true, media: await mediaView(merged, this.store) };
+      session = await this.unended(organisationId, fileMd5);
+    }
     if (session && session.fileSize !== input.fileSize) {
       throw conflict(`An upload of this file with ${session.fileSize} bytes is in progress; the same MD5 cannot have ${input.fileSize}. Abort it first if it was wrong.`, { reason: 'SIZE_MISMATCH' });
     }
@@ -366,18 +379,19 @@ export class UploadSessionService {
 
   /**
    * Step 4: joins the chunks into one stored file (copy-free: the chunks are its parts), verifies
-   * its MD5, and records it. Idempotent, and safe when merges race: one merges, the others wait
-   * for its result.
+   * its MD5, and records it. Idempotent, and safe when merges race or a merging process dies: the
+   * merge holds a lease, a merge nobody holds any more is taken over and finished, and a caller
+   * finding another live merge waits for it a bounded time, then hears UPLOAD_MERGING.
    */
-  async merge(viewer: Viewer, input: MergeInput): Promise<MediaView> {
+  async merge(viewer: Viewer, input: MergeInput, signal?: AbortSignal): Promise<MediaView> {
     const { organisationId, userId } = this.member(viewer);
     const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
-    const fileName = cleanFileName(input.fileName);
-    for (;;) {
+    const entry = { fileName: cleanFileName(input.fileName), tags: input.tags, remark: input.remark, mergedBy: userId };
+    return this.waitingOnMerges(fileMd5, signal, async () => {
       const session = await this.sessions.find(organisationId, fileMd5);
       if (!session) {
         const done = await this.view(fileMd5, organisationId);
-        if (done) return done;
+        if (done) return { done };
         throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
       }
       if (session.chunkTotal !== input.chunkTotal) {
@@ -386,99 +400,67 @@ export class UploadSessionService {
       switch (session.state) {
         case UploadState.COMPLETED: {
           const done = await this.view(fileMd5, organisationId);
-          if (done) return done;
+          if (done) return { done };
           throw conflict('This upload completed but its media entry was deleted since; upload the file again.', { reason: 'MEDIA_DELETED' });
         }
         case UploadState.MERGING:
-          await new Promise((resolve) => setTimeout(resolve, MERGE_WAIT_MS));
-          continue;
-        case UploadState.UPLOADING:
+          if (!(await this.sessions.mergeIsUnheld(session.id))) return undefined;
           break;
+        case UploadState.UPLOADING: {
+          const missing = this.statusOf(session, await this.sessions.chunkIndexes(session.id)).missingChunks;
+          if (missing.length > 0) {
+            const shown = missing.slice(0, 50).join(', ');
+            throw badInput(`Chunks missing: ${shown}${missing.length > 50 ? ', …' : ''}. Upload them, then merge.`, { reason: 'CHUNKS_MISSING', missing });
+          }
+          break;
+        }
         default:
           throw conflict(`The upload ${session.state.toLowerCase()}${session.failure ? `: ${session.failure}` : ''}. Call checkFile to start again.`, { reason: 'UPLOAD_ENDED', state: session.state });
       }
-      const chunks = await this.sessions.chunks(session.id);
-      const status = this.statusOf(session, chunks.map((c) => c.index));
-      if (status.missingChunks.length > 0) {
-        const shown = status.missingChunks.slice(0, 50).join(', ');
-        throw badInput(`Chunks missing: ${shown}${status.missingChunks.length > 50 ? ', …' : ''}. Upload them, then merge.`, { reason: 'CHUNKS_MISSING', missing: status.missingChunks });
+      const merged = await this.merges.merge(session, entry);
+      return merged ? { done: await mediaView(merged, this.store) } : undefined;
+    });
+  }
+
+  /**
+   * Runs `attempt` until it settles the call (a result, or an error), waiting between attempts
+   * while another live merge holds the upload: with backoff, until the wait bound, or until the
+   * client goes away. Nothing of the call outlives either.
+   */
+  private async waitingOnMerges<T>(fileMd5: string, signal: AbortSignal | undefined, attempt: () => Promise<{ done: T } | undefined>): Promise<T> {
+    const deadline = Date.now() + this.settings.mergeWaitMs;
+    let waiting = false;
+    try {
+      for (let pause = MERGE_POLL_FIRST_MS; ; pause = Math.min(pause * 2, MERGE_POLL_MAX_MS)) {
+        signal?.throwIfAborted();
+        const settled = await attempt();
+        if (settled) return settled.done;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw conflict(`The upload of ${fileMd5} is being merged by another request; merging, ask again in a few seconds.`, { reason: 'UPLOAD_MERGING' });
+        }
+        if (!waiting) this.waits.inc();
+        waiting = true;
+        await sleep(Math.min(pause, left), undefined, { signal });
       }
-      if (!(await this.sessions.transition(session.id, UploadState.UPLOADING, UploadState.MERGING))) continue;
-      return this.join(session, chunks, { organisationId, userId, fileName, tags: input.tags, remark: input.remark });
+    } finally {
+      if (waiting) this.waits.dec();
     }
   }
 
-  private async join(
-    session: UploadSession,
-    chunks: UploadChunk[],
-    entry: { organisationId: string; userId: string; fileName: string; tags?: string; remark?: string },
-  ): Promise<MediaView> {
-    let md5: string;
-    let size: number;
-    try {
-      const info = await this.store.completeMultipart(
-        session.bucket,
-        session.objectKey,
-        session.multipartUploadId,
-        chunks.map((c) => ({ partNumber: c.index + 1, etag: c.partEtag })),
-      );
-      size = info.size;
-      // A store that hashed the whole object while joining says so with a plain MD5 ETag; S3's multipart ETags need one read.
-      md5 = isMd5(info.etag) ? info.etag : await this.hashStored(session);
-    } catch (error) {
-      await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, `joining the chunks failed: ${(error as Error).message}`);
-      throw error;
-    }
-    if (md5 !== session.fileMd5 || size !== session.fileSize) {
-      await this.store.delete(session.bucket, session.objectKey);
-      const failure = `the merged file has MD5 ${md5} and ${size} bytes, but ${session.fileMd5} and ${session.fileSize} were declared`;
-      await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, failure);
-      await this.sessions.deleteChunks(session.id);
-      throw badInput(`The merged file does not match: ${failure}. It was deleted; check the file and upload it again.`, { reason: 'FILE_CHECKSUM_MISMATCH' });
-    }
-    const object = {
-      fileMd5: session.fileMd5,
-      type: MediaType.VIDEO,
-      mimeType: session.mimeType ?? 'application/octet-stream',
-      size,
-      bucket: session.bucket,
-      objectKey: session.objectKey,
-    };
-    let decision: TranscodeDecision;
-    try {
-      decision = await this.videos.inspect(object);
-    } catch (error) {
-      await this.store.delete(session.bucket, session.objectKey);
-      await this.sessions.transition(session.id, UploadState.MERGING, UploadState.FAILED, (error as Error).message);
-      await this.sessions.deleteChunks(session.id);
-      throw error;
-    }
-    const { probe } = decision;
-    let queued = false;
-    const recorded = await this.media.record(
-      { ...object, durationSeconds: probe?.durationSeconds, width: probe?.width, height: probe?.height },
-      { organisationId: entry.organisationId, fileName: entry.fileName, tags: entry.tags, remark: entry.remark, createdBy: entry.userId },
-      async (em) => (queued = await this.videos.queue(em, object, decision)),
-    );
-    if (queued) await this.videos.wake();
-    await this.sessions.transition(session.id, UploadState.MERGING, UploadState.COMPLETED);
-    await this.sessions.deleteChunks(session.id);
-    return mediaView(recorded, this.store);
-  }
-
-  private async hashStored(session: UploadSession): Promise<string> {
-    const hash = createHash('md5');
-    for await (const part of await this.store.get(session.bucket, session.objectKey)) hash.update(part as Buffer);
-    return hash.digest('hex');
-  }
-
-  /** Gives up an upload and frees its storage at once; false when there was none. */
-  async abort(viewer: Viewer, rawMd5: string): Promise<boolean> {
+  /**
+   * Gives up an upload and frees its storage at once; false when there was none (or it completed).
+   * A merge nobody holds any more is rolled back; a live one is waited for like a merge call.
+   */
+  async abort(viewer: Viewer, rawMd5: string, signal?: AbortSignal): Promise<boolean> {
     const { organisationId } = this.member(viewer);
-    const session = await this.sessions.find(organisationId, md5Of(rawMd5, 'fileMd5'));
-    if (!session || session.state === UploadState.COMPLETED) return false;
-    if (session.state === UploadState.MERGING) throw conflict('The upload is being merged and can no longer be aborted.', { reason: 'MERGING' });
-    await this.discard(session);
-    return true;
+    const fileMd5 = md5Of(rawMd5, 'fileMd5');
+    return this.waitingOnMerges(fileMd5, signal, async () => {
+      const session = await this.sessions.find(organisationId, fileMd5);
+      if (!session || session.state === UploadState.COMPLETED) return { done: false };
+      if (session.state !== UploadState.MERGING) return (await this.discard(session)) ? { done: true } : undefined;
+      if (!(await this.sessions.mergeIsUnheld(session.id))) return undefined;
+      return (await this.merges.abandon(session)) ? { done: true } : undefined;
+    });
   }
 }
