@@ -29,6 +29,8 @@ export class QueueWorker {
   /** The claim loop running now, if any: stop() waits for it. */
   private claiming?: Promise<void>;
   private fillAgain = false;
+  /** Its own shard had too few due tasks at the last claim: claim from every shard until the next heartbeat. */
+  private ownShardDrained = false;
   /** Tasks given back by stop(), for the engine to wake the other workers about. */
   private releasedAtStop = 0;
 
@@ -45,7 +47,9 @@ export class QueueWorker {
     return this.processor.table.definition.queue;
   }
 
+  /** Called at every heartbeat with the shard it derived from the members it read. */
   setShard(shard: ShardFilter | undefined): void {
+    this.ownShardDrained = false;
     const changed = shard?.index !== this.shard?.index || shard?.total !== this.shard?.total;
     this.shard = shard;
     if (changed) {
@@ -97,8 +101,11 @@ export class QueueWorker {
    */
   private async claim(shard: ShardFilter, free: number): Promise<ClaimedTask[]> {
     const { table, leaseMs } = this.processor;
+    // Once its own shard came up short, claiming it first again only costs a round trip, until the next heartbeat.
+    if (this.ownShardDrained) return table.claim(this.workerId, EVERY_SHARD, free, leaseMs);
     const own = await table.claim(this.workerId, shard, free, leaseMs);
     if (own.length === free || shard.total === 1 || this.stopping) return own;
+    this.ownShardDrained = true;
     return [...own, ...(await table.claim(this.workerId, EVERY_SHARD, free - own.length, leaseMs))];
   }
 
