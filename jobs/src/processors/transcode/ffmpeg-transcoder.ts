@@ -109,7 +109,6 @@ export class FfmpegTranscoder {
     return new Promise((resolve, reject) => {
       const progress = new ProgressFollower(job.durationSeconds, job.onProgress);
       let child: ChildProcess | undefined;
-      let watchdog: ChildProcess | undefined;
       let stall: NodeJS.Timeout | undefined;
       let stopped: unknown;
       const stop = (reason: unknown) => {
@@ -139,7 +138,7 @@ export class FfmpegTranscoder {
       command.on('start', () => {
         child = fluent.ffmpegProc;
         if (!child) return;
-        watchdog = killWhenGone(child);
+        const watchdog = killWhenGone(child);
         // Once ffmpeg is reaped its process group id may be reused: the watchdog goes with it.
         child.once('exit', () => watchdog?.kill('SIGKILL'));
         if (stopped !== undefined) killGroup(child);
@@ -225,9 +224,10 @@ function internals(command: FfmpegCommand): FluentInternals {
 
 /**
  * Kills ffmpeg's process group when this process is gone, even killed with SIGKILL: Node cannot
- * ask the kernel for that (no PR_SET_PDEATHSIG), and ffmpeg runs on to the end of its input when
- * its parent dies. The shell's stdin is a pipe from this process, so `read` returns only once this
- * process's end of it has closed; this process kills the shell as soon as ffmpeg has ended.
+ * ask the kernel for that (no PR_SET_PDEATHSIG), and an orphaned ffmpeg runs on until it next
+ * writes progress to the closed pipe, or for good while its input stalls. The shell's stdin is a
+ * pipe from this process, so `read` returns only once this process's end of it has closed; this
+ * process kills the shell as soon as ffmpeg has ended.
  */
 function killWhenGone(ffmpeg: ChildProcess): ChildProcess | undefined {
   if (ffmpeg.pid === undefined || process.platform === 'win32') return undefined;

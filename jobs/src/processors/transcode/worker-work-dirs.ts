@@ -35,6 +35,8 @@ function startTicksOf(pid: number): string | undefined {
 }
 
 function isRunning(owner: FolderOwner): boolean {
+  // 0 and negative numbers would name process groups.
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
