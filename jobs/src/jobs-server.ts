@@ -25,6 +25,7 @@ import { CronSchedule, CronSyntaxError } from './engine/cron';
 import { JobsEngine } from './engine/jobs-engine';
 import { FfmpegTranscoder } from './processors/transcode/ffmpeg-transcoder';
 import { TranscodeProcessor } from './processors/transcode/transcode-processor';
+import { WorkerWorkDirs } from './processors/transcode/worker-work-dirs';
 import { UploadCleanupProcessor } from './processors/upload-cleanup/upload-cleanup-processor';
 import { CacheEntryStage } from './processors/course-publish/cache-entry-stage';
 import { CoursePageStage } from './processors/course-publish/course-page-stage';
@@ -55,6 +56,13 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
     throw error;
   }
   const workerId = (jobs.workerId ?? `${hostname()}-${process.pid}`).slice(0, 64);
+  const workDirs = new WorkerWorkDirs(join(config.dataDir, 'tmp', 'transcode'), workerId, jobs.leaseMs * 3);
+  const sweep = async () => {
+    const removed = await workDirs.sweep();
+    if (removed.length > 0) logger.info({ removed }, 'removed the transcode work folders of workers that are gone');
+  };
+  await sweep();
+  const workDir = await workDirs.claim();
   // The media subgraph owns these tables; migrating here too lets a worker start first on a fresh database.
   const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
   // Likewise content's, for the publish outbox.
@@ -82,7 +90,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
       ...leases,
       concurrency: jobs.transcodeConcurrency,
       stallMs: jobs.transcodeStallMs,
-      workDir: join(config.dataDir, 'tmp', 'transcode', workerId),
+      workDir,
     },
   );
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
@@ -116,6 +124,9 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
     logger,
   );
   const close = () => Promise.all([orm.close(), content.close(), store.close(), cache.close(), ...wakeups.map((wakeup) => wakeup.close())]);
+  // Workers that die while others run are cleared by those; a folder from another machine goes stale in three leases.
+  const sweeping = setInterval(() => void sweep().catch((error) => logger.warn({ err: error }, 'sweeping transcode work folders failed')), jobs.leaseMs);
+  sweeping.unref();
   try {
     await engine.start();
     const running = await listen(app, port, jobs.host);
@@ -124,12 +135,15 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
       port: running.port,
       workerId,
       async stop() {
+        clearInterval(sweeping);
         await closeServer(running.server);
         await engine.stop(config.shutdownGraceMs);
+        await workDirs.release();
         await close();
       },
     };
   } catch (error) {
+    clearInterval(sweeping);
     await engine.stop(0).catch(() => undefined);
     await close();
     throw error;

@@ -123,7 +123,13 @@ export class JobsEngine {
     this.timers.forEach(clearInterval);
     await Promise.all(this.unlisten.map((stop) => stop()));
     await this.beating;
-    await Promise.all([...this.workers.map((w) => w.stop(Math.floor(graceMs * 0.7), Math.floor(graceMs * 0.2))), ...this.schedules.map((s) => s.stop())]);
+    const [released] = await Promise.all([
+      Promise.all(this.workers.map(async (w) => ({ queue: w.queue, count: await w.stop(Math.floor(graceMs * 0.7), Math.floor(graceMs * 0.2)) }))),
+      Promise.all(this.schedules.map((s) => s.stop())),
+    ]);
+    // Idle workers would otherwise find the released tasks only at their next poll.
+    const toWake = released.filter((r) => r.count > 0).map((r) => r.queue);
+    await Promise.all(toWake.flatMap((queue) => this.wakeups.map((wakeup) => wakeup.notify(queue))));
     for (const worker of this.workers) {
       await this.membershipOf(worker)
         .leave(this.group(worker), this.settings.workerId)

@@ -8,6 +8,8 @@ import type { JobMetrics } from './job-metrics';
 import { PermanentTaskError, WorkerShutdownError, type QueueProcessor, type TaskContext } from './processor';
 
 const PROGRESS_WRITE_MS = 1000;
+/** The shard filter every task id passes. */
+const EVERY_SHARD: ShardFilter = { index: 0, total: 1 };
 
 interface Running {
   task: ClaimedTask;
@@ -28,6 +30,10 @@ export class QueueWorker {
   /** The claim loop running now, if any: stop() waits for it. */
   private claiming?: Promise<void>;
   private fillAgain = false;
+  /** Its own shard had too few due tasks at the last claim: claim from every shard until the next heartbeat. */
+  private ownShardDrained = false;
+  /** Tasks given back by stop(), for the engine to wake the other workers about. */
+  private releasedAtStop = 0;
 
   constructor(
     readonly processor: QueueProcessor,
@@ -42,7 +48,9 @@ export class QueueWorker {
     return this.processor.table.definition.queue;
   }
 
+  /** Called at every heartbeat with the shard it derived from the members it read. */
   setShard(shard: ShardFilter | undefined): void {
+    this.ownShardDrained = false;
     const changed = shard?.index !== this.shard?.index || shard?.total !== this.shard?.total;
     this.shard = shard;
     if (changed) {
@@ -75,7 +83,7 @@ export class QueueWorker {
       const shard = this.shard;
       const free = this.processor.concurrency - this.running.size;
       if (this.stopping || !shard || free <= 0) return;
-      const tasks = await this.processor.table.claim(this.workerId, shard, free, this.processor.leaseMs);
+      const tasks = await this.claim(shard, free);
       if (this.stopping) {
         // Stopped while the claim was in flight: give the tasks back untouched rather than start them.
         await Promise.allSettled(tasks.map((task) => this.processor.table.release(task)));
@@ -85,6 +93,21 @@ export class QueueWorker {
       for (const task of tasks) this.start(task);
       if (tasks.length < free) return;
     }
+  }
+
+  /**
+   * Its own shard first, then due tasks of any shard: views of the membership differ for up to a
+   * heartbeat as workers join and leave, and a crashed member keeps its shard until it expires, so
+   * a shard may have no worker for a while. The atomic claim keeps each task with one holder.
+   */
+  private async claim(shard: ShardFilter, free: number): Promise<ClaimedTask[]> {
+    const { table, leaseMs } = this.processor;
+    // Once its own shard came up short, claiming it first again only costs a round trip, until the next heartbeat.
+    if (this.ownShardDrained) return table.claim(this.workerId, EVERY_SHARD, free, leaseMs);
+    const own = await table.claim(this.workerId, shard, free, leaseMs);
+    if (own.length === free || shard.total === 1 || this.stopping) return own;
+    this.ownShardDrained = true;
+    return [...own, ...(await table.claim(this.workerId, EVERY_SHARD, free - own.length, leaseMs))];
   }
 
   private start(task: ClaimedTask): void {
@@ -153,7 +176,10 @@ export class QueueWorker {
         this.metrics.leaseLost.inc({ queue: this.queue });
         log.warn('lease lost; the task was left to its new holder');
       } else if (reason instanceof WorkerShutdownError) {
-        if (await this.processor.table.release(task)) this.metrics.released.inc({ queue: this.queue });
+        if (await this.processor.table.release(task)) {
+          this.metrics.released.inc({ queue: this.queue });
+          this.releasedAtStop++;
+        }
         log.info('task released at shutdown');
       } else {
         const message = error instanceof Error ? error.message : String(error);
@@ -177,9 +203,9 @@ export class QueueWorker {
   /**
    * Stops claiming, lets running tasks finish for up to `graceMs`, then aborts the rest; their
    * leases are released so another worker starts them at once instead of after the lease.
-   * Tasks still running `abortWaitMs` after the abort are released anyway.
+   * Tasks still running `abortWaitMs` after the abort are released anyway. Returns how many it released.
    */
-  async stop(graceMs: number, abortWaitMs: number): Promise<void> {
+  async stop(graceMs: number, abortWaitMs: number): Promise<number> {
     this.stopping = true;
     // A claim in flight gives back what it takes (see claimWhileFree).
     while (this.claiming) await this.claiming;
@@ -192,8 +218,9 @@ export class QueueWorker {
     for (const running of stragglers) running.controller.abort(new WorkerShutdownError());
     const settled = await Promise.race([all().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), abortWaitMs).unref())]);
     await this.completions.drain();
-    if (settled) return;
+    if (settled) return this.releasedAtStop;
     // A task that ignores its signal keeps running in this process, but its lease goes back now.
-    await Promise.allSettled(stragglers.filter((r) => this.running.has(r.task.id)).map((r) => this.processor.table.release(r.task)));
+    const released = await Promise.allSettled(stragglers.filter((r) => this.running.has(r.task.id)).map((r) => this.processor.table.release(r.task)));
+    return this.releasedAtStop + released.filter((r) => r.status === 'fulfilled' && r.value).length;
   }
 }

@@ -1,4 +1,4 @@
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
@@ -138,6 +138,9 @@ export class FfmpegTranscoder {
       command.on('start', () => {
         child = fluent.ffmpegProc;
         if (!child) return;
+        const watchdog = killWhenGone(child);
+        // Once ffmpeg is reaped its process group id may be reused: the watchdog goes with it.
+        child.once('exit', () => watchdog?.kill('SIGKILL'));
         if (stopped !== undefined) killGroup(child);
         const stallMs = job.stallMs;
         if (stallMs !== undefined) {
@@ -217,6 +220,22 @@ function posterOptions(durationSeconds: number | undefined): string[] {
 
 function internals(command: FfmpegCommand): FluentInternals {
   return command as unknown as FluentInternals;
+}
+
+/**
+ * Kills ffmpeg's process group when this process is gone, even killed with SIGKILL: Node cannot
+ * ask the kernel for that (no PR_SET_PDEATHSIG), and an orphaned ffmpeg runs on until it next
+ * writes progress to the closed pipe, or for good while its input stalls. The shell's stdin is a
+ * pipe from this process, so `read` returns only once this process's end of it has closed; this
+ * process kills the shell as soon as ffmpeg has ended.
+ */
+function killWhenGone(ffmpeg: ChildProcess): ChildProcess | undefined {
+  if (ffmpeg.pid === undefined || process.platform === 'win32') return undefined;
+  const watchdog = spawn('/bin/sh', ['-c', 'read -r line; kill -s KILL -- "-$0"', String(ffmpeg.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  // Without a shell ffmpeg still stops with the worker's own kills; only a crash would leave it running.
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  return watchdog;
 }
 
 function killGroup(child: ChildProcess): void {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants, openSync } from 'node:fs';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -26,9 +28,10 @@ import { makeTestClips, type TestClips } from '@learnhub/media/services/test-cli
 import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
 
 /*
- * Transcoding through real jobs processes on each database: a worker killed mid-transcode is
- * replaced after its lease, a cancelled task's ffmpeg stops, a file that is not a video fails
- * once and for good. ffmpeg is real; the clips are made by it here.
+ * Transcoding through real jobs processes on each database: a worker killed mid-transcode takes
+ * its ffmpeg with it and is replaced after its lease, its partial output removed by the next
+ * worker to start; a stopped worker stops ffmpeg, removes its output and gives the task back; a
+ * cancelled task's ffmpeg stops; a file that is not a video fails once and for good. ffmpeg is real; the clips are made by it here.
  */
 
 const run = promisify(execFile);
@@ -61,6 +64,14 @@ async function ffmpegsUnder(dir: string): Promise<number[]> {
   }
   return pids;
 }
+
+/** The files attempts are writing in a worker's folder (`<task>-<random>/playback.mp4`, …). */
+async function partialOutputs(workDir: string): Promise<string[]> {
+  const entries = await readdir(workDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && e.name !== '.owner.json').map((e) => join(e.parentPath, e.name)).sort();
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
 
 let clips: TestClips;
 let longAvi: string;
@@ -147,21 +158,48 @@ for (const factory of testDatabases('transcoding workers')) {
       }
       return fileMd5;
     };
+    const workDirOf = (workerId: string) => join(dataDir, 'tmp', 'transcode', workerId);
+
+    /**
+     * Makes a seeded AVI's stored file a FIFO that gives its first 2 MB and then nothing, as a stalled source would, so a
+     * transcode of it stays running however fast the machine; returns what puts the whole file back.
+     */
+    const stallSource = async (fileMd5: string, original: string) => {
+      const stored = store.pathOf(Buckets.video, videoKey(fileMd5, '.avi'));
+      await rm(stored);
+      execFileSync('mkfifo', [stored]);
+      const feeder = new Socket({ fd: openSync(stored, constants.O_RDWR | constants.O_NONBLOCK), readable: false });
+      feeder.write((await readFile(original)).subarray(0, 2_000_000));
+      return async () => {
+        feeder.destroy();
+        await rm(stored);
+        await store.put(Buckets.video, videoKey(fileMd5, '.avi'), await readFile(original));
+      };
+    };
     const sql = (text: string, params: unknown[] = []) => orm.em.getConnection().execute(text, params);
     const task = async (fileMd5: string) => (await sql('select * from media_process where file_md5 = ?', [fileMd5]))[0];
     const history = (fileMd5: string) => sql('select * from media_process_history where file_md5 = ?', [fileMd5]);
     const object = async (fileMd5: string) => (await sql('select * from media_objects where file_md5 = ?', [fileMd5]))[0];
 
-    test('a worker killed mid-transcode is replaced once its lease runs out; the media is updated once', async () => {
+    test('a worker killed mid-transcode takes its ffmpeg with it, its partial output is removed when the next worker starts, and that worker redoes the task once the lease runs out', async () => {
       const fileMd5 = await seed(longAvi, '.avi');
+      // Blocked on its input, ffmpeg writes nothing: only a kill stops it (on its own it would notice its parent gone at its next write).
+      const restore = await stallSource(fileMd5, longAvi);
       const first = await startWorker(`${factory.kind}-a`);
       await waitFor('the first worker to report progress', async () => {
         const row = await task(fileMd5);
         return row?.lease_owner === `${factory.kind}-a` && Number(row.progress) > 0;
       });
+      const firstDir = workDirOf(`${factory.kind}-a`);
+      assert.ok((await partialOutputs(firstDir)).length > 0, 'ffmpeg is writing into the worker’s folder');
       await first.stop('SIGKILL');
       const killedAt = Date.now();
+      await waitFor('the killed worker’s ffmpeg to stop', async () => (await ffmpegsUnder(firstDir)).length === 0, 5_000);
+      assert.ok((await partialOutputs(firstDir)).length > 0, 'the partial output outlived the worker');
+      await restore();
+
       const second = await startWorker(`${factory.kind}-b`, { TRANSCODE_PRESET: 'ultrafast' });
+      assert.equal(await exists(firstDir), false, 'the next worker removed the dead worker’s folder as it started');
       const [done] = await waitFor('the task to finish', async () => {
         const rows = await history(fileMd5);
         return rows.length > 0 && rows;
@@ -183,6 +221,38 @@ for (const factory of testDatabases('transcoding workers')) {
       await second.stop('SIGTERM');
     });
 
+    test('SIGTERM mid-transcode stops ffmpeg, removes the partial output and gives the task back uncounted; a worker starting meanwhile leaves the live one’s folder alone', async () => {
+      const distinct = join(dataDir, 'graceful.avi');
+      await writeFile(distinct, Buffer.concat([await readFile(longAvi), Buffer.from(`graceful-${factory.kind}`)]));
+      const fileMd5 = await seed(distinct, '.avi');
+      const restore = await stallSource(fileMd5, distinct);
+      const leaving = await startWorker(`${factory.kind}-e`, { SHUTDOWN_GRACE_MS: '1000' });
+      await waitFor('the worker to report progress', async () => Number((await task(fileMd5))?.progress) > 0);
+      const leavingDir = workDirOf(`${factory.kind}-e`);
+      const partial = await partialOutputs(leavingDir);
+      assert.ok(partial.length > 0, 'ffmpeg is writing into the worker’s folder');
+
+      const starting = await startWorker(`${factory.kind}-f`);
+      assert.deepEqual(await partialOutputs(leavingDir), partial, 'a starting worker left the live worker’s output alone');
+      assert.ok((await ffmpegsUnder(leavingDir)).length > 0, 'and its ffmpeg running');
+      assert.equal(await starting.stop('SIGTERM'), 0, starting.log());
+
+      assert.equal(await leaving.stop('SIGTERM'), 0, leaving.log());
+      await waitFor('the stopped worker’s ffmpeg to be gone', async () => (await ffmpegsUnder(leavingDir)).length === 0, 2_000);
+      assert.equal(await exists(leavingDir), false, 'its folder and the partial output are gone');
+      const released = await task(fileMd5);
+      assert.deepEqual([released.state, Number(released.attempts), released.lease_owner], ['PENDING', 0, null], 'given back, the attempt not counted');
+
+      await restore();
+      const finisher = await startWorker(`${factory.kind}-g`, { TRANSCODE_PRESET: 'ultrafast' });
+      const [done] = await waitFor('another worker to finish the task', async () => {
+        const rows = await history(fileMd5);
+        return rows.length > 0 && rows;
+      }, 120_000);
+      assert.deepEqual([done.finished_by, Number(done.attempts)], [`${factory.kind}-g`, 1]);
+      await finisher.stop('SIGTERM');
+    });
+
     test('cancelling a running task stops its ffmpeg; a retry then finishes it', async () => {
       // The long clip with a few bytes more: the same video under another MD5.
       const distinct = join(dataDir, 'distinct.avi');
@@ -199,7 +269,7 @@ for (const factory of testDatabases('transcoding workers')) {
       assert.equal(cancelled.state, 'CANCELLED', 'the worker wrote nothing over the cancellation');
       assert.equal(cancelled.last_error, 'Cancelled by admin-1');
       assert.equal((await object(fileMd5)).playback_key, null);
-      assert.match(worker.log(), /lease lost/);
+      await waitFor('the worker to log the lost lease', async () => /lease lost/.test(worker.log()), 10_000);
       await tasks.retry(String(id));
       await waitFor('the retried task to finish', async () => (await history(fileMd5)).length === 1, 120_000);
       assert.ok((await object(fileMd5)).playback_key);
