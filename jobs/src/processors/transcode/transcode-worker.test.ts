@@ -194,7 +194,7 @@ for (const factory of testDatabases('transcoding workers')) {
       assert.ok((await partialOutputs(firstDir)).length > 0, 'ffmpeg is writing into the worker’s folder');
       await first.stop('SIGKILL');
       const killedAt = Date.now();
-      await waitFor('the killed worker’s ffmpeg to stop', async () => (await ffmpegsUnder(firstDir)).length === 0, 5_000);
+      await waitFor('the killed worker’s ffmpeg to stop', async () => (await ffmpegsUnder(firstDir)).length === 0, 15_000);
       assert.ok((await partialOutputs(firstDir)).length > 0, 'the partial output outlived the worker');
       await restore();
 
