@@ -18,7 +18,7 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, FileUrlOptions, MultipartOptions, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, FileUrlOptions, MultipartOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
 import { FileUrlSigner } from './signed-file-url.js';
 
 export interface LocalObjectStoreOptions {
@@ -329,6 +329,24 @@ export class LocalObjectStore implements ObjectStore {
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
     if (await this.findUpload(bucket, key, uploadId)) {
       await rm(this.uploadFolder(uploadId), { recursive: true, force: true });
+    }
+  }
+
+  async *listMultipart(bucket: string): AsyncIterable<MultipartUploadInfo> {
+    assertBucketName(bucket);
+    const folders = await readdir(join(this.root, '.multipart')).catch((error: unknown) => {
+      if (isMissing(error)) return [] as string[];
+      throw error;
+    });
+    for (const uploadId of folders) {
+      if (!UPLOAD_ID.test(uploadId)) continue;
+      const recordPath = join(this.uploadFolder(uploadId), 'upload.json');
+      // The record is written once, when the upload begins; an upload finished or aborted meanwhile has none.
+      const [record, written] = await Promise.all([
+        readFile(recordPath, 'utf8').then((text) => JSON.parse(text) as UploadRecord, () => undefined),
+        stat(recordPath).then((info) => info.mtime, () => undefined),
+      ]);
+      if (record?.bucket === bucket && written) yield { key: record.key, uploadId, initiated: written };
     }
   }
 

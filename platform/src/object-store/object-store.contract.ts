@@ -17,6 +17,8 @@ export interface ObjectStoreCapabilities {
   servesUrls?: boolean;
   /** A put replaces an object whole, body and ETag together, even against a concurrent put (default true). */
   atomicOverwrite?: boolean;
+  /** The server implements ListMultipartUploads (default true). */
+  listsMultipart?: boolean;
 }
 
 export interface ContractSubject {
@@ -49,6 +51,7 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
         checksPartEtags: true,
         servesUrls: false,
         atomicOverwrite: true,
+        listsMultipart: true,
         ...subject.capabilities,
       };
     });
@@ -315,6 +318,35 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       await rejectsWith(store.completeMultipart(bucket, key, uploadId, [part]), ErrorCode.NOT_FOUND);
       assert.equal(await store.stat(bucket, key), undefined);
       await store.abortMultipart(bucket, key, uploadId);
+    });
+
+    it('lists the multipart uploads in progress with when each began, and forgets finished and aborted ones', async (t) => {
+      if (!capabilities.listsMultipart || !capabilities.abortMultipart) {
+        t.skip('this backend does not implement ListMultipartUploads (or AbortMultipartUpload)');
+        return;
+      }
+      const listed = async () => {
+        const uploads = [];
+        for await (const upload of store.listMultipart(bucket)) uploads.push(upload);
+        return uploads;
+      };
+      const before = Date.now();
+      const openKey = `${casePrefix()}open`;
+      const openId = await store.createMultipart(bucket, openKey);
+      const doneKey = `${casePrefix()}done`;
+      const doneId = await store.createMultipart(bucket, doneKey);
+      const part = await store.uploadPart(bucket, doneKey, doneId, 1, Buffer.from('kept'), 4);
+      await store.completeMultipart(bucket, doneKey, doneId, [part]);
+      const abortedKey = `${casePrefix()}aborted`;
+      const abortedId = await store.createMultipart(bucket, abortedKey);
+      await store.abortMultipart(bucket, abortedKey, abortedId);
+
+      const mine = (await listed()).filter((upload) => [openId, doneId, abortedId].includes(upload.uploadId));
+      assert.deepEqual(mine.map(({ key, uploadId }) => ({ key, uploadId })), [{ key: openKey, uploadId: openId }]);
+      // Clocks of a remote server may differ a little from ours.
+      assert.ok(Math.abs(mine[0].initiated.getTime() - before) < 120_000, mine[0].initiated.toISOString());
+      await store.abortMultipart(bucket, openKey, openId);
+      assert.deepEqual((await listed()).filter((upload) => upload.uploadId === openId), []);
     });
 
     it('handles keys with unicode and spaces', async () => {

@@ -65,6 +65,12 @@ export interface UploadedPart {
  * 2-63 of `[a-z0-9.-]`, starting with a letter or digit; keys are relative `/`-separated paths with
  * no empty, `.` or `..` segment, no NUL and no backslash, so every adapter can store them.
  */
+export interface MultipartUploadInfo {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
 export interface ObjectStore {
   readonly kind: 'local' | 's3';
   put(bucket: string, key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
@@ -108,6 +114,8 @@ export interface ObjectStore {
   completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo>;
   /** Aborting an unknown or finished upload is not an error. */
   abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
+  /** Multipart uploads of `bucket` neither completed nor aborted, with when each began: for sweeping those nobody tracks. */
+  listMultipart(bucket: string): AsyncIterable<MultipartUploadInfo>;
 
   /** Reachability check for `/ready`. */
   ping(): Promise<void>;

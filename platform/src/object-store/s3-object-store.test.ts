@@ -11,7 +11,7 @@ objectStoreContract('s3 protocol on s3rver', async () => {
     store,
     // s3rver answers AbortMultipartUpload with MethodNotAllowed, assembles parts without comparing
     // their ETags, and writes a body and then its MD5 into the final files in place.
-    capabilities: { abortMultipart: false, checksPartEtags: false, atomicOverwrite: false, servesUrls: true },
+    capabilities: { abortMultipart: false, checksPartEtags: false, atomicOverwrite: false, listsMultipart: false, servesUrls: true },
     close,
   };
 });

@@ -14,7 +14,7 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, FileUrlOptions, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, FileUrlOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
 
 export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'> & {
   /** Lifetime of a presigned URL when the caller gives none (FILE_URL_TTL_SECONDS). */
@@ -266,6 +266,19 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.abortMultipartUpload(name, key, uploadId);
     } catch (error) {
       if (s3Code(error) !== 'NoSuchUpload') throw error;
+    }
+  }
+
+  async *listMultipart(bucket: string): AsyncIterable<MultipartUploadInfo> {
+    const name = this.bucketName(bucket);
+    let keyMarker = '';
+    let uploadIdMarker = '';
+    for (;;) {
+      const page = await this.client.listIncompleteUploadsQuery(name, '', keyMarker, uploadIdMarker, '');
+      for (const upload of page.uploads) yield { key: upload.key, uploadId: upload.uploadId, initiated: new Date(upload.initiated) };
+      if (!page.isTruncated) return;
+      keyMarker = page.nextKeyMarker;
+      uploadIdMarker = page.nextUploadIdMarker;
     }
   }
 

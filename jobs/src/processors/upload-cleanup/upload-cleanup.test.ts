@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -85,7 +85,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
 
       const summary = await processor.run(new AbortController().signal, log);
 
-      assert.deepEqual(summary, { expired: 2, chunksFreed: 2, mergesFinished: 0, mergesRolledBack: 0 });
+      assert.deepEqual(summary, { expired: 2, chunksFreed: 2, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 });
       for (const gone of [abandoned, failed]) {
         const row = await reload(gone.fileMd5);
         assert.equal(row?.state, UploadState.EXPIRED);
@@ -98,7 +98,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       assert.ok((await multipartDirs()).includes(active.uploadId));
       assert.equal((await reload(completed.fileMd5))?.state, UploadState.COMPLETED, 'finished uploads are not touched');
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0 }, 'a second run finds nothing');
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 }, 'a second run finds nothing');
     });
 
     test('a merge nobody holds with nothing left to finish is rolled back, and a failed upload loses its chunks at once, whatever its age', async () => {
@@ -108,7 +108,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const failed = await session('recently-failed', 60, UploadState.FAILED);
       const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 1, mergesFinished: 0, mergesRolledBack: 1 });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 1, mergesFinished: 0, mergesRolledBack: 1, orphansFreed: 0 });
       const rolledBack = await reload(stuck.fileMd5);
       assert.equal(rolledBack?.state, UploadState.FAILED);
       assert.match(rolledBack?.failure ?? '', /interrupted.*upload the file again/);
@@ -117,6 +117,27 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       assert.equal((await reload(failed.fileMd5))?.state, UploadState.FAILED, 'a failed upload keeps its state and reason');
       assert.equal(await chunkCount(failed.id), 0);
       assert.ok(!(await multipartDirs()).includes(failed.uploadId));
+    });
+
+    test('a multipart upload no session needs (media killed before recording its session) is aborted once an hour old; young ones and those of live sessions stay', async () => {
+      const twoHoursAgo = new Date(Date.now() - 2 * HOUR * 1000);
+      const age = (uploadId: string) => utimes(join(dir, '.multipart', uploadId, 'upload.json'), twoHoursAgo, twoHoursAgo);
+      const orphanKey = videoKey(md5(`${factory.kind}-orphan`), '.mp4');
+      const orphan = await store.createMultipart(Buckets.video, orphanKey, { partSize: 5 * MiB });
+      await store.uploadPart(Buckets.video, orphanKey, orphan, 1, Buffer.alloc(5 * MiB, 1), 5 * MiB);
+      await age(orphan);
+      const young = await store.createMultipart(Buckets.video, videoKey(md5(`${factory.kind}-young`), '.mp4'));
+      const live = await session('live-with-an-old-upload', 60);
+      await age(live.uploadId);
+      const ended = await session('completed-long-ago', 60, UploadState.COMPLETED);
+      await age(ended.uploadId);
+      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 2 });
+      const left = await multipartDirs();
+      assert.ok(!left.includes(orphan) && !left.includes(ended.uploadId), 'the untracked and the ended session\'s uploads are aborted');
+      assert.ok(left.includes(young) && left.includes(live.uploadId), 'a young upload and a live session\'s stay');
+      await store.abortMultipart(Buckets.video, videoKey(md5(`${factory.kind}-young`), '.mp4'), young);
     });
 
     test('the schedule runs the cleanup on exactly one of several workers when it is due', async () => {

@@ -230,6 +230,17 @@ export class UploadSessionRepository {
     return this.em.find(UploadSession, { id: { $in: rows.map((row) => String(row.session_id)) } }, { ...FRESH, orderBy: { id: 'asc' } });
   }
 
+  /** Of these multipart upload ids, those a session still needs: uploading, merging, or failed and not yet freed. */
+  async multipartsInUse(uploadIds: string[]): Promise<Set<string>> {
+    if (uploadIds.length === 0) return new Set();
+    const sessions = await this.em.find(
+      UploadSession,
+      { multipartUploadId: { $in: uploadIds }, state: { $in: [UploadState.UPLOADING, UploadState.MERGING, UploadState.FAILED] } },
+      { ...FRESH, fields: ['multipartUploadId'] },
+    );
+    return new Set(sessions.map((session) => session.multipartUploadId));
+  }
+
   /** Sessions still holding storage (uploading, or failed before their chunks were freed) with no activity since `cutoff`, oldest first. */
   idleSince(cutoff: Date, limit: number): Promise<UploadSession[]> {
     return this.em.find(

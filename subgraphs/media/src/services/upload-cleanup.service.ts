@@ -1,9 +1,10 @@
 import { isAppError } from '@learnhub/platform/errors';
 import type { Logger } from '@learnhub/platform/logger';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { MultipartUploadInfo, ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { UploadSession } from '../entities/upload-session.entity';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
 import type { UploadMergeService } from './upload-merge.service';
+import { Buckets } from './object-keys';
 import { abortUploadParts } from './upload-parts';
 
 export interface CleanupSummary {
@@ -13,9 +14,13 @@ export interface CleanupSummary {
   mergesFinished: number;
   /** Merges whose process died with nothing left to finish (or a file that failed its checks), rolled back. */
   mergesRolledBack: number;
+  /** Multipart uploads no session needs (a process killed between beginning one and recording its session), aborted. */
+  orphansFreed: number;
 }
 
 const BATCH = 100;
+// Far longer than the moment between beginning a multipart upload and recording its session.
+const ORPHAN_AGE_MS = 60 * 60 * 1000;
 
 /**
  * Frees the storage of abandoned chunked uploads: a session with no chunk for longer than the
@@ -34,10 +39,11 @@ export class UploadCleanupService {
   ) {}
 
   async run(now: Date, signal?: AbortSignal): Promise<CleanupSummary> {
-    const summary: CleanupSummary = { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0 };
+    const summary: CleanupSummary = { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 };
     await this.recoverMerges(summary, signal);
     await this.freeFailed(summary, signal);
     await this.expireIdle(now, summary, signal);
+    await this.sweepOrphans(now, summary, signal);
     return summary;
   }
 
@@ -86,6 +92,30 @@ export class UploadCleanupService {
         summary.expired += 1;
       }
       if (idle.length < BATCH) return;
+    }
+  }
+
+  private async sweepOrphans(now: Date, summary: CleanupSummary, signal?: AbortSignal): Promise<void> {
+    const cutoff = now.getTime() - ORPHAN_AGE_MS;
+    let batch: MultipartUploadInfo[] = [];
+    const abortUnused = async () => {
+      const inUse = await this.sessions.multipartsInUse(batch.map((upload) => upload.uploadId));
+      for (const upload of batch.filter((candidate) => !inUse.has(candidate.uploadId))) {
+        await this.store.abortMultipart(Buckets.video, upload.key, upload.uploadId);
+        summary.orphansFreed += 1;
+      }
+      batch = [];
+    };
+    try {
+      for await (const upload of this.store.listMultipart(Buckets.video)) {
+        if (signal?.aborted) return;
+        if (upload.initiated.getTime() > cutoff) continue;
+        batch.push(upload);
+        if (batch.length === BATCH) await abortUnused();
+      }
+      await abortUnused();
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not sweep multipart uploads no session needs (does the object store list them?); the next run tries again');
     }
   }
 
