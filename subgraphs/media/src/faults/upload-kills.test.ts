@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { MikroORM } from '@mikro-orm/core';
+import { signToken } from '@learnhub/platform/auth/token';
+import { readConfig } from '@learnhub/platform/config';
+import { openDatabase } from '@learnhub/platform/database/open-database';
+import { PausePoints } from '@learnhub/platform/faults/pause-points';
+import { createLogger } from '@learnhub/platform/logger';
+import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import { seededRandom } from '@learnhub/platform/random/seeded-random';
+import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { uploadFile, type UploadResult } from '../client/chunked-upload-client';
+import { mediaMigrations } from '../migrations/migrations';
+import { MediaRepository } from '../repositories/media.repository';
+import { UploadSessionRepository } from '../repositories/upload-session.repository';
+import { mediaEntities } from '../server';
+import { findFfmpeg, findFfprobe } from '../services/ffmpeg-binaries';
+import { FfprobeProber } from '../services/ffprobe-prober';
+import { TranscodeQueue } from '../services/transcode-queue';
+import { UploadCleanupService } from '../services/upload-cleanup.service';
+import { UploadMergeService } from '../services/upload-merge.service';
+
+/*
+ * The kill -9 fault suite for resumable uploads: real media processes (`node dist/main.js`) on
+ * one database and one object store are killed with SIGKILL at random moments while several
+ * clients upload videos in chunks, and at the named steps of merges (TEST_PAUSE_AT); after each
+ * kill a new process starts and the clients resume. Afterwards every upload must hold the right
+ * bytes, no session may be stuck, no chunk may outlive its session and no process may be left.
+ * FAULT_SEED replays a run; FAULT_KILLS sets the kills per database (default 16).
+ */
+
+const run = promisify(execFile);
+const MEDIA_MAIN = join(__dirname, '..', 'main.js');
+const JWT_SECRET = 'upload-kills-test-secret-long-enough-for-hs256';
+const member = { userId: 'u-faults', roles: ['member' as const], organisationId: 'org-faults' };
+const CHUNK = 5 * 1024 * 1024;
+const KILLS = Number(process.env.FAULT_KILLS ?? 16);
+const SEED = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const MERGE_POINTS = ['merge:leased', 'merge:joined', 'merge:verified'];
+const DEADLINE_MS = 30_000;
+
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves true once `check` holds, false when `ms` run out first. */
+async function within(ms: number, check: () => Promise<boolean> | boolean): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+/** Pids of live processes whose environment names `dataDir`: media and anything it started. */
+async function processesUsing(dataDir: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (environ.split('\0').includes(`DATA_DIR=${dataDir}`)) found.push(Number(entry));
+  }
+  return found;
+}
+
+const backends = testDatabases('upload kill faults').filter((factory) => factory.kind === 'sqlite' || factory.kind === 'postgresql');
+
+for (const factory of backends) {
+  describe(`uploads survive kill -9 of media at random moments on ${factory.kind}`, { timeout: 300_000 }, () => {
+    let database: TestDatabase;
+    let dataDir: string;
+    let clipDir: string;
+    let orm: MikroORM;
+    let token: string;
+    let port: number;
+    const files: string[] = [];
+    let base: Buffer;
+    /** A new file to upload: the clip with bytes inside its media data made its own. */
+    const addVariant = async () => {
+      const variant = Buffer.from(base);
+      variant.write(`variant ${files.length} of the fault suite`, CHUNK + 4096, 'latin1');
+      const path = join(clipDir, `lecture-${files.length}.mp4`);
+      await writeFile(path, variant);
+      files.push(path);
+    };
+
+    before(async () => {
+      database = await factory.create();
+      dataDir = await mkdtemp(join(tmpdir(), 'lh-upload-kills-'));
+      clipDir = await mkdtemp(join(tmpdir(), 'lh-upload-kills-clips-'));
+      token = await signToken(member, JWT_SECRET);
+      orm = await openDatabase({ url: database.url, entities: mediaEntities, migrations: mediaMigrations });
+      port = await freePort();
+      // One lossless noisy clip of about 2.5 chunks; variants differ in bytes inside its media data, so each is its own file.
+      const clip = join(clipDir, 'base.mp4');
+      const ffmpeg = findFfmpeg(readConfig().media.ffmpegPath);
+      await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25', '-t', '1.6', '-vf', 'noise=alls=60:allf=t+u', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', clip]);
+      base = await readFile(clip);
+      assert.ok(base.length > 2 * CHUNK, `the clip spans several chunks (${base.length} bytes)`);
+    });
+    after(async () => {
+      await orm?.close();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(clipDir, { recursive: true, force: true });
+    });
+
+    const startMedia = (env: Record<string, string> = {}) =>
+      ServiceProcess.start(
+        'media',
+        MEDIA_MAIN,
+        {
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'warn',
+          DATA_DIR: dataDir,
+          AUTH_JWT_SECRET: JWT_SECRET,
+          MEDIA_PORT: String(port),
+          MEDIA_DATABASE_URL: database.url,
+          UPLOAD_MERGE_LEASE_SECONDS: '2',
+          UPLOAD_MERGE_WAIT_SECONDS: '3',
+          ...env,
+        },
+        `http://127.0.0.1:${port}/health`,
+      );
+    const upload = (path: string, retries: number) =>
+      uploadFile({ endpoint: `http://127.0.0.1:${port}/graphql`, token, path, chunkSize: CHUNK, concurrency: 2, retries, retryDelayMs: 100, requestTimeoutMs: 15_000, tags: 'fault suite' });
+
+    test(`${KILLS} kills at random moments of chunk uploads and merges; afterwards every upload completes with its own bytes and nothing is left behind`, async (t) => {
+      const random = seededRandom(SEED);
+      const counts = { orphansFreed: 0, kills: 0, killsMidMerge: 0, killsWithUploadsInFlight: 0, uploadsCompletedBetweenKills: 0, uploadsResumed: 0, chunksReused: 0 };
+      const done = new Map<string, UploadResult>();
+      // Why uploads broke off between kills: a connection cut by the kill is expected, anything else is shown.
+      const errors: string[] = [];
+      t.diagnostic(`FAULT_SEED=${SEED} FAULT_KILLS=${KILLS}`);
+
+      while (counts.kills < KILLS) {
+        // About a third of the rounds hold the first merge at a named step and kill it there.
+        const point = random() < 0.35 ? MERGE_POINTS[Math.floor(random() * MERGE_POINTS.length)] : undefined;
+        const media = await startMedia(point ? { TEST_PAUSE_AT: point } : {});
+        // Three uploads at a time, so every round has chunks and merges in flight to kill.
+        while (files.filter((path) => !done.has(path)).length < 3) await addVariant();
+        const pending = files.filter((path) => !done.has(path)).slice(0, 3);
+        let settled = 0;
+        const uploads = pending.map((path) =>
+          upload(path, 0)
+            .then((result) => {
+              done.set(path, result);
+              counts.uploadsCompletedBetweenKills++;
+              if (result.reusedChunks > 0) counts.uploadsResumed++;
+              counts.chunksReused += result.reusedChunks;
+            }, (error: unknown) => errors.push(`${(error as Error).name}: ${(error as Error).message}`))
+            .finally(() => settled++),
+        );
+        if (point) {
+          const paused = await within(DEADLINE_MS, () => media.log().includes(`paused at ${point}`) || settled === uploads.length);
+          if (paused && media.log().includes(`paused at ${point}`)) counts.killsMidMerge++;
+        } else {
+          await within(Math.floor(random() * 3000), () => settled === uploads.length);
+        }
+        if (settled < uploads.length) counts.killsWithUploadsInFlight++;
+        await media.stop('SIGKILL');
+        counts.kills++;
+        await Promise.all(uploads);
+      }
+
+      const media = await startMedia();
+      try {
+        for (const path of files) {
+          const result = await upload(path, 5);
+          if (result.reusedChunks > 0) counts.uploadsResumed++;
+          counts.chunksReused += result.reusedChunks;
+          const expected = md5(await readFile(path));
+          assert.equal(result.media.fileMd5, expected);
+          const object = await new MediaRepository(orm.em.fork()).object(expected);
+          assert.ok(object, `${path}: media object recorded`);
+          assert.equal(md5(await readFile(new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' }).pathOf(object.bucket, object.objectKey))), expected, `${path}: the stored object holds the file's bytes`);
+        }
+        // The cleanup schedule, run as if two hours had passed: multipart uploads that a kill cut off from their session are aborted.
+        const em = orm.em.fork();
+        const store = new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' });
+        const silent = createLogger('upload-kills', 'silent');
+        const videos = new TranscodeQueue(new FfprobeProber(findFfprobe(readConfig().media.ffprobePath)), store);
+        const merges = new UploadMergeService(new UploadSessionRepository(em), new MediaRepository(em), store, videos, { leaseMs: 2000, owner: 'upload-kills' }, silent, new PausePoints());
+        const cleanup = await new UploadCleanupService(new UploadSessionRepository(em), store, 24 * 3600, silent, merges).run(new Date(Date.now() + 2 * 3600 * 1000));
+        counts.orphansFreed = cleanup.orphansFreed;
+        assert.deepEqual({ ...cleanup, orphansFreed: 0 }, { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 }, 'nothing else was left for the cleanup');
+        const connection = orm.em.fork().getConnection();
+        const rows: { state: string }[] = await connection.execute('select state from upload_sessions');
+        const states = rows.map((row) => row.state);
+        assert.deepEqual(states.filter((state) => state === 'UPLOADING' || state === 'MERGING'), [], 'no session is left uploading or merging');
+        assert.equal(states.filter((state) => state === 'COMPLETED').length, files.length, 'one completed session per file');
+        const chunks: { n: number | string }[] = await connection.execute('select count(*) as n from upload_chunks');
+        assert.equal(Number(chunks[0].n), 0, 'no chunk row outlives its session');
+        assert.deepEqual(await readdir(join(dataDir, 'objects', '.multipart')).catch(() => []), [], 'no chunk data outlives its session');
+      } finally {
+        await media.stop();
+      }
+      const left = await within(10_000, async () => (await processesUsing(dataDir)).length === 0);
+      const pids = await processesUsing(dataDir);
+      assert.ok(left, `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`);
+      const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup; seed ${SEED}`;
+      const unexpected = errors.filter((message) => !/NETWORK_ERROR|Could not reach|socket hang up|ECONNRESET|ECONNREFUSED|other side closed|UPLOAD_MERGING|merging, ask again/.test(message));
+      t.diagnostic(summary);
+      console.log(`upload kill faults: ${summary}`);
+      assert.deepEqual([...new Set(unexpected)], [], 'uploads broke off only because media was killed');
+    });
+  });
+}
