@@ -61,8 +61,8 @@ async function portProblem({ setting, value }) {
   const where = `npm start: port ${env[setting] ?? value} (${setting})`;
   if (!Number.isInteger(value) || value < 1 || value > 65535) return `${where} is not a port number from 1 to 65535.`;
   const refused = await fetch(`http://127.0.0.1:${value}/`, { signal: AbortSignal.timeout(2_000) }).then(
-    () => undefined,
-    (error) => (error.cause?.message === 'bad port' ? error : undefined),
+    () => false,
+    (error) => error.cause?.message === 'bad port',
   );
   if (refused) return `${where} is one Node's fetch refuses to call (a "bad port" of the Fetch standard): choose another.`;
   const inUse = await new Promise((done) => {
