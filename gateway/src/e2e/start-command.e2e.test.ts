@@ -150,6 +150,20 @@ test('a service killed outright is restarted while the others keep serving; SIGT
   }
 });
 
+test('SIGINT to the npm process alone stops everything gracefully', { timeout: 120_000 }, async () => {
+  const env = await ports();
+  const { child, output } = start(env);
+  try {
+    await waitFor(() => output().includes('Learnhub is running'), 'the ready line', output);
+    process.kill(child.pid!, 'SIGINT');
+    const [code] = await stopped(child, output);
+    assert.equal(code, 0, output());
+    assert.equal(output().match(/"msg":"stopped"/g)?.length, 5, `every service stopped gracefully:\n${output()}`);
+  } finally {
+    cleanup(child, output);
+  }
+});
+
 test('services stop on their own when start.mjs is killed outright', { timeout: 120_000 }, async () => {
   const env = await ports();
   const { child, output } = start(env, 'direct');
