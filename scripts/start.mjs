@@ -1,9 +1,11 @@
-// `npm start`: builds what changed, then runs every service as its own process on embedded
-// defaults (or whatever .env / the environment says), and stops them all on Ctrl-C.
+// `npm start`: builds what changed, then supervises every service as its own process on embedded
+// defaults (or whatever .env / the environment says): restarts one that crashes, and stops them
+// all, one SIGTERM each, on Ctrl-C, SIGTERM or SIGHUP.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,10 +21,11 @@ if (!process.argv.includes('--no-build')) {
   }
 }
 
-const env = { ...process.env };
-// Subgraphs answer only requests carrying this, so nothing can reach them around the gateway.
-env.GATEWAY_SECRET ??= randomBytes(24).toString('hex');
-const port = (name, fallback) => Number(env[name] ?? fallback);
+const env = { ...process.env, LEARNHUB_SUPERVISED: '1' };
+// Subgraphs answer only requests carrying this, so nothing can reach them around the gateway. It
+// is kept in DATA_DIR so that CLIs run beside `npm start` (e.g. `npm run reindex`) read the same.
+env.GATEWAY_SECRET ??= gatewaySecret(resolve(env.DATA_DIR ?? '.data'));
+const port = (setting, fallback) => ({ setting, value: Number(env[setting] ?? fallback) });
 
 const services = [
   { name: 'content', script: 'subgraphs/content/dist/main.js', port: port('CONTENT_PORT', 4001) },
@@ -33,11 +36,49 @@ const services = [
 ];
 const width = Math.max(...services.map((s) => s.name.length));
 const running = new Map();
+const restartTimers = new Set();
 let stopping = false;
+let up = false;
 
-function start(service) {
-  const child = spawn(process.execPath, [service.script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const record = { child, log: [], ready: false };
+const FIRST_RESTART_MS = 1_000;
+const MAX_RESTART_MS = 30_000;
+// A child that stayed healthy this long is over whatever made it crash: its next restart is quick again.
+const HEALTHY_RESET_MS = 60_000;
+// Each child has SHUTDOWN_GRACE_MS to stop on its own; this is how much longer we wait before SIGKILL.
+const stopGraceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000) + 5_000;
+
+function gatewaySecret(dataDir) {
+  const file = join(dataDir, 'gateway-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(24).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+/** Why `port` cannot serve, or undefined: in use, out of range, or refused by fetch (the gateway's and our health checks' client). */
+async function portProblem({ setting, value }) {
+  const where = `npm start: port ${env[setting] ?? value} (${setting})`;
+  if (!Number.isInteger(value) || value < 1 || value > 65535) return `${where} is not a port number from 1 to 65535.`;
+  const refused = await fetch(`http://127.0.0.1:${value}/`, { signal: AbortSignal.timeout(2_000) }).then(
+    () => false,
+    (error) => error.cause?.message === 'bad port',
+  );
+  if (refused) return `${where} is one Node's fetch refuses to call (a "bad port" of the Fetch standard): choose another.`;
+  const inUse = await new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', (error) => done(error.code === 'EADDRINUSE'));
+    probe.listen(value, () => probe.close(() => done(false)));
+  });
+  if (inUse) return `${where} is in use by another process.`;
+  return undefined;
+}
+
+function start(service, previous) {
+  // Its own process group, so a terminal's Ctrl-C reaches only us and each child gets one SIGTERM;
+  // stdin is a pipe we hold, so the child stops on its own if we are killed outright.
+  const child = spawn(process.execPath, [service.script], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const record = { child, log: [], ready: false, healthySince: 0, restartMs: previous?.restartMs ?? FIRST_RESTART_MS };
   const relay = (stream, out) => {
     let pending = '';
     stream.on('data', (chunk) => {
@@ -52,40 +93,58 @@ function start(service) {
   };
   relay(child.stdout, process.stdout);
   relay(child.stderr, process.stderr);
+  child.stdin.on('error', () => {});
   child.on('exit', (code, signal) => {
     running.delete(service.name);
     if (stopping) return;
-    console.error(`\nnpm start: ${service.name} ${record.ready ? 'died' : 'failed to start'} (${signal ?? `exit ${code}`}). Its last lines:`);
+    const how = signal ?? `exit ${code}`;
+    console.error(`\nnpm start: ${service.name} ${record.ready ? 'died' : 'failed to start'} (${how}). Its last lines:`);
     console.error(record.log.slice(-40).join('\n'));
-    shutdown(1);
+    if (!up) return shutdown(1);
+    const stayedHealthy = record.ready && Date.now() - record.healthySince >= HEALTHY_RESET_MS;
+    const delay = stayedHealthy ? FIRST_RESTART_MS : record.restartMs;
+    console.error(`npm start: restarting ${service.name} in ${delay / 1000} s; the others keep serving.\n`);
+    const timer = setTimeout(() => {
+      restartTimers.delete(timer);
+      const next = start(service, { restartMs: Math.min(delay * 2, MAX_RESTART_MS) });
+      waitHealthy(service, next).then((healthy) => healthy && console.log(`npm start: ${service.name} is back.`));
+    }, delay);
+    restartTimers.add(timer);
   });
   running.set(service.name, record);
+  console.log(`npm start: started ${service.name} (pid ${child.pid})`);
   return record;
 }
 
+/** Resolves true once this very child answers /health; false if it exits or the deadline passes. */
 async function waitHealthy(service, record, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && running.has(service.name)) {
-    const ok = await fetch(`http://127.0.0.1:${service.port}/health`).then((r) => r.ok, () => false);
-    if (ok) {
+  const alive = () => record.child.exitCode === null && record.child.signalCode === null && !stopping;
+  while (Date.now() < deadline && alive()) {
+    const ok = await fetch(`http://127.0.0.1:${service.port.value}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+    // The port was free before the child started, so an answer is the child's, if it is still alive.
+    if (ok && alive()) {
       record.ready = true;
-      return;
+      record.healthySince = Date.now();
+      return true;
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  if (running.has(service.name)) {
-    console.error(`npm start: ${service.name} did not answer /health on port ${service.port} within ${timeoutMs / 1000} s.`);
-    shutdown(1);
+  if (alive()) {
+    console.error(`npm start: ${service.name} did not answer /health on port ${service.port.value} within ${timeoutMs / 1000} s.`);
+    if (!up) shutdown(1);
   }
+  return false;
 }
 
 function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  for (const timer of restartTimers) clearTimeout(timer);
   for (const { child } of running.values()) child.kill('SIGTERM');
   const force = setTimeout(() => {
     for (const { child } of running.values()) child.kill('SIGKILL');
-  }, 15_000);
+  }, stopGraceMs);
   const check = setInterval(() => {
     if (running.size === 0) {
       clearInterval(check);
@@ -95,8 +154,22 @@ function shutdown(code) {
   }, 50);
 }
 
-process.on('SIGINT', () => shutdown(0));
-process.on('SIGTERM', () => shutdown(0));
+// One signal may arrive twice (a terminal's Ctrl-C reaches npm, which passes it on, and us): any
+// after the first are ignored; a service stuck in its shutdown is killed when the grace runs out.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => shutdown(0));
+// npm runs us through `sh -c`; should that shell or npm die without passing a signal on (SIGKILL),
+// we are re-parented: stop the services rather than leave them serving with nobody to stop them.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && shutdown(0), 500).unref();
+// The terminal or npm may be gone; writing to a closed stdout must not kill us before the children stop.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+const problems = (await Promise.all(services.map((s) => portProblem(s.port)))).filter(Boolean);
+if (problems.length > 0) {
+  for (const problem of problems) console.error(problem);
+  process.exit(1);
+}
 
 const first = services.filter((s) => !s.after);
 await Promise.all(first.map((s) => waitHealthy(s, start(s))));
@@ -105,6 +178,7 @@ for (const service of services.filter((s) => s.after)) {
   await waitHealthy(service, start(service));
 }
 if (!stopping) {
-  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port('GATEWAY_PORT', 4000)}`;
+  up = true;
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port('GATEWAY_PORT', 4000).value}`;
   console.log(`\nLearnhub is running: ${publicUrl}/graphql (Apollo Sandbox in the browser). Ctrl-C stops everything.\n`);
 }

@@ -101,6 +101,12 @@ test('merge leases and waits have working defaults and bounds; TEST_PAUSE_AT is 
   assert.throws(() => readConfig({ TEST_PAUSE_AT: 'merge:joined' }), /TEST_PAUSE_AT .*only allowed with NODE_ENV=test/);
 });
 
+test('LEARNHUB_SUPERVISED (set by npm start for its children) is off unless set', () => {
+  assert.equal(readConfig({}).supervised, false);
+  assert.equal(readConfig({ LEARNHUB_SUPERVISED: '1' }).supervised, true);
+  assert.throws(() => readConfig({ LEARNHUB_SUPERVISED: 'maybe' }), /LEARNHUB_SUPERVISED="maybe"/);
+});
+
 test('a .env file fills in what the environment does not set', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lh-env-'));
   const key = `LH_TEST_${process.pid}`;

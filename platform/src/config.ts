@@ -176,6 +176,8 @@ export interface Config {
     uploadMergeWaitMs: number;
   };
   shutdownGraceMs: number;
+  /** Set by `npm start` for its children: stop when the supervisor is gone (stdin closes). */
+  supervised: boolean;
   /** Test runs only (TEST_PAUSE_AT): named points where the process stops for good, for a test to kill it there. */
   testPauseAt: string[];
 }
@@ -333,6 +335,7 @@ export function readConfig(env: Env = process.env): Config {
       uploadMergeWaitMs: r.int('UPLOAD_MERGE_WAIT_SECONDS', 5, 0, 300) * 1000,
     },
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    supervised: r.bool('LEARNHUB_SUPERVISED', false),
     testPauseAt,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

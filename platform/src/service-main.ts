@@ -16,7 +16,7 @@ export function runService(name: string, start: (config: Config, logger: Logger)
   }
   const logger = createLogger(name, config.logLevel);
   start(config, logger).then(
-    (stop) => onShutdownSignal(logger, config.shutdownGraceMs, stop),
+    (stop) => onShutdownSignal(logger, config.shutdownGraceMs, stop, config.supervised),
     (error: unknown) => {
       logger.fatal({ err: error }, `${name} failed to start`);
       process.exit(1);

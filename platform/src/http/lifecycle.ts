@@ -38,11 +38,13 @@ export function closeServer(server: Server): Promise<void> {
 
 /**
  * Runs `shutdown` once on SIGTERM or SIGINT and exits; a second signal or the grace period
- * running out forces the exit so a stuck dependency cannot keep the process alive.
+ * running out forces the exit so a stuck dependency cannot keep the process alive. With
+ * `watchParent` (set when `npm start` supervises the process) stdin closing counts as the signal:
+ * the supervisor holds the other end, so it closes only when the supervisor is gone, even killed.
  */
-export function onShutdownSignal(logger: Logger, graceMs: number, shutdown: () => Promise<void>): void {
+export function onShutdownSignal(logger: Logger, graceMs: number, shutdown: () => Promise<void>, watchParent = false): void {
   let stopping = false;
-  const handle = (signal: NodeJS.Signals) => {
+  const handle = (signal: NodeJS.Signals | 'parent gone') => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
@@ -67,4 +69,10 @@ export function onShutdownSignal(logger: Logger, graceMs: number, shutdown: () =
   };
   process.on('SIGTERM', handle);
   process.on('SIGINT', handle);
+  if (watchParent) {
+    const parentGone = () => {
+      if (!stopping) handle('parent gone');
+    };
+    process.stdin.on('end', parentGone).on('close', parentGone).on('error', parentGone).resume();
+  }
 }
