@@ -102,18 +102,43 @@ function start(service, previous) {
     console.error(record.log.slice(-40).join('\n'));
     if (!up) return shutdown(1);
     const stayedHealthy = record.ready && Date.now() - record.healthySince >= HEALTHY_RESET_MS;
-    const delay = stayedHealthy ? FIRST_RESTART_MS : record.restartMs;
-    console.error(`npm start: restarting ${service.name} in ${delay / 1000} s; the others keep serving.\n`);
-    const timer = setTimeout(() => {
-      restartTimers.delete(timer);
-      const next = start(service, { restartMs: Math.min(delay * 2, MAX_RESTART_MS) });
-      waitHealthy(service, next).then((healthy) => healthy && console.log(`npm start: ${service.name} is back.`));
-    }, delay);
-    restartTimers.add(timer);
+    restart(service, stayedHealthy ? FIRST_RESTART_MS : record.restartMs);
   });
   running.set(service.name, record);
   console.log(`npm start: started ${service.name} (pid ${child.pid})`);
   return record;
+}
+
+/** Starts `service` again after `delay` once its port is free; each try after that waits twice as long, up to MAX_RESTART_MS. */
+function restart(service, delay) {
+  console.error(`npm start: restarting ${service.name} in ${delay / 1000} s; the others keep serving.\n`);
+  const timer = setTimeout(async () => {
+    restartTimers.delete(timer);
+    const next = Math.min(delay * 2, MAX_RESTART_MS);
+    const problem = await portProblem(service.port);
+    if (stopping) return;
+    if (problem) {
+      console.error(problem);
+      return restart(service, next);
+    }
+    if (await waitHealthy(service, start(service, { restartMs: next }))) console.log(`npm start: ${service.name} is back.`);
+  }, delay);
+  restartTimers.add(timer);
+}
+
+/**
+ * Starts `service` during start-up once its port is still free (something may have taken it while
+ * the others started) and resolves true when it answers /health; otherwise stops everything.
+ */
+async function bringUp(service) {
+  const problem = await portProblem(service.port);
+  if (stopping) return false;
+  if (problem) {
+    console.error(problem);
+    shutdown(1);
+    return false;
+  }
+  return waitHealthy(service, start(service));
 }
 
 /** Resolves true once this very child answers /health; false if it exits or the deadline passes. */
@@ -122,7 +147,7 @@ async function waitHealthy(service, record, timeoutMs = 60_000) {
   const alive = () => record.child.exitCode === null && record.child.signalCode === null && !stopping;
   while (Date.now() < deadline && alive()) {
     const ok = await fetch(`http://127.0.0.1:${service.port.value}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
-    // The port was free before the child started, so an answer is the child's, if it is still alive.
+    // The port was free just before the child started, so an answer is the child's, if it is still alive.
     if (ok && alive()) {
       record.ready = true;
       record.healthySince = Date.now();
@@ -172,10 +197,10 @@ if (problems.length > 0) {
 }
 
 const first = services.filter((s) => !s.after);
-await Promise.all(first.map((s) => waitHealthy(s, start(s))));
+await Promise.all(first.map(bringUp));
 for (const service of services.filter((s) => s.after)) {
   if (stopping) break;
-  await waitHealthy(service, start(service));
+  await bringUp(service);
 }
 if (!stopping) {
   up = true;

@@ -62,9 +62,9 @@ const running = (pid: number) => {
 const servicePids = (output: string) => new Map([...output.matchAll(/npm start: started (\w+) \(pid (\d+)\)/g)].map((m) => [m[1], Number(m[2])]));
 const allPids = (output: string) => [...output.matchAll(/npm start: started \w+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
 
-async function stopped(child: ChildProcess, output: () => string) {
+async function stopped(child: ChildProcess, output: () => string, started = 5) {
   const exit = child.exitCode !== null || child.signalCode !== null ? [child.exitCode, child.signalCode] : await once(child, 'exit');
-  assert.ok(allPids(output()).length >= 5, `start.mjs reports the pid of each service it starts:\n${output()}`);
+  assert.ok(allPids(output()).length >= started, `start.mjs reports the pid of each service it starts:\n${output()}`);
   // Every service start.mjs ever started is gone: none is left serving with nobody to stop it.
   await waitFor(() => allPids(output()).every((pid) => !running(pid)), 'every service process to be gone', output, 10_000);
   return exit;
@@ -126,7 +126,7 @@ test('npm start runs every service, serves queries, and a Ctrl-C to its process 
   }
 });
 
-test('a service killed outright is restarted while the others keep serving; SIGTERM to the npm process stops everything', { timeout: 120_000 }, async () => {
+test('a service killed outright is restarted, after a longer wait if it dies again soon, while the others keep serving; SIGTERM to the npm process stops everything', { timeout: 120_000 }, async () => {
   const env = await ports();
   const { child, output } = start(env);
   try {
@@ -136,7 +136,13 @@ test('a service killed outright is restarted while the others keep serving; SIGT
     await waitFor(() => output().includes('npm start: content died (SIGKILL)'), 'the crash report', output, 10_000);
     assert.equal(await alive(env.GATEWAY_PORT), true, 'the gateway keeps serving while content is down');
     await waitFor(() => output().includes('npm start: content is back'), 'content to be restarted', output);
-    assert.notEqual(servicePids(output()).get('content'), first);
+    const second = servicePids(output()).get('content')!;
+    assert.notEqual(second, first);
+    await assertServes(env.GATEWAY_PORT, output);
+    // Dying again soon after: the wait before the next restart doubles.
+    process.kill(second, 'SIGKILL');
+    await waitFor(() => output().includes('npm start: restarting content in 2 s'), 'the longer wait to be reported', output, 10_000);
+    await waitFor(() => output().match(/npm start: content is back/g)?.length === 2, 'content to be restarted again', output);
     await assertServes(env.GATEWAY_PORT, output);
     assert.equal(await readFile(join(dataDir, 'gateway-secret'), 'utf8'), firstSecret, 'the secret is created once and reused');
 
@@ -187,6 +193,26 @@ test('a port in use (even by something answering /health) is reported by its set
     assert.equal(code, 1, output());
     assert.match(output(), new RegExp(`npm start: port ${GATEWAY_PORT} \\(GATEWAY_PORT\\) is in use by another process`));
     assert.doesNotMatch(output(), /Learnhub is running|npm start: started/);
+  } finally {
+    cleanup(child, output);
+    squatter.close();
+  }
+});
+
+test('a port taken while the other services start is reported before the service that needs it starts', { timeout: 120_000 }, async () => {
+  const env = await ports();
+  const { child, output } = start(env);
+  // The gateway starts last, once the subgraphs answer: something takes its port meanwhile and answers /health.
+  const squatter = createHttpServer((_request, response) => response.end('ok'));
+  try {
+    await waitFor(() => output().includes('npm start: started content'), 'the first service to start', output);
+    squatter.listen(Number(env.GATEWAY_PORT), '127.0.0.1');
+    await once(squatter, 'listening');
+    await waitFor(() => child.exitCode !== null || output().includes('Learnhub is running'), 'npm start to stop or claim to run', output);
+    assert.doesNotMatch(output(), /Learnhub is running|npm start: started gateway/);
+    assert.match(output(), new RegExp(`npm start: port ${env.GATEWAY_PORT} \\(GATEWAY_PORT\\) is in use by another process`));
+    const [code] = await stopped(child, output, 4);
+    assert.equal(code, 1, output());
   } finally {
     cleanup(child, output);
     squatter.close();
