@@ -14,7 +14,7 @@ import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { freePort } from '@learnhub/platform/testing/service-process';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { uploadFile, type UploadResult } from '../client/chunked-upload-client';
 import { mediaMigrations } from '../migrations/migrations';
@@ -26,6 +26,7 @@ import { FfprobeProber } from '../services/ffprobe-prober';
 import { TranscodeQueue } from '../services/transcode-queue';
 import { UploadCleanupService } from '../services/upload-cleanup.service';
 import { UploadMergeService } from '../services/upload-merge.service';
+import { startMediaProcess } from '../testing/media-process';
 
 /*
  * The kill -9 fault suite for resumable uploads: real media processes (`node dist/main.js`) on
@@ -37,7 +38,6 @@ import { UploadMergeService } from '../services/upload-merge.service';
  */
 
 const run = promisify(execFile);
-const MEDIA_MAIN = join(__dirname, '..', 'main.js');
 const JWT_SECRET = 'upload-kills-test-secret-long-enough-for-hs256';
 const member = { userId: 'u-faults', roles: ['member' as const], organisationId: 'org-faults' };
 const CHUNK = 5 * 1024 * 1024;
@@ -113,22 +113,7 @@ for (const factory of backends) {
     });
 
     const startMedia = (env: Record<string, string> = {}) =>
-      ServiceProcess.start(
-        'media',
-        MEDIA_MAIN,
-        {
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'warn',
-          DATA_DIR: dataDir,
-          AUTH_JWT_SECRET: JWT_SECRET,
-          MEDIA_PORT: String(port),
-          MEDIA_DATABASE_URL: database.url,
-          UPLOAD_MERGE_LEASE_SECONDS: '2',
-          UPLOAD_MERGE_WAIT_SECONDS: '3',
-          ...env,
-        },
-        `http://127.0.0.1:${port}/health`,
-      );
+      startMediaProcess({ dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '3', ...env });
     const upload = (path: string, retries: number) =>
       uploadFile({ endpoint: `http://127.0.0.1:${port}/graphql`, token, path, chunkSize: CHUNK, concurrency: 2, retries, retryDelayMs: 100, requestTimeoutMs: 15_000, tags: 'fault suite' });
 

@@ -13,7 +13,7 @@ import { createLogger } from '@learnhub/platform/logger';
 import { multipartRequest } from '@learnhub/platform/http/multipart-request';
 import { post } from '@learnhub/platform/http/post';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { freePort, type ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { UploadState } from '../entities/upload-session.entity';
 import { mediaMigrations } from '../migrations/migrations';
@@ -26,6 +26,7 @@ import { makeTestClips, type TestClips } from './test-clips';
 import { TranscodeQueue } from './transcode-queue';
 import { UploadCleanupService } from './upload-cleanup.service';
 import { UploadMergeService } from './upload-merge.service';
+import { startMediaProcess } from '../testing/media-process';
 
 /*
  * Merges that survive crashes, with real media processes (`node dist/main.js`) on one database
@@ -35,7 +36,6 @@ import { UploadMergeService } from './upload-merge.service';
  * and callers that leave stop waiting at once.
  */
 
-const MEDIA_MAIN = join(__dirname, '..', 'main.js');
 const JWT_SECRET = 'merge-recovery-test-secret-long-enough-for-hs256';
 const member = { userId: 'u-merge', roles: ['member' as const], organisationId: 'org-merge' };
 const DEADLINE_MS = 30_000;
@@ -89,22 +89,7 @@ for (const factory of testDatabases('merge recovery')) {
     /** A media process on the suite's database and store; `env` adds settings (a pause point, bounds). */
     const startMedia = async (env: Record<string, string> = {}) => {
       const port = await freePort();
-      const service = await ServiceProcess.start(
-        'media',
-        MEDIA_MAIN,
-        {
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'warn',
-          DATA_DIR: dataDir,
-          AUTH_JWT_SECRET: JWT_SECRET,
-          MEDIA_PORT: String(port),
-          MEDIA_DATABASE_URL: database.url,
-          UPLOAD_MERGE_LEASE_SECONDS: '2',
-          UPLOAD_MERGE_WAIT_SECONDS: '10',
-          ...env,
-        },
-        `http://127.0.0.1:${port}/health`,
-      );
+      const service = await startMediaProcess({ dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '10', ...env });
       running.push(service);
       const origin = `http://127.0.0.1:${port}`;
       const graphql = async (query: string, variables: object, signal?: AbortSignal): Promise<Answer> => {
