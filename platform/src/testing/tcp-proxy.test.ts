@@ -20,7 +20,7 @@ after(async () => {
 async function connect(): Promise<Socket> {
   const socket = createConnection({ host: '127.0.0.1', port: proxy.port });
   await once(socket, 'connect');
-  // Refusing resets open connections: that is the point, not a failure.
+  // Refusing closes open connections: that is the point, not a failure.
   socket.on('error', () => {});
   return socket;
 }

@@ -6,7 +6,7 @@ export type ProxyMode = 'forward' | 'refuse' | 'blackhole';
 /**
  * A TCP proxy for tests that make a backend unreachable and bring it back without touching the
  * shared server: point the service at `proxy.port`, then `refuse()` (the port is closed: new
- * connections are refused, open ones reset), `blackhole()` (connections are accepted or kept but
+ * connections are refused, open ones closed), `blackhole()` (connections are accepted or kept but
  * nothing gets through, as behind a dead network) and `restore()` (the same port forwards again).
  */
 export class TcpProxy {
@@ -39,7 +39,7 @@ export class TcpProxy {
     return `${scheme}://127.0.0.1:${this.port}`;
   }
 
-  /** The port is closed: connecting is refused and open connections are reset. */
+  /** The port is closed: connecting is refused and open connections are closed. */
   async refuse(): Promise<void> {
     this.current = 'refuse';
     const server = this.server;
@@ -101,7 +101,7 @@ export class TcpProxy {
   }
 
   private dropAll(): void {
-    for (const socket of this.sockets) socket.resetAndDestroy();
+    for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
   }
 }
