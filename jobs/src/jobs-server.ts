@@ -9,7 +9,7 @@ import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { createCache } from '@learnhub/platform/cache/create-cache';
+import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cache';
 import { outboxMessages } from '@learnhub/content/entities/outbox-message.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { contentEntities } from '@learnhub/content/server';
@@ -71,13 +71,13 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
     throw error;
   });
   const store = createObjectStore(config.objectStore, config.files);
-  const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
+  const cache = createCache(config, logger);
   const wakeups = [TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger), TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger)];
   const { app, metrics } = createServiceApp({
     service: 'jobs',
     logger,
     config,
-    readiness: [databaseReadiness(orm), databaseReadiness(content), { name: 'object store', check: () => store.ping() }],
+    readiness: [databaseReadiness(orm), databaseReadiness(content), { name: 'object store', check: () => store.ping() }, ...cacheReadiness(cache)],
   });
   const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
   const leases = { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs } };

@@ -47,6 +47,14 @@ test('real backends are chosen by their variables', () => {
   assert.equal(config.redisUrl, 'redis://cache:6379');
 });
 
+test('Redis calls have short deadlines and a retry interval, both settable and bounded', () => {
+  const defaults = readConfig({});
+  assert.deepEqual([defaults.redisTimeoutMs, defaults.redisRetryMs], [500, 2000]);
+  const set = readConfig({ REDIS_TIMEOUT_MS: '150', REDIS_RETRY_MS: '300' });
+  assert.deepEqual([set.redisTimeoutMs, set.redisRetryMs], [150, 300]);
+  assert.throws(() => readConfig({ REDIS_TIMEOUT_MS: '0', REDIS_RETRY_MS: 'soon' }), (error: Error) => /REDIS_TIMEOUT_MS/.test(error.message) && /REDIS_RETRY_MS/.test(error.message));
+});
+
 test('every bad variable is named in one error', () => {
   assert.throws(
     () => readConfig({ GATEWAY_PORT: '70000', MEDIA_PORT: 'x', NODE_ENV: 'staging', REDIS_URL: 'not a url', CONTENT_DATABASE_URL: 'oracle://db', SEARCH_DATABASE_URL: 'mysql://db/search', S3_ENDPOINT: 'http://minio:9000' }),

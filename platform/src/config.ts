@@ -152,6 +152,10 @@ export interface Config {
   redisUrl?: string;
   /** Prepended to every cache key, so several installs (or test runs) can share one Redis. */
   redisKeyPrefix: string;
+  /** How long one Redis connect or command may take before it counts as a failure. */
+  redisTimeoutMs: number;
+  /** While Redis is unreachable calls fail at once; it is tried again this often. */
+  redisRetryMs: number;
   limits: {
     maxDepth: number;
     maxCost: number;
@@ -318,6 +322,8 @@ export function readConfig(env: Env = process.env): Config {
     objectStore,
     redisUrl: r.url('REDIS_URL'),
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'learnhub:'),
+    redisTimeoutMs: r.int('REDIS_TIMEOUT_MS', 500, 10, 60_000),
+    redisRetryMs: r.int('REDIS_RETRY_MS', 2_000, 50, 600_000),
     limits: {
       maxDepth: r.int('QUERY_MAX_DEPTH', 12, 1, 100),
       maxCost: r.int('QUERY_MAX_COST', 5000, 1),

@@ -532,7 +532,7 @@ async function baselinePhase(stack: Stack, orm: MikroORM, ids: string[]): Promis
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const store = createObjectStore(config.objectStore, config.files);
   const index = new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret);
-  const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
+  const cache = createCache(config);
   const parts: BaselineResult['parts'] = { read: [], media: [], 'render+put': [], search: [], cache: [] };
   const latency: number[] = [];
   const cpuOf = () => Object.fromEntries([['bench', cpuSeconds(process.pid)], ...stack.services.map((service) => [service.name, cpuSeconds(service.pid)])]);

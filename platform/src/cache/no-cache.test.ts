@@ -19,13 +19,13 @@ test('NoCache remembers nothing and never blocks a lock', async () => {
 });
 
 test('createCache without a Redis URL caches nothing', async () => {
-  const cache = createCache(undefined);
+  const cache = createCache({ redisUrl: undefined, redisKeyPrefix: 'unused:', redisTimeoutMs: 100, redisRetryMs: 100 });
   assert.equal(cache.kind, 'none');
   await cache.close();
 });
 
 test('createCache with a Redis URL uses Redis', async () => {
-  const cache = createCache('redis://127.0.0.1:1', { keyPrefix: 'unused:' });
+  const cache = createCache({ redisUrl: 'redis://127.0.0.1:1', redisKeyPrefix: 'unused:', redisTimeoutMs: 100, redisRetryMs: 100 });
   assert.equal(cache.kind, 'redis');
   await cache.close();
 });

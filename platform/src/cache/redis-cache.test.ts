@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { TcpProxy } from '../testing/tcp-proxy.js';
 import { backendUrl } from '../testing/backends.js';
 import { cacheContract } from './cache.contract.js';
 import { RedisCache } from './redis-cache.js';
@@ -28,3 +29,44 @@ test('RedisCache rejects calls, without crashing, when Redis is unreachable', as
     await cache.close();
   }
 });
+
+/** Waits until `check` resolves, or fails with its last error after `deadlineMs`. */
+async function eventually(check: () => Promise<void>, deadlineMs = 10_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+if (url) {
+  for (const fault of ['refuse', 'blackhole'] as const) {
+    test(`RedisCache behind a ${fault === 'refuse' ? 'closed port' : 'silent network'}: calls fail within the deadline, then at once, and it recovers by itself`, async () => {
+      const proxy = await TcpProxy.start(url);
+      const keyPrefix = `fault-${process.pid}-${fault}:`;
+      const cache = new RedisCache(proxy.url(), { keyPrefix, timeoutMs: 300, retryMs: 200 });
+      try {
+        await cache.set('k', 'before', 60);
+        await proxy[fault]();
+        // Three outages open the circuit; each is bounded by the deadline, not by ioredis's retries.
+        for (let i = 0; i < 3; i++) await assert.rejects(cache.get('k'));
+        await assert.rejects(cache.get('k'), (error: Error & { code?: string }) => error.code === 'CIRCUIT_OPEN' && /Redis is unreachable/.test(error.message));
+        await assert.rejects(cache.ping(), /Redis is unreachable|did not answer/);
+
+        await proxy.restore();
+        await eventually(() => cache.ping());
+        assert.equal(await cache.get('k'), 'before');
+        await cache.set('k', 'after', 60);
+        assert.equal(await cache.get('k'), 'after');
+        await cache.delete('k');
+      } finally {
+        await cache.close();
+        await proxy.close();
+      }
+    });
+  }
+}

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createCache } from '@learnhub/platform/cache/create-cache';
+import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cache';
 import type { Config } from '@learnhub/platform/config';
 import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
@@ -58,7 +58,7 @@ export const contentEntities = [
 export async function startContent(config: Config, logger: Logger, port = config.content.port): Promise<RunningSubgraph> {
   const orm = await openDatabase({ url: config.content.databaseUrl, entities: contentEntities, migrations: contentMigrations, logger });
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
-  const cache = createCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
+  const cache = createCache(config, logger);
   const store = createObjectStore(config.objectStore, config.files);
   const wakeup = TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger);
   const close = () => Promise.all([orm.close(), cache.close(), store.close(), wakeup.close()]);
@@ -68,7 +68,7 @@ export async function startContent(config: Config, logger: Logger, port = config
         name: 'content',
         config,
         logger,
-        readiness: [databaseReadiness(orm)],
+        readiness: [databaseReadiness(orm), ...cacheReadiness(cache)],
         schema: await buildContentSchema(),
         routes: (app) => mountMediaUsageRoute(app, () => new MediaUsageService(new CoursePublishingRepository(orm.em.fork())), config.gatewaySecret),
         extendContext: () => {

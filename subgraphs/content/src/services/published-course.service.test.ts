@@ -141,7 +141,7 @@ if (redisUrl) {
 
     test('when Redis is unreachable, reads are answered from the database', async () => {
       const id = await publishedCourse(db.orm, '没有缓存也能读');
-      const down = new RedisCache(`redis://127.0.0.1:${await closedPort()}`, { commandTimeoutMs: 300 });
+      const down = new RedisCache(`redis://127.0.0.1:${await closedPort()}`, { timeoutMs: 300 });
       try {
         const service = new PublishedCourseService(new CoursePublishingRepository(db.orm.em.fork()), down, log);
         assert.equal((await service.get(id))?.content.name, '没有缓存也能读');
