@@ -1,15 +1,25 @@
-import { createServer, type Server, type RequestListener } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
 import { answerClientErrors } from './client-errors';
 
-/** Starts listening and resolves with the bound port (useful when `port` is 0 in tests). */
-export function listen(handler: RequestListener, port: number, host: string): Promise<{ server: Server; port: number }> {
+/**
+ * Starts listening and resolves with the bound port (useful when `port` is 0 in tests). Headers
+ * must arrive within 15 s; a body that goes quiet for `bodyIdleMs` has its socket destroyed.
+ */
+export function listen(handler: RequestListener, port: number, host: string, bodyIdleMs: number): Promise<{ server: Server; port: number }> {
   const server = createServer(handler);
-  // Uploads stream for as long as they take; idle sockets still time out.
+  // Uploads stream for as long as they take (requestTimeout counts the whole body), so bodies get an idle limit instead.
   server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  server.headersTimeout = 15_000;
   server.keepAliveTimeout = 5_000;
+  server.timeout = bodyIdleMs;
+  // Once the body is in, the idle limit stops: slow work or a slow reader of the answer is not a stalled body.
+  server.prependListener('request', (request: IncomingMessage) => {
+    request.socket.setTimeout(bodyIdleMs);
+    if (request.complete) request.socket.setTimeout(0);
+    else request.once('end', () => request.socket.setTimeout(0));
+  });
   answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
