@@ -81,6 +81,41 @@ describe('reindex CLI', () => {
     assert.equal(await count(file), 50);
   });
 
+  test('--generated refuses an index holding real courses unless --replace, with ids apart from real ones and covers under PUBLIC_URL', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'real.sqlite');
+    const real = generateCourseDocuments(3, 5);
+    const source = join(dir, 'real.json');
+    await writeFile(source, JSON.stringify(real));
+    assert.equal((await reindex(['--from', source, '--index', `sqlite:${file}`])).code, 0);
+
+    const refused = await reindex(['--generated', '10', '--index', `sqlite:${file}`]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /holds 3 real published courses that --generated would replace; pass --replace/);
+    assert.equal(await count(file), 3);
+
+    const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', SEARCH_DATABASE_URL: '', PUBLIC_URL: 'https://learn.example.com/' };
+    const replaced = await runNode(join(__dirname, 'reindex-cli.js'), ['--generated', '10', '--replace', '--index', `sqlite:${file}`], { cwd: dir, env });
+    assert.equal(replaced.code, 0, replaced.stderr);
+    const index = new SqliteSearchIndex(file);
+    try {
+      const nodes = (await index.search({ sort: CourseSearchSort.NEWEST, offset: 0, limit: 50 })).hits.map((hit) => hit.document);
+      assert.equal(nodes.length, 10);
+      const realIds = new Set(real.map((course) => course.id));
+      for (const course of nodes) {
+        assert.match(course.id, /^generated-\d+$/);
+        assert.ok(!realIds.has(course.id));
+        if (course.coverUrl) assert.equal(course.coverUrl, `https://learn.example.com/files/mediafiles/covers/${course.id}.jpg`);
+      }
+      assert.ok(nodes.some((course) => course.coverUrl), 'some generated courses have covers');
+    } finally {
+      await index.close();
+    }
+
+    const again = await reindex(['--generated', '5', '--index', `sqlite:${file}`]);
+    assert.equal(again.code, 0, `generated courses alone are replaced without --replace: ${again.stderr}`);
+    assert.equal(await count(file), 5);
+  });
+
   test('--from a good file replaces the whole index', async () => {
     const file = join(dir, 'replaced.sqlite');
     assert.equal((await reindex(['--generated', '20', '--index', `sqlite:${file}`])).code, 0);
