@@ -159,7 +159,7 @@ describe('reindex CLI', () => {
     assert.equal(await count(join(dataDir, 'search.sqlite')), 4);
   });
 
-  test('--from-content indexes the courses published now at their versions, leaving offline ones out', async () => {
+  test('--from-content indexes the courses published now at their versions, leaving offline ones out; an unreachable media service is named with what to set', { timeout: 60_000 }, async () => {
     const contentUrl = `sqlite:${join(dir, 'content.sqlite')}`;
     const orm = await openDatabase({ url: contentUrl, entities: contentEntities, migrations: contentMigrations });
     const snapshot = (id: string, name: string, coverMediaId?: string): CourseSnapshot => ({
@@ -173,15 +173,29 @@ describe('reindex CLI', () => {
       const record = (id: string, status: PublishStatus, version: number, coverMediaId?: string) =>
         em.create(CoursePublish, { id, organisationId: 'org-1', name: `课程${id}`, snapshot: JSON.stringify(snapshot(id, `课程${id}`, coverMediaId)), status, version, publishedAt: at, publishedBy: 'u', changedAt: at });
       // Course rows first: the published record references its course.
-      for (const id of ['1', '2', '3']) await em.getConnection().execute(`insert into course_base (id, organisation_id, name, audience, mt, st, grade, teaching_mode, audit_status, publish_status, created_at, changed_at, created_by, changed_by) values (?, 'org-1', 'x', 'x', '1-3', '1-3-2', 'BEGINNER', 'RECORDED', 'APPROVED', 'PUBLISHED', ?, ?, 'u', 'u')`, [id, at, at]);
+      for (const id of ['1', '2', '3', '4']) await em.getConnection().execute(`insert into course_base (id, organisation_id, name, audience, mt, st, grade, teaching_mode, audit_status, publish_status, created_at, changed_at, created_by, changed_by) values (?, 'org-1', 'x', 'x', '1-3', '1-3-2', 'BEGINNER', 'RECORDED', 'APPROVED', 'PUBLISHED', ?, ?, 'u', 'u')`, [id, at, at]);
       record('1', PublishStatus.PUBLISHED, 1);
       record('2', PublishStatus.OFFLINE, 2);
       record('3', PublishStatus.PUBLISHED, 3);
+      record('4', PublishStatus.PUBLISHED, 1, 'cover-4');
       await em.flush();
     } finally {
       await orm.close();
     }
     const file = join(dir, 'from-content.sqlite');
+    const unreachable = await runNode(join(__dirname, 'reindex-cli.js'), ['--from-content', '--index', `sqlite:${file}`], {
+      cwd: dir,
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', CONTENT_DATABASE_URL: contentUrl, MEDIA_URL: 'http://127.0.0.1:9/graphql' },
+    });
+    assert.equal(unreachable.code, 1, unreachable.stderr);
+    assert.match(unreachable.stderr, /Cannot read cover URLs from the media service at http:\/\/127\.0\.0\.1:9\/graphql .*Set MEDIA_URL .*gateway-secret file.*GATEWAY_SECRET/);
+    // Course 4's cover needed media; taken offline, the rest needs none.
+    const again = await openDatabase({ url: contentUrl, entities: contentEntities, migrations: contentMigrations });
+    try {
+      await again.em.fork().nativeUpdate(CoursePublish, { id: '4' }, { status: PublishStatus.OFFLINE });
+    } finally {
+      await again.close();
+    }
     const run = await runNode(join(__dirname, 'reindex-cli.js'), ['--from-content', '--index', `sqlite:${file}`], {
       cwd: dir,
       env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', CONTENT_DATABASE_URL: contentUrl },

@@ -47,7 +47,7 @@ function source(args: string[]): Rebuild | string {
   }
   if (values['from-content']) {
     const settings = config();
-    return { courses: publishedCourses(settings.content.databaseUrl, new HttpMediaDirectory(settings.gateway.mediaUrl, settings.gatewaySecret)), index, allowEmpty, keepReal: false };
+    return { courses: publishedCourses(settings.content.databaseUrl, new HttpMediaDirectory(settings.gateway.mediaUrl, settings.gatewaySecret), settings.gateway.mediaUrl), index, allowEmpty, keepReal: false };
   }
   if (values.from !== undefined) return { courses: jsonFileCourses(values.from), index, allowEmpty, keepReal: false };
   if (!/^\d{1,7}$/.test(values.generated!)) return `--generated "${values.generated}" must be a whole number up to 9999999.`;
