@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -136,4 +136,23 @@ test('HTTP_BODY_IDLE_SECONDS sets the body idle limit and is validated', () => {
   assert.equal(readConfig({}).http.bodyIdleMs, 30_000);
   assert.equal(readConfig({ HTTP_BODY_IDLE_SECONDS: '2' }).http.bodyIdleMs, 2_000);
   assert.throws(() => readConfig({ HTTP_BODY_IDLE_SECONDS: '0' }), (error: ConfigError) => error.problems.some((p) => p.startsWith('HTTP_BODY_IDLE_SECONDS="0"')));
+});
+
+test("the gateway secret npm start generated is read from DATA_DIR/gateway-secret when GATEWAY_SECRET is unset", { timeout: 10_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'learnhub-secret-'));
+  try {
+    const file = join(dir, 'gateway-secret');
+    await writeFile(file, 'ab'.repeat(32) + '\n', { mode: 0o600 });
+    assert.equal(readConfig({ DATA_DIR: dir }).gatewaySecret, 'ab'.repeat(32));
+    assert.equal(readConfig({ DATA_DIR: dir, GATEWAY_SECRET: 'c'.repeat(40) }).gatewaySecret, 'c'.repeat(40));
+
+    await chmod(file, 0o644);
+    assert.throws(() => readConfig({ DATA_DIR: dir }), (e: unknown) => e instanceof ConfigError && /gateway-secret.*readable by group or others.*chmod 600/.test(e.message));
+
+    await writeFile(file, '\n');
+    await chmod(file, 0o600);
+    assert.throws(() => readConfig({ DATA_DIR: dir }), (e: unknown) => e instanceof ConfigError && /gateway-secret is empty/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

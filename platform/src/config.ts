@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -195,6 +195,22 @@ export function loadDotEnv(file = resolve(process.cwd(), '.env')): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
+/** The file where `npm start` keeps the gateway secret it generated when GATEWAY_SECRET is unset. */
+export const gatewaySecretFile = (dataDir: string) => resolve(dataDir, 'gateway-secret');
+
+/** Reads `npm start`'s generated secret, so every process of the install (the reindex CLI too) agrees with it. */
+function generatedGatewaySecret(dataDir: string, problems: string[]): string | undefined {
+  const file = gatewaySecretFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  if ((statSync(file).mode & 0o077) !== 0) {
+    problems.push(`${file} holds the gateway secret but is readable by group or others: run chmod 600 ${file}.`);
+    return undefined;
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret === '') problems.push(`${file} is empty: delete it (npm start writes a new one) or set GATEWAY_SECRET.`);
+  return secret || undefined;
+}
+
 export function readConfig(env: Env = process.env): Config {
   const r = new Reader(env);
   const environment = r.oneOf<Environment>('NODE_ENV', ['development', 'production', 'test'], 'development');
@@ -255,7 +271,7 @@ export function readConfig(env: Env = process.env): Config {
     r.problems.push('AUTH_JWT_SECRET must be at least 32 characters long.');
   }
 
-  const gatewaySecret = r.string('GATEWAY_SECRET');
+  const gatewaySecret = r.string('GATEWAY_SECRET') ?? generatedGatewaySecret(dataDir, r.problems);
   const fileUrlSecret = r.string('FILE_URL_SECRET') ?? jwtSecret ?? gatewaySecret;
   if (!fileUrlSecret) r.problems.push('FILE_URL_SECRET (or AUTH_JWT_SECRET or GATEWAY_SECRET) is required to sign file URLs.');
   else if (fileUrlSecret.length < 32) r.problems.push('FILE_URL_SECRET must be at least 32 characters long.');

@@ -282,6 +282,11 @@ export class PostgresSearchIndex implements SearchIndex {
     return Number(rows[0].n);
   }
 
+  async countOutside(idPrefix: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(`${COUNT} AND left(id, $1) <> $2`, [idPrefix.length, idPrefix]);
+    return Number(rows[0].n);
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }

@@ -122,6 +122,11 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         assert.deepEqual(await ids(index, { keyword: 'boot' }), [], 'words match from their start');
       });
 
+      test('countOutside counts the courses whose ids do not start with the prefix', { timeout: 30_000 }, async () => {
+        assert.equal(await index.countOutside('generated-'), documents.length);
+        assert.equal(await index.countOutside(spring.id), documents.filter((document) => !document.id.startsWith(spring.id)).length);
+      });
+
       test('an empty keyword lists every course; punctuation alone finds nothing', async () => {
         assert.equal((await index.search(query({ keyword: '   ' }))).total, documents.length);
         assert.equal((await index.search(query({}))).total, documents.length);

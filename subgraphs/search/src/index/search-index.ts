@@ -64,6 +64,8 @@ export interface SearchIndex {
   replaceAll(documents: AsyncIterable<CourseDocument> | Iterable<CourseDocument>): Promise<number>;
   /** How many courses can be found. */
   count(): Promise<number>;
+  /** How many findable courses have ids not starting with `idPrefix`. */
+  countOutside(idPrefix: string): Promise<number>;
   /** Throws when the index cannot answer (for /ready). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -305,6 +305,10 @@ export class SqliteSearchIndex implements SearchIndex {
     return this.db.prepare(COUNT).pluck().get() as number;
   }
 
+  async countOutside(idPrefix: string): Promise<number> {
+    return this.db.prepare(`${COUNT} WHERE substr(id, 1, ?) <> ?`).pluck().get(idPrefix.length, idPrefix) as number;
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }

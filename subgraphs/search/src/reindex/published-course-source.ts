@@ -5,6 +5,7 @@ import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { publishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
 import { contentEntities } from '@learnhub/content/server';
 import type { MediaDirectory } from '@learnhub/content/services/media-directory';
+import { badInput } from '@learnhub/platform/errors';
 import type { CourseDocument } from '../documents/course-document';
 import { publishedCourseDocument } from '../documents/published-course-document';
 
@@ -15,7 +16,7 @@ const BATCH = 500;
  * in batches, each batch's cover URLs asked of the media service in one call. Content's database
  * is only read: its owner migrates it.
  */
-export async function* publishedCourses(contentDatabaseUrl: string, media: MediaDirectory): AsyncGenerator<CourseDocument> {
+export async function* publishedCourses(contentDatabaseUrl: string, media: MediaDirectory, mediaUrl: string): AsyncGenerator<CourseDocument> {
   const orm = await openDatabase({ url: contentDatabaseUrl, entities: contentEntities, migrations: contentMigrations, migrate: false });
   try {
     let after = '0';
@@ -31,7 +32,15 @@ export async function* publishedCourses(contentDatabaseUrl: string, media: Media
         if (content.coverMediaId) coversByOrganisation.set(content.organisationId, [...(coversByOrganisation.get(content.organisationId) ?? []), content.coverMediaId]);
       }
       const covers = new Map<string, Map<string, { url: string }>>();
-      for (const [organisationId, ids] of coversByOrganisation) covers.set(organisationId, await media.describe(ids, organisationId, 'reindex'));
+      for (const [organisationId, ids] of coversByOrganisation) {
+        try {
+          covers.set(organisationId, await media.describe(ids, organisationId, 'reindex'));
+        } catch (error) {
+          throw badInput(
+            `Cannot read cover URLs from the media service at ${mediaUrl} (${(error as Error).message}). Set MEDIA_URL to where media listens, and run with npm start's DATA_DIR (its gateway-secret file) or its GATEWAY_SECRET.`,
+          );
+        }
+      }
       for (const record of records) {
         const cover = record.content.coverMediaId;
         yield publishedCourseDocument(record, (cover && covers.get(record.content.organisationId)?.get(cover)?.url) || null);

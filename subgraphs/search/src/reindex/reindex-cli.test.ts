@@ -81,6 +81,41 @@ describe('reindex CLI', () => {
     assert.equal(await count(file), 50);
   });
 
+  test('--generated refuses an index holding real courses unless --replace, with ids apart from real ones and covers under PUBLIC_URL', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'real.sqlite');
+    const real = generateCourseDocuments(3, 5);
+    const source = join(dir, 'real.json');
+    await writeFile(source, JSON.stringify(real));
+    assert.equal((await reindex(['--from', source, '--index', `sqlite:${file}`])).code, 0);
+
+    const refused = await reindex(['--generated', '10', '--index', `sqlite:${file}`]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /holds 3 real published courses that --generated would replace; pass --replace/);
+    assert.equal(await count(file), 3);
+
+    const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', SEARCH_DATABASE_URL: '', PUBLIC_URL: 'https://learn.example.com/' };
+    const replaced = await runNode(join(__dirname, 'reindex-cli.js'), ['--generated', '10', '--replace', '--index', `sqlite:${file}`], { cwd: dir, env });
+    assert.equal(replaced.code, 0, replaced.stderr);
+    const index = new SqliteSearchIndex(file);
+    try {
+      const nodes = (await index.search({ sort: CourseSearchSort.NEWEST, offset: 0, limit: 50 })).hits.map((hit) => hit.document);
+      assert.equal(nodes.length, 10);
+      const realIds = new Set(real.map((course) => course.id));
+      for (const course of nodes) {
+        assert.match(course.id, /^generated-\d+$/);
+        assert.ok(!realIds.has(course.id));
+        if (course.coverUrl) assert.equal(course.coverUrl, `https://learn.example.com/files/mediafiles/covers/${course.id}.jpg`);
+      }
+      assert.ok(nodes.some((course) => course.coverUrl), 'some generated courses have covers');
+    } finally {
+      await index.close();
+    }
+
+    const again = await reindex(['--generated', '5', '--index', `sqlite:${file}`]);
+    assert.equal(again.code, 0, `generated courses alone are replaced without --replace: ${again.stderr}`);
+    assert.equal(await count(file), 5);
+  });
+
   test('--from a good file replaces the whole index', async () => {
     const file = join(dir, 'replaced.sqlite');
     assert.equal((await reindex(['--generated', '20', '--index', `sqlite:${file}`])).code, 0);
@@ -124,7 +159,7 @@ describe('reindex CLI', () => {
     assert.equal(await count(join(dataDir, 'search.sqlite')), 4);
   });
 
-  test('--from-content indexes the courses published now at their versions, leaving offline ones out', async () => {
+  test('--from-content indexes the courses published now at their versions, leaving offline ones out; an unreachable media service is named with what to set', { timeout: 60_000 }, async () => {
     const contentUrl = `sqlite:${join(dir, 'content.sqlite')}`;
     const orm = await openDatabase({ url: contentUrl, entities: contentEntities, migrations: contentMigrations });
     const snapshot = (id: string, name: string, coverMediaId?: string): CourseSnapshot => ({
@@ -138,15 +173,29 @@ describe('reindex CLI', () => {
       const record = (id: string, status: PublishStatus, version: number, coverMediaId?: string) =>
         em.create(CoursePublish, { id, organisationId: 'org-1', name: `课程${id}`, snapshot: JSON.stringify(snapshot(id, `课程${id}`, coverMediaId)), status, version, publishedAt: at, publishedBy: 'u', changedAt: at });
       // Course rows first: the published record references its course.
-      for (const id of ['1', '2', '3']) await em.getConnection().execute(`insert into course_base (id, organisation_id, name, audience, mt, st, grade, teaching_mode, audit_status, publish_status, created_at, changed_at, created_by, changed_by) values (?, 'org-1', 'x', 'x', '1-3', '1-3-2', 'BEGINNER', 'RECORDED', 'APPROVED', 'PUBLISHED', ?, ?, 'u', 'u')`, [id, at, at]);
+      for (const id of ['1', '2', '3', '4']) await em.getConnection().execute(`insert into course_base (id, organisation_id, name, audience, mt, st, grade, teaching_mode, audit_status, publish_status, created_at, changed_at, created_by, changed_by) values (?, 'org-1', 'x', 'x', '1-3', '1-3-2', 'BEGINNER', 'RECORDED', 'APPROVED', 'PUBLISHED', ?, ?, 'u', 'u')`, [id, at, at]);
       record('1', PublishStatus.PUBLISHED, 1);
       record('2', PublishStatus.OFFLINE, 2);
       record('3', PublishStatus.PUBLISHED, 3);
+      record('4', PublishStatus.PUBLISHED, 1, 'cover-4');
       await em.flush();
     } finally {
       await orm.close();
     }
     const file = join(dir, 'from-content.sqlite');
+    const unreachable = await runNode(join(__dirname, 'reindex-cli.js'), ['--from-content', '--index', `sqlite:${file}`], {
+      cwd: dir,
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', CONTENT_DATABASE_URL: contentUrl, MEDIA_URL: 'http://127.0.0.1:9/graphql' },
+    });
+    assert.equal(unreachable.code, 1, unreachable.stderr);
+    assert.match(unreachable.stderr, /Cannot read cover URLs from the media service at http:\/\/127\.0\.0\.1:9\/graphql .*Set MEDIA_URL .*gateway-secret file.*GATEWAY_SECRET/);
+    // Course 4's cover needed media; taken offline, the rest needs none.
+    const again = await openDatabase({ url: contentUrl, entities: contentEntities, migrations: contentMigrations });
+    try {
+      await again.em.fork().nativeUpdate(CoursePublish, { id: '4' }, { status: PublishStatus.OFFLINE });
+    } finally {
+      await again.close();
+    }
     const run = await runNode(join(__dirname, 'reindex-cli.js'), ['--from-content', '--index', `sqlite:${file}`], {
       cwd: dir,
       env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', CONTENT_DATABASE_URL: contentUrl },
