@@ -180,14 +180,17 @@ export class LocalObjectStore implements ObjectStore {
       throw badInput(`A part size must be a whole number of at least ${MIN_PART_SIZE} bytes (5 MiB).`, { reason: 'PART_TOO_SMALL' });
     }
     const uploadId = randomBytes(16).toString('hex');
-    const folder = this.uploadFolder(uploadId);
     const record: UploadRecord = { bucket, key, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE, partSize: options.partSize };
+    // Built aside and moved in with one rename: a crash midway leaves debris in .tmp, never an upload without its record.
+    const staging = await this.tempPath();
     try {
-      await mkdir(folder, { recursive: true });
-      if (record.partSize) await writeFile(dataPath(folder), '', { flag: 'wx' });
-      await writeFile(join(folder, 'upload.json'), JSON.stringify(record), { flag: 'wx' });
+      await mkdir(staging);
+      if (record.partSize) await writeFile(dataPath(staging), '', { flag: 'wx' });
+      await writeFile(join(staging, 'upload.json'), JSON.stringify(record), { flag: 'wx' });
+      await mkdir(join(this.root, '.multipart'), { recursive: true });
+      await rename(staging, this.uploadFolder(uploadId));
     } catch (error) {
-      await rm(folder, { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
       throw error;
     }
     return uploadId;
@@ -284,7 +287,7 @@ export class LocalObjectStore implements ObjectStore {
     const etag = await md5OfFile(data);
     const { mtime } = await stat(data);
     await this.commit(upload.bucket, upload.key, data, { contentType: upload.contentType, etag });
-    await rm(folder, { recursive: true, force: true });
+    await this.removeUploadFolder(folder);
     return { bucket: upload.bucket, key: upload.key, size: total, etag, contentType: upload.contentType, lastModified: mtime };
   }
 
@@ -318,7 +321,7 @@ export class LocalObjectStore implements ObjectStore {
       const etag = whole.digest('hex');
       const { size, mtime } = await stat(temp);
       await this.commit(bucket, key, temp, { contentType: upload.contentType, etag });
-      await rm(folder, { recursive: true, force: true });
+      await this.removeUploadFolder(folder);
       return { bucket, key, size, etag, contentType: upload.contentType, lastModified: mtime };
     } catch (error) {
       await rm(temp, { force: true });
@@ -328,7 +331,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
     if (await this.findUpload(bucket, key, uploadId)) {
-      await rm(this.uploadFolder(uploadId), { recursive: true, force: true });
+      await this.removeUploadFolder(this.uploadFolder(uploadId));
     }
   }
 
@@ -376,6 +379,18 @@ export class LocalObjectStore implements ObjectStore {
 
   private uploadFolder(uploadId: string): string {
     return join(this.root, '.multipart', uploadId);
+  }
+
+  /** Takes an upload out of `.multipart` with one rename, then deletes it: a crash midway leaves debris in .tmp, never half an upload. */
+  private async removeUploadFolder(folder: string): Promise<void> {
+    const doomed = await this.tempPath();
+    try {
+      await rename(folder, doomed);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    await rm(doomed, { recursive: true, force: true });
   }
 
   private async tempPath(): Promise<string> {
