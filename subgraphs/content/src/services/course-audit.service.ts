@@ -63,7 +63,7 @@ const alreadySubmitted = (courseId: string) =>
     reason: 'ALREADY_SUBMITTED',
   });
 
-/** Submitting a course for audit, and the audit itself (DOMAIN.md: Submit for audit, Audit). */
+/** Submitting a course for audit (refused while incomplete or already waiting), and the auditor's approval or rejection with an opinion. */
 export class CourseAuditService {
   constructor(
     private readonly courses: CourseRepository,

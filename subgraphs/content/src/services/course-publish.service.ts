@@ -11,7 +11,7 @@ import { publishedCourseRecord, type PublishedCourseRecord } from '../publishing
 import { assertCanRead, assertCanWrite } from './course-access';
 
 /**
- * Publishing, taking offline and putting back online (DOMAIN.md: Publish). Each writes the
+ * Publishing (only an approved course, by its owner), taking offline and putting back online. Each writes the
  * published record's next version, the course's publish status and an outbox message in one
  * transaction; the jobs' outbox processor then brings the page, the search document and the
  * cache entry up to that version. Workers are woken once the transaction has committed.

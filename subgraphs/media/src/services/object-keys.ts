@@ -1,4 +1,4 @@
-/** Where files live in the object store (DOMAIN.md: Buckets and keys). */
+/** Where files live in the object store: images and documents in `mediafiles`, videos in `video`, keyed as below. */
 export const Buckets = { files: 'mediafiles', video: 'video' } as const;
 
 /** Images and documents: `yyyy/MM/dd/<md5><ext>` by the UTC upload date. */
