@@ -107,7 +107,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
   app.use(requestFailed);
 
   const host = options.host ?? config.gateway.host;
-  const running = await listen(app, options.port ?? config.gateway.port, host, config.http.bodyIdleMs);
+  const running = await listen(app, options.port ?? config.gateway.port, host, config.http);
   logger.info({ url: `http://${host}:${running.port}/graphql`, subgraphs: Object.fromEntries(urls) }, 'gateway ready');
   return {
     port: running.port,
