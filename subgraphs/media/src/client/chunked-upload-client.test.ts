@@ -130,6 +130,14 @@ describe('the chunked upload client', () => {
     assert.deepEqual(fake.mergeReplies, [], 'both answers were heard and asked past');
   });
 
+  test('sends a chunk again while an earlier copy of it is still arriving on the server (CHUNK_UPLOADING)', async () => {
+    const arriving = { body: { errors: [{ message: 'Chunk 3 is still arriving in another request; send this chunk again in a few seconds.', extensions: { code: 'CONFLICT', reason: 'CHUNK_UPLOADING' } }] } };
+    fake.failures.set(3, [arriving, arriving]);
+    const result = await uploadFile(options());
+    assert.equal(result.media.fileMd5, md5(fake.file));
+    assert.equal(fake.received.filter((i) => i === 3).length, 3);
+  });
+
   test('gives up after the allowed retries, with the error of the last attempt', async () => {
     fake.failures.set(1, Array.from({ length: 5 }, () => ({ status: 502, body: { message: 'bad gateway' } })));
     await assert.rejects(uploadFile({ ...options(), retries: 2 }), (error: unknown) => {

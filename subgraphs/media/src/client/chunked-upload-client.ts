@@ -99,8 +99,8 @@ export class ChunkedUploadError extends Error {
   get retryable(): boolean {
     if (this.code === 'ABORTED') return false;
     if (this.code === 'NETWORK_ERROR' || this.code === 'INTERNAL') return true;
-    // Another request is merging the upload: asked again, it gives that merge's result.
-    if (this.reason === 'CHUNK_CHECKSUM_MISMATCH' || this.reason === 'UPLOAD_MERGING') return true;
+    // Another request is merging the upload (asked again, it gives that merge's result), or an earlier copy of the chunk is still arriving.
+    if (this.reason === 'CHUNK_CHECKSUM_MISMATCH' || this.reason === 'UPLOAD_MERGING' || this.reason === 'CHUNK_UPLOADING') return true;
     return this.status !== undefined && (this.status >= 500 || this.status === 429) && this.code === 'HTTP_ERROR';
   }
 }
