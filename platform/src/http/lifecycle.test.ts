@@ -169,6 +169,37 @@ test('once the busy server reads again, a client that went silent meanwhile is d
   );
 });
 
+test('a request whose body is all in (or that has none) is not cut while the server takes its time', { timeout: 20_000 }, async () => {
+  const limits = { bodyIdleMs: 1_000, jsonBodyMs: 1_000 };
+  const handler = gate();
+  await withCounting(
+    limits,
+    async (socket, closed) => {
+      socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${JSON_BODY}Content-Length: 2\r\n\r\n{}`);
+      // Past both limits before the handler even reads the body.
+      await pause(3_000);
+      handler.release();
+      assert.match(await closed, /^HTTP\/1\.1 200[^]*\r\n\r\n2$/);
+    },
+    handler.ready,
+  );
+  const slow = await listen(
+    (_request, response) => {
+      setTimeout(() => response.end('late'), 3_000);
+    },
+    0,
+    '127.0.0.1',
+    limits,
+  );
+  try {
+    const answer = await fetch(`http://127.0.0.1:${slow.port}/`, { signal: AbortSignal.timeout(15_000) });
+    assert.equal(await answer.text(), 'late');
+  } finally {
+    slow.server.closeAllConnections();
+    await closeServer(slow.server);
+  }
+});
+
 test('a slowloris client that never finishes its headers is cut off', { timeout: 40_000 }, async () => {
   const { server, port } = await counting({ bodyIdleMs: 60_000, jsonBodyMs: 60_000 });
   const socket = connect(port, '127.0.0.1');

@@ -45,11 +45,6 @@ const isMultipart = (request: IncomingMessage) => /^multipart\/form-data\b/i.tes
  */
 function limitBody(request: IncomingMessage, response: ServerResponse, { bodyIdleMs, jsonBodyMs }: BodyLimits): void {
   const socket = request.socket;
-  if (request.complete) {
-    // Once the body is in, slow work or a slow reader of the answer is not a stalled body.
-    socket.setTimeout(0);
-    return;
-  }
   const cut = (reason: string, message: string) => {
     done();
     // Answered only when nothing of the response went out on this socket yet (a pipelined response may be waiting for it).
@@ -59,6 +54,8 @@ function limitBody(request: IncomingMessage, response: ServerResponse, { bodyIdl
   // Behind at the last look too: the server may have started reading only a moment ago, so the client gets a whole limit from then.
   let behind = false;
   const onIdle = () => {
+    // All in, only not read yet (or there is no body): slow work or a slow reader of the answer is not a stalled body.
+    if (request.complete) return done();
     const wasBehind = behind;
     behind = request.readableLength >= request.readableHighWaterMark;
     if (behind || wasBehind) socket.setTimeout(bodyIdleMs);
@@ -67,16 +64,16 @@ function limitBody(request: IncomingMessage, response: ServerResponse, { bodyIdl
   const whole = isMultipart(request)
     ? undefined
     : setTimeout(() => {
-        // All there, only not read yet: the handler is busy, the client is done.
         if (!request.complete) cut('BODY_TIMEOUT', `The request body did not arrive whole within ${jsonBodyMs / 1000} s: send it at once.`);
       }, jsonBodyMs);
   function done() {
     clearTimeout(whole);
-    request.off('timeout', onIdle);
+    response.off('timeout', onIdle);
     if (!socket.destroyed) socket.setTimeout(0);
   }
   socket.setTimeout(bodyIdleMs);
-  request.on('timeout', onIdle);
+  // Heard on the response: node tells the request only while its body is incomplete, and without a listener destroys the socket.
+  response.on('timeout', onIdle);
   request.once('end', done).once('close', done);
 }
 
