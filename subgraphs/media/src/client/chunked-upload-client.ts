@@ -196,7 +196,7 @@ async function send<T>(endpoint: string, token: string, body: string | Multipart
   let response: PostResponse;
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, AbortSignal.any([signal, deadline]));
+    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, { signal: AbortSignal.any([signal, deadline]) });
   } catch (error) {
     if (signal.aborted) throw abortError(signal);
     const why = deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message;
