@@ -138,6 +138,12 @@ test('HTTP_BODY_IDLE_SECONDS sets the body idle limit and is validated', () => {
   assert.throws(() => readConfig({ HTTP_BODY_IDLE_SECONDS: '0' }), (error: ConfigError) => error.problems.some((p) => p.startsWith('HTTP_BODY_IDLE_SECONDS="0"')));
 });
 
+test('SUBGRAPH_TIMEOUT_SECONDS sets how long the gateway waits on a silent subgraph and is validated', () => {
+  assert.equal(readConfig({}).gateway.subgraphTimeoutMs, 90_000);
+  assert.equal(readConfig({ SUBGRAPH_TIMEOUT_SECONDS: '5' }).gateway.subgraphTimeoutMs, 5_000);
+  assert.throws(() => readConfig({ SUBGRAPH_TIMEOUT_SECONDS: '0' }), (error: ConfigError) => error.problems.some((p) => p.startsWith('SUBGRAPH_TIMEOUT_SECONDS="0"')));
+});
+
 test('HTTP_JSON_BODY_SECONDS sets the limit on non-upload bodies and is validated', () => {
   assert.equal(readConfig({}).http.jsonBodyMs, 10_000);
   assert.equal(readConfig({ HTTP_JSON_BODY_SECONDS: '3' }).http.jsonBodyMs, 3_000);

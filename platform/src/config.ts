@@ -79,7 +79,16 @@ export interface Config {
   env: Environment;
   dataDir: string;
   logLevel: string;
-  gateway: { host: string; port: number; contentUrl: string; mediaUrl: string; searchUrl: string; publicUrl: string };
+  gateway: {
+    host: string;
+    port: number;
+    contentUrl: string;
+    mediaUrl: string;
+    searchUrl: string;
+    publicUrl: string;
+    /** A subgraph call (an operation, a forwarded upload, a file) is given up when the subgraph has neither answered nor, for an upload, taken a byte for this long. */
+    subgraphTimeoutMs: number;
+  };
   content: { host: string; port: number; databaseUrl: string };
   media: {
     host: string;
@@ -304,6 +313,7 @@ export function readConfig(env: Env = process.env): Config {
       mediaUrl: r.url('MEDIA_URL', `http://127.0.0.1:${mediaPort}/graphql`),
       searchUrl: r.url('SEARCH_URL', `http://127.0.0.1:${searchPort}/graphql`),
       publicUrl: gatewayPublicUrl,
+      subgraphTimeoutMs: r.int('SUBGRAPH_TIMEOUT_SECONDS', 90, 1, 3600) * 1000,
     },
     content: { host, port: contentPort, databaseUrl: databaseUrl('CONTENT_DATABASE_URL', 'content') },
     media: {
