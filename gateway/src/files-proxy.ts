@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
+import { peerSilence } from '@learnhub/platform/http/peer-silence';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
 
 const passedOn = ['range', 'if-none-match', 'if-range'];
@@ -56,13 +57,11 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
 
     const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: req.method, headers });
     const silent = new Error(`The file service sent nothing for ${timeoutMs} ms.`);
-    // A client slow to read holds the file back, and that silence is not media's (behind at the last look too: it may have just caught up).
-    let behind = false;
+    // A client slow to read holds the file back, and that silence is not media's.
+    const mediaSilent = peerSilence(() => res.writableNeedDrain);
     upstream.setTimeout(timeoutMs, () => {
-      const wasBehind = behind;
-      behind = res.writableNeedDrain;
-      if (behind || wasBehind) upstream.setTimeout(timeoutMs);
-      else upstream.destroy(silent);
+      if (mediaSilent()) upstream.destroy(silent);
+      else upstream.setTimeout(timeoutMs);
     });
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { postGraphQL, postMultipart, startGatewayFixture, type GatewayFixture, type GraphQLResult } from './testing/gateway-fixture';
@@ -52,4 +56,33 @@ describe('a silent subgraph', () => {
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     assert.deepEqual(await response.json(), { error: 'The file service did not answer within 1 s: try again shortly.' });
   });
+});
+
+test('a client slow to read a large file is not taken for a silent file service', { timeout: 60_000 }, async () => {
+  const file = randomBytes(32 * MiB);
+  const media = createServer((_req, res) => res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length }).end(file));
+  await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
+  const fixture = await startGatewayFixture({ MEDIA_URL: `http://127.0.0.1:${(media.address() as AddressInfo).port}/graphql`, SUBGRAPH_TIMEOUT_SECONDS: '1' });
+  const client = connect(fixture.gateway.port, '127.0.0.1');
+  try {
+    await once(client, 'connect');
+    client.pause();
+    client.write('GET /files/video/big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    // The client reads nothing for three subgraph timeouts: the file waits in the buffers meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const parts: Buffer[] = [];
+    client.on('data', (part: Buffer) => parts.push(part));
+    client.resume();
+    await once(client, 'close');
+    const received = Buffer.concat(parts);
+    const body = received.subarray(received.indexOf('\r\n\r\n') + 4);
+    assert.match(received.subarray(0, 20).toString('latin1'), /^HTTP\/1\.1 200 /);
+    assert.equal(body.length, file.length);
+    assert.equal(createHash('md5').update(body).digest('hex'), createHash('md5').update(file).digest('hex'));
+  } finally {
+    client.destroy();
+    await fixture.stop();
+    media.closeAllConnections();
+    await new Promise<void>((resolve) => media.close(() => resolve()));
+  }
 });

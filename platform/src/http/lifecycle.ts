@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type RequestListener, 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
 import { answerClientErrors } from './client-errors';
+import { peerSilence } from './peer-silence';
 import { answerOnSocket } from './socket-answer';
 
 /** The deadlines a request body gets (`Config['http']` has them). */
@@ -38,10 +39,9 @@ export function listen(handler: RequestListener, port: number, host: string, lim
 const isMultipart = (request: IncomingMessage) => /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
 
 /**
- * Watches one request's body until it ends. Idle time counts only while the server reads: node
- * stops reading the socket when the handler's buffer is full (a chunk waiting for its turn, an
- * upstream that is slow to take the bytes), and that silence is the server's, not the client's.
- * A client is dropped only after a whole idle limit during which the server was ready to read.
+ * Watches one request's body until it ends. Idle time counts only while the server reads: when
+ * the handler holds the body back (a chunk waiting for its turn, an upstream that is slow to take
+ * the bytes), that silence is the server's, not the client's.
  */
 function limitBody(request: IncomingMessage, response: ServerResponse, { bodyIdleMs, jsonBodyMs }: BodyLimits): void {
   const socket = request.socket;
@@ -51,15 +51,13 @@ function limitBody(request: IncomingMessage, response: ServerResponse, { bodyIdl
     if (!response.headersSent && response.socket === socket) answerOnSocket(socket, 408, message, reason);
     else socket.destroy();
   };
-  // Behind at the last look too: the server may have started reading only a moment ago, so the client gets a whole limit from then.
-  let behind = false;
+  // Node stops reading the socket while the handler's buffer is full.
+  const clientSilent = peerSilence(() => request.readableLength >= request.readableHighWaterMark);
   const onIdle = () => {
     // All in, only not read yet (or there is no body): slow work or a slow reader of the answer is not a stalled body.
     if (request.complete) return done();
-    const wasBehind = behind;
-    behind = request.readableLength >= request.readableHighWaterMark;
-    if (behind || wasBehind) socket.setTimeout(bodyIdleMs);
-    else cut('BODY_IDLE', `The request body sent nothing for ${bodyIdleMs / 1000} s, so it was dropped: send the request again.`);
+    if (clientSilent()) cut('BODY_IDLE', `The request body sent nothing for ${bodyIdleMs / 1000} s, so it was dropped: send the request again.`);
+    else socket.setTimeout(bodyIdleMs);
   };
   const whole = isMultipart(request)
     ? undefined
