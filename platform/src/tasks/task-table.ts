@@ -123,9 +123,12 @@ export class TaskTable {
     let rows: Record<string, unknown>[];
     switch (this.kind) {
       case 'postgresql':
+        // Materialized, the locking subquery runs exactly once; inside `id in (…)` a nested-loop plan (chosen when
+        // the statistics say the table is empty) may run it once per row and lease far more than `limit`.
         rows = await this.all(
-          `update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked) returning *`,
-          [...leaseParams, ...shardParams, limit],
+          `with picked as materialized (select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked)
+           update ${this.t} set ${lease} from picked where ${this.t}.id = picked.id returning ${this.t}.*`,
+          [...shardParams, limit, ...leaseParams],
         );
         break;
       case 'sqlite':
