@@ -259,6 +259,19 @@ export class TaskTable {
     return changed === 1;
   }
 
+  /**
+   * Gives a task back to wait for something outside it (`reason`, shown as its last error):
+   * claimable again after `delayMs`, the attempt not counted. False when the lease was lost.
+   */
+  async defer(task: ClaimedTask, reason: string, delayMs: number): Promise<boolean> {
+    const changed = await this.run(
+      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} + ?
+       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      [reason.slice(0, 2000), delayMs, task.id, task.token],
+    );
+    return changed === 1;
+  }
+
   /** Gives a task back untouched (a worker shutting down): claimable at once, the attempt not counted. */
   async release(task: ClaimedTask): Promise<boolean> {
     const changed = await this.run(
