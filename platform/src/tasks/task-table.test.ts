@@ -194,6 +194,24 @@ for (const factory of testDatabases('task table')) {
       assert.equal(again.attempt, 1);
     });
 
+    test('defer gives the task back for a while without counting the attempt, and says why', async () => {
+      // One attempt in all: a counted attempt would leave the task failed for good.
+      const table = await fresh(1);
+      const [id] = await enqueueScratch(orm.em, table.definition, 1);
+      const [task] = await table.claim('w', everyone, 1, 60_000);
+      assert.equal(await table.defer(task, 'cache stage: the cache is unreachable', 60_000), true);
+      const row = await stateOf(table, id);
+      assert.deepEqual(
+        { state: row.state, attempts: Number(row.attempts), lastError: row.last_error, owner: row.lease_owner, token: row.lease_token },
+        { state: 'PENDING', attempts: 0, lastError: 'cache stage: the cache is unreachable', owner: null, token: null },
+      );
+      assert.deepEqual(await table.claim('w', everyone, 1, 60_000), [], 'not claimable before its delay');
+      assert.equal(await table.defer(task, 'again', 0), false, 'only under its own lease');
+      await rows(table, 'update $t set run_at_ms = 0 where id = ?', [id]);
+      const [again] = await table.claim('w2', everyone, 1, 60_000);
+      assert.equal(again.attempt, 1, 'the wait did not count');
+    });
+
     test('cancel stops a task and takes its lease; retry queues it again from zero', async () => {
       const table = await fresh();
       const [running, waiting] = await enqueueScratch(orm.em, table.definition, 2);
