@@ -84,7 +84,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
       databaseReadiness(content),
       { name: 'object store', check: () => store.ping() },
       ...cacheReadiness(cache),
-      { name: 'membership', check: () => engine.membershipReadiness().check() },
+      { name: 'membership', check: () => engine.membershipState() },
     ],
   });
   const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));

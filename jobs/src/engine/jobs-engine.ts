@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Registry } from 'prom-client';
-import type { ReadinessCheck } from '@learnhub/platform/http/service-app';
 import type { Logger } from '@learnhub/platform/logger';
 import { RedisLink } from '@learnhub/platform/redis/redis-link';
 import type { RedisSettings } from '@learnhub/platform/redis/redis-settings';
@@ -74,20 +73,16 @@ export class JobsEngine {
 
   /**
    * `/ready`'s check of this worker's membership: where it is kept (Redis, or the database while
-   * Redis is unreachable), and whether it still has one; without, it holds no shard and claims nothing.
+   * Redis is unreachable); rejects when no heartbeat has succeeded for a time-to-live, since the
+   * worker then holds no shard and claims nothing.
    */
-  membershipReadiness(): ReadinessCheck {
-    return {
-      name: 'membership',
-      check: async () => {
-        const lapsed = this.workers.filter((w) => Date.now() - (this.lastBeat.get(w) ?? 0) > this.settings.memberTtlMs);
-        if (lapsed.length > 0) {
-          const reasons = lapsed.map((w) => `${w.queue}: ${describeError(this.lastBeatError.get(w))}`).join('; ');
-          throw new Error(`no heartbeat has succeeded for over ${this.settings.memberTtlMs} ms (${reasons}); this worker claims nothing until one does`);
-        }
-        return this.redisMembership?.describe() ?? 'in the database';
-      },
-    };
+  async membershipState(): Promise<string> {
+    const lapsed = this.workers.filter((w) => Date.now() - (this.lastBeat.get(w) ?? 0) > this.settings.memberTtlMs);
+    if (lapsed.length > 0) {
+      const reasons = lapsed.map((w) => `${w.queue}: ${describeError(this.lastBeatError.get(w))}`).join('; ');
+      throw new Error(`no heartbeat has succeeded for over ${this.settings.memberTtlMs} ms (${reasons}); this worker claims nothing until one does`);
+    }
+    return this.redisMembership?.describe() ?? 'in the database';
   }
 
   private group(worker: QueueWorker): string {

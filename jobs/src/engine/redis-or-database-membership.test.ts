@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Registry } from 'prom-client';
+import { openDatabase } from '@learnhub/platform/database/open-database';
+import { sqlChanges } from '@learnhub/platform/database/raw-sql';
+import { createLogger } from '@learnhub/platform/logger';
+import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { backendUrl } from '@learnhub/platform/testing/backends';
-import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
+import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, sleep, waitUntil, type ScratchWorkerProcess } from '../testing/scratch-fleet';
+import { ScratchRig, sleep, uniqueQueueName, waitUntil, type ScratchWorkerProcess } from '../testing/scratch-fleet';
+import { ensureEngineTables } from './engine-tables';
+import { JobsEngine } from './jobs-engine';
 
 /*
  * Worker processes (scratch workers on the real engine) through a Redis outage: one reaches Redis
@@ -17,6 +27,46 @@ const FALLBACK = /membership falls back to the database/;
 const RETURN = /membership is back in Redis/;
 
 if (redisUrl) {
+  test('the membership check says where membership is kept, and fails, naming why, only when the worker can beat nowhere', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lh-membership-ready-'));
+    const orm = await openDatabase({ url: `sqlite:${join(dir, 'jobs.sqlite')}`, entities: [], migrations: [] });
+    const proxy = await TcpProxy.start(redisUrl);
+    const queue = scratchQueue(uniqueQueueName('ready'));
+    let engine: JobsEngine | undefined;
+    try {
+      await createScratchTables(orm.em, queue);
+      const processor = { table: new TaskTable(orm.em.fork(), queue), concurrency: 1, leaseMs: 5_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 }, process: async () => {} };
+      engine = new JobsEngine(
+        { workerId: 'ready-probe', heartbeatMs: 100, memberTtlMs: 300, pollMs: 100, groupPrefix: `${queue.queue}:`, redis: { url: proxy.url(), timeoutMs: 200, retryMs: 200 } },
+        [processor],
+        [],
+        [],
+        new Registry(),
+        createLogger('test', 'silent'),
+      );
+      await engine.start();
+      const state = () => engine!.membershipState().then((detail) => detail, (error: Error) => `failed: ${error.message}`);
+      assert.equal(await state(), 'in Redis');
+
+      await proxy.refuse();
+      await waitUntil('membership in the database', async () => /^in the database while Redis is unreachable \(.+\); back to Redis once it answers$/.test(await state()), 10_000, state);
+      // Its database cannot take beats either: the worker holds no shard and claims nothing.
+      await sqlChanges(orm.em, 'drop table job_workers', []);
+      await waitUntil('the membership check to fail', async () => (await state()).startsWith('failed: '), 10_000, state);
+      assert.match(await state(), /^failed: no heartbeat has succeeded for over 300 ms \(ready_\w+: .*job_workers.*\); this worker claims nothing until one does$/);
+
+      await ensureEngineTables(orm.em);
+      await waitUntil('membership in the database again', async () => (await state()).startsWith('in the database'), 10_000, state);
+      await proxy.restore();
+      await waitUntil('membership back in Redis', async () => (await state()) === 'in Redis', 10_000, state);
+    } finally {
+      await engine?.stop(1_000);
+      await proxy.close();
+      await orm.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   for (const factory of testDatabases('job membership through a Redis outage')) {
     describe(`worker processes through a Redis outage on ${factory.kind}`, () => {
       const rig = new ScratchRig(factory);
