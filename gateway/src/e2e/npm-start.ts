@@ -35,20 +35,20 @@ export const running = (pid: number): boolean => {
 export class NpmStart {
   private text = '';
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    /** The environment npm start was given. */
+    readonly env: NodeJS.ProcessEnv,
+  ) {
     child.stdout!.on('data', (chunk: Buffer) => (this.text += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.text += chunk.toString()));
   }
 
   static run(dataDir: string, env: NodeJS.ProcessEnv, how: 'npm' | 'direct' = 'npm'): NpmStart {
     const [command, args] = how === 'npm' ? ['npm', ['start', '--', '--no-build']] : [process.execPath, [startScript, '--no-build']];
-    const child = spawn(command as string, args as string[], {
-      cwd: root,
-      detached: true,
-      env: { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, GATEWAY_HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '5000', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new NpmStart(child);
+    const environment = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, GATEWAY_HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '5000', ...env };
+    const child = spawn(command as string, args as string[], { cwd: root, detached: true, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new NpmStart(child, environment);
   }
 
   readonly output = (): string => this.text;
