@@ -17,8 +17,8 @@ import { freeStartPorts, NpmStart, waitFor } from './npm-start';
 
 /*
  * Stopping `npm start` while a jobs worker transcodes, as a person does it (Ctrl-C in the terminal:
- * SIGINT to the whole foreground process group) and as a process manager does (SIGTERM to the npm
- * process alone): each service gets one SIGTERM, ffmpeg stops, the partial output goes, the task is
+ * SIGINT to the whole foreground process group), as a process manager does (SIGTERM to the npm
+ * process alone), and with a signal to npm or to start.mjs alone: each service gets one SIGTERM, ffmpeg stops, the partial output goes, the task is
  * handed back with the interrupted attempt not counted, and no process is left. The next
  * `npm start` on the same DATA_DIR finishes the task as its first attempt. Real npm, real ffmpeg.
  */
@@ -125,22 +125,28 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
     }
   };
 
-  test('Ctrl-C in the terminal (SIGINT to the whole process group) mid-transcode', async () => {
-    const started = await start('veryslow');
-    const { media } = await uploadFile({ endpoint: `${gateway()}/graphql`, token: member, path: video });
-    fileMd5 = media.id;
-    await midTranscode(started, 1);
-    process.kill(-started.pid, 'SIGINT');
-    await assertStoppedGracefully(started);
-  });
-
-  test('SIGTERM to the npm process alone mid-transcode (a process manager, docker stop)', async () => {
-    const started = await start('veryslow');
-    // The handed-back task is claimed at once, and counts as the first attempt again.
-    await midTranscode(started, 1);
-    process.kill(started.pid, 'SIGTERM');
-    await assertStoppedGracefully(started);
-  });
+  /** start.mjs itself, which npm runs as its child. */
+  const supervisorPid = async () => {
+    const [supervisor] = (await processesMentioning(dataDir)).filter((p) => p.command[1]?.endsWith('scripts/start.mjs'));
+    assert.ok(supervisor, 'start.mjs runs');
+    return supervisor.pid;
+  };
+  const stops: [string, (started: NpmStart) => unknown][] = [
+    ['Ctrl-C in the terminal (SIGINT to the whole process group)', (started) => process.kill(-started.pid, 'SIGINT')],
+    ['SIGTERM to the npm process alone (a process manager, docker stop)', (started) => process.kill(started.pid, 'SIGTERM')],
+    ['SIGINT to the npm process alone', (started) => process.kill(started.pid, 'SIGINT')],
+    ['SIGTERM to start.mjs alone', async () => process.kill(await supervisorPid(), 'SIGTERM')],
+  ];
+  for (const [how, stop] of stops) {
+    test(`${how} mid-transcode`, async () => {
+      const started = await start('veryslow');
+      if (!fileMd5) fileMd5 = (await uploadFile({ endpoint: `${gateway()}/graphql`, token: member, path: video })).media.id;
+      // Handed back, the task is claimed again at once by the next run, and counts as the first attempt again.
+      await midTranscode(started, 1);
+      await stop(started);
+      await assertStoppedGracefully(started);
+    });
+  }
 
   test('the next npm start on the same DATA_DIR finishes the task as its first attempt', async () => {
     const started = await start('ultrafast');
