@@ -13,6 +13,7 @@ import { readConfig } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { processesMentioning } from '@learnhub/platform/testing/processes-mentioning';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { MediaType } from '@learnhub/media/entities/media-object.entity';
@@ -50,19 +51,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
 
 /** ffmpeg processes working on files under `dir` (any worker's, orphaned or not). */
 async function ffmpegsUnder(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = await readFile(`/proc/${entry}/stat`, 'utf8');
-      if (/\) Z /.test(status)) continue;
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-      if (/ffmpeg/.test(cmdline[0] ?? '') && cmdline.some((arg) => arg.includes(dir))) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
+  return (await processesMentioning(dir)).filter((p) => /ffmpeg/.test(p.command[0] ?? '') && p.command.some((arg) => arg.includes(dir))).map((p) => p.pid);
 }
 
 /** The files attempts are writing in a worker's folder (`<task>-<random>/playback.mp4`, …). */
