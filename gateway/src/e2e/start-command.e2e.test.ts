@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -169,5 +169,23 @@ test('a port fetch refuses to call (6000) is reported by its setting before any 
     assert.doesNotMatch(output(), /Learnhub is running|npm start: started/);
   } finally {
     run.cleanup();
+  }
+});
+
+test('a gateway secret file readable by others is refused, by the rule every service applies, before any service starts', { timeout: 60_000 }, async () => {
+  const exposedDir = await mkdtemp(join(tmpdir(), 'lh-start-exposed-'));
+  const secretFile = join(exposedDir, 'gateway-secret');
+  await writeFile(secretFile, `${'ab'.repeat(24)}\n`, { mode: 0o644 });
+  await chmod(secretFile, 0o644);
+  const run = NpmStart.run(exposedDir, await ports(), 'npm');
+  const { child, output } = run;
+  try {
+    await waitFor(() => child.exitCode !== null || output().includes('Learnhub is running'), 'npm start to stop or claim to run', output);
+    assert.equal(child.exitCode, 1, output());
+    assert.match(output(), new RegExp(`npm start: ${secretFile} holds the gateway secret but is readable by group or others: run chmod 600`));
+    assert.doesNotMatch(output(), /Learnhub is running|npm start: started/);
+  } finally {
+    run.cleanup();
+    await rm(exposedDir, { recursive: true, force: true });
   }
 });
