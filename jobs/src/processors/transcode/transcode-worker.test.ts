@@ -13,7 +13,7 @@ import { readConfig } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { MediaType } from '@learnhub/media/entities/media-object.entity';
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
@@ -26,6 +26,8 @@ import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
 import { makeTestClips, type TestClips } from '@learnhub/media/services/test-clips';
 import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
+import { ffmpegsUnder } from '../../testing/ffmpeg-processes';
+import { startJobsProcess, transcodeWorkDir } from '../../testing/jobs-process';
 
 /*
  * Transcoding through real jobs processes on each database: a worker killed mid-transcode takes
@@ -46,23 +48,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-}
-
-/** ffmpeg processes working on files under `dir` (any worker's, orphaned or not). */
-async function ffmpegsUnder(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = await readFile(`/proc/${entry}/stat`, 'utf8');
-      if (/\) Z /.test(status)) continue;
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-      if (/ffmpeg/.test(cmdline[0] ?? '') && cmdline.some((arg) => arg.includes(dir))) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
 }
 
 /** The files attempts are writing in a worker's folder (`<task>-<random>/playback.mp4`, …). */
@@ -95,7 +80,7 @@ for (const factory of testDatabases('transcoding workers')) {
     let orm: MikroORM;
     let dataDir: string;
     let store: LocalObjectStore;
-    const workers: ServiceProcess[] = [];
+    const processes = new ServiceProcessGroup();
     const prober = new FfprobeProber(findFfprobe(readConfig().media.ffprobePath));
 
     before(async () => {
@@ -105,39 +90,15 @@ for (const factory of testDatabases('transcoding workers')) {
       store = new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' });
     });
     after(async () => {
-      await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+      await processes.close('SIGKILL');
       for (const pid of await ffmpegsUnder(dataDir)) process.kill(pid, 'SIGKILL');
       await orm?.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     });
 
-    const startWorker = async (name: string, env: NodeJS.ProcessEnv = {}) => {
-      const port = await freePort();
-      const worker = await ServiceProcess.start(
-        name,
-        join(__dirname, '../../main.js'),
-        {
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'info',
-          DATA_DIR: dataDir,
-          MEDIA_DATABASE_URL: database.url,
-          JOBS_PORT: String(port),
-          JOBS_WORKER_ID: name,
-          JOBS_LEASE_MS: '2000',
-          JOBS_RENEW_MS: '250',
-          JOBS_HEARTBEAT_MS: '300',
-          JOBS_POLL_MS: '200',
-          JOBS_RETRY_BASE_MS: '200',
-          TRANSCODE_CONCURRENCY: '1',
-          TRANSCODE_PRESET: 'medium',
-          ...env,
-        },
-        `http://127.0.0.1:${port}/health`,
-      );
-      workers.push(worker);
-      return worker;
-    };
+    const startWorker = (name: string, env: NodeJS.ProcessEnv = {}) =>
+      startJobsProcess({ processes, dataDir, databaseUrl: database.url }, name, { TRANSCODE_PRESET: 'medium', ...env });
 
     /** Stores a file as a merged upload would, and queues its transcoding the way the merge does. */
     const seed = async (file: string, extension: string, asIs = false): Promise<string> => {
@@ -158,7 +119,7 @@ for (const factory of testDatabases('transcoding workers')) {
       }
       return fileMd5;
     };
-    const workDirOf = (workerId: string) => join(dataDir, 'tmp', 'transcode', workerId);
+    const workDirOf = (workerId: string) => transcodeWorkDir(dataDir, workerId);
 
     /**
      * Makes a seeded AVI's stored file a FIFO that gives its first 2 MB and then nothing, as a stalled source would, so a

@@ -14,7 +14,9 @@ import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
+import { processesWithEnv } from '@learnhub/platform/testing/processes-with-env';
 import { freePort } from '@learnhub/platform/testing/service-process';
+import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { uploadFile, type UploadResult } from '../client/chunked-upload-client';
 import { mediaMigrations } from '../migrations/migrations';
@@ -59,17 +61,6 @@ async function within(ms: number, check: () => Promise<boolean> | boolean): Prom
   return true;
 }
 
-/** Pids of live processes whose environment names `dataDir`: media and anything it started. */
-async function processesUsing(dataDir: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-    if (environ.split('\0').includes(`DATA_DIR=${dataDir}`)) found.push(Number(entry));
-  }
-  return found;
-}
-
 const backends = testDatabases('upload kill faults').filter((factory) => factory.kind === 'sqlite' || factory.kind === 'postgresql');
 
 for (const factory of backends) {
@@ -80,6 +71,7 @@ for (const factory of backends) {
     let orm: MikroORM;
     let token: string;
     let port: number;
+    const processes = new ServiceProcessGroup();
     const files: string[] = [];
     let base: Buffer;
     /** A new file to upload: the clip with bytes inside its media data made its own. */
@@ -106,6 +98,7 @@ for (const factory of backends) {
       assert.ok(base.length > 2 * CHUNK, `the clip spans several chunks (${base.length} bytes)`);
     });
     after(async () => {
+      await processes.close('SIGKILL');
       await orm?.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
@@ -113,7 +106,7 @@ for (const factory of backends) {
     });
 
     const startMedia = (env: Record<string, string> = {}) =>
-      startMediaProcess({ dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '3', ...env });
+      startMediaProcess({ processes, dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '3', ...env });
     const upload = (path: string, retries: number) =>
       uploadFile({ endpoint: `http://127.0.0.1:${port}/graphql`, token, path, chunkSize: CHUNK, concurrency: 2, retries, retryDelayMs: 100, requestTimeoutMs: 15_000, tags: 'fault suite' });
 
@@ -187,8 +180,8 @@ for (const factory of backends) {
       } finally {
         await media.stop();
       }
-      const left = await within(10_000, async () => (await processesUsing(dataDir)).length === 0);
-      const pids = await processesUsing(dataDir);
+      const left = await within(10_000, async () => (await processesWithEnv('DATA_DIR', dataDir)).length === 0);
+      const pids = await processesWithEnv('DATA_DIR', dataDir);
       assert.ok(left, `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`);
       const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup; seed ${SEED}`;
       const unexpected = errors.filter((message) => !/NETWORK_ERROR|Could not reach|socket hang up|ECONNRESET|ECONNREFUSED|other side closed|UPLOAD_MERGING|merging, ask again/.test(message));
