@@ -186,7 +186,7 @@ for (const factory of testDatabases('merge recovery')) {
       const log = createLogger('cleanup-test', 'silent');
       const merges = new UploadMergeService(new UploadSessionRepository(em), new MediaRepository(em), objects, videos, { leaseMs: 2000, owner: 'cleanup-test' }, log, new PausePoints());
       const cleanup = new UploadCleanupService(new UploadSessionRepository(em), objects, 3600, log, merges);
-      assert.deepEqual(await cleanup.run(new Date()), { expired: 0, chunksFreed: 0, mergesFinished: 1, mergesRolledBack: 0, orphansFreed: 0 });
+      assert.deepEqual(await cleanup.run(new Date()), { expired: 0, chunksFreed: 0, mergesFinished: 1, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 });
       assert.equal((await sessionOf(fileMd5))?.state, UploadState.COMPLETED);
       const entry = await new MediaRepository(orm.em.fork()).entry(fileMd5, member.organisationId);
       assert.deepEqual([entry?.fileName, entry?.tags, entry?.remark, entry?.createdBy], ['playable.mp4', 'recovered', 'merged before a crash', member.userId], 'recorded as the merge call asked');
