@@ -35,7 +35,8 @@ import { startMediaProcess } from '../testing/media-process';
  * one database and one object store are killed with SIGKILL at random moments while several
  * clients upload videos in chunks, and at the named steps of merges (TEST_PAUSE_AT); after each
  * kill a new process starts and the clients resume. Afterwards every upload must hold the right
- * bytes, no session may be stuck, no chunk may outlive its session and no process may be left.
+ * bytes, no session may be stuck, no chunk may outlive its session, no debris of a killed write
+ * may outlive a cleanup run and no process may be left.
  * FAULT_SEED replays a run; FAULT_KILLS sets the kills per database (default 16).
  */
 
@@ -112,7 +113,7 @@ for (const factory of backends) {
 
     test(`${KILLS} kills at random moments of chunk uploads and merges; afterwards every upload completes with its own bytes and nothing is left behind`, async (t) => {
       const random = seededRandom(SEED);
-      const counts = { orphansFreed: 0, kills: 0, killsMidMerge: 0, killsWithUploadsInFlight: 0, uploadsCompletedBetweenKills: 0, uploadsResumed: 0, chunksReused: 0 };
+      const counts = { orphansFreed: 0, debrisFreed: 0, kills: 0, killsMidMerge: 0, killsWithUploadsInFlight: 0, uploadsCompletedBetweenKills: 0, uploadsResumed: 0, chunksReused: 0 };
       const done = new Map<string, UploadResult>();
       // Why uploads broke off between kills: a connection cut by the kill is expected, anything else is shown.
       const errors: string[] = [];
@@ -160,7 +161,7 @@ for (const factory of backends) {
           assert.ok(object, `${path}: media object recorded`);
           assert.equal(md5(await readFile(new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' }).pathOf(object.bucket, object.objectKey))), expected, `${path}: the stored object holds the file's bytes`);
         }
-        // The cleanup schedule, run as if two hours had passed: multipart uploads that a kill cut off from their session are aborted.
+        // The cleanup schedule, run as if two hours had passed: multipart uploads that a kill cut off from their session are aborted, and what killed writes left in the store's .tmp is removed.
         const em = orm.em.fork();
         const store = new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' });
         const silent = createLogger('upload-kills', 'silent');
@@ -168,7 +169,9 @@ for (const factory of backends) {
         const merges = new UploadMergeService(new UploadSessionRepository(em), new MediaRepository(em), store, videos, { leaseMs: 2000, owner: 'upload-kills' }, silent, new PausePoints());
         const cleanup = await new UploadCleanupService(new UploadSessionRepository(em), store, 24 * 3600, silent, merges).run(new Date(Date.now() + 2 * 3600 * 1000));
         counts.orphansFreed = cleanup.orphansFreed;
-        assert.deepEqual({ ...cleanup, orphansFreed: 0 }, { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 }, 'nothing else was left for the cleanup');
+        counts.debrisFreed = cleanup.debrisFreed;
+        assert.deepEqual({ ...cleanup, orphansFreed: 0, debrisFreed: 0 }, { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 }, 'nothing else was left for the cleanup');
+        assert.deepEqual(await readdir(join(dataDir, 'objects', '.tmp')).catch(() => []), [], 'no debris of a killed write outlives a cleanup run');
         const connection = orm.em.fork().getConnection();
         const rows: { state: string }[] = await connection.execute('select state from upload_sessions');
         const states = rows.map((row) => row.state);
@@ -183,7 +186,7 @@ for (const factory of backends) {
       const left = await within(10_000, async () => (await processesWithEnv('DATA_DIR', dataDir)).length === 0);
       const pids = await processesWithEnv('DATA_DIR', dataDir);
       assert.ok(left, `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`);
-      const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup; seed ${SEED}`;
+      const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup, ${counts.debrisFreed} pieces of killed writes removed from .tmp; seed ${SEED}`;
       const unexpected = errors.filter((message) => !/NETWORK_ERROR|Could not reach|socket hang up|ECONNRESET|ECONNREFUSED|other side closed|UPLOAD_MERGING|merging, ask again/.test(message));
       t.diagnostic(summary);
       console.log(`upload kill faults: ${summary}`);
