@@ -16,11 +16,13 @@ async function liveCommandLines(): Promise<Map<number, string[]>> {
   return found;
 }
 
-/** ffmpeg processes working on files under `dir` (any worker's, orphaned or not). */
+/** ffmpeg processes working on files under the folder `dir` (any worker's, orphaned or not). */
 export async function ffmpegsUnder(dir: string): Promise<number[]> {
   const pids: number[] = [];
+  // With the separator: worker-1's folder is not worker-10's.
+  const under = `${dir.replace(/\/+$/, '')}/`;
   for (const [pid, args] of await liveCommandLines()) {
-    if (/ffmpeg/.test(args[0] ?? '') && args.some((arg) => arg.includes(dir))) pids.push(pid);
+    if (/ffmpeg/.test(args[0] ?? '') && args.some((arg) => arg.includes(under))) pids.push(pid);
   }
   return pids;
 }

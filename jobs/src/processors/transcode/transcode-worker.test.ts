@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { constants, openSync } from 'node:fs';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
@@ -15,19 +14,16 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { MediaType } from '@learnhub/media/entities/media-object.entity';
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { MediaProcessRepository } from '@learnhub/media/repositories/media-process.repository';
-import { MediaRepository } from '@learnhub/media/repositories/media.repository';
 import { mediaEntities } from '@learnhub/media/server';
 import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
 import { makeTestClips, type TestClips } from '@learnhub/media/services/test-clips';
-import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
 import { ffmpegsUnder } from '../../testing/ffmpeg-processes';
 import { startJobsProcess, transcodeWorkDir } from '../../testing/jobs-process';
+import { queueVideo } from '../../testing/queued-video';
 
 /*
  * Transcoding through real jobs processes on each database: a worker killed mid-transcode takes
@@ -37,7 +33,6 @@ import { startJobsProcess, transcodeWorkDir } from '../../testing/jobs-process';
  */
 
 const run = promisify(execFile);
-const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
@@ -100,25 +95,7 @@ for (const factory of testDatabases('transcoding workers')) {
     const startWorker = (name: string, env: NodeJS.ProcessEnv = {}) =>
       startJobsProcess({ processes, dataDir, databaseUrl: database.url }, name, { TRANSCODE_PRESET: 'medium', ...env });
 
-    /** Stores a file as a merged upload would, and queues its transcoding the way the merge does. */
-    const seed = async (file: string, extension: string, asIs = false): Promise<string> => {
-      const bytes = await readFile(file);
-      const fileMd5 = md5(bytes);
-      const object = { fileMd5, type: MediaType.VIDEO, mimeType: 'video/x-msvideo', size: bytes.length, bucket: Buckets.video, objectKey: videoKey(fileMd5, extension) };
-      await store.put(object.bucket, object.objectKey, bytes);
-      const em = orm.em.fork();
-      const entry = { organisationId: 'org-1', fileName: `clip${extension}`, createdBy: 'user-1' };
-      if (asIs) {
-        // A file that was readable when merged but is not by the time a worker gets to it.
-        await new MediaRepository(em).record(object, entry, (tx) => new MediaProcessRepository(tx).enqueue(object));
-      } else {
-        const queue = new TranscodeQueue(prober, store);
-        const decision = await queue.inspect(object);
-        assert.equal(decision.needed, true);
-        await new MediaRepository(em).record(object, entry, (tx) => queue.queue(tx, object, decision));
-      }
-      return fileMd5;
-    };
+    const seed = (file: string, extension: string, asIs = false) => queueVideo(orm, store, prober, file, extension, asIs);
     const workDirOf = (workerId: string) => transcodeWorkDir(dataDir, workerId);
 
     /**
