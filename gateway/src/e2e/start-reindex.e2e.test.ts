@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { signToken } from '@learnhub/platform/auth/token';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
-import { processesMentioning } from '@learnhub/platform/testing/processes-mentioning';
+import { processesMentioning } from '@learnhub/platform/testing/live-processes';
 import { runNode } from '@learnhub/platform/testing/run-node';
 import { graphql, upload, type GraphQLResult } from './platform-stack';
 import { freeStartPorts, NpmStart, waitFor } from './npm-start';
