@@ -65,7 +65,10 @@ async function main(): Promise<void> {
   );
   await engine.start();
   process.stdout.write(`${JSON.stringify({ ready: workerId })}\n`);
-  process.once('SIGTERM', () => {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
     void engine
       .stop(number('GRACE_MS', 5_000))
       .then(() => Promise.all([orm.close(), wakeup.close()]))
@@ -73,7 +76,10 @@ async function main(): Promise<void> {
         process.stdout.write(`${JSON.stringify({ stopped: workerId })}\n`);
         process.exit(0);
       });
-  });
+  };
+  process.once('SIGTERM', stop);
+  // stdin is a pipe from the test's process: its end means that process is gone (even killed with -9), and nobody would stop this one.
+  process.stdin.on('end', stop).on('error', stop).resume();
 }
 
 main().catch((error: unknown) => {
