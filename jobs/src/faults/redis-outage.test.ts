@@ -15,7 +15,8 @@ import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { freePort, type ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
@@ -79,6 +80,7 @@ if (redisUrl) {
       let media: MikroORM | undefined;
       let wakeup: TaskWakeup | undefined;
       let cache: RedisCache | undefined;
+      const processes = new ServiceProcessGroup();
       const services = new Map<string, ServiceProcess>();
       const keyPrefix = `outage-${randomBytes(6).toString('hex')}:`;
       let ports = { content: 0, media: 0, search: 0, jobs: 0 };
@@ -123,7 +125,7 @@ if (redisUrl) {
         content = await openDatabase({ url: contentDb.url, entities: contentEntities, migrations: contentMigrations });
         media = await openDatabase({ url: mediaDb.url, entities: mediaEntities, migrations: mediaMigrations });
         const start = (name: string, module: string, port: number) =>
-          ServiceProcess.start(name, require.resolve(module), env, `http://127.0.0.1:${port}/health`).then((service) => services.set(name, service));
+          processes.start(name, require.resolve(module), env, `http://127.0.0.1:${port}/health`).then((service) => services.set(name, service));
         await Promise.all([
           start('content', '@learnhub/content/main', ports.content),
           start('media', '@learnhub/media/main', ports.media),
@@ -146,6 +148,8 @@ if (redisUrl) {
 
       after(async () => {
         const exits = await Promise.allSettled([...services.values()].map(async (service) => `${service.name} ${await service.stop('SIGTERM', 10_000)}`));
+        // Any process still starting when setup failed.
+        await processes.close();
         await wakeup?.close();
         await cache?.close();
         await proxy?.close();
