@@ -5,6 +5,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Redis } from 'ioredis';
 import { openDatabase } from '@learnhub/platform/database/open-database';
+import { RedisLink } from '@learnhub/platform/redis/redis-link';
 import { TaskTable, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
@@ -206,11 +207,12 @@ for (const factory of testDatabases('job membership')) {
 
 const redisUrl = backendUrl('redis', 'job membership');
 if (redisUrl) {
+  const redisMembership = () => new RedisMembership(new RedisLink(redisUrl, { use: 'membership' }));
   describe('RedisMembership', () => {
-    beatLeaveTtl(() => new RedisMembership(redisUrl));
+    beatLeaveTtl(redisMembership);
 
     test('a group’s key expires on its own ten times the time-to-live after the last beat', async () => {
-      const m = new RedisMembership(redisUrl);
+      const m = redisMembership();
       const redis = new Redis(redisUrl);
       try {
         const g = freshGroup();
@@ -224,7 +226,7 @@ if (redisUrl) {
       }
     });
 
-    shardCoverage(() => new RedisMembership(redisUrl));
+    shardCoverage(redisMembership);
   });
 }
 

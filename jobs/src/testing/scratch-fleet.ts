@@ -52,6 +52,9 @@ export interface ScratchWorkerOptions {
   graceMs?: number;
   /** REDIS_URL: membership and wake-ups in Redis. Unset: membership in the database, wake-ups by PostgreSQL or polling. */
   redisUrl?: string;
+  /** REDIS_TIMEOUT_MS and REDIS_RETRY_MS: how long a Redis call may take, and how often an unreachable Redis is tried again. */
+  redisTimeoutMs?: number;
+  redisRetryMs?: number;
   logLevel?: string;
   retryBaseMs?: number;
 }
@@ -221,6 +224,8 @@ export class ScratchRig {
     set('POLL_MS', options.pollMs);
     set('GRACE_MS', options.graceMs);
     set('REDIS_URL', options.redisUrl);
+    set('REDIS_TIMEOUT_MS', options.redisTimeoutMs);
+    set('REDIS_RETRY_MS', options.redisRetryMs);
     set('LOG_LEVEL', options.logLevel ?? 'warn');
     set('RETRY_BASE_MS', options.retryBaseMs);
     const child = spawn(process.execPath, [WORKER_SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });

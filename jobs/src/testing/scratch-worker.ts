@@ -12,7 +12,7 @@ import type { QueueProcessor, TaskContext } from '../engine/processor';
  * A jobs worker process over a scratch queue, for the engine's multi-process tests and its
  * benchmark. Settings come from the environment:
  *   SCRATCH_DATABASE_URL, SCRATCH_QUEUE, WORKER_ID, CONCURRENCY, LEASE_MS, RENEW_MS,
- *   HEARTBEAT_MS, POLL_MS, REDIS_URL (membership and wake-ups), GRACE_MS,
+ *   HEARTBEAT_MS, POLL_MS, REDIS_URL (membership and wake-ups), REDIS_TIMEOUT_MS, REDIS_RETRY_MS, GRACE_MS,
  *   WORK: `noop` (finish at once), `record` (log each start in `<queue>_starts`, then finish
  *   writing `<queue>_effects` in the completing transaction), or `hold:<ms>` (like record, but
  *   first wait that long, ignoring the abort signal, as a hung worker would).
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
       });
     },
   };
-  const wakeup = TaskWakeup.for(url, env.REDIS_URL, log);
+  const redis = env.REDIS_URL ? { url: env.REDIS_URL, timeoutMs: number('REDIS_TIMEOUT_MS', 500), retryMs: number('REDIS_RETRY_MS', 2_000) } : undefined;
+  const wakeup = TaskWakeup.for(url, redis, log);
   const engine = new JobsEngine(
     {
       workerId,
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
       memberTtlMs: number('HEARTBEAT_MS', 500) * 3,
       pollMs: number('POLL_MS', 200),
       groupPrefix: `${queue.queue}:`,
-      redisUrl: env.REDIS_URL,
+      redis,
     },
     [processor],
     [],

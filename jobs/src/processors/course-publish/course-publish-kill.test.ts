@@ -128,7 +128,7 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
       for (let i = 1; i <= COURSES; i++) {
         courseIds.push(await approvedCourse(orm, media, mediaIds, `断电测试课程 ${i}`, { authorization: `Bearer ${token}`, requestId: `kill-setup-${i}` }));
       }
-      wakeup = TaskWakeup.for(database.url, redisUrl);
+      wakeup = TaskWakeup.for(database.url, redisUrl ? { url: redisUrl } : undefined);
     });
 
     after(async () => {
