@@ -61,8 +61,8 @@ export class JobsEngine {
     this.schedules = scheduled.map((s) => new ScheduleRunner(s, settings.workerId, this.metrics, log));
     this.databaseMemberships = new Map(this.workers.map((w) => [this.group(w), new DatabaseMembership(w.processor.table.em)]));
     if (settings.redis) {
-      const { url, timeoutMs, retryMs } = settings.redis;
-      const link = new RedisLink(url, { use: 'membership', timeoutMs, retryMs, log });
+      const { url, keyPrefix, timeoutMs, retryMs } = settings.redis;
+      const link = new RedisLink(url, { use: 'membership', keyPrefix, timeoutMs, retryMs, log });
       this.redisMembership = new RedisOrDatabaseMembership(new RedisMembership(link), (group) => this.databaseMemberships.get(group)!, log);
     }
   }

@@ -207,17 +207,17 @@ for (const factory of testDatabases('job membership')) {
 
 const redisUrl = backendUrl('redis', 'job membership');
 if (redisUrl) {
-  const redisMembership = () => new RedisMembership(new RedisLink(redisUrl, { use: 'membership' }));
+  const redisMembership = () => new RedisMembership(new RedisLink(redisUrl, { use: 'membership', keyPrefix: 'membership-test:', timeoutMs: 2_000, retryMs: 1_000 }));
   describe('RedisMembership', () => {
     beatLeaveTtl(redisMembership);
 
-    test('a group’s key expires on its own ten times the time-to-live after the last beat', async () => {
+    test('a group’s key, under REDIS_KEY_PREFIX, expires on its own ten times the time-to-live after the last beat', async () => {
       const m = redisMembership();
       const redis = new Redis(redisUrl);
       try {
         const g = freshGroup();
         await m.beat(g, 'a', 500);
-        const ttl = await redis.pttl(`learnhub:jobs:members:${g}`);
+        const ttl = await redis.pttl(`membership-test:jobs:members:${g}`);
         assert.ok(ttl > 0 && ttl <= 5_000, `pttl ${ttl}`);
         await m.leave(g, 'a');
       } finally {

@@ -9,7 +9,7 @@ export class RedisMembership implements Membership {
   constructor(private readonly link: RedisLink) {}
 
   private key(group: string): string {
-    return `learnhub:jobs:members:${group}`;
+    return `jobs:members:${group}`;
   }
 
   beat(group: string, workerId: string, ttlMs: number): Promise<string[]> {

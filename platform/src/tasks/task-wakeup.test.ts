@@ -213,6 +213,35 @@ if (redisUrl) {
       }
     };
 
+    test('installs sharing one Redis under different REDIS_KEY_PREFIX values wake only their own workers', { timeout: 60_000 }, async () => {
+      const settings = (keyPrefix: string) => ({ url: redisUrl, keyPrefix, timeoutMs: 2_000, retryMs: 500 });
+      const ours = TaskWakeup.for('mysql://root@127.0.0.1/a', settings(`ours-${process.pid}:`));
+      const theirs = TaskWakeup.for('mysql://root@127.0.0.1/b', settings(`theirs-${process.pid}:`));
+      const heard: Record<'ours' | 'theirs', string[]> = { ours: [], theirs: [] };
+      const stops = [await ours.listen((queue) => heard.ours.push(queue)), await theirs.listen((queue) => heard.theirs.push(queue))];
+      try {
+        // Listening subscribes in the background: each asks until it hears itself, so both are subscribed.
+        const until = async (wakeup: TaskWakeup, queue: string, hears: string[]) => {
+          const deadline = Date.now() + DEADLINE_MS;
+          while (!hears.includes(queue)) {
+            if (Date.now() > deadline) throw new Error(`${queue}: no wake-up heard within ${DEADLINE_MS} ms`);
+            await wakeup.notify(queue);
+            await sleep(50);
+          }
+        };
+        await until(ours, 'transcode', heard.ours);
+        await until(theirs, 'course-publish', heard.theirs);
+        await until(ours, 'transcode-again', heard.ours);
+        await until(theirs, 'course-publish-again', heard.theirs);
+        assert.deepEqual(new Set(heard.theirs), new Set(['course-publish', 'course-publish-again']), 'the other install heard none of ours');
+        assert.deepEqual(new Set(heard.ours), new Set(['transcode', 'transcode-again']), 'and ours none of theirs');
+      } finally {
+        for (const stop of stops) await stop();
+        await ours.close();
+        await theirs.close();
+      }
+    });
+
     for (const fault of ['refuse', 'blackhole'] as const) {
       test(`while Redis ${fault === 'refuse' ? 'refuses connections' : 'is silent'}, notify and listen return at once and workers poll; once it answers, listeners hear wake-ups again`, { timeout: 60_000 }, async () => {
         const proxy = await TcpProxy.start(redisUrl);

@@ -11,7 +11,6 @@ import { RedisLink } from '../redis/redis-link';
 import type { RedisSettings } from '../redis/redis-settings';
 
 const PG_CHANNEL = 'learnhub_jobs';
-const REDIS_CHANNEL = 'learnhub:jobs';
 /** Queue names become file names in the wake-up directory: nothing that could leave it or hide in it. */
 const QUEUE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 const RETRY_MS = 1000;
@@ -53,6 +52,11 @@ export class TaskWakeup {
     return this.transport === 'redis' ? [{ name: 'redis', check: () => this.redisLink().ping() }] : [];
   }
 
+  /** Channels take no key prefix from Redis clients: the prefix is added here, so installs sharing a Redis wake only their own workers. */
+  private get redisChannel(): string {
+    return `${this.redis?.keyPrefix ?? ''}jobs`;
+  }
+
   /** The Redis connection of the Redis transport, opened at first use. */
   private redisLink(): RedisLink {
     const { url, timeoutMs, retryMs } = this.redis!;
@@ -76,7 +80,7 @@ export class TaskWakeup {
       } else if (this.transport === 'file') {
         await this.touch(queue);
       } else if (this.transport === 'redis') {
-        await this.redisLink().run((redis) => redis.publish(REDIS_CHANNEL, queue));
+        await this.redisLink().run((redis) => redis.publish(this.redisChannel, queue));
       }
     } catch (error) {
       this.notifier = undefined;
@@ -142,7 +146,7 @@ export class TaskWakeup {
         if (subscribed) {
           await link.withinDeadline(subscriber.ping());
         } else {
-          await link.withinDeadline(subscriber.subscribe(REDIS_CHANNEL));
+          await link.withinDeadline(subscriber.subscribe(this.redisChannel));
           subscribed = true;
           if (lost) this.log?.info('job wake-ups over Redis are back');
           lost = false;
