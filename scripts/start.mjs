@@ -3,7 +3,7 @@
 // all, one SIGTERM each, on Ctrl-C, SIGTERM or SIGHUP.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,9 +47,20 @@ const HEALTHY_RESET_MS = 60_000;
 // Each child has SHUTDOWN_GRACE_MS to stop on its own; this is how much longer we wait before SIGKILL.
 const stopGraceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000) + 5_000;
 
+function refuse(problem) {
+  console.error(problem);
+  process.exit(1);
+}
+
 function gatewaySecret(dataDir) {
   const file = join(dataDir, 'gateway-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    // The same rules as every service's config, said before anything starts rather than by each service failing.
+    if ((statSync(file).mode & 0o077) !== 0) refuse(`npm start: ${file} holds the gateway secret but is readable by group or others: run chmod 600 ${file}.`);
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret === '') refuse(`npm start: ${file} is empty: delete it (a new one is written) or set GATEWAY_SECRET.`);
+    return secret;
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(24).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });

@@ -8,6 +8,7 @@ import { createServiceApp } from '@learnhub/platform/http/service-app';
 import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cache';
 import { outboxMessages } from '@learnhub/content/entities/outbox-message.entity';
@@ -72,12 +73,19 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
   });
   const store = createObjectStore(config.objectStore, config.files);
   const cache = createCache(config, logger);
-  const wakeups = [TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger), TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger)];
+  const redis = redisSettingsOf(config);
+  const wakeups = [TaskWakeup.for(config.media.databaseUrl, redis, logger), TaskWakeup.for(config.content.databaseUrl, redis, logger)];
   const { app, metrics } = createServiceApp({
     service: 'jobs',
     logger,
     config,
-    readiness: [databaseReadiness(orm), databaseReadiness(content), { name: 'object store', check: () => store.ping() }, ...cacheReadiness(cache)],
+    readiness: [
+      databaseReadiness(orm),
+      databaseReadiness(content),
+      { name: 'object store', check: () => store.ping() },
+      ...cacheReadiness(cache),
+      { name: 'membership', check: () => engine.membershipState() },
+    ],
   });
   const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
   const leases = { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs } };
@@ -115,7 +123,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
       memberTtlMs: jobs.heartbeatMs * 3,
       pollMs: jobs.pollMs,
       groupPrefix: groupPrefixOf(config.media.databaseUrl),
-      redisUrl: config.redisUrl,
+      redis,
     },
     [transcode, publish],
     [cleanup],

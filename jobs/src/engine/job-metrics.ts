@@ -42,6 +42,7 @@ export function createJobMetrics(registry: Registry, tables: () => TaskTable[]) 
     failed: counter('jobs_failed_total', 'Attempts that failed'),
     leaseLost: counter('jobs_lease_lost_total', 'Tasks whose lease passed to another worker or a person before they finished'),
     released: counter('jobs_released_total', 'Tasks given back at shutdown'),
+    deferred: counter('jobs_deferred_total', 'Attempts given back uncounted to wait for a dependency (Redis, say)'),
   };
   // Zero from the start, so rates work before the first event.
   for (const table of tables()) for (const c of Object.values(counters)) c.inc({ queue: table.definition.queue }, 0);

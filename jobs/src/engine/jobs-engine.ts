@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@learnhub/platform/logger';
+import { RedisLink } from '@learnhub/platform/redis/redis-link';
+import type { RedisSettings } from '@learnhub/platform/redis/redis-settings';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { DatabaseMembership } from './database-membership';
 import { ensureEngineTables } from './engine-tables';
@@ -9,6 +11,7 @@ import type { Membership } from './membership';
 import type { QueueProcessor, ScheduledProcessor } from './processor';
 import { QueueWorker } from './queue-worker';
 import { RedisMembership } from './redis-membership';
+import { RedisOrDatabaseMembership } from './redis-or-database-membership';
 import { ScheduleRunner } from './schedule-runner';
 import { shardOf } from './shard';
 
@@ -23,8 +26,8 @@ export interface EngineSettings {
   pollMs: number;
   /** Prefixes membership groups, so workers of one queue on different databases form different groups. */
   groupPrefix: string;
-  /** Membership in Redis when set, else in each queue's database. */
-  redisUrl?: string;
+  /** Membership in Redis when set (in each queue's database while Redis is unreachable), else in each queue's database. */
+  redis?: RedisSettings;
 }
 
 /**
@@ -36,11 +39,13 @@ export class JobsEngine {
   readonly metrics: JobMetrics;
   private readonly workers: QueueWorker[];
   private readonly schedules: ScheduleRunner[];
-  private readonly memberships = new Map<QueueWorker, Membership>();
+  /** Each queue's membership in its own database, by group: the only one without Redis, the fallback with it. */
+  private readonly databaseMemberships: Map<string, DatabaseMembership>;
+  private readonly redisMembership?: RedisOrDatabaseMembership;
   private readonly lastBeat = new Map<QueueWorker, number>();
+  private readonly lastBeatError = new Map<QueueWorker, unknown>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unlisten: Array<() => Promise<void>> = [];
-  private redisMembership?: RedisMembership;
   private beating?: Promise<void>;
 
   constructor(
@@ -54,16 +59,30 @@ export class JobsEngine {
     this.metrics = createJobMetrics(registry, () => queues.map((q) => q.table));
     this.workers = queues.map((q) => new QueueWorker(q, settings.workerId, this.metrics, log));
     this.schedules = scheduled.map((s) => new ScheduleRunner(s, settings.workerId, this.metrics, log));
+    this.databaseMemberships = new Map(this.workers.map((w) => [this.group(w), new DatabaseMembership(w.processor.table.em)]));
+    if (settings.redis) {
+      const { url, keyPrefix, timeoutMs, retryMs } = settings.redis;
+      const link = new RedisLink(url, { use: 'membership', keyPrefix, timeoutMs, retryMs, log });
+      this.redisMembership = new RedisOrDatabaseMembership(new RedisMembership(link), (group) => this.databaseMemberships.get(group)!, log);
+    }
   }
 
   private membershipOf(worker: QueueWorker): Membership {
-    let membership = this.memberships.get(worker);
-    if (!membership) {
-      if (this.settings.redisUrl) membership = this.redisMembership ??= new RedisMembership(this.settings.redisUrl);
-      else membership = new DatabaseMembership(worker.processor.table.em);
-      this.memberships.set(worker, membership);
+    return this.redisMembership ?? this.databaseMemberships.get(this.group(worker))!;
+  }
+
+  /**
+   * `/ready`'s check of this worker's membership: where it is kept (Redis, or the database while
+   * Redis is unreachable); rejects when no heartbeat has succeeded for a time-to-live, since the
+   * worker then holds no shard and claims nothing.
+   */
+  async membershipState(): Promise<string> {
+    const lapsed = this.workers.filter((w) => Date.now() - (this.lastBeat.get(w) ?? 0) > this.settings.memberTtlMs);
+    if (lapsed.length > 0) {
+      const reasons = lapsed.map((w) => `${w.queue}: ${describeError(this.lastBeatError.get(w))}`).join('; ');
+      throw new Error(`no heartbeat has succeeded for over ${this.settings.memberTtlMs} ms (${reasons}); this worker claims nothing until one does`);
     }
-    return membership;
+    return this.redisMembership?.describe() ?? 'in the database';
   }
 
   private group(worker: QueueWorker): string {
@@ -96,10 +115,12 @@ export class JobsEngine {
       try {
         const members = await this.membershipOf(worker).beat(this.group(worker), this.settings.workerId, this.settings.memberTtlMs);
         this.lastBeat.set(worker, Date.now());
+        this.lastBeatError.delete(worker);
         worker.setShard(shardOf(members, this.settings.workerId));
         await worker.processor.table.failAbandoned();
         await worker.processor.table.refreshStatistics();
       } catch (error) {
+        this.lastBeatError.set(worker, error);
         this.log.warn({ err: error, queue: worker.queue }, 'heartbeat failed');
         // The others stop counting this worker after the time-to-live; so does it, to keep shards apart.
         if (Date.now() - (this.lastBeat.get(worker) ?? 0) > this.settings.memberTtlMs) worker.setShard(undefined);
@@ -135,7 +156,9 @@ export class JobsEngine {
         .leave(this.group(worker), this.settings.workerId)
         .catch((error) => this.log.warn({ err: error }, 'leaving the membership failed; it expires on its own'));
     }
-    await Promise.all([...new Set(this.memberships.values())].map((m) => m.close()));
+    await Promise.all([...this.databaseMemberships.values(), ...(this.redisMembership ? [this.redisMembership] : [])].map((m) => m.close()));
     this.log.info({ workerId: this.settings.workerId }, 'jobs engine stopped');
   }
 }
+
+const describeError = (error: unknown) => (error === undefined ? 'no beat yet' : error instanceof Error ? error.message : String(error));

@@ -5,6 +5,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Redis } from 'ioredis';
 import { openDatabase } from '@learnhub/platform/database/open-database';
+import { RedisLink } from '@learnhub/platform/redis/redis-link';
 import { TaskTable, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
@@ -206,16 +207,17 @@ for (const factory of testDatabases('job membership')) {
 
 const redisUrl = backendUrl('redis', 'job membership');
 if (redisUrl) {
+  const redisMembership = () => new RedisMembership(new RedisLink(redisUrl, { use: 'membership', keyPrefix: 'membership-test:', timeoutMs: 2_000, retryMs: 1_000 }));
   describe('RedisMembership', () => {
-    beatLeaveTtl(() => new RedisMembership(redisUrl));
+    beatLeaveTtl(redisMembership);
 
-    test('a group’s key expires on its own ten times the time-to-live after the last beat', async () => {
-      const m = new RedisMembership(redisUrl);
+    test('a group’s key, under REDIS_KEY_PREFIX, expires on its own ten times the time-to-live after the last beat', async () => {
+      const m = redisMembership();
       const redis = new Redis(redisUrl);
       try {
         const g = freshGroup();
         await m.beat(g, 'a', 500);
-        const ttl = await redis.pttl(`learnhub:jobs:members:${g}`);
+        const ttl = await redis.pttl(`membership-test:jobs:members:${g}`);
         assert.ok(ttl > 0 && ttl <= 5_000, `pttl ${ttl}`);
         await m.leave(g, 'a');
       } finally {
@@ -224,7 +226,7 @@ if (redisUrl) {
       }
     });
 
-    shardCoverage(() => new RedisMembership(redisUrl));
+    shardCoverage(redisMembership);
   });
 }
 

@@ -50,6 +50,20 @@ export class PermanentTaskError extends Error {
   }
 }
 
+/**
+ * The task cannot go on until something outside it comes back (Redis, say): it returns to the
+ * queue and is tried again in `retryInMs`, and the attempt does not count, however long the wait.
+ */
+export class TaskDeferredError extends Error {
+  constructor(
+    message: string,
+    readonly retryInMs: number,
+  ) {
+    super(message);
+    this.name = 'TaskDeferredError';
+  }
+}
+
 /** The reason a task's signal aborts when its worker shuts down. */
 export class WorkerShutdownError extends Error {
   constructor() {

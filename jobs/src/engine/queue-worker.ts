@@ -5,7 +5,7 @@ import { LeaseLostError, type ClaimedTask, type ShardFilter } from '@learnhub/pl
 import { backoffDelay } from './backoff';
 import { CompletionBatcher } from './completion-batcher';
 import type { JobMetrics } from './job-metrics';
-import { PermanentTaskError, WorkerShutdownError, type QueueProcessor, type TaskContext } from './processor';
+import { PermanentTaskError, TaskDeferredError, WorkerShutdownError, type QueueProcessor, type TaskContext } from './processor';
 
 const PROGRESS_WRITE_MS = 1000;
 /** The shard filter every task id passes. */
@@ -181,6 +181,15 @@ export class QueueWorker {
           this.releasedAtStop++;
         }
         log.info('task released at shutdown');
+      } else if (error instanceof TaskDeferredError) {
+        if (!(await this.processor.table.defer(task, error.message, error.retryInMs))) {
+          this.metrics.leaseLost.inc({ queue: this.queue });
+          log.warn({ err: error }, 'the lease was lost before the task could wait for its dependency; its new holder has it');
+          return;
+        }
+        this.metrics.deferred.inc({ queue: this.queue });
+        // Once per task and try: the dependency's own outage is logged where it is seen, once.
+        log.debug({ reason: error.message, retryInMs: error.retryInMs }, 'task deferred until a dependency answers; the attempt does not count');
       } else {
         const message = error instanceof Error ? error.message : String(error);
         const permanent = error instanceof PermanentTaskError;

@@ -17,7 +17,7 @@ for (const factory of testDatabases('job wake-ups')) {
     /** Every wake-up sender made, each closed at the end (an open connection would keep the test process alive). */
     const notifiers: TaskWakeup[] = [];
     const sender = (redis: string | undefined) => {
-      const wakeup = TaskWakeup.for(rig.url, redis);
+      const wakeup = TaskWakeup.for(rig.url, redis ? { url: redis } : undefined);
       notifiers.push(wakeup);
       return wakeup;
     };
@@ -50,7 +50,7 @@ for (const factory of testDatabases('job wake-ups')) {
     };
 
     const sampleUrl = { postgresql: 'postgresql://x/y', sqlite: 'sqlite:x', mariadb: 'mysql://x/y' }[factory.kind];
-    const wakeTransport = TaskWakeup.for(sampleUrl, redisUrl).transport;
+    const wakeTransport = TaskWakeup.for(sampleUrl, redisUrl ? { url: redisUrl } : undefined).transport;
 
     if (wakeTransport === 'poll') {
       test('wake-ups through Redis', { skip: 'TEST_REDIS_URL not set' }, () => {});

@@ -52,6 +52,9 @@ export interface ScratchWorkerOptions {
   graceMs?: number;
   /** REDIS_URL: membership and wake-ups in Redis. Unset: membership in the database, wake-ups by PostgreSQL or polling. */
   redisUrl?: string;
+  /** REDIS_TIMEOUT_MS and REDIS_RETRY_MS: how long a Redis call may take, and how often an unreachable Redis is tried again. */
+  redisTimeoutMs?: number;
+  redisRetryMs?: number;
   logLevel?: string;
   retryBaseMs?: number;
 }
@@ -153,6 +156,7 @@ export class ScratchRig {
   readonly workers: ScratchWorkerProcess[] = [];
   database?: TestDatabase;
   private openOrm?: MikroORM;
+  private closed = false;
 
   /** The queue new workers work; `nextQueue()` moves to a fresh one. */
   queue: TaskTableDefinition = scratchQueue(uniqueQueueName());
@@ -202,6 +206,8 @@ export class ScratchRig {
   }
 
   spawn(options: ScratchWorkerOptions): ScratchWorkerProcess {
+    // A test body that runs on past its timeout (after `close`) must not start a worker nobody stops.
+    if (this.closed) throw new Error(`${options.id} was not started: the rig was closed already (its test ran on past its timeout or its cleanup).`);
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.REDIS_URL;
     const set = (name: string, value: string | number | undefined) => {
@@ -218,9 +224,12 @@ export class ScratchRig {
     set('POLL_MS', options.pollMs);
     set('GRACE_MS', options.graceMs);
     set('REDIS_URL', options.redisUrl);
+    set('REDIS_TIMEOUT_MS', options.redisTimeoutMs);
+    set('REDIS_RETRY_MS', options.redisRetryMs);
     set('LOG_LEVEL', options.logLevel ?? 'warn');
     set('RETRY_BASE_MS', options.retryBaseMs);
-    const child = spawn(process.execPath, [WORKER_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WORKER_SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin?.on('error', () => undefined);
     const worker = new ScratchWorkerProcess(options.id, child);
     this.workers.push(worker);
     return worker;
@@ -252,8 +261,9 @@ export class ScratchRig {
     return `${counts.join(' ')}\nlive (first 20): ${JSON.stringify(live)}\n${workers}`;
   }
 
-  /** Kills every worker still running (continuing stopped ones), closes the connection and drops the database. */
+  /** Kills every worker still running (continuing stopped ones), refuses new ones, closes the connection and drops the database. */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled(this.workers.map((w) => w.stop('SIGKILL')));
     await this.openOrm?.close().catch(() => undefined);
     await this.database?.drop();

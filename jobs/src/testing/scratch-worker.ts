@@ -12,7 +12,7 @@ import type { QueueProcessor, TaskContext } from '../engine/processor';
  * A jobs worker process over a scratch queue, for the engine's multi-process tests and its
  * benchmark. Settings come from the environment:
  *   SCRATCH_DATABASE_URL, SCRATCH_QUEUE, WORKER_ID, CONCURRENCY, LEASE_MS, RENEW_MS,
- *   HEARTBEAT_MS, POLL_MS, REDIS_URL (membership and wake-ups), GRACE_MS,
+ *   HEARTBEAT_MS, POLL_MS, REDIS_URL (membership and wake-ups), REDIS_TIMEOUT_MS, REDIS_RETRY_MS, GRACE_MS,
  *   WORK: `noop` (finish at once), `record` (log each start in `<queue>_starts`, then finish
  *   writing `<queue>_effects` in the completing transaction), or `hold:<ms>` (like record, but
  *   first wait that long, ignoring the abort signal, as a hung worker would).
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
       });
     },
   };
-  const wakeup = TaskWakeup.for(url, env.REDIS_URL, log);
+  const redis = env.REDIS_URL ? { url: env.REDIS_URL, timeoutMs: number('REDIS_TIMEOUT_MS', 500), retryMs: number('REDIS_RETRY_MS', 2_000) } : undefined;
+  const wakeup = TaskWakeup.for(url, redis, log);
   const engine = new JobsEngine(
     {
       workerId,
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
       memberTtlMs: number('HEARTBEAT_MS', 500) * 3,
       pollMs: number('POLL_MS', 200),
       groupPrefix: `${queue.queue}:`,
-      redisUrl: env.REDIS_URL,
+      redis,
     },
     [processor],
     [],
@@ -64,7 +65,10 @@ async function main(): Promise<void> {
   );
   await engine.start();
   process.stdout.write(`${JSON.stringify({ ready: workerId })}\n`);
-  process.once('SIGTERM', () => {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
     void engine
       .stop(number('GRACE_MS', 5_000))
       .then(() => Promise.all([orm.close(), wakeup.close()]))
@@ -72,7 +76,10 @@ async function main(): Promise<void> {
         process.stdout.write(`${JSON.stringify({ stopped: workerId })}\n`);
         process.exit(0);
       });
-  });
+  };
+  process.once('SIGTERM', stop);
+  // stdin is a pipe from the test's process: its end means that process is gone (even killed with -9), and nobody would stop this one.
+  process.stdin.on('end', stop).on('error', stop).resume();
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,7 @@
-/** The cache port. The default adapter caches nothing, so every read goes to the database. */
+/**
+ * The cache port. The default adapter caches nothing, so every read goes to the database. While
+ * the cache cannot be reached, calls reject with CacheUnavailableError (other errors: it answered and refused).
+ */
 export interface Cache {
   readonly kind: 'none' | 'redis';
   get(key: string): Promise<string | undefined>;

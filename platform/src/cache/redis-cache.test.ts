@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { TcpProxy } from '../testing/tcp-proxy.js';
 import { backendUrl } from '../testing/backends.js';
+import { CacheUnavailableError } from './cache-unavailable-error.js';
 import { cacheContract } from './cache.contract.js';
 import { RedisCache } from './redis-cache.js';
 
@@ -53,8 +54,12 @@ if (url) {
         await cache.set('k', 'before', 60);
         await proxy[fault]();
         // Three outages open the circuit; each is bounded by the deadline, not by ioredis's retries.
-        for (let i = 0; i < 3; i++) await assert.rejects(cache.get('k'));
-        await assert.rejects(cache.get('k'), (error: Error & { code?: string }) => error.code === 'CIRCUIT_OPEN' && /Redis is unreachable/.test(error.message));
+        for (let i = 0; i < 3; i++) await assert.rejects(cache.get('k'), CacheUnavailableError);
+        await assert.rejects(
+          cache.get('k'),
+          (error: CacheUnavailableError) =>
+            error.code === 'CACHE_UNAVAILABLE' && error.retryInMs === 200 && (error.cause as { code?: string }).code === 'CIRCUIT_OPEN' && /Redis is unreachable/.test(error.message),
+        );
         await assert.rejects(cache.ping(), /Redis is unreachable|did not answer/);
 
         await proxy.restore();

@@ -1,5 +1,7 @@
-import { RedisLink, type RedisLinkOptions } from '../redis/redis-link.js';
+import type { Redis } from 'ioredis';
+import { isRedisOutage, RedisLink, type RedisLinkOptions } from '../redis/redis-link.js';
 import type { Cache } from './cache.js';
+import { CacheUnavailableError } from './cache-unavailable-error.js';
 
 export type RedisCacheOptions = Partial<Omit<RedisLinkOptions, 'use'>>;
 
@@ -19,38 +21,47 @@ return 1`;
 
 /**
  * The cache on Redis. While Redis is unreachable every call rejects within the deadline, then at
- * once (see RedisLink), so readers fall back to the database in milliseconds.
+ * once (see RedisLink), with CacheUnavailableError, so readers fall back to the database in
+ * milliseconds and writers know to try again later.
  */
 export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
   private readonly link: RedisLink;
 
-  constructor(url: string, { keyPrefix = 'learnhub:', timeoutMs = 500, retryMs = 2000, log }: RedisCacheOptions = {}) {
+  constructor(url: string, { keyPrefix = 'learnhub:', timeoutMs, retryMs, log }: RedisCacheOptions = {}) {
     this.link = new RedisLink(url, { use: 'cache', keyPrefix, timeoutMs, retryMs, log });
   }
 
+  private async run<T>(call: (redis: Redis) => Promise<T>): Promise<T> {
+    try {
+      return await this.link.run(call);
+    } catch (error) {
+      throw isRedisOutage(error) ? new CacheUnavailableError(this.link.retryMs, error) : error;
+    }
+  }
+
   async get(key: string): Promise<string | undefined> {
-    return (await this.link.run((redis) => redis.get(key))) ?? undefined;
+    return (await this.run((redis) => redis.get(key))) ?? undefined;
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.link.run((redis) => redis.set(key, value, 'EX', ttlSeconds));
+    await this.run((redis) => redis.set(key, value, 'EX', ttlSeconds));
   }
 
   async delete(key: string): Promise<void> {
-    await this.link.run((redis) => redis.del(key));
+    await this.run((redis) => redis.del(key));
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.link.run((redis) => redis.set(key, value, 'EX', ttlSeconds, 'NX'))) === 'OK';
+    return (await this.run((redis) => redis.set(key, value, 'EX', ttlSeconds, 'NX'))) === 'OK';
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return (await this.link.run((redis) => redis.eval(deleteIfEqualsScript, 1, key, value))) === 1;
+    return (await this.run((redis) => redis.eval(deleteIfEqualsScript, 1, key, value))) === 1;
   }
 
   async writeVersioned(key: string, version: number, value: string | undefined, ttlSeconds: number): Promise<'applied' | 'stale'> {
-    const applied = await this.link.run((redis) => redis.eval(writeVersionedScript, 2, key, `${key}#version`, version, value ?? '', ttlSeconds));
+    const applied = await this.run((redis) => redis.eval(writeVersionedScript, 2, key, `${key}#version`, version, value ?? '', ttlSeconds));
     return applied === 1 ? 'applied' : 'stale';
   }
 

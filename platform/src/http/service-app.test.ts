@@ -36,6 +36,7 @@ test('/health always answers; /ready is 503 naming the dependency that failed; r
     readiness: [
       { name: 'database', check: async () => { if (!databaseUp) throw new Error('connection refused'); } },
       { name: 'cache', check: async () => {} },
+      { name: 'membership', check: async () => 'in the database while Redis is unreachable' },
     ],
   });
   const { server, port } = await listen(app, 0, '127.0.0.1', { bodyIdleMs: 30_000, jsonBodyMs: 10_000 });
@@ -55,6 +56,7 @@ test('/health always answers; /ready is 503 naming the dependency that failed; r
       checks: [
         { name: 'database', ok: false, error: 'connection refused' },
         { name: 'cache', ok: true },
+        { name: 'membership', ok: true, detail: 'in the database while Redis is unreachable' },
       ],
     });
     assert.equal((await fetch(`${base}/health`)).status, 200);

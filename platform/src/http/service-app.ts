@@ -5,10 +5,13 @@ import { opsAccess } from './ops-access';
 import { createMetrics, type Metrics } from './metrics';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
-/** A named dependency check for `/ready`; it rejects (or times out) when the dependency is unreachable. */
+/**
+ * A named dependency check for `/ready`; it rejects (or times out) when the dependency is
+ * unreachable, and may resolve with a detail for the operator (where a fallback is working, say).
+ */
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<void>;
+  check(): Promise<void | string>;
 }
 
 declare module 'express-serve-static-core' {
@@ -29,16 +32,16 @@ function routeLabel(req: Request, status: number): string {
   return status === 404 ? 'unmatched' : path;
 }
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; detail?: string; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
+    const detail = await Promise.race([
       check.check(),
-      new Promise((_, reject) => {
+      new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
       }),
     ]);
-    return { name: check.name, ok: true };
+    return typeof detail === 'string' ? { name: check.name, ok: true, detail } : { name: check.name, ok: true };
   } catch (error) {
     return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
   } finally {

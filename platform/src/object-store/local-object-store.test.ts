@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../errors.js';
 import { LocalObjectStore } from './local-object-store.js';
@@ -178,6 +180,59 @@ describe('local object store', () => {
     assert.equal(done.etag, createHash('md5').update(whole).digest('hex'), 'the in-place ETag is the whole file\'s MD5');
     assert.equal(existsSync(join(root, '.multipart', uploadId)), false);
     assert.deepEqual(await readdir(join(root, '.tmp')), []);
+  });
+
+  it('sweeps the debris a killed writer left in .tmp once it was last touched before the cutoff, and keeps younger debris and writes in flight', async () => {
+    // A real crash: a process killed with SIGKILL in the middle of a put.
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { PassThrough } = require('node:stream');
+const { LocalObjectStore } = require(${JSON.stringify(join(__dirname, 'local-object-store.js'))});
+const body = new PassThrough();
+new LocalObjectStore({ root: ${JSON.stringify(root)}, publicUrl: 'http://x' }).put('media', 'killed/mid-put.bin', body);
+body.write(Buffer.alloc(256 * 1024, 3), () => setTimeout(() => console.log('writing'), 200));`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [line] = (await once(writer.stdout!, 'data')) as [Buffer];
+      assert.equal(line.toString().trim(), 'writing');
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    await once(writer, 'exit');
+    const crashed = await readdir(join(root, '.tmp'));
+    assert.equal(crashed.length, 1, 'the killed put left its temp file');
+    // Debris of a killed createMultipart or of a folder being deleted: a folder with files, old.
+    const oldFolder = join(root, '.tmp', 'old-folder');
+    await mkdir(oldFolder);
+    await writeFile(join(oldFolder, 'upload.json'), '{}');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(oldFolder, twoHoursAgo, twoHoursAgo);
+
+    const inFlight = new PassThrough();
+    const putting = store.put('media', 'in-flight.bin', inFlight);
+    inFlight.write(Buffer.alloc(64 * 1024, 1));
+    while ((await readdir(join(root, '.tmp'))).length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    assert.equal(await store.sweepDebris(anHourAgo), 1, 'only the old folder is older than the cutoff');
+    assert.deepEqual((await readdir(join(root, '.tmp'))).filter((name) => name !== crashed[0]).length, 1, 'the write in flight keeps its temp file');
+    inFlight.end(Buffer.alloc(64 * 1024, 2));
+    const written = await putting;
+    assert.equal(written.size, 128 * 1024, 'the write in flight completed whole');
+
+    assert.equal(await store.sweepDebris(new Date(Date.now() + 60_000)), 1, 'the killed put\'s file, once older than the cutoff');
+    assert.deepEqual(await readdir(join(root, '.tmp')), []);
+    assert.equal(await store.stat('media', 'killed/mid-put.bin'), undefined);
+  });
+
+  it('sweeps nothing, and creates nothing, in a store that has not written yet', async () => {
+    const fresh = new LocalObjectStore({ root: join(parent, 'never-written'), publicUrl: 'http://x' });
+    assert.equal(await fresh.sweepDebris(new Date(Date.now() + 60_000)), 0);
+    assert.equal(existsSync(join(parent, 'never-written')), false);
   });
 
   it('pings a writable root and explains an unwritable one', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, type Dirent, type Stats } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -353,6 +353,27 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /** Everything in `.tmp` last modified before the cutoff: only writes cut off by a crash leave things there. */
+  async sweepDebris(lastTouchedBefore: Date): Promise<number> {
+    const folder = join(this.root, '.tmp');
+    const names = await readdir(folder).catch((error: unknown) => {
+      if (isMissing(error)) return [] as string[];
+      throw error;
+    });
+    let removed = 0;
+    for (const name of names) {
+      const path = join(folder, name);
+      const info = await lstat(path).catch((error: unknown) => {
+        if (isMissing(error)) return undefined;
+        throw error;
+      });
+      if (!info || info.mtimeMs >= lastTouchedBefore.getTime()) continue;
+      await rm(path, { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
+  }
+
   async ping(): Promise<void> {
     try {
       const probe = await this.tempPath();
@@ -385,6 +406,9 @@ export class LocalObjectStore implements ObjectStore {
   private async removeUploadFolder(folder: string): Promise<void> {
     const doomed = await this.tempPath();
     try {
+      // Touched first: an upload begun long ago must not look like old debris to a sweep while it is being deleted.
+      const now = new Date();
+      await utimes(folder, now, now);
       await rename(folder, doomed);
     } catch (error) {
       if (isMissing(error)) return;

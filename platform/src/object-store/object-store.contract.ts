@@ -349,6 +349,23 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       assert.deepEqual((await listed()).filter((upload) => upload.uploadId === openId), []);
     });
 
+    it('sweeping debris, even with every piece counted as old, keeps objects and multipart uploads in progress', async () => {
+      const key = `${casePrefix()}kept`;
+      await store.put(bucket, key, Buffer.from('kept through a sweep'));
+      const uploadKey = `${casePrefix()}open`;
+      const uploadId = await store.createMultipart(bucket, uploadKey);
+      try {
+        const part = await store.uploadPart(bucket, uploadKey, uploadId, 1, Buffer.from('part kept'), 9);
+        await store.sweepDebris(new Date(Date.now() + 3_600_000));
+        assert.deepEqual(await read(await store.get(bucket, key)), Buffer.from('kept through a sweep'));
+        await store.completeMultipart(bucket, uploadKey, uploadId, [part]);
+        assert.deepEqual(await read(await store.get(bucket, uploadKey)), Buffer.from('part kept'));
+      } catch (error) {
+        if (capabilities.abortMultipart) await store.abortMultipart(bucket, uploadKey, uploadId);
+        throw error;
+      }
+    });
+
     it('handles keys with unicode and spaces', async () => {
       const folder = `${casePrefix()}dossier été/`;
       const key = `${folder}naïve résumé ✓ 😀 (1).txt`;

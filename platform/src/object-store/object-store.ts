@@ -117,6 +117,14 @@ export interface ObjectStore {
   /** Multipart uploads of `bucket` neither completed nor aborted, with when each began: for sweeping those nobody tracks. */
   listMultipart(bucket: string): AsyncIterable<MultipartUploadInfo>;
 
+  /**
+   * Removes what writes cut off by a crash left behind (temp files, half-built or half-deleted
+   * uploads) that was last touched before `lastTouchedBefore`; returns how many pieces. A write in
+   * progress keeps touching its files, so a cutoff well in the past never takes one. Objects and
+   * multipart uploads are never touched.
+   */
+  sweepDebris(lastTouchedBefore: Date): Promise<number>;
+
   /** Reachability check for `/ready`. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -288,6 +288,11 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async sweepDebris(): Promise<number> {
+    // S3 writes nothing aside: an object appears whole or not at all, and unfinished multipart uploads are what listMultipart finds.
+    return 0;
+  }
+
   async ping(): Promise<void> {
     try {
       await this.client.listBuckets();

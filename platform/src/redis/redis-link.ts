@@ -6,10 +6,10 @@ import { CircuitBreaker } from './circuit-breaker';
 export interface RedisLinkOptions {
   /** What this process uses the connection for, in logs: "cache", "membership", "wake-ups". */
   use: string;
-  /** Bounds connecting and every call (REDIS_TIMEOUT_MS). */
-  timeoutMs: number;
-  /** While Redis is unreachable, how often it is tried again (REDIS_RETRY_MS). */
-  retryMs: number;
+  /** Bounds connecting and every call (REDIS_TIMEOUT_MS, 500 ms by default). */
+  timeoutMs?: number;
+  /** While Redis is unreachable, how often it is tried again (REDIS_RETRY_MS, 2 s by default). */
+  retryMs?: number;
   /** Prepended to every key, so that several apps (or test runs) can share one Redis. */
   keyPrefix?: string;
   log?: Logger;
@@ -18,8 +18,8 @@ export interface RedisLinkOptions {
 /** Consecutive outages before calls stop waiting for Redis: one slow answer on a busy machine is not an outage. */
 const FAILURES_TO_OPEN = 3;
 
-/** An error Redis answered with (a refused command or script) says it is up. */
-const isOutage = (error: unknown) => !(error instanceof Error && error.name === 'ReplyError');
+/** Whether a failed Redis call means Redis is unreachable: an error Redis answered with (a refused command or script) says it is up. */
+export const isRedisOutage = (error: unknown) => !(error instanceof Error && error.name === 'ReplyError');
 
 /**
  * One Redis connection with short deadlines and a circuit breaker: while Redis is unreachable
@@ -30,29 +30,35 @@ const isOutage = (error: unknown) => !(error instanceof Error && error.name === 
 export class RedisLink {
   private readonly redis: Redis;
   private readonly breaker: CircuitBreaker;
+  /** REDIS_TIMEOUT_MS: the longest any call or connection attempt may take. */
+  readonly timeoutMs: number;
+  /** REDIS_RETRY_MS: how often an unreachable Redis is tried again. */
+  readonly retryMs: number;
 
   constructor(
     readonly url: string,
-    private readonly options: RedisLinkOptions,
+    options: RedisLinkOptions,
   ) {
+    this.timeoutMs = options.timeoutMs ?? 500;
+    this.retryMs = options.retryMs ?? 2000;
     this.redis = this.connect({ keyPrefix: options.keyPrefix });
     const log = options.log?.child({ redis: options.use });
     this.breaker = new CircuitBreaker({
       peer: 'Redis',
       failureThreshold: FAILURES_TO_OPEN,
-      retryMs: options.retryMs,
+      retryMs: this.retryMs,
       probe: () => this.withinDeadline(this.redis.ping()),
-      isOutage,
+      isOutage: isRedisOutage,
       onChange: (state, cause) =>
         state === 'open'
-          ? log?.warn({ err: cause, retryMs: options.retryMs }, 'Redis is unreachable: falling back until it answers again')
+          ? log?.warn({ err: cause, retryMs: this.retryMs }, 'Redis is unreachable: falling back until it answers again')
           : log?.info('Redis answers again'),
     });
   }
 
   /** A new connection with this link's deadlines; ioredis keeps reconnecting, at most `retryMs` apart. */
   connect(extra: { keyPrefix?: string } = {}): Redis {
-    const { timeoutMs, retryMs } = this.options;
+    const { timeoutMs, retryMs } = this;
     const redis = new Redis(this.url, {
       ...extra,
       // Calls made while (re)connecting wait in the offline queue, bounded by the command timeout.
@@ -93,10 +99,11 @@ export class RedisLink {
     await this.withinDeadline(this.redis.quit()).catch(() => this.redis.disconnect());
   }
 
-  private withinDeadline<T>(call: Promise<T>): Promise<T> {
+  /** `call` (on this link's connection or one from `connect()`), rejected once `timeoutMs` has passed without an answer. */
+  withinDeadline<T>(call: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.options.timeoutMs} ms (REDIS_TIMEOUT_MS)`)), this.options.timeoutMs);
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms (REDIS_TIMEOUT_MS)`)), this.timeoutMs);
     });
     return Promise.race([call, late]).finally(() => clearTimeout(timer));
   }

@@ -123,9 +123,12 @@ export class TaskTable {
     let rows: Record<string, unknown>[];
     switch (this.kind) {
       case 'postgresql':
+        // Materialized, the locking subquery runs exactly once; inside `id in (…)` a nested-loop plan (chosen when
+        // the statistics say the table is empty) may run it once per row and lease far more than `limit`.
         rows = await this.all(
-          `update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked) returning *`,
-          [...leaseParams, ...shardParams, limit],
+          `with picked as materialized (select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked)
+           update ${this.t} set ${lease} from picked where ${this.t}.id = picked.id returning ${this.t}.*`,
+          [...shardParams, limit, ...leaseParams],
         );
         break;
       case 'sqlite':
@@ -252,6 +255,19 @@ export class TaskTable {
       `update ${this.t} set state = 'FAILED', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${retry ? `${this.now} + ?` : 'null'}
        where id = ? and lease_token = ? and state = 'PROCESSING'`,
       retry ? [error.slice(0, 2000), retryInMs, task.id, task.token] : [error.slice(0, 2000), task.id, task.token],
+    );
+    return changed === 1;
+  }
+
+  /**
+   * Gives a task back to wait for something outside it (`reason`, shown as its last error):
+   * claimable again after `delayMs`, the attempt not counted. False when the lease was lost.
+   */
+  async defer(task: ClaimedTask, reason: string, delayMs: number): Promise<boolean> {
+    const changed = await this.run(
+      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} + ?
+       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      [reason.slice(0, 2000), delayMs, task.id, task.token],
     );
     return changed === 1;
   }

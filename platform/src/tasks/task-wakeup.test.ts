@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Logger } from '../logger';
+import { backendUrl } from '../testing/backends';
+import { TcpProxy } from '../testing/tcp-proxy';
 import { sqliteWakeupDirectory, TaskWakeup } from './task-wakeup';
 
 /** Generous: a wake-up normally arrives within milliseconds; this only bounds a failing test. */
@@ -25,7 +27,12 @@ async function waitFor(what: string, condition: () => boolean): Promise<void> {
 /** A logger that remembers its warnings, to check that failures are reported rather than thrown. */
 function recordingLogger() {
   const warnings: { fields: Record<string, unknown>; message: string }[] = [];
-  const log = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as unknown as Logger;
+  const log = {
+    warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+    info: () => {},
+    debug: () => {},
+    child: () => log,
+  } as unknown as Logger;
   return { log, warnings };
 }
 
@@ -49,24 +56,31 @@ function notifyFromAnotherProcess(url: string, queues: string[]): Promise<void> 
 describe('TaskWakeup transport', () => {
   test('PostgreSQL uses NOTIFY, with or without Redis', () => {
     assert.equal(TaskWakeup.for('postgresql://u@host/db', undefined).transport, 'postgresql');
-    assert.equal(TaskWakeup.for('postgres://u@host/db', 'redis://r:6379').transport, 'postgresql');
+    assert.equal(TaskWakeup.for('postgres://u@host/db', { url: 'redis://r:6379' }).transport, 'postgresql');
   });
 
   test('a SQLite file uses the file system, with or without Redis', () => {
     assert.equal(TaskWakeup.for('sqlite:/var/lib/learnhub/media.sqlite', undefined).transport, 'file');
-    assert.equal(TaskWakeup.for('sqlite:data/media.sqlite', 'redis://r:6379').transport, 'file');
+    assert.equal(TaskWakeup.for('sqlite:data/media.sqlite', { url: 'redis://r:6379' }).transport, 'file');
     assert.equal(sqliteWakeupDirectory('sqlite:/var/lib/learnhub/media.sqlite'), '/var/lib/learnhub/media.sqlite.wakeup');
   });
 
   test('an in-memory SQLite database polls, with or without Redis', () => {
     assert.equal(TaskWakeup.for('sqlite::memory:', undefined).transport, 'poll');
-    assert.equal(TaskWakeup.for('sqlite::memory:', 'redis://r:6379').transport, 'poll');
+    assert.equal(TaskWakeup.for('sqlite::memory:', { url: 'redis://r:6379' }).transport, 'poll');
     assert.equal(sqliteWakeupDirectory('sqlite::memory:'), undefined);
   });
 
   test('MariaDB uses Redis when configured, else polls', () => {
-    assert.equal(TaskWakeup.for('mysql://root@host/db', 'redis://r:6379').transport, 'redis');
+    assert.equal(TaskWakeup.for('mysql://root@host/db', { url: 'redis://r:6379' }).transport, 'redis');
     assert.equal(TaskWakeup.for('mariadb://root@host/db', undefined).transport, 'poll');
+  });
+
+  test('only wake-ups through Redis add a readiness check: the others need nothing besides the database', () => {
+    assert.deepEqual(TaskWakeup.for('mysql://root@host/db', { url: 'redis://r:6379' }).readiness().map((check) => check.name), ['redis']);
+    for (const url of ['postgresql://u@host/db', 'sqlite:data/media.sqlite', 'sqlite::memory:', 'mariadb://root@host/db']) {
+      assert.deepEqual(TaskWakeup.for(url, url.startsWith('mariadb') ? undefined : { url: 'redis://r:6379' }).readiness(), [], url);
+    }
   });
 
   test('pollOnly sends and hears nothing', async () => {
@@ -184,3 +198,85 @@ describe('TaskWakeup through files', () => {
     await stop();
   });
 });
+
+const redisUrl = backendUrl('redis', 'TaskWakeup through Redis');
+if (redisUrl) {
+  describe('TaskWakeup through Redis (a MariaDB queue)', () => {
+    /** Resolves with the call's value, or fails saying what did not finish: a wake-up must never hold its caller. */
+    const settles = async <T>(what: string, call: Promise<T>): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${DEADLINE_MS} ms`)), DEADLINE_MS)));
+      try {
+        return await Promise.race([call, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+
+    test('installs sharing one Redis under different REDIS_KEY_PREFIX values wake only their own workers', { timeout: 60_000 }, async () => {
+      const settings = (keyPrefix: string) => ({ url: redisUrl, keyPrefix, timeoutMs: 2_000, retryMs: 500 });
+      const ours = TaskWakeup.for('mysql://root@127.0.0.1/a', settings(`ours-${process.pid}:`));
+      const theirs = TaskWakeup.for('mysql://root@127.0.0.1/b', settings(`theirs-${process.pid}:`));
+      const heard: Record<'ours' | 'theirs', string[]> = { ours: [], theirs: [] };
+      const stops = [await ours.listen((queue) => heard.ours.push(queue)), await theirs.listen((queue) => heard.theirs.push(queue))];
+      try {
+        // Listening subscribes in the background: each asks until it hears itself, so both are subscribed.
+        const until = async (wakeup: TaskWakeup, queue: string, hears: string[]) => {
+          const deadline = Date.now() + DEADLINE_MS;
+          while (!hears.includes(queue)) {
+            if (Date.now() > deadline) throw new Error(`${queue}: no wake-up heard within ${DEADLINE_MS} ms`);
+            await wakeup.notify(queue);
+            await sleep(50);
+          }
+        };
+        await until(ours, 'transcode', heard.ours);
+        await until(theirs, 'course-publish', heard.theirs);
+        await until(ours, 'transcode-again', heard.ours);
+        await until(theirs, 'course-publish-again', heard.theirs);
+        assert.deepEqual(new Set(heard.theirs), new Set(['course-publish', 'course-publish-again']), 'the other install heard none of ours');
+        assert.deepEqual(new Set(heard.ours), new Set(['transcode', 'transcode-again']), 'and ours none of theirs');
+      } finally {
+        for (const stop of stops) await stop();
+        await ours.close();
+        await theirs.close();
+      }
+    });
+
+    for (const fault of ['refuse', 'blackhole'] as const) {
+      test(`while Redis ${fault === 'refuse' ? 'refuses connections' : 'is silent'}, notify and listen return at once and workers poll; once it answers, listeners hear wake-ups again`, { timeout: 60_000 }, async () => {
+        const proxy = await TcpProxy.start(redisUrl);
+        const { log, warnings } = recordingLogger();
+        const queue = `outage-${process.pid}-${fault}`;
+        const wakeup = TaskWakeup.for('mysql://root@127.0.0.1/outage', { url: proxy.url(), timeoutMs: 200, retryMs: 200 }, log);
+        let stop: (() => Promise<void>) | undefined;
+        const heard: string[] = [];
+        try {
+          assert.equal(wakeup.transport, 'redis');
+          const [ready] = wakeup.readiness();
+          assert.equal(ready?.name, 'redis', 'a service whose wake-ups go through Redis reports Redis in /ready');
+          await ready.check();
+          await proxy[fault]();
+          await assert.rejects(settles('the readiness check while Redis is down', ready.check()));
+          stop = await settles('listen while Redis is down', wakeup.listen((name) => heard.push(name)));
+          for (let i = 0; i < 5; i++) await settles('notify while Redis is down', wakeup.notify(queue));
+          assert.equal(heard.length, 0);
+          assert.ok(warnings.some((w) => /wake-up/.test(w.message)), 'the lost wake-ups are logged');
+
+          await proxy.restore();
+          // Every notify until the listener is subscribed again is lost; the workers' poll covers those.
+          const deadline = Date.now() + DEADLINE_MS;
+          while (!heard.includes(queue)) {
+            if (Date.now() > deadline) throw new Error(`no wake-up heard within ${DEADLINE_MS} ms of Redis answering again`);
+            await settles('notify once Redis is back', wakeup.notify(queue));
+            await sleep(50);
+          }
+          await ready.check();
+        } finally {
+          await stop?.();
+          await wakeup.close();
+          await proxy.close();
+        }
+      });
+    }
+  });
+}

@@ -1,13 +1,16 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { databaseKind, sqliteFile } from '../database/open-database';
+import type { ReadinessCheck } from '../http/service-app';
 import type { Logger } from '../logger';
+import { CircuitOpenError } from '../redis/circuit-breaker';
+import { RedisLink } from '../redis/redis-link';
+import type { RedisSettings } from '../redis/redis-settings';
 
 const PG_CHANNEL = 'learnhub_jobs';
-const REDIS_CHANNEL = 'learnhub:jobs';
 /** Queue names become file names in the wake-up directory: nothing that could leave it or hide in it. */
 const QUEUE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 const RETRY_MS = 1000;
@@ -20,26 +23,44 @@ export type WakeupTransport = 'postgresql' | 'file' | 'redis' | 'poll';
  * when it is SQLite (a local file, so every process using it is on this machine and can watch
  * the same directory, with no server and whether or not Redis is configured); else Redis pub/sub
  * when configured; else nothing and workers fall back to polling. Notify after the enqueuing
- * transaction commits, so a woken worker finds the task.
+ * transaction commits, so a woken worker finds the task. Over Redis, every call has Redis's
+ * deadline and circuit breaker: while Redis is unreachable notify costs the enqueuer at most the
+ * deadline, then nothing, and listeners poll until they can subscribe again.
  */
 export class TaskWakeup {
-  private redis?: Redis;
+  private link?: RedisLink;
   private notifier?: Promise<Client>;
   private sending: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly transport: WakeupTransport,
     private readonly databaseUrl: string,
-    private readonly redisUrl: string | undefined,
+    private readonly redis: RedisSettings | undefined,
     private readonly log?: Logger,
   ) {}
 
-  static for(databaseUrl: string, redisUrl: string | undefined, log?: Logger): TaskWakeup {
+  static for(databaseUrl: string, redis: RedisSettings | undefined, log?: Logger): TaskWakeup {
     const kind = databaseKind(databaseUrl);
     // An in-memory SQLite database is private to its process: there is no other worker to wake.
     const transport: WakeupTransport =
-      kind === 'postgresql' ? 'postgresql' : kind === 'sqlite' ? (sqliteWakeupDirectory(databaseUrl) ? 'file' : 'poll') : redisUrl ? 'redis' : 'poll';
-    return new TaskWakeup(transport, databaseUrl, redisUrl, log);
+      kind === 'postgresql' ? 'postgresql' : kind === 'sqlite' ? (sqliteWakeupDirectory(databaseUrl) ? 'file' : 'poll') : redis ? 'redis' : 'poll';
+    return new TaskWakeup(transport, databaseUrl, redis, log);
+  }
+
+  /** `/ready`'s check of what wake-ups need besides the database: Redis, when they go through it. */
+  readiness(): ReadinessCheck[] {
+    return this.transport === 'redis' ? [{ name: 'redis', check: () => this.redisLink().ping() }] : [];
+  }
+
+  /** Channels take no key prefix from Redis clients: the prefix is added here, so installs sharing a Redis wake only their own workers. */
+  private get redisChannel(): string {
+    return `${this.redis?.keyPrefix ?? ''}jobs`;
+  }
+
+  /** The Redis connection of the Redis transport, opened at first use. */
+  private redisLink(): RedisLink {
+    const { url, timeoutMs, retryMs } = this.redis!;
+    return (this.link ??= new RedisLink(url, { use: 'wake-ups', timeoutMs, retryMs, log: this.log }));
   }
 
   /** Sends and hears nothing, whatever the database: for measuring or testing the poll on its own. */
@@ -59,12 +80,12 @@ export class TaskWakeup {
       } else if (this.transport === 'file') {
         await this.touch(queue);
       } else if (this.transport === 'redis') {
-        this.redis ??= new Redis(this.redisUrl!, { maxRetriesPerRequest: 2 });
-        await this.redis.publish(REDIS_CHANNEL, queue);
+        await this.redisLink().run((redis) => redis.publish(this.redisChannel, queue));
       }
     } catch (error) {
       this.notifier = undefined;
-      this.log?.warn({ err: error, queue }, 'could not send a job wake-up');
+      // While Redis is known to be down its link has said so once; each wake-up lost meanwhile only waits for the poll.
+      if (!(error instanceof CircuitOpenError)) this.log?.warn({ err: error, queue }, 'could not send a job wake-up');
     }
   }
 
@@ -94,14 +115,55 @@ export class TaskWakeup {
   async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
     if (this.transport === 'postgresql') return this.listenPostgres(onWake);
     if (this.transport === 'file') return this.listenFiles(onWake);
-    if (this.transport === 'redis') {
-      const subscriber = new Redis(this.redisUrl!, { maxRetriesPerRequest: 2 });
-      subscriber.on('message', (_channel: string, queue: string) => onWake(queue));
-      subscriber.on('error', (error: Error) => this.log?.warn({ err: error }, 'job wake-up subscription error'));
-      await subscriber.subscribe(REDIS_CHANNEL);
-      return async () => void subscriber.disconnect();
-    }
+    if (this.transport === 'redis') return this.listenRedis(onWake);
     return async () => {};
+  }
+
+  /**
+   * Subscribes on a connection of its own and checks it every REDIS_RETRY_MS: a subscription whose
+   * connection stops answering (a silent network never closes it) is dropped and made again on a
+   * fresh connection once Redis answers. Never fails and never waits beyond the deadline: while
+   * there is no subscription the workers poll.
+   */
+  private async listenRedis(onWake: (queue: string) => void): Promise<() => Promise<void>> {
+    const link = this.redisLink();
+    let subscriber: Redis | undefined;
+    let subscribed = false;
+    let lost = false;
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const drop = () => {
+      subscriber?.disconnect();
+      subscriber = undefined;
+      subscribed = false;
+    };
+    const check = async (): Promise<void> => {
+      try {
+        if (!subscriber) {
+          subscriber = link.connect();
+          subscriber.on('message', (_channel: string, queue: string) => onWake(queue));
+        }
+        if (subscribed) {
+          await link.withinDeadline(subscriber.ping());
+        } else {
+          await link.withinDeadline(subscriber.subscribe(this.redisChannel));
+          subscribed = true;
+          if (lost) this.log?.info('job wake-ups over Redis are back');
+          lost = false;
+        }
+      } catch (error) {
+        if (!lost) this.log?.warn({ err: error }, 'job wake-ups over Redis are lost; workers poll until Redis answers again');
+        lost = true;
+        drop();
+      }
+      if (!closed) (timer = setTimeout(() => void check(), link.retryMs)).unref();
+    };
+    await check();
+    return async () => {
+      closed = true;
+      clearTimeout(timer);
+      drop();
+    };
   }
 
   private async listenPostgres(onWake: (queue: string) => void): Promise<() => Promise<void>> {
@@ -187,7 +249,7 @@ export class TaskWakeup {
   }
 
   async close(): Promise<void> {
-    this.redis?.disconnect();
+    await this.link?.close();
     const notifier = this.notifier;
     this.notifier = undefined;
     await notifier?.then((client) => client.end()).catch(() => undefined);

@@ -15,10 +15,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A real service started as a child process (`node <script>`), with its output kept for failure messages. */
+/**
+ * A real service started as a child process (`node <script>`), with its output kept for failure
+ * messages. Its stdin is a pipe from this process and it runs supervised (LEARNHUB_SUPERVISED),
+ * so it stops by itself when this process is gone, even killed with SIGKILL: nothing a test
+ * starts outlives the test's process.
+ */
 export class ServiceProcess {
   private output = '';
-  private exited?: Promise<number | null>;
+  private readonly exited: Promise<number | null>;
 
   private constructor(
     readonly name: string,
@@ -26,22 +31,33 @@ export class ServiceProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    // Nothing is written to it; a service gone first must not fail this process.
+    child.stdin?.on('error', () => undefined);
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
   }
 
+  /** Starts the script without waiting for it (see `healthy`). */
+  static spawn(name: string, script: string, env: NodeJS.ProcessEnv): ServiceProcess {
+    const child = spawn(process.execPath, [script], { env: { ...process.env, LEARNHUB_SUPERVISED: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    return new ServiceProcess(name, child);
+  }
+
   /** Starts the script and waits until `healthUrl` answers 200 (or the process dies, with its output). */
-  static async start(name: string, script: string, env: NodeJS.ProcessEnv, healthUrl: string, timeoutMs = 60_000): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const service = new ServiceProcess(name, child);
+  static start(name: string, script: string, env: NodeJS.ProcessEnv, healthUrl: string, timeoutMs = 60_000): Promise<ServiceProcess> {
+    return ServiceProcess.spawn(name, script, env).healthy(healthUrl, timeoutMs);
+  }
+
+  /** Resolves once `healthUrl` answers 200; fails when the process ends first, or kills it and fails after `timeoutMs`. */
+  async healthy(healthUrl: string, timeoutMs = 60_000): Promise<this> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} at start:\n${service.log()}`);
+      if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) at start:\n${this.log()}`);
       const healthy = await fetch(healthUrl, { signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, deadline - Date.now()))) }).then((r) => r.ok, () => false);
-      if (healthy) return service;
+      if (healthy) return this;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    child.kill('SIGKILL');
-    throw new Error(`${name} did not become healthy within ${timeoutMs} ms:\n${service.log()}`);
+    this.child.kill('SIGKILL');
+    throw new Error(`${this.name} did not become healthy within ${timeoutMs} ms:\n${this.log()}`);
   }
 
   log(): string {
@@ -52,13 +68,17 @@ export class ServiceProcess {
     return this.child.pid!;
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Sends `signal` and resolves with the exit code; kills it outright after `timeoutMs`. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    if (!this.running) return this.child.exitCode;
     this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     try {
-      return await this.exited!;
+      return await this.exited;
     } finally {
       clearTimeout(timer);
     }

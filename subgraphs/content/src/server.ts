@@ -5,6 +5,7 @@ import { databaseReadiness, openDatabase } from '@learnhub/platform/database/ope
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
+import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { CourseAudit } from './entities/course-audit.entity';
 import { CourseCategory } from './entities/course-category.entity';
@@ -60,7 +61,7 @@ export async function startContent(config: Config, logger: Logger, port = config
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const cache = createCache(config, logger);
   const store = createObjectStore(config.objectStore, config.files);
-  const wakeup = TaskWakeup.for(config.content.databaseUrl, config.redisUrl, logger);
+  const wakeup = TaskWakeup.for(config.content.databaseUrl, redisSettingsOf(config), logger);
   const close = () => Promise.all([orm.close(), cache.close(), store.close(), wakeup.close()]);
   try {
     const running = await startSubgraph<ContentServices>(

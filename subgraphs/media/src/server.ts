@@ -6,6 +6,7 @@ import type { Config } from '@learnhub/platform/config';
 import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
+import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
@@ -46,7 +47,7 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
   const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
   const store = createObjectStore(config.objectStore, config.files);
   const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
-  const wakeup = TaskWakeup.for(config.media.databaseUrl, config.redisUrl, logger);
+  const wakeup = TaskWakeup.for(config.media.databaseUrl, redisSettingsOf(config), logger);
   const transcoding = new TranscodeQueue(prober, store, wakeup);
   const courseUsage = new HttpCourseUsage(config.gateway.contentUrl, config.gatewaySecret);
   const settings = { tempDir: join(config.dataDir, 'tmp'), uploadMaxBytes: config.limits.uploadMaxBytes };
@@ -75,7 +76,7 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         config,
         logger,
         schema: await buildMediaSchema(),
-        readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }],
+        readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }, ...wakeup.readiness()],
         registerMetrics: (registry) => Object.values(gauges).forEach((gauge) => registry.registerMetric(gauge)),
         routes: (app) => {
           const signer = new FileUrlSigner(config.files.urlSecret);

@@ -1,10 +1,16 @@
 import type { Cache } from '@learnhub/platform/cache/cache';
+import { CacheUnavailableError } from '@learnhub/platform/cache/cache-unavailable-error';
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
 import { writePublishedEntry } from '@learnhub/content/publishing/published-course-cache';
 import { isPublic } from '@learnhub/content/publishing/published-course-record';
+import { TaskDeferredError } from '../../engine/processor';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 
-/** Stage 3: the cache entry `publishedCourse` reads first, written while published and evicted while offline. */
+/**
+ * Stage 3: the cache entry `publishedCourse` reads first, written while published and evicted while
+ * offline. While the cache is unreachable the message waits for it, uncounted, rather than fail or
+ * skip: Redis may come back holding an older entry that only this write replaces.
+ */
 export class CacheEntryStage implements PublishStage {
   readonly name = 'cache' as const;
 
@@ -13,7 +19,13 @@ export class CacheEntryStage implements PublishStage {
   async run(message: PublishMessage): Promise<StageOutcome> {
     if (this.cache.kind === 'none') return { state: StageState.SKIPPED, result: 'no cache is configured (REDIS_URL)' };
     const record = await message.record();
-    const outcome = await writePublishedEntry(this.cache, message.courseId, record);
+    let outcome;
+    try {
+      outcome = await writePublishedEntry(this.cache, message.courseId, record);
+    } catch (error) {
+      if (error instanceof CacheUnavailableError) throw new TaskDeferredError(`${error.message}; the entry is written once it answers`, error.retryInMs);
+      throw error;
+    }
     const what = record && isPublic(record) ? 'cached' : 'evicted';
     return { state: StageState.DONE, result: `cache entry ${what} at version ${record?.version ?? 0} (${outcome})` };
   }

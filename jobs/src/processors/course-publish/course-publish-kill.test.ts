@@ -16,7 +16,8 @@ import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { freePort, type ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
@@ -82,7 +83,7 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
     let dataDir: string | undefined;
     let orm: MikroORM | undefined;
     let wakeup: TaskWakeup | undefined;
-    const services: ServiceProcess[] = [];
+    const processes = new ServiceProcessGroup();
     const keyPrefix = `kill-${randomBytes(6).toString('hex')}:`;
     const gatewaySecret = randomBytes(16).toString('hex');
     let env: NodeJS.ProcessEnv = {};
@@ -117,23 +118,22 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
       if (!redisUrl) delete env.REDIS_URL;
       // The content tables first, so that the jobs workers find them migrated.
       orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
-      services.push(
-        ...(await Promise.all([
-          ServiceProcess.start('media', require.resolve('@learnhub/media/main'), env, `http://127.0.0.1:${ports.media}/health`),
-          ServiceProcess.start('search', require.resolve('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
-        ])),
-      );
+      await Promise.all([
+        processes.start('media', require.resolve('@learnhub/media/main'), env, `http://127.0.0.1:${ports.media}/health`),
+        processes.start('search', require.resolve('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
+      ]);
       token = await signToken({ userId: author.userId!, roles: author.roles, organisationId: author.organisationId! }, JWT_SECRET);
       const mediaIds = { coverId: await upload(png(), 'cover.png'), documentId: await upload(pdf(), '讲义.pdf') };
       const media = new HttpMediaDirectory(`http://127.0.0.1:${ports.media}/graphql`, gatewaySecret);
       for (let i = 1; i <= COURSES; i++) {
         courseIds.push(await approvedCourse(orm, media, mediaIds, `断电测试课程 ${i}`, { authorization: `Bearer ${token}`, requestId: `kill-setup-${i}` }));
       }
-      wakeup = TaskWakeup.for(database.url, redisUrl);
+      wakeup = TaskWakeup.for(database.url, redisUrl ? { url: redisUrl } : undefined);
     });
 
     after(async () => {
-      await Promise.allSettled(services.map((service) => service.stop('SIGTERM', 5_000)));
+      // Every process started, even one still starting or started by a body that ran past its timeout: such a worker was left running once.
+      await processes.close('SIGTERM', 5_000);
       await wakeup?.close();
       if (redisUrl) await deleteRedisKeys(redisUrl, keyPrefix);
       await orm?.close();
@@ -161,8 +161,7 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
     async function startWorker(): Promise<{ id: string; process: ServiceProcess }> {
       const id = `kill-${factory.kind}-${++workers}`;
       const port = await freePort();
-      const process = await ServiceProcess.start(id, JOBS_MAIN, { ...env, JOBS_PORT: String(port), JOBS_WORKER_ID: id }, `http://127.0.0.1:${port}/health`);
-      services.push(process);
+      const process = await processes.start(id, JOBS_MAIN, { ...env, JOBS_PORT: String(port), JOBS_WORKER_ID: id }, `http://127.0.0.1:${port}/health`);
       return { id, process };
     }
 
@@ -189,7 +188,6 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
         }
         await sleep(Math.floor(random() * 401));
         await worker.process.stop('SIGKILL');
-        services.splice(services.indexOf(worker.process), 1);
         // Dead now: whatever it held stays as it was until its lease runs out and another worker claims it.
         const held = await sqlRows(orm!.em.fork(), `select * from mq_message where state = 'PROCESSING' and lease_owner = ?`, [worker.id]);
         const betweenStages = held.filter((row) => [row.stage_page, row.stage_search, row.stage_cache].some((stage) => stage !== StageState.PENDING)).length;

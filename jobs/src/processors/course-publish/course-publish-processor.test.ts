@@ -19,6 +19,7 @@ import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
+import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
 import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState } from '@learnhub/content/entities/outbox-message.entity';
@@ -307,6 +308,60 @@ for (const factory of testDatabases('course publish processor')) {
         await engines.stop();
       }
     });
+
+    if (redisUrl) {
+      test('while Redis is unreachable the cache stage waits without using up the message\'s attempts; once Redis answers, a course republished meanwhile is cached at its newest version', { timeout: 120_000 }, async () => {
+        const courseId = await approvedCourse(orm, media, mediaIds, 'Outage 断线课程');
+        // The stage's cache reaches the shared Redis through a proxy the test cuts; the suite's own cache reads it directly.
+        const proxy = await TcpProxy.start(redisUrl);
+        const proxied = new RedisCache(proxy.url(), { keyPrefix, timeoutMs: 200, retryMs: 200 });
+        let cacheWrites = 0;
+        const countingCache = withOverrides<Cache>(proxied, {
+          writeVersioned: (key, version, value, ttlSeconds) => {
+            cacheWrites++;
+            return proxied.writeVersioned(key, version, value, ttlSeconds);
+          },
+        });
+        const stages = realStages({ cache: countingCache });
+        const engines = await startEngines([stages.page, stages.search, stages.cache]);
+        try {
+          await act(orm, wakeup!, 'publish', courseId);
+          await allFinished(courseId, 1);
+          await assertEffectsAt(courseId, 1, PublishStatus.PUBLISHED);
+
+          await proxy.blackhole();
+          const writesBefore = cacheWrites;
+          await act(orm, wakeup!, 'publish', courseId);
+          const [queued] = await liveMessages(orm, courseId);
+          const maxAttempts = Number(queued.max_attempts);
+          const failedForGood = async () => (await liveMessages(orm, courseId)).some((row) => row.state === 'FAILED' && row.run_at_ms === null);
+          await waitUntil(
+            'the cache stage to be tried more often than the message has attempts (or the message to fail for good)',
+            async () => cacheWrites - writesBefore > maxAttempts || (await failedForGood()),
+            60_000,
+            () => describeMessages(courseId),
+          );
+          const [waiting] = await liveMessages(orm, courseId);
+          assert.ok(waiting, `the message is still live: ${await describeMessages(courseId)}`);
+          assert.notEqual(waiting.state, 'FAILED', `the message did not fail: ${JSON.stringify(waiting)}`);
+          assert.ok(Number(waiting.attempts) <= 1, `no attempt was used up waiting (${String(waiting.attempts)})`);
+          assert.equal(waiting.stage_page, StageState.DONE, 'the page stage went ahead');
+          assert.equal(waiting.stage_search, StageState.DONE, 'the search stage went ahead');
+          assert.equal(waiting.stage_cache, StageState.PENDING);
+          assert.match(String(waiting.last_error), /^cache stage: .*unreachable/, 'the message says what it waits for');
+          assert.equal((await cachedEntry(cache!, courseId))?.version, 1, 'Redis still holds the entry of version 1');
+
+          await proxy.restore();
+          const [, done] = await allFinished(courseId, 2);
+          assert.equal(Number(done.attempts), 1, 'the message finished on its first counted attempt');
+          await assertEffectsAt(courseId, 2, PublishStatus.PUBLISHED);
+        } finally {
+          await engines.stop();
+          await proxied.close();
+          await proxy.close();
+        }
+      });
+    }
 
     /**
      * Runs `actions` on one new course while the messages older than the last are held up, with two

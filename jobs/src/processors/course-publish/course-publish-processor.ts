@@ -1,7 +1,7 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
 import { stageColumn, StageState } from '@learnhub/content/entities/outbox-message.entity';
 import type { BackoffPolicy } from '../../engine/backoff';
-import { PermanentTaskError, type QueueProcessor, type TaskContext } from '../../engine/processor';
+import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '../../engine/processor';
 import type { EntityManager } from '@mikro-orm/core';
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
 import type { MediaDirectory } from '@learnhub/content/services/media-directory';
@@ -49,6 +49,8 @@ export class CoursePublishProcessor implements QueueProcessor {
       } catch (error) {
         if (context.signal.aborted) throw error;
         const message = `${stage.name} stage: ${error instanceof Error ? error.message : String(error)}`;
+        // Waiting for a dependency is no failure: the stages done stay done and the attempt does not count.
+        if (error instanceof TaskDeferredError) throw new TaskDeferredError(message, error.retryInMs);
         // The engine records the failure itself; the time of the last failure is this queue's own column.
         await this.table.recordHeld(task, { last_failure_ms: Date.now() }).catch(() => false);
         throw error instanceof PermanentTaskError ? new PermanentTaskError(message) : new Error(message, { cause: error });

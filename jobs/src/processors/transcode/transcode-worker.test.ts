@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { constants, openSync } from 'node:fs';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
@@ -13,19 +12,18 @@ import { readConfig } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { MediaType } from '@learnhub/media/entities/media-object.entity';
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { MediaProcessRepository } from '@learnhub/media/repositories/media-process.repository';
-import { MediaRepository } from '@learnhub/media/repositories/media.repository';
 import { mediaEntities } from '@learnhub/media/server';
 import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
 import { makeTestClips, type TestClips } from '@learnhub/media/services/test-clips';
-import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
+import { ffmpegsUnder } from '../../testing/ffmpeg-processes';
+import { startJobsProcess, transcodeWorkDir } from '../../testing/jobs-process';
+import { queueVideo } from '../../testing/queued-video';
 
 /*
  * Transcoding through real jobs processes on each database: a worker killed mid-transcode takes
@@ -35,7 +33,6 @@ import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
  */
 
 const run = promisify(execFile);
-const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
@@ -46,23 +43,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-}
-
-/** ffmpeg processes working on files under `dir` (any worker's, orphaned or not). */
-async function ffmpegsUnder(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = await readFile(`/proc/${entry}/stat`, 'utf8');
-      if (/\) Z /.test(status)) continue;
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-      if (/ffmpeg/.test(cmdline[0] ?? '') && cmdline.some((arg) => arg.includes(dir))) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
 }
 
 /** The files attempts are writing in a worker's folder (`<task>-<random>/playback.mp4`, …). */
@@ -95,7 +75,7 @@ for (const factory of testDatabases('transcoding workers')) {
     let orm: MikroORM;
     let dataDir: string;
     let store: LocalObjectStore;
-    const workers: ServiceProcess[] = [];
+    const processes = new ServiceProcessGroup();
     const prober = new FfprobeProber(findFfprobe(readConfig().media.ffprobePath));
 
     before(async () => {
@@ -105,60 +85,18 @@ for (const factory of testDatabases('transcoding workers')) {
       store = new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' });
     });
     after(async () => {
-      await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+      await processes.close('SIGKILL');
       for (const pid of await ffmpegsUnder(dataDir)) process.kill(pid, 'SIGKILL');
       await orm?.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     });
 
-    const startWorker = async (name: string, env: NodeJS.ProcessEnv = {}) => {
-      const port = await freePort();
-      const worker = await ServiceProcess.start(
-        name,
-        join(__dirname, '../../main.js'),
-        {
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'info',
-          DATA_DIR: dataDir,
-          MEDIA_DATABASE_URL: database.url,
-          JOBS_PORT: String(port),
-          JOBS_WORKER_ID: name,
-          JOBS_LEASE_MS: '2000',
-          JOBS_RENEW_MS: '250',
-          JOBS_HEARTBEAT_MS: '300',
-          JOBS_POLL_MS: '200',
-          JOBS_RETRY_BASE_MS: '200',
-          TRANSCODE_CONCURRENCY: '1',
-          TRANSCODE_PRESET: 'medium',
-          ...env,
-        },
-        `http://127.0.0.1:${port}/health`,
-      );
-      workers.push(worker);
-      return worker;
-    };
+    const startWorker = (name: string, env: NodeJS.ProcessEnv = {}) =>
+      startJobsProcess({ processes, dataDir, databaseUrl: database.url }, name, { TRANSCODE_PRESET: 'medium', ...env });
 
-    /** Stores a file as a merged upload would, and queues its transcoding the way the merge does. */
-    const seed = async (file: string, extension: string, asIs = false): Promise<string> => {
-      const bytes = await readFile(file);
-      const fileMd5 = md5(bytes);
-      const object = { fileMd5, type: MediaType.VIDEO, mimeType: 'video/x-msvideo', size: bytes.length, bucket: Buckets.video, objectKey: videoKey(fileMd5, extension) };
-      await store.put(object.bucket, object.objectKey, bytes);
-      const em = orm.em.fork();
-      const entry = { organisationId: 'org-1', fileName: `clip${extension}`, createdBy: 'user-1' };
-      if (asIs) {
-        // A file that was readable when merged but is not by the time a worker gets to it.
-        await new MediaRepository(em).record(object, entry, (tx) => new MediaProcessRepository(tx).enqueue(object));
-      } else {
-        const queue = new TranscodeQueue(prober, store);
-        const decision = await queue.inspect(object);
-        assert.equal(decision.needed, true);
-        await new MediaRepository(em).record(object, entry, (tx) => queue.queue(tx, object, decision));
-      }
-      return fileMd5;
-    };
-    const workDirOf = (workerId: string) => join(dataDir, 'tmp', 'transcode', workerId);
+    const seed = (file: string, extension: string, asIs = false) => queueVideo(orm, store, prober, file, extension, asIs);
+    const workDirOf = (workerId: string) => transcodeWorkDir(dataDir, workerId);
 
     /**
      * Makes a seeded AVI's stored file a FIFO that gives its first 2 MB and then nothing, as a stalled source would, so a

@@ -9,12 +9,13 @@ import { WorkerWorkDirs } from './worker-work-dirs';
 
 const STALE_MS = 60_000;
 
-/** A real process that claims its work folder under `root` as a jobs worker does, and lives until killed. */
-async function startOwner(root: string, workerId: string): Promise<ChildProcess> {
+/** A real process that claims its work folder under `root` as a jobs worker does, and lives until killed; it joins `children` as it is spawned, so the suite kills it however the start ends. */
+async function startOwner(root: string, workerId: string, children: ChildProcess[]): Promise<ChildProcess> {
   const script = `const { WorkerWorkDirs } = require(${JSON.stringify(join(__dirname, 'worker-work-dirs.js'))});
 new WorkerWorkDirs(${JSON.stringify(root)}, ${JSON.stringify(workerId)}, ${STALE_MS}).claim().then(() => console.log('claimed'));
 setInterval(() => {}, 60_000);`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -40,8 +41,7 @@ describe('WorkerWorkDirs', () => {
   const folders = async () => (await readdir(root)).sort();
 
   test('a sweep removes the folder of a worker killed with -9 and keeps those of live workers, its own included', async () => {
-    const [dead, alive] = await Promise.all([startOwner(root, 'killed'), startOwner(root, 'running')]);
-    children.push(dead, alive);
+    const [dead, alive] = await Promise.all([startOwner(root, 'killed', children), startOwner(root, 'running', children)]);
     await writeFile(join(root, 'killed', 'partial.mp4'), 'partial output');
     await writeFile(join(root, 'running', 'partial.mp4'), 'partial output');
     dead.kill('SIGKILL');

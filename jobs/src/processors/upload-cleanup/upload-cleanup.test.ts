@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -85,7 +85,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
 
       const summary = await processor.run(new AbortController().signal, log);
 
-      assert.deepEqual(summary, { expired: 2, chunksFreed: 2, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 });
+      assert.deepEqual(summary, { expired: 2, chunksFreed: 2, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 });
       for (const gone of [abandoned, failed]) {
         const row = await reload(gone.fileMd5);
         assert.equal(row?.state, UploadState.EXPIRED);
@@ -98,7 +98,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       assert.ok((await multipartDirs()).includes(active.uploadId));
       assert.equal((await reload(completed.fileMd5))?.state, UploadState.COMPLETED, 'finished uploads are not touched');
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 }, 'a second run finds nothing');
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 }, 'a second run finds nothing');
     });
 
     test('a merge nobody holds with nothing left to finish is rolled back, and a failed upload loses its chunks at once, whatever its age', async () => {
@@ -108,7 +108,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const failed = await session('recently-failed', 60, UploadState.FAILED);
       const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 1, mergesFinished: 0, mergesRolledBack: 1, orphansFreed: 0 });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 1, mergesFinished: 0, mergesRolledBack: 1, orphansFreed: 0, debrisFreed: 0 });
       const rolledBack = await reload(stuck.fileMd5);
       assert.equal(rolledBack?.state, UploadState.FAILED);
       assert.match(rolledBack?.failure ?? '', /interrupted.*upload the file again/);
@@ -133,11 +133,29 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       await age(ended.uploadId);
       const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 2 });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 2, debrisFreed: 0 });
       const left = await multipartDirs();
       assert.ok(!left.includes(orphan) && !left.includes(ended.uploadId), 'the untracked and the ended session\'s uploads are aborted');
       assert.ok(left.includes(young) && left.includes(live.uploadId), 'a young upload and a live session\'s stay');
       await store.abortMultipart(Buckets.video, videoKey(md5(`${factory.kind}-young`), '.mp4'), young);
+    });
+
+    test('debris a crash left in the object store\'s .tmp is removed once two hours old; younger debris stays, as it may be a write in flight', async () => {
+      const temp = join(dir, '.tmp');
+      await mkdir(join(temp, 'old-staging'), { recursive: true });
+      await writeFile(join(temp, 'old-staging', 'upload.json'), '{}');
+      await writeFile(join(temp, 'old-put'), 'half a file');
+      await writeFile(join(temp, 'young-put'), 'a file being written');
+      const threeHoursAgo = new Date(Date.now() - 3 * HOUR * 1000);
+      for (const name of ['old-staging', 'old-put']) await utimes(join(temp, name), threeHoursAgo, threeHoursAgo);
+      // Younger than the cutoff: a body may idle for up to an hour before it is cut off.
+      const ninetyMinutesAgo = new Date(Date.now() - 1.5 * HOUR * 1000);
+      await utimes(join(temp, 'young-put'), ninetyMinutesAgo, ninetyMinutesAgo);
+      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+
+      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 2 });
+      assert.deepEqual(await readdir(temp), ['young-put']);
+      await rm(join(temp, 'young-put'));
     });
 
     test('the schedule runs the cleanup on exactly one of several workers when it is due', async () => {

@@ -138,6 +138,18 @@ describe('the chunked upload client', () => {
     assert.equal(fake.received.filter((i) => i === 3).length, 3);
   });
 
+  test('keeps asking while a merge goes on past its retries (a big file, or a crashed merge until its lease ends), up to mergeWaitMs', async () => {
+    const merging = { body: { errors: [{ message: 'merging, ask again in a few seconds.', extensions: { code: 'CONFLICT', reason: 'UPLOAD_MERGING' } }] } };
+    fake.mergeReplies = Array.from({ length: 6 }, () => merging);
+    const result = await uploadFile({ ...options(), retries: 1 });
+    assert.equal(result.media.fileMd5, md5(fake.file));
+    assert.deepEqual(fake.mergeReplies, [], 'every answer was heard and asked past');
+
+    fake.mergeReplies = Array.from({ length: 1000 }, () => merging);
+    await assert.rejects(uploadFile({ ...options(), retries: 1, mergeWaitMs: 50 }), { name: 'ChunkedUploadError', code: 'CONFLICT', reason: 'UPLOAD_MERGING' });
+    assert.ok(fake.mergeReplies.length > 0, 'it stopped asking once mergeWaitMs had passed');
+  });
+
   test('gives up after the allowed retries, with the error of the last attempt', async () => {
     fake.failures.set(1, Array.from({ length: 5 }, () => ({ status: 502, body: { message: 'bad gateway' } })));
     await assert.rejects(uploadFile({ ...options(), retries: 2 }), (error: unknown) => {

@@ -46,6 +46,12 @@ export interface UploadFileOptions {
   retryDelayMs?: number;
   /** How long one request may go unanswered before it counts as a network error (and is retried); default 120 s. */
   requestTimeoutMs?: number;
+  /**
+   * How long to keep asking while the server says another request is merging the upload
+   * (UPLOAD_MERGING), beyond `retries`: a big file's merge, or one a server crash left until its
+   * lease runs out (UPLOAD_MERGE_LEASE_SECONDS). Default 10 minutes.
+   */
+  mergeWaitMs?: number;
   tags?: string;
   remark?: string;
 }
@@ -222,14 +228,21 @@ async function send<T>(endpoint: string, token: string, body: string | Multipart
 }
 
 /** Runs `attempt` until it succeeds, retrying errors that are worth it, with exponential backoff and jitter. */
-async function withRetries<T>(attempt: () => Promise<T>, retries: number, delayMs: number, signal: AbortSignal): Promise<T> {
-  for (let failures = 0; ; failures++) {
+async function withRetries<T>(attempt: () => Promise<T>, retries: number, delayMs: number, signal: AbortSignal, mergeWaitMs = 0): Promise<T> {
+  let mergeDeadline: number | undefined;
+  for (let failures = 0; ; ) {
     try {
       return await attempt();
     } catch (error) {
+      if (signal.aborted) throw abortError(signal);
+      // Another merge of this upload (or one a crash left, until its lease ends) is not a failure: it is asked again until the merge wait runs out.
+      if (error instanceof ChunkedUploadError && error.reason === 'UPLOAD_MERGING' && Date.now() < (mergeDeadline ??= Date.now() + mergeWaitMs)) {
+        await sleep(Math.min(1_000, delayMs * 4), signal);
+        continue;
+      }
       const retryable = error instanceof ChunkedUploadError && error.retryable;
-      if (!retryable || failures >= retries || signal.aborted) throw signal.aborted ? abortError(signal) : error;
-      await sleep(delayMs * 2 ** failures * (0.5 + Math.random()), signal);
+      if (!retryable || failures >= retries) throw error;
+      await sleep(delayMs * 2 ** failures++ * (0.5 + Math.random()), signal);
     }
   }
 }
@@ -248,8 +261,8 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
   // One failed chunk stops the others; the caller's signal stops everything.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const json = <T>(query: string, variables: object, field: string) =>
-    withRetries(() => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal, timeoutMs), retries, retryDelayMs, signal);
+  const json = <T>(query: string, variables: object, field: string, mergeWaitMs?: number) =>
+    withRetries(() => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal, timeoutMs), retries, retryDelayMs, signal, mergeWaitMs);
 
   const fileSize = (await stat(path)).size;
   const hinted = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -322,6 +335,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
     MERGE_CHUNKS,
     { input: { fileMd5, fileName, chunkTotal, tags: options.tags, remark: options.remark } },
     'mergeChunks',
+    options.mergeWaitMs ?? 600_000,
   );
   return { media, reusedChunks, instant: false };
 }

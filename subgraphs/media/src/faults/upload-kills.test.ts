@@ -14,7 +14,9 @@ import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
+import { processesWithEnv } from '@learnhub/platform/testing/live-processes';
 import { freePort } from '@learnhub/platform/testing/service-process';
+import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { uploadFile, type UploadResult } from '../client/chunked-upload-client';
 import { mediaMigrations } from '../migrations/migrations';
@@ -33,7 +35,8 @@ import { startMediaProcess } from '../testing/media-process';
  * one database and one object store are killed with SIGKILL at random moments while several
  * clients upload videos in chunks, and at the named steps of merges (TEST_PAUSE_AT); after each
  * kill a new process starts and the clients resume. Afterwards every upload must hold the right
- * bytes, no session may be stuck, no chunk may outlive its session and no process may be left.
+ * bytes, no session may be stuck, no chunk may outlive its session, no debris of a killed write
+ * may outlive a cleanup run and no process may be left.
  * FAULT_SEED replays a run; FAULT_KILLS sets the kills per database (default 16).
  */
 
@@ -59,17 +62,6 @@ async function within(ms: number, check: () => Promise<boolean> | boolean): Prom
   return true;
 }
 
-/** Pids of live processes whose environment names `dataDir`: media and anything it started. */
-async function processesUsing(dataDir: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-    if (environ.split('\0').includes(`DATA_DIR=${dataDir}`)) found.push(Number(entry));
-  }
-  return found;
-}
-
 const backends = testDatabases('upload kill faults').filter((factory) => factory.kind === 'sqlite' || factory.kind === 'postgresql');
 
 for (const factory of backends) {
@@ -80,6 +72,7 @@ for (const factory of backends) {
     let orm: MikroORM;
     let token: string;
     let port: number;
+    const processes = new ServiceProcessGroup();
     const files: string[] = [];
     let base: Buffer;
     /** A new file to upload: the clip with bytes inside its media data made its own. */
@@ -106,6 +99,7 @@ for (const factory of backends) {
       assert.ok(base.length > 2 * CHUNK, `the clip spans several chunks (${base.length} bytes)`);
     });
     after(async () => {
+      await processes.close('SIGKILL');
       await orm?.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
@@ -113,13 +107,13 @@ for (const factory of backends) {
     });
 
     const startMedia = (env: Record<string, string> = {}) =>
-      startMediaProcess({ dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '3', ...env });
+      startMediaProcess({ processes, dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '3', ...env });
     const upload = (path: string, retries: number) =>
       uploadFile({ endpoint: `http://127.0.0.1:${port}/graphql`, token, path, chunkSize: CHUNK, concurrency: 2, retries, retryDelayMs: 100, requestTimeoutMs: 15_000, tags: 'fault suite' });
 
     test(`${KILLS} kills at random moments of chunk uploads and merges; afterwards every upload completes with its own bytes and nothing is left behind`, async (t) => {
       const random = seededRandom(SEED);
-      const counts = { orphansFreed: 0, kills: 0, killsMidMerge: 0, killsWithUploadsInFlight: 0, uploadsCompletedBetweenKills: 0, uploadsResumed: 0, chunksReused: 0 };
+      const counts = { orphansFreed: 0, debrisFreed: 0, kills: 0, killsMidMerge: 0, killsWithUploadsInFlight: 0, uploadsCompletedBetweenKills: 0, uploadsResumed: 0, chunksReused: 0 };
       const done = new Map<string, UploadResult>();
       // Why uploads broke off between kills: a connection cut by the kill is expected, anything else is shown.
       const errors: string[] = [];
@@ -167,7 +161,7 @@ for (const factory of backends) {
           assert.ok(object, `${path}: media object recorded`);
           assert.equal(md5(await readFile(new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' }).pathOf(object.bucket, object.objectKey))), expected, `${path}: the stored object holds the file's bytes`);
         }
-        // The cleanup schedule, run as if two hours had passed: multipart uploads that a kill cut off from their session are aborted.
+        // The cleanup schedule, run as if two hours had passed: multipart uploads that a kill cut off from their session are aborted, and what killed writes left in the store's .tmp is removed.
         const em = orm.em.fork();
         const store = new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' });
         const silent = createLogger('upload-kills', 'silent');
@@ -175,7 +169,9 @@ for (const factory of backends) {
         const merges = new UploadMergeService(new UploadSessionRepository(em), new MediaRepository(em), store, videos, { leaseMs: 2000, owner: 'upload-kills' }, silent, new PausePoints());
         const cleanup = await new UploadCleanupService(new UploadSessionRepository(em), store, 24 * 3600, silent, merges).run(new Date(Date.now() + 2 * 3600 * 1000));
         counts.orphansFreed = cleanup.orphansFreed;
-        assert.deepEqual({ ...cleanup, orphansFreed: 0 }, { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 }, 'nothing else was left for the cleanup');
+        counts.debrisFreed = cleanup.debrisFreed;
+        assert.deepEqual({ ...cleanup, orphansFreed: 0, debrisFreed: 0 }, { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 }, 'nothing else was left for the cleanup');
+        assert.deepEqual(await readdir(join(dataDir, 'objects', '.tmp')).catch(() => []), [], 'no debris of a killed write outlives a cleanup run');
         const connection = orm.em.fork().getConnection();
         const rows: { state: string }[] = await connection.execute('select state from upload_sessions');
         const states = rows.map((row) => row.state);
@@ -187,10 +183,10 @@ for (const factory of backends) {
       } finally {
         await media.stop();
       }
-      const left = await within(10_000, async () => (await processesUsing(dataDir)).length === 0);
-      const pids = await processesUsing(dataDir);
+      const left = await within(10_000, async () => (await processesWithEnv('DATA_DIR', dataDir)).length === 0);
+      const pids = await processesWithEnv('DATA_DIR', dataDir);
       assert.ok(left, `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`);
-      const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup; seed ${SEED}`;
+      const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup, ${counts.debrisFreed} pieces of killed writes removed from .tmp; seed ${SEED}`;
       const unexpected = errors.filter((message) => !/NETWORK_ERROR|Could not reach|socket hang up|ECONNRESET|ECONNREFUSED|other side closed|UPLOAD_MERGING|merging, ask again/.test(message));
       t.diagnostic(summary);
       console.log(`upload kill faults: ${summary}`);

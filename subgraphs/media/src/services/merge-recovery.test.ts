@@ -13,7 +13,8 @@ import { createLogger } from '@learnhub/platform/logger';
 import { multipartRequest } from '@learnhub/platform/http/multipart-request';
 import { post } from '@learnhub/platform/http/post';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import { freePort, type ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { freePort } from '@learnhub/platform/testing/service-process';
+import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { UploadState } from '../entities/upload-session.entity';
 import { mediaMigrations } from '../migrations/migrations';
@@ -69,7 +70,7 @@ for (const factory of testDatabases('merge recovery')) {
     let clips: TestClips;
     let orm: MikroORM;
     let token: string;
-    const running: ServiceProcess[] = [];
+    const processes = new ServiceProcessGroup();
 
     before(async () => {
       database = await factory.create();
@@ -79,7 +80,7 @@ for (const factory of testDatabases('merge recovery')) {
       orm = await openDatabase({ url: database.url, entities: mediaEntities, migrations: mediaMigrations });
     });
     after(async () => {
-      await Promise.all(running.map((service) => service.stop('SIGKILL')));
+      await processes.close('SIGKILL');
       await orm?.close();
       await clips?.remove();
       await database?.drop();
@@ -89,8 +90,7 @@ for (const factory of testDatabases('merge recovery')) {
     /** A media process on the suite's database and store; `env` adds settings (a pause point, bounds). */
     const startMedia = async (env: Record<string, string> = {}) => {
       const port = await freePort();
-      const service = await startMediaProcess({ dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '10', ...env });
-      running.push(service);
+      const service = await startMediaProcess({ processes, dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '10', ...env });
       const origin = `http://127.0.0.1:${port}`;
       const graphql = async (query: string, variables: object, signal?: AbortSignal): Promise<Answer> => {
         const response = await fetch(`${origin}/graphql`, {
@@ -186,7 +186,7 @@ for (const factory of testDatabases('merge recovery')) {
       const log = createLogger('cleanup-test', 'silent');
       const merges = new UploadMergeService(new UploadSessionRepository(em), new MediaRepository(em), objects, videos, { leaseMs: 2000, owner: 'cleanup-test' }, log, new PausePoints());
       const cleanup = new UploadCleanupService(new UploadSessionRepository(em), objects, 3600, log, merges);
-      assert.deepEqual(await cleanup.run(new Date()), { expired: 0, chunksFreed: 0, mergesFinished: 1, mergesRolledBack: 0, orphansFreed: 0 });
+      assert.deepEqual(await cleanup.run(new Date()), { expired: 0, chunksFreed: 0, mergesFinished: 1, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 });
       assert.equal((await sessionOf(fileMd5))?.state, UploadState.COMPLETED);
       const entry = await new MediaRepository(orm.em.fork()).entry(fileMd5, member.organisationId);
       assert.deepEqual([entry?.fileName, entry?.tags, entry?.remark, entry?.createdBy], ['playable.mp4', 'recovered', 'merged before a crash', member.userId], 'recorded as the merge call asked');

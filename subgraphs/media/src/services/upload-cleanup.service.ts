@@ -16,18 +16,23 @@ export interface CleanupSummary {
   mergesRolledBack: number;
   /** Multipart uploads no session needs (a process killed between beginning one and recording its session), aborted. */
   orphansFreed: number;
+  /** Pieces a write cut off by a crash left in the object store (see ObjectStore.sweepDebris), removed. */
+  debrisFreed: number;
 }
 
 const BATCH = 100;
 // Far longer than the moment between beginning a multipart upload and recording its session.
 const ORPHAN_AGE_MS = 60 * 60 * 1000;
+// Longer than any write goes without touching its files: a request body idle for HTTP_BODY_IDLE_SECONDS (at most an hour) is cut off.
+const DEBRIS_AGE_MS = 2 * 60 * 60 * 1000;
 
 /**
  * Frees the storage of abandoned chunked uploads: a session with no chunk for longer than the
  * time-to-live loses its chunks (its multipart upload is aborted) and is marked EXPIRED, so
  * the uploader learns why on its next status call and starts again with checkFile. Merges whose
  * process died (lease run out) are finished or rolled back, and failed uploads still holding
- * chunks lose them, so no chunk outlives its session.
+ * chunks lose them, so no chunk outlives its session. What writes cut off by a crash left in the
+ * object store is removed once old enough that no write in progress can own it.
  */
 export class UploadCleanupService {
   constructor(
@@ -39,11 +44,12 @@ export class UploadCleanupService {
   ) {}
 
   async run(now: Date, signal?: AbortSignal): Promise<CleanupSummary> {
-    const summary: CleanupSummary = { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0 };
+    const summary: CleanupSummary = { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 };
     await this.recoverMerges(summary, signal);
     await this.freeFailed(summary, signal);
     await this.expireIdle(now, summary, signal);
     await this.sweepOrphans(now, summary, signal);
+    await this.sweepDebris(now, summary, signal);
     return summary;
   }
 
@@ -116,6 +122,15 @@ export class UploadCleanupService {
       await abortUnused();
     } catch (error) {
       this.log.warn({ err: error }, 'could not sweep multipart uploads no session needs (does the object store list them?); the next run tries again');
+    }
+  }
+
+  private async sweepDebris(now: Date, summary: CleanupSummary, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    try {
+      summary.debrisFreed = await this.store.sweepDebris(new Date(now.getTime() - DEBRIS_AGE_MS));
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not sweep what crashed writes left in the object store; the next run tries again');
     }
   }
 

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
-import { ServiceProcess } from '@learnhub/platform/testing/service-process';
+import type { ServiceProcess } from '@learnhub/platform/testing/service-process';
+import type { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 
-/** What every test that kills and restarts real media processes shares: one database, one data folder. */
+/** What every test that kills and restarts real media processes shares: their processes, one database, one data folder. */
 export interface MediaProcessSetup {
+  /** Closed in the suite's `after` hook, so no media process outlives the suite. */
+  processes: ServiceProcessGroup;
   dataDir: string;
   databaseUrl: string;
   jwtSecret: string;
@@ -11,7 +14,7 @@ export interface MediaProcessSetup {
 
 /** Starts `node dist/main.js` of media in test mode on `setup`, with short merge leases; `env` adds or overrides settings. */
 export function startMediaProcess(setup: MediaProcessSetup, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  return ServiceProcess.start(
+  return setup.processes.start(
     'media',
     join(__dirname, '..', 'main.js'),
     {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { config } from '@learnhub/platform/config';
+import { config, ConfigError } from '@learnhub/platform/config';
 import { badInput, isAppError } from '@learnhub/platform/errors';
 import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
 import type { CourseDocument } from '../documents/course-document';
@@ -66,7 +66,15 @@ async function* nonEmpty(courses: AsyncIterable<CourseDocument> | Iterable<Cours
 }
 
 async function main(args: string[]): Promise<number> {
-  const chosen = source(args);
+  let chosen: Rebuild | string;
+  try {
+    chosen = source(args);
+  } catch (error) {
+    // A bad setting (a gateway-secret file others may read, say) is the user's to fix: one line saying what, no stack trace.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`reindex: ${error.message}\n`);
+    return 1;
+  }
   if (typeof chosen === 'string') {
     process.stderr.write(`reindex: ${chosen}\n\n${usage}`);
     return 2;
