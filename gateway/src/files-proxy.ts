@@ -56,12 +56,13 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
     if (gatewaySecret) headers[GATEWAY_SECRET_HEADER] = gatewaySecret;
 
     const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: req.method, headers });
-    const silent = new Error(`The file service sent nothing for ${timeoutMs} ms.`);
+    let timedOut = false;
     // A client slow to read holds the file back, and that silence is not media's.
     const mediaSilent = peerSilence(() => res.writableNeedDrain);
     upstream.setTimeout(timeoutMs, () => {
-      if (mediaSilent()) upstream.destroy(silent);
-      else upstream.setTimeout(timeoutMs);
+      if (!mediaSilent()) return void upstream.setTimeout(timeoutMs);
+      timedOut = true;
+      upstream.destroy(new Error(`The file service sent nothing for ${timeoutMs} ms.`));
     });
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();
@@ -82,7 +83,7 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
       if (res.destroyed) return;
       req.log.warn({ err: error, target: target.href }, 'file proxy failed');
       if (res.headersSent) res.destroy();
-      else if (error === silent) res.status(504).json({ error: `The file service did not answer within ${timeoutMs / 1000} s: try again shortly.` });
+      else if (timedOut) res.status(504).json({ error: `The file service did not answer within ${timeoutMs / 1000} s: try again shortly.` });
       else res.status(502).json({ error: 'The file service did not answer; try again shortly.' });
     });
     upstream.end();
