@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
+import { peerSilence } from '@learnhub/platform/http/peer-silence';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
 
 const passedOn = ['range', 'if-none-match', 'if-range'];
@@ -35,9 +36,10 @@ const passedQuery = ['expires', 'signature'];
  * `GET /files/*path`, streamed from the media subgraph's `/files/*` (same origin as its GraphQL
  * URL) so one public origin serves both the API and the files. Plain node:http rather than
  * fetch, which would add `cache-control: no-cache` to conditional requests (so no 304s) and
- * decode compressed bodies under their original content-length.
+ * decode compressed bodies under their original content-length. Media must answer, and keep
+ * sending, within `timeoutMs` (504 when it has not answered by then).
  */
-export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined) {
+export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, timeoutMs: number) {
   const origin = new URL(mediaUrl).origin;
   return (req: Request<{ path: string[] }>, res: Response): void => {
     const segments = req.params.path;
@@ -54,6 +56,14 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined) 
     if (gatewaySecret) headers[GATEWAY_SECRET_HEADER] = gatewaySecret;
 
     const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: req.method, headers });
+    let timedOut = false;
+    // A client slow to read holds the file back, and that silence is not media's.
+    const mediaSilent = peerSilence(() => res.writableNeedDrain);
+    upstream.setTimeout(timeoutMs, () => {
+      if (!mediaSilent()) return void upstream.setTimeout(timeoutMs);
+      timedOut = true;
+      upstream.destroy(new Error(`The file service sent nothing for ${timeoutMs} ms.`));
+    });
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
@@ -73,6 +83,7 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined) 
       if (res.destroyed) return;
       req.log.warn({ err: error, target: target.href }, 'file proxy failed');
       if (res.headersSent) res.destroy();
+      else if (timedOut) res.status(504).json({ error: `The file service did not answer within ${timeoutMs / 1000} s: try again shortly.` });
       else res.status(502).json({ error: 'The file service did not answer; try again shortly.' });
     });
     upstream.end();

@@ -68,7 +68,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     buildService: ({ name }) => {
       const url = urls.get(name);
       if (!url) throw new Error(`The gateway has no URL for subgraph "${name}".`);
-      return new SubgraphDataSource(url, config.limits.uploadMaxBytes, config.gatewaySecret);
+      return new SubgraphDataSource({ name, url, maxFileBytes: config.limits.uploadMaxBytes, timeoutMs: config.gateway.subgraphTimeoutMs }, config.gatewaySecret);
     },
   });
   const limits = queryLimits(config);
@@ -95,7 +95,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 
   app.use(['/graphql', '/files'], corsPolicy({ origins: config.http.corsOrigins, allowLocalhost: config.env === 'development' }));
   app.use('/files', noSniff);
-  app.get('/files/*path', filesProxy(config.gateway.mediaUrl, config.gatewaySecret));
+  app.get('/files/*path', filesProxy(config.gateway.mediaUrl, config.gatewaySecret, config.gateway.subgraphTimeoutMs));
   app.use(
     '/graphql',
     multipartUploads(config.limits),
@@ -107,7 +107,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
   app.use(requestFailed);
 
   const host = options.host ?? config.gateway.host;
-  const running = await listen(app, options.port ?? config.gateway.port, host, config.http.bodyIdleMs);
+  const running = await listen(app, options.port ?? config.gateway.port, host, config.http);
   logger.info({ url: `http://${host}:${running.port}/graphql`, subgraphs: Object.fromEntries(urls) }, 'gateway ready');
   return {
     port: running.port,

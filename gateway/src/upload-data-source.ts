@@ -3,11 +3,22 @@ import { Upload, type FileUpload } from 'graphql-upload-minimal';
 import { isAppError } from '@learnhub/platform/errors';
 import { multipartRequest, type MultipartFile } from '@learnhub/platform/http/multipart-request';
 import { MALFORMED_MULTIPART } from '@learnhub/platform/http/multipart-uploads';
-import { post, type PostResponse } from '@learnhub/platform/http/post';
+import { PeerSilentError, post, type PostResponse } from '@learnhub/platform/http/post';
 import { isHttpStatusError } from '@learnhub/platform/http/http-status-error';
 import { fileTooLarge, requestError } from './request-errors';
+import { subgraphTimeout } from './subgraph-timeout';
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** Which subgraph a data source calls, and what it may send and wait for. */
+export interface SubgraphCall {
+  /** The subgraph's name, as the supergraph knows it (for messages). */
+  name: string;
+  url: string;
+  maxFileBytes: number;
+  /** How long the subgraph may go without answering (or, for an upload, without taking a byte). */
+  timeoutMs: number;
+}
 
 /** Copies `value` with null wherever an Upload was, recording each Upload once with every path it was at. */
 function withoutUploads(value: unknown, path: string, found: Map<Upload, string[]>): unknown {
@@ -68,13 +79,11 @@ async function* contentOf(file: FileUpload, maxFileBytes: number): AsyncGenerato
  * request as JSON, where an Upload would arrive as `{}`; when the variables hold uploads this
  * sends a GraphQL multipart request instead, streaming each file from the client's request
  * into the subgraph's as it arrives. Requests without uploads go through the parent unchanged.
+ * An upload the subgraph neither takes a byte of nor answers for `timeoutMs` is given up.
  */
 export class UploadDataSource<TContext extends Record<string, unknown>> extends RemoteGraphQLDataSource<TContext> {
-  constructor(
-    url: string,
-    private readonly maxFileBytes: number,
-  ) {
-    super({ url });
+  constructor(protected readonly call: SubgraphCall) {
+    super({ url: call.url });
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<TContext>): Promise<SubgraphResponse> {
@@ -93,7 +102,7 @@ export class UploadDataSource<TContext extends Record<string, unknown>> extends 
     const uploads = [...found];
     const map = Object.fromEntries(uploads.map(([, paths], index) => [String(index), paths]));
     const operations = { query: request.query, operationName: request.operationName, variables, extensions: request.extensions };
-    const maxFileBytes = this.maxFileBytes;
+    const { maxFileBytes, name, timeoutMs } = this.call;
     async function* files(): AsyncGenerator<MultipartFile> {
       for await (const { field, file } of inArrivalOrder(uploads.map(([upload]) => upload))) {
         yield { field, filename: file.filename, mimetype: file.mimetype, content: contentOf(file, maxFileBytes) };
@@ -115,8 +124,9 @@ export class UploadDataSource<TContext extends Record<string, unknown>> extends 
     }
     let answer: PostResponse;
     try {
-      answer = await post(http.url, Object.fromEntries(http.headers), body());
+      answer = await post(http.url, Object.fromEntries(http.headers), body(), { idleMs: timeoutMs });
     } catch (error) {
+      if (error instanceof PeerSilentError) throw subgraphTimeout(name, timeoutMs);
       if (isHttpStatusError(bodyFailure)) throw requestError(bodyFailure.status, bodyFailure.message, bodyFailure.reason);
       // A file refused for its name (multipartUploads cleans every name before anything reads it).
       if (isAppError(bodyFailure)) throw requestError(400, bodyFailure.message, bodyFailure.details.reason);

@@ -137,7 +137,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
   sweeping.unref();
   try {
     await engine.start();
-    const running = await listen(app, port, jobs.host, config.http.bodyIdleMs);
+    const running = await listen(app, port, jobs.host, config.http);
     logger.info({ port: running.port, workerId }, 'jobs ready');
     return {
       port: running.port,

@@ -90,9 +90,9 @@ test('file URLs are signed with FILE_URL_SECRET, else the token secret, else the
 
 test('CORS_ORIGINS takes origins only; OPS_TOKEN and the upload quotas are read', () => {
   const config = readConfig({ CORS_ORIGINS: 'https://learn.example.com, http://localhost:5173/ https://admin.example.com:8443', OPS_TOKEN: 'scrape-me', UPLOAD_QUOTA_SESSIONS: '5', UPLOAD_QUOTA_BYTES: '1073741824' });
-  assert.deepEqual(config.http, { corsOrigins: ['https://learn.example.com', 'http://localhost:5173', 'https://admin.example.com:8443'], opsToken: 'scrape-me', bodyIdleMs: 30_000 });
+  assert.deepEqual(config.http, { corsOrigins: ['https://learn.example.com', 'http://localhost:5173', 'https://admin.example.com:8443'], opsToken: 'scrape-me', bodyIdleMs: 30_000, jsonBodyMs: 10_000 });
   assert.deepEqual([config.limits.uploadQuotaSessions, config.limits.uploadQuotaBytes], [5, 1073741824]);
-  assert.deepEqual(readConfig({}).http, { corsOrigins: [], opsToken: undefined, bodyIdleMs: 30_000 });
+  assert.deepEqual(readConfig({}).http, { corsOrigins: [], opsToken: undefined, bodyIdleMs: 30_000, jsonBodyMs: 10_000 });
   assert.deepEqual([readConfig({}).limits.uploadQuotaSessions, readConfig({}).limits.uploadQuotaBytes], [20, 64 * 1024 ** 3]);
   for (const bad of ['*', 'learn.example.com', 'https://learn.example.com/app', 'ftp://files.example.com']) {
     assert.throws(() => readConfig({ CORS_ORIGINS: bad }), new RegExp(`CORS_ORIGINS has "${bad.replace(/[.*/]/g, '\\$&')}"`), bad);
@@ -136,6 +136,18 @@ test('HTTP_BODY_IDLE_SECONDS sets the body idle limit and is validated', () => {
   assert.equal(readConfig({}).http.bodyIdleMs, 30_000);
   assert.equal(readConfig({ HTTP_BODY_IDLE_SECONDS: '2' }).http.bodyIdleMs, 2_000);
   assert.throws(() => readConfig({ HTTP_BODY_IDLE_SECONDS: '0' }), (error: ConfigError) => error.problems.some((p) => p.startsWith('HTTP_BODY_IDLE_SECONDS="0"')));
+});
+
+test('SUBGRAPH_TIMEOUT_SECONDS sets how long the gateway waits on a silent subgraph and is validated', () => {
+  assert.equal(readConfig({}).gateway.subgraphTimeoutMs, 90_000);
+  assert.equal(readConfig({ SUBGRAPH_TIMEOUT_SECONDS: '5' }).gateway.subgraphTimeoutMs, 5_000);
+  assert.throws(() => readConfig({ SUBGRAPH_TIMEOUT_SECONDS: '0' }), (error: ConfigError) => error.problems.some((p) => p.startsWith('SUBGRAPH_TIMEOUT_SECONDS="0"')));
+});
+
+test('HTTP_JSON_BODY_SECONDS sets the limit on non-upload bodies and is validated', () => {
+  assert.equal(readConfig({}).http.jsonBodyMs, 10_000);
+  assert.equal(readConfig({ HTTP_JSON_BODY_SECONDS: '3' }).http.jsonBodyMs, 3_000);
+  assert.throws(() => readConfig({ HTTP_JSON_BODY_SECONDS: '0' }), (error: ConfigError) => error.problems.some((p) => p.startsWith('HTTP_JSON_BODY_SECONDS="0"')));
 });
 
 test("the gateway secret npm start generated is read from DATA_DIR/gateway-secret when GATEWAY_SECRET is unset", { timeout: 10_000 }, async () => {

@@ -79,7 +79,16 @@ export interface Config {
   env: Environment;
   dataDir: string;
   logLevel: string;
-  gateway: { host: string; port: number; contentUrl: string; mediaUrl: string; searchUrl: string; publicUrl: string };
+  gateway: {
+    host: string;
+    port: number;
+    contentUrl: string;
+    mediaUrl: string;
+    searchUrl: string;
+    publicUrl: string;
+    /** A subgraph call (an operation, a forwarded upload, a file) is given up when the subgraph has neither answered nor, for an upload, taken a byte for this long. */
+    subgraphTimeoutMs: number;
+  };
   content: { host: string; port: number; databaseUrl: string };
   media: {
     host: string;
@@ -130,8 +139,10 @@ export interface Config {
      * requests from this machine (loopback). Outside production they are open.
      */
     opsToken?: string;
-    /** A request body that sends nothing for this long is dropped (its socket destroyed); a steady one may take as long as it needs. */
+    /** An upload (multipart) body that sends nothing for this long while the server reads it is dropped; a steady one may take as long as it needs. */
     bodyIdleMs: number;
+    /** Any other request body (JSON, mostly) must arrive whole within this long. */
+    jsonBodyMs: number;
   };
   files: {
     /** HMAC key of signed file URLs; every media process (and the gateway) shares it. */
@@ -302,6 +313,7 @@ export function readConfig(env: Env = process.env): Config {
       mediaUrl: r.url('MEDIA_URL', `http://127.0.0.1:${mediaPort}/graphql`),
       searchUrl: r.url('SEARCH_URL', `http://127.0.0.1:${searchPort}/graphql`),
       publicUrl: gatewayPublicUrl,
+      subgraphTimeoutMs: r.int('SUBGRAPH_TIMEOUT_SECONDS', 90, 1, 3600) * 1000,
     },
     content: { host, port: contentPort, databaseUrl: databaseUrl('CONTENT_DATABASE_URL', 'content') },
     media: {
@@ -329,7 +341,12 @@ export function readConfig(env: Env = process.env): Config {
       uploadCleanupCron: r.string('UPLOAD_CLEANUP_CRON', '*/10 * * * *'),
     },
     gatewaySecret,
-    http: { corsOrigins: corsOrigins.map((origin) => origin.replace(/\/$/, '')), opsToken: r.string('OPS_TOKEN'), bodyIdleMs: r.int('HTTP_BODY_IDLE_SECONDS', 30, 1, 3600) * 1000 },
+    http: {
+      corsOrigins: corsOrigins.map((origin) => origin.replace(/\/$/, '')),
+      opsToken: r.string('OPS_TOKEN'),
+      bodyIdleMs: r.int('HTTP_BODY_IDLE_SECONDS', 30, 1, 3600) * 1000,
+      jsonBodyMs: r.int('HTTP_JSON_BODY_SECONDS', 10, 1, 3600) * 1000,
+    },
     files: { urlSecret: fileUrlSecret ?? '', urlTtlSeconds: r.int('FILE_URL_TTL_SECONDS', 3600, 60, 7 * 86_400) },
     auth: {
       jwtSecret,

@@ -158,7 +158,7 @@ export async function startDigestSubgraph(
     expressMiddleware(apollo, { context: async ({ req }) => ({ headers: req.headers }) }),
   );
 
-  const running = await listen(app, options.port ?? 0, '127.0.0.1', 30_000);
+  const running = await listen(app, options.port ?? 0, '127.0.0.1', { bodyIdleMs: 30_000, jsonBodyMs: 10_000 });
   return {
     url: `http://127.0.0.1:${running.port}/graphql`,
     port: running.port,

@@ -66,6 +66,7 @@ export async function postGraphQL(
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(request),
+    signal: AbortSignal.timeout(60_000),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult['body'] };
 }
@@ -81,6 +82,6 @@ export async function postMultipart(
   form.append('operations', JSON.stringify(operation));
   form.append('map', JSON.stringify(Object.fromEntries(files.map((file, index) => [String(index), file.paths]))));
   files.forEach((file, index) => form.append(String(index), file.blob, file.filename));
-  const response = await fetch(url, { method: 'POST', headers, body: form });
+  const response = await fetch(url, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(60_000) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult['body'] };
 }

@@ -110,7 +110,7 @@ export async function startSubgraph<Extra extends object>(options: SubgraphOptio
     }),
   );
 
-  const running = await listen(app, port, host, config.http.bodyIdleMs);
+  const running = await listen(app, port, host, config.http);
   logger.info({ url: `http://${host}:${running.port}/graphql` }, `${options.name} subgraph ready`);
   return {
     port: running.port,

@@ -1,6 +1,6 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ErrorCode } from '../errors';
+import { answerOnSocket } from './socket-answer';
 
 const statusFor = (code: string | undefined) => (code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400);
 
@@ -15,19 +15,11 @@ export function answerClientErrors(server: Server): void {
       socket.destroy();
       return;
     }
-    const status = statusFor(error.code);
-    const body = JSON.stringify({
-      errors: [
-        {
-          message: 'The HTTP request could not be read (malformed, or it ended before its declared length): send it whole.',
-          extensions: { code: ErrorCode.BAD_USER_INPUT, reason: 'MALFORMED_HTTP' },
-        },
-      ],
-    });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    answerOnSocket(
+      socket,
+      statusFor(error.code),
+      'The HTTP request could not be read (malformed, or it ended before its declared length): send it whole.',
+      'MALFORMED_HTTP',
     );
-    socket.once('finish', () => socket.destroy());
   });
 }

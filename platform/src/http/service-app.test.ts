@@ -15,10 +15,10 @@ async function probeApp(env: 'production' | 'development', opsToken?: string) {
   const { app } = createServiceApp({
     service: 'probe',
     logger: createLogger('probe', 'silent'),
-    config: { env, http: { corsOrigins: [], bodyIdleMs: 30_000, opsToken } },
+    config: { env, http: { corsOrigins: [], bodyIdleMs: 30_000, jsonBodyMs: 10_000, opsToken } },
     readiness: [{ name: 'database', check: async () => {} }],
   });
-  return listen(app, 0, '0.0.0.0', 30_000);
+  return listen(app, 0, '0.0.0.0', { bodyIdleMs: 30_000, jsonBodyMs: 10_000 });
 }
 
 const statusOf = async (url: string, headers: Record<string, string> = {}) => {
@@ -32,14 +32,14 @@ test('/health always answers; /ready is 503 naming the dependency that failed; r
   const { app } = createServiceApp({
     service: 'probe',
     logger: createLogger('probe', 'silent'),
-    config: { env: 'test', http: { corsOrigins: [], bodyIdleMs: 30_000 } },
+    config: { env: 'test', http: { corsOrigins: [], bodyIdleMs: 30_000, jsonBodyMs: 10_000 } },
     readiness: [
       { name: 'database', check: async () => { if (!databaseUp) throw new Error('connection refused'); } },
       { name: 'cache', check: async () => {} },
       { name: 'membership', check: async () => 'in the database while Redis is unreachable' },
     ],
   });
-  const { server, port } = await listen(app, 0, '127.0.0.1', 30_000);
+  const { server, port } = await listen(app, 0, '127.0.0.1', { bodyIdleMs: 30_000, jsonBodyMs: 10_000 });
   const base = `http://127.0.0.1:${port}`;
   try {
     const health = await fetch(`${base}/health`, { headers: { 'x-request-id': 'probe-1' } });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { TcpProxy } from '../testing/tcp-proxy.js';
 import { backendUrl } from '../testing/backends.js';
 import { runBucketPrefix, startS3rverStore } from '../testing/s3rver-store.js';
 import { objectStoreContract } from './object-store.contract.js';
+import { StoreSilentError } from './idle-limited-transport.js';
 import { S3ObjectStore, s3Client, type S3ObjectStoreOptions } from './s3-object-store.js';
 
 objectStoreContract('s3 protocol on s3rver', async () => {
@@ -76,5 +80,42 @@ describe('s3 object store without a server', () => {
   it('refuses an endpoint with a path, saying what to use instead', () => {
     assert.throws(() => new S3ObjectStore({ ...options, endpoint: 'http://minio:9000/s3' }), /bare http\(s\) origin/);
     assert.throws(() => new S3ObjectStore({ ...options, endpoint: 'minio:9000' }), /bare http\(s\) origin|not a URL/);
+  });
+});
+
+describe('s3 object store deadlines', () => {
+  let silent: TcpProxy;
+  before(async () => {
+    // Blackholed: it accepts connections, then neither reads nor answers.
+    silent = await TcpProxy.start({ host: '127.0.0.1', port: 9 });
+    await silent.blackhole();
+  });
+  after(() => silent.close());
+
+  it('a server that goes silent fails the call after idleMs, reading or writing', async () => {
+    const store = new S3ObjectStore({ endpoint: silent.url('http'), accessKey: 'key', secretKey: 'secret', region: 'us-east-1', bucketPrefix: 'lh-', idleMs: 300 });
+    const silentStore = (error: unknown): true => {
+      assert.ok(error instanceof StoreSilentError, `expected StoreSilentError, got ${String(error)}`);
+      assert.match(error.message, /neither took nor sent a byte for 0\.3 s/);
+      return true;
+    };
+    await assert.rejects(store.stat('media', 'a.png'), silentStore);
+    await assert.rejects(store.ping(), /did not answer ListBuckets: The object store at 127\.0\.0\.1 neither took nor sent a byte/);
+  });
+
+  it('a reader slow to take an object is not taken for a silent server', { timeout: 60_000 }, async () => {
+    const { store, close } = await startS3rverStore({ idleMs: 300 });
+    try {
+      const bytes = randomBytes(32 * 1024 * 1024);
+      await store.put('media', 'big.bin', bytes);
+      const stream: Readable = await store.get('media', 'big.bin');
+      // Nothing read for five idle limits: the object waits in the buffers meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const hash = createHash('md5');
+      for await (const part of stream) hash.update(part as Buffer);
+      assert.equal(hash.digest('hex'), createHash('md5').update(bytes).digest('hex'));
+    } finally {
+      await close();
+    }
   });
 });

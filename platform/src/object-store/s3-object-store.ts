@@ -14,11 +14,14 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
+import { idleLimitedTransport } from './idle-limited-transport.js';
 import type { ByteRange, FileUrlOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
 
 export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'> & {
   /** Lifetime of a presigned URL when the caller gives none (FILE_URL_TTL_SECONDS). */
   urlTtlSeconds?: number;
+  /** A call fails when the server neither takes nor sends a byte for this long (default 60 s). */
+  idleMs?: number;
 };
 
 /** A listing entry for an object (recursive listings hold no common prefixes). */
@@ -29,6 +32,8 @@ const DEFAULT_URL_EXPIRY_SECONDS = 60 * 60;
 /** Bodies up to this size go in one PUT; larger ones in parts of this size (bounded memory). */
 const PART_SIZE = 16 * 1024 * 1024;
 const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+/** Longer than the server takes to start answering a large CompleteMultipartUpload, shorter than the gateway waits for media. */
+const DEFAULT_IDLE_MS = 60_000;
 
 const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
 const BAD_PARTS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML']);
@@ -55,6 +60,7 @@ export function s3Client(options: S3ObjectStoreOptions): Client {
     secretKey: options.secretKey,
     // Known up front, so the client never asks the server for a bucket's location.
     region: options.region,
+    transport: idleLimitedTransport(endpoint.protocol === 'https:', options.idleMs ?? DEFAULT_IDLE_MS),
   });
 }
 

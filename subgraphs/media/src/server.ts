@@ -37,6 +37,9 @@ import { FfprobeProber } from './services/ffprobe-prober';
 import { TranscodeQueue } from './services/transcode-queue';
 import { TranscodeTaskService } from './services/transcode-task.service';
 
+/** A copy of a chunk waits this much longer than the body idle limit for another copy of it, which by then has let go if it went silent. */
+const CHUNK_WAIT_MARGIN_MS = 5_000;
+
 export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess, MediaProcessHistory, CoursePublication, CoursePublicMedia];
 
 /** Opens the media database (migrating it) and the object store, and serves the media subgraph. */
@@ -57,10 +60,15 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
     // Any secret every media process shares and clients never see keys the possession challenges.
     proofKey: config.auth.jwtSecret ?? config.gatewaySecret ?? config.media.databaseUrl,
     mergeWaitMs: config.limits.uploadMergeWaitMs,
+    chunkWaitMs: config.http.bodyIdleMs + CHUNK_WAIT_MARGIN_MS,
     mergeLease: { leaseMs: config.limits.uploadMergeLeaseMs, owner: `media:${hostname()}:${process.pid}` },
   };
   const pauses = new PausePoints(config.testPauseAt);
-  const mergeWaits = new Gauge({ name: 'media_upload_merge_waiters', help: 'Merge and abort calls waiting for another request\'s merge of the same upload', registers: [] });
+  const gauges = {
+    mergeWaits: new Gauge({ name: 'media_upload_merge_waiters', help: 'Merge and abort calls waiting for another request\'s merge of the same upload', registers: [] }),
+    chunkWrites: new Gauge({ name: 'media_upload_chunk_writers', help: 'Chunk uploads writing their bytes into the object store', registers: [] }),
+    chunkWaits: new Gauge({ name: 'media_upload_chunk_waiters', help: 'Chunk uploads waiting for another copy of the same chunk to finish', registers: [] }),
+  };
   try {
     const running = await startSubgraph<MediaServices>(
       {
@@ -69,7 +77,7 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         logger,
         schema: await buildMediaSchema(),
         readiness: [databaseReadiness(orm), { name: 'object store', check: () => store.ping() }, ...wakeup.readiness()],
-        registerMetrics: (registry) => registry.registerMetric(mergeWaits),
+        registerMetrics: (registry) => Object.values(gauges).forEach((gauge) => registry.registerMetric(gauge)),
         routes: (app) => {
           const signer = new FileUrlSigner(config.files.urlSecret);
           // No cache: one indexed query per request, so a course taken offline closes its media at once.
@@ -87,7 +95,7 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
               uploadSettings,
               log,
               transcoding,
-              { pauses, waits: mergeWaits },
+              { pauses, ...gauges },
             ),
             transcodeTasks: new TranscodeTaskService(new TranscodeTaskRepository(em), wakeup),
             maxPageSize: config.limits.maxPageSize,

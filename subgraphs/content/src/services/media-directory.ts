@@ -90,7 +90,7 @@ export class HttpMediaDirectory implements MediaDirectory {
     const body = JSON.stringify({ version: publication.version, organisationId: publication.organisationId, page: publication.page, publicMediaIds: publication.publicMediaIds });
     let response;
     try {
-      response = await send('PUT', url, this.headers(requestId), body, AbortSignal.timeout(this.timeoutMs));
+      response = await send('PUT', url, this.headers(requestId), body, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       throw new AppError(ErrorCode.INTERNAL, 'The media service did not answer; try again in a moment.', {
         reason: 'MEDIA_UNREACHABLE',
@@ -121,7 +121,7 @@ export class HttpMediaDirectory implements MediaDirectory {
     if (caller.authorization) headers.authorization = caller.authorization;
     let body: GraphQLAnswer<T>;
     try {
-      const response = await post(this.mediaUrl, headers, JSON.stringify({ query, variables }), AbortSignal.timeout(this.timeoutMs));
+      const response = await post(this.mediaUrl, headers, JSON.stringify({ query, variables }), { signal: AbortSignal.timeout(this.timeoutMs) });
       body = JSON.parse(response.body.toString('utf8')) as GraphQLAnswer<T>;
     } catch (error) {
       throw new AppError(ErrorCode.INTERNAL, 'The media service did not answer; try again in a moment.', {

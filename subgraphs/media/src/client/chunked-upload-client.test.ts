@@ -130,6 +130,14 @@ describe('the chunked upload client', () => {
     assert.deepEqual(fake.mergeReplies, [], 'both answers were heard and asked past');
   });
 
+  test('sends a chunk again while an earlier copy of it is still arriving on the server (CHUNK_UPLOADING)', async () => {
+    const arriving = { body: { errors: [{ message: 'Chunk 3 is still arriving in another request; send this chunk again in a few seconds.', extensions: { code: 'CONFLICT', reason: 'CHUNK_UPLOADING' } }] } };
+    fake.failures.set(3, [arriving, arriving]);
+    const result = await uploadFile(options());
+    assert.equal(result.media.fileMd5, md5(fake.file));
+    assert.equal(fake.received.filter((i) => i === 3).length, 3);
+  });
+
   test('keeps asking while a merge goes on past its retries (a big file, or a crashed merge until its lease ends), up to mergeWaitMs', async () => {
     const merging = { body: { errors: [{ message: 'merging, ask again in a few seconds.', extensions: { code: 'CONFLICT', reason: 'UPLOAD_MERGING' } }] } };
     fake.mergeReplies = Array.from({ length: 6 }, () => merging);

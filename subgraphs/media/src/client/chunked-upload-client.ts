@@ -105,8 +105,8 @@ export class ChunkedUploadError extends Error {
   get retryable(): boolean {
     if (this.code === 'ABORTED') return false;
     if (this.code === 'NETWORK_ERROR' || this.code === 'INTERNAL') return true;
-    // Another request is merging the upload: asked again, it gives that merge's result.
-    if (this.reason === 'CHUNK_CHECKSUM_MISMATCH' || this.reason === 'UPLOAD_MERGING') return true;
+    // Another request is merging the upload (asked again, it gives that merge's result), or an earlier copy of the chunk is still arriving.
+    if (this.reason === 'CHUNK_CHECKSUM_MISMATCH' || this.reason === 'UPLOAD_MERGING' || this.reason === 'CHUNK_UPLOADING') return true;
     return this.status !== undefined && (this.status >= 500 || this.status === 429) && this.code === 'HTTP_ERROR';
   }
 }
@@ -202,7 +202,7 @@ async function send<T>(endpoint: string, token: string, body: string | Multipart
   let response: PostResponse;
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, AbortSignal.any([signal, deadline]));
+    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, { signal: AbortSignal.any([signal, deadline]) });
   } catch (error) {
     if (signal.aborted) throw abortError(signal);
     const why = deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message;

@@ -22,7 +22,7 @@ export class HttpCourseUsage implements CourseUsage {
     url.searchParams.set('organisationId', organisationId);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
-    const response = await send('GET', url, headers, undefined, AbortSignal.timeout(TIMEOUT_MS));
+    const response = await send('GET', url, headers, undefined, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (response.status !== 200) throw new Error(`${url.href} answered ${response.status}: ${response.body.toString('utf8').slice(0, 200)}`);
     const courses = (JSON.parse(response.body.toString('utf8')) as { courses?: unknown }).courses;
     if (!Array.isArray(courses) || !courses.every(isCourseUse)) throw new Error(`${url.href} answered without a list of courses.`);

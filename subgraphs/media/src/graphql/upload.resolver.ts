@@ -24,7 +24,7 @@ export class UploadResolver {
   @Mutation(() => UploadStatusNode, { description: 'Stores one chunk (GraphQL multipart request).' })
   async uploadChunk(@Arg('input', () => UploadChunkInput) input: UploadChunkInput, @Ctx() ctx: MediaContext): Promise<UploadStatusNode> {
     const chunk = await input.chunk;
-    return ctx.uploads.uploadChunk(ctx.viewer, { ...input, stream: chunk.createReadStream() }) as Promise<UploadStatusNode>;
+    return ctx.uploads.uploadChunk(ctx.viewer, { ...input, stream: chunk.createReadStream() }, ctx.signal) as Promise<UploadStatusNode>;
   }
 
   @Mutation(() => MediaNode, { description: 'Joins the stored chunks into the file, verifies its MD5 and adds it to your library.' })

@@ -117,7 +117,7 @@ for (const factory of testDatabases('merge recovery')) {
         { 0: ['variables.input.chunk'] },
         [{ field: '0', filename: `${fileMd5}.0`, mimetype: 'application/octet-stream', content: [bytes] }],
       );
-      const sent = await post(`${media.origin}/graphql`, { authorization: `Bearer ${token}`, 'content-type': form.contentType, 'apollo-require-preflight': 'true' }, form.body);
+      const sent = await post(`${media.origin}/graphql`, { authorization: `Bearer ${token}`, 'content-type': form.contentType, 'apollo-require-preflight': 'true' }, form.body, { signal: AbortSignal.timeout(60_000) });
       assert.equal(JSON.parse(sent.body.toString()).errors, undefined, sent.body.toString());
       return { fileMd5, size: bytes.length, input: { fileMd5, fileName, chunkTotal: 1, tags: 'recovered', remark: 'merged before a crash' } };
     };

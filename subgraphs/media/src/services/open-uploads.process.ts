@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const { DATABASE_URL, STORE_ROOT, ORGANISATION_ID, OPEN_COUNT, QUOTA_SESSIONS } = process.env;
   const orm = await openDatabase({ url: DATABASE_URL!, entities: mediaEntities, migrations: mediaMigrations });
   const store = new LocalObjectStore({ root: STORE_ROOT!, publicUrl: 'http://files.test', urlSecret: 'test-url-secret' });
-  const settings = { chunkSize: 5 * 1024 * 1024, maxFileBytes: 1024 ** 3, sessionTtlSeconds: 3600, quotaSessions: Number(QUOTA_SESSIONS), quotaBytes: 1024 ** 4, proofKey: 'test-proof-key', mergeWaitMs: 0, mergeLease: { leaseMs: 30_000, owner: 'racer' } };
+  const settings = { chunkSize: 5 * 1024 * 1024, maxFileBytes: 1024 ** 3, sessionTtlSeconds: 3600, quotaSessions: Number(QUOTA_SESSIONS), quotaBytes: 1024 ** 4, proofKey: 'test-proof-key', mergeWaitMs: 0, chunkWaitMs: 0, mergeLease: { leaseMs: 30_000, owner: 'racer' } };
   const unused = { inspect: () => Promise.reject(new Error('no merges here')), queue: () => Promise.resolve(false), wake: () => Promise.resolve() };
   const viewer = { userId: 'racer', roles: ['member' as const], organisationId: ORGANISATION_ID! };
   process.stdout.write('ready\n');

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
@@ -34,7 +35,7 @@ const CHUNK = 5 * MiB;
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const alice: Viewer = { userId: 'alice', roles: ['member'], organisationId: 'org-1' };
 const bob: Viewer = { userId: 'bob', roles: ['member'], organisationId: 'org-2' };
-const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, quotaSessions: 20, quotaBytes: 1024 * MiB, proofKey: 'test-proof-key', mergeWaitMs: 5_000, mergeLease: { leaseMs: 30_000, owner: 'test' } };
+const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, quotaSessions: 20, quotaBytes: 1024 * MiB, proofKey: 'test-proof-key', mergeWaitMs: 5_000, chunkWaitMs: 5_000, mergeLease: { leaseMs: 30_000, owner: 'test' } };
 
 /** An MP4-looking file (the sniffer reads the `ftyp` box) of `size` random bytes. */
 function video(size: number): Buffer {
@@ -80,9 +81,21 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
     });
     after(() => closeStore());
 
+    /** What the service reports in progress: chunk copies writing and waiting for their turn. */
+    const live = { chunkWrites: 0, chunkWaits: 0 };
+    const tally = (name: keyof typeof live) => ({ inc: () => void live[name]++, dec: () => void live[name]-- });
     const service = (quota: Partial<typeof settings> = {}, orm = db.orm) => {
       const em = orm.em.fork();
-      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, { ...settings, ...quota }, createLogger('test', 'silent'), videos);
+      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, { ...settings, ...quota }, createLogger('test', 'silent'), videos, {
+        chunkWrites: tally('chunkWrites'),
+        chunkWaits: tally('chunkWaits'),
+      });
+    };
+    const until = async (what: string, condition: () => boolean) => {
+      for (let tries = 0; !condition(); tries++) {
+        assert.ok(tries < 500, `${what}: not within 10 s`);
+        await sleep(20);
+      }
     };
     const send = (viewer: Viewer, bytes: Buffer, index: number, chunk = chunkOf(bytes, index), chunkMd5 = md5(chunk)) =>
       service().uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5, stream: Readable.from([chunk]) });
@@ -226,6 +239,40 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       const merged = await service().merge(alice, { fileMd5, fileName: 'retry.mp4', chunkTotal: 3 });
       assert.equal(merged.size, bytes.length);
       assert.equal(md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)), fileMd5);
+    });
+
+    test('a copy of a chunk waits for a copy still arriving at most chunkWaitMs, then hears CONFLICT CHUNK_UPLOADING; a copy whose client left stops waiting', async () => {
+      const bytes = video(2 * CHUNK + 7);
+      const fileMd5 = md5(bytes);
+      const chunk = chunkOf(bytes, 1);
+      const copy = (stream: Readable) => ({ fileMd5, index: 1, chunkMd5: md5(chunk), stream });
+      await service().checkFile(alice, { fileMd5, fileName: 'stall.mp4', fileSize: bytes.length });
+      // The first copy sends half the chunk, then nothing: its client went silent.
+      const silent = new PassThrough();
+      silent.write(chunk.subarray(0, CHUNK / 2));
+      const first = service().uploadChunk(alice, copy(silent));
+      first.catch(() => undefined);
+      await until('the first copy writing', () => live.chunkWrites === 1);
+
+      await assert.rejects(service({ chunkWaitMs: 200 }).uploadChunk(alice, copy(Readable.from([chunk]))), (error: unknown) => {
+        appError('CONFLICT', /chunk 1 .* is still arriving in another request/i)(error);
+        assert.equal((error as AppError).details.reason, 'CHUNK_UPLOADING');
+        return true;
+      });
+      const client = new AbortController();
+      const leaving = service().uploadChunk(alice, copy(Readable.from([chunk])), client.signal);
+      await until('the second copy waiting', () => live.chunkWaits === 1);
+      client.abort(new Error('the client went away'));
+      await assert.rejects(leaving, /the client went away/);
+      assert.equal(live.chunkWaits, 0);
+
+      // The server drops the silent copy (the body idle limit): its stream fails and the chunk is free at once.
+      const retry = service().uploadChunk(alice, copy(Readable.from([chunk])));
+      await until('the retry waiting', () => live.chunkWaits === 1);
+      silent.destroy(new Error('the client went silent'));
+      await assert.rejects(first, /went silent/);
+      assert.deepEqual((await retry).uploadedChunks, [1]);
+      assert.deepEqual(live, { chunkWrites: 0, chunkWaits: 0 });
     });
 
     test('only videos take the chunked path, and only members of an organisation upload', async () => {

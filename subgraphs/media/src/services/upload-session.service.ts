@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { KeyedLock } from '@learnhub/platform/concurrency/keyed-lock';
+import { KeyedLock, LockWaitTimeout } from '@learnhub/platform/concurrency/keyed-lock';
 import { AppError, badInput, conflict, ErrorCode, isAppError, payloadTooLarge } from '@learnhub/platform/errors';
 import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import type { Logger } from '@learnhub/platform/logger';
@@ -34,14 +34,28 @@ export interface UploadSettings {
   proofKey: string;
   /** How long a merge or abort call waits for another live merge of the same upload before answering UPLOAD_MERGING. */
   mergeWaitMs: number;
+  /** How long a copy of a chunk waits for another copy of it still arriving before answering CHUNK_UPLOADING. */
+  chunkWaitMs: number;
   mergeLease: MergeLeaseSettings;
 }
 
-/** Counts the calls waiting on another request's merge right now (a Prometheus gauge in production). */
-export interface MergeWaits {
+/** Counts the calls in some state right now (a Prometheus gauge in production). */
+export interface InProgress {
   inc(): void;
   dec(): void;
 }
+
+/** What the service reports while it runs, each counted as it happens. */
+export interface UploadGauges {
+  /** Merge and abort calls waiting for another request's merge of the same upload. */
+  mergeWaits?: InProgress;
+  /** Chunk copies writing their bytes into the store. */
+  chunkWrites?: InProgress;
+  /** Chunk copies waiting for another copy of the same chunk to finish. */
+  chunkWaits?: InProgress;
+}
+
+const uncounted: InProgress = { inc: () => undefined, dec: () => undefined };
 
 /** Where an upload stands, for a client resuming it (after a crash, a reload, or on another device). */
 export interface UploadStatusView {
@@ -131,7 +145,7 @@ export class UploadSessionService {
   private static readonly chunkWrites = new KeyedLock();
   /** Carries merges through under a lease, and takes over merges whose process died. */
   private readonly merges: UploadMergeService;
-  private readonly waits: MergeWaits;
+  private readonly gauges: Required<UploadGauges>;
 
   constructor(
     private readonly sessions: UploadSessionRepository,
@@ -141,10 +155,10 @@ export class UploadSessionService {
     private readonly log: Logger,
     /** Rejects a merged file that is not really a video, and queues transcoding for one browsers cannot play. */
     videos: VideoIntake,
-    options: { pauses?: PausePoints; waits?: MergeWaits } = {},
+    options: UploadGauges & { pauses?: PausePoints } = {},
   ) {
     this.merges = new UploadMergeService(sessions, media, store, videos, settings.mergeLease, log, options.pauses ?? new PausePoints());
-    this.waits = options.waits ?? { inc: () => undefined, dec: () => undefined };
+    this.gauges = { mergeWaits: options.mergeWaits ?? uncounted, chunkWrites: options.chunkWrites ?? uncounted, chunkWaits: options.chunkWaits ?? uncounted };
   }
 
   private member(viewer: Viewer): { organisationId: string; userId: string } {
@@ -337,9 +351,11 @@ export class UploadSessionService {
 
   /**
    * Step 3: streams one chunk into the store, which checks its size and MD5 on the way; a bad chunk
-   * is refused and not kept. The chunk is never held whole in memory.
+   * is refused and not kept. The chunk is never held whole in memory. A copy of a chunk another
+   * request is still sending waits for it a bounded time (that one may have gone silent: the body
+   * idle limit drops it meanwhile), then hears CHUNK_UPLOADING; a caller that hangs up stops waiting.
    */
-  async uploadChunk(viewer: Viewer, input: { fileMd5: string; index: number; chunkMd5: string; stream: Readable }): Promise<UploadStatusView> {
+  async uploadChunk(viewer: Viewer, input: { fileMd5: string; index: number; chunkMd5: string; stream: Readable }, signal?: AbortSignal): Promise<UploadStatusView> {
     const { organisationId } = this.member(viewer);
     const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
     const chunkMd5 = md5Of(input.chunkMd5, 'chunkMd5');
@@ -349,13 +365,28 @@ export class UploadSessionService {
       input.stream.resume();
       throw badInput(`Chunk index ${index} is out of range: this file has chunks 0 to ${session.chunkTotal - 1}.`, { fields: [{ field: 'index', message: 'out of range' }] });
     }
-    const expected = this.expectedSize(session, index);
     // Copies of one chunk sent at once (a client retrying) are stored one after the other.
-    await UploadSessionService.chunkWrites.run(`${session.id}/${index}`, async () => {
+    const wait = { waitMs: this.settings.chunkWaitMs, signal, waiters: this.gauges.chunkWaits };
+    await UploadSessionService.chunkWrites.run(`${session.id}/${index}`, () => this.writeChunk(session, index, chunkMd5, input.stream), wait).catch((error: unknown) => {
+      if (!(error instanceof LockWaitTimeout)) throw error;
+      input.stream.resume();
+      throw conflict(
+        `Chunk ${index} of ${fileMd5} is still arriving in another request (an earlier copy, perhaps gone silent); it is dropped once it sends nothing for a while: send this chunk again in a few seconds.`,
+        { reason: 'CHUNK_UPLOADING', index },
+      );
+    });
+    return this.statusOf(session, await this.sessions.chunkIndexes(session.id));
+  }
+
+  /** Stores one copy of a chunk, holding the chunk's turn. */
+  private async writeChunk(session: UploadSession, index: number, chunkMd5: string, stream: Readable): Promise<void> {
+    const expected = this.expectedSize(session, index);
+    this.gauges.chunkWrites.inc();
+    try {
       const stored = await this.sessions.chunk(session.id, index);
-      if (stored?.md5 === chunkMd5) return drain(input.stream);
+      if (stored?.md5 === chunkMd5) return await drain(stream);
       let sniffed: string | undefined;
-      const body = index === 0 ? withCheckedHead(input.stream, SNIFF_BYTES, (head) => (sniffed = this.videoMimeType(session, head))) : input.stream;
+      const body = index === 0 ? withCheckedHead(stream, SNIFF_BYTES, (head) => (sniffed = this.videoMimeType(session, head))) : stream;
       try {
         const part = await this.store.uploadPart(session.bucket, session.objectKey, session.multipartUploadId, index + 1, body, expected, { md5: chunkMd5 });
         if (sniffed) await this.sessions.setMimeType(session.id, sniffed);
@@ -365,8 +396,9 @@ export class UploadSessionService {
         if (stored) await this.sessions.deleteChunk(session.id, index);
         throw asChunkError(error, index, expected);
       }
-    });
-    return this.statusOf(session, await this.sessions.chunkIndexes(session.id));
+    } finally {
+      this.gauges.chunkWrites.dec();
+    }
   }
 
   private videoMimeType(session: UploadSession, head: Buffer): string {
@@ -439,12 +471,12 @@ export class UploadSessionService {
         if (left <= 0) {
           throw conflict(`The upload of ${fileMd5} is being merged by another request; merging, ask again in a few seconds.`, { reason: 'UPLOAD_MERGING' });
         }
-        if (!waiting) this.waits.inc();
+        if (!waiting) this.gauges.mergeWaits.inc();
         waiting = true;
         await sleep(Math.min(pause, left), undefined, { signal });
       }
     } finally {
-      if (waiting) this.waits.dec();
+      if (waiting) this.gauges.mergeWaits.dec();
     }
   }
 

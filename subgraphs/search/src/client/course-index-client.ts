@@ -26,7 +26,7 @@ export class CourseIndexClient {
   private async call(method: string, path: string, body?: string): Promise<WriteOutcome> {
     const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
     if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
-    const response = await send(method, new URL(path, this.searchUrl), headers, body, AbortSignal.timeout(30_000));
+    const response = await send(method, new URL(path, this.searchUrl), headers, body, { signal: AbortSignal.timeout(30_000) });
     let answer: { outcome?: WriteOutcome; error?: { code?: string; message?: string; fields?: [] } } = {};
     try {
       answer = JSON.parse(response.body.toString('utf8'));
