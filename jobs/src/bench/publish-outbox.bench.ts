@@ -50,6 +50,7 @@ import { TeachplanService } from '@learnhub/content/services/teachplan.service';
 import { CourseIndexClient } from '@learnhub/search/client/course-index-client';
 import { publishedCourseDocument } from '@learnhub/search/documents/published-course-document';
 import { freshPostgres, percentile, printTable, reachableRedis, sleep } from './bench-support';
+import { uploadToMedia } from '../testing/media-upload';
 
 const COURSES = Number(process.env.PUBLISH_BENCH_COURSES ?? 500);
 /** Published first and left out of every figure (connections, JIT, the search index's first writes). */
@@ -153,16 +154,6 @@ async function graphql<T>(url: string, query: string, variables: object, token?:
   return body.data;
 }
 
-async function uploadCover(url: string, token: string): Promise<string> {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([COVER_PNG], { type: 'image/png' }), 'cover.png');
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' }, body: form });
-  const body = (await response.json()) as GraphQLAnswer<{ uploadFile: { id: string } }>;
-  if (!body.data) throw new Error(`uploading the cover failed: ${JSON.stringify(body.errors)}`);
-  return body.data.uploadFile.id;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Setup: approved courses, through content's own services in this process on the same database.
@@ -580,7 +571,7 @@ async function runOn(name: string, dataDir: string, extraEnv: NodeJS.ProcessEnv,
     const token = await signToken({ userId: member.userId!, roles: member.roles, organisationId: ORGANISATION }, JWT_SECRET);
     const loadBefore = loadavg()[0];
     const setupStart = performance.now();
-    const coverId = await uploadCover(stack.gatewayUrl, token);
+    const coverId = await uploadToMedia(stack.gatewayUrl, token, COVER_PNG, 'cover.png');
     const kind = stack.config.content.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'other';
     const all = await approvedCourses(orm, stack.config, token, coverId, WARM_UP + COURSES, kind === 'sqlite' ? 1 : 4);
     const setupSeconds = (performance.now() - setupStart) / 1000;

@@ -30,6 +30,7 @@ import { mediaEntities } from '@learnhub/media/server';
 import { findFfmpeg } from '@learnhub/media/services/ffmpeg-binaries';
 import { act, cachedEntry, finishedMessages, liveMessages } from '../testing/publishing-fixture';
 import { waitUntil } from '../testing/scratch-fleet';
+import { uploadToMedia } from '../testing/media-upload';
 
 /*
  * The Redis outage fault suite: the real content, media, search and jobs processes (`node
@@ -134,8 +135,8 @@ if (redisUrl) {
         await start('jobs', '@learnhub/jobs/main', ports.jobs);
         token = await signToken({ userId: author.userId!, roles: author.roles, organisationId: author.organisationId! }, JWT_SECRET);
         const mediaIds = {
-          coverId: await uploadSmall(Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(2000)]), 'cover.png'),
-          documentId: await uploadSmall(Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(2000)]), 'notes.pdf'),
+          coverId: await uploadToMedia(`http://127.0.0.1:${ports.media}`, token, Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(2000)]), 'cover.png'),
+          documentId: await uploadToMedia(`http://127.0.0.1:${ports.media}`, token, Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(2000)]), 'notes.pdf'),
         };
         const directory = new HttpMediaDirectory(`http://127.0.0.1:${ports.media}/graphql`, undefined);
         courseId = await approvedCourse(content, directory, mediaIds, '断网课程 Redis outage', { authorization: `Bearer ${token}`, requestId: 'outage-setup' });
@@ -164,21 +165,6 @@ if (redisUrl) {
         assert.deepEqual(unclean, [], 'every process stopped cleanly on SIGTERM');
       });
 
-      /** A small file through media's simple upload, as the course's author. */
-      async function uploadSmall(bytes: Buffer, fileName: string): Promise<string> {
-        const form = new FormData();
-        form.append('operations', JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }));
-        form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-        form.append('0', new Blob([bytes]), fileName);
-        const response = await fetch(`http://127.0.0.1:${ports.media}/graphql`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-          body: form,
-        });
-        const body = (await response.json()) as { data?: { uploadFile: { id: string } } };
-        assert.ok(body.data?.uploadFile.id, `upload of ${fileName}: ${JSON.stringify(body)}`);
-        return body.data.uploadFile.id;
-      }
 
       const jobsLog = () => services.get('jobs')!.log();
       const describeMessages = async () => JSON.stringify({ live: await liveMessages(content!, courseId), finished: (await finishedMessages(content!, courseId)).length });

@@ -41,6 +41,7 @@ import {
 } from '../../testing/publishing-fixture';
 import { approvedCourse, author } from '@learnhub/content/testing/approved-course';
 import { sleep, waitUntil } from '../../testing/scratch-fleet';
+import { uploadToMedia } from '../../testing/media-upload';
 
 /*
  * Fault test with real processes: the media and search subgraphs and the jobs worker run as
@@ -123,6 +124,7 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
         processes.start('search', require.resolve('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
       ]);
       token = await signToken({ userId: author.userId!, roles: author.roles, organisationId: author.organisationId! }, JWT_SECRET);
+      const upload = (bytes: Buffer, fileName: string) => uploadToMedia(`http://127.0.0.1:${ports.media}`, token, bytes, fileName, { [GATEWAY_SECRET_HEADER]: gatewaySecret });
       const mediaIds = { coverId: await upload(png(), 'cover.png'), documentId: await upload(pdf(), '讲义.pdf') };
       const media = new HttpMediaDirectory(`http://127.0.0.1:${ports.media}/graphql`, gatewaySecret);
       for (let i = 1; i <= COURSES; i++) {
@@ -141,21 +143,6 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
 
-    /** Uploads a file to the media subgraph as the course's author (as the gateway would pass it on). */
-    async function upload(bytes: Buffer, fileName: string): Promise<string> {
-      const form = new FormData();
-      form.append('operations', JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }));
-      form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-      form.append('0', new Blob([bytes]), fileName);
-      const response = await fetch(`http://127.0.0.1:${ports.media}/graphql`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true', [GATEWAY_SECRET_HEADER]: gatewaySecret },
-        body: form,
-      });
-      const body = (await response.json()) as { data?: { uploadFile: { id: string } }; errors?: unknown };
-      assert.ok(body.data?.uploadFile.id, `upload of ${fileName}: ${JSON.stringify(body)}`);
-      return body.data.uploadFile.id;
-    }
 
     let workers = 0;
     async function startWorker(): Promise<{ id: string; process: ServiceProcess }> {
