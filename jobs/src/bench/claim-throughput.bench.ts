@@ -259,14 +259,15 @@ async function profileOurs(): Promise<{ fresh: ClaimProfile; analyzed: ClaimProf
       let captured: { sql: string; params: unknown[] } | undefined;
       const execute = connection.execute.bind(connection);
       connection.execute = ((sql: string, params: unknown[] = [], ...rest: unknown[]) => {
-        if (/^\s*update/i.test(sql) && /skip locked/i.test(sql)) captured = { sql, params };
+        if (/^\s*(with|update)\b/i.test(sql) && /skip locked/i.test(sql)) captured = { sql, params };
         return (execute as (...args: unknown[]) => unknown)(sql, params, ...rest);
       }) as typeof connection.execute;
       const table = new TaskTable(em, queue);
       const shard = { index: 0, total: 1 };
       const measure = async (): Promise<ClaimProfile> => {
         await table.claim('profiler', shard, 1, 60_000);
-        const { sql, params } = captured!;
+        if (!captured) throw new Error('the claim statement was not seen: TaskTable.claim on PostgreSQL no longer starts with "update" or "with" and locks with "skip locked"');
+        const { sql, params } = captured;
         const explained = await explainOnce(orm, sql, params);
         const plan = (explained['QUERY PLAN'] as Record<string, unknown>[])[0];
         const claimTimes: number[] = [];
