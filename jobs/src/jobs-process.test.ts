@@ -10,7 +10,11 @@ test('the jobs process serves health, readiness and the queue metrics, and stops
   const port = await freePort();
   const jobs = await ServiceProcess.start('jobs', join(__dirname, 'main.js'), { JOBS_PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' }, `http://127.0.0.1:${port}/health`);
   try {
-    assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200);
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+    assert.equal(ready.status, 200);
+    // Each dependency under its own name, so an operator can tell which one a 503 is about.
+    const { checks } = (await ready.json()) as { checks: { name: string }[] };
+    assert.deepEqual(checks.map((check) => check.name), ['media database', 'content database', 'object store', 'membership']);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /process_resident_memory_bytes\{service="jobs"\}/);
     for (const state of ['pending', 'processing', 'retrying', 'stopped']) {

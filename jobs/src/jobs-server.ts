@@ -80,8 +80,8 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
     logger,
     config,
     readiness: [
-      databaseReadiness(orm),
-      databaseReadiness(content),
+      databaseReadiness(orm, 'media database'),
+      databaseReadiness(content, 'content database'),
       { name: 'object store', check: () => store.ping() },
       ...cacheReadiness(cache),
       { name: 'membership', check: () => engine.membershipState() },

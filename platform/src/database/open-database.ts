@@ -110,7 +110,7 @@ async function migrate(orm: MikroORM, log: Logger | undefined): Promise<void> {
   }
 }
 
-/** The readiness check of a subgraph's database: it answers a trivial query. */
-export function databaseReadiness(orm: MikroORM): ReadinessCheck {
-  return { name: 'database', check: async () => void (await orm.em.getConnection().execute('select 1')) };
+/** The readiness check of a subgraph's database: it answers a trivial query. A process using two names each. */
+export function databaseReadiness(orm: MikroORM, name = 'database'): ReadinessCheck {
+  return { name, check: async () => void (await orm.em.getConnection().execute('select 1')) };
 }
