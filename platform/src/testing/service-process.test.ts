@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,6 +68,19 @@ runService('fixture', async () => {
     pids.push(pid);
     return pid;
   };
+
+  test('a health check answered on its port by another process (a port two test runs both picked) is not taken for the service', async () => {
+    const port = await freePort();
+    const squatter = createServer((_request, response) => response.end('ok')).listen(port, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const pidFile = join(dir, `squatted-${randomBytes(4).toString('hex')}.pid`);
+      await assert.rejects(ServiceProcess.start('stuck', stuck, { PID_FILE: pidFile }, `http://127.0.0.1:${port}/health`, 2_000), /port \d+ was answered by another process, not stuck/);
+      await pidOf(pidFile);
+    } finally {
+      squatter.close();
+    }
+  });
 
   test('a service killed while it starts fails its start at once, saying so, instead of waiting out the deadline', async () => {
     const pidFile = join(dir, `killed-${randomBytes(4).toString('hex')}.pid`);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { listensOn } from './listening-sockets';
 
 /** A port the OS says is free right now. */
 export function freePort(): Promise<number> {
@@ -47,17 +48,25 @@ export class ServiceProcess {
     return ServiceProcess.spawn(name, script, env).healthy(healthUrl, timeoutMs);
   }
 
-  /** Resolves once `healthUrl` answers 200; fails when the process ends first, or kills it and fails after `timeoutMs`. */
+  /**
+   * Resolves once `healthUrl` answers 200 from this process's own socket; fails when the process
+   * ends first, or kills it and fails after `timeoutMs`.
+   */
   async healthy(healthUrl: string, timeoutMs = 60_000): Promise<this> {
     const deadline = Date.now() + timeoutMs;
+    const url = new URL(healthUrl);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    let answeredByAnother = false;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) at start:\n${this.log()}`);
       const healthy = await fetch(healthUrl, { signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, deadline - Date.now()))) }).then((r) => r.ok, () => false);
-      if (healthy) return this;
+      if (healthy && (await listensOn(this.pid, port))) return this;
+      answeredByAnother ||= healthy;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     this.child.kill('SIGKILL');
-    throw new Error(`${this.name} did not become healthy within ${timeoutMs} ms:\n${this.log()}`);
+    const why = answeredByAnother ? `port ${port} was answered by another process, not ${this.name}` : `${healthUrl} never answered`;
+    throw new Error(`${this.name} did not become healthy within ${timeoutMs} ms (${why}):\n${this.log()}`);
   }
 
   log(): string {
