@@ -3,7 +3,7 @@
 // all, one SIGTERM each, on Ctrl-C, SIGTERM or SIGHUP.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ if (!process.argv.includes('--no-build')) {
 const env = { ...process.env, LEARNHUB_SUPERVISED: '1' };
 // Subgraphs answer only requests carrying this, so nothing can reach them around the gateway. It
 // is kept in DATA_DIR so that CLIs run beside `npm start` (e.g. `npm run reindex`) read the same.
-env.GATEWAY_SECRET ??= gatewaySecret(resolve(env.DATA_DIR ?? '.data'));
+env.GATEWAY_SECRET ??= await gatewaySecret(resolve(env.DATA_DIR ?? '.data'));
 const port = (setting, fallback) => ({ setting, value: Number(env[setting] ?? fallback) });
 
 const services = [
@@ -52,19 +52,16 @@ function refuse(problem) {
   process.exit(1);
 }
 
-function gatewaySecret(dataDir) {
-  const file = join(dataDir, 'gateway-secret');
-  if (existsSync(file)) {
-    // The same rules as every service's config, said before anything starts rather than by each service failing.
-    if ((statSync(file).mode & 0o077) !== 0) refuse(`npm start: ${file} holds the gateway secret but is readable by group or others: run chmod 600 ${file}.`);
-    const secret = readFileSync(file, 'utf8').trim();
-    if (secret === '') refuse(`npm start: ${file} is empty: delete it (a new one is written) or set GATEWAY_SECRET.`);
-    return secret;
-  }
+async function gatewaySecret(dataDir) {
+  // Imported once built: the rule for the file is the one every service's config applies.
+  const { gatewaySecretFile, readGatewaySecretFile } = await import('../platform/dist/config.js');
+  const { secret, problem } = readGatewaySecretFile(dataDir);
+  if (problem) refuse(`npm start: ${problem}`);
+  if (secret) return secret;
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(24).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  return secret;
+  const generated = randomBytes(24).toString('hex');
+  writeFileSync(gatewaySecretFile(dataDir), `${generated}\n`, { mode: 0o600, flag: 'wx' });
+  return generated;
 }
 
 /** Why `port` cannot serve, or undefined: in use, out of range, or refused by fetch (the gateway's and our health checks' client). */

@@ -209,17 +209,23 @@ export function loadDotEnv(file = resolve(process.cwd(), '.env')): void {
 /** The file where `npm start` keeps the gateway secret it generated when GATEWAY_SECRET is unset. */
 export const gatewaySecretFile = (dataDir: string) => resolve(dataDir, 'gateway-secret');
 
-/** Reads `npm start`'s generated secret, so every process of the install (the reindex CLI too) agrees with it. */
-function generatedGatewaySecret(dataDir: string, problems: string[]): string | undefined {
+/**
+ * Reads `npm start`'s generated secret, so every process of the install (the reindex CLI too)
+ * agrees with it; `npm start` itself reads it through this too. A file others may read, or an
+ * empty one, is a problem rather than a secret.
+ */
+export function readGatewaySecretFile(dataDir: string): { secret?: string; problem?: string } {
   const file = gatewaySecretFile(dataDir);
-  if (!existsSync(file)) return undefined;
-  if ((statSync(file).mode & 0o077) !== 0) {
-    problems.push(`${file} holds the gateway secret but is readable by group or others: run chmod 600 ${file}.`);
-    return undefined;
-  }
+  if (!existsSync(file)) return {};
+  if ((statSync(file).mode & 0o077) !== 0) return { problem: `${file} holds the gateway secret but is readable by group or others: run chmod 600 ${file}.` };
   const secret = readFileSync(file, 'utf8').trim();
-  if (secret === '') problems.push(`${file} is empty: delete it (npm start writes a new one) or set GATEWAY_SECRET.`);
-  return secret || undefined;
+  return secret === '' ? { problem: `${file} is empty: delete it (npm start writes a new one) or set GATEWAY_SECRET.` } : { secret };
+}
+
+function generatedGatewaySecret(dataDir: string, problems: string[]): string | undefined {
+  const { secret, problem } = readGatewaySecretFile(dataDir);
+  if (problem) problems.push(problem);
+  return secret;
 }
 
 export function readConfig(env: Env = process.env): Config {
