@@ -31,7 +31,8 @@ const services = [
   { name: 'content', script: 'subgraphs/content/dist/main.js', port: port('CONTENT_PORT', 4001) },
   { name: 'media', script: 'subgraphs/media/dist/main.js', port: port('MEDIA_PORT', 4002) },
   { name: 'search', script: 'subgraphs/search/dist/main.js', port: port('SEARCH_PORT', 4003) },
-  { name: 'jobs', script: 'jobs/dist/main.js', port: port('JOBS_PORT', 4010), after: ['media'] },
+  // Jobs work the tables content and media own; those migrate them as they start.
+  { name: 'jobs', script: 'jobs/dist/main.js', port: port('JOBS_PORT', 4010), after: ['content', 'media'] },
   { name: 'gateway', script: 'gateway/dist/main.js', port: port('GATEWAY_PORT', 4000), after: ['content', 'media', 'search'] },
 ];
 const width = Math.max(...services.map((s) => s.name.length));

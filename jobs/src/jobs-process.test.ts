@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { openMediaDatabase } from '@learnhub/media/testing';
+import { migrateOwnedDatabases } from './testing/owned-databases';
 
 test('the jobs process serves health, readiness and the queue metrics, and stops cleanly on SIGTERM', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-'));
   const port = await freePort();
+  await migrateOwnedDatabases({ DATA_DIR: dataDir });
   const jobs = await ServiceProcess.start('jobs', join(__dirname, 'main.js'), { JOBS_PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' }, `http://127.0.0.1:${port}/health`);
   try {
     const ready = await fetch(`http://127.0.0.1:${port}/ready`);
@@ -52,9 +55,33 @@ test('a malformed setting stops the process with a message naming the variable',
   assert.match(result.stderr, /JOBS_PORT="abc" must be a whole number/);
 });
 
+test('a worker never migrates the databases content and media own: it waits for their services, then stops naming the one missing', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-unmigrated-'));
+  try {
+    const result = spawnSync(process.execPath, [join(__dirname, 'main.js')], {
+      env: { ...process.env, JOBS_PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'test', JOBS_SCHEMA_WAIT_SECONDS: '1' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 1, result.stdout + result.stderr);
+    assert.match(result.stdout + result.stderr, /The media database still lacks migrations .* start the media service, which applies them/);
+    const media = await openMediaDatabase(`sqlite:${join(dataDir, 'media.sqlite')}`, { migrate: false });
+    try {
+      const tables = await media.em.getConnection().execute<{ name: string }[]>(`select name from sqlite_master where type = 'table' and name = 'media_process'`);
+      assert.deepEqual(tables, [], 'the worker created none of media\'s tables');
+    } finally {
+      await media.close();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('`npm run jobs -- --workers 2` starts two more workers that join the queue, and Ctrl-C stops both cleanly', async () => {
   const { spawn } = await import('node:child_process');
   const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-scale-'));
+  await migrateOwnedDatabases({ DATA_DIR: dataDir });
   const root = join(__dirname, '../..');
   const child = spawn(process.execPath, [join(root, 'scripts/jobs.mjs'), '--workers', '2'], {
     cwd: root,

@@ -128,6 +128,8 @@ export interface Config {
     transcodePreset: string;
     /** Five-field cron (UTC) of the abandoned-upload cleanup. */
     uploadCleanupCron: string;
+    /** How long a worker waits at start for each owning service to migrate its database. */
+    schemaWaitMs: number;
   };
   /** Sent by the gateway and required by every subgraph when set. */
   gatewaySecret?: string;
@@ -345,6 +347,7 @@ export function readConfig(env: Env = process.env): Config {
       transcodeStallMs: r.int('TRANSCODE_STALL_SECONDS', 120, 1, 86_400) * 1000,
       transcodePreset: r.oneOf('TRANSCODE_PRESET', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'], 'veryfast'),
       uploadCleanupCron: r.string('UPLOAD_CLEANUP_CRON', '*/10 * * * *'),
+      schemaWaitMs: r.int('JOBS_SCHEMA_WAIT_SECONDS', 120, 0, 3600) * 1000,
     },
     gatewaySecret,
     http: {

@@ -11,7 +11,7 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { processesMentioning } from '@learnhub/platform/testing/live-processes';
 import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { mediaEntities } from '@learnhub/media/server';
+import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { ffmpegPath, graphql } from './platform-stack';
 import { freeStartPorts, NpmStart, waitFor } from './npm-start';
 

@@ -8,7 +8,7 @@ import { scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor } from '../engine/processor';
+import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
 import { epochMs } from './bench-support';
 
 /**

@@ -42,7 +42,7 @@ import { CourseCategoryRepository } from '@learnhub/content/repositories/course-
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
 import { CourseRepository } from '@learnhub/content/repositories/course.repository';
 import { TeachplanRepository } from '@learnhub/content/repositories/teachplan.repository';
-import { contentEntities } from '@learnhub/content/server';
+import { contentEntities } from '@learnhub/content/entities/content-entities';
 import { CourseAuditService } from '@learnhub/content/services/course-audit.service';
 import { CourseService } from '@learnhub/content/services/course.service';
 import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';

@@ -24,15 +24,15 @@ import { MediaObject, MediaType } from '@learnhub/media/entities/media-object.en
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { MediaRepository } from '@learnhub/media/repositories/media.repository';
-import { mediaEntities } from '@learnhub/media/server';
-import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
+import { mediaEntities } from '@learnhub/media/entities/media-entities';
+import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
+import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
 import { TranscodeQueue, type StoredObject, type TranscodeDecision } from '@learnhub/media/services/transcode-queue';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { TaskContext } from '../engine/processor';
-import { FfmpegTranscoder, transcodeModeOf, type TranscodeJob } from '../processors/transcode/ffmpeg-transcoder';
-import { TranscodeProcessor } from '../processors/transcode/transcode-processor';
+import type { TaskContext } from '@learnhub/platform/tasks/processor';
+import { FfmpegTranscoder, transcodeModeOf, type TranscodeJob } from '@learnhub/media/video-tools/ffmpeg-transcoder';
+import { TranscodeProcessor } from '@learnhub/media/jobs/transcode-processor';
 import { median, printTable } from './bench-support';
 
 const execFileAsync = promisify(execFile);

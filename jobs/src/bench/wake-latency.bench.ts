@@ -16,7 +16,7 @@ import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/sc
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor } from '../engine/processor';
+import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
 import { freshPostgres, percentile, printTable, sleep } from './bench-support';
 
 const SAMPLES = Number(process.env.WAKE_BENCH_SAMPLES ?? 200);

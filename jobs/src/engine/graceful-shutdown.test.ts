@@ -5,7 +5,7 @@ import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
 import { inProcessEngines } from '../testing/in-process-engines';
 import { ScratchRig, sleep, waitUntil } from '../testing/scratch-fleet';
-import { WorkerShutdownError, type QueueProcessor } from './processor';
+import { WorkerShutdownError, type QueueProcessor } from '@learnhub/platform/tasks/processor';
 
 const quick = { concurrency: 4, heartbeatMs: 200, pollMs: 100 };
 

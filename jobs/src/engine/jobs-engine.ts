@@ -8,7 +8,7 @@ import { DatabaseMembership } from './database-membership';
 import { ensureEngineTables } from './engine-tables';
 import { createJobMetrics, type JobMetrics } from './job-metrics';
 import type { Membership } from './membership';
-import type { QueueProcessor, ScheduledProcessor } from './processor';
+import type { QueueProcessor, ScheduledProcessor } from '@learnhub/platform/tasks/processor';
 import { QueueWorker } from './queue-worker';
 import { RedisMembership } from './redis-membership';
 import { RedisOrDatabaseMembership } from './redis-or-database-membership';

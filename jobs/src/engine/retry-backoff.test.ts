@@ -5,8 +5,8 @@ import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/pla
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
 import { inProcessEngines } from '../testing/in-process-engines';
 import { sleep, uniqueQueueName, waitUntil } from '../testing/scratch-fleet';
-import { backoffDelay, type BackoffPolicy } from './backoff';
-import { PermanentTaskError, type QueueProcessor, type TaskContext } from './processor';
+import { backoffDelay, type BackoffPolicy } from '@learnhub/platform/tasks/backoff';
+import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 
 describe('backoffDelay', () => {
   const policy: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };

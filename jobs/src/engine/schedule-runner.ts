@@ -3,7 +3,7 @@ import { databaseKindOf } from '@learnhub/platform/database/open-database';
 import { sqlChanges, sqlRows } from '@learnhub/platform/database/raw-sql';
 import type { Logger } from '@learnhub/platform/logger';
 import type { JobMetrics } from './job-metrics';
-import type { ScheduledProcessor } from './processor';
+import type { ScheduledProcessor } from '@learnhub/platform/tasks/processor';
 
 /**
  * Runs a scheduled processor at each due time, on exactly one of the workers that have it: the

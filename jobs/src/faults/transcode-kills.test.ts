@@ -18,9 +18,9 @@ import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { mediaEntities } from '@learnhub/media/server';
-import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
+import { mediaEntities } from '@learnhub/media/entities/media-entities';
+import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
+import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
 import { Buckets } from '@learnhub/media/services/object-keys';
 import { ffmpegsUnder, watchdogsOf } from '../testing/ffmpeg-processes';
 import { startJobsProcess, transcodeWorkDir } from '../testing/jobs-process';

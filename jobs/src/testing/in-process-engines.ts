@@ -6,9 +6,9 @@ import { createLogger } from '@learnhub/platform/logger';
 import { TaskTable, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
 import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
-import type { BackoffPolicy } from '../engine/backoff';
+import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor } from '../engine/processor';
+import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
 import { uniqueQueueName } from './scratch-fleet';
 
 export interface InProcessEngineOptions {

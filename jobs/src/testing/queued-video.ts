@@ -5,7 +5,7 @@ import type { LocalObjectStore } from '@learnhub/platform/object-store/local-obj
 import { MediaType } from '@learnhub/media/entities/media-object.entity';
 import { MediaProcessRepository } from '@learnhub/media/repositories/media-process.repository';
 import { MediaRepository } from '@learnhub/media/repositories/media.repository';
-import type { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
+import type { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
 import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
 

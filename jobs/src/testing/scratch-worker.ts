@@ -6,7 +6,7 @@ import { scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor, TaskContext } from '../engine/processor';
+import type { QueueProcessor, TaskContext } from '@learnhub/platform/tasks/processor';
 
 /**
  * A jobs worker process over a scratch queue, for the engine's multi-process tests and its

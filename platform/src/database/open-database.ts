@@ -110,6 +110,27 @@ async function migrate(orm: MikroORM, log: Logger | undefined): Promise<void> {
   }
 }
 
+/**
+ * Waits until the database's owner has applied every migration this code knows, for processes
+ * that use another service's tables but must never migrate them (the jobs worker).
+ */
+export async function awaitMigrations(orm: MikroORM, owner: string, timeoutMs: number, log?: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    const pending = await orm.getMigrator().getPendingMigrations();
+    if (pending.length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `The ${owner} database still lacks migrations ${pending.map((m) => m.name).join(', ')} after ${Math.round(timeoutMs / 1000)} s: start the ${owner} service, which applies them, or raise JOBS_SCHEMA_WAIT_SECONDS.`,
+      );
+    }
+    if (!told) log?.info({ owner, pending: pending.map((m) => m.name) }, 'waiting for the owning service to migrate its database');
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
+  }
+}
+
 /** The readiness check of a subgraph's database: it answers a trivial query. A process using two names each. */
 export function databaseReadiness(orm: MikroORM, name = 'database'): ReadinessCheck {
   return { name, check: async () => void (await orm.em.getConnection().execute('select 1')) };

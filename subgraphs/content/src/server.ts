@@ -1,26 +1,15 @@
 import 'reflect-metadata';
 import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cache';
 import type { Config } from '@learnhub/platform/config';
-import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
+import { databaseReadiness } from '@learnhub/platform/database/open-database';
+import { openContentDatabase } from './database/content-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { CourseAudit } from './entities/course-audit.entity';
-import { CourseCategory } from './entities/course-category.entity';
-import { CourseMarket } from './entities/course-market.entity';
-import { CoursePublishPre } from './entities/course-publish-pre.entity';
-import { CoursePublish } from './entities/course-publish.entity';
-import { CourseTeacher } from './entities/course-teacher.entity';
-import { Course } from './entities/course.entity';
-import { OutboxMessageHistory } from './entities/outbox-message-history.entity';
-import { OutboxMessage } from './entities/outbox-message.entity';
-import { TeachplanMedia } from './entities/teachplan-media.entity';
-import { Teachplan } from './entities/teachplan.entity';
 import type { ContentServices } from './graphql/content-context';
 import { mountMediaUsageRoute } from './http/media-usage-route';
-import { contentMigrations } from './migrations/migrations';
 import { COURSE_PAGE_BUCKET, coursePageKey } from './publishing/course-page-location';
 import { CourseCategoryRepository } from './repositories/course-category.repository';
 import { CoursePublishingRepository } from './repositories/course-publishing.repository';
@@ -41,23 +30,9 @@ import { OutboxMessageService } from './services/outbox-message.service';
 import { PublishedCourseService } from './services/published-course.service';
 import { TeachplanService } from './services/teachplan.service';
 
-export const contentEntities = [
-  CourseCategory,
-  Course,
-  CourseMarket,
-  Teachplan,
-  TeachplanMedia,
-  CourseTeacher,
-  CoursePublishPre,
-  CourseAudit,
-  CoursePublish,
-  OutboxMessage,
-  OutboxMessageHistory,
-];
-
 /** Opens the content database (migrating it) and serves the content subgraph. */
 export async function startContent(config: Config, logger: Logger, port = config.content.port): Promise<RunningSubgraph> {
-  const orm = await openDatabase({ url: config.content.databaseUrl, entities: contentEntities, migrations: contentMigrations, logger });
+  const orm = await openContentDatabase(config.content.databaseUrl, { logger });
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const cache = createCache(config, logger);
   const store = createObjectStore(config.objectStore, config.files);

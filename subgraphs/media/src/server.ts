@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Gauge } from 'prom-client';
 import type { Config } from '@learnhub/platform/config';
-import { databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
+import { databaseReadiness } from '@learnhub/platform/database/open-database';
 import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
 import type { Logger } from '@learnhub/platform/logger';
 import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
@@ -12,39 +12,29 @@ import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
 import { HttpCourseUsage } from './client/http-course-usage';
-import { CoursePublicMedia } from './entities/course-public-media.entity';
-import { CoursePublication } from './entities/course-publication.entity';
-import { MediaFile } from './entities/media-file.entity';
-import { MediaProcess } from './entities/media-process.entity';
-import { MediaProcessHistory } from './entities/media-process-history.entity';
-import { MediaObject } from './entities/media-object.entity';
-import { UploadChunk } from './entities/upload-chunk.entity';
-import { UploadSession } from './entities/upload-session.entity';
+import { openMediaDatabase } from './database/media-database';
 import type { MediaServices } from './graphql/media-context';
 import { mountFileRoute } from './http/file-route';
 import { mountPublicationRoute } from './http/publication-route';
 import { CoursePublicationRepository } from './repositories/course-publication.repository';
 import { CoursePublicationService } from './services/course-publication.service';
-import { mediaMigrations } from './migrations/migrations';
 import { MediaRepository } from './repositories/media.repository';
 import { buildMediaSchema } from './schema';
 import { MediaService } from './services/media.service';
 import { UploadSessionService } from './services/upload-session.service';
 import { TranscodeTaskRepository } from './repositories/transcode-task.repository';
 import { UploadSessionRepository } from './repositories/upload-session.repository';
-import { findFfprobe } from './services/ffmpeg-binaries';
-import { FfprobeProber } from './services/ffprobe-prober';
+import { findFfprobe } from './video-tools/ffmpeg-binaries';
+import { FfprobeProber } from './video-tools/ffprobe-prober';
 import { TranscodeQueue } from './services/transcode-queue';
 import { TranscodeTaskService } from './services/transcode-task.service';
 
 /** A copy of a chunk waits this much longer than the body idle limit for another copy of it, which by then has let go if it went silent. */
 const CHUNK_WAIT_MARGIN_MS = 5_000;
 
-export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess, MediaProcessHistory, CoursePublication, CoursePublicMedia];
-
 /** Opens the media database (migrating it) and the object store, and serves the media subgraph. */
 export async function startMedia(config: Config, logger: Logger, port = config.media.port): Promise<RunningSubgraph> {
-  const orm = await openDatabase({ url: config.media.databaseUrl, entities: mediaEntities, migrations: mediaMigrations, logger });
+  const orm = await openMediaDatabase(config.media.databaseUrl, { logger });
   const store = createObjectStore(config.objectStore, config.files);
   const prober = new FfprobeProber(findFfprobe(config.media.ffprobePath));
   const wakeup = TaskWakeup.for(config.media.databaseUrl, redisSettingsOf(config), logger);

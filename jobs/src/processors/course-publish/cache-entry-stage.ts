@@ -3,7 +3,7 @@ import { CacheUnavailableError } from '@learnhub/platform/cache/cache-unavailabl
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
 import { writePublishedEntry } from '@learnhub/content/publishing/published-course-cache';
 import { isPublic } from '@learnhub/content/publishing/published-course-record';
-import { TaskDeferredError } from '../../engine/processor';
+import { TaskDeferredError } from '@learnhub/platform/tasks/processor';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 
 /**

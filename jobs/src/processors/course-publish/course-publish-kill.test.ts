@@ -23,7 +23,7 @@ import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';
-import { contentEntities } from '@learnhub/content/server';
+import { contentEntities } from '@learnhub/content/entities/content-entities';
 import { OutboxMessageRepository } from '@learnhub/content/repositories/outbox-message.repository';
 import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
 import { OutboxMessageService } from '@learnhub/content/services/outbox-message.service';

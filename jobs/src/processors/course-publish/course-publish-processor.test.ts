@@ -26,14 +26,14 @@ import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, S
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { coursePageKey } from '@learnhub/content/publishing/course-page-location';
 import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';
-import { contentEntities } from '@learnhub/content/server';
+import { contentEntities } from '@learnhub/content/entities/content-entities';
 import { FakeMediaDirectory } from '@learnhub/content/testing/fake-media-directory';
 import type { CourseDocument } from '@learnhub/search/documents/course-document';
 import { openSearchIndex } from '@learnhub/search/index/open-search-index';
 import type { SearchIndex, WriteOutcome } from '@learnhub/search/index/search-index';
-import type { BackoffPolicy } from '../../engine/backoff';
+import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { JobsEngine } from '../../engine/jobs-engine';
-import type { QueueProcessor } from '../../engine/processor';
+import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
 import {
   act,
   cachedEntry,

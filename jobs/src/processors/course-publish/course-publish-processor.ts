@@ -1,7 +1,7 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
 import { stageColumn, StageState } from '@learnhub/content/entities/outbox-message.entity';
-import type { BackoffPolicy } from '../../engine/backoff';
-import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '../../engine/processor';
+import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
+import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 import type { EntityManager } from '@mikro-orm/core';
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
 import type { MediaDirectory } from '@learnhub/content/services/media-directory';

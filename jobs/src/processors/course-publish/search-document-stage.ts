@@ -4,7 +4,7 @@ import { isPublic } from '@learnhub/content/publishing/published-course-record';
 import type { CourseDocument } from '@learnhub/search/documents/course-document';
 import { publishedCourseDocument } from '@learnhub/search/documents/published-course-document';
 import type { WriteOutcome } from '@learnhub/search/index/search-index';
-import { PermanentTaskError } from '../../engine/processor';
+import { PermanentTaskError } from '@learnhub/platform/tasks/processor';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 
 /** Where search documents go: the search service's indexing API in production. */

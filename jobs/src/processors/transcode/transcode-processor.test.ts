@@ -19,15 +19,15 @@ import { MediaType } from '@learnhub/media/entities/media-object.entity';
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { MediaRepository } from '@learnhub/media/repositories/media.repository';
-import { mediaEntities } from '@learnhub/media/server';
-import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
+import { mediaEntities } from '@learnhub/media/entities/media-entities';
+import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
+import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
-import { makeTestClips, type TestClips } from '@learnhub/media/services/test-clips';
+import { makeTestClips, type TestClips } from '@learnhub/media/video-tools/test-clips';
 import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
 import { JobsEngine } from '../../engine/jobs-engine';
-import { FfmpegTranscoder } from './ffmpeg-transcoder';
-import { TranscodeProcessor } from './transcode-processor';
+import { FfmpegTranscoder } from '@learnhub/media/video-tools/ffmpeg-transcoder';
+import { TranscodeProcessor } from '@learnhub/media/jobs/transcode-processor';
 
 /*
  * The transcoding processor in an in-process engine, on the local store (ffmpeg reads the file

@@ -11,12 +11,12 @@ import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/
 import { UploadState } from '@learnhub/media/entities/upload-session.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
-import { mediaEntities } from '@learnhub/media/server';
+import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
 import type { VideoIntake } from '@learnhub/media/services/upload-merge.service';
-import { CronSchedule } from '../../engine/cron';
+import { CronSchedule } from '@learnhub/platform/tasks/cron';
 import { JobsEngine } from '../../engine/jobs-engine';
-import { UploadCleanupProcessor } from './upload-cleanup-processor';
+import { UploadCleanupProcessor } from '@learnhub/media/jobs/upload-cleanup-processor';
 
 const log = createLogger('test', 'silent');
 const HOUR = 3600;

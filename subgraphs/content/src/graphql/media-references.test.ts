@@ -6,7 +6,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { CourseCategoryService } from '../services/course-category.service';
 import { CoursePublishService } from '../services/course-publish.service';
 import { approvedCourse, author, PUBLISHING_ORG } from '../testing/approved-course';

@@ -9,7 +9,7 @@ import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/tes
 import type { MikroORM } from '@mikro-orm/core';
 import { contentMigrations } from '../migrations/migrations';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { CoursePublishService } from '../services/course-publish.service';
 import { approvedCourse, author, PUBLISHING_ORG } from '../testing/approved-course';
 import { startContentSubgraph, type ContentSubgraph } from '../testing/content-subgraph';

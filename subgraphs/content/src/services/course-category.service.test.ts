@@ -7,7 +7,7 @@ import { CourseCategory } from '../entities/course-category.entity';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { seedCategories } from '../seed/course-categories';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { CourseCategoryService } from './course-category.service';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import type { Caller } from './media-directory';

@@ -13,7 +13,7 @@ import { CoursePublishingRepository } from '../repositories/course-publishing.re
 import { CourseRepository } from '../repositories/course.repository';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { TeachplanRepository } from '../repositories/teachplan.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import { CourseAuditService } from './course-audit.service';
 import { CoursePublishService } from './course-publish.service';

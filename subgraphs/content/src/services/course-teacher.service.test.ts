@@ -9,7 +9,7 @@ import { Course } from '../entities/course.entity';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseTeacherRepository } from '../repositories/course-teacher.repository';
 import { CourseRepository } from '../repositories/course.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import { CourseTeacherService } from './course-teacher.service';
 

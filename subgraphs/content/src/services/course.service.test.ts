@@ -14,7 +14,7 @@ import { CHAPTER_PARENT, Teachplan } from '../entities/teachplan.entity';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { CourseRepository } from '../repositories/course.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import type { CourseFields } from './course-input';
 import { CourseService, type CourseView } from './course.service';

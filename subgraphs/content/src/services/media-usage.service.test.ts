@@ -5,7 +5,7 @@ import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/
 import { contentMigrations } from '../migrations/migrations';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { CourseRepository } from '../repositories/course.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { approvedCourse, author, PUBLISHING_ORG } from '../testing/approved-course';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import { CourseAuditService } from './course-audit.service';

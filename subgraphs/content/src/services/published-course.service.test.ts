@@ -17,7 +17,7 @@ import { publishedCourseRecord } from '../publishing/published-course-record';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { CourseRepository } from '../repositories/course.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { approvedCourse, author, PUBLISHING_ORG } from '../testing/approved-course';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import { CoursePublishService } from './course-publish.service';

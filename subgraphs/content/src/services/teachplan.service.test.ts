@@ -12,7 +12,7 @@ import { CHAPTER_PARENT, Teachplan } from '../entities/teachplan.entity';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseRepository } from '../repositories/course.repository';
 import { TeachplanRepository } from '../repositories/teachplan.repository';
-import { contentEntities } from '../server';
+import { contentEntities } from '../entities/content-entities';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import type { Caller } from './media-directory';
 import type { TeachplanInput } from './teachplan-input';

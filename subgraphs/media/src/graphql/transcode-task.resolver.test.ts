@@ -20,7 +20,7 @@ import { MediaProcessRepository } from '../repositories/media-process.repository
 import { MediaRepository } from '../repositories/media.repository';
 import { TranscodeTaskRepository } from '../repositories/transcode-task.repository';
 import { buildMediaSchema } from '../schema';
-import { mediaEntities } from '../server';
+import { mediaEntities } from '../entities/media-entities';
 import type { CourseUsage } from '../services/course-usage';
 import { MediaService } from '../services/media.service';
 import { playbackKey, posterKey, videoKey } from '../services/object-keys';

@@ -6,7 +6,7 @@ import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { MediaProcess, ProcessState, transcodeTasks } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
-import { mediaEntities } from '../server';
+import { mediaEntities } from '../entities/media-entities';
 import { mediaMigrations } from './migrations';
 
 const createdAt = new Date('2024-05-01T08:30:00Z');

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { MediaProcess, ProcessState } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import type { MediaObject } from '../entities/media-object.entity';
-import type { ProbeResult } from '../services/media-prober';
+import type { ProbeResult } from '../video-tools/media-prober';
 
 /** The only place that knows how transcoding tasks are stored. */
 export class MediaProcessRepository {

@@ -7,7 +7,7 @@ import { MediaObject, MediaType } from '../entities/media-object.entity';
 import { MediaProcess, ProcessState } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaMigrations } from '../migrations/migrations';
-import { mediaEntities } from '../server';
+import { mediaEntities } from '../entities/media-entities';
 import { MediaProcessRepository } from './media-process.repository';
 import { MediaRepository } from './media.repository';
 

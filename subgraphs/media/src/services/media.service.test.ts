@@ -20,7 +20,7 @@ import { MediaProcess, ProcessState } from '../entities/media-process.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { MediaRepository } from '../repositories/media.repository';
-import { mediaEntities } from '../server';
+import { mediaEntities } from '../entities/media-entities';
 import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
 import { HttpCourseUsage } from '../client/http-course-usage';
 import { CoursePublicationRepository } from '../repositories/course-publication.repository';

@@ -7,7 +7,7 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
-import { mediaEntities } from '../server';
+import { mediaEntities } from '../entities/media-entities';
 import { UploadSessionService } from './upload-session.service';
 
 /**

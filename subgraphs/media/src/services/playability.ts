@@ -2,7 +2,7 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { ProcessState } from '../entities/media-process.entity';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
-import type { ProbeSource } from './media-prober';
+import type { ProbeSource } from '../video-tools/media-prober';
 
 /** A file's transcoding as callers see it: NONE when it never needed one, else its task's state. */
 export enum TranscodeState {

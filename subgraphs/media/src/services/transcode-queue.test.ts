@@ -16,11 +16,11 @@ import { MediaType } from '../entities/media-object.entity';
 import { MediaProcess, ProcessState } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaMigrations } from '../migrations/migrations';
-import { mediaEntities } from '../server';
-import { findFfmpeg, findFfprobe } from './ffmpeg-binaries';
-import { FfprobeProber } from './ffprobe-prober';
-import type { MediaProber, ProbeSource } from './media-prober';
-import { makeTestClips, type TestClips } from './test-clips';
+import { mediaEntities } from '../entities/media-entities';
+import { findFfmpeg, findFfprobe } from '../video-tools/ffmpeg-binaries';
+import { FfprobeProber } from '../video-tools/ffprobe-prober';
+import type { MediaProber, ProbeSource } from '../video-tools/media-prober';
+import { makeTestClips, type TestClips } from '../video-tools/test-clips';
 import { TranscodeQueue, type StoredObject } from './transcode-queue';
 
 const md5 = (seed: string) => createHash('md5').update(seed).digest('hex');

@@ -5,7 +5,7 @@ import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { transcodeTasks } from '../entities/media-process.entity';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
-import { browserPlayable, NotMediaError, type MediaProber, type ProbeResult } from './media-prober';
+import { browserPlayable, NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
 import { probeSourceOf } from './playability';
 
 export interface TranscodeDecision {

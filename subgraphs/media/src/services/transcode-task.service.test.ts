@@ -12,7 +12,7 @@ import { MediaProcess, ProcessState, transcodeTasks } from '../entities/media-pr
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { TranscodeTaskRepository } from '../repositories/transcode-task.repository';
-import { mediaEntities } from '../server';
+import { mediaEntities } from '../entities/media-entities';
 import { TranscodeTaskService, type TranscodeTaskView } from './transcode-task.service';
 
 const root: Viewer = { userId: 'root', roles: ['admin'] };

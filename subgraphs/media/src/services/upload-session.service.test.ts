@@ -25,7 +25,7 @@ import { UploadSession, UploadState } from '../entities/upload-session.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
-import { mediaEntities } from '../server';
+import { mediaEntities } from '../entities/media-entities';
 import { challengeFor } from './possession-proof';
 import { UploadSessionService } from './upload-session.service';
 import type { VideoIntake } from './upload-merge.service';

@@ -3,7 +3,7 @@ import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
 import { CoursePublish } from '@learnhub/content/entities/course-publish.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { publishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import { contentEntities } from '@learnhub/content/server';
+import { contentEntities } from '@learnhub/content/entities/content-entities';
 import type { MediaDirectory } from '@learnhub/content/services/media-directory';
 import { badInput } from '@learnhub/platform/errors';
 import type { CourseDocument } from '../documents/course-document';

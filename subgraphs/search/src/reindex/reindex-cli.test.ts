@@ -10,7 +10,7 @@ import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/cont
 import { CoursePublish } from '@learnhub/content/entities/course-publish.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import type { CourseSnapshot } from '@learnhub/content/publishing/course-snapshot';
-import { contentEntities } from '@learnhub/content/server';
+import { contentEntities } from '@learnhub/content/entities/content-entities';
 import { CourseSearchSort } from '../index/search-index';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { SqliteSearchIndex } from '../index/sqlite-search-index';

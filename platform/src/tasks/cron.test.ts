@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { seededRandom } from '@learnhub/platform/random/seeded-random';
+import { seededRandom } from '../random/seeded-random';
 import { test } from 'node:test';
 import { CronSchedule, CronSyntaxError } from './cron';
 

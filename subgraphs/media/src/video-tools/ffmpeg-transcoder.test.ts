@@ -9,9 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { readConfig } from '@learnhub/platform/config';
-import { findFfmpeg, findFfprobe } from '@learnhub/media/services/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/services/ffprobe-prober';
-import { makeTestClips, type TestClips } from '@learnhub/media/services/test-clips';
+import { findFfmpeg, findFfprobe } from './ffmpeg-binaries';
+import { FfprobeProber } from './ffprobe-prober';
+import { makeTestClips, type TestClips } from './test-clips';
 import { FfmpegTranscoder, NotTranscodableError, TranscodeStalledError, transcodeModeOf } from './ffmpeg-transcoder';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { Logger } from '@learnhub/platform/logger';
-import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks/task-table';
+import type { Logger } from '../logger';
+import type { ClaimedTask, TaskTable } from './task-table';
 import type { BackoffPolicy } from './backoff';
 import type { CronSchedule } from './cron';
 

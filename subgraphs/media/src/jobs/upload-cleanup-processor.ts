@@ -2,12 +2,12 @@ import type { EntityManager } from '@mikro-orm/core';
 import { PausePoints } from '@learnhub/platform/faults/pause-points';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import { MediaRepository } from '@learnhub/media/repositories/media.repository';
-import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
-import { UploadCleanupService } from '@learnhub/media/services/upload-cleanup.service';
-import { UploadMergeService, type MergeLeaseSettings, type VideoIntake } from '@learnhub/media/services/upload-merge.service';
-import type { CronSchedule } from '../../engine/cron';
-import type { ScheduledProcessor } from '../../engine/processor';
+import { MediaRepository } from '../repositories/media.repository';
+import { UploadSessionRepository } from '../repositories/upload-session.repository';
+import { UploadCleanupService } from '../services/upload-cleanup.service';
+import { UploadMergeService, type MergeLeaseSettings, type VideoIntake } from '../services/upload-merge.service';
+import type { CronSchedule } from '@learnhub/platform/tasks/cron';
+import type { ScheduledProcessor } from '@learnhub/platform/tasks/processor';
 
 /** Expires abandoned chunked uploads and finishes (or rolls back) merges whose process died, on a schedule. */
 export class UploadCleanupProcessor implements ScheduledProcessor {

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks/task-table';
-import { MediaObject } from '@learnhub/media/entities/media-object.entity';
-import { NotMediaError, type MediaProber, type ProbeResult } from '@learnhub/media/services/media-prober';
-import { playbackKey, posterKey } from '@learnhub/media/services/object-keys';
-import { probeSourceOf } from '@learnhub/media/services/playability';
-import type { BackoffPolicy } from '../../engine/backoff';
-import { PermanentTaskError, type QueueProcessor, type TaskContext } from '../../engine/processor';
-import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from './ffmpeg-transcoder';
+import { MediaObject } from '../entities/media-object.entity';
+import { NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
+import { playbackKey, posterKey } from '../services/object-keys';
+import { probeSourceOf } from '../services/playability';
+import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
+import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
+import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from '../video-tools/ffmpeg-transcoder';
 
 export interface TranscodeSettings {
   concurrency: number;

@@ -1,0 +1,2 @@
+// The media subgraph's background work, as the jobs process runs it.
+export { openMediaJobs } from './media-jobs';
