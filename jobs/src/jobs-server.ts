@@ -14,7 +14,7 @@ import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cac
 import { outboxMessages } from '@learnhub/content/entities/outbox-message.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { contentEntities } from '@learnhub/content/entities/content-entities';
-import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
+import { HttpMediaDirectory } from '@learnhub/media/client';
 import { CourseIndexClient } from '@learnhub/search/client/course-index-client';
 import { openMediaJobs } from '@learnhub/media/jobs';
 import { JobsEngine } from './engine/jobs-engine';

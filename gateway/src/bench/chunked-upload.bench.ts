@@ -9,7 +9,7 @@ import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { md5OfFile } from '@learnhub/platform/hashing/file-md5';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
-import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
+import { uploadFile } from '@learnhub/media/client';
 import { makeTestVideo, mp4FreeBox } from '../e2e/platform-stack';
 import { cpuSeconds, runBenchmark, SAMPLING_NOTE, whileSampling } from '@learnhub/platform/bench/bench-harness';
 

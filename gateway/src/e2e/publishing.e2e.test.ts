@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Redis as RedisClient } from 'ioredis';
-import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
+import { uploadFile } from '@learnhub/media/client';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { postgresTestDatabase, type TestDatabase, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
 import { ffmpegPath, graphql, PlatformStack, upload, type GraphQLResult } from './platform-stack';

@@ -9,7 +9,7 @@ import { signToken } from '@learnhub/platform/auth/token';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { processesMentioning } from '@learnhub/platform/testing/live-processes';
-import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
+import { uploadFile } from '@learnhub/media/client';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { ffmpegPath, graphql } from './platform-stack';

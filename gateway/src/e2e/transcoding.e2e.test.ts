@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
+import { uploadFile } from '@learnhub/media/client';
 import { findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
 import { ffmpegPath, graphql, PlatformStack } from './platform-stack';

@@ -45,7 +45,7 @@ import { TeachplanRepository } from '@learnhub/content/repositories/teachplan.re
 import { contentEntities } from '@learnhub/content/entities/content-entities';
 import { CourseAuditService } from '@learnhub/content/services/course-audit.service';
 import { CourseService } from '@learnhub/content/services/course.service';
-import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
+import { HttpMediaDirectory } from '@learnhub/media/client';
 import { TeachplanService } from '@learnhub/content/services/teachplan.service';
 import { CourseIndexClient } from '@learnhub/search/client/course-index-client';
 import { publishedCourseDocument } from '@learnhub/search/documents/published-course-document';

@@ -22,9 +22,8 @@ import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/tes
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { contentEntities } from '@learnhub/content/entities/content-entities';
-import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
+import { HttpMediaDirectory, uploadFile } from '@learnhub/media/client';
 import { approvedCourse, author } from '@learnhub/content/testing/approved-course';
-import { uploadFile } from '@learnhub/media/client/chunked-upload-client';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { findFfmpeg } from '@learnhub/media/video-tools/ffmpeg-binaries';

@@ -24,7 +24,7 @@ import { CoursePreviewService } from './services/course-preview.service';
 import { CoursePublishService } from './services/course-publish.service';
 import { CourseTeacherService } from './services/course-teacher.service';
 import { CourseService } from './services/course.service';
-import { HttpMediaDirectory } from './services/media-directory';
+import { HttpMediaDirectory } from '@learnhub/media/client';
 import { MediaUsageService } from './services/media-usage.service';
 import { OutboxMessageService } from './services/outbox-message.service';
 import { PublishedCourseService } from './services/published-course.service';

@@ -6,7 +6,7 @@ import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/
 import { snapshotPublicMediaIds } from '@learnhub/content/publishing/course-snapshot';
 import { isPublic, type PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
-import type { CourseMediaPublication, MediaDirectory } from '@learnhub/content/services/media-directory';
+import type { CourseMediaPublication, MediaDirectory } from '@learnhub/media/client';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 
 /** A record changing this often while its page renders is being edited by a loop: fail and retry later. */

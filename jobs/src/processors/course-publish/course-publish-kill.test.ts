@@ -25,7 +25,7 @@ import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';
 import { contentEntities } from '@learnhub/content/entities/content-entities';
 import { OutboxMessageRepository } from '@learnhub/content/repositories/outbox-message.repository';
-import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
+import { HttpMediaDirectory } from '@learnhub/media/client';
 import { OutboxMessageService } from '@learnhub/content/services/outbox-message.service';
 import { openSearchIndex } from '@learnhub/search/index/open-search-index';
 import {

@@ -4,7 +4,7 @@ import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 import type { EntityManager } from '@mikro-orm/core';
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
-import type { MediaDirectory } from '@learnhub/content/services/media-directory';
+import type { MediaDirectory } from '@learnhub/media/client';
 import { publishMessage } from './publish-message';
 import type { PublishStage } from './publish-stage';
 

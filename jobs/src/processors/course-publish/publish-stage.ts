@@ -1,6 +1,6 @@
 import type { PublishStageName, StageState } from '@learnhub/content/entities/outbox-message.entity';
 import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import type { MediaDescription } from '@learnhub/content/services/media-directory';
+import type { MediaDescription } from '@learnhub/media/client';
 
 /** What a stage did, recorded on the message. */
 export interface StageOutcome {

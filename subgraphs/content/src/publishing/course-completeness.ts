@@ -1,5 +1,5 @@
 import type { FieldProblem } from '@learnhub/platform/errors';
-import type { MediaDescription } from '../services/media-directory';
+import type { MediaDescription } from '@learnhub/media/client';
 import type { CourseSnapshot } from './course-snapshot';
 
 /**

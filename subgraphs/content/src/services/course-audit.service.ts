@@ -11,7 +11,7 @@ import { assembleCourse } from '../publishing/course-assembler';
 import { missingPieces } from '../publishing/course-completeness';
 import { snapshotMediaIds, type CourseSnapshot } from '../publishing/course-snapshot';
 import { assertCanWrite } from './course-access';
-import type { MediaDirectory } from './media-directory';
+import type { MediaDirectory } from '@learnhub/media/client';
 
 /** A submitted snapshot as auditors and its organisation see it. */
 export interface AuditSnapshotView {

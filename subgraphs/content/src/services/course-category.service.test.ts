@@ -10,7 +10,7 @@ import { seedCategories } from '../seed/course-categories';
 import { contentEntities } from '../entities/content-entities';
 import { CourseCategoryService } from './course-category.service';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
-import type { Caller } from './media-directory';
+import type { Caller } from '@learnhub/media/client';
 
 const IMAGE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER_IMAGE_ID = 'cccccccccccccccccccccccccccccccc';

@@ -3,7 +3,7 @@ import { requireRole } from '@learnhub/platform/auth/guards';
 import { badInput, notFound } from '@learnhub/platform/errors';
 import type { CourseCategory } from '../entities/course-category.entity';
 import type { CourseCategoryRepository } from '../repositories/course-category.repository';
-import type { Caller, MediaDirectory } from './media-directory';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 
 const ROOT_ID = '1';
 

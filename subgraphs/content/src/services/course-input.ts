@@ -1,6 +1,6 @@
 import { badInput, type FieldProblem } from '@learnhub/platform/errors';
 import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
-import type { MediaSummary } from './media-directory';
+import type { MediaSummary } from '@learnhub/media/client';
 
 /**
  * A course as a client sends it, base and marketing fields side by side. Every field is

@@ -6,7 +6,7 @@ import { renderCoursePage } from '../publishing/course-page';
 import { snapshotMediaIds, type CourseSnapshot } from '../publishing/course-snapshot';
 import { assertCanRead } from './course-access';
 import { courseView, type CourseView } from './course.service';
-import type { MediaDirectory } from './media-directory';
+import type { MediaDirectory } from '@learnhub/media/client';
 
 /**
  * Course pages for people who may see a course before the public does (its organisation,

@@ -18,7 +18,7 @@ import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import { CourseAuditService } from './course-audit.service';
 import { CoursePublishService } from './course-publish.service';
 import { CourseService } from './course.service';
-import type { Caller } from './media-directory';
+import type { Caller } from '@learnhub/media/client';
 import { TeachplanService } from './teachplan.service';
 
 const IMAGE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';

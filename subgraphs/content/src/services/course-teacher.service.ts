@@ -4,7 +4,7 @@ import type { CourseTeacher } from '../entities/course-teacher.entity';
 import type { CourseTeacherRepository } from '../repositories/course-teacher.repository';
 import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import type { Caller, MediaDirectory } from './media-directory';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 
 export interface SaveTeacherInput {
   id?: string;

@@ -18,7 +18,7 @@ import { contentEntities } from '../entities/content-entities';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
 import type { CourseFields } from './course-input';
 import { CourseService, type CourseView } from './course.service';
-import type { Caller } from './media-directory';
+import type { Caller } from '@learnhub/media/client';
 
 const IMAGE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const SECOND_IMAGE_ID = 'abababababababababababababababab';

@@ -8,7 +8,7 @@ import type { CourseCategoryRepository } from '../repositories/course-category.r
 import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
 import { validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase, type ValidCourseMarket } from './course-input';
-import type { Caller, MediaDirectory } from './media-directory';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import { containsFilterText } from '@learnhub/platform/database/contains-text';
 
 export type CourseMarketView = ValidCourseMarket;

@@ -14,7 +14,7 @@ import { CourseRepository } from '../repositories/course.repository';
 import { TeachplanRepository } from '../repositories/teachplan.repository';
 import { contentEntities } from '../entities/content-entities';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
-import type { Caller } from './media-directory';
+import type { Caller } from '@learnhub/media/client';
 import type { TeachplanInput } from './teachplan-input';
 import type { TeachplanNode } from './teachplan-tree';
 import { TeachplanService } from './teachplan.service';

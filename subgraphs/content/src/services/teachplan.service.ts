@@ -6,7 +6,7 @@ import { CHAPTER_PARENT, type Teachplan } from '../entities/teachplan.entity';
 import type { CourseRepository } from '../repositories/course.repository';
 import type { TeachplanRepository } from '../repositories/teachplan.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import type { Caller, MediaDirectory } from './media-directory';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import { teachplanFields, type BindMediaInput, type TeachplanInput } from './teachplan-input';
 import { buildPlan, findNode, type TeachplanNode } from './teachplan-tree';
 

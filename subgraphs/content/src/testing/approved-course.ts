@@ -10,7 +10,7 @@ import { TeachplanRepository } from '../repositories/teachplan.repository';
 import { CourseAuditService } from '../services/course-audit.service';
 import { CourseTeacherService } from '../services/course-teacher.service';
 import { CourseService } from '../services/course.service';
-import type { Caller, MediaDirectory } from '../services/media-directory';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import { TeachplanService } from '../services/teachplan.service';
 
 /** The organisation, member and auditor behind the approved courses of publishing tests. */

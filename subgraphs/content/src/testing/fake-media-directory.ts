@@ -1,4 +1,4 @@
-import type { Caller, CourseMediaPublication, MediaDescription, MediaDirectory, MediaSummary } from '../services/media-directory';
+import type { Caller, CourseMediaPublication, MediaDescription, MediaDirectory, MediaSummary } from '@learnhub/media/client';
 
 /**
  * Stands in for the media subgraph, which is tested end to end elsewhere: knows a fixed set of

@@ -4,7 +4,7 @@ import { CoursePublish } from '@learnhub/content/entities/course-publish.entity'
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { publishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
 import { contentEntities } from '@learnhub/content/entities/content-entities';
-import type { MediaDirectory } from '@learnhub/content/services/media-directory';
+import type { MediaDirectory } from '@learnhub/media/client';
 import { badInput } from '@learnhub/platform/errors';
 import type { CourseDocument } from '../documents/course-document';
 import { publishedCourseDocument } from '../documents/published-course-document';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { config, ConfigError } from '@learnhub/platform/config';
 import { badInput, isAppError } from '@learnhub/platform/errors';
-import { HttpMediaDirectory } from '@learnhub/content/services/media-directory';
+import { HttpMediaDirectory } from '@learnhub/media/client';
 import type { CourseDocument } from '../documents/course-document';
 import { openSearchIndex, searchIndexKind } from '../index/open-search-index';
 import { jsonFileCourses } from './course-source';

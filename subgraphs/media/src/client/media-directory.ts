@@ -2,11 +2,10 @@ import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { post, send } from '@learnhub/platform/http/post';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
-import type { PageMedia } from '../publishing/course-page-model';
 
 export type MediaType = 'IMAGE' | 'VIDEO' | 'DOCUMENT';
 
-/** What content needs to know about a media item it links to. */
+/** What a linking service (content) needs to know about a media item it links to. */
 export interface MediaSummary {
   id: string;
   type: MediaType;
@@ -14,9 +13,14 @@ export interface MediaSummary {
   fileName: string;
 }
 
-/** What a page or a completeness check needs of a linked media item. */
-export interface MediaDescription extends PageMedia {
-  organisationId: string;
+/** What a page, a completeness check or a search document needs of a linked media item. */
+export interface MediaDescription extends MediaSummary {
+  /** A URL a browser can open: the transcoded MP4 once there is one. */
+  url: string;
+  /** Whether a browser can play (or open) it as served. */
+  playable: boolean;
+  posterUrl?: string;
+  durationSeconds?: number;
   /** NONE, PENDING, PROCESSING, SUCCEEDED, FAILED or CANCELLED. */
   transcodeState: string;
 }
