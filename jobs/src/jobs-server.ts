@@ -15,7 +15,7 @@ import { outboxMessages } from '@learnhub/content/entities/outbox-message.entity
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { contentEntities } from '@learnhub/content/entities/content-entities';
 import { HttpMediaDirectory } from '@learnhub/media/client';
-import { CourseIndexClient } from '@learnhub/search/client/course-index-client';
+import { CourseIndexClient } from '@learnhub/contracts/course-index';
 import { openMediaJobs } from '@learnhub/media/jobs';
 import { JobsEngine } from './engine/jobs-engine';
 import { registerProcessors } from './engine/processor-registry';

@@ -3,8 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { CourseIndexClient } from '@learnhub/search/client/course-index-client';
-import type { CourseDocument } from '@learnhub/search/documents/course-document';
+import { CourseIndexClient, type CourseDocument } from '@learnhub/contracts/course-index';
 import { graphql, PlatformStack } from './platform-stack';
 
 const SEARCH = `query($input: CourseSearchInput, $page: PageInput) {

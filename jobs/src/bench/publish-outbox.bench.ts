@@ -31,7 +31,7 @@ import { createObjectStore } from '@learnhub/platform/object-store/create-object
 import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { AuditDecision } from '@learnhub/content/entities/course-audit.entity';
-import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/entities/course-dictionary';
+import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { renderCoursePage } from '@learnhub/content/publishing/course-page';
 import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
@@ -47,8 +47,7 @@ import { CourseAuditService } from '@learnhub/content/services/course-audit.serv
 import { CourseService } from '@learnhub/content/services/course.service';
 import { HttpMediaDirectory } from '@learnhub/media/client';
 import { TeachplanService } from '@learnhub/content/services/teachplan.service';
-import { CourseIndexClient } from '@learnhub/search/client/course-index-client';
-import { publishedCourseDocument } from '@learnhub/search/documents/published-course-document';
+import { CourseIndexClient, publishedCourseDocument } from '@learnhub/contracts/course-index';
 import { freshPostgres, percentile, printTable, reachableRedis, sleep } from './bench-support';
 import { uploadToMedia } from '../testing/media-upload';
 

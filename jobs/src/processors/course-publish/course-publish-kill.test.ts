@@ -19,7 +19,7 @@ import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import { freePort, type ServiceProcess } from '@learnhub/platform/testing/service-process';
 import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
+import { PublishStatus } from '@learnhub/contracts/published-course';
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';

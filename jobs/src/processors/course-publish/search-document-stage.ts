@@ -1,9 +1,7 @@
 import { isAppError, ErrorCode } from '@learnhub/platform/errors';
 import { StageState } from '@learnhub/content/entities/outbox-message.entity';
-import { isPublic } from '@learnhub/content/publishing/published-course-record';
-import type { CourseDocument } from '@learnhub/search/documents/course-document';
-import { publishedCourseDocument } from '@learnhub/search/documents/published-course-document';
-import type { WriteOutcome } from '@learnhub/search/index/search-index';
+import { isPublic } from '@learnhub/contracts/published-course';
+import { type CourseDocument, publishedCourseDocument, type WriteOutcome } from '@learnhub/contracts/course-index';
 import { PermanentTaskError } from '@learnhub/platform/tasks/processor';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 

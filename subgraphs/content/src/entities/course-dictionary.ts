@@ -1,29 +1,14 @@
-/** The course enums, each with the original system's dictionary code for people migrating from it. */
-export enum CourseGrade {
-  BEGINNER = 'BEGINNER',
-  INTERMEDIATE = 'INTERMEDIATE',
-  ADVANCED = 'ADVANCED',
-}
-export enum TeachingMode {
-  RECORDED = 'RECORDED',
-  LIVE = 'LIVE',
-}
-export enum Charge {
-  FREE = 'FREE',
-  PAID = 'PAID',
-}
+import type { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
+
+/** Where a course's draft stands in audit; the published course's enums are in the contracts. */
 export enum AuditStatus {
   NOT_SUBMITTED = 'NOT_SUBMITTED',
   SUBMITTED = 'SUBMITTED',
   APPROVED = 'APPROVED',
   REJECTED = 'REJECTED',
 }
-export enum PublishStatus {
-  UNPUBLISHED = 'UNPUBLISHED',
-  PUBLISHED = 'PUBLISHED',
-  OFFLINE = 'OFFLINE',
-}
 
+/** Each enum value's code in the original system's dictionary, for people migrating from it. */
 export const dictionaryCodes = {
   grade: { BEGINNER: '204001', INTERMEDIATE: '204002', ADVANCED: '204003' } satisfies Record<CourseGrade, string>,
   teachingMode: { RECORDED: '200002', LIVE: '200003' } satisfies Record<TeachingMode, string>,

@@ -1,5 +1,5 @@
 import { Entity, Enum, OneToOne, Property, type Rel } from '@mikro-orm/core';
-import { Charge } from './course-dictionary';
+import { Charge } from '@learnhub/contracts/published-course';
 import { Course } from './course.entity';
 import { MoneyType } from './money.type';
 

@@ -1,5 +1,5 @@
 import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { PublishStatus } from './course-dictionary';
+import { PublishStatus } from '@learnhub/contracts/published-course';
 
 /**
  * The published record (course_publish): the approved snapshot the public sees. `version` grows

@@ -1,5 +1,6 @@
 import { Entity, Enum, OneToOne, OptionalProps, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
-import { AuditStatus, CourseGrade, PublishStatus, TeachingMode } from './course-dictionary';
+import { CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
+import { AuditStatus } from './course-dictionary';
 import { CourseMarket } from './course-market.entity';
 
 /** A course's base information (course_base); its marketing information shares its id. */

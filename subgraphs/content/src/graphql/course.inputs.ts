@@ -1,6 +1,7 @@
 import { pageOf } from '@learnhub/platform/graphql/page';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { AuditStatus, Charge, CourseGrade, PublishStatus, TeachingMode } from '../entities/course-dictionary';
+import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
+import { AuditStatus } from '../entities/course-dictionary';
 import type { CourseFields } from '../services/course-input';
 import type { CourseFilterInput } from '../services/course.service';
 import { CourseType } from './course.type';

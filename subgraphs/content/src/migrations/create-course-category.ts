@@ -1,5 +1,5 @@
 import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
-import { seedCategories } from '../seed/course-categories';
+import { seedCategories } from '@learnhub/contracts/published-course';
 
 export class CreateCourseCategory extends SchemaMigration {
   override async up(): Promise<void> {

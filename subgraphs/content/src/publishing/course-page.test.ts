@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { renderCoursePage } from './course-page';
 import type { CoursePageModel, PageMedia } from './course-page-model';
 import type { CourseSnapshot, SnapshotTeachplanNode } from './course-snapshot';

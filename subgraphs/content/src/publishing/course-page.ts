@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { Environment, FileSystemLoader } from 'nunjucks';
-import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import { Charge, CourseGrade, TeachingMode, courseTags } from '@learnhub/contracts/published-course';
 import type { CoursePageModel, PageMedia } from './course-page-model';
 import type { SnapshotTeachplanNode } from './course-snapshot';
-import { courseTags } from './course-tags';
 
 /** tsc copies no templates, so they stay beside dist/, not in it: dist/publishing/ → package root → templates/. */
 const TEMPLATE_DIR = join(__dirname, '..', '..', 'templates');

@@ -1,4 +1,4 @@
-import type { CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import type { PublishedCourseContent } from '@learnhub/contracts/published-course';
 import type { CourseMarketView } from '../services/course.service';
 
 /** A plan node as frozen in a snapshot: a chapter with its sections, or a section with its bound media. */
@@ -32,22 +32,10 @@ export interface SnapshotTeacher {
 /**
  * The whole course frozen at one moment (the pre-publish record's and the published record's
  * content): what the auditor reviews and what the public sees, unaffected by later draft edits.
- * Stored as JSON; ids of media only, since URLs (presigned, say) are resolved when shown.
+ * Stored as JSON; ids of media only, since URLs (presigned, say) are resolved when shown. The
+ * fields other services read of a published course are the contract's; the rest is content's own.
  */
-export interface CourseSnapshot {
-  id: string;
-  organisationId: string;
-  name: string;
-  audience: string;
-  tags?: string;
-  mt: string;
-  mtName: string;
-  st: string;
-  stName: string;
-  grade: CourseGrade;
-  teachingMode: TeachingMode;
-  description?: string;
-  coverMediaId?: string;
+export interface CourseSnapshot extends PublishedCourseContent {
   market?: CourseMarketView;
   teachplan: SnapshotTeachplanNode[];
   teachers: SnapshotTeacher[];

@@ -1,5 +1,6 @@
 import type { Cache } from '@learnhub/platform/cache/cache';
-import { isPublic, type PublishedCourseRecord } from './published-course-record';
+import { isPublic } from '@learnhub/contracts/published-course';
+import type { PublishedCourseRecord } from './published-course-record';
 
 /**
  * The cache entry of a published course, shared by its writer (the outbox's cache stage) and

@@ -1,17 +1,9 @@
-import { PublishStatus } from '../entities/course-dictionary';
+import type { PublishedCourseRecord as PublishedRecordOf } from '@learnhub/contracts/published-course';
 import type { CoursePublish } from '../entities/course-publish.entity';
 import type { CourseSnapshot } from './course-snapshot';
 
-/** A published record as the public reads it and as the cache holds it (times as ISO 8601). */
-export interface PublishedCourseRecord {
-  id: string;
-  version: number;
-  status: PublishStatus;
-  publishedAt: string;
-  onlineAt?: string;
-  offlineAt?: string;
-  content: CourseSnapshot;
-}
+/** A published record with the whole snapshot, as content reads it. */
+export type PublishedCourseRecord = PublishedRecordOf<CourseSnapshot>;
 
 export function publishedCourseRecord(record: CoursePublish): PublishedCourseRecord {
   return {
@@ -24,5 +16,3 @@ export function publishedCourseRecord(record: CoursePublish): PublishedCourseRec
     content: JSON.parse(record.snapshot) as CourseSnapshot,
   };
 }
-
-export const isPublic = (record: PublishedCourseRecord) => record.status === PublishStatus.PUBLISHED;

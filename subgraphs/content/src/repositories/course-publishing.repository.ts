@@ -1,7 +1,8 @@
 import { isRowId } from '@learnhub/platform/database/row-id';
 import { lockRow } from '@learnhub/platform/database/row-lock';
 import type { EntityManager } from '@mikro-orm/core';
-import { AuditStatus, PublishStatus } from '../entities/course-dictionary';
+import { PublishStatus } from '@learnhub/contracts/published-course';
+import { AuditStatus } from '../entities/course-dictionary';
 import { CourseAudit } from '../entities/course-audit.entity';
 import { CoursePublishPre } from '../entities/course-publish-pre.entity';
 import { CoursePublish } from '../entities/course-publish.entity';

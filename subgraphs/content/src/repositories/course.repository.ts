@@ -2,7 +2,8 @@ import { isRowId } from '@learnhub/platform/database/row-id';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { containsText } from '@learnhub/platform/database/contains-text';
 import { lockRow } from '@learnhub/platform/database/row-lock';
-import type { AuditStatus, PublishStatus } from '../entities/course-dictionary';
+import type { PublishStatus } from '@learnhub/contracts/published-course';
+import type { AuditStatus } from '../entities/course-dictionary';
 import { CourseMarket } from '../entities/course-market.entity';
 import { Course } from '../entities/course.entity';
 

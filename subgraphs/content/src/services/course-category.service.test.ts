@@ -6,7 +6,7 @@ import { appError } from '@learnhub/platform/testing/app-error';
 import { CourseCategory } from '../entities/course-category.entity';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
-import { seedCategories } from '../seed/course-categories';
+import { seedCategories } from '@learnhub/contracts/published-course';
 import { contentEntities } from '../entities/content-entities';
 import { CourseCategoryService } from './course-category.service';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';

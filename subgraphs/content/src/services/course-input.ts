@@ -1,5 +1,5 @@
 import { badInput, type FieldProblem } from '@learnhub/platform/errors';
-import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import type { MediaSummary } from '@learnhub/media/client';
 
 /**

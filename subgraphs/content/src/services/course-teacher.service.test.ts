@@ -3,7 +3,7 @@ import { beforeEach, describe, test } from 'node:test';
 import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
 import { appError } from '@learnhub/platform/testing/app-error';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import { CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { CourseTeacher } from '../entities/course-teacher.entity';
 import { Course } from '../entities/course.entity';
 import { contentMigrations } from '../migrations/migrations';

@@ -2,7 +2,8 @@ import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn 
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { conflict } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
-import { AuditStatus, type PublishStatus } from '../entities/course-dictionary';
+import { AuditStatus } from '../entities/course-dictionary';
+import type { PublishStatus } from '@learnhub/contracts/published-course';
 import type { Course } from '../entities/course.entity';
 import type { CourseCategoryRepository } from '../repositories/course-category.repository';
 import type { CourseRepository } from '../repositories/course.repository';

@@ -13,7 +13,8 @@ import {
   writePublishedEntry,
   type CachedPublishedCourse,
 } from '../publishing/published-course-cache';
-import { isPublic, publishedCourseRecord, type PublishedCourseRecord } from '../publishing/published-course-record';
+import { isPublic } from '@learnhub/contracts/published-course';
+import { publishedCourseRecord, type PublishedCourseRecord } from '../publishing/published-course-record';
 import { snapshotFor, type ViewedSnapshot } from '../publishing/section-access';
 
 /** A published course as one viewer sees it: paid sections locked unless they may watch them. */

@@ -5,7 +5,7 @@ import { AppError } from '@learnhub/platform/errors';
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { appError } from '@learnhub/platform/testing/app-error';
-import { CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import { CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { Course } from '../entities/course.entity';
 import { TeachplanMedia } from '../entities/teachplan-media.entity';
 import { CHAPTER_PARENT, Teachplan } from '../entities/teachplan.entity';

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { AuditDecision } from '../entities/course-audit.entity';
-import { Charge, CourseGrade, TeachingMode } from '../entities/course-dictionary';
+import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { CourseTeacherRepository } from '../repositories/course-teacher.repository';

@@ -1,4 +1,4 @@
-import type { CourseDocument } from '../documents/course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { CourseSearchSort, type CourseSearchQuery } from '../index/search-index';
 
 const fold = (text: string) => text.normalize('NFKC').toLowerCase();

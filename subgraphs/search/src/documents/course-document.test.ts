@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/entities/course-dictionary';
+import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
-import { cents, parseCourseDocument, type CourseDocument } from './course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
+import { cents, parseCourseDocument } from './course-document';
 
 const valid: CourseDocument = {
   id: 'course_42-a',

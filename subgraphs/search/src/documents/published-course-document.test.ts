@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/content/entities/course-dictionary';
-import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
+import { Charge, CourseGrade, PublishStatus, TeachingMode, type PublishedCourseRecord } from '@learnhub/contracts/published-course';
+import { publishedCourseDocument } from '@learnhub/contracts/course-index';
 import { parseCourseDocument } from './course-document';
-import { publishedCourseDocument } from './published-course-document';
 
 const record = (tags: string, market: PublishedCourseRecord['content']['market']): PublishedCourseRecord => ({
   id: '42',
@@ -13,7 +12,6 @@ const record = (tags: string, market: PublishedCourseRecord['content']['market']
   content: {
     id: '42', organisationId: 'org-1', name: 'Go 并发编程', audience: '后端开发者', tags, mt: '1-3', mtName: '编程开发', st: '1-3-2', stName: 'Go',
     grade: CourseGrade.ADVANCED, teachingMode: TeachingMode.LIVE, description: '从 goroutine 到调度器', market,
-    teachplan: [], teachers: [], takenAt: '2026-02-01T00:00:00.000Z',
   },
 });
 

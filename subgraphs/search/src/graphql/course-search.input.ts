@@ -1,5 +1,5 @@
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
-import { Charge, CourseGrade } from '@learnhub/content/graphql/course-enums';
+import { Charge, CourseGrade } from './course-enums';
 import { CourseSearchSort } from '../index/search-index';
 
 registerEnumType(CourseSearchSort, {

@@ -1,7 +1,7 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/graphql/course-enums';
 import { PageInfo } from '@learnhub/platform/graphql/page';
+import { Charge, CourseGrade, TeachingMode } from './course-enums';
 import { CourseReference } from './course.reference';
 
 @ObjectType('FacetCount', { description: 'One value of a facet and how many courses have it.' })

@@ -1,4 +1,4 @@
-import type { CourseDocument } from '../documents/course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { indexTokens, type QueryTerm } from '../text/tokens';
 
 /**

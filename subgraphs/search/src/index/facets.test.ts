@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Charge, CourseGrade } from '@learnhub/content/entities/course-dictionary';
+import { Charge, CourseGrade } from '@learnhub/contracts/published-course';
 import { CourseSearchSort, type CourseSearchQuery } from './search-index';
 import { facets, type CubeRow } from './search-plan';
 

@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { cents, type CourseDocument } from '../documents/course-document';
+import type { CourseDocument, WriteOutcome } from '@learnhub/contracts/course-index';
+import { cents } from '../documents/course-document';
 import type { QueryTerm } from '../text/tokens';
 import { courseText, type CourseText } from './course-text';
-import { CourseSearchSort, type CourseSearchQuery, type CourseSearchResult, type SearchIndex, type WriteOutcome } from './search-index';
+import { CourseSearchSort, type CourseSearchQuery, type CourseSearchResult, type SearchIndex } from './search-index';
 import { FILTERS, runSearch, tieredPage, type CubeRow, type SearchStore } from './search-plan';
 
 /** Bumped whenever the tables change; an index of another version is rebuilt empty (it is derived data: reindex). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Charge, CourseGrade, TeachingMode } from '@learnhub/content/entities/course-dictionary';
-import type { CourseDocument } from '../documents/course-document';
+import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { queryTerms } from '../text/tokens';
 import { courseText } from './course-text';

@@ -1,5 +1,5 @@
-import type { Charge, CourseGrade } from '@learnhub/content/entities/course-dictionary';
-import type { CourseDocument } from '../documents/course-document';
+import type { Charge, CourseGrade } from '@learnhub/contracts/published-course';
+import type { CourseDocument, WriteOutcome } from '@learnhub/contracts/course-index';
 
 export enum CourseSearchSort {
   RELEVANCE = 'RELEVANCE',
@@ -47,9 +47,6 @@ export interface CourseSearchResult {
   hits: CourseSearchHit[];
   facets: CourseFacets;
 }
-
-/** What a write did: `stale` when the index already holds a newer version of the course. */
-export type WriteOutcome = 'applied' | 'stale';
 
 /**
  * The published-course index. Writes are idempotent and versioned: the newest version of a

@@ -1,4 +1,4 @@
-import type { CourseDocument } from '../documents/course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { highlightName } from '../text/highlight';
 import { queryTerms, type QueryTerm } from '../text/tokens';
 import { tierOf } from './course-text';

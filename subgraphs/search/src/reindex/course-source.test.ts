@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
-import type { CourseDocument } from '../documents/course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { jsonFileCourses } from './course-source';
 

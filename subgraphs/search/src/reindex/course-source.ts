@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { badInput } from '@learnhub/platform/errors';
-import { parseCourseDocument, type CourseDocument } from '../documents/course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
+import { parseCourseDocument } from '../documents/course-document';
 
 // Editors on Windows often start UTF-8 files with a byte-order mark, which JSON.parse refuses.
 const withoutBom = (text: string) => (text.startsWith('\ufeff') ? text.slice(1) : text);

@@ -1,4 +1,4 @@
-import type { CourseDocument } from '../documents/course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { courseDocuments, fixtureCoverUrl } from '../fixture/course-fixture';
 
 /** Content's course ids are decimal numbers, so ids under this prefix can never be a real course's, and say what they are. */

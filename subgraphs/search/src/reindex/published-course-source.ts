@@ -1,13 +1,12 @@
 import { openDatabase } from '@learnhub/platform/database/open-database';
-import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
+import { PublishStatus } from '@learnhub/contracts/published-course';
 import { CoursePublish } from '@learnhub/content/entities/course-publish.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { publishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
 import { contentEntities } from '@learnhub/content/entities/content-entities';
 import type { MediaDirectory } from '@learnhub/media/client';
 import { badInput } from '@learnhub/platform/errors';
-import type { CourseDocument } from '../documents/course-document';
-import { publishedCourseDocument } from '../documents/published-course-document';
+import { type CourseDocument, publishedCourseDocument } from '@learnhub/contracts/course-index';
 
 const BATCH = 500;
 

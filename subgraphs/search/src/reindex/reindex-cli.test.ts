@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { runNode } from '@learnhub/platform/testing/run-node';
-import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/content/entities/course-dictionary';
+import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
 import { CoursePublish } from '@learnhub/content/entities/course-publish.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import type { CourseSnapshot } from '@learnhub/content/publishing/course-snapshot';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { config, ConfigError } from '@learnhub/platform/config';
 import { badInput, isAppError } from '@learnhub/platform/errors';
 import { HttpMediaDirectory } from '@learnhub/media/client';
-import type { CourseDocument } from '../documents/course-document';
+import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { openSearchIndex, searchIndexKind } from '../index/open-search-index';
 import { jsonFileCourses } from './course-source';
 import { GENERATED_ID_PREFIX, generatedCourses } from './generated-courses';

@@ -1,6 +1,7 @@
 import { badInput } from '@learnhub/platform/errors';
+import type { WriteOutcome } from '@learnhub/contracts/course-index';
 import { parseCourseDocument } from '../documents/course-document';
-import type { SearchIndex, WriteOutcome } from '../index/search-index';
+import type { SearchIndex } from '../index/search-index';
 
 /**
  * What publishers (the publish outbox) call: put a published course's document, or remove an

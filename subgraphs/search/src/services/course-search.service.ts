@@ -1,4 +1,4 @@
-import type { Charge, CourseGrade } from '@learnhub/content/entities/course-dictionary';
+import type { Charge, CourseGrade } from '@learnhub/contracts/published-course';
 import { badInput, type FieldProblem } from '@learnhub/platform/errors';
 import { pageRequest, toPage, type PageInput, type PageRequest } from '@learnhub/platform/graphql/page';
 import { CourseSearchSort, type CourseSearchResult, type SearchIndex } from '../index/search-index';

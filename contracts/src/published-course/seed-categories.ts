@@ -1,4 +1,7 @@
-/** The tree a fresh install starts with: majors (mt) and their minors (st), in display order. */
+/**
+ * The category tree a fresh install starts with: majors (mt) and their minors (st), in display
+ * order. The major at index i has id `1-(i+1)`, its minor at index j `1-(i+1)-(j+1)`.
+ */
 export const seedCategories: { name: string; minors: string[] }[] = [
   { name: '前端开发', minors: ['HTML/CSS', 'JavaScript', 'TypeScript', 'Vue', 'React', 'Node.js', '小程序', '其它'] },
   { name: '移动开发', minors: ['Android', 'iOS', 'Flutter', 'HarmonyOS', 'React Native', '其它'] },

@@ -1,6 +1,6 @@
-import { courseTags } from '@learnhub/content/publishing/course-tags';
-import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import { Charge } from '@learnhub/content/entities/course-dictionary';
+import { Charge } from '../published-course/course-enums';
+import { courseTags } from '../published-course/course-tags';
+import type { PublishedCourseRecord } from '../published-course/published-course-record';
 import type { CourseDocument } from './course-document';
 
 /** A course's tags cut to what a document holds (32 tags of 64 characters), so no course content accepts is refused by search. */

@@ -1,8 +1,8 @@
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
 import { send } from '@learnhub/platform/http/post';
-import type { CourseDocument } from '../documents/course-document';
-import type { WriteOutcome } from '../index/search-index';
+import type { CourseDocument } from './course-document';
+import type { WriteOutcome } from './write-outcome';
 
 /**
  * Calls the search service's indexing API (what the publish outbox uses). A refused document
