@@ -2,6 +2,7 @@ import { requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { badInput, conflict, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
+import type { MediaDirectory } from '@learnhub/media/client';
 import { AuditDecision, type CourseAudit } from '../entities/course-audit.entity';
 import { AuditStatus } from '../entities/course-dictionary';
 import type { CoursePublishPre } from '../entities/course-publish-pre.entity';
@@ -11,7 +12,6 @@ import { assembleCourse } from '../publishing/course-assembler';
 import { missingPieces } from '../publishing/course-completeness';
 import { snapshotMediaIds, type CourseSnapshot } from '../publishing/course-snapshot';
 import { assertCanWrite } from './course-access';
-import type { MediaDirectory } from '@learnhub/media/client';
 
 /** A submitted snapshot as auditors and its organisation see it. */
 export interface AuditSnapshotView {

@@ -3,14 +3,14 @@ import { beforeEach, describe, test } from 'node:test';
 import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { appError } from '@learnhub/platform/testing/app-error';
+import { seedCategories } from '@learnhub/contracts/published-course';
+import type { Caller } from '@learnhub/media/client';
 import { CourseCategory } from '../entities/course-category.entity';
 import { contentMigrations } from '../migrations/migrations';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
-import { seedCategories } from '@learnhub/contracts/published-course';
 import { contentEntities } from '../entities/content-entities';
 import { CourseCategoryService } from './course-category.service';
 import { FakeMediaDirectory } from '../testing/fake-media-directory';
-import type { Caller } from '@learnhub/media/client';
 
 const IMAGE_ID = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER_IMAGE_ID = 'cccccccccccccccccccccccccccccccc';

@@ -1,9 +1,9 @@
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { requireRole } from '@learnhub/platform/auth/guards';
 import { badInput, notFound } from '@learnhub/platform/errors';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import type { CourseCategory } from '../entities/course-category.entity';
 import type { CourseCategoryRepository } from '../repositories/course-category.repository';
-import type { Caller, MediaDirectory } from '@learnhub/media/client';
 
 const ROOT_ID = '1';
 

@@ -1,4 +1,5 @@
 import type { Viewer } from '@learnhub/platform/auth/viewer';
+import type { MediaDirectory } from '@learnhub/media/client';
 import type { CourseRepository } from '../repositories/course.repository';
 import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { assembleCourse } from '../publishing/course-assembler';
@@ -6,7 +7,6 @@ import { renderCoursePage } from '../publishing/course-page';
 import { snapshotMediaIds, type CourseSnapshot } from '../publishing/course-snapshot';
 import { assertCanRead } from './course-access';
 import { courseView, type CourseView } from './course.service';
-import type { MediaDirectory } from '@learnhub/media/client';
 
 /**
  * Course pages for people who may see a course before the public does (its organisation,

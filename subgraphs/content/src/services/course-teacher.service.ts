@@ -1,10 +1,10 @@
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { badInput, notFound, type FieldProblem } from '@learnhub/platform/errors';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import type { CourseTeacher } from '../entities/course-teacher.entity';
 import type { CourseTeacherRepository } from '../repositories/course-teacher.repository';
 import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import type { Caller, MediaDirectory } from '@learnhub/media/client';
 
 export interface SaveTeacherInput {
   id?: string;

@@ -1,12 +1,12 @@
 import { canReadOrganisation, requireSignedIn } from '@learnhub/platform/auth/guards';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { badInput, conflict, notFound } from '@learnhub/platform/errors';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import type { Course } from '../entities/course.entity';
 import { CHAPTER_PARENT, type Teachplan } from '../entities/teachplan.entity';
 import type { CourseRepository } from '../repositories/course.repository';
 import type { TeachplanRepository } from '../repositories/teachplan.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import { teachplanFields, type BindMediaInput, type TeachplanInput } from './teachplan-input';
 import { buildPlan, findNode, type TeachplanNode } from './teachplan-tree';
 

@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { AuditDecision } from '../entities/course-audit.entity';
 import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
+import type { Caller, MediaDirectory } from '@learnhub/media/client';
+import { AuditDecision } from '../entities/course-audit.entity';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { CourseTeacherRepository } from '../repositories/course-teacher.repository';
@@ -10,7 +11,6 @@ import { TeachplanRepository } from '../repositories/teachplan.repository';
 import { CourseAuditService } from '../services/course-audit.service';
 import { CourseTeacherService } from '../services/course-teacher.service';
 import { CourseService } from '../services/course.service';
-import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import { TeachplanService } from '../services/teachplan.service';
 
 /** The organisation, member and auditor behind the approved courses of publishing tests. */
