@@ -96,6 +96,11 @@ export class CoursePublishingRepository {
     return isRowId(courseId) ? this.em.findOne(CoursePublish, { id: courseId }, { refresh: true }) : Promise.resolve(null);
   }
 
+  /** Up to `limit` records published now (offline ones left out) with ids after `afterId`, in id order: one page of a walk over them all. */
+  publishedAfter(afterId: string, limit: number): Promise<CoursePublish[]> {
+    return this.em.find(CoursePublish, { status: PublishStatus.PUBLISHED, id: { $gt: afterId } }, { orderBy: { id: 'asc' }, limit });
+  }
+
   /** Writes the published record (a new version of it) and the outbox message that carries the change out. */
   async savePublished(record: CoursePublish, action: PublishAction): Promise<OutboxMessage> {
     this.em.persist(record);

@@ -4,13 +4,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openDatabase } from '@learnhub/platform/database/open-database';
 import { runNode } from '@learnhub/platform/testing/run-node';
-import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
-import { CoursePublish } from '@learnhub/content/entities/course-publish.entity';
-import { contentMigrations } from '@learnhub/content/migrations/migrations';
-import type { CourseSnapshot } from '@learnhub/content/publishing/course-snapshot';
-import { contentEntities } from '@learnhub/content/entities/content-entities';
+import { Charge, CourseGrade, PublishStatus, TeachingMode, type PublishedCourseRecord } from '@learnhub/contracts/published-course';
+import { openContentDatabase, storePublishedCourse } from '@learnhub/content/testing';
 import { CourseSearchSort } from '../index/search-index';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { SqliteSearchIndex } from '../index/sqlite-search-index';
@@ -161,24 +157,20 @@ describe('reindex CLI', () => {
 
   test('--from-content indexes the courses published now at their versions, leaving offline ones out; an unreachable media service is named with what to set', { timeout: 60_000 }, async () => {
     const contentUrl = `sqlite:${join(dir, 'content.sqlite')}`;
-    const orm = await openDatabase({ url: contentUrl, entities: contentEntities, migrations: contentMigrations });
-    const snapshot = (id: string, name: string, coverMediaId?: string): CourseSnapshot => ({
-      id, organisationId: 'org-1', name, audience: '所有人', tags: 'Go,并发', mt: '1-3', mtName: '编程开发', st: '1-3-2', stName: 'Python',
-      grade: CourseGrade.BEGINNER, teachingMode: TeachingMode.RECORDED, coverMediaId,
-      market: { charge: Charge.PAID, price: '88.00' }, teachplan: [], teachers: [], takenAt: '2026-01-01T00:00:00.000Z',
+    const record = (id: string, status: PublishStatus, version: number, coverMediaId?: string): PublishedCourseRecord => ({
+      id, version, status, publishedAt: '2026-02-01T00:00:00.000Z',
+      content: {
+        id, organisationId: 'org-1', name: `课程${id}`, audience: '所有人', tags: 'Go,并发', mt: '1-3', mtName: '编程开发', st: '1-3-2', stName: 'Python',
+        grade: CourseGrade.BEGINNER, teachingMode: TeachingMode.RECORDED, coverMediaId, market: { charge: Charge.PAID, price: '88.00' },
+      },
     });
+    // Stored as the content service would have stored them: the reindex only reads them.
+    const orm = await openContentDatabase(contentUrl);
     try {
-      const em = orm.em.fork();
-      const at = new Date('2026-02-01T00:00:00Z');
-      const record = (id: string, status: PublishStatus, version: number, coverMediaId?: string) =>
-        em.create(CoursePublish, { id, organisationId: 'org-1', name: `课程${id}`, snapshot: JSON.stringify(snapshot(id, `课程${id}`, coverMediaId)), status, version, publishedAt: at, publishedBy: 'u', changedAt: at });
-      // Course rows first: the published record references its course.
-      for (const id of ['1', '2', '3', '4']) await em.getConnection().execute(`insert into course_base (id, organisation_id, name, audience, mt, st, grade, teaching_mode, audit_status, publish_status, created_at, changed_at, created_by, changed_by) values (?, 'org-1', 'x', 'x', '1-3', '1-3-2', 'BEGINNER', 'RECORDED', 'APPROVED', 'PUBLISHED', ?, ?, 'u', 'u')`, [id, at, at]);
-      record('1', PublishStatus.PUBLISHED, 1);
-      record('2', PublishStatus.OFFLINE, 2);
-      record('3', PublishStatus.PUBLISHED, 3);
-      record('4', PublishStatus.PUBLISHED, 1, 'cover-4');
-      await em.flush();
+      await storePublishedCourse(orm, record('1', PublishStatus.PUBLISHED, 1));
+      await storePublishedCourse(orm, record('2', PublishStatus.OFFLINE, 2));
+      await storePublishedCourse(orm, record('3', PublishStatus.PUBLISHED, 3));
+      await storePublishedCourse(orm, record('4', PublishStatus.PUBLISHED, 1, 'cover-4'));
     } finally {
       await orm.close();
     }
@@ -190,9 +182,9 @@ describe('reindex CLI', () => {
     assert.equal(unreachable.code, 1, unreachable.stderr);
     assert.match(unreachable.stderr, /Cannot read cover URLs from the media service at http:\/\/127\.0\.0\.1:9\/graphql .*Set MEDIA_URL .*gateway-secret file.*GATEWAY_SECRET/);
     // Course 4's cover needed media; taken offline, the rest needs none.
-    const again = await openDatabase({ url: contentUrl, entities: contentEntities, migrations: contentMigrations });
+    const again = await openContentDatabase(contentUrl);
     try {
-      await again.em.fork().nativeUpdate(CoursePublish, { id: '4' }, { status: PublishStatus.OFFLINE });
+      await storePublishedCourse(again, record('4', PublishStatus.OFFLINE, 2, 'cover-4'));
     } finally {
       await again.close();
     }
