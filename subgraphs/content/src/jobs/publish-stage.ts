@@ -1,6 +1,6 @@
-import type { PublishStageName, StageState } from '@learnhub/content/entities/outbox-message.entity';
-import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import type { MediaDescription } from '@learnhub/content/services/media-directory';
+import type { PublishStageName, StageState } from '../entities/outbox-message.entity';
+import type { PublishedCourseRecord } from '../publishing/published-course-record';
+import type { MediaDescription } from '../services/media-directory';
 
 /** What a stage did, recorded on the message. */
 export interface StageOutcome {

@@ -1,6 +1,6 @@
 import { isAppError, ErrorCode } from '@learnhub/platform/errors';
-import { StageState } from '@learnhub/content/entities/outbox-message.entity';
-import { isPublic } from '@learnhub/content/publishing/published-course-record';
+import { StageState } from '../entities/outbox-message.entity';
+import { isPublic } from '../publishing/published-course-record';
 import type { CourseDocument } from '@learnhub/search/documents/course-document';
 import { publishedCourseDocument } from '@learnhub/search/documents/published-course-document';
 import type { WriteOutcome } from '@learnhub/search/index/search-index';

@@ -1,7 +1,7 @@
-import { snapshotMediaIds } from '@learnhub/content/publishing/course-snapshot';
-import { publishedCourseRecord, type PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import type { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
-import type { MediaDescription, MediaDirectory } from '@learnhub/content/services/media-directory';
+import { snapshotMediaIds } from '../publishing/course-snapshot';
+import { publishedCourseRecord, type PublishedCourseRecord } from '../publishing/published-course-record';
+import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';
+import type { MediaDescription, MediaDirectory } from '../services/media-directory';
 import type { PublishMessage } from './publish-stage';
 
 /** The shared reads of one message's stages: the published record and its media, each asked once. */
