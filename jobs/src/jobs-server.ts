@@ -1,28 +1,17 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '@learnhub/platform/config';
-import { awaitMigrations, databaseReadiness, openDatabase } from '@learnhub/platform/database/open-database';
 import { closeServer, listen } from '@learnhub/platform/http/lifecycle';
 import { createServiceApp } from '@learnhub/platform/http/service-app';
 import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import type { JobHost, JobModule, JobModuleFactory } from '@learnhub/platform/tasks/job-module';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cache';
-import { outboxMessages } from '@learnhub/content/entities/outbox-message.entity';
-import { contentMigrations } from '@learnhub/content/migrations/migrations';
-import { contentEntities } from '@learnhub/content/entities/content-entities';
-import { HttpMediaDirectory } from '@learnhub/media/client';
-import { CourseIndexClient } from '@learnhub/contracts/course-index';
+import { openContentJobs } from '@learnhub/content/jobs';
 import { openMediaJobs } from '@learnhub/media/jobs';
 import { JobsEngine } from './engine/jobs-engine';
 import { registerProcessors } from './engine/processor-registry';
-import { CacheEntryStage } from './processors/course-publish/cache-entry-stage';
-import { CoursePageStage } from './processors/course-publish/course-page-stage';
-import { CoursePublishProcessor } from './processors/course-publish/course-publish-processor';
-import { SearchDocumentStage } from './processors/course-publish/search-document-stage';
 
 export interface RunningJobs {
   port: number;
@@ -33,30 +22,8 @@ export interface RunningJobs {
 /** Workers of one queue on one database form one group, whatever else shares the Redis. */
 const groupPrefixOf = (databaseUrl: string) => `${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}:`;
 
-async function openPublishJobs(host: JobHost): Promise<JobModule> {
-  const { config, logger, store, cache } = host;
-  const jobs = config.jobs;
-  const content = await openDatabase({ url: config.content.databaseUrl, entities: contentEntities, migrations: contentMigrations, logger, migrate: false });
-  const wakeup = TaskWakeup.for(config.content.databaseUrl, redisSettingsOf(config), logger);
-  const close = () => Promise.all([content.close(), wakeup.close()]).then(() => undefined);
-  try {
-    await awaitMigrations(content, 'content', jobs.schemaWaitMs, logger);
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
-  const publish = new CoursePublishProcessor(
-    new TaskTable(content.em.fork(), outboxMessages),
-    [new CoursePageStage(content.em, store, media), new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)), new CacheEntryStage(cache)],
-    { em: content.em, media },
-    { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs }, concurrency: jobs.publishConcurrency },
-  );
-  return { owner: 'content', queues: [outboxMessages], processors: [publish], scheduled: [], wakeup, readiness: [databaseReadiness(content, 'content database')], close };
-}
-
 /** Each subgraph's background work; adding a subgraph's jobs means adding its entry here. */
-const MODULES: readonly JobModuleFactory[] = [openMediaJobs, openPublishJobs];
+const MODULES: readonly JobModuleFactory[] = [openMediaJobs, openContentJobs];
 
 /**
  * A background-jobs worker process: the jobs engine running every subgraph's job module (the

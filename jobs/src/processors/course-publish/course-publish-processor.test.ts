@@ -49,11 +49,11 @@ import {
 } from '../../testing/publishing-fixture';
 import { approvedCourse, PUBLISHING_ORG } from '@learnhub/content/testing/approved-course';
 import { uniqueQueueName, waitUntil } from '../../testing/scratch-fleet';
-import { CacheEntryStage } from './cache-entry-stage';
-import { CoursePageStage } from './course-page-stage';
-import { CoursePublishProcessor } from './course-publish-processor';
-import type { PublishStage } from './publish-stage';
-import { SearchDocumentStage, type CourseIndexWriter } from './search-document-stage';
+import { CacheEntryStage } from '@learnhub/content/jobs/cache-entry-stage';
+import { CoursePageStage } from '@learnhub/content/jobs/course-page-stage';
+import { CoursePublishProcessor } from '@learnhub/content/jobs/course-publish-processor';
+import type { PublishStage } from '@learnhub/content/jobs/publish-stage';
+import { SearchDocumentStage, type CourseIndexWriter } from '@learnhub/content/jobs/search-document-stage';
 
 /*
  * The publish outbox processor on the real jobs engine, over a real content database (every kind

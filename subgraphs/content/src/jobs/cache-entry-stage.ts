@@ -1,7 +1,7 @@
 import type { Cache } from '@learnhub/platform/cache/cache';
 import { CacheUnavailableError } from '@learnhub/platform/cache/cache-unavailable-error';
-import { StageState } from '@learnhub/content/entities/outbox-message.entity';
-import { writePublishedEntry } from '@learnhub/content/publishing/published-course-cache';
+import { StageState } from '../entities/outbox-message.entity';
+import { writePublishedEntry } from '../publishing/published-course-cache';
 import { isPublic } from '@learnhub/contracts/published-course';
 import { TaskDeferredError } from '@learnhub/platform/tasks/processor';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';

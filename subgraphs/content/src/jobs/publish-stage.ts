@@ -1,5 +1,5 @@
-import type { PublishStageName, StageState } from '@learnhub/content/entities/outbox-message.entity';
-import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
+import type { PublishStageName, StageState } from '../entities/outbox-message.entity';
+import type { PublishedCourseRecord } from '../publishing/published-course-record';
 import type { MediaDescription } from '@learnhub/media/client';
 
 /** What a stage did, recorded on the message. */

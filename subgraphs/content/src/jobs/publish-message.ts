@@ -1,6 +1,6 @@
-import { snapshotMediaIds } from '@learnhub/content/publishing/course-snapshot';
-import { publishedCourseRecord, type PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import type { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
+import { snapshotMediaIds } from '../publishing/course-snapshot';
+import { publishedCourseRecord, type PublishedCourseRecord } from '../publishing/published-course-record';
+import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import type { MediaDescription, MediaDirectory } from '@learnhub/media/client';
 import type { PublishMessage } from './publish-stage';
 

@@ -1,5 +1,5 @@
 import { isAppError, ErrorCode } from '@learnhub/platform/errors';
-import { StageState } from '@learnhub/content/entities/outbox-message.entity';
+import { StageState } from '../entities/outbox-message.entity';
 import { isPublic } from '@learnhub/contracts/published-course';
 import { type CourseDocument, publishedCourseDocument, type WriteOutcome } from '@learnhub/contracts/course-index';
 import { PermanentTaskError } from '@learnhub/platform/tasks/processor';

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import { StageState } from '@learnhub/content/entities/outbox-message.entity';
-import { renderCoursePage } from '@learnhub/content/publishing/course-page';
-import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
-import { snapshotPublicMediaIds } from '@learnhub/content/publishing/course-snapshot';
+import { StageState } from '../entities/outbox-message.entity';
+import { renderCoursePage } from '../publishing/course-page';
+import { COURSE_PAGE_BUCKET, coursePageKey } from '../publishing/course-page-location';
+import { snapshotPublicMediaIds } from '../publishing/course-snapshot';
 import { isPublic } from '@learnhub/contracts/published-course';
-import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
+import type { PublishedCourseRecord } from '../publishing/published-course-record';
+import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import type { CourseMediaPublication, MediaDirectory } from '@learnhub/media/client';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 

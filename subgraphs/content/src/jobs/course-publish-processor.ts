@@ -1,9 +1,9 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
-import { stageColumn, StageState } from '@learnhub/content/entities/outbox-message.entity';
+import { stageColumn, StageState } from '../entities/outbox-message.entity';
 import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 import type { EntityManager } from '@mikro-orm/core';
-import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
+import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import type { MediaDirectory } from '@learnhub/media/client';
 import { publishMessage } from './publish-message';
 import type { PublishStage } from './publish-stage';
