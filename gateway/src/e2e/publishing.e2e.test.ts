@@ -413,8 +413,10 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     refused(await gql(OUTBOX, { filter: { courseId } }), 'FORBIDDEN');
     const messages = (await outbox()).sort((a, b) => a.version - b.version);
     const cache = redisUrl ? 'DONE' : 'SKIPPED';
+    // The stages whose effects this suite checks, in the processor's order; any others only have to be finished.
+    const checked = (stages: OutboxMessage['stages']) => stages.filter((stage) => ['page', 'search', 'cache'].includes(stage.name)).map((stage) => `${stage.name} ${stage.state}`);
     assert.deepEqual(
-      messages.map((m) => ({ courseId: m.courseId, version: m.version, action: m.action, state: m.state, stages: m.stages.map((stage) => `${stage.name} ${stage.state}`) })),
+      messages.map((m) => ({ courseId: m.courseId, version: m.version, action: m.action, state: m.state, stages: checked(m.stages) })),
       [
         { courseId, version: 1, action: 'PUBLISH', state: 'SUCCEEDED', stages: ['page DONE', 'search DONE', `cache ${cache}`] },
         { courseId, version: 2, action: 'OFFLINE', state: 'SUCCEEDED', stages: ['page DONE', 'search DONE', `cache ${cache}`] },
@@ -424,7 +426,7 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     );
     for (const message of messages) {
       assert.ok(message.attempts >= 1, JSON.stringify(message));
-      assert.ok(message.stages.every((stage) => stage.result && stage.finishedAt), `each stage says what it did and when: ${JSON.stringify(message.stages)}`);
+      assert.ok(message.stages.every((stage) => stage.state !== 'PENDING' && stage.result && stage.finishedAt), `each stage finished and says what it did and when: ${JSON.stringify(message.stages)}`);
     }
     const filtered = ok(await gql<{ outboxMessages: { items: OutboxMessage[] } }>(OUTBOX, { filter: { courseId, state: 'SUCCEEDED' } }, admin)).outboxMessages.items;
     assert.equal(filtered.length, 3);
