@@ -287,14 +287,13 @@ async function drained(orm: MikroORM, version: number, count: number): Promise<n
 interface TaskTimes {
   courseId: string;
   started: number;
-  page?: number;
-  search?: number;
-  cache?: number;
+  /** Each stage's name and when it finished, in the order the stages ran. */
+  stages: Array<[string, number]>;
   succeeded: number;
 }
 
 function taskTimes(logs: string[]): Map<string, TaskTimes> {
-  const byTask = new Map<string, Partial<TaskTimes> & { stages: Record<string, number> }>();
+  const byTask = new Map<string, Partial<TaskTimes> & Pick<TaskTimes, 'stages'>>();
   for (const [worker, log] of logs.entries()) {
     for (const line of log.split('\n')) {
       if (!line.includes('"queue":"course-publish"')) continue;
@@ -305,12 +304,12 @@ function taskTimes(logs: string[]): Map<string, TaskTimes> {
         continue;
       }
       const key = `${worker}:${String(entry.taskId)}`;
-      const task = byTask.get(key) ?? { stages: {} };
+      const task = byTask.get(key) ?? { stages: [] };
       byTask.set(key, task);
       const time = Date.parse(String(entry.time));
       if (entry.msg === 'publish stage finished') {
         task.courseId = String(entry.courseId);
-        task.stages[String(entry.stage)] = time;
+        task.stages.push([String(entry.stage), time]);
       } else if (entry.msg === 'task succeeded') {
         task.succeeded = time;
         task.started = time - Number(entry.durationMs);
@@ -320,7 +319,7 @@ function taskTimes(logs: string[]): Map<string, TaskTimes> {
   const result = new Map<string, TaskTimes>();
   for (const task of byTask.values()) {
     if (task.courseId && task.succeeded !== undefined) {
-      result.set(task.courseId, { courseId: task.courseId, started: task.started!, succeeded: task.succeeded, ...task.stages });
+      result.set(task.courseId, { courseId: task.courseId, started: task.started!, succeeded: task.succeeded, stages: task.stages });
     }
   }
   return result;
@@ -343,8 +342,8 @@ interface LagResult {
   sampleBoth: number[];
   sampleOutbox: number[];
   mutation: number[];
-  /** Where the lag went, per course, from the worker's log: waiting to be claimed, each stage, completing. */
-  parts: Record<'wait' | 'page' | 'search' | 'cache' | 'complete', number[]>;
+  /** Where the lag went, per course, from the worker's log: waiting to be claimed, each stage by name in the order they ran, completing. */
+  parts: { wait: number[]; stages: Map<string, number[]>; complete: number[] };
   offered: number;
   /** publishCourse answers that were errors (sent again). */
   refused: number;
@@ -447,15 +446,18 @@ async function lagPhase(stack: Stack, orm: MikroORM, redis: Redis, token: string
     const finished = await history(orm, 1);
     const times = taskTimes([worker.log()]);
     const lag = (courseId: string, returnedAt: number) => finished.get(courseId)!.finishedAt - returnedAt;
-    const parts: LagResult['parts'] = { wait: [], page: [], search: [], cache: [], complete: [] };
+    const parts: LagResult['parts'] = { wait: [], stages: new Map(), complete: [] };
     for (const done of published) {
       const t = times.get(done.courseId);
-      if (!t || t.page === undefined || t.search === undefined || t.cache === undefined) continue;
+      // A message retried after some of its stages finished has no breakdown of one attempt.
+      if (!t || t.stages.length === 0 || t.stages.some(([, at]) => at < t.started)) continue;
       parts.wait.push(t.started - done.returnedAt);
-      parts.page.push(t.page - t.started);
-      parts.search.push(t.search - t.page);
-      parts.cache.push(t.cache - t.search);
-      parts.complete.push(finished.get(done.courseId)!.finishedAt - t.cache);
+      let previous = t.started;
+      for (const [stage, at] of t.stages) {
+        parts.stages.set(stage, [...(parts.stages.get(stage) ?? []), at - previous]);
+        previous = at;
+      }
+      parts.complete.push(finished.get(done.courseId)!.finishedAt - previous);
     }
     return {
       lags: published.map((done) => lag(done.courseId, done.returnedAt)),
@@ -497,7 +499,8 @@ async function throughputPhase(stack: Stack, orm: MikroORM, token: string, ids: 
     const finished = [...(await history(orm, version)).values()];
     const finishTimes = sorted(finished.map((row) => row.finishedAt));
     const times = taskTimes(processes.map((worker) => worker.log()));
-    const service = [...times.values()].filter((t) => ids.includes(t.courseId) && t.cache !== undefined).map((t) => t.cache! - t.started);
+    // From the worker taking a message to its last stage finishing.
+    const service = [...times.values()].filter((t) => ids.includes(t.courseId) && t.stages.length > 0).map((t) => t.stages.at(-1)![1] - t.started);
     const wallSeconds = (drainedAt - spawnedAt) / 1000;
     return {
       workers,
@@ -623,9 +626,7 @@ function report(run: DatabaseRun): void {
       ['outbox: first attempt sent -> finished_at_ms', String(lag.fromFirstSend.length), ...spread(lag.fromFirstSend)],
       ['publishCourse round trip (from the first attempt)', String(lag.mutation.length), ...spread(lag.mutation)],
       ['  of the lag: returned -> worker started it', String(lag.parts.wait.length), ...spread(lag.parts.wait)],
-      ['  of the lag: page stage (incl. its record)', String(lag.parts.page.length), ...spread(lag.parts.page)],
-      ['  of the lag: search stage', String(lag.parts.search.length), ...spread(lag.parts.search)],
-      ['  of the lag: cache stage', String(lag.parts.cache.length), ...spread(lag.parts.cache)],
+      ...[...lag.parts.stages].map(([stage, values]) => [`  of the lag: ${stage} stage (incl. its record)`, String(values.length), ...spread(values)]),
       ['  of the lag: last stage -> finished_at_ms', String(lag.parts.complete.length), ...spread(lag.parts.complete)],
       ['baseline: the three effects directly, per course', String(baseline.latency.length), ...spread(baseline.latency)],
     ],

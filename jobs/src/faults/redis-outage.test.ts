@@ -27,7 +27,7 @@ import { approvedCourse, author } from '@learnhub/content/testing/approved-cours
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { findFfmpeg } from '@learnhub/media/video-tools/ffmpeg-binaries';
-import { act, cachedEntry, finishedMessages, liveMessages } from '../testing/publishing-fixture';
+import { act, cachedEntry, finishedMessages, liveMessages, stageStates } from '../testing/publishing-fixture';
 import { waitUntil } from '../testing/scratch-fleet';
 import { uploadToMedia } from '../testing/media-upload';
 
@@ -254,12 +254,13 @@ if (redisUrl) {
             'the message to wait for Redis with its page and search document done',
             async () => {
               const [row] = await liveMessages(content!, courseId);
-              return row && row.stage_page === StageState.DONE && row.stage_search === StageState.DONE && /unreachable/.test(String(row.last_error)) ? row : undefined;
+              const stages = row && stageStates(row);
+              return stages?.page === StageState.DONE && stages.search === StageState.DONE && /unreachable/.test(String(row.last_error)) ? row : undefined;
             },
             DEADLINE_MS,
             describeMessages,
           );
-          assert.equal(waiting.stage_cache, StageState.PENDING);
+          assert.equal(stageStates(waiting).cache, StageState.PENDING);
           assert.notEqual(waiting.state, 'FAILED');
           let reads = 0;
           for (let i = 0; i < READS; i++) {
@@ -291,7 +292,7 @@ if (redisUrl) {
             describeMessages,
           );
           assert.equal(Number(finished.attempts), 1, 'waiting for Redis used up no attempt');
-          assert.equal(finished.stage_cache, StageState.DONE);
+          assert.equal(stageStates(finished).cache, StageState.DONE);
           assert.equal((await cachedEntry(cache!, courseId))?.version, version, 'the cache holds the new version, not the one Redis kept');
           assert.equal(await publishedVersion(), version);
 

@@ -3,6 +3,7 @@ import type { Cache } from '@learnhub/platform/cache/cache';
 import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { readOutboxStages } from '@learnhub/content/entities/outbox-stages.type';
 import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
 import { publishedCourseKey, readPublishedEntry, type CachedPublishedCourse } from '@learnhub/content/publishing/published-course-cache';
 import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
@@ -52,6 +53,11 @@ export function finishedMessages(orm: MikroORM, courseId?: string): Promise<Mess
   return courseId === undefined
     ? sqlRows(orm.em.fork(), 'select * from mq_message_history order by id', [])
     : sqlRows(orm.em.fork(), 'select * from mq_message_history where business_key1 = ? order by id', [courseId]);
+}
+
+/** Each stage's state as a message row records it, by the stage's name, in the processor's order. */
+export function stageStates(row: MessageRow): Record<string, string> {
+  return Object.fromEntries(readOutboxStages(row.stages).map((stage) => [stage.name, stage.state]));
 }
 
 /** What a stored course page shows: the offline notice, or the published page of a version. */

@@ -35,6 +35,7 @@ import {
   indexedVersions,
   liveMessages,
   pageView,
+  stageStates,
   storedPage,
   storedRecord,
   type PublishActionName,
@@ -177,7 +178,7 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
         await worker.process.stop('SIGKILL');
         // Dead now: whatever it held stays as it was until its lease runs out and another worker claims it.
         const held = await sqlRows(orm!.em.fork(), `select * from mq_message where state = 'PROCESSING' and lease_owner = ?`, [worker.id]);
-        const betweenStages = held.filter((row) => [row.stage_page, row.stage_search, row.stage_cache].some((stage) => stage !== StageState.PENDING)).length;
+        const betweenStages = held.filter((row) => Object.values(stageStates(row)).some((state) => state !== StageState.PENDING)).length;
         kills.push({ held: held.length, betweenStages });
         worker = await startWorker();
       }

@@ -23,6 +23,7 @@ import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/contracts/published-course';
 import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState } from '@learnhub/content/entities/outbox-message.entity';
+import { readOutboxStages } from '@learnhub/content/entities/outbox-stages.type';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { coursePageKey } from '@learnhub/content/publishing/course-page-location';
 import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';
@@ -41,6 +42,7 @@ import {
   indexedVersions,
   liveMessages,
   pageView,
+  stageStates,
   storedPage,
   storedRecord,
   withOverrides,
@@ -51,7 +53,7 @@ import { approvedCourse, PUBLISHING_ORG } from '@learnhub/content/testing/approv
 import { uniqueQueueName, waitUntil } from '../../testing/scratch-fleet';
 import { CacheEntryStage } from '@learnhub/content/jobs/cache-entry-stage';
 import { CoursePageStage } from '@learnhub/content/jobs/course-page-stage';
-import { CoursePublishProcessor } from '@learnhub/content/jobs/course-publish-processor';
+import { CoursePublishProcessor, DuplicateStageError } from '@learnhub/content/jobs/course-publish-processor';
 import type { PublishStage } from '@learnhub/content/jobs/publish-stage';
 import { SearchDocumentStage, type CourseIndexWriter } from '@learnhub/content/jobs/search-document-stage';
 
@@ -253,6 +255,58 @@ for (const factory of testDatabases('course publish processor')) {
       }
     });
 
+    test('the stages run in the order given and are known by name: those the message recorded are skipped, those it has no record of run, and the list is written back in that order', { timeout: 60_000 }, async () => {
+      const courseId = await approvedCourse(orm, media, mediaIds, 'Stages 阶段课程');
+      // No worker runs yet: the message is recorded as a processor with no cache stage and no sitemap stage left it.
+      await act(orm, wakeup!, 'publish', courseId);
+      const earlier = [
+        { name: 'page', state: StageState.DONE, result: 'page written for version 1', finishedAtMs: 1 },
+        { name: 'search', state: StageState.DONE, result: 'search document at version 1 (applied)', finishedAtMs: 2 },
+      ];
+      assert.equal(await sqlChanges(orm.em.fork(), 'update mq_message set stages = ? where business_key1 = ?', [JSON.stringify(earlier), courseId]), 1);
+      const ran: string[] = [];
+      const watched = (stage: PublishStage): PublishStage => ({
+        name: stage.name,
+        run(message, signal) {
+          ran.push(stage.name);
+          return stage.run(message, signal);
+        },
+      });
+      const sitemap: PublishStage = { name: 'sitemap', run: async () => ({ state: StageState.DONE, result: 'sitemap entry written' }) };
+      const stages = realStages();
+      const startedAt = Date.now();
+      const engines = await startEngines([stages.page, stages.search, stages.cache, sitemap].map(watched));
+      try {
+        const [done] = await allFinished(courseId, 1);
+        assert.deepEqual(ran, ['cache', 'sitemap'], 'only the stages the message had no record of ran');
+        const recorded = readOutboxStages(done.stages);
+        assert.deepEqual(
+          recorded.map(({ name, state }) => [name, state]),
+          [
+            ['page', StageState.DONE],
+            ['search', StageState.DONE],
+            ['cache', cacheStageEnd()],
+            ['sitemap', StageState.DONE],
+          ],
+        );
+        assert.deepEqual(recorded.slice(0, 2), earlier, 'the earlier records are kept as they were');
+        assert.equal(recorded[3].result, 'sitemap entry written');
+        assert.ok(recorded.slice(2).every((stage) => stage.finishedAtMs! >= startedAt && stage.result), 'each new record says what the stage did and when');
+        assert.equal(done.last_result, 'sitemap: sitemap entry written');
+      } finally {
+        await engines.stop();
+      }
+    });
+
+    test('two stages of one name are refused: a message\'s record of one would stand for both', () => {
+      const stages = realStages();
+      const twin: PublishStage = { name: 'page', run: (message) => stages.search.run(message) };
+      assert.throws(
+        () => new CoursePublishProcessor(new TaskTable(orm.em.fork(), outboxMessages), [stages.page, twin], { em: orm.em, media }, { concurrency: 1, leaseMs: 30_000, renewEveryMs: 1_000, backoff: { baseMs: 50, maxMs: 1_000 } }),
+        (error) => error instanceof DuplicateStageError && /Two publish stages are named "page"/.test(error.message),
+      );
+    });
+
     test('a failing stage is retried with backoff without redoing the stages already done', { timeout: 60_000 }, async () => {
       const courseId = await approvedCourse(orm, media, mediaIds, 'Retry 重试课程');
       const { puts, countingStore } = countingPuts();
@@ -284,8 +338,7 @@ for (const factory of testDatabases('course publish processor')) {
         assert.match(String(runs[1].row.last_error), /^search stage: the index is unavailable \(injected failure 1\)/, 'the failure names the stage');
         assert.match(String(runs[2].row.last_error), /^search stage: the index is unavailable \(injected failure 2\)/, 'the failure names the stage');
         for (const run of runs.slice(1)) {
-          assert.equal(run.row.stage_page, StageState.DONE, 'the page stage stayed done across the retries');
-          assert.equal(run.row.stage_search, StageState.PENDING);
+          assert.deepEqual(stageStates(run.row), { page: StageState.DONE, search: StageState.PENDING, cache: StageState.PENDING }, 'the page stage stayed done across the retries');
           assert.ok(Number(run.row.last_failure_ms) > 0, 'the failure time is recorded');
         }
         assert.deepEqual(
@@ -300,9 +353,7 @@ for (const factory of testDatabases('course publish processor')) {
         assert.ok(waited[1] >= backoff.baseMs, `the second retry waited ${waited[1]} ms (backoff base ${backoff.baseMs} ms)`);
 
         assert.equal(Number(done.attempts), 3);
-        assert.equal(done.stage_page, StageState.DONE);
-        assert.equal(done.stage_search, StageState.DONE);
-        assert.equal(done.stage_cache, cacheStageEnd());
+        assert.deepEqual(stageStates(done), { page: StageState.DONE, search: StageState.DONE, cache: cacheStageEnd() });
         await assertEffectsAt(courseId, 1, PublishStatus.PUBLISHED);
       } finally {
         await engines.stop();
@@ -345,9 +396,7 @@ for (const factory of testDatabases('course publish processor')) {
           assert.ok(waiting, `the message is still live: ${await describeMessages(courseId)}`);
           assert.notEqual(waiting.state, 'FAILED', `the message did not fail: ${JSON.stringify(waiting)}`);
           assert.ok(Number(waiting.attempts) <= 1, `no attempt was used up waiting (${String(waiting.attempts)})`);
-          assert.equal(waiting.stage_page, StageState.DONE, 'the page stage went ahead');
-          assert.equal(waiting.stage_search, StageState.DONE, 'the search stage went ahead');
-          assert.equal(waiting.stage_cache, StageState.PENDING);
+          assert.deepEqual(stageStates(waiting), { page: StageState.DONE, search: StageState.DONE, cache: StageState.PENDING }, 'the page and search stages went ahead');
           assert.match(String(waiting.last_error), /^cache stage: .*unreachable/, 'the message says what it waits for');
           assert.equal((await cachedEntry(cache!, courseId))?.version, 1, 'Redis still holds the entry of version 1');
 
@@ -447,9 +496,7 @@ for (const factory of testDatabases('course publish processor')) {
       }
       for (const row of result.finished) {
         assert.equal(Number(row.attempts), 1, `message ${String(row.id)} needed one attempt`);
-        assert.equal(row.stage_page, StageState.DONE);
-        assert.equal(row.stage_search, StageState.DONE);
-        assert.equal(row.stage_cache, cacheStageEnd());
+        assert.deepEqual(stageStates(row), { page: StageState.DONE, search: StageState.DONE, cache: cacheStageEnd() });
       }
     }
 
@@ -508,7 +555,7 @@ for (const factory of testDatabases('course publish processor')) {
         for (const courseId of [gone, ...never]) {
           const [done] = await allFinished(courseId, 1);
           assert.equal(Number(done.attempts), 1, `${courseId}: finished at the first attempt`);
-          assert.deepEqual([done.stage_page, done.stage_search, done.stage_cache], [StageState.DONE, StageState.DONE, cacheStageEnd()], `${courseId}: every stage finished`);
+          assert.deepEqual(stageStates(done), { page: StageState.DONE, search: StageState.DONE, cache: cacheStageEnd() }, `${courseId}: every stage finished`);
           assert.equal(await storedPage(store, courseId).catch(() => undefined), undefined, `${courseId}: no page`);
           assert.equal((await indexedVersions(index!)).get(courseId), undefined, `${courseId}: nothing indexed`);
           assert.equal(await cachedEntry(cache!, courseId), undefined, `${courseId}: nothing cached`);

@@ -1,5 +1,5 @@
-import { BigIntType, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
-import { StageState } from './outbox-message.entity';
+import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { OutboxStagesType, type OutboxStageRecord } from './outbox-stages.type';
 
 /** An outbox message every stage of which finished, moved out of `mq_message` when it did. */
 @Entity({ tableName: 'mq_message_history' })
@@ -19,14 +19,8 @@ export class OutboxMessageHistory {
   @Property({ type: 'string', length: 64, fieldName: 'business_key3', nullable: true })
   businessKey3?: string | null;
 
-  @Enum({ items: () => StageState, fieldName: 'stage_page' })
-  stagePage!: StageState;
-
-  @Enum({ items: () => StageState, fieldName: 'stage_search' })
-  stageSearch!: StageState;
-
-  @Enum({ items: () => StageState, fieldName: 'stage_cache' })
-  stageCache!: StageState;
+  @Property({ type: OutboxStagesType, nullable: true })
+  stages!: OutboxStageRecord[];
 
   @Property({ type: 'string', length: 500, fieldName: 'last_result', nullable: true })
   lastResult?: string | null;

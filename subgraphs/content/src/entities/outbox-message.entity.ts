@@ -1,5 +1,6 @@
 import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import type { TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
+import { OutboxStagesType, type OutboxStageRecord } from './outbox-stages.type';
 
 /** The outbox's message states; SUCCEEDED messages live in the history table. */
 export enum MessageState {
@@ -10,7 +11,7 @@ export enum MessageState {
   SUCCEEDED = 'SUCCEEDED',
 }
 
-/** Where one stage of a message stands. SKIPPED: nothing to do here (no cache is configured). */
+/** Where one stage of a message stands. SKIPPED: nothing to do here (no cache is configured). A stage the message has no record of is PENDING. */
 export enum StageState {
   PENDING = 'PENDING',
   DONE = 'DONE',
@@ -26,29 +27,23 @@ export enum PublishAction {
 
 export const COURSE_PUBLISH_MESSAGE = 'course_publish';
 
-/** The stages of a course_publish message (run in this order: page, search, cache). */
-export type PublishStageName = 'page' | 'search' | 'cache';
-
-/** The message's column holding a stage's state. */
-export const stageColumn = (stage: PublishStageName) => `stage_${stage}`;
-
 /** Where the jobs engine finds outbox messages; finished ones move to the history table. */
 export const outboxMessages: TaskTableDefinition = {
   queue: 'course-publish',
   table: 'mq_message',
   historyTable: 'mq_message_history',
-  payloadColumns: ['message_type', 'business_key1', 'business_key2', 'business_key3', 'stage_page', 'stage_search', 'stage_cache', 'last_result'],
+  payloadColumns: ['message_type', 'business_key1', 'business_key2', 'business_key3', 'stages', 'last_result'],
   label: 'Outbox message',
 };
 
 /**
  * A message of the transactional outbox (mq_message), written in the transaction that changed
  * the published record. For course_publish: key 1 is the course id, key 2 the published record's
- * version, key 3 the action. Each stage's state is recorded as it finishes, so a retry skips it.
+ * version, key 3 the action. Each stage is recorded in `stages` as it finishes, so a retry skips it.
  */
 @Entity({ tableName: 'mq_message' })
 export class OutboxMessage {
-  [OptionalProps]?: 'state' | 'attempts' | 'maxAttempts' | 'runAtMs' | 'stagePage' | 'stageSearch' | 'stageCache' | 'createdAt';
+  [OptionalProps]?: 'state' | 'attempts' | 'maxAttempts' | 'runAtMs' | 'stages' | 'createdAt';
 
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -89,14 +84,9 @@ export class OutboxMessage {
   @Property({ type: 'integer', nullable: true })
   progress?: number | null;
 
-  @Enum({ items: () => StageState, fieldName: 'stage_page' })
-  stagePage: StageState = StageState.PENDING;
-
-  @Enum({ items: () => StageState, fieldName: 'stage_search' })
-  stageSearch: StageState = StageState.PENDING;
-
-  @Enum({ items: () => StageState, fieldName: 'stage_cache' })
-  stageCache: StageState = StageState.PENDING;
+  /** The processor's stages in its order, each as it last recorded it; empty until it recorded one. */
+  @Property({ type: OutboxStagesType, nullable: true })
+  stages: OutboxStageRecord[] = [];
 
   @Property({ type: 'string', length: 500, fieldName: 'last_result', nullable: true })
   lastResult?: string | null;

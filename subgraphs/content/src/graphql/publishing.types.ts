@@ -144,16 +144,19 @@ export class CoursePreviewType {
   course!: CourseType;
 }
 
-@ObjectType('OutboxStages', { description: "Where each stage of a course_publish message stands." })
-export class OutboxStagesType {
-  @Field(() => StageState, { description: 'The static page in object storage.' })
-  page!: StageState;
+@ObjectType('OutboxStage', { description: 'One stage of an outbox message: one effect of the change, such as the static page or the search document.' })
+export class OutboxStageType {
+  @Field({ description: "The stage's name, as the publish processor calls it." })
+  name!: string;
 
-  @Field(() => StageState, { description: 'The search document.' })
-  search!: StageState;
+  @Field(() => StageState)
+  state!: StageState;
 
-  @Field(() => StageState, { description: 'The cache entry.' })
-  cache!: StageState;
+  @Field(() => String, { nullable: true, description: 'What the stage reported when it finished.' })
+  result?: string;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  finishedAt?: Date;
 }
 
 @ObjectType('OutboxMessage', { description: 'A message of the publish outbox (mq_message), live or finished.' })
@@ -182,8 +185,8 @@ export class OutboxMessageType {
   @Field(() => Int, { nullable: true })
   maxAttempts?: number;
 
-  @Field(() => OutboxStagesType)
-  stages!: OutboxStagesType;
+  @Field(() => [OutboxStageType], { description: "The publish processor's stages in the order it runs them; empty until a worker first finished or failed one." })
+  stages!: OutboxStageType[];
 
   @Field({ nullable: true, description: 'What the last finished stage did.' })
   lastResult?: string;

@@ -1,5 +1,6 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
-import { stageColumn, StageState } from '../entities/outbox-message.entity';
+import { StageState } from '../entities/outbox-message.entity';
+import { readOutboxStages, writeOutboxStages, type OutboxStageRecord } from '../entities/outbox-stages.type';
 import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 import type { EntityManager } from '@mikro-orm/core';
@@ -15,10 +16,19 @@ export interface CoursePublishSettings {
   backoff: BackoffPolicy;
 }
 
+/** Two stages of one processor share a name, so a message's record of one would stand for both. */
+export class DuplicateStageError extends Error {
+  constructor(name: string) {
+    super(`Two publish stages are named "${name}"; each stage's record on a message is found by its name, so give each stage its own.`);
+    this.name = 'DuplicateStageError';
+  }
+}
+
 /**
- * Carries a change of a published record out of the outbox: the page, the search document and
- * the cache entry, in that order. Each stage's state is recorded on the message as it finishes
- * (only while this worker holds the lease), so a retry or another worker skips what is done.
+ * Carries a change of a published record out of the outbox by running its stages in the order
+ * given (the only list of them). Each stage is recorded on the message as it finishes (only while
+ * this worker holds the lease), so a retry or another worker skips what is done; a stage the
+ * message has no record of is pending.
  */
 export class CoursePublishProcessor implements QueueProcessor {
   readonly concurrency: number;
@@ -34,14 +44,21 @@ export class CoursePublishProcessor implements QueueProcessor {
     settings: CoursePublishSettings,
   ) {
     ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
+    const names = new Set<string>();
+    for (const { name } of stages) {
+      if (names.has(name)) throw new DuplicateStageError(name);
+      names.add(name);
+    }
   }
 
   async process(task: ClaimedTask, context: TaskContext): Promise<void> {
     const courseId = String(task.row.business_key1);
     const message = publishMessage(courseId, new CoursePublishingRepository(this.sources.em.fork()), this.sources.media);
-    for (const stage of this.stages) {
-      const column = stageColumn(stage.name);
-      if (task.row[column] !== StageState.PENDING) continue;
+    const recorded = new Map(readOutboxStages(task.row.stages).map((stage) => [stage.name, stage]));
+    // The whole list is written with each record, so the message shows every stage, pending ones too, in this order.
+    const records: OutboxStageRecord[] = this.stages.map(({ name }) => recorded.get(name) ?? { name, state: StageState.PENDING });
+    for (const [at, stage] of this.stages.entries()) {
+      if (records[at].state !== StageState.PENDING) continue;
       context.signal.throwIfAborted();
       let outcome;
       try {
@@ -51,12 +68,14 @@ export class CoursePublishProcessor implements QueueProcessor {
         const message = `${stage.name} stage: ${error instanceof Error ? error.message : String(error)}`;
         // Waiting for a dependency is no failure: the stages done stay done and the attempt does not count.
         if (error instanceof TaskDeferredError) throw new TaskDeferredError(message, error.retryInMs);
-        // The engine records the failure itself; the time of the last failure is this queue's own column.
-        await this.table.recordHeld(task, { last_failure_ms: Date.now() }).catch(() => false);
+        // The engine records the failure itself; the stages (for people to see) and the time of the last failure are this queue's own.
+        await this.table.recordHeld(task, { stages: writeOutboxStages(records), last_failure_ms: Date.now() }).catch(() => false);
         throw error instanceof PermanentTaskError ? new PermanentTaskError(message) : new Error(message, { cause: error });
       }
-      const recorded = await this.table.recordHeld(task, { [column]: outcome.state, last_result: `${stage.name}: ${outcome.result}`.slice(0, 500), last_success_ms: Date.now() });
-      if (!recorded) throw new LeaseLostError(this.table.definition.queue, task.id);
+      const finishedAtMs = Date.now();
+      records[at] = { name: stage.name, state: outcome.state, result: outcome.result.slice(0, 500), finishedAtMs };
+      const held = await this.table.recordHeld(task, { stages: writeOutboxStages(records), last_result: `${stage.name}: ${outcome.result}`.slice(0, 500), last_success_ms: finishedAtMs });
+      if (!held) throw new LeaseLostError(this.table.definition.queue, task.id);
       context.log.info({ courseId, stage: stage.name, outcome: outcome.state, result: outcome.result }, 'publish stage finished');
     }
   }

@@ -1,4 +1,4 @@
-import type { PublishStageName, StageState } from '../entities/outbox-message.entity';
+import type { StageState } from '../entities/outbox-message.entity';
 import type { PublishedCourseRecord } from '../publishing/published-course-record';
 import type { MediaDescription } from '@learnhub/media/client';
 
@@ -24,6 +24,7 @@ export interface PublishMessage {
  * newer record has its own message, whose write wins).
  */
 export interface PublishStage {
-  name: PublishStageName;
+  /** Names the stage's record on each message: unique among the processor's stages, and kept once in use. */
+  readonly name: string;
   run(message: PublishMessage, signal: AbortSignal): Promise<StageOutcome>;
 }

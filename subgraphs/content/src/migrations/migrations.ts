@@ -4,6 +4,7 @@ import { AddMediaUsageIndexes } from './add-media-usage-indexes';
 import { CreateCourseCategory } from './create-course-category';
 import { CreateCourseTables } from './create-course-tables';
 import { CreatePublishingTables } from './create-publishing-tables';
+import { ReplaceOutboxStageColumns } from './replace-outbox-stage-columns';
 
 /** Applied in this order; never edit one that has shipped, add a new one. */
 export const contentMigrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const contentMigrations: MigrationObject[] = [
   { name: '0003-create-publishing-tables', class: CreatePublishingTables },
   { name: '0004-add-category-icon-organisation', class: AddCategoryIconOrganisation },
   { name: '0005-add-media-usage-indexes', class: AddMediaUsageIndexes },
+  { name: '0006-replace-outbox-stage-columns', class: ReplaceOutboxStageColumns },
 ];

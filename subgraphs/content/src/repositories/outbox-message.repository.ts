@@ -1,8 +1,9 @@
 import { pageLiveThenFinished } from '@learnhub/platform/tasks/live-then-finished';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { MessageState, outboxMessages, OutboxMessage, StageState } from '../entities/outbox-message.entity';
+import { MessageState, outboxMessages, OutboxMessage } from '../entities/outbox-message.entity';
 import { OutboxMessageHistory } from '../entities/outbox-message-history.entity';
+import type { OutboxStageRecord } from '../entities/outbox-stages.type';
 
 /** An outbox message as stored, live (`mq_message`) or finished (`mq_message_history`). Times are epoch milliseconds. */
 export interface OutboxMessageRecord {
@@ -14,7 +15,8 @@ export interface OutboxMessageRecord {
   state: MessageState;
   attempts: number;
   maxAttempts?: number;
-  stages: { page: StageState; search: StageState; cache: StageState };
+  /** As the processor last recorded them, in its order; empty until it recorded one. */
+  stages: OutboxStageRecord[];
   lastResult?: string;
   lastSuccessMs?: number;
   lastError?: string;
@@ -38,7 +40,7 @@ const common = (message: OutboxMessage | OutboxMessageHistory) => ({
   businessKey1: message.businessKey1,
   businessKey2: message.businessKey2 ?? undefined,
   businessKey3: message.businessKey3 ?? undefined,
-  stages: { page: message.stagePage, search: message.stageSearch, cache: message.stageCache },
+  stages: message.stages,
   lastResult: message.lastResult ?? undefined,
   createdAt: message.createdAt,
 });

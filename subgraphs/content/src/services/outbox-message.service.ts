@@ -5,19 +5,34 @@ import { badInput, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
 import { dateOfMs, taskTimes, type TaskTimes } from '@learnhub/platform/tasks/task-times';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { outboxMessages } from '../entities/outbox-message.entity';
+import { outboxMessages, type StageState } from '../entities/outbox-message.entity';
 import type { OutboxMessageListFilter, OutboxMessageRecord, OutboxMessageRepository } from '../repositories/outbox-message.repository';
 
+/** One stage of a message as admins see it. */
+export interface OutboxStageView {
+  name: string;
+  state: StageState;
+  result?: string;
+  finishedAt?: Date;
+}
+
 /** An outbox message as admins see it: the stored record with its times as dates. */
-export type OutboxMessageView = Omit<OutboxMessageRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs' | 'lastSuccessMs' | 'lastFailureMs'> &
+export type OutboxMessageView = Omit<OutboxMessageRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs' | 'lastSuccessMs' | 'lastFailureMs' | 'stages'> &
   TaskTimes & {
+    stages: OutboxStageView[];
     lastSuccessAt?: Date;
     lastFailureAt?: Date;
   };
 
 function viewOf(message: OutboxMessageRecord, nowMs: number): OutboxMessageView {
-  const { runAtMs: _runAt, leaseUntilMs: _leaseUntil, finishedAtMs: _finishedAt, lastSuccessMs, lastFailureMs, ...rest } = message;
-  return { ...rest, ...taskTimes(message, nowMs), lastSuccessAt: dateOfMs(lastSuccessMs), lastFailureAt: dateOfMs(lastFailureMs) };
+  const { runAtMs: _runAt, leaseUntilMs: _leaseUntil, finishedAtMs: _finishedAt, lastSuccessMs, lastFailureMs, stages, ...rest } = message;
+  return {
+    ...rest,
+    ...taskTimes(message, nowMs),
+    stages: stages.map(({ name, state, result, finishedAtMs }) => ({ name, state, result, finishedAt: dateOfMs(finishedAtMs) })),
+    lastSuccessAt: dateOfMs(lastSuccessMs),
+    lastFailureAt: dateOfMs(lastFailureMs),
+  };
 }
 
 function checkedId(value: string | undefined, field: string): string | undefined {
