@@ -4,6 +4,7 @@ import { nowMsSql } from '../database/clock-sql';
 import { databaseKindOf, type DatabaseKind } from '../database/open-database';
 import { sqlChanges, sqlRows } from '../database/raw-sql';
 import { newLeaseToken } from './lease-token';
+import { TaskState } from './task-state';
 
 /** Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's database. */
 export interface TaskTableDefinition {
@@ -16,8 +17,6 @@ export interface TaskTableDefinition {
   /** What a person reads for the task in errors ("Transcoding task"). */
   label: string;
 }
-
-export type LiveTaskState = 'PENDING' | 'PROCESSING' | 'FAILED' | 'CANCELLED';
 
 /** A task as a worker holds it: its row, and the token that proves the lease is still its own. */
 export interface ClaimedTask {
@@ -59,7 +58,8 @@ export interface QueueDepth {
  */
 const LOCK_FEW = { isolationLevel: IsolationLevel.READ_COMMITTED };
 
-const CLAIMABLE = `state in ('PENDING', 'FAILED', 'PROCESSING') and attempts < max_attempts`;
+const { PENDING, PROCESSING, FAILED, CANCELLED, SUCCEEDED } = TaskState;
+const CLAIMABLE = `state in ('${PENDING}', '${FAILED}', '${PROCESSING}') and attempts < max_attempts`;
 const NO_LEASE = `lease_owner = null, lease_token = null, lease_until_ms = null`;
 
 const asNumber = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
@@ -116,7 +116,7 @@ export class TaskTable {
     if (limit <= 0) return [];
     const token = newLeaseToken(owner);
     const where = `${CLAIMABLE} and run_at_ms <= ${this.now} and id % ? = ?`;
-    const lease = `state = 'PROCESSING', attempts = attempts + 1, progress = null, lease_owner = ?, lease_token = ?,
+    const lease = `state = '${PROCESSING}', attempts = attempts + 1, progress = null, lease_owner = ?, lease_token = ?,
       lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?`;
     const leaseParams = [owner, token, leaseMs, leaseMs];
     const shardParams = [shard.total, shard.index];
@@ -161,7 +161,7 @@ export class TaskTable {
     const params = progress === undefined ? [leaseMs, leaseMs, task.id, task.token] : [leaseMs, leaseMs, progress, task.id, task.token];
     const changed = await this.run(
       `update ${this.t} set lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?${setProgress}
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       params,
     );
     return changed === 1;
@@ -174,7 +174,7 @@ export class TaskTable {
   async recordHeld(task: ClaimedTask, values: Record<string, string | number | null>): Promise<boolean> {
     const columns = Object.keys(values);
     const changed = await this.run(
-      `update ${this.t} set ${columns.map((column) => `${column} = ?`).join(', ')} where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set ${columns.map((column) => `${column} = ?`).join(', ')} where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       [...columns.map((column) => values[column]), task.id, task.token],
     );
     return changed === 1;
@@ -191,7 +191,7 @@ export class TaskTable {
     }
     await this.em.transactional(async (tx) => {
       // Writing first takes the row's lock (and SQLite's write lock) before anything else is read.
-      const held = await this.run(`update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = 'PROCESSING'`, [task.id, task.token], tx);
+      const held = await this.run(`update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = '${PROCESSING}'`, [task.id, task.token], tx);
       if (held !== 1) throw new LeaseLostError(this.definition.queue, task.id);
       await work(tx);
       await this.moveToHistory(tx, [task.id]);
@@ -206,7 +206,7 @@ export class TaskTable {
     if (tasks.length === 0) return new Set();
     const rows = tasks.map(() => (this.kind === 'postgresql' ? '(cast(? as bigint), ?)' : '(?, ?)')).join(', ');
     // SQLite takes a list of row values only from a VALUES clause.
-    const leased = `(id, lease_token) in (${this.kind === 'mariadb' ? rows : `values ${rows}`}) and state = 'PROCESSING'`;
+    const leased = `(id, lease_token) in (${this.kind === 'mariadb' ? rows : `values ${rows}`}) and state = '${PROCESSING}'`;
     const pairs = tasks.flatMap((task) => [task.id, task.token]);
     if (this.kind === 'postgresql') {
       const moved = await this.all(
@@ -252,8 +252,8 @@ export class TaskTable {
   async fail(task: ClaimedTask, error: string, retryInMs?: number): Promise<boolean> {
     const retry = retryInMs !== undefined && task.attempt < task.maxAttempts;
     const changed = await this.run(
-      `update ${this.t} set state = 'FAILED', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${retry ? `${this.now} + ?` : 'null'}
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set state = '${FAILED}', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${retry ? `${this.now} + ?` : 'null'}
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       retry ? [error.slice(0, 2000), retryInMs, task.id, task.token] : [error.slice(0, 2000), task.id, task.token],
     );
     return changed === 1;
@@ -265,8 +265,8 @@ export class TaskTable {
    */
   async defer(task: ClaimedTask, reason: string, delayMs: number): Promise<boolean> {
     const changed = await this.run(
-      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} + ?
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set state = '${PENDING}', attempts = attempts - 1, last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} + ?
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       [reason.slice(0, 2000), delayMs, task.id, task.token],
     );
     return changed === 1;
@@ -275,8 +275,8 @@ export class TaskTable {
   /** Gives a task back untouched (a worker shutting down): claimable at once, the attempt not counted. */
   async release(task: ClaimedTask): Promise<boolean> {
     const changed = await this.run(
-      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, progress = null, ${NO_LEASE}, run_at_ms = ${this.now}
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set state = '${PENDING}', attempts = attempts - 1, progress = null, ${NO_LEASE}, run_at_ms = ${this.now}
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       [task.id, task.token],
     );
     return changed === 1;
@@ -287,8 +287,8 @@ export class TaskTable {
    * failed so a person sees them. Returns how many.
    */
   async failAbandoned(): Promise<number> {
-    const abandoned = `state = 'PROCESSING' and run_at_ms <= ${this.now} and attempts >= max_attempts`;
-    const set = `state = 'FAILED', progress = null, ${NO_LEASE}, run_at_ms = null,
+    const abandoned = `state = '${PROCESSING}' and run_at_ms <= ${this.now} and attempts >= max_attempts`;
+    const set = `state = '${FAILED}', progress = null, ${NO_LEASE}, run_at_ms = null,
          last_error = 'The worker running the last attempt stopped (it crashed or lost its connection) before finishing.'`;
     if (this.kind !== 'mariadb') return this.run(`update ${this.t} set ${set} where ${abandoned}`, []);
     // MariaDB: a locking scan of the run_at index locks index entries before rows, the opposite of the
@@ -302,8 +302,8 @@ export class TaskTable {
   /** Stops a task that has not finished: its worker, if any, loses the lease at its next renewal. */
   async cancel(id: string, reason: string): Promise<void> {
     const changed = await this.run(
-      `update ${this.t} set state = 'CANCELLED', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = null
-       where id = ? and state in ('PENDING', 'PROCESSING', 'FAILED')`,
+      `update ${this.t} set state = '${CANCELLED}', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = null
+       where id = ? and state in ('${PENDING}', '${PROCESSING}', '${FAILED}')`,
       [reason.slice(0, 2000), id],
     );
     if (changed !== 1) await this.refuse(id, 'cancelled');
@@ -311,7 +311,7 @@ export class TaskTable {
 
   /** Queues a failed or cancelled task again, with its attempts counted from zero. */
   async retry(id: string): Promise<void> {
-    const changed = await this.run(`update ${this.t} set state = 'PENDING', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} where id = ? and state in ('FAILED', 'CANCELLED')`, [
+    const changed = await this.run(`update ${this.t} set state = '${PENDING}', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} where id = ? and state in ('${FAILED}', '${CANCELLED}')`, [
       id,
     ]);
     if (changed !== 1) await this.refuse(id, 'retried');
@@ -322,7 +322,7 @@ export class TaskTable {
     const [live] = await this.all(`select state from ${this.t} where id = ?`, [id]);
     if (live) throw conflict(`${label} ${id} is ${String(live.state).toLowerCase()} and cannot be ${verb}.`, { reason: 'TASK_STATE', state: live.state });
     const [done] = await this.all(`select id from ${historyTable} where id = ?`, [id]);
-    if (done) throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, { reason: 'TASK_STATE', state: 'SUCCEEDED' });
+    if (done) throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, { reason: 'TASK_STATE', state: SUCCEEDED });
     throw notFound(label, id);
   }
 
@@ -348,17 +348,17 @@ export class TaskTable {
   /** How much work is waiting, for metrics. */
   async depth(): Promise<QueueDepth> {
     const rows = await this.all(
-      `select state, case when state = 'FAILED' and run_at_ms is not null then 1 else 0 end as retrying, count(*) as n, min(created_at) as oldest, ${this.now} as now_ms
-       from ${this.t} group by state, case when state = 'FAILED' and run_at_ms is not null then 1 else 0 end`,
+      `select state, case when state = '${FAILED}' and run_at_ms is not null then 1 else 0 end as retrying, count(*) as n, min(created_at) as oldest, ${this.now} as now_ms
+       from ${this.t} group by state, case when state = '${FAILED}' and run_at_ms is not null then 1 else 0 end`,
       [],
     );
     const depth: QueueDepth = { pending: 0, processing: 0, retrying: 0, stopped: 0, oldestPendingAgeMs: 0 };
     for (const row of rows) {
       const n = asNumber(row.n);
-      if (row.state === 'PENDING') {
+      if (row.state === PENDING) {
         depth.pending += n;
         depth.oldestPendingAgeMs = Math.max(0, asNumber(row.now_ms) - toTime(row.oldest));
-      } else if (row.state === 'PROCESSING') depth.processing += n;
+      } else if (row.state === PROCESSING) depth.processing += n;
       else if (asNumber(row.retrying) === 1) depth.retrying += n;
       else depth.stopped += n;
     }

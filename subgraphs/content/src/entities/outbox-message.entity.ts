@@ -1,14 +1,6 @@
-import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Enum, Property } from '@mikro-orm/core';
+import { LeasedTask } from '@learnhub/platform/tasks/leased-task.entity';
 import type { TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
-
-/** The outbox's message states; SUCCEEDED messages live in the history table. */
-export enum MessageState {
-  PENDING = 'PENDING',
-  PROCESSING = 'PROCESSING',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-  SUCCEEDED = 'SUCCEEDED',
-}
 
 /** Where one stage of a message stands. SKIPPED: nothing to do here (no cache is configured). */
 export enum StageState {
@@ -47,11 +39,9 @@ export const outboxMessages: TaskTableDefinition = {
  * version, key 3 the action. Each stage's state is recorded as it finishes, so a retry skips it.
  */
 @Entity({ tableName: 'mq_message' })
-export class OutboxMessage {
-  [OptionalProps]?: 'state' | 'attempts' | 'maxAttempts' | 'runAtMs' | 'stagePage' | 'stageSearch' | 'stageCache' | 'createdAt';
-
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
+export class OutboxMessage extends LeasedTask<'stagePage' | 'stageSearch' | 'stageCache'> {
+  @Property({ type: 'integer', fieldName: 'max_attempts' })
+  maxAttempts: number = 10;
 
   @Property({ type: 'string', length: 32, fieldName: 'message_type' })
   messageType!: string;
@@ -64,30 +54,6 @@ export class OutboxMessage {
 
   @Property({ type: 'string', length: 64, fieldName: 'business_key3', nullable: true })
   businessKey3?: string | null;
-
-  @Enum({ items: () => MessageState })
-  state: MessageState = MessageState.PENDING;
-
-  @Property({ type: 'integer' })
-  attempts: number = 0;
-
-  @Property({ type: 'integer', fieldName: 'max_attempts' })
-  maxAttempts: number = 10;
-
-  @Property({ type: new BigIntType('number'), fieldName: 'run_at_ms', nullable: true })
-  runAtMs?: number | null = 0;
-
-  @Property({ type: 'string', length: 64, fieldName: 'lease_owner', nullable: true })
-  leaseOwner?: string | null;
-
-  @Property({ type: 'string', length: 64, fieldName: 'lease_token', nullable: true })
-  leaseToken?: string | null;
-
-  @Property({ type: new BigIntType('number'), fieldName: 'lease_until_ms', nullable: true })
-  leaseUntilMs?: number | null;
-
-  @Property({ type: 'integer', nullable: true })
-  progress?: number | null;
 
   @Enum({ items: () => StageState, fieldName: 'stage_page' })
   stagePage: StageState = StageState.PENDING;
@@ -104,12 +70,6 @@ export class OutboxMessage {
   @Property({ type: new BigIntType('number'), fieldName: 'last_success_ms', nullable: true })
   lastSuccessMs?: number | null;
 
-  @Property({ type: 'string', length: 2000, fieldName: 'last_error', nullable: true })
-  lastError?: string | null;
-
   @Property({ type: new BigIntType('number'), fieldName: 'last_failure_ms', nullable: true })
   lastFailureMs?: number | null;
-
-  @Property({ type: 'datetime', fieldName: 'created_at' })
-  createdAt: Date = new Date();
 }

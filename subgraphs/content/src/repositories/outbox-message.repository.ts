@@ -1,7 +1,8 @@
 import { pageLiveThenFinished } from '@learnhub/platform/tasks/live-then-finished';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { MessageState, outboxMessages, OutboxMessage, StageState } from '../entities/outbox-message.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { outboxMessages, OutboxMessage, StageState } from '../entities/outbox-message.entity';
 import { OutboxMessageHistory } from '../entities/outbox-message-history.entity';
 
 /** An outbox message as stored, live (`mq_message`) or finished (`mq_message_history`). Times are epoch milliseconds. */
@@ -11,7 +12,7 @@ export interface OutboxMessageRecord {
   businessKey1: string;
   businessKey2?: string;
   businessKey3?: string;
-  state: MessageState;
+  state: TaskState;
   attempts: number;
   maxAttempts?: number;
   stages: { page: StageState; search: StageState; cache: StageState };
@@ -28,7 +29,7 @@ export interface OutboxMessageRecord {
 }
 
 export interface OutboxMessageListFilter {
-  state?: MessageState;
+  state?: TaskState;
   courseId?: string;
 }
 
@@ -58,7 +59,7 @@ const fromLive = (message: OutboxMessage): OutboxMessageRecord => ({
 
 const fromHistory = (message: OutboxMessageHistory): OutboxMessageRecord => ({
   ...common(message),
-  state: MessageState.SUCCEEDED,
+  state: TaskState.SUCCEEDED,
   attempts: message.attempts,
   finishedBy: message.finishedBy,
   finishedAtMs: message.finishedAtMs,
@@ -77,8 +78,8 @@ export class OutboxMessageRepository {
     const history: FilterQuery<OutboxMessageHistory> = courseId ? { businessKey1: courseId } : {};
     return pageLiveThenFinished(
       {
-        countLive: state === MessageState.SUCCEEDED ? undefined : () => this.em.count(OutboxMessage, live),
-        countFinished: state === undefined || state === MessageState.SUCCEEDED ? () => this.em.count(OutboxMessageHistory, history) : undefined,
+        countLive: state === TaskState.SUCCEEDED ? undefined : () => this.em.count(OutboxMessage, live),
+        countFinished: state === undefined || state === TaskState.SUCCEEDED ? () => this.em.count(OutboxMessageHistory, history) : undefined,
         live: async (at, size) => (await this.em.find(OutboxMessage, live, { orderBy: { id: 'desc' }, offset: at, limit: size, refresh: true })).map(fromLive),
         finished: async (at, size) => (await this.em.find(OutboxMessageHistory, history, { orderBy: { id: 'desc' }, offset: at, limit: size })).map(fromHistory),
       },

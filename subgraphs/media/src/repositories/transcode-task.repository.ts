@@ -1,14 +1,15 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { pageLiveThenFinished } from '@learnhub/platform/tasks/live-then-finished';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { MediaProcess, ProcessState, transcodeTasks } from '../entities/media-process.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { MediaProcess, transcodeTasks } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 
 /** A transcoding task as stored, live (`media_process`) or succeeded (`media_process_history`). Times are epoch milliseconds. */
 export interface TranscodeTaskRecord {
   id: string;
   fileMd5: string;
-  state: ProcessState;
+  state: TaskState;
   attempts: number;
   /** Undefined for a succeeded task: the history does not keep it. */
   maxAttempts?: number;
@@ -24,7 +25,7 @@ export interface TranscodeTaskRecord {
 }
 
 export interface TranscodeTaskListFilter {
-  state?: ProcessState;
+  state?: TaskState;
   fileMd5?: string;
 }
 
@@ -45,7 +46,7 @@ const fromLive = (task: MediaProcess): TranscodeTaskRecord => ({
 const fromHistory = (task: MediaProcessHistory): TranscodeTaskRecord => ({
   id: String(task.id),
   fileMd5: task.fileMd5,
-  state: ProcessState.SUCCEEDED,
+  state: TaskState.SUCCEEDED,
   attempts: task.attempts,
   finishedBy: task.finishedBy,
   finishedAtMs: task.finishedAtMs,
@@ -68,8 +69,8 @@ export class TranscodeTaskRepository {
     const history: FilterQuery<MediaProcessHistory> = fileMd5 ? { fileMd5 } : {};
     return pageLiveThenFinished(
       {
-        countLive: state === ProcessState.SUCCEEDED ? undefined : () => this.em.count(MediaProcess, live),
-        countFinished: state === undefined || state === ProcessState.SUCCEEDED ? () => this.em.count(MediaProcessHistory, history) : undefined,
+        countLive: state === TaskState.SUCCEEDED ? undefined : () => this.em.count(MediaProcess, live),
+        countFinished: state === undefined || state === TaskState.SUCCEEDED ? () => this.em.count(MediaProcessHistory, history) : undefined,
         live: async (at, size) => (await this.em.find(MediaProcess, live, { orderBy: { id: 'desc' }, offset: at, limit: size })).map(fromLive),
         finished: async (at, size) => (await this.em.find(MediaProcessHistory, history, { orderBy: { id: 'desc' }, offset: at, limit: size })).map(fromHistory),
       },
