@@ -7,6 +7,7 @@ import { createServiceApp } from '@learnhub/platform/http/service-app';
 import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import type { JobHost, JobModule, JobModuleFactory } from '@learnhub/platform/tasks/job-module';
+import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
@@ -50,7 +51,7 @@ async function openPublishJobs(host: JobHost): Promise<JobModule> {
     new TaskTable(content.em.fork(), outboxMessages),
     [new CoursePageStage(content.em, store, media), new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)), new CacheEntryStage(cache)],
     { em: content.em, media },
-    { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs }, concurrency: jobs.publishConcurrency },
+    { lease: processorLeaseOf(jobs), concurrency: jobs.publishConcurrency },
   );
   return { owner: 'content', queues: [outboxMessages], processors: [publish], scheduled: [], wakeup, readiness: [databaseReadiness(content, 'content database')], close };
 }

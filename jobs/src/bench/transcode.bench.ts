@@ -19,6 +19,7 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
+import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { MediaObject, MediaType } from '@learnhub/media/entities/media-object.entity';
 import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
@@ -192,9 +193,7 @@ runBenchmark('transcode', async ({ dir }) => {
     const transcoder = new TimedTranscoder(ffmpeg, transcoderOptions, timelines);
     const processor = new TimedProcessor(new TaskTable(orm.em.fork(), transcodeTasks), store, transcoder, prober, {
       concurrency: CONCURRENCY,
-      leaseMs: config.jobs.leaseMs,
-      renewEveryMs: config.jobs.renewEveryMs,
-      backoff: { baseMs: config.jobs.retryBaseMs, maxMs: config.jobs.retryMaxMs },
+      lease: processorLeaseOf(config.jobs),
       stallMs: config.jobs.transcodeStallMs,
       workDir: join(roundDir, 'work'),
     });

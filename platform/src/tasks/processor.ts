@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from '../logger';
 import type { ClaimedTask, TaskTable } from './task-table';
-import type { BackoffPolicy } from './backoff';
 import type { CronSchedule } from './cron';
+import type { ProcessorLease } from './processor-lease';
 
 /** What a running task can do besides its work. */
 export interface TaskContext {
@@ -26,10 +26,7 @@ export interface QueueProcessor {
   table: TaskTable;
   /** Tasks this worker runs at once. */
   concurrency: number;
-  /** A task whose holder stops renewing for this long is claimable by another worker. */
-  leaseMs: number;
-  renewEveryMs: number;
-  backoff: BackoffPolicy;
+  lease: ProcessorLease;
   process(task: ClaimedTask, context: TaskContext): Promise<void>;
 }
 

@@ -85,9 +85,7 @@ function traced(processor: CoursePublishProcessor): QueueProcessor {
   return {
     table: processor.table,
     concurrency: processor.concurrency,
-    leaseMs: processor.leaseMs,
-    renewEveryMs: processor.renewEveryMs,
-    backoff: processor.backoff,
+    lease: processor.lease,
     process: (task, context) =>
       inHand.run({ messageId: task.id, courseId: String(task.row.business_key1), version: Number(task.row.business_key2) }, () => processor.process(task, context)),
   };
@@ -149,9 +147,7 @@ for (const factory of testDatabases('course publish processor')) {
       for (let i = 0; i < (options.engines ?? 1); i++) {
         const processor = new CoursePublishProcessor(new TaskTable(orm.em.fork(), outboxMessages), stages, { em: orm.em, media }, {
           concurrency: options.concurrency ?? 4,
-          leaseMs: 30_000,
-          renewEveryMs: 1_000,
-          backoff: options.backoff ?? { baseMs: 50, maxMs: 1_000 },
+          lease: { leaseMs: 30_000, renewEveryMs: 1_000, backoff: options.backoff ?? { baseMs: 50, maxMs: 1_000 } },
         });
         const engine = new JobsEngine(
           { workerId: `${group}-${i}`, heartbeatMs: 100, memberTtlMs: 1_000, pollMs: 50, groupPrefix: `${group}:` },

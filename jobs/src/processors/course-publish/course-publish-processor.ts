@@ -1,7 +1,7 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
 import { stageColumn, StageState } from '@learnhub/content/entities/outbox-message.entity';
-import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
+import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import type { EntityManager } from '@mikro-orm/core';
 import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
 import type { MediaDirectory } from '@learnhub/content/services/media-directory';
@@ -10,9 +10,7 @@ import type { PublishStage } from './publish-stage';
 
 export interface CoursePublishSettings {
   concurrency: number;
-  leaseMs: number;
-  renewEveryMs: number;
-  backoff: BackoffPolicy;
+  lease: ProcessorLease;
 }
 
 /**
@@ -22,9 +20,7 @@ export interface CoursePublishSettings {
  */
 export class CoursePublishProcessor implements QueueProcessor {
   readonly concurrency: number;
-  readonly leaseMs: number;
-  readonly renewEveryMs: number;
-  readonly backoff: BackoffPolicy;
+  readonly lease: ProcessorLease;
 
   constructor(
     readonly table: TaskTable,
@@ -33,7 +29,7 @@ export class CoursePublishProcessor implements QueueProcessor {
     private readonly sources: { em: EntityManager; media: MediaDirectory },
     settings: CoursePublishSettings,
   ) {
-    ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
+    ({ concurrency: this.concurrency, lease: this.lease } = settings);
   }
 
   async process(task: ClaimedTask, context: TaskContext): Promise<void> {

@@ -9,15 +9,13 @@ import { MediaObject } from '../entities/media-object.entity';
 import { NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
 import { playbackKey, posterKey } from '../services/object-keys';
 import { probeSourceOf } from '../services/playability';
-import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
+import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from '../video-tools/ffmpeg-transcoder';
 
 export interface TranscodeSettings {
   concurrency: number;
-  leaseMs: number;
-  renewEveryMs: number;
-  backoff: BackoffPolicy;
+  lease: ProcessorLease;
   /** ffmpeg making no progress for this long is killed and the attempt fails. */
   stallMs: number;
   /** Where attempts write their output before it goes to the object store. */
@@ -31,9 +29,7 @@ export interface TranscodeSettings {
  */
 export class TranscodeProcessor implements QueueProcessor {
   readonly concurrency: number;
-  readonly leaseMs: number;
-  readonly renewEveryMs: number;
-  readonly backoff: BackoffPolicy;
+  readonly lease: ProcessorLease;
 
   constructor(
     readonly table: TaskTable,
@@ -42,7 +38,7 @@ export class TranscodeProcessor implements QueueProcessor {
     private readonly prober: MediaProber,
     private readonly settings: TranscodeSettings,
   ) {
-    ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
+    ({ concurrency: this.concurrency, lease: this.lease } = settings);
   }
 
   async process(task: ClaimedTask, context: TaskContext): Promise<void> {
