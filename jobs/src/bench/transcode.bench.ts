@@ -22,7 +22,7 @@ import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table
 import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { MediaObject, MediaType } from '@learnhub/media/entities/media-object.entity';
-import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
+import { transcodeTasks, type TranscodePayload } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { MediaRepository } from '@learnhub/media/repositories/media.repository';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
@@ -102,7 +102,7 @@ class TimedProcessor extends TranscodeProcessor {
   private allDone?: () => void;
   readonly done = new Promise<void>((resolve) => (this.allDone = resolve));
 
-  override async process(task: ClaimedTask, context: TaskContext): Promise<void> {
+  override async process(task: ClaimedTask<TranscodePayload>, context: TaskContext): Promise<void> {
     const timeline: TaskTimeline = { processStart: performance.now() };
     this.timelines.set(task.id, timeline);
     await super.process(task, context);

@@ -61,13 +61,13 @@ async function measure(transport: Transport): Promise<Measured> {
 
   const starts = new Map<string, number>();
   let onStart: ((payload: string) => void) | undefined;
-  const processor: QueueProcessor = {
+  const processor: QueueProcessor<string> = {
     table: new TaskTable(workerOrm.em.fork(), queue),
     concurrency: 4,
     lease: processorLeaseOf(jobs),
     async process(task) {
       const now = performance.now();
-      const payload = String(task.row.payload);
+      const { payload } = task;
       starts.set(payload, now);
       onStart?.(payload);
     },

@@ -21,13 +21,13 @@ export interface TaskContext {
   log: Logger;
 }
 
-/** Works one queue's tasks. */
-export interface QueueProcessor {
-  table: TaskTable;
+/** Works one queue's tasks, reading each task's payload as `T`. */
+export interface QueueProcessor<T = unknown> {
+  table: TaskTable<T>;
   /** Tasks this worker runs at once. */
   concurrency: number;
   lease: ProcessorLease;
-  process(task: ClaimedTask, context: TaskContext): Promise<void>;
+  process(task: ClaimedTask<T>, context: TaskContext): Promise<void>;
 }
 
 /** Work that runs on a schedule, once per due time across all workers. */

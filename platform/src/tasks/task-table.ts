@@ -6,8 +6,14 @@ import { sqlChanges, sqlRows } from '../database/raw-sql';
 import { newLeaseToken } from './lease-token';
 import { TaskState } from './task-state';
 
-/** Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's database. */
-export interface TaskTableDefinition {
+/** A live task's row as the database returns it: column names as keys, values as its driver reads them. */
+export type TaskRow = Record<string, unknown>;
+
+/**
+ * Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's
+ * database; `T` is what a processor reads of each task.
+ */
+export interface TaskTableDefinition<T = unknown> {
   /** The queue's name in logs, metrics and wake-up messages. */
   queue: string;
   table: string;
@@ -16,16 +22,21 @@ export interface TaskTableDefinition {
   payloadColumns: readonly string[];
   /** What a person reads for the task in errors ("Transcoding task"). */
   label: string;
+  /**
+   * The task's payload read from its live row, the one place the queue's columns are decoded. A
+   * row it throws on fails for good when claimed: no retry reads it any better.
+   */
+  payloadOf(row: TaskRow): T;
 }
 
-/** A task as a worker holds it: its row, and the token that proves the lease is still its own. */
-export interface ClaimedTask {
+/** A task as a worker holds it: its payload, and the token that proves the lease is still its own. */
+export interface ClaimedTask<T = unknown> {
   id: string;
   token: string;
   /** Counting this one. */
   attempt: number;
   maxAttempts: number;
-  row: Record<string, unknown>;
+  payload: T;
 }
 
 /** The lease of a task passed to someone else (it expired, or a person cancelled the task). */
@@ -78,13 +89,13 @@ function toTime(value: unknown): number {
  * names the lease's token, so a worker that lost its lease changes nothing (fencing): its
  * completion, failure or progress reaches zero rows and it learns it should stop.
  */
-export class TaskTable {
+export class TaskTable<T = unknown> {
   private readonly now: string;
   readonly kind: DatabaseKind;
 
   constructor(
     readonly em: EntityManager,
-    readonly definition: TaskTableDefinition,
+    readonly definition: TaskTableDefinition<T>,
   ) {
     this.kind = databaseKindOf(em);
     this.now = nowMsSql[this.kind];
@@ -112,7 +123,7 @@ export class TaskTable {
    * Atomically takes up to `limit` claimable tasks of `shard` (pending; failed with attempts left
    * whose backoff has passed; processing whose lease expired), longest due first, under one new lease.
    */
-  async claim(owner: string, shard: ShardFilter, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
+  async claim(owner: string, shard: ShardFilter, limit: number, leaseMs: number): Promise<ClaimedTask<T>[]> {
     if (limit <= 0) return [];
     const token = newLeaseToken(owner);
     const where = `${CLAIMABLE} and run_at_ms <= ${this.now} and id % ? = ?`;
@@ -150,9 +161,20 @@ export class TaskTable {
         }, LOCK_FEW);
         break;
     }
-    return rows
-      .map((row) => ({ id: String(row.id), token, attempt: asNumber(row.attempts), maxAttempts: asNumber(row.max_attempts), row }))
-      .sort((a, b) => Number(a.id) - Number(b.id));
+    const claimed: ClaimedTask<T>[] = [];
+    for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+      const task = { id: String(row.id), token, attempt: asNumber(row.attempts), maxAttempts: asNumber(row.max_attempts) };
+      let payload: T;
+      try {
+        payload = this.definition.payloadOf(row);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.fail({ ...task, payload: undefined }, `${this.definition.label} ${task.id} cannot be read (${reason}); correct its row, then retry it.`);
+        continue;
+      }
+      claimed.push({ ...task, payload });
+    }
+    return claimed;
   }
 
   /** Extends the lease (and stores progress, when given); false when the lease is no longer this token's. */

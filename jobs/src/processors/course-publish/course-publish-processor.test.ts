@@ -22,7 +22,7 @@ import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/content/entities/course-dictionary';
-import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState } from '@learnhub/content/entities/outbox-message.entity';
+import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState, type CoursePublishPayload } from '@learnhub/content/entities/outbox-message.entity';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { coursePageKey } from '@learnhub/content/publishing/course-page-location';
 import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';
@@ -81,13 +81,13 @@ interface MessageInHand {
 const inHand = new AsyncLocalStorage<MessageInHand>();
 
 /** The real processor, run with the message it is working on known to everything it calls. */
-function traced(processor: CoursePublishProcessor): QueueProcessor {
+function traced(processor: CoursePublishProcessor): QueueProcessor<CoursePublishPayload> {
   return {
     table: processor.table,
     concurrency: processor.concurrency,
     lease: processor.lease,
     process: (task, context) =>
-      inHand.run({ messageId: task.id, courseId: String(task.row.business_key1), version: Number(task.row.business_key2) }, () => processor.process(task, context)),
+      inHand.run({ messageId: task.id, courseId: task.payload.courseId, version: Number(task.payload.version) }, () => processor.process(task, context)),
   };
 }
 

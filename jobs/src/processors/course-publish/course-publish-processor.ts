@@ -1,5 +1,5 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
-import { stageColumn, StageState } from '@learnhub/content/entities/outbox-message.entity';
+import { stageColumn, StageState, type CoursePublishPayload } from '@learnhub/content/entities/outbox-message.entity';
 import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import type { EntityManager } from '@mikro-orm/core';
@@ -18,12 +18,12 @@ export interface CoursePublishSettings {
  * the cache entry, in that order. Each stage's state is recorded on the message as it finishes
  * (only while this worker holds the lease), so a retry or another worker skips what is done.
  */
-export class CoursePublishProcessor implements QueueProcessor {
+export class CoursePublishProcessor implements QueueProcessor<CoursePublishPayload> {
   readonly concurrency: number;
   readonly lease: ProcessorLease;
 
   constructor(
-    readonly table: TaskTable,
+    readonly table: TaskTable<CoursePublishPayload>,
     private readonly stages: readonly PublishStage[],
     /** Where the stages read the published record (content's database) and its media. */
     private readonly sources: { em: EntityManager; media: MediaDirectory },
@@ -32,12 +32,11 @@ export class CoursePublishProcessor implements QueueProcessor {
     ({ concurrency: this.concurrency, lease: this.lease } = settings);
   }
 
-  async process(task: ClaimedTask, context: TaskContext): Promise<void> {
-    const courseId = String(task.row.business_key1);
+  async process(task: ClaimedTask<CoursePublishPayload>, context: TaskContext): Promise<void> {
+    const { courseId } = task.payload;
     const message = publishMessage(courseId, new CoursePublishingRepository(this.sources.em.fork()), this.sources.media);
     for (const stage of this.stages) {
-      const column = stageColumn(stage.name);
-      if (task.row[column] !== StageState.PENDING) continue;
+      if (task.payload.stages[stage.name] !== StageState.PENDING) continue;
       context.signal.throwIfAborted();
       let outcome;
       try {
@@ -51,7 +50,7 @@ export class CoursePublishProcessor implements QueueProcessor {
         await this.table.recordHeld(task, { last_failure_ms: Date.now() }).catch(() => false);
         throw error instanceof PermanentTaskError ? new PermanentTaskError(message) : new Error(message, { cause: error });
       }
-      const recorded = await this.table.recordHeld(task, { [column]: outcome.state, last_result: `${stage.name}: ${outcome.result}`.slice(0, 500), last_success_ms: Date.now() });
+      const recorded = await this.table.recordHeld(task, { [stageColumn(stage.name)]: outcome.state, last_result: `${stage.name}: ${outcome.result}`.slice(0, 500), last_success_ms: Date.now() });
       if (!recorded) throw new LeaseLostError(this.table.definition.queue, task.id);
       context.log.info({ courseId, stage: stage.name, outcome: outcome.state, result: outcome.result }, 'publish stage finished');
     }

@@ -24,13 +24,30 @@ export type PublishStageName = 'page' | 'search' | 'cache';
 /** The message's column holding a stage's state. */
 export const stageColumn = (stage: PublishStageName) => `stage_${stage}`;
 
+/** What the publish processor reads of a course_publish message: the change it carries, and where each stage stands. */
+export interface CoursePublishPayload {
+  courseId: string;
+  /** The published record's version the message carries. */
+  version?: number;
+  action?: PublishAction;
+  stages: Record<PublishStageName, StageState>;
+}
+
+const stageOf = (row: Record<string, unknown>, stage: PublishStageName) => row[stageColumn(stage)] as StageState;
+
 /** Where the jobs engine finds outbox messages; finished ones move to the history table. */
-export const outboxMessages: TaskTableDefinition = {
+export const outboxMessages: TaskTableDefinition<CoursePublishPayload> = {
   queue: 'course-publish',
   table: 'mq_message',
   historyTable: 'mq_message_history',
   payloadColumns: ['message_type', 'business_key1', 'business_key2', 'business_key3', 'stage_page', 'stage_search', 'stage_cache', 'last_result'],
   label: 'Outbox message',
+  payloadOf: (row) => ({
+    courseId: String(row.business_key1),
+    version: row.business_key2 === null || row.business_key2 === undefined ? undefined : Number(row.business_key2),
+    action: row.business_key3 === null || row.business_key3 === undefined ? undefined : (String(row.business_key3) as PublishAction),
+    stages: { page: stageOf(row, 'page'), search: stageOf(row, 'search'), cache: stageOf(row, 'cache') },
+  }),
 };
 
 /**

@@ -158,7 +158,7 @@ for (const factory of testDatabases('transcode task resolvers')) {
     test('after a successful transcode: the MP4 and its poster, playable; the admin sees the task in the history with its media', async () => {
       const task = await db.orm.em.fork().findOneOrFail(MediaProcess, { fileMd5 });
       // What the worker does on success: record the output in the transaction that moves the task to the history.
-      await new TaskTable(db.orm.em.fork(), transcodeTasks).complete({ id: String(task.id), token: 'worker-1:t', attempt: 1, maxAttempts: 3, row: {} }, async (tx) => {
+      await new TaskTable(db.orm.em.fork(), transcodeTasks).complete({ id: String(task.id), token: 'worker-1:t', attempt: 1, maxAttempts: 3, payload: undefined }, async (tx) => {
         await tx.nativeUpdate(MediaObject, { fileMd5 }, { playbackKey: playbackKey(fileMd5, object.objectKey), posterKey: posterKey(fileMd5), durationSeconds: 61.48 });
       });
 

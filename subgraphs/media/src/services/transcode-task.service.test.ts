@@ -39,7 +39,7 @@ function taskFixtures(factory: TestDatabaseFactory, db: { readonly orm: { em: En
     await db.orm.em
       .fork()
       .nativeUpdate(MediaProcess, { id: task.id }, { state: TaskState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: token, leaseUntilMs, runAtMs: leaseUntilMs, progress });
-    const claimed: ClaimedTask = { id: task.id, token, attempt: 1, maxAttempts: 3, row: {} };
+    const claimed: ClaimedTask = { id: task.id, token, attempt: 1, maxAttempts: 3, payload: undefined };
     return { ...task, claimed, leaseUntilMs };
   };
   return {
