@@ -6,6 +6,7 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createLogger } from '@learnhub/platform/logger';
 import { scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { JobsEngine } from '../engine/jobs-engine';
 import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
@@ -68,9 +69,7 @@ async function main(): Promise<void> {
   const processor: QueueProcessor = {
     table,
     concurrency: Number(env.CONCURRENCY ?? 4),
-    leaseMs: jobs.leaseMs,
-    renewEveryMs: jobs.renewEveryMs,
-    backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs },
+    lease: processorLeaseOf(jobs),
     async process(task) {
       firstStartMs ??= epochMs();
       starts.push(task.id);

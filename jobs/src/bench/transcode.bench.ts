@@ -19,9 +19,10 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
+import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { MediaObject, MediaType } from '@learnhub/media/entities/media-object.entity';
-import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
+import { transcodeTasks, type TranscodePayload } from '@learnhub/media/entities/media-process.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { MediaRepository } from '@learnhub/media/repositories/media.repository';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
@@ -101,7 +102,7 @@ class TimedProcessor extends TranscodeProcessor {
   private allDone?: () => void;
   readonly done = new Promise<void>((resolve) => (this.allDone = resolve));
 
-  override async process(task: ClaimedTask, context: TaskContext): Promise<void> {
+  override async process(task: ClaimedTask<TranscodePayload>, context: TaskContext): Promise<void> {
     const timeline: TaskTimeline = { processStart: performance.now() };
     this.timelines.set(task.id, timeline);
     await super.process(task, context);
@@ -192,9 +193,7 @@ runBenchmark('transcode', async ({ dir }) => {
     const transcoder = new TimedTranscoder(ffmpeg, transcoderOptions, timelines);
     const processor = new TimedProcessor(new TaskTable(orm.em.fork(), transcodeTasks), store, transcoder, prober, {
       concurrency: CONCURRENCY,
-      leaseMs: config.jobs.leaseMs,
-      renewEveryMs: config.jobs.renewEveryMs,
-      backoff: { baseMs: config.jobs.retryBaseMs, maxMs: config.jobs.retryMaxMs },
+      lease: processorLeaseOf(config.jobs),
       stallMs: config.jobs.transcodeStallMs,
       workDir: join(roundDir, 'work'),
     });

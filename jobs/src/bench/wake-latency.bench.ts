@@ -14,6 +14,7 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createLogger, type Logger } from '@learnhub/platform/logger';
 import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { JobsEngine } from '../engine/jobs-engine';
 import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
@@ -60,15 +61,13 @@ async function measure(transport: Transport): Promise<Measured> {
 
   const starts = new Map<string, number>();
   let onStart: ((payload: string) => void) | undefined;
-  const processor: QueueProcessor = {
+  const processor: QueueProcessor<string> = {
     table: new TaskTable(workerOrm.em.fork(), queue),
     concurrency: 4,
-    leaseMs: jobs.leaseMs,
-    renewEveryMs: jobs.renewEveryMs,
-    backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs },
+    lease: processorLeaseOf(jobs),
     async process(task) {
       const now = performance.now();
-      const payload = String(task.row.payload);
+      const { payload } = task;
       starts.set(payload, now);
       onStart?.(payload);
     },

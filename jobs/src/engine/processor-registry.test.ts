@@ -5,9 +5,9 @@ import type { TaskTable, TaskTableDefinition } from '@learnhub/platform/tasks/ta
 import { ProcessorRegistryError, registerProcessors } from './processor-registry';
 
 // The registry reads only the queue names, so tables and processors here are plain objects: no database is involved.
-const queue = (name: string): TaskTableDefinition => ({ queue: name, table: `${name}_t`, historyTable: `${name}_h`, payloadColumns: [], label: name });
+const queue = (name: string): TaskTableDefinition => ({ queue: name, table: `${name}_t`, historyTable: `${name}_h`, payloadColumns: [], label: name, payloadOf: () => undefined });
 const processorFor = (definition: TaskTableDefinition) =>
-  ({ table: { definition } as TaskTable, concurrency: 1, leaseMs: 1000, renewEveryMs: 250, backoff: { baseMs: 1, maxMs: 1 }, process: async () => {} }) as QueueProcessor;
+  ({ table: { definition } as TaskTable, concurrency: 1, lease: { leaseMs: 1000, renewEveryMs: 250, backoff: { baseMs: 1, maxMs: 1 } }, process: async () => {} }) as QueueProcessor;
 const schedule = (name: string) => ({ name }) as ScheduledProcessor;
 
 test('every declared queue with exactly one processor registers, schedules included', () => {

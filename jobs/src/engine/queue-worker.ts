@@ -101,7 +101,8 @@ export class QueueWorker {
    * a shard may have no worker for a while. The atomic claim keeps each task with one holder.
    */
   private async claim(shard: ShardFilter, free: number): Promise<ClaimedTask[]> {
-    const { table, leaseMs } = this.processor;
+    const { table } = this.processor;
+    const { leaseMs } = this.processor.lease;
     // Once its own shard came up short, claiming it first again only costs a round trip, until the next heartbeat.
     if (this.ownShardDrained) return table.claim(this.workerId, EVERY_SHARD, free, leaseMs);
     const own = await table.claim(this.workerId, shard, free, leaseMs);
@@ -111,7 +112,8 @@ export class QueueWorker {
   }
 
   private start(task: ClaimedTask): void {
-    const { table, leaseMs, renewEveryMs } = this.processor;
+    const { table } = this.processor;
+    const { leaseMs, renewEveryMs } = this.processor.lease;
     const controller = new AbortController();
     const log = this.log.child({ queue: this.queue, taskId: task.id, attempt: task.attempt });
     let progress: number | undefined;
@@ -193,7 +195,7 @@ export class QueueWorker {
       } else {
         const message = error instanceof Error ? error.message : String(error);
         const permanent = error instanceof PermanentTaskError;
-        const retryInMs = permanent ? undefined : backoffDelay(this.processor.backoff, task.attempt);
+        const retryInMs = permanent ? undefined : backoffDelay(this.processor.lease.backoff, task.attempt);
         this.metrics.failed.inc({ queue: this.queue });
         if (!(await this.processor.table.fail(task, message, retryInMs))) {
           this.metrics.leaseLost.inc({ queue: this.queue });

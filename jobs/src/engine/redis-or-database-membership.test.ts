@@ -35,7 +35,7 @@ if (redisUrl) {
     let engine: JobsEngine | undefined;
     try {
       await createScratchTables(orm.em, queue);
-      const processor = { table: new TaskTable(orm.em.fork(), queue), concurrency: 1, leaseMs: 5_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 }, process: async () => {} };
+      const processor = { table: new TaskTable(orm.em.fork(), queue), concurrency: 1, lease: { leaseMs: 5_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 } }, process: async () => {} };
       engine = new JobsEngine(
         { workerId: 'ready-probe', heartbeatMs: 100, memberTtlMs: 300, pollMs: 100, groupPrefix: `${queue.queue}:`, redis: { url: proxy.url(), timeoutMs: 200, retryMs: 200 } },
         [processor],

@@ -48,7 +48,7 @@ for (const factory of testDatabases('retries and backoff')) {
     const local = inProcessEngines(factory, 'rb');
     /** An engine working a fresh queue with `process`; short heartbeat, poll and lease. */
     const engineFor = (process: QueueProcessor['process'], maxAttempts: number, backoff: BackoffPolicy) =>
-      local.start(process, { maxAttempts, backoff, concurrency: 2, leaseMs: 3_000, renewEveryMs: 100 });
+      local.start(process, { maxAttempts, concurrency: 2, lease: { leaseMs: 3_000, renewEveryMs: 100, backoff } });
 
     test('a task failing its first two attempts is retried after its backoff and succeeds on the third', { timeout: 30_000 }, async () => {
       const seen: Array<{ attempt: number; at: number; lastError: unknown }> = [];

@@ -6,17 +6,15 @@ import { createLogger } from '@learnhub/platform/logger';
 import { TaskTable, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
 import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
-import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { JobsEngine } from '../engine/jobs-engine';
 import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
+import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import { uniqueQueueName } from './scratch-fleet';
 
 export interface InProcessEngineOptions {
   maxAttempts?: number;
-  backoff?: BackoffPolicy;
   concurrency?: number;
-  leaseMs?: number;
-  renewEveryMs?: number;
+  lease?: ProcessorLease;
   /** A TaskTable of the test's own over the queue (one that delays claims, say). */
   table?: (queue: TaskTableDefinition) => TaskTable;
 }
@@ -55,9 +53,7 @@ export function inProcessEngines(factory: TestDatabaseFactory, prefix: string) {
       const processor: QueueProcessor = {
         table,
         concurrency: options.concurrency ?? 4,
-        leaseMs: options.leaseMs ?? 30_000,
-        renewEveryMs: options.renewEveryMs ?? 1_000,
-        backoff: options.backoff ?? { baseMs: 100, maxMs: 1_000 },
+        lease: options.lease ?? { leaseMs: 30_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 } },
         process,
       };
       const engine = new JobsEngine(

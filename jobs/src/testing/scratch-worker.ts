@@ -33,9 +33,7 @@ async function main(): Promise<void> {
   const processor: QueueProcessor = {
     table,
     concurrency: number('CONCURRENCY', 4),
-    leaseMs: number('LEASE_MS', 60_000),
-    renewEveryMs: number('RENEW_MS', 15_000),
-    backoff: { baseMs: number('RETRY_BASE_MS', 100), maxMs: 10_000 },
+    lease: { leaseMs: number('LEASE_MS', 60_000), renewEveryMs: number('RENEW_MS', 15_000), backoff: { baseMs: number('RETRY_BASE_MS', 100), maxMs: 10_000 } },
     async process(task: ClaimedTask, context: TaskContext) {
       if (work === 'noop') return;
       await run(`insert into ${queue.queue}_starts (task_id, worker_id, token) values (?, ?, ?)`, [task.id, workerId, task.token]);

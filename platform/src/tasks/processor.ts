@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from '../logger';
 import type { ClaimedTask, TaskTable } from './task-table';
-import type { BackoffPolicy } from './backoff';
 import type { CronSchedule } from './cron';
+import type { ProcessorLease } from './processor-lease';
 
 /** What a running task can do besides its work. */
 export interface TaskContext {
@@ -21,16 +21,13 @@ export interface TaskContext {
   log: Logger;
 }
 
-/** Works one queue's tasks. */
-export interface QueueProcessor {
-  table: TaskTable;
+/** Works one queue's tasks, reading each task's payload as `T`. */
+export interface QueueProcessor<T = unknown> {
+  table: TaskTable<T>;
   /** Tasks this worker runs at once. */
   concurrency: number;
-  /** A task whose holder stops renewing for this long is claimable by another worker. */
-  leaseMs: number;
-  renewEveryMs: number;
-  backoff: BackoffPolicy;
-  process(task: ClaimedTask, context: TaskContext): Promise<void>;
+  lease: ProcessorLease;
+  process(task: ClaimedTask<T>, context: TaskContext): Promise<void>;
 }
 
 /** Work that runs on a schedule, once per due time across all workers. */

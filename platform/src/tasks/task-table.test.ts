@@ -61,6 +61,29 @@ for (const factory of testDatabases('task table')) {
       );
     });
 
+    test('a claimed task carries its payload as the queue decodes its row', async () => {
+      const table = await fresh();
+      await enqueueScratch(orm.em, table.definition, 2, 'clip');
+      assert.deepEqual((await table.claim('w1', everyone, 2, 60_000)).map((task) => task.payload), ['clip-0', 'clip-1']);
+    });
+
+    test('a task whose row the queue cannot decode fails for good when claimed; the others are claimed', async () => {
+      const queue = scratchQueue(`q${++n}`);
+      await createScratchTables(orm.em, queue);
+      const table = new TaskTable(orm.em.fork(), {
+        ...queue,
+        payloadOf: (row) => {
+          if (row.payload === 'mangled-1') throw new Error('the payload is mangled');
+          return String(row.payload);
+        },
+      });
+      const ids = await enqueueScratch(orm.em, table.definition, 3, 'mangled');
+      assert.deepEqual((await table.claim('w1', everyone, 3, 60_000)).map((task) => task.id), [ids[0], ids[2]]);
+      const row = await stateOf(table, ids[1]);
+      assert.deepEqual([row.state, row.run_at_ms, row.lease_token], ['FAILED', null, null]);
+      assert.equal(row.last_error, `Scratch task ${ids[1]} cannot be read (the payload is mangled); correct its row, then retry it.`);
+    });
+
     test('complete moves the task to the history with its work, only under its own lease', async () => {
       const table = await fresh();
       const [id] = await enqueueScratch(orm.em, table.definition, 1);

@@ -4,9 +4,16 @@ import { nowMsSql } from '../database/clock-sql';
 import { databaseKindOf, type DatabaseKind } from '../database/open-database';
 import { sqlChanges, sqlRows } from '../database/raw-sql';
 import { newLeaseToken } from './lease-token';
+import { TaskState } from './task-state';
 
-/** Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's database. */
-export interface TaskTableDefinition {
+/** A live task's row as the database returns it: column names as keys, values as its driver reads them. */
+export type TaskRow = Record<string, unknown>;
+
+/**
+ * Where a queue's tasks live: one table of live tasks and one of finished ones, in the owner's
+ * database; `T` is what a processor reads of each task.
+ */
+export interface TaskTableDefinition<T = unknown> {
   /** The queue's name in logs, metrics and wake-up messages. */
   queue: string;
   table: string;
@@ -15,18 +22,21 @@ export interface TaskTableDefinition {
   payloadColumns: readonly string[];
   /** What a person reads for the task in errors ("Transcoding task"). */
   label: string;
+  /**
+   * The task's payload read from its live row, the one place the queue's columns are decoded. A
+   * row it throws on fails for good when claimed: no retry reads it any better.
+   */
+  payloadOf(row: TaskRow): T;
 }
 
-export type LiveTaskState = 'PENDING' | 'PROCESSING' | 'FAILED' | 'CANCELLED';
-
-/** A task as a worker holds it: its row, and the token that proves the lease is still its own. */
-export interface ClaimedTask {
+/** A task as a worker holds it: its payload, and the token that proves the lease is still its own. */
+export interface ClaimedTask<T = unknown> {
   id: string;
   token: string;
   /** Counting this one. */
   attempt: number;
   maxAttempts: number;
-  row: Record<string, unknown>;
+  payload: T;
 }
 
 /** The lease of a task passed to someone else (it expired, or a person cancelled the task). */
@@ -59,7 +69,8 @@ export interface QueueDepth {
  */
 const LOCK_FEW = { isolationLevel: IsolationLevel.READ_COMMITTED };
 
-const CLAIMABLE = `state in ('PENDING', 'FAILED', 'PROCESSING') and attempts < max_attempts`;
+const { PENDING, PROCESSING, FAILED, CANCELLED, SUCCEEDED } = TaskState;
+const CLAIMABLE = `state in ('${PENDING}', '${FAILED}', '${PROCESSING}') and attempts < max_attempts`;
 const NO_LEASE = `lease_owner = null, lease_token = null, lease_until_ms = null`;
 
 const asNumber = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
@@ -78,13 +89,13 @@ function toTime(value: unknown): number {
  * names the lease's token, so a worker that lost its lease changes nothing (fencing): its
  * completion, failure or progress reaches zero rows and it learns it should stop.
  */
-export class TaskTable {
+export class TaskTable<T = unknown> {
   private readonly now: string;
   readonly kind: DatabaseKind;
 
   constructor(
     readonly em: EntityManager,
-    readonly definition: TaskTableDefinition,
+    readonly definition: TaskTableDefinition<T>,
   ) {
     this.kind = databaseKindOf(em);
     this.now = nowMsSql[this.kind];
@@ -112,11 +123,11 @@ export class TaskTable {
    * Atomically takes up to `limit` claimable tasks of `shard` (pending; failed with attempts left
    * whose backoff has passed; processing whose lease expired), longest due first, under one new lease.
    */
-  async claim(owner: string, shard: ShardFilter, limit: number, leaseMs: number): Promise<ClaimedTask[]> {
+  async claim(owner: string, shard: ShardFilter, limit: number, leaseMs: number): Promise<ClaimedTask<T>[]> {
     if (limit <= 0) return [];
     const token = newLeaseToken(owner);
     const where = `${CLAIMABLE} and run_at_ms <= ${this.now} and id % ? = ?`;
-    const lease = `state = 'PROCESSING', attempts = attempts + 1, progress = null, lease_owner = ?, lease_token = ?,
+    const lease = `state = '${PROCESSING}', attempts = attempts + 1, progress = null, lease_owner = ?, lease_token = ?,
       lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?`;
     const leaseParams = [owner, token, leaseMs, leaseMs];
     const shardParams = [shard.total, shard.index];
@@ -150,9 +161,20 @@ export class TaskTable {
         }, LOCK_FEW);
         break;
     }
-    return rows
-      .map((row) => ({ id: String(row.id), token, attempt: asNumber(row.attempts), maxAttempts: asNumber(row.max_attempts), row }))
-      .sort((a, b) => Number(a.id) - Number(b.id));
+    const claimed: ClaimedTask<T>[] = [];
+    for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+      const task = { id: String(row.id), token, attempt: asNumber(row.attempts), maxAttempts: asNumber(row.max_attempts) };
+      let payload: T;
+      try {
+        payload = this.definition.payloadOf(row);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.fail({ ...task, payload: undefined }, `${this.definition.label} ${task.id} cannot be read (${reason}); correct its row, then retry it.`);
+        continue;
+      }
+      claimed.push({ ...task, payload });
+    }
+    return claimed;
   }
 
   /** Extends the lease (and stores progress, when given); false when the lease is no longer this token's. */
@@ -161,7 +183,7 @@ export class TaskTable {
     const params = progress === undefined ? [leaseMs, leaseMs, task.id, task.token] : [leaseMs, leaseMs, progress, task.id, task.token];
     const changed = await this.run(
       `update ${this.t} set lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?${setProgress}
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       params,
     );
     return changed === 1;
@@ -174,7 +196,7 @@ export class TaskTable {
   async recordHeld(task: ClaimedTask, values: Record<string, string | number | null>): Promise<boolean> {
     const columns = Object.keys(values);
     const changed = await this.run(
-      `update ${this.t} set ${columns.map((column) => `${column} = ?`).join(', ')} where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set ${columns.map((column) => `${column} = ?`).join(', ')} where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       [...columns.map((column) => values[column]), task.id, task.token],
     );
     return changed === 1;
@@ -191,7 +213,7 @@ export class TaskTable {
     }
     await this.em.transactional(async (tx) => {
       // Writing first takes the row's lock (and SQLite's write lock) before anything else is read.
-      const held = await this.run(`update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = 'PROCESSING'`, [task.id, task.token], tx);
+      const held = await this.run(`update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = '${PROCESSING}'`, [task.id, task.token], tx);
       if (held !== 1) throw new LeaseLostError(this.definition.queue, task.id);
       await work(tx);
       await this.moveToHistory(tx, [task.id]);
@@ -206,7 +228,7 @@ export class TaskTable {
     if (tasks.length === 0) return new Set();
     const rows = tasks.map(() => (this.kind === 'postgresql' ? '(cast(? as bigint), ?)' : '(?, ?)')).join(', ');
     // SQLite takes a list of row values only from a VALUES clause.
-    const leased = `(id, lease_token) in (${this.kind === 'mariadb' ? rows : `values ${rows}`}) and state = 'PROCESSING'`;
+    const leased = `(id, lease_token) in (${this.kind === 'mariadb' ? rows : `values ${rows}`}) and state = '${PROCESSING}'`;
     const pairs = tasks.flatMap((task) => [task.id, task.token]);
     if (this.kind === 'postgresql') {
       const moved = await this.all(
@@ -252,8 +274,8 @@ export class TaskTable {
   async fail(task: ClaimedTask, error: string, retryInMs?: number): Promise<boolean> {
     const retry = retryInMs !== undefined && task.attempt < task.maxAttempts;
     const changed = await this.run(
-      `update ${this.t} set state = 'FAILED', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${retry ? `${this.now} + ?` : 'null'}
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set state = '${FAILED}', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${retry ? `${this.now} + ?` : 'null'}
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       retry ? [error.slice(0, 2000), retryInMs, task.id, task.token] : [error.slice(0, 2000), task.id, task.token],
     );
     return changed === 1;
@@ -265,8 +287,8 @@ export class TaskTable {
    */
   async defer(task: ClaimedTask, reason: string, delayMs: number): Promise<boolean> {
     const changed = await this.run(
-      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} + ?
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set state = '${PENDING}', attempts = attempts - 1, last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} + ?
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       [reason.slice(0, 2000), delayMs, task.id, task.token],
     );
     return changed === 1;
@@ -275,8 +297,8 @@ export class TaskTable {
   /** Gives a task back untouched (a worker shutting down): claimable at once, the attempt not counted. */
   async release(task: ClaimedTask): Promise<boolean> {
     const changed = await this.run(
-      `update ${this.t} set state = 'PENDING', attempts = attempts - 1, progress = null, ${NO_LEASE}, run_at_ms = ${this.now}
-       where id = ? and lease_token = ? and state = 'PROCESSING'`,
+      `update ${this.t} set state = '${PENDING}', attempts = attempts - 1, progress = null, ${NO_LEASE}, run_at_ms = ${this.now}
+       where id = ? and lease_token = ? and state = '${PROCESSING}'`,
       [task.id, task.token],
     );
     return changed === 1;
@@ -287,8 +309,8 @@ export class TaskTable {
    * failed so a person sees them. Returns how many.
    */
   async failAbandoned(): Promise<number> {
-    const abandoned = `state = 'PROCESSING' and run_at_ms <= ${this.now} and attempts >= max_attempts`;
-    const set = `state = 'FAILED', progress = null, ${NO_LEASE}, run_at_ms = null,
+    const abandoned = `state = '${PROCESSING}' and run_at_ms <= ${this.now} and attempts >= max_attempts`;
+    const set = `state = '${FAILED}', progress = null, ${NO_LEASE}, run_at_ms = null,
          last_error = 'The worker running the last attempt stopped (it crashed or lost its connection) before finishing.'`;
     if (this.kind !== 'mariadb') return this.run(`update ${this.t} set ${set} where ${abandoned}`, []);
     // MariaDB: a locking scan of the run_at index locks index entries before rows, the opposite of the
@@ -302,8 +324,8 @@ export class TaskTable {
   /** Stops a task that has not finished: its worker, if any, loses the lease at its next renewal. */
   async cancel(id: string, reason: string): Promise<void> {
     const changed = await this.run(
-      `update ${this.t} set state = 'CANCELLED', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = null
-       where id = ? and state in ('PENDING', 'PROCESSING', 'FAILED')`,
+      `update ${this.t} set state = '${CANCELLED}', last_error = ?, progress = null, ${NO_LEASE}, run_at_ms = null
+       where id = ? and state in ('${PENDING}', '${PROCESSING}', '${FAILED}')`,
       [reason.slice(0, 2000), id],
     );
     if (changed !== 1) await this.refuse(id, 'cancelled');
@@ -311,7 +333,7 @@ export class TaskTable {
 
   /** Queues a failed or cancelled task again, with its attempts counted from zero. */
   async retry(id: string): Promise<void> {
-    const changed = await this.run(`update ${this.t} set state = 'PENDING', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} where id = ? and state in ('FAILED', 'CANCELLED')`, [
+    const changed = await this.run(`update ${this.t} set state = '${PENDING}', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} where id = ? and state in ('${FAILED}', '${CANCELLED}')`, [
       id,
     ]);
     if (changed !== 1) await this.refuse(id, 'retried');
@@ -322,7 +344,7 @@ export class TaskTable {
     const [live] = await this.all(`select state from ${this.t} where id = ?`, [id]);
     if (live) throw conflict(`${label} ${id} is ${String(live.state).toLowerCase()} and cannot be ${verb}.`, { reason: 'TASK_STATE', state: live.state });
     const [done] = await this.all(`select id from ${historyTable} where id = ?`, [id]);
-    if (done) throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, { reason: 'TASK_STATE', state: 'SUCCEEDED' });
+    if (done) throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, { reason: 'TASK_STATE', state: SUCCEEDED });
     throw notFound(label, id);
   }
 
@@ -348,17 +370,17 @@ export class TaskTable {
   /** How much work is waiting, for metrics. */
   async depth(): Promise<QueueDepth> {
     const rows = await this.all(
-      `select state, case when state = 'FAILED' and run_at_ms is not null then 1 else 0 end as retrying, count(*) as n, min(created_at) as oldest, ${this.now} as now_ms
-       from ${this.t} group by state, case when state = 'FAILED' and run_at_ms is not null then 1 else 0 end`,
+      `select state, case when state = '${FAILED}' and run_at_ms is not null then 1 else 0 end as retrying, count(*) as n, min(created_at) as oldest, ${this.now} as now_ms
+       from ${this.t} group by state, case when state = '${FAILED}' and run_at_ms is not null then 1 else 0 end`,
       [],
     );
     const depth: QueueDepth = { pending: 0, processing: 0, retrying: 0, stopped: 0, oldestPendingAgeMs: 0 };
     for (const row of rows) {
       const n = asNumber(row.n);
-      if (row.state === 'PENDING') {
+      if (row.state === PENDING) {
         depth.pending += n;
         depth.oldestPendingAgeMs = Math.max(0, asNumber(row.now_ms) - toTime(row.oldest));
-      } else if (row.state === 'PROCESSING') depth.processing += n;
+      } else if (row.state === PROCESSING) depth.processing += n;
       else if (asNumber(row.retrying) === 1) depth.retrying += n;
       else depth.stopped += n;
     }

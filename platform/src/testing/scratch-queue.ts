@@ -7,8 +7,8 @@ import type { TaskTableDefinition } from '../tasks/task-table';
  * A queue of no-op tasks in tables of its own, for the engine's tests and benchmark: what a
  * processor's owner would create in a migration, with a text payload and nothing else.
  */
-export function scratchQueue(name: string): TaskTableDefinition {
-  return { queue: name, table: `${name}_tasks`, historyTable: `${name}_history`, payloadColumns: ['payload'], label: 'Scratch task' };
+export function scratchQueue(name: string): TaskTableDefinition<string> {
+  return { queue: name, table: `${name}_tasks`, historyTable: `${name}_history`, payloadColumns: ['payload'], label: 'Scratch task', payloadOf: (row) => String(row.payload) };
 }
 
 export async function createScratchTables(em: EntityManager, queue: TaskTableDefinition, maxAttempts = 3): Promise<void> {

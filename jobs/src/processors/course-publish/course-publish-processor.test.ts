@@ -22,7 +22,7 @@ import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/contracts/published-course';
-import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState } from '@learnhub/content/entities/outbox-message.entity';
+import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState, type CoursePublishPayload } from '@learnhub/content/entities/outbox-message.entity';
 import { readOutboxStages } from '@learnhub/content/entities/outbox-stages.type';
 import { contentMigrations } from '@learnhub/content/migrations/migrations';
 import { coursePageKey } from '@learnhub/content/publishing/course-page-location';
@@ -83,15 +83,13 @@ interface MessageInHand {
 const inHand = new AsyncLocalStorage<MessageInHand>();
 
 /** The real processor, run with the message it is working on known to everything it calls. */
-function traced(processor: CoursePublishProcessor): QueueProcessor {
+function traced(processor: CoursePublishProcessor): QueueProcessor<CoursePublishPayload> {
   return {
     table: processor.table,
     concurrency: processor.concurrency,
-    leaseMs: processor.leaseMs,
-    renewEveryMs: processor.renewEveryMs,
-    backoff: processor.backoff,
+    lease: processor.lease,
     process: (task, context) =>
-      inHand.run({ messageId: task.id, courseId: String(task.row.business_key1), version: Number(task.row.business_key2) }, () => processor.process(task, context)),
+      inHand.run({ messageId: task.id, courseId: task.payload.courseId, version: Number(task.payload.version) }, () => processor.process(task, context)),
   };
 }
 
@@ -151,9 +149,7 @@ for (const factory of testDatabases('course publish processor')) {
       for (let i = 0; i < (options.engines ?? 1); i++) {
         const processor = new CoursePublishProcessor(new TaskTable(orm.em.fork(), outboxMessages), stages, { em: orm.em, media }, {
           concurrency: options.concurrency ?? 4,
-          leaseMs: 30_000,
-          renewEveryMs: 1_000,
-          backoff: options.backoff ?? { baseMs: 50, maxMs: 1_000 },
+          lease: { leaseMs: 30_000, renewEveryMs: 1_000, backoff: options.backoff ?? { baseMs: 50, maxMs: 1_000 } },
         });
         const engine = new JobsEngine(
           { workerId: `${group}-${i}`, heartbeatMs: 100, memberTtlMs: 1_000, pollMs: 50, groupPrefix: `${group}:` },
@@ -302,7 +298,7 @@ for (const factory of testDatabases('course publish processor')) {
       const stages = realStages();
       const twin: PublishStage = { name: 'page', run: (message) => stages.search.run(message) };
       assert.throws(
-        () => new CoursePublishProcessor(new TaskTable(orm.em.fork(), outboxMessages), [stages.page, twin], { em: orm.em, media }, { concurrency: 1, leaseMs: 30_000, renewEveryMs: 1_000, backoff: { baseMs: 50, maxMs: 1_000 } }),
+        () => new CoursePublishProcessor(new TaskTable(orm.em.fork(), outboxMessages), [stages.page, twin], { em: orm.em, media }, { concurrency: 1, lease: { leaseMs: 30_000, renewEveryMs: 1_000, backoff: { baseMs: 50, maxMs: 1_000 } } }),
         (error) => error instanceof DuplicateStageError && /Two publish stages are named "page"/.test(error.message),
       );
     });

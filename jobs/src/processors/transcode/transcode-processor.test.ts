@@ -69,9 +69,7 @@ for (const [name, open] of stores) {
       ({ store, close: closeStore } = await open());
       const processor = new TranscodeProcessor(new TaskTable(orm.em.fork(), transcodeTasks), store, new FfmpegTranscoder(findFfmpeg(readConfig().media.ffmpegPath)), prober, {
         concurrency: 2,
-        leaseMs: 10_000,
-        renewEveryMs: 1_000,
-        backoff: { baseMs: 100, maxMs: 1_000 },
+        lease: { leaseMs: 10_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 } },
         stallMs: 30_000,
         workDir: join(dir, 'work'),
       });

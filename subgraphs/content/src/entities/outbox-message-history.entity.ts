@@ -1,12 +1,10 @@
-import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Property } from '@mikro-orm/core';
+import { FinishedTask } from '@learnhub/platform/tasks/finished-task.entity';
 import { OutboxStagesType, type OutboxStageRecord } from './outbox-stages.type';
 
 /** An outbox message every stage of which finished, moved out of `mq_message` when it did. */
 @Entity({ tableName: 'mq_message_history' })
-export class OutboxMessageHistory {
-  @PrimaryKey({ type: 'bigint', autoincrement: false })
-  id!: string;
-
+export class OutboxMessageHistory extends FinishedTask {
   @Property({ type: 'string', length: 32, fieldName: 'message_type' })
   messageType!: string;
 
@@ -24,16 +22,4 @@ export class OutboxMessageHistory {
 
   @Property({ type: 'string', length: 500, fieldName: 'last_result', nullable: true })
   lastResult?: string | null;
-
-  @Property({ type: 'integer' })
-  attempts!: number;
-
-  @Property({ type: 'string', length: 64, fieldName: 'finished_by' })
-  finishedBy!: string;
-
-  @Property({ type: new BigIntType('number'), fieldName: 'finished_at_ms' })
-  finishedAtMs!: number;
-
-  @Property({ type: 'datetime', fieldName: 'created_at' })
-  createdAt!: Date;
 }

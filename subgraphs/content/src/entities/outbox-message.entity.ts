@@ -1,15 +1,7 @@
-import { BigIntType, Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, Property } from '@mikro-orm/core';
+import { LeasedTask } from '@learnhub/platform/tasks/leased-task.entity';
 import type { TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
-import { OutboxStagesType, type OutboxStageRecord } from './outbox-stages.type';
-
-/** The outbox's message states; SUCCEEDED messages live in the history table. */
-export enum MessageState {
-  PENDING = 'PENDING',
-  PROCESSING = 'PROCESSING',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-  SUCCEEDED = 'SUCCEEDED',
-}
+import { OutboxStagesType, readOutboxStages, type OutboxStageRecord } from './outbox-stages.type';
 
 /** Where one stage of a message stands. SKIPPED: nothing to do here (no cache is configured). A stage the message has no record of is PENDING. */
 export enum StageState {
@@ -27,13 +19,29 @@ export enum PublishAction {
 
 export const COURSE_PUBLISH_MESSAGE = 'course_publish';
 
+/** What the publish processor reads of a course_publish message: the change it carries, and where its stages stand. */
+export interface CoursePublishPayload {
+  courseId: string;
+  /** The published record's version the message carries. */
+  version?: number;
+  action?: PublishAction;
+  /** As the processor last recorded them, in its order. */
+  stages: OutboxStageRecord[];
+}
+
 /** Where the jobs engine finds outbox messages; finished ones move to the history table. */
-export const outboxMessages: TaskTableDefinition = {
+export const outboxMessages: TaskTableDefinition<CoursePublishPayload> = {
   queue: 'course-publish',
   table: 'mq_message',
   historyTable: 'mq_message_history',
   payloadColumns: ['message_type', 'business_key1', 'business_key2', 'business_key3', 'stages', 'last_result'],
   label: 'Outbox message',
+  payloadOf: (row) => ({
+    courseId: String(row.business_key1),
+    version: row.business_key2 === null || row.business_key2 === undefined ? undefined : Number(row.business_key2),
+    action: row.business_key3 === null || row.business_key3 === undefined ? undefined : (String(row.business_key3) as PublishAction),
+    stages: readOutboxStages(row.stages),
+  }),
 };
 
 /**
@@ -42,11 +50,9 @@ export const outboxMessages: TaskTableDefinition = {
  * version, key 3 the action. Each stage is recorded in `stages` as it finishes, so a retry skips it.
  */
 @Entity({ tableName: 'mq_message' })
-export class OutboxMessage {
-  [OptionalProps]?: 'state' | 'attempts' | 'maxAttempts' | 'runAtMs' | 'stages' | 'createdAt';
-
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
+export class OutboxMessage extends LeasedTask<'stages'> {
+  @Property({ type: 'integer', fieldName: 'max_attempts' })
+  maxAttempts: number = 10;
 
   @Property({ type: 'string', length: 32, fieldName: 'message_type' })
   messageType!: string;
@@ -60,30 +66,6 @@ export class OutboxMessage {
   @Property({ type: 'string', length: 64, fieldName: 'business_key3', nullable: true })
   businessKey3?: string | null;
 
-  @Enum({ items: () => MessageState })
-  state: MessageState = MessageState.PENDING;
-
-  @Property({ type: 'integer' })
-  attempts: number = 0;
-
-  @Property({ type: 'integer', fieldName: 'max_attempts' })
-  maxAttempts: number = 10;
-
-  @Property({ type: new BigIntType('number'), fieldName: 'run_at_ms', nullable: true })
-  runAtMs?: number | null = 0;
-
-  @Property({ type: 'string', length: 64, fieldName: 'lease_owner', nullable: true })
-  leaseOwner?: string | null;
-
-  @Property({ type: 'string', length: 64, fieldName: 'lease_token', nullable: true })
-  leaseToken?: string | null;
-
-  @Property({ type: new BigIntType('number'), fieldName: 'lease_until_ms', nullable: true })
-  leaseUntilMs?: number | null;
-
-  @Property({ type: 'integer', nullable: true })
-  progress?: number | null;
-
   /** The processor's stages in its order, each as it last recorded it; empty until it recorded one. */
   @Property({ type: OutboxStagesType, nullable: true })
   stages: OutboxStageRecord[] = [];
@@ -94,12 +76,6 @@ export class OutboxMessage {
   @Property({ type: new BigIntType('number'), fieldName: 'last_success_ms', nullable: true })
   lastSuccessMs?: number | null;
 
-  @Property({ type: 'string', length: 2000, fieldName: 'last_error', nullable: true })
-  lastError?: string | null;
-
   @Property({ type: new BigIntType('number'), fieldName: 'last_failure_ms', nullable: true })
   lastFailureMs?: number | null;
-
-  @Property({ type: 'datetime', fieldName: 'created_at' })
-  createdAt: Date = new Date();
 }

@@ -3,7 +3,8 @@ import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { CourseSnapshot } from '../publishing/course-snapshot';
 import { AuditDecision } from '../entities/course-audit.entity';
-import { MessageState, PublishAction, StageState } from '../entities/outbox-message.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { PublishAction, StageState } from '../entities/outbox-message.entity';
 import { AuditStatus, PublishStatus } from './course-enums';
 import { CourseTeacherType } from './course-teacher.type';
 import { CourseFields, CourseType } from './course.type';
@@ -11,7 +12,16 @@ import { MediaReference } from './media.reference';
 import { TeachplanType } from './teachplan.type';
 
 registerEnumType(AuditDecision, { name: 'AuditDecision', description: "An auditor's decision on a submitted snapshot." });
-registerEnumType(MessageState, { name: 'OutboxMessageState', description: 'Pending, processing, failed (retrying or for good), cancelled, or succeeded (moved to the history).' });
+/** TaskState as content's clients know it. */
+const OutboxMessageState = {
+  PENDING: TaskState.PENDING,
+  PROCESSING: TaskState.PROCESSING,
+  FAILED: TaskState.FAILED,
+  CANCELLED: TaskState.CANCELLED,
+  SUCCEEDED: TaskState.SUCCEEDED,
+};
+
+registerEnumType(OutboxMessageState, { name: 'OutboxMessageState', description: 'Pending, processing, failed (retrying or for good), cancelled, or succeeded (moved to the history).' });
 registerEnumType(StageState, { name: 'OutboxStageState', description: 'PENDING until the stage finished; SKIPPED when there was nothing to do (no cache configured).' });
 registerEnumType(PublishAction, { name: 'PublishAction', description: 'What changed the published record: a publish, taking it offline, or putting it back online.' });
 
@@ -176,8 +186,8 @@ export class OutboxMessageType {
   @Field(() => PublishAction, { nullable: true, description: 'Business key 3.' })
   action?: PublishAction;
 
-  @Field(() => MessageState)
-  state!: MessageState;
+  @Field(() => OutboxMessageState)
+  state!: TaskState;
 
   @Field(() => Int)
   attempts!: number;
@@ -224,8 +234,8 @@ export class OutboxMessagePage extends pageOf(OutboxMessageType) {}
 
 @InputType('OutboxMessageFilter')
 export class OutboxMessageFilter {
-  @Field(() => MessageState, { nullable: true })
-  state?: MessageState;
+  @Field(() => OutboxMessageState, { nullable: true })
+  state?: TaskState;
 
   @Field(() => ID, { nullable: true })
   courseId?: string;

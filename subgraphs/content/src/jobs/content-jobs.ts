@@ -1,6 +1,7 @@
 import { awaitMigrations, databaseReadiness } from '@learnhub/platform/database/open-database';
 import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
 import type { JobHost, JobModule } from '@learnhub/platform/tasks/job-module';
+import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { CourseIndexClient } from '@learnhub/contracts/course-index';
@@ -33,7 +34,7 @@ export async function openContentJobs(host: JobHost): Promise<JobModule> {
     // The order the stages run in; a new effect of publishing is one more stage here.
     [new CoursePageStage(orm.em, store, media), new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)), new CacheEntryStage(cache)],
     { em: orm.em, media },
-    { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs }, concurrency: jobs.publishConcurrency },
+    { lease: processorLeaseOf(jobs), concurrency: jobs.publishConcurrency },
   );
   return {
     owner: 'content',

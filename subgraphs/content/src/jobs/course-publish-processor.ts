@@ -1,8 +1,8 @@
 import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
-import { StageState } from '../entities/outbox-message.entity';
-import { readOutboxStages, writeOutboxStages, type OutboxStageRecord } from '../entities/outbox-stages.type';
-import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
+import { StageState, type CoursePublishPayload } from '../entities/outbox-message.entity';
+import { writeOutboxStages, type OutboxStageRecord } from '../entities/outbox-stages.type';
 import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
+import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import type { EntityManager } from '@mikro-orm/core';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import type { MediaDirectory } from '@learnhub/media/client';
@@ -11,9 +11,7 @@ import type { PublishStage } from './publish-stage';
 
 export interface CoursePublishSettings {
   concurrency: number;
-  leaseMs: number;
-  renewEveryMs: number;
-  backoff: BackoffPolicy;
+  lease: ProcessorLease;
 }
 
 /** Two stages of one processor share a name, so a message's record of one would stand for both. */
@@ -30,20 +28,18 @@ export class DuplicateStageError extends Error {
  * this worker holds the lease), so a retry or another worker skips what is done; a stage the
  * message has no record of is pending.
  */
-export class CoursePublishProcessor implements QueueProcessor {
+export class CoursePublishProcessor implements QueueProcessor<CoursePublishPayload> {
   readonly concurrency: number;
-  readonly leaseMs: number;
-  readonly renewEveryMs: number;
-  readonly backoff: BackoffPolicy;
+  readonly lease: ProcessorLease;
 
   constructor(
-    readonly table: TaskTable,
+    readonly table: TaskTable<CoursePublishPayload>,
     private readonly stages: readonly PublishStage[],
     /** Where the stages read the published record (content's database) and its media. */
     private readonly sources: { em: EntityManager; media: MediaDirectory },
     settings: CoursePublishSettings,
   ) {
-    ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
+    ({ concurrency: this.concurrency, lease: this.lease } = settings);
     const names = new Set<string>();
     for (const { name } of stages) {
       if (names.has(name)) throw new DuplicateStageError(name);
@@ -51,10 +47,10 @@ export class CoursePublishProcessor implements QueueProcessor {
     }
   }
 
-  async process(task: ClaimedTask, context: TaskContext): Promise<void> {
-    const courseId = String(task.row.business_key1);
+  async process(task: ClaimedTask<CoursePublishPayload>, context: TaskContext): Promise<void> {
+    const { courseId } = task.payload;
     const message = publishMessage(courseId, new CoursePublishingRepository(this.sources.em.fork()), this.sources.media);
-    const recorded = new Map(readOutboxStages(task.row.stages).map((stage) => [stage.name, stage]));
+    const recorded = new Map(task.payload.stages.map((stage) => [stage.name, stage]));
     // The whole list is written with each record, so the message shows every stage, pending ones too, in this order.
     const records: OutboxStageRecord[] = this.stages.map(({ name }) => recorded.get(name) ?? { name, state: StageState.PENDING });
     for (const [at, stage] of this.stages.entries()) {

@@ -6,9 +6,9 @@ import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { contentEntities } from '../entities/content-entities';
-import { MessageState, OutboxMessage, outboxMessages, StageState } from '../entities/outbox-message.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { OutboxMessage, outboxMessages, StageState } from '../entities/outbox-message.entity';
 import { OutboxMessageHistory } from '../entities/outbox-message-history.entity';
-import { readOutboxStages } from '../entities/outbox-stages.type';
 import { OutboxMessageRepository } from '../repositories/outbox-message.repository';
 import { contentMigrations } from './migrations';
 
@@ -106,10 +106,10 @@ for (const factory of testDatabases('content migration 0006')) {
       assert.deepEqual(
         records.map((record) => [record.businessKey1, record.state, record.stages]),
         [
-          ['13', MessageState.FAILED, listOf([DONE, DONE, PENDING])],
-          ['12', MessageState.PROCESSING, listOf([DONE, PENDING, PENDING])],
-          ['11', MessageState.PENDING, listOf([PENDING, PENDING, PENDING])],
-          ['14', MessageState.SUCCEEDED, listOf([DONE, DONE, SKIPPED])],
+          ['13', TaskState.FAILED, listOf([DONE, DONE, PENDING])],
+          ['12', TaskState.PROCESSING, listOf([DONE, PENDING, PENDING])],
+          ['11', TaskState.PENDING, listOf([PENDING, PENDING, PENDING])],
+          ['14', TaskState.SUCCEEDED, listOf([DONE, DONE, SKIPPED])],
         ],
       );
     });
@@ -119,7 +119,7 @@ for (const factory of testDatabases('content migration 0006')) {
       const claimed = await table.claim('worker-after-upgrade', { index: 0, total: 1 }, 10, 60_000);
       const held = claimed.find((task) => task.id === ids.get('12'));
       assert.ok(held, 'the message whose lease ran out is claimable');
-      assert.deepEqual(readOutboxStages(held.row.stages), listOf([DONE, PENDING, PENDING]));
+      assert.deepEqual(held.payload.stages, listOf([DONE, PENDING, PENDING]));
       assert.deepEqual([...(await table.completeMany([held]))], [held.id]);
       const moved = await orm.em.fork().findOneOrFail(OutboxMessageHistory, { id: held.id });
       assert.deepEqual(moved.stages, listOf([DONE, PENDING, PENDING]));

@@ -1,99 +1,68 @@
-import { pageLiveThenFinished } from '@learnhub/platform/tasks/live-then-finished';
+import { TaskListing, type TaskRecord } from '@learnhub/platform/tasks/task-listing';
+import type { TaskState } from '@learnhub/platform/tasks/task-state';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { MessageState, outboxMessages, OutboxMessage } from '../entities/outbox-message.entity';
+import type { EntityManager } from '@mikro-orm/core';
+import { outboxMessages, OutboxMessage } from '../entities/outbox-message.entity';
 import { OutboxMessageHistory } from '../entities/outbox-message-history.entity';
 import type { OutboxStageRecord } from '../entities/outbox-stages.type';
 
-/** An outbox message as stored, live (`mq_message`) or finished (`mq_message_history`). Times are epoch milliseconds. */
-export interface OutboxMessageRecord {
-  id: string;
+/** What an outbox message's record adds to its task's. Times are epoch milliseconds. */
+interface OutboxMessageFields {
   messageType: string;
   businessKey1: string;
   businessKey2?: string;
   businessKey3?: string;
-  state: MessageState;
-  attempts: number;
-  maxAttempts?: number;
   /** As the processor last recorded them, in its order; empty until it recorded one. */
   stages: OutboxStageRecord[];
   lastResult?: string;
   lastSuccessMs?: number;
-  lastError?: string;
   lastFailureMs?: number;
-  leaseOwner?: string;
-  leaseUntilMs?: number;
-  runAtMs?: number;
-  finishedBy?: string;
-  finishedAtMs?: number;
-  createdAt: Date;
 }
 
+/** An outbox message as stored, live (`mq_message`) or finished (`mq_message_history`). */
+export type OutboxMessageRecord = TaskRecord & OutboxMessageFields;
+
 export interface OutboxMessageListFilter {
-  state?: MessageState;
+  state?: TaskState;
   courseId?: string;
 }
 
-const common = (message: OutboxMessage | OutboxMessageHistory) => ({
-  id: String(message.id),
+const common = (message: OutboxMessage | OutboxMessageHistory): OutboxMessageFields => ({
   messageType: message.messageType,
   businessKey1: message.businessKey1,
   businessKey2: message.businessKey2 ?? undefined,
   businessKey3: message.businessKey3 ?? undefined,
   stages: message.stages,
   lastResult: message.lastResult ?? undefined,
-  createdAt: message.createdAt,
 });
 
-const fromLive = (message: OutboxMessage): OutboxMessageRecord => ({
+const ofLive = (message: OutboxMessage): OutboxMessageFields => ({
   ...common(message),
-  state: message.state,
-  attempts: message.attempts,
-  maxAttempts: message.maxAttempts,
   lastSuccessMs: message.lastSuccessMs ?? undefined,
-  lastError: message.lastError ?? undefined,
   lastFailureMs: message.lastFailureMs ?? undefined,
-  leaseOwner: message.leaseOwner ?? undefined,
-  leaseUntilMs: message.leaseUntilMs ?? undefined,
-  runAtMs: message.runAtMs ?? undefined,
-});
-
-const fromHistory = (message: OutboxMessageHistory): OutboxMessageRecord => ({
-  ...common(message),
-  state: MessageState.SUCCEEDED,
-  attempts: message.attempts,
-  finishedBy: message.finishedBy,
-  finishedAtMs: message.finishedAtMs,
 });
 
 /** Outbox messages as admins operate them: listed across both tables, retried. */
 export class OutboxMessageRepository {
-  constructor(private readonly em: EntityManager) {}
+  private readonly messages: TaskListing<OutboxMessage, OutboxMessageHistory, OutboxMessageFields>;
+
+  constructor(private readonly em: EntityManager) {
+    this.messages = new TaskListing<OutboxMessage, OutboxMessageHistory, OutboxMessageFields>(em, {
+      live: OutboxMessage,
+      finished: OutboxMessageHistory,
+      ownOfLive: ofLive,
+      ownOfFinished: common,
+    });
+  }
 
   /** One page of the messages matching `filter`: live ones newest first, then finished ones newest first. */
   page(filter: OutboxMessageListFilter, offset: number, limit: number): Promise<[OutboxMessageRecord[], number]> {
     const { state, courseId } = filter;
-    const live: FilterQuery<OutboxMessage> = {};
-    if (courseId) live.businessKey1 = courseId;
-    if (state) live.state = state;
-    const history: FilterQuery<OutboxMessageHistory> = courseId ? { businessKey1: courseId } : {};
-    return pageLiveThenFinished(
-      {
-        countLive: state === MessageState.SUCCEEDED ? undefined : () => this.em.count(OutboxMessage, live),
-        countFinished: state === undefined || state === MessageState.SUCCEEDED ? () => this.em.count(OutboxMessageHistory, history) : undefined,
-        live: async (at, size) => (await this.em.find(OutboxMessage, live, { orderBy: { id: 'desc' }, offset: at, limit: size, refresh: true })).map(fromLive),
-        finished: async (at, size) => (await this.em.find(OutboxMessageHistory, history, { orderBy: { id: 'desc' }, offset: at, limit: size })).map(fromHistory),
-      },
-      offset,
-      limit,
-    );
+    return this.messages.page({ state, where: courseId ? { businessKey1: courseId } : {} }, offset, limit);
   }
 
-  async find(id: string): Promise<OutboxMessageRecord | undefined> {
-    const live = await this.em.findOne(OutboxMessage, { id }, { refresh: true });
-    if (live) return fromLive(live);
-    const done = await this.em.findOne(OutboxMessageHistory, { id });
-    return done ? fromHistory(done) : undefined;
+  find(id: string): Promise<OutboxMessageRecord | undefined> {
+    return this.messages.find(id);
   }
 
   /** Queues a failed or cancelled message again, attempts from zero; its finished stages stay finished. */

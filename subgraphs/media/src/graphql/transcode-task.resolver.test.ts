@@ -13,8 +13,9 @@ import type { Logger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
-import { MediaProcess, ProcessState, transcodeTasks } from '../entities/media-process.entity';
+import { MediaProcess, transcodeTasks } from '../entities/media-process.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { MediaRepository } from '../repositories/media.repository';
@@ -146,7 +147,7 @@ for (const factory of testDatabases('transcode task resolvers')) {
         playable: false,
       });
 
-      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5 }, { state: ProcessState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: 'worker-1:t', leaseUntilMs: Date.now() + 60_000, progress: 42 });
+      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5 }, { state: TaskState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: 'worker-1:t', leaseUntilMs: Date.now() + 60_000, progress: 42 });
       const running = await run(request(member), mediaQuery);
       assert.deepEqual(
         [(running.data?.media as Record<string, unknown>).transcodeState, (running.data?.media as Record<string, unknown>).transcodeProgress],
@@ -157,7 +158,7 @@ for (const factory of testDatabases('transcode task resolvers')) {
     test('after a successful transcode: the MP4 and its poster, playable; the admin sees the task in the history with its media', async () => {
       const task = await db.orm.em.fork().findOneOrFail(MediaProcess, { fileMd5 });
       // What the worker does on success: record the output in the transaction that moves the task to the history.
-      await new TaskTable(db.orm.em.fork(), transcodeTasks).complete({ id: String(task.id), token: 'worker-1:t', attempt: 1, maxAttempts: 3, row: {} }, async (tx) => {
+      await new TaskTable(db.orm.em.fork(), transcodeTasks).complete({ id: String(task.id), token: 'worker-1:t', attempt: 1, maxAttempts: 3, payload: undefined }, async (tx) => {
         await tx.nativeUpdate(MediaObject, { fileMd5 }, { playbackKey: playbackKey(fileMd5, object.objectKey), posterKey: posterKey(fileMd5), durationSeconds: 61.48 });
       });
 

@@ -1,10 +1,19 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { pageOf } from '@learnhub/platform/graphql/page';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ProcessState } from '../entities/media-process.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
 import type { TranscodeTaskView } from '../services/transcode-task.service';
 
-registerEnumType(ProcessState, {
+/** TaskState as media's clients know it: in the order of the original system's numbers. */
+const TranscodeTaskState = {
+  PENDING: TaskState.PENDING,
+  SUCCEEDED: TaskState.SUCCEEDED,
+  FAILED: TaskState.FAILED,
+  PROCESSING: TaskState.PROCESSING,
+  CANCELLED: TaskState.CANCELLED,
+};
+
+registerEnumType(TranscodeTaskState, {
   name: 'TranscodeTaskState',
   description: 'Where a transcoding task stands; stateCode carries the original system\'s number.',
   valuesConfig: {
@@ -24,8 +33,8 @@ export class TranscodeTaskNode implements TranscodeTaskView {
   @Field()
   fileMd5!: string;
 
-  @Field(() => ProcessState)
-  state!: ProcessState;
+  @Field(() => TranscodeTaskState)
+  state!: TaskState;
 
   @Field(() => Int, { description: 'Attempts started since it was queued or last retried by a person.' })
   attempts!: number;
@@ -66,8 +75,8 @@ export class TranscodeTaskPage extends pageOf(TranscodeTaskNode) {}
 
 @InputType('TranscodeTaskFilter')
 export class TranscodeTaskFilter {
-  @Field(() => ProcessState, { nullable: true })
-  state?: ProcessState;
+  @Field(() => TranscodeTaskState, { nullable: true })
+  state?: TaskState;
 
   @Field({ nullable: true, description: 'The MD5 of the video (its media id).' })
   fileMd5?: string;

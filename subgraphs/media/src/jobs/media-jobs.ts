@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { awaitMigrations, databaseReadiness } from '@learnhub/platform/database/open-database';
 import type { JobHost, JobModule } from '@learnhub/platform/tasks/job-module';
 import { CronSchedule, CronSyntaxError } from '@learnhub/platform/tasks/cron';
+import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
@@ -29,7 +30,8 @@ export async function openMediaJobs(host: JobHost): Promise<JobModule> {
     if (error instanceof CronSyntaxError) throw new Error(`UPLOAD_CLEANUP_CRON="${jobs.uploadCleanupCron}" is not a valid schedule: ${error.message}`);
     throw error;
   }
-  const workDirs = new WorkerWorkDirs(join(config.dataDir, 'tmp', 'transcode'), workerId, jobs.leaseMs * 3);
+  const lease = processorLeaseOf(jobs);
+  const workDirs = new WorkerWorkDirs(join(config.dataDir, 'tmp', 'transcode'), workerId, lease.leaseMs * 3);
   const sweep = async () => {
     const removed = await workDirs.sweep();
     if (removed.length > 0) logger.info({ removed }, 'removed the transcode work folders of workers that are gone');
@@ -44,7 +46,7 @@ export async function openMediaJobs(host: JobHost): Promise<JobModule> {
     await Promise.all([orm.close(), wakeup.close()]);
   };
   // Workers that die while others run are cleared by those; a folder from another machine goes stale in three leases.
-  const sweeping = setInterval(() => void sweep().catch((error) => logger.warn({ err: error }, 'sweeping transcode work folders failed')), jobs.leaseMs);
+  const sweeping = setInterval(() => void sweep().catch((error) => logger.warn({ err: error }, 'sweeping transcode work folders failed')), lease.leaseMs);
   sweeping.unref();
   try {
     await awaitMigrations(orm, 'media', jobs.schemaWaitMs, logger);
@@ -59,9 +61,7 @@ export async function openMediaJobs(host: JobHost): Promise<JobModule> {
     new FfmpegTranscoder(findFfmpeg(config.media.ffmpegPath), { preset: jobs.transcodePreset }),
     prober,
     {
-      leaseMs: jobs.leaseMs,
-      renewEveryMs: jobs.renewEveryMs,
-      backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs },
+      lease,
       concurrency: jobs.transcodeConcurrency,
       stallMs: jobs.transcodeStallMs,
       workDir,

@@ -6,18 +6,17 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks/task-table';
 import { MediaObject } from '../entities/media-object.entity';
+import type { TranscodePayload } from '../entities/media-process.entity';
 import { NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
 import { playbackKey, posterKey } from '../services/object-keys';
 import { probeSourceOf } from '../services/playability';
-import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
+import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from '../video-tools/ffmpeg-transcoder';
 
 export interface TranscodeSettings {
   concurrency: number;
-  leaseMs: number;
-  renewEveryMs: number;
-  backoff: BackoffPolicy;
+  lease: ProcessorLease;
   /** ffmpeg making no progress for this long is killed and the attempt fails. */
   stallMs: number;
   /** Where attempts write their output before it goes to the object store. */
@@ -29,27 +28,24 @@ export interface TranscodeSettings {
  * copy when the codecs already are H.264/AAC), plus a poster frame, and points the media at it
  * in the transaction that finishes the task.
  */
-export class TranscodeProcessor implements QueueProcessor {
+export class TranscodeProcessor implements QueueProcessor<TranscodePayload> {
   readonly concurrency: number;
-  readonly leaseMs: number;
-  readonly renewEveryMs: number;
-  readonly backoff: BackoffPolicy;
+  readonly lease: ProcessorLease;
 
   constructor(
-    readonly table: TaskTable,
+    readonly table: TaskTable<TranscodePayload>,
     private readonly store: ObjectStore,
     private readonly transcoder: FfmpegTranscoder,
     private readonly prober: MediaProber,
     private readonly settings: TranscodeSettings,
   ) {
-    ({ concurrency: this.concurrency, leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs, backoff: this.backoff } = settings);
+    ({ concurrency: this.concurrency, lease: this.lease } = settings);
   }
 
-  async process(task: ClaimedTask, context: TaskContext): Promise<void> {
-    const fileMd5 = String(task.row.file_md5);
-    const source = { bucket: String(task.row.bucket), objectKey: String(task.row.object_key) };
+  async process(task: ClaimedTask<TranscodePayload>, context: TaskContext): Promise<void> {
+    const { fileMd5, probed, ...source } = task.payload;
     const input = await probeSourceOf(this.store, source);
-    const facts = task.row.video_codec ? factsOf(task.row) : await this.probe(input, fileMd5);
+    const facts = probed ?? (await this.probe(input, fileMd5));
     const mode = transcodeModeOf(facts);
     const dir = join(this.settings.workDir, `${task.id}-${randomBytes(6).toString('hex')}`);
     await mkdir(dir, { recursive: true });
@@ -95,18 +91,8 @@ export class TranscodeProcessor implements QueueProcessor {
   }
 }
 
-function factsOf(row: Record<string, unknown>): ProbeResult {
-  const duration = row.duration_seconds === null || row.duration_seconds === undefined ? undefined : Number(row.duration_seconds);
-  return {
-    formatNames: [],
-    videoCodec: row.video_codec ? String(row.video_codec) : undefined,
-    audioCodec: row.audio_codec ? String(row.audio_codec) : undefined,
-    durationSeconds: duration,
-  };
-}
-
 /** The media now plays from the MP4; what the merge-time probe left unknown is filled in. */
-async function pointMediaAt(tx: EntityManager, fileMd5: string, keys: { playback: string; poster: string }, facts: ProbeResult): Promise<void> {
+async function pointMediaAt(tx: EntityManager, fileMd5: string, keys: { playback: string; poster: string }, facts: Partial<ProbeResult>): Promise<void> {
   const object = await tx.findOne(MediaObject, { fileMd5 });
   // The media was deleted while it was being transcoded: the task still finishes, with nothing to point.
   if (!object) return;

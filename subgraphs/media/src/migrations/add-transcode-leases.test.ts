@@ -4,7 +4,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { MediaProcess, ProcessState, transcodeTasks } from '../entities/media-process.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { MediaProcess, transcodeTasks } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaEntities } from '../entities/media-entities';
 import { mediaMigrations } from './migrations';
@@ -52,11 +53,11 @@ for (const factory of testDatabases('media migration 0003')) {
       assert.deepEqual(
         tasks.map((task) => [task.fileMd5[0], task.state, task.attempts, task.maxAttempts, task.runAtMs, task.leaseToken]),
         [
-          ['a', ProcessState.PENDING, 0, 3, 0, null],
-          ['b', ProcessState.PROCESSING, 1, 3, 0, null],
-          ['c', ProcessState.FAILED, 1, 3, 0, null],
-          ['d', ProcessState.FAILED, 3, 3, null, null],
-          ['f', ProcessState.PROCESSING, 3, 3, 0, null],
+          ['a', TaskState.PENDING, 0, 3, 0, null],
+          ['b', TaskState.PROCESSING, 1, 3, 0, null],
+          ['c', TaskState.FAILED, 1, 3, 0, null],
+          ['d', TaskState.FAILED, 3, 3, null, null],
+          ['f', TaskState.PROCESSING, 3, 3, 0, null],
         ],
       );
       const table = new TaskTable(orm.em.fork(), transcodeTasks);
@@ -66,7 +67,7 @@ for (const factory of testDatabases('media migration 0003')) {
         ['a', 'b', 'c'].map((letter) => ids.get(letter.repeat(32))),
       );
       assert.equal(await table.failAbandoned(), 1, 'the task a worker held on its last attempt is failed for a person to see');
-      assert.equal((await orm.em.fork().findOneOrFail(MediaProcess, { fileMd5: 'f'.repeat(32) })).state, ProcessState.FAILED);
+      assert.equal((await orm.em.fork().findOneOrFail(MediaProcess, { fileMd5: 'f'.repeat(32) })).state, TaskState.FAILED);
     });
 
     test('succeeded tasks move to the history with their id, attempts and creation time', async () => {

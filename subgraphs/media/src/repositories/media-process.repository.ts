@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { MediaProcess } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import type { MediaObject } from '../entities/media-object.entity';
 import type { ProbeResult } from '../video-tools/media-prober';
@@ -23,7 +24,7 @@ export class MediaProcessRepository {
         fileMd5: object.fileMd5,
         bucket: object.bucket,
         objectKey: object.objectKey,
-        state: ProcessState.PENDING,
+        state: TaskState.PENDING,
         attempts: 0,
         // Due from now, so claims take tasks in the order they became due (this host's clock; NTP keeps it close to the database's).
         runAtMs: now.getTime(),

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
 import { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
-import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcess } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { mediaEntities } from '../entities/media-entities';
@@ -313,7 +314,7 @@ for (const factory of testDatabases('media repository')) {
       const processes = new MediaProcessRepository(db.orm.em.fork());
       for (const object of [waiting, running, done]) await processes.enqueue(object);
       const em = db.orm.em.fork();
-      await em.nativeUpdate(MediaProcess, { fileMd5: running.fileMd5 }, { state: ProcessState.PROCESSING, attempts: 1, progress: 40 });
+      await em.nativeUpdate(MediaProcess, { fileMd5: running.fileMd5 }, { state: TaskState.PROCESSING, attempts: 1, progress: 40 });
       // Succeeded tasks leave the live table for the history.
       const finished = await em.findOneOrFail(MediaProcess, { fileMd5: done.fileMd5 });
       em.create(MediaProcessHistory, { ...done, id: finished.id, attempts: 1, finishedBy: 'worker-1', finishedAtMs: Date.now(), createdAt: finished.createdAt });
@@ -324,9 +325,9 @@ for (const factory of testDatabases('media repository')) {
       assert.deepEqual(
         new Map(found),
         new Map([
-          [waiting.fileMd5, { state: ProcessState.PENDING, progress: undefined }],
-          [running.fileMd5, { state: ProcessState.PROCESSING, progress: 40 }],
-          [done.fileMd5, { state: ProcessState.SUCCEEDED }],
+          [waiting.fileMd5, { state: TaskState.PENDING, progress: undefined }],
+          [running.fileMd5, { state: TaskState.PROCESSING, progress: 40 }],
+          [done.fileMd5, { state: TaskState.SUCCEEDED }],
         ]),
       );
       assert.deepEqual(await repository().transcodes([]), new Map());

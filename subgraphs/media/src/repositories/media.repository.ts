@@ -1,9 +1,10 @@
 import { containsText } from '@learnhub/platform/database/contains-text';
 import { lockRow } from '@learnhub/platform/database/row-lock';
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
 import { MediaFile, type MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaObject, type MediaType } from '../entities/media-object.entity';
-import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcess } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 
 export interface MediaListFilter {
@@ -19,7 +20,7 @@ export interface MediaListFilter {
 
 /** A file's transcoding task as stored: `progress` is the percent its running attempt reported. */
 export interface StoredTranscode {
-  state: ProcessState;
+  state: TaskState;
   progress?: number;
 }
 
@@ -74,7 +75,7 @@ export class MediaRepository {
     const rest = fileMd5s.filter((md5) => !found.has(md5));
     if (rest.length > 0) {
       const done = await this.em.find(MediaProcessHistory, { fileMd5: { $in: rest } }, { fields: ['fileMd5'] });
-      for (const task of done) found.set(task.fileMd5, { state: ProcessState.SUCCEEDED });
+      for (const task of done) found.set(task.fileMd5, { state: TaskState.SUCCEEDED });
     }
     return found;
   }

@@ -14,9 +14,10 @@ import type { Logger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
 import { MediaFile } from '../entities/media-file.entity';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
-import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcess } from '../entities/media-process.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { MediaRepository } from '../repositories/media.repository';
@@ -346,9 +347,9 @@ describe('MediaService with a local object store on sqlite', () => {
         ['not-an-md5', { state: TranscodeState.NONE, progress: undefined }],
       ],
     );
-    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: ProcessState.PROCESSING, progress: 55 });
+    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: TaskState.PROCESSING, progress: 55 });
     assert.deepEqual((await service().transcodes([waiting])).get(waiting), { state: TranscodeState.PROCESSING, progress: 55 });
-    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: ProcessState.FAILED, progress: null });
+    await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: TaskState.FAILED, progress: null });
     assert.deepEqual((await service().transcodes([waiting])).get(waiting), { state: TranscodeState.FAILED, progress: undefined });
   });
 });

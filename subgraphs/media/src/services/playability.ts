@@ -1,6 +1,6 @@
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import { ProcessState } from '../entities/media-process.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import type { ProbeSource } from '../video-tools/media-prober';
 
@@ -14,12 +14,12 @@ export enum TranscodeState {
   CANCELLED = 'CANCELLED',
 }
 
-const transcodeStates: Record<ProcessState, TranscodeState> = {
-  [ProcessState.PENDING]: TranscodeState.PENDING,
-  [ProcessState.PROCESSING]: TranscodeState.PROCESSING,
-  [ProcessState.SUCCEEDED]: TranscodeState.SUCCEEDED,
-  [ProcessState.FAILED]: TranscodeState.FAILED,
-  [ProcessState.CANCELLED]: TranscodeState.CANCELLED,
+const transcodeStates: Record<TaskState, TranscodeState> = {
+  [TaskState.PENDING]: TranscodeState.PENDING,
+  [TaskState.PROCESSING]: TranscodeState.PROCESSING,
+  [TaskState.SUCCEEDED]: TranscodeState.SUCCEEDED,
+  [TaskState.FAILED]: TranscodeState.FAILED,
+  [TaskState.CANCELLED]: TranscodeState.CANCELLED,
 };
 
 /** A file's transcoding: its state, and how far the running attempt has got (percent) while one runs. */
@@ -38,7 +38,7 @@ export function transcodingAsServed(transcoded: boolean, task: Transcoding): Tra
   return task.state === TranscodeState.SUCCEEDED ? { state: TranscodeState.PROCESSING, progress: 100 } : task;
 }
 
-export function transcodeStateOf(task: ProcessState | undefined): TranscodeState {
+export function transcodeStateOf(task: TaskState | undefined): TranscodeState {
   return task === undefined ? TranscodeState.NONE : transcodeStates[task];
 }
 

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { readConfig } from '@learnhub/platform/config';
+import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import { AppError } from '@learnhub/platform/errors';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
 import { MediaType } from '../entities/media-object.entity';
-import { MediaProcess, ProcessState } from '../entities/media-process.entity';
+import { MediaProcess, transcodeTasks } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { mediaEntities } from '../entities/media-entities';
@@ -109,7 +111,7 @@ for (const factory of testDatabases('transcode queue')) {
 
       const [task, ...others] = await tasks(object.fileMd5);
       assert.deepEqual(others, []);
-      assert.equal(task?.state, ProcessState.PENDING);
+      assert.equal(task?.state, TaskState.PENDING);
       assert.equal(task?.attempts, 0);
       assert.equal(task?.bucket, 'video');
       assert.equal(task?.objectKey, object.objectKey);
@@ -127,16 +129,23 @@ for (const factory of testDatabases('transcode queue')) {
       assert.ok(task?.runAtMs && Math.abs(task.runAtMs - Date.now()) < 60_000, 'due from when it was queued');
       assert.equal(task?.maxAttempts, 3);
       assert.equal(task?.leaseToken, null);
+
+      // A worker reads the task as the queue decodes its row, probe included.
+      const payload = async () => transcodeTasks.payloadOf((await sqlRows(db.orm.em.fork(), 'select * from media_process where file_md5 = ?', [object.fileMd5]))[0]);
+      const probed = { videoCodec: 'mpeg4', audioCodec: task?.audioCodec, durationSeconds: task?.durationSeconds };
+      assert.deepEqual(await payload(), { fileMd5: object.fileMd5, bucket: 'video', objectKey: object.objectKey, probed });
+      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: object.fileMd5 }, { videoCodec: null });
+      assert.equal((await payload()).probed, undefined, 'without a stored codec the worker probes for itself');
     });
 
     test('an existing task is left as it is, and a finished one is not queued again', async () => {
       const object = await stored('avi-failed', clips.avi, '.avi');
       await intake(object);
-      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: object.fileMd5 }, { state: ProcessState.FAILED, attempts: 3, runAtMs: null, lastError: 'broken' });
+      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: object.fileMd5 }, { state: TaskState.FAILED, attempts: 3, runAtMs: null, lastError: 'broken' });
       assert.equal((await intake(object)).queued, true);
       const [task, ...others] = await tasks(object.fileMd5);
       assert.deepEqual(others, []);
-      assert.deepEqual([task?.state, task?.attempts, task?.runAtMs, task?.lastError], [ProcessState.FAILED, 3, null, 'broken']);
+      assert.deepEqual([task?.state, task?.attempts, task?.runAtMs, task?.lastError], [TaskState.FAILED, 3, null, 'broken']);
 
       // A succeeded task lives in the history: the file is transcoded, so another merge of it queues nothing.
       const em = db.orm.em.fork();

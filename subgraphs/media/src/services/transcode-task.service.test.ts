@@ -8,7 +8,8 @@ import { AppError } from '@learnhub/platform/errors';
 import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
 import { appError } from '@learnhub/platform/testing/app-error';
 import { migratedTestDatabase, testDatabases, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
-import { MediaProcess, ProcessState, transcodeTasks } from '../entities/media-process.entity';
+import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { MediaProcess, transcodeTasks } from '../entities/media-process.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { TranscodeTaskRepository } from '../repositories/transcode-task.repository';
@@ -37,8 +38,8 @@ function taskFixtures(factory: TestDatabaseFactory, db: { readonly orm: { em: En
     const leaseUntilMs = Date.now() + MINUTE;
     await db.orm.em
       .fork()
-      .nativeUpdate(MediaProcess, { id: task.id }, { state: ProcessState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: token, leaseUntilMs, runAtMs: leaseUntilMs, progress });
-    const claimed: ClaimedTask = { id: task.id, token, attempt: 1, maxAttempts: 3, row: {} };
+      .nativeUpdate(MediaProcess, { id: task.id }, { state: TaskState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: token, leaseUntilMs, runAtMs: leaseUntilMs, progress });
+    const claimed: ClaimedTask = { id: task.id, token, attempt: 1, maxAttempts: 3, payload: undefined };
     return { ...task, claimed, leaseUntilMs };
   };
   return {
@@ -113,23 +114,23 @@ for (const factory of testDatabases('transcode tasks')) {
     });
 
     test('by state: SUCCEEDED from the history, the others from the live table', async () => {
-      const byState = async (state: ProcessState, page = firstPage) => {
+      const byState = async (state: TaskState, page = firstPage) => {
         const { items, total } = await service().list(root, { state }, page);
         return [names(items), total];
       };
-      assert.deepEqual(await byState(ProcessState.SUCCEEDED), [['H', 'G', 'F'], 3]);
-      assert.deepEqual(await byState(ProcessState.SUCCEEDED, pageOf(2, 2)), [['F'], 3]);
-      assert.deepEqual(await byState(ProcessState.PENDING), [['A'], 1]);
-      assert.deepEqual(await byState(ProcessState.PROCESSING), [['B'], 1]);
-      assert.deepEqual(await byState(ProcessState.FAILED), [['D', 'C'], 2]);
-      assert.deepEqual(await byState(ProcessState.CANCELLED), [['E'], 1]);
+      assert.deepEqual(await byState(TaskState.SUCCEEDED), [['H', 'G', 'F'], 3]);
+      assert.deepEqual(await byState(TaskState.SUCCEEDED, pageOf(2, 2)), [['F'], 3]);
+      assert.deepEqual(await byState(TaskState.PENDING), [['A'], 1]);
+      assert.deepEqual(await byState(TaskState.PROCESSING), [['B'], 1]);
+      assert.deepEqual(await byState(TaskState.FAILED), [['D', 'C'], 2]);
+      assert.deepEqual(await byState(TaskState.CANCELLED), [['E'], 1]);
     });
 
     test('by file: its task wherever it lives; an MD5 in capitals is the same file; anything else is refused', async () => {
       const { items, total } = await service().list(root, { fileMd5: tasks.F.fileMd5.toUpperCase() }, firstPage);
       assert.deepEqual([names(items), total], [['F'], 1]);
       assert.deepEqual(names((await service().list(root, { fileMd5: tasks.A.fileMd5 }, firstPage)).items), ['A']);
-      assert.equal((await service().list(root, { fileMd5: tasks.A.fileMd5, state: ProcessState.SUCCEEDED }, firstPage)).total, 0);
+      assert.equal((await service().list(root, { fileMd5: tasks.A.fileMd5, state: TaskState.SUCCEEDED }, firstPage)).total, 0);
       await assert.rejects(service().list(root, { fileMd5: 'not-an-md5' }, firstPage), (error: unknown) => {
         appError('BAD_USER_INPUT', /fileMd5/)(error);
         assert.deepEqual((error as AppError).details.fields?.map((f) => f.field), ['filter.fileMd5']);
@@ -145,28 +146,28 @@ for (const factory of testDatabases('transcode tasks')) {
       const near = (date: Date | undefined, ms: number, slack = 5_000) => assert.ok(date && Math.abs(date.getTime() - ms) <= slack, `${date?.toISOString()} is not near ${new Date(ms).toISOString()}`);
 
       const pending = of('A');
-      assert.deepEqual([pending.state, pending.attempts, pending.maxAttempts, pending.fileMd5], [ProcessState.PENDING, 0, 3, tasks.A.fileMd5]);
+      assert.deepEqual([pending.state, pending.attempts, pending.maxAttempts, pending.fileMd5], [TaskState.PENDING, 0, 3, tasks.A.fileMd5]);
       assert.ok(pending.nextAttemptAt && pending.nextAttemptAt.getTime() >= before && pending.nextAttemptAt.getTime() <= after, 'a pending task is due now');
       assert.deepEqual([pending.leaseOwner, pending.leaseExpiresAt, pending.progress, pending.finishedAt], [undefined, undefined, undefined, undefined]);
       near(pending.createdAt, madeAt, 60_000);
 
       const running = of('B');
-      assert.deepEqual([running.state, running.attempts, running.progress, running.leaseOwner, running.nextAttemptAt], [ProcessState.PROCESSING, 1, 30, 'worker-1', undefined]);
+      assert.deepEqual([running.state, running.attempts, running.progress, running.leaseOwner, running.nextAttemptAt], [TaskState.PROCESSING, 1, 30, 'worker-1', undefined]);
       assert.equal(running.leaseExpiresAt?.getTime(), tasks.B.leaseUntilMs);
 
       const retrying = of('C');
-      assert.deepEqual([retrying.state, retrying.lastError, retrying.leaseOwner, retrying.leaseExpiresAt], [ProcessState.FAILED, 'ffprobe timed out', undefined, undefined]);
+      assert.deepEqual([retrying.state, retrying.lastError, retrying.leaseOwner, retrying.leaseExpiresAt], [TaskState.FAILED, 'ffprobe timed out', undefined, undefined]);
       near(retrying.nextAttemptAt, madeAt + MINUTE, 30_000);
 
       const failed = of('D');
-      assert.deepEqual([failed.state, failed.attempts, failed.nextAttemptAt], [ProcessState.FAILED, 1, undefined], 'failed for good: no automatic attempt');
+      assert.deepEqual([failed.state, failed.attempts, failed.nextAttemptAt], [TaskState.FAILED, 1, undefined], 'failed for good: no automatic attempt');
       assert.match(failed.lastError ?? '', /ffmpeg exited with code 1/);
 
       const cancelled = of('E');
-      assert.deepEqual([cancelled.state, cancelled.lastError, cancelled.nextAttemptAt], [ProcessState.CANCELLED, 'Cancelled by someone', undefined]);
+      assert.deepEqual([cancelled.state, cancelled.lastError, cancelled.nextAttemptAt], [TaskState.CANCELLED, 'Cancelled by someone', undefined]);
 
       const done = of('H');
-      assert.deepEqual([done.state, done.attempts, done.finishedBy, done.maxAttempts, done.lastError], [ProcessState.SUCCEEDED, 1, 'worker-1', undefined, undefined]);
+      assert.deepEqual([done.state, done.attempts, done.finishedBy, done.maxAttempts, done.lastError], [TaskState.SUCCEEDED, 1, 'worker-1', undefined, undefined]);
       near(done.finishedAt, after, 60_000);
     });
 
@@ -183,7 +184,7 @@ for (const factory of testDatabases('transcode tasks')) {
     const wakeup = {
       /** Records which tasks a worker woken now would find waiting, on a connection of its own. */
       async notify(queue: string) {
-        const tasks = await db.orm.em.fork().find(MediaProcess, { state: ProcessState.PENDING }, { fields: ['id'] });
+        const tasks = await db.orm.em.fork().find(MediaProcess, { state: TaskState.PENDING }, { fields: ['id'] });
         wakeups.push({ queue, pending: tasks.map((task) => String(task.id)) });
       },
     };
@@ -199,12 +200,12 @@ for (const factory of testDatabases('transcode tasks')) {
       for (const task of [await make.failedForGood('retry failed'), await make.cancelled('retry cancelled')]) {
         wakeups.length = 0;
         const retried = await service().retry(root, task.id);
-        assert.deepEqual([retried.id, retried.state, retried.attempts, retried.leaseOwner], [task.id, ProcessState.PENDING, 0, undefined]);
+        assert.deepEqual([retried.id, retried.state, retried.attempts, retried.leaseOwner], [task.id, TaskState.PENDING, 0, undefined]);
         assert.ok(retried.nextAttemptAt, 'due now');
         const stored = await row(task.id);
         assert.deepEqual(
           [stored.state, stored.attempts, stored.leaseOwner, stored.leaseToken, stored.leaseUntilMs, stored.progress],
-          [ProcessState.PENDING, 0, null, null, null, null],
+          [TaskState.PENDING, 0, null, null, null, null],
         );
         assert.ok(stored.runAtMs && Math.abs(stored.runAtMs - Date.now()) < 60_000, 'due now, by the database clock');
         assert.deepEqual(wakeups.map((w) => [w.queue, w.pending.includes(task.id)]), [['transcode', true]], 'workers are woken once the task is claimable');
@@ -227,15 +228,15 @@ for (const factory of testDatabases('transcode tasks')) {
     test('cancel stops a pending task, and a running one whose worker loses its lease', async () => {
       const pending = await make.queued('cancel pending');
       const stopped = await service().cancel(root, pending.id);
-      assert.deepEqual([stopped.state, stopped.lastError, stopped.nextAttemptAt], [ProcessState.CANCELLED, 'Cancelled by root', undefined]);
+      assert.deepEqual([stopped.state, stopped.lastError, stopped.nextAttemptAt], [TaskState.CANCELLED, 'Cancelled by root', undefined]);
 
       const running = await make.running('cancel running', 60);
       const cancelled = await service().cancel(root, running.id);
-      assert.deepEqual([cancelled.state, cancelled.progress, cancelled.leaseOwner, cancelled.leaseExpiresAt], [ProcessState.CANCELLED, undefined, undefined, undefined]);
+      assert.deepEqual([cancelled.state, cancelled.progress, cancelled.leaseOwner, cancelled.leaseExpiresAt], [TaskState.CANCELLED, undefined, undefined, undefined]);
       const stored = await row(running.id);
       assert.deepEqual([stored.leaseOwner, stored.leaseToken, stored.leaseUntilMs, stored.runAtMs], [null, null, null, null]);
       assert.equal(await make.table().renew(running.claimed, MINUTE, 70), false, "the worker's next renewal fails");
-      assert.equal((await row(running.id)).state, ProcessState.CANCELLED);
+      assert.equal((await row(running.id)).state, TaskState.CANCELLED);
     });
 
     test('cancel refuses a task that succeeded or is cancelled already, with CONFLICT', async () => {
@@ -269,7 +270,7 @@ for (const factory of testDatabases('transcode tasks')) {
       }
       await assert.rejects(() => service().retry(anonymous, task.id), appError('UNAUTHENTICATED'));
       await assert.rejects(() => service().cancel(anonymous, task.id), appError('UNAUTHENTICATED'));
-      assert.equal((await row(task.id)).state, ProcessState.FAILED);
+      assert.equal((await row(task.id)).state, TaskState.FAILED);
     });
   });
 }

@@ -5,7 +5,8 @@ import { badInput, notFound } from '@learnhub/platform/errors';
 import type { PageRequest } from '@learnhub/platform/graphql/page';
 import { taskTimes, type TaskTimes } from '@learnhub/platform/tasks/task-times';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { ProcessState, transcodeTasks } from '../entities/media-process.entity';
+import type { TaskState } from '@learnhub/platform/tasks/task-state';
+import { transcodeTasks } from '../entities/media-process.entity';
 import type { TranscodeTaskRecord, TranscodeTaskRepository } from '../repositories/transcode-task.repository';
 import { isMd5 } from './md5';
 
@@ -13,7 +14,7 @@ import { isMd5 } from './md5';
 export type TranscodeTaskView = Omit<TranscodeTaskRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs'> & TaskTimes;
 
 export interface TranscodeTaskFilterInput {
-  state?: ProcessState;
+  state?: TaskState;
   fileMd5?: string;
 }
 
