@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: '${7*7}' among the nasty strings is a template-injection probe.
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import type { RawRequest } from './raw-http-exchange';
 
@@ -48,7 +49,6 @@ const NASTY = [
   '\ufeff', '\ufffd', '\uffff', '\ufffe', '\ud800', '\udbff', '\udc00', '\udfff', '\udc00\ud800',
   '😀', '👩‍👩‍👧', '🇨🇳', 'é', 'e\u0301', 'Z̤͔ͧ̑̓', 'مرحبا', 'שלום', '协程', '𠀀', 'ｆｕｌｌ',
   "'", '"', '\\', '`', '%', '_', '%_%', '--', ';', "' OR 1=1 --", '"; DROP TABLE course_base; --', "\\'", '\\u0000',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: '${7*7}' is a template-injection probe.
   '<script>alert(1)</script>', '</textarea>', '${7*7}', '{{7*7}}', '../', '..\\', '/etc/passwd', 'C:\\con',
   'NaN', 'null', 'undefined', '-1', '1e309', '0x10', '   ', '', 'a', 'Kotlin', 'Spring 微服务',
 ];
