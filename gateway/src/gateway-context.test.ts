@@ -55,7 +55,7 @@ test('the gateway secret reaches the subgraph when configured', async () => {
   const fixture = await startGatewayFixture({ GATEWAY_SECRET: 'shared-gateway-secret' });
   try {
     const result = await postGraphQL(fixture.graphql, { query: receivedHeaders });
-    assert.equal((result.body.data?.receivedHeaders as { gatewaySecret: string }).gatewaySecret, 'shared-gateway-secret');
+    assert.equal((result.body.data!.receivedHeaders as { gatewaySecret: string }).gatewaySecret, 'shared-gateway-secret');
   } finally {
     await fixture.stop();
   }

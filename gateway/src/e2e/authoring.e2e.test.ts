@@ -70,7 +70,7 @@ describe('authoring a course through the gateway', { timeout: 300_000 }, () => {
     );
     const error = errorOf(bad)!;
     assert.equal(error.extensions?.code, 'BAD_USER_INPUT');
-    const fields = (error.extensions?.fields as { field: string }[]).map((f) => f.field);
+    const fields = (error.extensions!.fields as { field: string }[]).map((f) => f.field);
     for (const field of ['name', 'st', 'price', 'coverMediaId']) assert.ok(fields.includes(field), `${field} missing from ${fields}`);
   });
 

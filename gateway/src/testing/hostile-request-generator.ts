@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: '${7*7}' among the nasty strings is a template-injection probe.
 import { seededRandom } from '@learnhub/platform/random/seeded-random';
 import type { RawRequest } from './raw-http-exchange';
 

@@ -95,7 +95,11 @@ async function measure(transport: Transport): Promise<Measured> {
       const payload = `task-${i}`;
       const started = new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), MISSED_AFTER_MS);
-        onStart = (seen) => seen === payload && (clearTimeout(timer), resolve(true));
+        onStart = (seen) => {
+          if (seen !== payload) return;
+          clearTimeout(timer);
+          resolve(true);
+        };
       });
       const before = performance.now();
       // As a merge does: the task's row commits, then the wake-up goes out (NOTIFY on PostgreSQL, a file write on SQLite, or nothing).

@@ -103,7 +103,7 @@ export async function indexedVersions(index: SearchIndex): Promise<Map<string, n
 export function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
   return new Proxy(target, {
     get(object, property) {
-      if (Object.prototype.hasOwnProperty.call(overrides, property)) return (overrides as Record<string | symbol, unknown>)[property];
+      if (Object.hasOwn(overrides, property)) return (overrides as Record<string | symbol, unknown>)[property];
       const value = Reflect.get(object, property) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
     },

@@ -11,6 +11,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
  */
 export interface ReadinessCheck {
   name: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a check that has nothing to report resolves with nothing.
   check(): Promise<void | string>;
 }
 

@@ -5,8 +5,14 @@ import { pageLiveThenFinished, type LiveAndFinished } from './live-then-finished
 const tables = (live: string[], finished: string[], reads: string[] = []): LiveAndFinished<string> => ({
   countLive: async () => live.length,
   countFinished: async () => finished.length,
-  live: async (offset, limit) => (reads.push(`live ${offset}+${limit}`), live.slice(offset, offset + limit)),
-  finished: async (offset, limit) => (reads.push(`finished ${offset}+${limit}`), finished.slice(offset, offset + limit)),
+  live: async (offset, limit) => {
+    reads.push(`live ${offset}+${limit}`);
+    return live.slice(offset, offset + limit);
+  },
+  finished: async (offset, limit) => {
+    reads.push(`finished ${offset}+${limit}`);
+    return finished.slice(offset, offset + limit);
+  },
 });
 
 test('pages run through the live tasks and on into the finished ones, reading only the tables a page needs', async () => {

@@ -29,8 +29,12 @@ async function connect(): Promise<Socket> {
 function reply(socket: Socket, waitMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), waitMs);
-    socket.once('data', (data) => (clearTimeout(timer), resolve(data.toString())));
-    socket.once('close', () => (clearTimeout(timer), resolve(undefined)));
+    const settle = (text: string | undefined) => {
+      clearTimeout(timer);
+      resolve(text);
+    };
+    socket.once('data', (data) => settle(data.toString()));
+    socket.once('close', () => settle(undefined));
   });
 }
 

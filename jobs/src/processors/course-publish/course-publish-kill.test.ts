@@ -263,9 +263,9 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
             if (!page || page.offline || page.version !== record.version) say(`the page is ${JSON.stringify(page)}`);
             if (documents.length !== 1 || documents[0] !== record.version) say(`the index holds ${JSON.stringify(documents)}`);
             if (!searched.has(courseId)) say('searchCourses does not find it');
-            if (cache && (!entry || entry.version !== record.version || !('record' in entry))) say(`the cache holds ${JSON.stringify(entry && entry.version)}`);
+            if (cache && (!entry || entry.version !== record.version || !('record' in entry))) say(`the cache holds ${JSON.stringify(entry?.version)}`);
           } else {
-            if (!page || !page.offline) say(`the page is ${JSON.stringify(page)}, not the offline notice`);
+            if (!page?.offline) say(`the page is ${JSON.stringify(page)}, not the offline notice`);
             if (documents.length) say(`the index holds ${JSON.stringify(documents)}`);
             if (searched.has(courseId)) say('searchCourses finds it');
             if (cache && (await cache.get(publishedCourseKey(courseId))) !== undefined) say(`the cache holds an entry (v${entry?.version})`);

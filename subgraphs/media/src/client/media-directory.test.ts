@@ -102,7 +102,7 @@ describe('the media directory over HTTP: descriptions and publications', () => {
   test('describe names the owning organisation in every representation, each id once', async () => {
     reply = { status: 200, body: { data: { _entities: [{ id: 'a'.repeat(32), type: 'IMAGE', fileName: 'c.png', url: '/files/c', playable: true, posterUrl: null, durationSeconds: null, organisationId: 'org-1', transcodeState: 'NONE' }, null] } } };
     const found = await new HttpMediaDirectory(`${origin}/graphql`, 'shared-secret').describe(['a'.repeat(32), 'b'.repeat(32), 'a'.repeat(32)], 'org-1', 'req-7');
-    assert.deepEqual((seen?.body as { variables: unknown }).variables, {
+    assert.deepEqual((seen!.body as { variables: unknown }).variables, {
       representations: [
         { __typename: 'Media', id: 'a'.repeat(32), organisationId: 'org-1' },
         { __typename: 'Media', id: 'b'.repeat(32), organisationId: 'org-1' },

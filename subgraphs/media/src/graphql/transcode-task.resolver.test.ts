@@ -150,7 +150,7 @@ for (const factory of testDatabases('transcode task resolvers')) {
       await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5 }, { state: TaskState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: 'worker-1:t', leaseUntilMs: Date.now() + 60_000, progress: 42 });
       const running = await run(request(member), mediaQuery);
       assert.deepEqual(
-        [(running.data?.media as Record<string, unknown>).transcodeState, (running.data?.media as Record<string, unknown>).transcodeProgress],
+        [(running.data!.media as Record<string, unknown>).transcodeState, (running.data!.media as Record<string, unknown>).transcodeProgress],
         ['PROCESSING', 42],
       );
     });

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/useLiteralEnumMembers: the GraphQL upload states are the entity's, plus NOT_STARTED.
 import { GraphQLBigInt, GraphQLDateTimeISO } from 'graphql-scalars';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';

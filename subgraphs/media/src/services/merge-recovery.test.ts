@@ -48,6 +48,7 @@ const ABORT = 'mutation ($fileMd5: String!) { abortUpload(fileMd5: $fileMd5) }';
 const STATUS = 'query ($fileMd5: String!) { uploadStatus(fileMd5: $fileMd5) { state uploadedChunks media { fileMd5 } } }';
 
 interface Answer {
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read the answers' fields by path.
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }

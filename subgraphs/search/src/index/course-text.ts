@@ -23,7 +23,7 @@ export function courseText(document: CourseDocument): CourseText {
 }
 
 /** The score of a hit: the best field holding every term. Ties are broken by recency. */
-export const enum Tier {
+export enum Tier {
   NAME = 3,
   TAGS = 2,
   DESCRIPTION = 1,
