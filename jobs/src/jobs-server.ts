@@ -7,7 +7,7 @@ import type { Logger } from '@learnhub/platform/logger';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import type { JobHost, JobModule, JobModuleFactory } from '@learnhub/platform/tasks/job-module';
 import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
-import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cache';
+import { createCache } from '@learnhub/platform/cache/create-cache';
 import { openContentJobs } from '@learnhub/content/jobs';
 import { openMediaJobs } from '@learnhub/media/jobs';
 import { JobsEngine } from './engine/jobs-engine';
@@ -53,7 +53,7 @@ export async function startJobs(config: Config, logger: Logger, port = config.jo
       readiness: [
         ...modules.flatMap((module) => module.readiness),
         { name: 'object store', check: () => store.ping() },
-        ...cacheReadiness(cache),
+        ...cache.readiness(),
         { name: 'membership', check: () => engine!.membershipState() },
       ],
     });

@@ -69,6 +69,21 @@ test('every bad variable is named in one error', () => {
   );
 });
 
+test('database URLs say what they may be: any database for content and media, SQLite or PostgreSQL for search', () => {
+  assert.throws(
+    () => readConfig({ MEDIA_DATABASE_URL: 'redis://db', SEARCH_DATABASE_URL: 'mariadb://db/search' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems, [
+        'SEARCH_DATABASE_URL "mariadb://db/search" must be sqlite:<file> or postgresql://….',
+        'MEDIA_DATABASE_URL "redis://db" must be sqlite:<file>, postgresql://… or mysql://… / mariadb://….',
+      ]);
+      return true;
+    },
+  );
+  assert.equal(readConfig({ SEARCH_DATABASE_URL: 'postgres://db/search' }).search.indexUrl, 'postgres://db/search');
+});
+
 test('production has no development secret to fall back on', () => {
   assert.throws(() => readConfig({ NODE_ENV: 'production' }), /AUTH_JWT_SECRET or AUTH_JWKS_URL is required/);
   assert.throws(() => readConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'short' }), /at least 32 characters/);

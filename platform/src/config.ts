@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { databaseKind, type DatabaseKind } from './database/database-url';
+import { isAppError } from './errors';
 
 /** Raised at start-up when a setting is missing or malformed; names every bad variable. */
 export class ConfigError extends Error {
@@ -73,6 +75,9 @@ class Reader {
 }
 
 export type Environment = 'development' | 'production' | 'test';
+
+/** The databases the search index runs on (SEARCH_DATABASE_URL): embedded SQLite or PostgreSQL. */
+export const SEARCH_INDEX_KINDS = ['sqlite', 'postgresql'] as const satisfies readonly DatabaseKind[];
 
 /** Every setting of every process, read and validated once. */
 export interface Config {
@@ -244,18 +249,18 @@ export function readConfig(env: Env = process.env): Config {
   const leaseMs = r.int('JOBS_LEASE_MS', 60_000, 500, 3_600_000);
 
   const sqlite = (name: string) => `sqlite:${resolve(dataDir, `${name}.sqlite`)}`;
-  const databaseUrl = (variable: string, name: string) => {
+  const databaseUrl = (variable: string, name: string, accepted?: readonly DatabaseKind[]) => {
     const value = r.string(variable, sqlite(name));
-    if (!/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/.test(value)) {
-      r.problems.push(`${variable}="${value}" must start with sqlite:, postgresql://, mysql:// or mariadb://.`);
+    try {
+      databaseKind(value, variable, accepted);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      r.problems.push(error.message);
     }
     return value;
   };
 
-  const searchIndexUrl = r.string('SEARCH_DATABASE_URL', sqlite('search'));
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(searchIndexUrl)) {
-    r.problems.push(`SEARCH_DATABASE_URL="${searchIndexUrl}" must start with sqlite: (the embedded index) or postgresql://.`);
-  }
+  const searchIndexUrl = databaseUrl('SEARCH_DATABASE_URL', 'search', SEARCH_INDEX_KINDS);
 
   const s3Endpoint = r.url('S3_ENDPOINT');
   let objectStore: Config['objectStore'];

@@ -18,7 +18,7 @@ export async function freshPostgres(): Promise<TestDatabase | { skipped: string 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5_000)));
     try {
-      return await Promise.race([postgresTestDatabase(BENCH_POSTGRES_URL).create(), timeout]);
+      return await Promise.race([postgresTestDatabase(BENCH_POSTGRES_URL, 'BENCH_POSTGRES_URL').create(), timeout]);
     } finally {
       clearTimeout(timer);
     }

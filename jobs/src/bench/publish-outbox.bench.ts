@@ -25,6 +25,7 @@ import { signToken } from '@learnhub/platform/auth/token';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { cpuSeconds, runBenchmark } from '@learnhub/platform/bench/bench-harness';
 import { createCache } from '@learnhub/platform/cache/create-cache';
+import { databaseKind } from '@learnhub/platform/database/database-url';
 import { readConfig, type Config } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
@@ -574,8 +575,7 @@ async function runOn(name: string, dataDir: string, extraEnv: NodeJS.ProcessEnv,
     const loadBefore = loadavg()[0];
     const setupStart = performance.now();
     const coverId = await uploadToMedia(stack.gatewayUrl, token, COVER_PNG, 'cover.png');
-    const kind = stack.config.content.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'other';
-    const all = await approvedCourses(orm, stack.config, token, coverId, WARM_UP + COURSES, kind === 'sqlite' ? 1 : 4);
+    const all = await approvedCourses(orm, stack.config, token, coverId, WARM_UP + COURSES, databaseKind(stack.config.content.databaseUrl) === 'sqlite' ? 1 : 4);
     const setupSeconds = (performance.now() - setupStart) / 1000;
     const warmUp = all.slice(0, WARM_UP);
     const ids = all.slice(WARM_UP);

@@ -162,7 +162,8 @@ runBenchmark('transcode', async ({ dir }) => {
     await store.put(object.bucket, object.objectKey, createReadStream(file), { contentType: 'video/x-msvideo', size });
     const decision = await transcodeQueue.inspect(object);
     if (!decision.needed || transcodeModeOf(decision.probe!) !== 'encode') throw new Error(`clip ${file} does not need a re-encode: ${JSON.stringify(decision)}`);
-    clips.push({ file: store.pathOf(object.bucket, object.objectKey), md5, size, object, decision });
+    const source = await store.readSource(object.bucket, object.objectKey);
+    clips.push({ file: 'path' in source ? source.path : source.url, md5, size, object, decision });
   }
   const totalSeconds = clips.reduce((sum, c) => sum + (c.decision.probe?.durationSeconds ?? 0), 0);
   console.log(

@@ -180,7 +180,7 @@ for (const factory of backends) {
       for (const fileMd5 of fileMd5s) {
         const [media] = await sql('select playback_key, poster_key from media_objects where file_md5 = ?', [fileMd5]);
         assert.ok(media.playback_key && media.poster_key, `${fileMd5}: the MP4 and the poster are recorded`);
-        const probe = await prober.probe({ path: store.pathOf(Buckets.video, String(media.playback_key)) });
+        const probe = await prober.probe(await store.readSource(Buckets.video, String(media.playback_key)));
         assert.deepEqual([probe.videoCodec, probe.audioCodec], ['h264', 'aac'], `${fileMd5}: H.264 and AAC`);
         assert.ok(Math.abs((probe.durationSeconds ?? 0) - CLIP_SECONDS) < 1, `${fileMd5}: the whole clip (${probe.durationSeconds} s)`);
         assert.ok((await store.stat(Buckets.video, String(media.poster_key)))!.size > 0, `${fileMd5}: the poster is stored`);

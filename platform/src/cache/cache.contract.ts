@@ -30,9 +30,11 @@ export function cacheContract(name: string, open: (keyPrefix: string) => Cache):
       await Promise.all([cache.close(), other.close()]);
     });
 
-    test('reports its kind and answers ping', async () => {
-      assert.equal(cache.kind, 'redis');
+    test('answers ping, and so does its readiness check', async () => {
       await cache.ping();
+      const checks = cache.readiness();
+      assert.ok(checks.length > 0, 'a cache with a server has a readiness check');
+      for (const check of checks) await check.check();
     });
 
     test('get answers undefined for a missing key and the value after set', async () => {

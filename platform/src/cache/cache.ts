@@ -1,9 +1,16 @@
+import type { ReadinessCheck } from '../http/service-app.js';
+
+/**
+ * What a versioned write did: `applied`; `stale` when a newer version was written before;
+ * `uncached` when this cache keeps nothing, so there was nothing to write.
+ */
+export type VersionedWriteOutcome = 'applied' | 'stale' | 'uncached';
+
 /**
  * The cache port. The default adapter caches nothing, so every read goes to the database. While
  * the cache cannot be reached, calls reject with CacheUnavailableError (other errors: it answered and refused).
  */
 export interface Cache {
-  readonly kind: 'none' | 'redis';
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
@@ -19,7 +26,9 @@ export interface Cache {
    * version of `key` was written before, so a late writer of an older version changes nothing.
    * The highest version is remembered apart from the entry and outlives its expiry and deletion.
    */
-  writeVersioned(key: string, version: number, value: string | undefined, ttlSeconds: number): Promise<'applied' | 'stale'>;
+  writeVersioned(key: string, version: number, value: string | undefined, ttlSeconds: number): Promise<VersionedWriteOutcome>;
   ping(): Promise<void>;
+  /** `/ready`'s checks of what this cache needs (its server, if it has one). */
+  readiness(): ReadinessCheck[];
   close(): Promise<void>;
 }

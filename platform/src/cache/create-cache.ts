@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import type { ReadinessCheck } from '../http/service-app.js';
 import type { Logger } from '../logger.js';
 import type { Cache } from './cache.js';
 import { NoCache } from './no-cache.js';
@@ -9,9 +8,4 @@ import { RedisCache } from './redis-cache.js';
 export function createCache(config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisTimeoutMs' | 'redisRetryMs'>, log?: Logger): Cache {
   if (!config.redisUrl) return new NoCache();
   return new RedisCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix, timeoutMs: config.redisTimeoutMs, retryMs: config.redisRetryMs, log });
-}
-
-/** `/ready`'s check of the cache: Redis when it is configured, nothing otherwise. */
-export function cacheReadiness(cache: Cache): ReadinessCheck[] {
-  return cache.kind === 'redis' ? [{ name: 'redis', check: () => cache.ping() }] : [];
 }

@@ -1,9 +1,8 @@
+import type { ReadinessCheck } from '../http/service-app.js';
 import type { Cache } from './cache.js';
 
 /** The adapter used without Redis: remembers nothing, so every read falls through to the database. */
 export class NoCache implements Cache {
-  readonly kind = 'none' as const;
-
   async get(_key: string): Promise<string | undefined> {
     return undefined;
   }
@@ -20,11 +19,15 @@ export class NoCache implements Cache {
     return true;
   }
 
-  async writeVersioned(_key: string, _version: number, _value: string | undefined, _ttlSeconds: number): Promise<'applied'> {
-    return 'applied';
+  async writeVersioned(_key: string, _version: number, _value: string | undefined, _ttlSeconds: number): Promise<'uncached'> {
+    return 'uncached';
   }
 
   async ping(): Promise<void> {}
+
+  readiness(): ReadinessCheck[] {
+    return [];
+  }
 
   async close(): Promise<void> {}
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ReadinessCheck } from '../http/service-app.js';
 import { isRedisOutage, RedisLink, type RedisLinkOptions } from '../redis/redis-link.js';
 import type { Cache } from './cache.js';
 import { CacheUnavailableError } from './cache-unavailable-error.js';
@@ -25,7 +26,6 @@ return 1`;
  * milliseconds and writers know to try again later.
  */
 export class RedisCache implements Cache {
-  readonly kind = 'redis' as const;
   private readonly link: RedisLink;
 
   constructor(url: string, { keyPrefix = 'learnhub:', timeoutMs, retryMs, log }: RedisCacheOptions = {}) {
@@ -67,6 +67,10 @@ export class RedisCache implements Cache {
 
   ping(): Promise<void> {
     return this.link.ping();
+  }
+
+  readiness(): ReadinessCheck[] {
+    return [this.link.readiness('redis')];
   }
 
   close(): Promise<void> {

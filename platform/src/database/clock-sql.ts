@@ -1,4 +1,4 @@
-import type { DatabaseKind } from './open-database';
+import type { DatabaseKind } from './database-url';
 
 /**
  * SQL for the database's own clock in epoch milliseconds. Leases and heartbeats compare against

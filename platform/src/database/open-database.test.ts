@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Entity, PrimaryKey, Property, type MikroORM } from '@mikro-orm/core';
+import { AppError } from '../errors';
 import { testDatabases, type TestDatabase } from '../testing/test-databases';
-import { databaseKind, openDatabase } from './open-database';
+import { databaseKind, type DatabaseKind } from './database-url';
+import { databaseKindOf, openDatabase } from './open-database';
 import { SchemaMigration } from './schema-migration';
 
 @Entity({ tableName: 'bootstrap_note' })
@@ -36,13 +38,21 @@ const migrations = [
   { name: '0002-index-note', class: AddIndex },
 ];
 
-test('database URLs pick their driver', () => {
+test('database URLs name their kind; others are refused, coded, saying what would do', () => {
   assert.equal(databaseKind('sqlite:/tmp/x.sqlite'), 'sqlite');
   assert.equal(databaseKind('postgresql://u@h/db'), 'postgresql');
   assert.equal(databaseKind('postgres://u@h/db'), 'postgresql');
   assert.equal(databaseKind('mysql://u@h/db'), 'mariadb');
   assert.equal(databaseKind('mariadb://u@h/db'), 'mariadb');
-  assert.throws(() => databaseKind('oracle://h/db'), /Unsupported database URL/);
+  const refused = (message: RegExp) => (error: unknown) => {
+    assert.ok(error instanceof AppError && error.code === 'BAD_USER_INPUT', String(error));
+    assert.equal(error.details.reason, 'UNSUPPORTED_DATABASE_URL');
+    assert.match(error.message, message);
+    return true;
+  };
+  assert.throws(() => databaseKind('oracle://h/db'), refused(/^The database URL "oracle:\/\/h\/db" must be sqlite:<file>, postgresql:\/\/… or mysql:\/\/… \/ mariadb:\/\/…\.$/));
+  assert.throws(() => databaseKind('mysql://h/db', 'SEARCH_DATABASE_URL', ['sqlite', 'postgresql']), refused(/^SEARCH_DATABASE_URL "mysql:\/\/h\/db" must be sqlite:<file> or postgresql:\/\/…\.$/));
+  assert.equal(databaseKind('postgres://u@h/db', 'SEARCH_DATABASE_URL', ['sqlite', 'postgresql']), 'postgresql');
 });
 
 for (const factory of testDatabases('database bootstrap')) {
@@ -78,6 +88,23 @@ for (const factory of testDatabases('database bootstrap')) {
       const orm = await openDatabase({ url: database.url, entities: [Note], migrations: [...migrations, { name: '0003-never', class: CreateNote }], migrate: false });
       try {
         assert.deepEqual((await orm.getMigrator().getPendingMigrations()).map((m) => m.name), ['0003-never']);
+      } finally {
+        await orm.close();
+      }
+    });
+
+    test('every EntityManager of an opened database knows its kind: forks, and those of migrations', async () => {
+      let seen: DatabaseKind | undefined;
+      class SeeKind extends SchemaMigration {
+        override async up(): Promise<void> {
+          seen = databaseKindOf(this.getEntityManager());
+        }
+      }
+      const orm = await openDatabase({ url: database.url, entities: [Note], migrations: [...migrations, { name: '0003-see-kind', class: SeeKind }] });
+      try {
+        assert.equal(databaseKindOf(orm.em), factory.kind);
+        assert.equal(databaseKindOf(orm.em.fork()), factory.kind);
+        assert.equal(seen, factory.kind);
       } finally {
         await orm.close();
       }

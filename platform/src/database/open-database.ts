@@ -1,15 +1,14 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MikroORM, type EntityClass, type EntityManager, type MigrationObject, type Options } from '@mikro-orm/core';
+import { MikroORM, type Configuration, type EntityClass, type EntityManager, type MigrationObject, type Options } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { ReadinessCheck } from '../http/service-app';
 import type { Logger } from '../logger';
-
-export type DatabaseKind = 'sqlite' | 'postgresql' | 'mariadb';
+import { databaseKind, sqliteFile, sqliteName, type DatabaseKind } from './database-url';
 
 export interface DatabaseOptions {
   /** `sqlite:<file>`, `postgresql://…` or `mysql://…` / `mariadb://…`. */
@@ -21,33 +20,22 @@ export interface DatabaseOptions {
   migrate?: boolean;
 }
 
-export function databaseKind(url: string): DatabaseKind {
-  if (url.startsWith('sqlite:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
-  if (/^(mysql|mariadb):\/\//.test(url)) return 'mariadb';
-  throw new Error(`Unsupported database URL "${url}": use sqlite:<file>, postgresql://… or mysql://…`);
-}
+/** The kind of database each opened ORM talks to, by its configuration (which every EntityManager of it shares). */
+const openedKinds = new WeakMap<Configuration, DatabaseKind>();
 
-/** The file of a `sqlite:<file>` URL; undefined for an in-memory database, which no other process can reach. */
-export function sqliteFile(url: string): string | undefined {
-  const file = url.slice('sqlite:'.length);
-  return file === '' || file === ':memory:' || file.startsWith('file::memory:') ? undefined : file;
-}
-
-/** The kind of database an EntityManager talks to, for the few statements each writes its own way. */
+/** The kind of database an EntityManager talks to, as `openDatabase` recorded it, for the few statements each writes its own way. */
 export function databaseKindOf(em: EntityManager): DatabaseKind {
-  const platform = em.getPlatform().constructor.name.toLowerCase();
-  if (platform.includes('sqlite')) return 'sqlite';
-  if (platform.includes('postgre')) return 'postgresql';
-  return 'mariadb';
+  const kind = openedKinds.get(em.config);
+  if (!kind) throw new Error('This EntityManager belongs to an ORM that openDatabase did not open, so its kind of database is unknown: open it with openDatabase.');
+  return kind;
 }
 
-function driverOptions(url: string): Options {
-  switch (databaseKind(url)) {
+function driverOptions(kind: DatabaseKind, url: string): Options {
+  switch (kind) {
     case 'sqlite': {
       const file = sqliteFile(url);
       if (file) mkdirSync(dirname(file), { recursive: true });
-      return { driver: BetterSqliteDriver, dbName: url.slice('sqlite:'.length) };
+      return { driver: BetterSqliteDriver, dbName: sqliteName(url) };
     }
     case 'postgresql':
       return { driver: PostgreSqlDriver, clientUrl: url };
@@ -59,16 +47,17 @@ function driverOptions(url: string): Options {
 /** Connects, creates the database when the server lacks it, and applies pending migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> {
   const log = options.logger;
+  const kind = databaseKind(options.url);
   const orm = await MikroORM.init({
-    ...driverOptions(options.url),
+    ...driverOptions(kind, options.url),
     entities: options.entities,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true, warnWhenNoEntities: options.entities.length > 0 },
     extensions: [Migrator],
     migrations: {
       migrationsList: options.migrations,
       // MariaDB commits implicitly around DDL, so wrapping migrations in a transaction only misleads.
-      transactional: databaseKind(options.url) !== 'mariadb',
-      allOrNothing: databaseKind(options.url) !== 'mariadb',
+      transactional: kind !== 'mariadb',
+      allOrNothing: kind !== 'mariadb',
       snapshot: false,
     },
     forceUtcTimezone: true,
@@ -76,7 +65,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     ensureDatabase: true,
     logger: (message) => log?.debug({ orm: true }, message),
   });
-  if (databaseKind(options.url) === 'sqlite') {
+  openedKinds.set(orm.config, kind);
+  if (kind === 'sqlite') {
     // Several processes share one file (a subgraph and the jobs): WAL lets readers run beside a writer.
     const connection = orm.em.getConnection();
     await connection.execute('pragma journal_mode = wal');

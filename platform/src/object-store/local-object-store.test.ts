@@ -45,6 +45,7 @@ describe('local object store', () => {
       await rejectsWith(store.stat('media', key), ErrorCode.BAD_USER_INPUT);
       await rejectsWith(store.delete('media', key), ErrorCode.BAD_USER_INPUT);
       await rejectsWith(store.createMultipart('media', key), ErrorCode.BAD_USER_INPUT);
+      await rejectsWith(store.readSource('media', key), ErrorCode.BAD_USER_INPUT);
     }
     for (const bucket of ['..', '.meta', 'UPPER', 'a', 'with/slash', '-dash']) {
       await rejectsWith(store.put(bucket, 'x', body), ErrorCode.BAD_USER_INPUT);

@@ -18,7 +18,7 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, FileUrlOptions, MultipartOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, FileUrlOptions, MultipartOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, ReadSource, UploadedPart } from './object-store.js';
 import { FileUrlSigner } from './signed-file-url.js';
 
 export interface LocalObjectStoreOptions {
@@ -64,7 +64,6 @@ const MAX_GATHERED = 512;
  * never be buckets. One process is assumed to own the root.
  */
 export class LocalObjectStore implements ObjectStore {
-  readonly kind = 'local' as const;
   private readonly root: string;
   private readonly publicUrl: string;
   private readonly signer?: FileUrlSigner;
@@ -163,14 +162,11 @@ export class LocalObjectStore implements ObjectStore {
     return this.signer.signUrl(plain, bucket, key, options.expirySeconds ?? this.urlTtlSeconds);
   }
 
-  /**
-   * The file holding an object, so a tool such as ffprobe can read it in place. Not on the port:
-   * S3 objects are read through `url`. The file may not exist; `stat` says whether it does.
-   */
-  pathOf(bucket: string, key: string): string {
+  /** The object's file, read in place. */
+  async readSource(bucket: string, key: string): Promise<ReadSource> {
     assertBucketName(bucket);
     assertObjectKey(key);
-    return this.objectPath(bucket, key);
+    return { path: this.objectPath(bucket, key) };
   }
 
   async createMultipart(bucket: string, key: string, options: MultipartOptions = {}): Promise<string> {

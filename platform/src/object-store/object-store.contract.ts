@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -228,6 +229,26 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
         await answer.arrayBuffer();
         assert.equal(answer.status, 403, `${refused.href} was not refused`);
       }
+    });
+
+    it('gives a read source that opens to the object’s bytes: a file in place, or a signed URL', async (t) => {
+      const key = `${casePrefix()}clip one.avi`;
+      const body = randomBytes(64 * 1024);
+      await store.put(bucket, key, body);
+      const source = await store.readSource(bucket, key);
+      if ('path' in source) {
+        assert.deepEqual(await readFile(source.path), body);
+        return;
+      }
+      const url = new URL(source.url);
+      assert.ok([...url.searchParams.keys()].some((name) => /signature/i.test(name)), `the read URL carries no signature: ${url.href}`);
+      if (!capabilities.servesUrls) {
+        t.diagnostic('nothing serves these URLs here; checked their shape only');
+        return;
+      }
+      const response = await fetch(url);
+      assert.equal(response.status, 200);
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), body);
     });
 
     it('assembles a multipart upload whose parts arrive out of order', async () => {

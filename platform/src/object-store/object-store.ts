@@ -53,6 +53,12 @@ export interface FileUrlOptions {
   expirySeconds?: number;
 }
 
+/**
+ * Where a tool that opens files and URLs itself (ffprobe, ffmpeg) reads an object: a file in
+ * place, or a signed URL that expires after the store's private URL lifetime (FILE_URL_TTL_SECONDS).
+ */
+export type ReadSource = { path: string } | { url: string };
+
 export interface UploadedPart {
   partNumber: number;
   etag: string;
@@ -72,7 +78,6 @@ export interface MultipartUploadInfo {
 }
 
 export interface ObjectStore {
-  readonly kind: 'local' | 's3';
   put(bucket: string, key: string, body: Readable | Buffer, options?: PutOptions): Promise<ObjectInfo>;
   /** A range starting past the last byte is refused (BAD_USER_INPUT); an end past it is clamped. */
   get(bucket: string, key: string, range?: ByteRange): Promise<Readable>;
@@ -93,6 +98,8 @@ export interface ObjectStore {
    * file route serves only for objects it records as public; S3 without a public URL presigns.
    */
   url(bucket: string, key: string, options: FileUrlOptions): Promise<string>;
+  /** Where a reader such as ffprobe opens the object directly; nothing is read, so a missing object fails only when the reader opens it. */
+  readSource(bucket: string, key: string): Promise<ReadSource>;
 
   /**
    * Multipart upload: the parts' ETags are the caller's to keep (some S3 servers cannot list parts).

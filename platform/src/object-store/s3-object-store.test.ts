@@ -77,6 +77,17 @@ describe('s3 object store without a server', () => {
     assert.ok(bare.searchParams.get('X-Amz-Signature'), bare.href);
   });
 
+  it('gives readers a presigned URL for the configured lifetime, never the public one', async () => {
+    const store = new S3ObjectStore({ ...options, publicUrl: 'https://cdn.example.com/', urlTtlSeconds: 900 });
+    const source = await store.readSource('video', 'a/b/clip.avi');
+    assert.ok('url' in source, JSON.stringify(source));
+    const url = new URL(source.url);
+    assert.equal(url.origin, 'http://127.0.0.1:9');
+    assert.equal(url.pathname, '/lh-video/a/b/clip.avi');
+    assert.ok(url.searchParams.get('X-Amz-Signature'), url.href);
+    assert.equal(url.searchParams.get('X-Amz-Expires'), '900');
+  });
+
   it('refuses an endpoint with a path, saying what to use instead', () => {
     assert.throws(() => new S3ObjectStore({ ...options, endpoint: 'http://minio:9000/s3' }), /bare http\(s\) origin/);
     assert.throws(() => new S3ObjectStore({ ...options, endpoint: 'minio:9000' }), /bare http\(s\) origin|not a URL/);

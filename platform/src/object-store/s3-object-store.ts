@@ -15,7 +15,7 @@ import {
   orderedParts,
 } from './object-input.js';
 import { idleLimitedTransport } from './idle-limited-transport.js';
-import type { ByteRange, FileUrlOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, UploadedPart } from './object-store.js';
+import type { ByteRange, FileUrlOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, ReadSource, UploadedPart } from './object-store.js';
 
 export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'> & {
   /** Lifetime of a presigned URL when the caller gives none (FILE_URL_TTL_SECONDS). */
@@ -69,7 +69,6 @@ export function s3Client(options: S3ObjectStoreOptions): Client {
  * bucket `bucketPrefix + b`, created on the first write.
  */
 export class S3ObjectStore implements ObjectStore {
-  readonly kind = 's3' as const;
   private readonly client: Client;
   private readonly createdBuckets = new Map<string, Promise<void>>();
 
@@ -214,6 +213,11 @@ export class S3ObjectStore implements ObjectStore {
       return `${this.options.publicUrl.replace(/\/+$/, '')}/${name}/${path}`;
     }
     return this.client.presignedGetObject(name, key, expirySeconds);
+  }
+
+  /** A presigned URL, as for a private object. */
+  async readSource(bucket: string, key: string): Promise<ReadSource> {
+    return { url: await this.url(bucket, key, { access: 'private' }) };
   }
 
   async createMultipart(bucket: string, key: string, options: PutOptions = {}): Promise<string> {

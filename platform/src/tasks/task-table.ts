@@ -1,7 +1,8 @@
 import { IsolationLevel, type EntityManager } from '@mikro-orm/core';
 import { conflict, notFound } from '../errors';
 import { nowMsSql } from '../database/clock-sql';
-import { databaseKindOf, type DatabaseKind } from '../database/open-database';
+import type { DatabaseKind } from '../database/database-url';
+import { databaseKindOf } from '../database/open-database';
 import { sqlChanges, sqlRows } from '../database/raw-sql';
 import { newLeaseToken } from './lease-token';
 import { TaskState } from './task-state';

@@ -3,7 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { databaseKind, sqliteFile } from '../database/open-database';
+import { databaseKind, sqliteFile } from '../database/database-url';
 import type { ReadinessCheck } from '../http/service-app';
 import type { Logger } from '../logger';
 import { CircuitOpenError } from '../redis/circuit-breaker';

@@ -6,8 +6,9 @@ import { createConnection } from 'mariadb';
 import { Client } from 'pg';
 import { after, before } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
-import { openDatabase, type DatabaseKind, type DatabaseOptions } from '../database/open-database';
-import { backendUrl } from './backends';
+import { databaseKind, type DatabaseKind } from '../database/database-url';
+import { openDatabase, type DatabaseOptions } from '../database/open-database';
+import { backendUrl, backendVariables } from './backends';
 
 /** A fresh, empty database for one suite; `drop` removes it and everything in it. */
 export interface TestDatabase {
@@ -31,8 +32,9 @@ async function sqlite(): Promise<TestDatabase> {
   return { kind: 'sqlite', url: `sqlite:${join(dir, 'test.sqlite')}`, drop: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** A factory of fresh, empty PostgreSQL databases on the server at `serverUrl`. */
-export function postgresTestDatabase(serverUrl: string): TestDatabaseFactory {
+/** A factory of fresh, empty PostgreSQL databases on the server at `serverUrl`, which `setting` named. */
+export function postgresTestDatabase(serverUrl: string, setting: string = backendVariables.postgres): TestDatabaseFactory {
+  databaseKind(serverUrl, setting, ['postgresql']);
   return {
     kind: 'postgresql',
     async create() {
@@ -73,6 +75,7 @@ export function postgresTestDatabase(serverUrl: string): TestDatabaseFactory {
 }
 
 function mariadb(serverUrl: string): TestDatabaseFactory {
+  databaseKind(serverUrl, backendVariables.mariadb, ['mariadb']);
   const run = async (sql: string) => {
     const connection = await createConnection(serverUrl.replace(/^mysql:/, 'mariadb:'));
     try {

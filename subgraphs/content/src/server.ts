@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { cacheReadiness, createCache } from '@learnhub/platform/cache/create-cache';
+import { createCache } from '@learnhub/platform/cache/create-cache';
 import type { Config } from '@learnhub/platform/config';
 import { databaseReadiness } from '@learnhub/platform/database/open-database';
 import { openContentDatabase } from './database/content-database';
@@ -44,7 +44,7 @@ export async function startContent(config: Config, logger: Logger, port = config
         name: 'content',
         config,
         logger,
-        readiness: [databaseReadiness(orm), ...cacheReadiness(cache)],
+        readiness: [databaseReadiness(orm), ...cache.readiness()],
         schema: await buildContentSchema(),
         routes: (app) => mountMediaUsageRoute(app, () => new MediaUsageService(new CoursePublishingRepository(orm.em.fork())), config.gatewaySecret),
         extendContext: () => {

@@ -4,7 +4,7 @@ import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/
 import type { Logger } from '@learnhub/platform/logger';
 import type { SearchServices } from './graphql/search-context';
 import { mountIndexRoutes } from './http/index-routes';
-import { openSearchIndex } from './index/open-search-index';
+import { openSearchIndex, searchIndexKind } from './index/open-search-index';
 import { buildSearchSchema } from './schema';
 import { CourseIndexingService } from './services/course-indexing.service';
 import { CourseSearchService } from './services/course-search.service';
@@ -27,7 +27,7 @@ export async function startSearch(config: Config, logger: Logger, port = config.
       port,
       config.search.host,
     );
-    logger.info({ index: index.kind, courses: await index.count() }, 'search index open');
+    logger.info({ index: searchIndexKind(config.search.indexUrl), courses: await index.count() }, 'search index open');
     return {
       port: running.port,
       async stop() {

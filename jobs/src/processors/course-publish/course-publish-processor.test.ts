@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
 import { Registry } from 'prom-client';
-import type { Cache } from '@learnhub/platform/cache/cache';
+import type { Cache, VersionedWriteOutcome } from '@learnhub/platform/cache/cache';
 import { NoCache } from '@learnhub/platform/cache/no-cache';
 import { RedisCache } from '@learnhub/platform/cache/redis-cache';
 import { openDatabase } from '@learnhub/platform/database/open-database';
@@ -109,7 +109,7 @@ for (const factory of testDatabases('course publish processor')) {
       .add({ id: PAID_DOCUMENT_ID, type: 'DOCUMENT', organisationId: PUBLISHING_ORG, fileName: 'paid.pdf' })
       .add({ id: PHOTO_ID, type: 'IMAGE', organisationId: PUBLISHING_ORG, fileName: 'teacher.png' });
     /** With Redis the cache stage writes; without it the stage is skipped. */
-    const cacheStageEnd = () => (cache?.kind === 'redis' ? StageState.DONE : StageState.SKIPPED);
+    const cacheStageEnd = () => (redisUrl ? StageState.DONE : StageState.SKIPPED);
 
     before(async () => {
       database = await factory.create();
@@ -196,14 +196,14 @@ for (const factory of testDatabases('course publish processor')) {
       if (status === PublishStatus.PUBLISHED) {
         assert.deepEqual(pageView(html), { offline: false, version }, 'the page is the published page of the newest version');
         assert.deepEqual(found.get(courseId), [version], 'the index finds the course once, at the newest version');
-        if (cache!.kind === 'redis') {
+        if (redisUrl) {
           assert.equal(entry?.version, version, 'the cache entry holds the newest version');
           assert.ok(entry && 'record' in entry && entry.record.status === PublishStatus.PUBLISHED, 'the cache entry is the readable record');
         }
       } else {
         assert.deepEqual(pageView(html), { offline: true, version: undefined }, 'the page is the offline notice');
         assert.equal(found.get(courseId), undefined, 'search finds nothing of the course');
-        if (cache!.kind === 'redis') {
+        if (redisUrl) {
           assert.equal(await cache!.get(publishedCourseKey(courseId)), undefined, 'the cache has no entry for the course');
         }
       }
@@ -421,7 +421,7 @@ for (const factory of testDatabases('course publish processor')) {
       const courseId = await approvedCourse(orm, media, mediaIds, `Overlap 并发课程 ${hold}`);
       const newest = actions.length;
       const held: Array<{ version: number; what: string }> = [];
-      const writes: Array<{ port: 'search' | 'cache'; version: number; outcome: WriteOutcome }> = [];
+      const writes: Array<{ port: 'search' | 'cache'; version: number; outcome: WriteOutcome | VersionedWriteOutcome }> = [];
       const newestFinished = async () => (await finishedMessages(orm, courseId)).some((row) => Number(row.business_key2) === newest);
       const holdOlder = async (what: string) => {
         const message = inHand.getStore();
@@ -527,7 +527,7 @@ for (const factory of testDatabases('course publish processor')) {
     });
 
     test('publish, offline, online, offline with the older messages\' cache writes (search writes without Redis) landing late: version 4 stays, offline', { timeout: 60_000 }, async () => {
-      const port = cache!.kind === 'redis' ? 'cache' : 'search';
+      const port = redisUrl ? 'cache' : 'search';
       const result = await overlapping(['publish', 'offline', 'online', 'offline'], port);
       assertOverlapped(result, 4);
       assertLateWritesStale(result, port, 4);

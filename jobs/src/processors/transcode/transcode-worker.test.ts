@@ -103,7 +103,9 @@ for (const factory of testDatabases('transcoding workers')) {
      * transcode of it stays running however fast the machine; returns what puts the whole file back.
      */
     const stallSource = async (fileMd5: string, original: string) => {
-      const stored = store.pathOf(Buckets.video, videoKey(fileMd5, '.avi'));
+      const source = await store.readSource(Buckets.video, videoKey(fileMd5, '.avi'));
+      assert.ok('path' in source, 'the local store is read in place');
+      const stored = source.path;
       await rm(stored);
       execFileSync('mkfifo', [stored]);
       const feeder = new Socket({ fd: openSync(stored, constants.O_RDWR | constants.O_NONBLOCK), readable: false });
@@ -151,7 +153,7 @@ for (const factory of testDatabases('transcoding workers')) {
       const media = await object(fileMd5);
       assert.equal(media.playback_key, videoKey(fileMd5, '.mp4'));
       assert.equal(media.poster_key, videoKey(fileMd5, '.jpg'));
-      const probe = await prober.probe({ path: store.pathOf(Buckets.video, media.playback_key) });
+      const probe = await prober.probe(await store.readSource(Buckets.video, media.playback_key));
       assert.equal(probe.videoCodec, 'h264');
       assert.equal(probe.audioCodec, 'aac');
       assert.ok(Math.abs((probe.durationSeconds ?? 0) - 20) < 1, `duration ${probe.durationSeconds}`);

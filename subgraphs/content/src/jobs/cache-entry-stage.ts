@@ -17,7 +17,6 @@ export class CacheEntryStage implements PublishStage {
   constructor(private readonly cache: Cache) {}
 
   async run(message: PublishMessage): Promise<StageOutcome> {
-    if (this.cache.kind === 'none') return { state: StageState.SKIPPED, result: 'no cache is configured (REDIS_URL)' };
     const record = await message.record();
     let outcome;
     try {
@@ -26,6 +25,7 @@ export class CacheEntryStage implements PublishStage {
       if (error instanceof CacheUnavailableError) throw new TaskDeferredError(`${error.message}; the entry is written once it answers`, error.retryInMs);
       throw error;
     }
+    if (outcome === 'uncached') return { state: StageState.SKIPPED, result: 'no cache is configured (REDIS_URL)' };
     const what = record && isPublic(record) ? 'cached' : 'evicted';
     return { state: StageState.DONE, result: `cache entry ${what} at version ${record?.version ?? 0} (${outcome})` };
   }

@@ -1,4 +1,4 @@
-import type { Cache } from '@learnhub/platform/cache/cache';
+import type { Cache, VersionedWriteOutcome } from '@learnhub/platform/cache/cache';
 import { isPublic } from '@learnhub/contracts/published-course';
 import type { PublishedCourseRecord } from './published-course-record';
 
@@ -22,7 +22,7 @@ export const ABSENT_TTL_SECONDS = 60;
 export const jittered = (seconds: number) => seconds + Math.floor(Math.random() * Math.ceil(seconds / 5));
 
 /** Caches the record when the public may read it, else removes the course from the cache (remembering the version). */
-export function writePublishedEntry(cache: Cache, courseId: string, record: PublishedCourseRecord | undefined): Promise<'applied' | 'stale'> {
+export function writePublishedEntry(cache: Cache, courseId: string, record: PublishedCourseRecord | undefined): Promise<VersionedWriteOutcome> {
   const version = record?.version ?? 0;
   if (record && isPublic(record)) {
     const entry: CachedPublishedCourse = { version, record };
@@ -32,7 +32,7 @@ export function writePublishedEntry(cache: Cache, courseId: string, record: Publ
 }
 
 /** Remembers briefly that nobody may read this course, so a flood of misses does not reach the database. */
-export function writeAbsentEntry(cache: Cache, courseId: string, version: number): Promise<'applied' | 'stale'> {
+export function writeAbsentEntry(cache: Cache, courseId: string, version: number): Promise<VersionedWriteOutcome> {
   const entry: CachedPublishedCourse = { version, absent: true };
   return cache.writeVersioned(publishedCourseKey(courseId), version, JSON.stringify(entry), jittered(ABSENT_TTL_SECONDS));
 }

@@ -159,7 +159,7 @@ for (const factory of backends) {
           assert.equal(result.media.fileMd5, expected);
           const object = await new MediaRepository(orm.em.fork()).object(expected);
           assert.ok(object, `${path}: media object recorded`);
-          assert.equal(md5(await readFile(new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' }).pathOf(object.bucket, object.objectKey))), expected, `${path}: the stored object holds the file's bytes`);
+          assert.equal(md5(Buffer.concat(await (await new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' }).get(object.bucket, object.objectKey)).toArray())), expected, `${path}: the stored object holds the file's bytes`);
         }
         // The cleanup schedule, run as if two hours had passed: multipart uploads that a kill cut off from their session are aborted, and what killed writes left in the store's .tmp is removed.
         const em = orm.em.fork();

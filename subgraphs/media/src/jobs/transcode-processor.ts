@@ -9,7 +9,6 @@ import { MediaObject } from '../entities/media-object.entity';
 import type { TranscodePayload } from '../entities/media-process.entity';
 import { NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
 import { playbackKey, posterKey } from '../services/object-keys';
-import { probeSourceOf } from '../services/playability';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from '../video-tools/ffmpeg-transcoder';
@@ -44,7 +43,7 @@ export class TranscodeProcessor implements QueueProcessor<TranscodePayload> {
 
   async process(task: ClaimedTask<TranscodePayload>, context: TaskContext): Promise<void> {
     const { fileMd5, probed, ...source } = task.payload;
-    const input = await probeSourceOf(this.store, source);
+    const input = await this.store.readSource(source.bucket, source.objectKey);
     const facts = probed ?? (await this.probe(input, fileMd5));
     const mode = transcodeModeOf(facts);
     const dir = join(this.settings.workDir, `${task.id}-${randomBytes(6).toString('hex')}`);

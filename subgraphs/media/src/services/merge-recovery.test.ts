@@ -135,7 +135,7 @@ for (const factory of testDatabases('merge recovery')) {
     const storedMd5 = async (fileMd5: string) => {
       const object = await new MediaRepository(orm.em.fork()).object(fileMd5);
       assert.ok(object, `media object ${fileMd5} recorded`);
-      return md5(await readFile(store().pathOf(object.bucket, object.objectKey)));
+      return md5(Buffer.concat(await (await store().get(object.bucket, object.objectKey)).toArray()));
     };
     const multipartLeft = () => readdir(join(dataDir, 'objects', '.multipart')).catch(() => [] as string[]);
     const sessionOf = (fileMd5: string) => new UploadSessionRepository(orm.em.fork()).find(member.organisationId, fileMd5);

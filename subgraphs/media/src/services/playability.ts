@@ -1,8 +1,5 @@
-import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { TaskState } from '@learnhub/platform/tasks/task-state';
-import { MediaType, type MediaObject } from '../entities/media-object.entity';
-import type { ProbeSource } from '../video-tools/media-prober';
+import { MediaType } from '../entities/media-object.entity';
 
 /** A file's transcoding as callers see it: NONE when it never needed one, else its task's state. */
 export enum TranscodeState {
@@ -45,10 +42,4 @@ export function transcodeStateOf(task: TaskState | undefined): TranscodeState {
 /** Images and documents always open; a video does once no transcoding task is outstanding for it. */
 export function isPlayable(type: MediaType, state: TranscodeState): boolean {
   return type !== MediaType.VIDEO || state === TranscodeState.NONE || state === TranscodeState.SUCCEEDED;
-}
-
-/** Where a prober reads a stored object: in place on the local store, by URL from S3. */
-export async function probeSourceOf(store: ObjectStore, object: Pick<MediaObject, 'bucket' | 'objectKey'>): Promise<ProbeSource> {
-  if (store instanceof LocalObjectStore) return { path: store.pathOf(object.bucket, object.objectKey) };
-  return { url: await store.url(object.bucket, object.objectKey, { access: 'private' }) };
 }

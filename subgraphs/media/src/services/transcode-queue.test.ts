@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { readConfig } from '@learnhub/platform/config';
 import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import { AppError } from '@learnhub/platform/errors';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import { startS3rverStore } from '@learnhub/platform/testing/s3rver-store';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { TaskState } from '@learnhub/platform/tasks/task-state';
@@ -69,8 +69,8 @@ for (const factory of testDatabases('transcode queue')) {
     after(() => rm(dir, { recursive: true, force: true }));
 
     /** What a merge does: inspect the stored file, then queue in the transaction that records it, on its own EntityManager. */
-    const intake = async (object: StoredObject, using: MediaProber = prober, on: ObjectStore = store) => {
-      const queue = new TranscodeQueue(using, on);
+    const intake = async (object: StoredObject, using: MediaProber = prober) => {
+      const queue = new TranscodeQueue(using, store);
       const decision = await queue.inspect(object);
       const queued = await db.orm.em.fork().transactional((em) => queue.queue(em, object, decision));
       return { decision, queued };
@@ -195,16 +195,32 @@ for (const factory of testDatabases('transcode queue')) {
       assert.deepEqual(recording.sources, []);
     });
 
-    test('a local object is probed at its path; any other store is probed by URL', async () => {
+    test('a local object is probed in place, at its file', async () => {
       const recording = new RecordingProber();
       const object = videoObject(`${factory.kind}-where`, '.mp4');
       await intake(object, recording);
-      const remote = { kind: 's3', url: async (bucket: string, key: string) => `https://s3.test/${bucket}/${key}?signed` } as unknown as ObjectStore;
-      await intake(object, recording, remote);
-      assert.deepEqual(recording.sources, [
-        { path: join(dir, 'video', ...object.objectKey.split('/')) },
-        { url: `https://s3.test/video/${object.objectKey}?signed` },
-      ]);
+      assert.deepEqual(recording.sources, [{ path: join(dir, 'video', ...object.objectKey.split('/')) }]);
     });
   });
 }
+
+describe('TranscodeQueue with ffprobe and an S3 store (s3rver)', () => {
+  let s3: Awaited<ReturnType<typeof startS3rverStore>> | undefined;
+  before(async () => {
+    s3 = await startS3rverStore();
+  });
+  after(() => s3?.close());
+
+  test('a stored video is probed by ffprobe through the presigned URL the store gives', async () => {
+    const object = videoObject('s3-avi', '.avi');
+    await s3!.store.put(object.bucket, object.objectKey, createReadStream(clips.avi));
+    const recording = new RecordingProber();
+    await new TranscodeQueue(recording, s3!.store).inspect(object);
+    const [source] = recording.sources;
+    assert.ok(source && 'url' in source, `probed ${JSON.stringify(source)}, not a URL`);
+    assert.match(source.url, /X-Amz-Signature=/);
+    const decision = await new TranscodeQueue(new FfprobeProber(findFfprobe(readConfig().media.ffprobePath)), s3!.store).inspect(object);
+    assert.equal(decision.needed, true);
+    assert.equal(decision.probe?.videoCodec, 'mpeg4');
+  });
+});

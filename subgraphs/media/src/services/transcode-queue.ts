@@ -6,7 +6,6 @@ import { transcodeTasks } from '../entities/media-process.entity';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { browserPlayable, NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
-import { probeSourceOf } from './playability';
 
 export interface TranscodeDecision {
   /** True when browsers cannot play the video as stored. */
@@ -42,7 +41,7 @@ export class TranscodeQueue {
     if (object.type !== MediaType.VIDEO) return { needed: false };
     let probe: ProbeResult;
     try {
-      probe = await this.prober.probe(await probeSourceOf(this.store, object));
+      probe = await this.prober.probe(await this.store.readSource(object.bucket, object.objectKey));
     } catch (error) {
       if (!(error instanceof NotMediaError)) throw error;
       throw notAVideo(`The uploaded file ${object.fileMd5} is not a video that can be played or converted: its bytes hold no readable audio or video.`);

@@ -161,8 +161,6 @@ const REBUILD_BATCH = 500;
 
 /** PostgreSQL full text search over GIN indexes, in the database `SEARCH_DATABASE_URL` names. */
 export class PostgresSearchIndex implements SearchIndex {
-  readonly kind = 'postgresql';
-
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(url: string): Promise<PostgresSearchIndex> {

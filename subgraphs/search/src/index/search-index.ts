@@ -53,7 +53,6 @@ export interface CourseSearchResult {
  * course wins, and a removal is remembered so an older document arriving late stays out.
  */
 export interface SearchIndex {
-  readonly kind: 'sqlite' | 'postgresql';
   search(query: CourseSearchQuery): Promise<CourseSearchResult>;
   upsert(document: CourseDocument): Promise<WriteOutcome>;
   remove(id: string, version: number): Promise<WriteOutcome>;

@@ -156,7 +156,6 @@ const BROAD_MATCH = 2000;
 
 /** The embedded index: SQLite FTS5 in one file (WAL, so a rebuild never blocks searches). */
 export class SqliteSearchIndex implements SearchIndex {
-  readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly writer: Writer;
 

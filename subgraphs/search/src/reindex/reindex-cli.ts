@@ -41,7 +41,12 @@ function source(args: string[]): Rebuild | string {
   }
   const index = values.index ?? config().search.indexUrl;
   const allowEmpty = values['allow-empty'];
-  if (!searchIndexKind(index)) return `--index "${index}" must be sqlite:<file> or a postgresql:// URL.`;
+  try {
+    searchIndexKind(index, '--index');
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return error.message;
+  }
   if ([values['from-content'], values.from !== undefined, values.generated !== undefined].filter(Boolean).length !== 1) {
     return 'Give exactly one of --from-content, --from FILE or --generated N.';
   }
@@ -95,7 +100,7 @@ async function main(args: string[]): Promise<number> {
     }
     const count = await index.replaceAll(nonEmpty(chosen.courses, chosen.allowEmpty));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`reindex: the ${index.kind} index now holds ${count} published courses (rebuilt in ${seconds} s).\n`);
+    process.stdout.write(`reindex: the ${searchIndexKind(chosen.index)} index now holds ${count} published courses (rebuilt in ${seconds} s).\n`);
     return 0;
   } catch (error) {
     const message = isAppError(error) || (error as NodeJS.ErrnoException).code === 'ENOENT' ? (error as Error).message : String((error as Error).stack ?? error);
