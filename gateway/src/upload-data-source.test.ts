@@ -5,15 +5,12 @@ import { request, type IncomingMessage } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { REFUSED_LABEL } from './testing/digest-subgraph';
 import { postGraphQL, postMultipart, startGatewayFixture, type GatewayFixture, type GraphQLResult } from './testing/gateway-fixture';
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 const MiB = 1024 * 1024;
-
-async function eventually(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  for (let waited = 0; !condition() && waited < timeoutMs; waited += 20) await sleep(20);
-}
 
 const BOUNDARY = 'test-boundary';
 
@@ -94,7 +91,7 @@ describe('uploads through the gateway', () => {
     assert.equal(result.status, 413);
     assert.equal(result.body.errors?.[0]?.extensions?.code, 'PAYLOAD_TOO_LARGE');
     assert.match(result.body.errors?.[0]?.message ?? '', /"huge\.bin" is larger than the upload limit of 16777216 bytes/);
-    await eventually(() => fixture.subgraph.brokenUploads > brokenBefore);
+    await waitUntil('the subgraph upload to break off', () => fixture.subgraph.brokenUploads > brokenBefore, 5_000);
     assert.equal(fixture.subgraph.brokenUploads, brokenBefore + 1);
   });
 
@@ -153,10 +150,11 @@ describe('uploads through the gateway', () => {
     });
     client.on('error', () => {});
     client.write(multipartPrelude('mutation ($f: Upload!) { digest(file: $f) { md5 } }'));
+    const receivedBefore = fixture.subgraph.receivedBytes;
     client.write(randomBytes(MiB));
-    await sleep(200);
+    await waitUntil('the upload to reach the subgraph', () => fixture.subgraph.receivedBytes > receivedBefore, 5_000);
     client.destroy();
-    await eventually(() => fixture.subgraph.brokenUploads > brokenBefore);
+    await waitUntil('the subgraph upload to break off', () => fixture.subgraph.brokenUploads > brokenBefore, 5_000);
     assert.equal(fixture.subgraph.brokenUploads, brokenBefore + 1);
   });
 

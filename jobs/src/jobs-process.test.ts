@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { openMediaDatabase } from '@learnhub/media/testing';
 import { migrateOwnedDatabases } from './testing/owned-databases';
 
@@ -93,15 +94,13 @@ test('`npm run jobs -- --workers 2` starts two more workers that join the queue,
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
-    const deadline = Date.now() + 30_000;
-    while ((output.match(/"msg":"jobs ready"/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil('both workers to be ready', () => (output.match(/"msg":"jobs ready"/g) ?? []).length >= 2, 30_000, () => output);
     assert.equal((output.match(/"msg":"jobs ready"/g) ?? []).length, 2, output);
     const workerIds = [...output.matchAll(/"workerId":"([^"]+)","msg":"jobs ready"/g)].map((m) => m[1]);
     assert.equal(new Set(workerIds).size, 2, 'each worker has its own id');
     const ports = [...output.matchAll(/"port":(\d+),"workerId":"[^"]+","msg":"jobs ready"/g)].map((m) => Number(m[1]));
     for (const port of ports) assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
-    while (!(output.includes('"shard":"0/2"') && output.includes('"shard":"1/2"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(output.includes('"shard":"0/2"') && output.includes('"shard":"1/2"'), `both joined the transcoding queue and split it:\n${output}`);
+    await waitUntil('both workers to join the transcoding queue and split it', () => output.includes('"shard":"0/2"') && output.includes('"shard":"1/2"'), 30_000, () => output);
     child.kill('SIGINT');
     assert.equal(await exited, 0, output);
     assert.equal((output.match(/"msg":"jobs engine stopped"/g) ?? []).length, 2, output);

@@ -20,6 +20,7 @@ test('a service whose log reader has gone (its supervisor died) still stops on S
     assert.match(first.toString(), /ready/);
     // The reader goes away: the lines the shutdown logs now fail with EPIPE.
     child.stdout.destroy();
+    // A moment for the closed pipe to reach the child before its shutdown writes to it.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { signToken } from '@learnhub/platform/auth/token';
 import { rawExchange, type RawOutcome, type RawRequest } from '../testing/raw-http-exchange';
 import { graphql, PlatformStack, TEST_JWT_SECRET, upload, type GraphQLResult } from './platform-stack';
-import { eventually } from '../testing/eventually';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 
 /*
  * Requests a careless or hostile client sends, one case per rule, through the gateway of real
@@ -400,7 +400,7 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
       const url = read.content.teachplan[0].children[0].media?.url;
       assert.ok(url, 'the section lost its media');
       assert.equal((await fetch(url)).status, 200, url);
-      await eventually('the published page is served', async () => assert.equal((await fetch(pageUrl)).status, 200));
+      await waitUntil('the published page to be served', async () => (await fetch(pageUrl)).status === 200, 30_000);
       assert.ok(ok(await gql<{ media: { id: string } | null }>('query($id: ID!) { media(id: $id) { id } }', { id: lesson.id })).media, 'the library entry went');
     });
   });
@@ -501,12 +501,15 @@ describe('hostile requests, one rule at a time, through the gateway of real proc
       const cover = await uploadAs(member, png(), 'page-cover.png');
       const lesson = await uploadAs(member, pdf(), 'page-lesson.pdf');
       const { pageUrl } = await publishCourse(member, '页面头部', cover.id, [{ name: '1.1', preview: true, mediaId: lesson.id }]);
-      const page = await eventually('the page is served', async () => {
-        const response = await fetch(pageUrl);
-        await response.arrayBuffer();
-        assert.equal(response.status, 200);
-        return response;
-      });
+      const page = await waitUntil(
+        'the page to be served',
+        async () => {
+          const response = await fetch(pageUrl);
+          await response.arrayBuffer();
+          return response.status === 200 && response;
+        },
+        30_000,
+      );
       assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
       const csp = page.headers.get('content-security-policy') ?? '';
       assert.match(csp, /frame-ancestors 'none'/, `content-security-policy: ${csp}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@learnhub/platform/testing/service-process';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 
 const root = join(__dirname, '..', '..', '..');
 const startScript = join(root, 'scripts', 'start.mjs');
@@ -9,14 +10,6 @@ const startScript = join(root, 'scripts', 'start.mjs');
 /** Every port `npm start` needs, each free right now. */
 export async function freeStartPorts(): Promise<Record<'GATEWAY_PORT' | 'CONTENT_PORT' | 'MEDIA_PORT' | 'SEARCH_PORT' | 'JOBS_PORT', string>> {
   return { GATEWAY_PORT: String(await freePort()), CONTENT_PORT: String(await freePort()), MEDIA_PORT: String(await freePort()), SEARCH_PORT: String(await freePort()), JOBS_PORT: String(await freePort()) };
-}
-
-export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, output: () => string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 export const running = (pid: number): boolean => {
@@ -58,8 +51,8 @@ export class NpmStart {
   }
 
   /** Resolves once npm start says every service answers. */
-  ready(): Promise<void> {
-    return waitFor(() => this.text.includes('Learnhub is running'), 'the ready line', this.output);
+  async ready(): Promise<void> {
+    await waitUntil('the ready line', () => this.text.includes('Learnhub is running'), 60_000, this.output);
   }
 
   /** The pids start.mjs reported for its services, the latest of each. */
@@ -78,11 +71,11 @@ export class NpmStart {
    */
   async stopped(started = 5, timeoutMs = 60_000): Promise<[number | null, NodeJS.Signals | null]> {
     const child = this.child;
-    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 'npm start to exit', this.output, timeoutMs);
+    await waitUntil('npm start to exit', () => child.exitCode !== null || child.signalCode !== null, timeoutMs, this.output);
     const exit: [number | null, NodeJS.Signals | null] = [child.exitCode, child.signalCode as NodeJS.Signals | null];
     assert.ok(this.allPids().length >= started, `start.mjs reports the pid of each service it starts:\n${this.text}`);
     // Every service start.mjs ever started is gone: none is left serving with nobody to stop it.
-    await waitFor(() => this.allPids().every((pid) => !running(pid)), 'every service process to be gone', this.output, 10_000);
+    await waitUntil('every service process to be gone', () => this.allPids().every((pid) => !running(pid)), 10_000, this.output);
     return exit;
   }
 

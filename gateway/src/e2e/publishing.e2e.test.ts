@@ -11,7 +11,7 @@ import { uploadFile } from '@learnhub/media/client';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { postgresTestDatabase, type TestDatabase, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
 import { ffmpegPath, graphql, PlatformStack, upload, type GraphQLResult } from './platform-stack';
-import { eventually } from '../testing/eventually';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 
 /*
  * The course lifecycle end to end, through the gateway with real processes (content, media,
@@ -133,28 +133,37 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
   const outbox = async () => ok(await gql<{ outboxMessages: { total: number; items: OutboxMessage[] } }>(OUTBOX, { filter: { courseId } }, admin)).outboxMessages.items;
   /** Waits for the outbox message carrying `version` to succeed, failing early when it fails for good. */
   const outboxDone = (version: number) =>
-    eventually(`the outbox message of version ${version}`, async () => {
-      const message = (await outbox()).find((m) => m.version === version);
-      assert.ok(message, `no outbox message for version ${version}`);
-      assert.notEqual(message.state, 'CANCELLED', JSON.stringify(message));
-      assert.equal(message.state, 'SUCCEEDED', `${JSON.stringify(message)}\n${jobsLog()}`);
-      return message;
-    });
+    waitUntil(
+      `the outbox message of version ${version} to succeed`,
+      async () => {
+        const message = (await outbox()).find((m) => m.version === version);
+        assert.notEqual(message?.state, 'CANCELLED', JSON.stringify(message));
+        return message?.state === 'SUCCEEDED' && message;
+      },
+      30_000,
+      async () => `${JSON.stringify(await outbox())}\n${jobsLog()}`,
+    );
 
   /** What a published page shows, and the three copies the outbox keeps up to `version`. */
   const assertPublishedEverywhere = async (version: number) => {
-    await eventually(`search finds the course (version ${version})`, async () => {
-      const found = await search(KEYWORD);
-      const hit = found.hits.find((h) => h.id === courseId);
-      assert.ok(hit, `not found by ${KEYWORD}: ${JSON.stringify(found)}`);
-      assert.equal(hit.name, NAME);
-    });
-    await eventually(`the page shows version ${version}`, async () => {
-      const current = await page();
-      assert.equal(current.status, 200);
-      assert.match(current.type, /^text\/html/);
-      assert.ok(current.html.includes(`第 ${version} 版`), `no 第 ${version} 版 in ${current.html.slice(-400)}`);
-    });
+    await waitUntil(
+      `search to find the course (version ${version})`,
+      async () => (await search(KEYWORD)).hits.some((h) => h.id === courseId && h.name === NAME),
+      30_000,
+      async () => `found by ${KEYWORD}: ${JSON.stringify(await search(KEYWORD))}`,
+    );
+    await waitUntil(
+      `the page to show version ${version}`,
+      async () => {
+        const current = await page();
+        return current.status === 200 && /^text\/html/.test(current.type) && current.html.includes(`第 ${version} 版`);
+      },
+      30_000,
+      async () => {
+        const current = await page();
+        return `${current.status} ${current.type}: ${current.html.slice(-400)}`;
+      },
+    );
     const current = await page();
     assert.ok(current.html.includes(escapeHtml(NAME)), 'the page shows the escaped approved name');
     assert.ok(!current.html.includes('<进阶>'), 'the name reaches the page unescaped');
@@ -163,13 +172,18 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     // A preview section's video is public once published: the static page links it by a plain, lasting URL.
     assert.match(current.html, /<video[^>]+src="[^"?]+\.mp4"/, 'the page plays the transcoded video by a plain URL');
     if (redis) {
-      await eventually(`the cache holds version ${version}`, async () => {
-        const entry = await cached();
-        assert.equal(entry?.version, version, JSON.stringify(entry));
-        assert.equal(entry!.record?.version, version);
-        assert.equal(entry!.record?.status, 'PUBLISHED');
-        assert.equal(entry!.record?.content.name, NAME);
-      });
+      const entry = await waitUntil(
+        `the cache to hold version ${version}`,
+        async () => {
+          const entry = await cached();
+          return entry?.version === version && entry;
+        },
+        30_000,
+        async () => JSON.stringify(await cached()),
+      );
+      assert.equal(entry.record?.version, version);
+      assert.equal(entry.record?.status, 'PUBLISHED');
+      assert.equal(entry.record?.content.name, NAME);
     }
     const read = await published();
     assert.ok(read, 'publishedCourse is null');
@@ -270,14 +284,15 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
 
   test('once transcoded the course is submitted; a second submission, an early publish, a member auditing and a bare rejection are refused; the auditor rejects with an opinion', async () => {
     await stack.startJobs();
-    await eventually(
-      'the video is transcoded',
+    await waitUntil(
+      'the video to be transcoded',
       async () => {
         const media = ok(await gql<{ media: { playable: boolean; transcodeState: string } }>('query($id: ID!) { media(id: $id) { playable transcodeState } }', { id: videoId })).media;
         assert.notEqual(media.transcodeState, 'FAILED', jobsLog());
-        assert.equal(media.playable, true, media.transcodeState);
+        return media.playable;
       },
       90_000,
+      jobsLog,
       200,
     );
 
@@ -375,23 +390,30 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     assert.ok(offline.offlineAt);
     refused(await gql(OFFLINE, { id: courseId }), 'CONFLICT', 'PUBLISH_STATUS');
 
-    await eventually('search no longer finds it', async () => {
-      assert.equal((await search(KEYWORD)).hits.filter((h) => h.id === courseId).length, 0);
-    });
-    await eventually('the page is the offline notice', async () => {
-      const current = await page();
-      assert.equal(current.status, 200);
-      assert.ok(current.html.includes('已下架'), current.html.slice(0, 300));
-      assert.ok(!/<video/.test(current.html), 'the offline page still has a player');
-      assert.ok(!current.html.includes('第 1 版'));
-    });
+    await waitUntil('search to no longer find it', async () => (await search(KEYWORD)).hits.every((h) => h.id !== courseId), 30_000);
+    const notice = await waitUntil(
+      'the page to be the offline notice',
+      async () => {
+        const current = await page();
+        return current.status === 200 && current.html.includes('已下架') && current;
+      },
+      30_000,
+      async () => (await page()).html.slice(0, 300),
+    );
+    assert.ok(!/<video/.test(notice.html), 'the offline page still has a player');
+    assert.ok(!notice.html.includes('第 1 版'));
     if (redis) {
-      await eventually('the cache no longer holds it', async () => {
-        const entry = await cached();
-        assert.ok(entry === null || !('record' in entry), JSON.stringify(entry));
-      });
+      await waitUntil(
+        'the cache to no longer hold it',
+        async () => {
+          const entry = await cached();
+          return entry === null || !('record' in entry);
+        },
+        30_000,
+        async () => JSON.stringify(await cached()),
+      );
     }
-    await eventually('publishedCourse is null', async () => assert.equal(await published(), null));
+    await waitUntil('publishedCourse to be null', async () => (await published()) === null, 30_000);
     const course = ok(await gql<{ course: { publishStatus: string } }>('query($id: ID!) { course(id: $id) { publishStatus } }', { id: courseId })).course;
     assert.equal(course.publishStatus, 'OFFLINE');
     await outboxDone(2);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { multipartRequest } from '@learnhub/platform/http/multipart-request';
-import { eventually } from '../testing/eventually';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { graphql, makeTestVideo, mp4FreeBox, PlatformStack, uploadAt, type GraphQLResult } from './platform-stack';
 
 /*
@@ -123,14 +123,14 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
     });
     stalled.write(head);
     stalled.write(body.subarray(0, body.length - MiB));
-    await eventually('the silent copy holding chunk 1 in media', async () => assert.equal(await mediaGauge('media_upload_chunk_writers'), 1));
+    await waitUntil('the silent copy to hold chunk 1 in media', async () => (await mediaGauge('media_upload_chunk_writers')) === 1, 30_000);
 
     // Meanwhile the client sends the same chunk again, whole.
     const retry = sendChunk(token, file, 1).then((answer: GraphQLResult<{ uploadChunk: Status }>) => {
       events.push('retry answered');
       return answer;
     });
-    await eventually('the retry waiting for its turn', async () => assert.equal(await mediaGauge('media_upload_chunk_waiters'), 1));
+    await waitUntil('the retry to wait for its turn', async () => (await mediaGauge('media_upload_chunk_waiters')) === 1, 30_000);
     const stored = await retry;
     assert.equal(stored.errors, undefined, JSON.stringify(stored.errors));
     assert.deepEqual(stored.data!.uploadChunk.uploadedChunks, [1]);

@@ -5,7 +5,8 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freeStartPorts as ports, NpmStart, waitFor } from './npm-start';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { freeStartPorts as ports, NpmStart } from './npm-start';
 
 let dataDir: string;
 // The gateway secret the first run generated; later runs on the same DATA_DIR must reuse it.
@@ -70,16 +71,16 @@ test('a service killed outright is restarted, after a longer wait if it dies aga
     await run.ready();
     const first = run.servicePids().get('content')!;
     process.kill(first, 'SIGKILL');
-    await waitFor(() => output().includes('npm start: content died (SIGKILL)'), 'the crash report', output, 10_000);
+    await waitUntil('the crash report', () => output().includes('npm start: content died (SIGKILL)'), 10_000, output);
     assert.equal(await alive(env.GATEWAY_PORT), true, 'the gateway keeps serving while content is down');
-    await waitFor(() => output().includes('npm start: content is back'), 'content to be restarted', output);
+    await waitUntil('content to be restarted', () => output().includes('npm start: content is back'), 60_000, output);
     const second = run.servicePids().get('content')!;
     assert.notEqual(second, first);
     await assertServes(env.GATEWAY_PORT, output);
     // Dying again soon after: the wait before the next restart doubles.
     process.kill(second, 'SIGKILL');
-    await waitFor(() => output().includes('npm start: restarting content in 2 s'), 'the longer wait to be reported', output, 10_000);
-    await waitFor(() => output().match(/npm start: content is back/g)?.length === 2, 'content to be restarted again', output);
+    await waitUntil('the longer wait to be reported', () => output().includes('npm start: restarting content in 2 s'), 10_000, output);
+    await waitUntil('content to be restarted again', () => output().match(/npm start: content is back/g)?.length === 2, 60_000, output);
     await assertServes(env.GATEWAY_PORT, output);
     assert.equal(await readFile(join(dataDir, 'gateway-secret'), 'utf8'), firstSecret, 'the secret is created once and reused');
 
@@ -145,10 +146,10 @@ test('a port taken while the other services start is reported before the service
   // The gateway starts last, once the subgraphs answer: something takes its port meanwhile and answers /health.
   const squatter = createHttpServer((_request, response) => response.end('ok'));
   try {
-    await waitFor(() => output().includes('npm start: started content'), 'the first service to start', output);
+    await waitUntil('the first service to start', () => output().includes('npm start: started content'), 60_000, output);
     squatter.listen(Number(env.GATEWAY_PORT), '127.0.0.1');
     await once(squatter, 'listening');
-    await waitFor(() => child.exitCode !== null || output().includes('Learnhub is running'), 'npm start to stop or claim to run', output);
+    await waitUntil('npm start to stop or claim to run', () => child.exitCode !== null || output().includes('Learnhub is running'), 60_000, output);
     assert.doesNotMatch(output(), /Learnhub is running|npm start: started gateway/);
     assert.match(output(), new RegExp(`npm start: port ${env.GATEWAY_PORT} \\(GATEWAY_PORT\\) is in use by another process`));
     const [code] = await run.stopped(4);
@@ -180,7 +181,7 @@ test('a gateway secret file readable by others is refused, by the rule every ser
   const run = NpmStart.run(exposedDir, await ports(), 'npm');
   const { child, output } = run;
   try {
-    await waitFor(() => child.exitCode !== null || output().includes('Learnhub is running'), 'npm start to stop or claim to run', output);
+    await waitUntil('npm start to stop or claim to run', () => child.exitCode !== null || output().includes('Learnhub is running'), 60_000, output);
     assert.equal(child.exitCode, 1, output());
     assert.match(output(), new RegExp(`npm start: ${secretFile} holds the gateway secret but is readable by group or others: run chmod 600`));
     assert.doesNotMatch(output(), /Learnhub is running|npm start: started/);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { signToken } from '@learnhub/platform/auth/token';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { processesMentioning } from '@learnhub/platform/testing/live-processes';
@@ -13,7 +14,7 @@ import { uploadFile } from '@learnhub/media/client';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { ffmpegPath, graphql } from './platform-stack';
-import { freeStartPorts, NpmStart, waitFor } from './npm-start';
+import { freeStartPorts, NpmStart } from './npm-start';
 
 /*
  * Stopping `npm start` while a jobs worker transcodes, as a person does it (Ctrl-C in the terminal:
@@ -86,14 +87,14 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
 
   /** Waits until the worker's ffmpeg runs and has written part of its output, as attempt `attempt`. */
   const midTranscode = async (started: NpmStart, attempt: number) => {
-    await waitFor(
+    await waitUntil(
+      `the transcode to be under way as attempt ${attempt}`,
       async () => {
         const now = await task();
         return now?.state === 'PROCESSING' && now.attempts === attempt && (now.progress ?? 0) > 0 && (await partialOutputs()).length > 0 && (await ffmpegs()).length > 0;
       },
-      `the transcode to be under way as attempt ${attempt}`,
-      started.output,
       120_000,
+      started.output,
     );
   };
 
@@ -108,7 +109,7 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
     for (const [line] of shutdowns) assert.match(line, /"signal":"SIGTERM"/, 'each service is stopped by start.mjs’s SIGTERM alone, never the terminal’s SIGINT');
     assert.equal(output.match(/"msg":"stopped"/g)?.length, 5, `every service stopped gracefully:\n${output}`);
     assert.match(output, /task released at shutdown/);
-    await waitFor(async () => (await processesMentioning(dataDir)).length === 0, 'every process of the tree to be gone', started.output, 10_000);
+    await waitUntil('every process of the tree to be gone', async () => (await processesMentioning(dataDir)).length === 0, 10_000, started.output);
     assert.deepEqual(await processesMentioning(dataDir), [], 'no process of npm start’s tree (node, ffmpeg, its watchdog) survives');
     assert.deepEqual(await partialOutputs(), [], 'the partial output is removed');
     assert.deepEqual(await readdir(transcodeRoot()).catch(() => []), [], 'the stopped worker removed its folder');
@@ -150,21 +151,21 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
 
   test('the next npm start on the same DATA_DIR finishes the task as its first attempt', async () => {
     const started = await start('ultrafast');
-    await waitFor(
+    await waitUntil(
+      'the transcode to finish',
       async () => {
         const result = await graphql<{ media: { transcodeState: string } }>(gateway(), 'query ($id: ID!) { media(id: $id) { transcodeState } }', { id: fileMd5 }, member);
         assert.notEqual(result.data?.media.transcodeState, 'FAILED', started.output());
         return result.data?.media.transcodeState === 'SUCCEEDED';
       },
-      'the transcode to finish',
-      started.output,
       180_000,
+      started.output,
     );
     const done = await task();
     assert.deepEqual([done?.state, done?.attempts], ['SUCCEEDED', 1], 'the interrupted attempts were not counted');
     process.kill(-started.pid, 'SIGINT');
     const [code] = await started.stopped(5, 60_000);
     assert.equal(code, 0, started.output());
-    await waitFor(async () => (await processesMentioning(dataDir)).length === 0, 'every process of the tree to be gone', started.output, 10_000);
+    await waitUntil('every process of the tree to be gone', async () => (await processesMentioning(dataDir)).length === 0, 10_000, started.output);
   });
 });

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { signToken } from '@learnhub/platform/auth/token';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { processesMentioning } from '@learnhub/platform/testing/live-processes';
 import { runNode } from '@learnhub/platform/testing/run-node';
 import { graphql, upload, type GraphQLResult } from './platform-stack';
-import { freeStartPorts, NpmStart, waitFor } from './npm-start';
+import { freeStartPorts, NpmStart } from './npm-start';
 
 /*
  * `npm run reindex -- --from-content` beside a running `npm start` that generated its gateway
@@ -89,7 +90,7 @@ describe('npm run reindex -- --from-content beside a running npm start', { timeo
     await gql('mutation($input: AuditCourseInput!) { auditCourse(input: $input) { id } }', { input: { courseId, decision: 'APPROVE', opinion: '同意发布' } }, carol);
     await gql('mutation($id: ID!) { publishCourse(courseId: $id) { version } }', { id: courseId });
 
-    await waitFor(async () => (await search('异步编程')).total === 1, 'the outbox to index the published course', started.output);
+    await waitUntil('the outbox to index the published course', async () => (await search('异步编程')).total === 1, 60_000, started.output);
     [published] = (await search('异步编程')).hits;
     assert.equal(published.id, courseId);
     assert.equal(published.name, NAME);

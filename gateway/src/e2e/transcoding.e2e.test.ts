@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { uploadFile } from '@learnhub/media/client';
 import { findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
@@ -75,16 +76,18 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     return result.data!.media;
   };
-  const transcoded = async (id: string): Promise<Media> => {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const current = await media(id);
-      if (current.transcodeState === 'SUCCEEDED') return current;
-      assert.notEqual(current.transcodeState, 'FAILED', `the task failed:\n${stack.service('jobs-1').log().slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`still ${current.transcodeState} after 90 s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
+  const transcoded = (id: string): Promise<Media> =>
+    waitUntil(
+      `media ${id} to be transcoded`,
+      async () => {
+        const current = await media(id);
+        assert.notEqual(current.transcodeState, 'FAILED', `the task failed:\n${stack.service('jobs-1').log().slice(-3000)}`);
+        return current.transcodeState === 'SUCCEEDED' && current;
+      },
+      90_000,
+      async () => `still ${(await media(id)).transcodeState}`,
+      200,
+    );
   /** Fetches a URL the API handed out and checks what ffprobe makes of it. */
   const probeServed = async (url: string) => {
     const response = await fetch(url);

@@ -65,6 +65,8 @@ export interface DigestSubgraph {
   port: number;
   /** Uploads whose stream broke before the end (e.g. the gateway aborted the request). */
   readonly brokenUploads: number;
+  /** Bytes of uploads read so far, so a test can tell an upload reached the subgraph. */
+  readonly receivedBytes: number;
   stop(): Promise<void>;
 }
 
@@ -73,7 +75,12 @@ type DigestContext = { headers: IncomingHttpHeaders };
 /** The label that makes `digest` refuse the upload without reading it, as a subgraph validating its input would. */
 export const REFUSED_LABEL = 'refuse';
 
-async function digest(upload: Promise<FileUpload>, label: string | null, onBroken: () => void) {
+interface UploadCounts {
+  brokenUploads: number;
+  receivedBytes: number;
+}
+
+async function digest(upload: Promise<FileUpload>, label: string | null, counts: UploadCounts) {
   if (label === REFUSED_LABEL) throw new GraphQLError(`The label "${label}" is not accepted.`, { extensions: { code: 'BAD_USER_INPUT' } });
   const { filename, createReadStream } = await upload;
   const hash = createHash('md5');
@@ -82,9 +89,10 @@ async function digest(upload: Promise<FileUpload>, label: string | null, onBroke
     for await (const chunk of createReadStream() as AsyncIterable<Buffer>) {
       hash.update(chunk);
       size += chunk.length;
+      counts.receivedBytes += chunk.length;
     }
   } catch (error) {
-    onBroken();
+    counts.brokenUploads++;
     throw error;
   }
   return { filename, label, md5: hash.digest('hex'), size };
@@ -102,8 +110,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | null {
 export async function startDigestSubgraph(
   options: { port?: number; gatewaySecret?: string; maxFiles?: number } = {},
 ): Promise<DigestSubgraph> {
-  let brokenUploads = 0;
-  const broken = () => void brokenUploads++;
+  const counts: UploadCounts = { brokenUploads: 0, receivedBytes: 0 };
   const nested = (): { name: string; child: () => unknown } => ({ name: 'level', child: nested });
   const schema = buildSubgraphSchema({
     typeDefs: parse(digestTypeDefs),
@@ -123,10 +130,10 @@ export async function startDigestSubgraph(
       },
       Mutation: {
         digest: (_: unknown, args: { file: Promise<FileUpload>; label: string | null }) =>
-          digest(args.file, args.label, broken),
+          digest(args.file, args.label, counts),
         digestInput: async (_: unknown, { input }: { input: { label: string | null; files: Promise<FileUpload>[] } }) => {
           const results = [];
-          for (const file of input.files) results.push(await digest(file, input.label, broken));
+          for (const file of input.files) results.push(await digest(file, input.label, counts));
           return results;
         },
       },
@@ -163,7 +170,10 @@ export async function startDigestSubgraph(
     url: `http://127.0.0.1:${running.port}/graphql`,
     port: running.port,
     get brokenUploads() {
-      return brokenUploads;
+      return counts.brokenUploads;
+    },
+    get receivedBytes() {
+      return counts.receivedBytes;
     },
     async stop() {
       const closing = closeServer(running.server);

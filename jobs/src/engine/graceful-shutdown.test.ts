@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TaskTable, type ClaimedTask, type ShardFilter, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
 import { inProcessEngines } from '../testing/in-process-engines';
-import { ScratchRig, sleep, waitUntil } from '../testing/scratch-fleet';
+import { ScratchRig, sleep } from '../testing/scratch-fleet';
 import { WorkerShutdownError, type QueueProcessor } from '@learnhub/platform/tasks/processor';
 
 const quick = { concurrency: 4, heartbeatMs: 200, pollMs: 100 };
@@ -162,6 +163,7 @@ for (const factory of testDatabases('graceful shutdown in process')) {
       await Promise.race([stopping, sleep(1_500)]);
       open();
       await stopping;
+      // Time for a late claim or start to land, were the stopped engine to make one: proving it does not.
       await sleep(500);
       // A real process exits here: whatever is still leased waits for its lease to run out, its attempt spent.
       const leased = await rows(`select id, state, attempts, lease_owner from $t where state = 'PROCESSING'`);

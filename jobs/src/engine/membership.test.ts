@@ -5,12 +5,13 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Redis } from 'ioredis';
 import { openDatabase } from '@learnhub/platform/database/open-database';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { RedisLink } from '@learnhub/platform/redis/redis-link';
 import { TaskTable, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, sleep, waitUntil } from '../testing/scratch-fleet';
+import { ScratchRig, sleep } from '../testing/scratch-fleet';
 import { DatabaseMembership } from './database-membership';
 import { ensureEngineTables } from './engine-tables';
 import type { Membership } from './membership';
@@ -62,6 +63,7 @@ function beatLeaveTtl(make: () => Membership) {
       const g = freshGroup();
       await m.beat(g, 'quiet', 400);
       assert.deepEqual(await m.beat(g, 'busy', 400), ['busy', 'quiet'], 'within its time-to-live it counts');
+      // Lets quiet's 400 ms time-to-live pass.
       await sleep(600);
       assert.deepEqual(await m.beat(g, 'busy', 400), ['busy']);
       assert.deepEqual(await m.beat(g, 'quiet', 400), ['busy', 'quiet']);
@@ -178,6 +180,7 @@ for (const factory of testDatabases('job membership')) {
       const g = freshGroup();
       await m.beat(g, 'gone', 30);
       await m.beat(g, 'stays', 30);
+      // Lets gone's 30 ms time-to-live pass.
       await sleep(400);
       assert.deepEqual(await m.beat(g, 'stays', 30), ['stays']);
       const rows = await orm.em.getConnection().execute('select worker_id from job_workers where member_group = ?', [g]);

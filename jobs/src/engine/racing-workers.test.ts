@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, waitUntil, type ScratchWorkerProcess } from '../testing/scratch-fleet';
+import { ScratchRig, type ScratchWorkerProcess } from '../testing/scratch-fleet';
 
 const TASKS = 2_000;
 const WORKER_IDS = ['racer-1', 'racer-2', 'racer-3', 'racer-4'];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { openDatabase } from '@learnhub/platform/database/open-database';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { sqlChanges } from '@learnhub/platform/database/raw-sql';
 import { createLogger } from '@learnhub/platform/logger';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
@@ -12,7 +13,7 @@ import { backendUrl } from '@learnhub/platform/testing/backends';
 import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, sleep, uniqueQueueName, waitUntil, type ScratchWorkerProcess } from '../testing/scratch-fleet';
+import { ScratchRig, sleep, uniqueQueueName, type ScratchWorkerProcess } from '../testing/scratch-fleet';
 import { ensureEngineTables } from './engine-tables';
 import { JobsEngine } from './jobs-engine';
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LeaseLostError, TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
 import { inProcessEngines } from '../testing/in-process-engines';
-import { sleep, uniqueQueueName, waitUntil } from '../testing/scratch-fleet';
+import { sleep, uniqueQueueName } from '../testing/scratch-fleet';
 import { backoffDelay, type BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 
@@ -145,6 +146,7 @@ for (const factory of testDatabases('retries and backoff')) {
         },
         10_000,
       );
+      // Time in which a retry would start, to show none does.
       await sleep(700);
       assert.equal(calls, 1);
       assert.deepEqual((await rows('select * from $t where id = ?', [id]))[0], failed);
@@ -179,6 +181,7 @@ for (const factory of testDatabases('retries and backoff')) {
         await waitUntil('the signal to abort', () => reason !== undefined, 5_000);
         assert.ok(reason instanceof LeaseLostError, `aborted with ${String(reason)}`);
 
+        // Time in which a restart would come, to show none does.
         await sleep(700);
         assert.equal(calls, 1, 'not started again');
         const [row] = await rows('select * from $t where id = ?', [id]);
@@ -226,6 +229,7 @@ for (const factory of testDatabases('retries and backoff')) {
         const t = table();
         for (const task of held.slice(30)) {
           await t.cancel(task.id, 'Cancelled by admin-1').catch((error: Error & { code?: string }) => errors.push(`cancel: ${error.code ?? error.message.slice(0, 120)}`));
+          // Spreads the cancellations over the sweeps and renewals they race.
           await sleep(100);
         }
       })();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, sleep, waitUntil } from '../testing/scratch-fleet';
+import { ScratchRig, sleep } from '../testing/scratch-fleet';
 import { ownerOf } from './shard';
 
 const HOLD_MS = 1_500;
@@ -50,6 +51,7 @@ for (const factory of testDatabases('stale lease holders')) {
         a.signal('SIGCONT');
         // A's overdue timers fire now: its renewal and its completion both find the lease gone.
         await a.waitForLine('report the lost lease', (l) => typeof l.msg === 'string' && /lease lost/.test(l.msg), 10_000);
+        // Lets A's hold end, so its completion is tried, and refused.
         await sleep(HOLD_MS + 500);
         if (laterHold) await waitUntil('B to finish the task', async () => (await historyRows()).length === 1, 15_000, () => rig.describe());
         await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
@@ -139,6 +141,7 @@ for (const factory of testDatabases('stale lease holders')) {
         15_000,
         () => rig.describe(),
       );
+      // Time in which B would claim the failed task, were it retried: proving it is not.
       await sleep(500);
       await b.stop('SIGTERM');
       assert.match(String(row.last_error), /stopped/);

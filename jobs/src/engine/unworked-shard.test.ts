@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { backendUrl } from '@learnhub/platform/testing/backends';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, waitUntil } from '../testing/scratch-fleet';
+import { ScratchRig } from '../testing/scratch-fleet';
 
 /*
  * Workers' views of the membership differ for up to a heartbeat as workers join and leave, and a

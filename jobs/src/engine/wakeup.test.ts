@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EntityManager } from '@mikro-orm/core';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { testDatabases } from '@learnhub/platform/testing/test-databases';
-import { ScratchRig, sleep, waitUntil, type ScratchWorkerOptions } from '../testing/scratch-fleet';
+import { ScratchRig, sleep, type ScratchWorkerOptions } from '../testing/scratch-fleet';
 
 /** The fallback poll is a minute: a task that starts within seconds was started by its wake-up. */
 const LONG_POLL_MS = 60_000;
@@ -94,6 +95,7 @@ for (const factory of testDatabases('job wake-ups')) {
         const sleeper = await idleWorker('long-poller');
         const id = await insertTask(rig.orm.em, 'polled');
         await quiet.notify(rig.queue.queue);
+        // Time in which a wake-up would have started the task, to show none arrives.
         await sleep(1_500);
         assert.deepEqual(sleeper.started(), [], 'nothing woke the worker with a one-minute poll');
         assert.equal(await sleeper.stop('SIGTERM'), 0);

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import { signToken } from '@learnhub/platform/auth/token';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { RedisCache } from '@learnhub/platform/cache/redis-cache';
 import { readConfig } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
@@ -28,7 +29,6 @@ import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { findFfmpeg } from '@learnhub/media/video-tools/ffmpeg-binaries';
 import { act, cachedEntry, finishedMessages, liveMessages, stageStates } from '../testing/publishing-fixture';
-import { waitUntil } from '../testing/scratch-fleet';
 import { uploadToMedia } from '../testing/media-upload';
 
 /*

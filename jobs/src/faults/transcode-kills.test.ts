@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import { readConfig } from '@learnhub/platform/config';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
@@ -25,7 +26,7 @@ import { Buckets } from '@learnhub/media/services/object-keys';
 import { ffmpegsUnder, watchdogsOf } from '../testing/ffmpeg-processes';
 import { startJobsProcess, transcodeWorkDir } from '../testing/jobs-process';
 import { queueVideo } from '../testing/queued-video';
-import { sleep, waitUntil } from '../testing/scratch-fleet';
+import { sleep } from '../testing/scratch-fleet';
 
 /*
  * The kill -9 fault suite for transcoding: real jobs workers (`node dist/main.js`) on one database

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { openDatabase } from '@learnhub/platform/database/open-database';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import type { TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
 import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
@@ -12,7 +13,7 @@ import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testi
 /**
  * Helpers for the engine's multi-process tests: scratch-worker processes (`./scratch-worker`)
  * whose JSON output lines are collected, a scratch database with the `_starts`/`_effects`
- * tables the workers write in `record`/`hold` mode, and deadline-bounded waits.
+ * tables the workers write in `record`/`hold` mode, and waits for their lines.
  */
 
 /** A queue name no other run shares, since Redis channels and membership keys are shared by everyone on the server. */
@@ -21,23 +22,6 @@ export const uniqueQueueName = (prefix = 'sq') => `${prefix}_${randomBytes(4).to
 const WORKER_SCRIPT = join(__dirname, 'scratch-worker.js');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs` saying what was awaited. */
-export async function waitUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  details?: () => string | Promise<string>,
-  everyMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${details ? `\n${await details()}` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 export interface ScratchWorkerOptions {
   /** WORKER_ID; also the lease owner. */

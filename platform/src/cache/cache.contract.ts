@@ -52,6 +52,7 @@ export function cacheContract(name: string, open: (keyPrefix: string) => Cache):
       await cache.set(viaSet, 'v', 1);
       assert.equal(await cache.setIfAbsent(viaSetIfAbsent, 'v', 1), true);
       assert.equal(await cache.get(viaSet), 'v');
+      // Lets the 1 s ttl run out.
       await sleep(1200);
       assert.equal(await cache.get(viaSet), undefined);
       assert.equal(await cache.get(viaSetIfAbsent), undefined);
@@ -69,6 +70,7 @@ export function cacheContract(name: string, open: (keyPrefix: string) => Cache):
       assert.equal(await cache.writeVersioned(k, 2, 'late v2', 60), 'stale', 'the deleted version still fences older writers');
       assert.equal(await cache.get(k), undefined);
       assert.equal(await cache.writeVersioned(k, 4, 'v4', 1), 'applied');
+      // Lets the 1 s ttl run out.
       await sleep(1200);
       assert.equal(await cache.get(k), undefined, 'the entry expires');
       assert.equal(await cache.writeVersioned(k, 3, 'v3', 60), 'stale', 'the fence outlives the expired entry');

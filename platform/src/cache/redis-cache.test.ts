@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { TcpProxy } from '../testing/tcp-proxy.js';
 import { backendUrl } from '../testing/backends.js';
+import { waitUntil } from '../testing/wait-until.js';
 import { CacheUnavailableError } from './cache-unavailable-error.js';
 import { cacheContract } from './cache.contract.js';
 import { RedisCache } from './redis-cache.js';
@@ -31,19 +32,6 @@ test('RedisCache rejects calls, without crashing, when Redis is unreachable', as
   }
 });
 
-/** Waits until `check` resolves, or fails with its last error after `deadlineMs`. */
-async function eventually(check: () => Promise<void>, deadlineMs = 10_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 if (url) {
   for (const fault of ['refuse', 'blackhole'] as const) {
     test(`RedisCache behind a ${fault === 'refuse' ? 'closed port' : 'silent network'}: calls fail within the deadline, then at once, and it recovers by itself`, async () => {
@@ -63,7 +51,7 @@ if (url) {
         await assert.rejects(cache.ping(), /Redis is unreachable|did not answer/);
 
         await proxy.restore();
-        await eventually(() => cache.ping());
+        await waitUntil('the cache to answer a ping again', () => cache.ping().then(() => true, () => false), 10_000);
         assert.equal(await cache.get('k'), 'before');
         await cache.set('k', 'after', 60);
         assert.equal(await cache.get('k'), 'after');

@@ -60,6 +60,7 @@ describe('KeyedLock', () => {
       assert.equal(error.waitMs, 20);
       return true;
     });
+    // Time in which the patient one would run, were it not still waiting for the holder.
     await sleep(50);
     assert.deepEqual(events, [], 'the one behind the caller that gave up still waits for the holder');
     holder.finish();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../errors.js';
+import { waitUntil } from '../testing/wait-until.js';
 import { LocalObjectStore } from './local-object-store.js';
 import { objectStoreContract, rejectsWith } from './object-store.contract.js';
 import { FileUrlSigner } from './signed-file-url.js';
@@ -216,7 +217,7 @@ body.write(Buffer.alloc(256 * 1024, 3), () => setTimeout(() => console.log('writ
     const inFlight = new PassThrough();
     const putting = store.put('media', 'in-flight.bin', inFlight);
     inFlight.write(Buffer.alloc(64 * 1024, 1));
-    while ((await readdir(join(root, '.tmp'))).length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil('the write in flight to have its temp file', async () => (await readdir(join(root, '.tmp'))).length >= 3, 10_000);
 
     const anHourAgo = new Date(Date.now() - 3_600_000);
     assert.equal(await store.sweepDebris(anHourAgo), 1, 'only the old folder is older than the cutoff');

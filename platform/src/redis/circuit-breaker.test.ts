@@ -38,13 +38,14 @@ test('consecutive outages open the circuit: calls then fail at once without reac
   assert.match(refused.message, /Redis is unreachable \(connect ECONNREFUSED\)/);
   assert.equal(state.calls, reached, 'an open circuit does not call the peer');
 
-  // Still down: the probe fails and the circuit stays open.
+  // Still down: the probe fails and the circuit stays open. The sleep lets retryMs (50) pass.
   await sleep(60);
   await breaker.settled();
   assert.equal(state.probes, 1);
   assert.equal(breaker.state, 'open');
 
   state.up = true;
+  // Lets retryMs pass again, so the next call finds a probe due.
   await sleep(60);
   await assert.rejects(breaker.run(call), CircuitOpenError, 'the call that finds a probe due is not the probe');
   await breaker.settled();

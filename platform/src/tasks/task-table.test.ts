@@ -5,6 +5,7 @@ import { openDatabase } from '../database/open-database';
 import { appError } from '../testing/app-error';
 import { createScratchTables, enqueueScratch, scratchQueue } from '../testing/scratch-queue';
 import { testDatabases, type TestDatabase } from '../testing/test-databases';
+import { waitUntil } from '../testing/wait-until';
 import { LeaseLostError, TaskTable, type ClaimedTask } from './task-table';
 
 const everyone = { index: 0, total: 1 };
@@ -103,6 +104,7 @@ for (const factory of testDatabases('task table')) {
       const table = await fresh();
       const [id] = await enqueueScratch(orm.em, table.definition, 1);
       const [stale] = await table.claim('stale', everyone, 1, 200);
+      // Lets the 200 ms lease run out.
       await sleep(350);
       const [fresher] = await table.claim('fresh', everyone, 1, 60_000);
       assert.equal(fresher?.id, id, 'the expired lease made the task claimable');
@@ -176,12 +178,14 @@ for (const factory of testDatabases('task table')) {
       assert.equal(row.last_error, 'first failure');
       assert.equal(row.lease_token, null);
       assert.deepEqual(await table.claim('w', everyone, 1, 60_000), [], 'not before its backoff');
+      // Lets the 300 ms backoff pass.
       await sleep(400);
       const [second] = await table.claim('w', everyone, 1, 60_000);
       assert.equal(second.attempt, 2);
       assert.equal(await table.fail(second, 'second failure', 1), true);
       row = await stateOf(table, id);
       assert.equal(row.run_at_ms, null, 'no automatic attempt after the last');
+      // Time in which a retry would have come due, to show none does.
       await sleep(50);
       assert.deepEqual(await table.claim('w', everyone, 1, 60_000), []);
       assert.deepEqual(await table.depth(), { pending: 0, processing: 0, retrying: 0, stopped: 1, oldestPendingAgeMs: 0 });
@@ -199,6 +203,7 @@ for (const factory of testDatabases('task table')) {
       const table = await fresh(1);
       const [id] = await enqueueScratch(orm.em, table.definition, 1);
       await table.claim('crashed', everyone, 1, 100);
+      // Lets the 100 ms lease run out.
       await sleep(200);
       assert.deepEqual(await table.claim('w', everyone, 1, 60_000), []);
       assert.equal(await table.failAbandoned(), 1);
@@ -258,6 +263,7 @@ for (const factory of testDatabases('task table')) {
     test('depth counts tasks by state and the age of the oldest pending one', async () => {
       const table = await fresh();
       await enqueueScratch(orm.em, table.definition, 3);
+      // Gives the oldest pending task an age to report.
       await sleep(30);
       await table.claim('w', everyone, 1, 60_000);
       const depth = await table.depth();
@@ -275,12 +281,7 @@ for (const factory of testDatabases('task table')) {
         return;
       }
       // The statistics collector reports changes with a short delay.
-      let analyzed = false;
-      for (let i = 0; i < 50 && !analyzed; i++) {
-        analyzed = await table.refreshStatistics();
-        if (!analyzed) await sleep(100);
-      }
-      assert.equal(analyzed, true);
+      await waitUntil('the burst to be analyzed', () => table.refreshStatistics(), 5_000, undefined, 100);
       const [stats] = await rows(table, `select last_analyze from pg_stat_user_tables where relname = '$t'`);
       assert.ok(stats.last_analyze, 'analyzed');
       assert.equal(await table.refreshStatistics(), false, 'and not again until much has changed');

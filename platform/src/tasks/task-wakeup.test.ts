@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Logger } from '../logger';
 import { backendUrl } from '../testing/backends';
 import { TcpProxy } from '../testing/tcp-proxy';
+import { waitUntil } from '../testing/wait-until';
 import { sqliteWakeupDirectory, TaskWakeup } from './task-wakeup';
 
 /** Generous: a wake-up normally arrives within milliseconds; this only bounds a failing test. */
@@ -15,14 +16,6 @@ const DEADLINE_MS = 10_000;
 const compiledModule = require.resolve('./task-wakeup');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** A logger that remembers its warnings, to check that failures are reported rather than thrown. */
 function recordingLogger() {
@@ -113,7 +106,7 @@ describe('TaskWakeup through files', () => {
     try {
       assert.ok(existsSync(sqliteWakeupDirectory(url)!), 'listen creates the wake-up directory');
       await notifyFromAnotherProcess(url, ['transcode']);
-      await waitFor('the wake-up from the other process', () => heard.includes('transcode'));
+      await waitUntil('the wake-up from the other process', () => heard.includes('transcode'), DEADLINE_MS);
       assert.deepEqual([...new Set(heard)], ['transcode']);
     } finally {
       await stop();
@@ -126,7 +119,7 @@ describe('TaskWakeup through files', () => {
     const stop = await TaskWakeup.for(url, undefined).listen((queue) => heard.push(queue));
     try {
       await notifyFromAnotherProcess(url, ['transcode', 'course-publish', 'transcode', 'course-publish', 'transcode', 'course-publish']);
-      await waitFor('both queues', () => heard.includes('transcode') && heard.includes('course-publish'));
+      await waitUntil('both queues', () => heard.includes('transcode') && heard.includes('course-publish'), DEADLINE_MS);
       assert.deepEqual([...new Set(heard)].sort(), ['course-publish', 'transcode']);
     } finally {
       await stop();
@@ -142,13 +135,14 @@ describe('TaskWakeup through files', () => {
     const stopSecond = await TaskWakeup.for(url, undefined).listen((queue) => stillHeard.push(queue));
     try {
       await notifier.notify('transcode');
-      await waitFor('both listeners to hear the first wake-up', () => stoppedHeard.length > 0 && stillHeard.length > 0);
+      await waitUntil('both listeners to hear the first wake-up', () => stoppedHeard.length > 0 && stillHeard.length > 0, DEADLINE_MS);
       await stopFirst();
       const before = stoppedHeard.length;
       stillHeard.length = 0;
       await notifier.notify('course-publish');
       // The listener still running shows the wake-up was delivered; the stopped one heard the same events.
-      await waitFor('the running listener to hear the second wake-up', () => stillHeard.includes('course-publish'));
+      await waitUntil('the running listener to hear the second wake-up', () => stillHeard.includes('course-publish'), DEADLINE_MS);
+      // Time for the stopped listener to hear it too, were it still subscribed: proving it does not.
       await sleep(50);
       assert.equal(stoppedHeard.length, before);
     } finally {
@@ -221,14 +215,16 @@ if (redisUrl) {
       const stops = [await ours.listen((queue) => heard.ours.push(queue)), await theirs.listen((queue) => heard.theirs.push(queue))];
       try {
         // Listening subscribes in the background: each asks until it hears itself, so both are subscribed.
-        const until = async (wakeup: TaskWakeup, queue: string, hears: string[]) => {
-          const deadline = Date.now() + DEADLINE_MS;
-          while (!hears.includes(queue)) {
-            if (Date.now() > deadline) throw new Error(`${queue}: no wake-up heard within ${DEADLINE_MS} ms`);
-            await wakeup.notify(queue);
-            await sleep(50);
-          }
-        };
+        const until = (wakeup: TaskWakeup, queue: string, hears: string[]) =>
+          waitUntil(
+            `a wake-up on ${queue} to be heard`,
+            async () => {
+              if (hears.includes(queue)) return true;
+              await wakeup.notify(queue);
+              return false;
+            },
+            DEADLINE_MS,
+          );
         await until(ours, 'transcode', heard.ours);
         await until(theirs, 'course-publish', heard.theirs);
         await until(ours, 'transcode-again', heard.ours);
@@ -264,12 +260,15 @@ if (redisUrl) {
 
           await proxy.restore();
           // Every notify until the listener is subscribed again is lost; the workers' poll covers those.
-          const deadline = Date.now() + DEADLINE_MS;
-          while (!heard.includes(queue)) {
-            if (Date.now() > deadline) throw new Error(`no wake-up heard within ${DEADLINE_MS} ms of Redis answering again`);
-            await settles('notify once Redis is back', wakeup.notify(queue));
-            await sleep(50);
-          }
+          await waitUntil(
+            'a wake-up to be heard once Redis answers again',
+            async () => {
+              if (heard.includes(queue)) return true;
+              await settles('notify once Redis is back', wakeup.notify(queue));
+              return false;
+            },
+            DEADLINE_MS,
+          );
           await ready.check();
         } finally {
           await stop?.();

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { processesWithEnv } from './live-processes';
 import { freePort } from './service-process';
 import { ServiceProcessGroup } from './service-process-group';
+import { waitUntil } from './wait-until';
 
 /*
  * What left jobs workers running after a kill test had timed out: its body went on starting
@@ -13,7 +14,6 @@ import { ServiceProcessGroup } from './service-process-group';
  * that never answers its health check, as a service still starting.
  */
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let dir: string;
 let stuck: string;
 
@@ -33,11 +33,7 @@ test('closing a group stops a process still starting, and a start after closing 
   const env = { GROUP_TEST_DIR: dir, PID_FILE: pidFile };
   const starting = group.start('starting', stuck, env, `http://127.0.0.1:${await freePort()}/health`, 60_000);
   const failed = assert.rejects(starting, /starting exited \(SIGTERM\) at start/);
-  const deadline = Date.now() + 15_000;
-  while (!(await readFile(pidFile, 'utf8').catch(() => ''))) {
-    assert.ok(Date.now() < deadline, 'the process started');
-    await sleep(25);
-  }
+  await waitUntil('the process to write its pid', async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '', 15_000);
 
   await group.close();
   await failed;

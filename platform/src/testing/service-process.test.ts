@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { freePort, ServiceProcess } from './service-process';
+import { waitUntil } from './wait-until';
 
 /*
  * Real child processes: a script that never answers its health check (a service stuck starting),
@@ -16,16 +17,6 @@ import { freePort, ServiceProcess } from './service-process';
  */
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Running: a zombie waiting for whoever adopted it to reap it runs no more. */
 const alive = async (pid: number) => {
@@ -64,7 +55,7 @@ runService('fixture', async () => {
   });
 
   const pidOf = async (file: string) => {
-    const pid = await waitFor(`${file} to be written`, () => readFile(file, 'utf8').then((text) => (text ? Number(text) : undefined), () => undefined));
+    const pid = await waitUntil(`${file} to be written`, () => readFile(file, 'utf8').then((text) => (text ? Number(text) : undefined), () => undefined), 15_000);
     pids.push(pid);
     return pid;
   };
@@ -117,6 +108,6 @@ runService('fixture', async () => {
     pids.push(servicePid);
     assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
     parent.kill('SIGKILL');
-    await waitFor('the service to stop', async () => ((await alive(servicePid)) ? undefined : true));
+    await waitUntil('the service to stop', async () => !(await alive(servicePid)), 15_000);
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
 import { signToken } from '@learnhub/platform/auth/token';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
 import { RedisCache } from '@learnhub/platform/cache/redis-cache';
 import { openDatabase } from '@learnhub/platform/database/open-database';
@@ -41,7 +42,7 @@ import {
   type PublishActionName,
 } from '../../testing/publishing-fixture';
 import { approvedCourse, author } from '@learnhub/content/testing/approved-course';
-import { sleep, waitUntil } from '../../testing/scratch-fleet';
+import { sleep } from '../../testing/scratch-fleet';
 import { uploadToMedia } from '../../testing/media-upload';
 
 /*
@@ -174,6 +175,7 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
           states.set(courseId, stateAfter[action]);
           actions++;
         }
+        // The kill lands at a random moment of the work those actions started.
         await sleep(Math.floor(random() * 401));
         await worker.process.stop('SIGKILL');
         // Dead now: whatever it held stays as it was until its lease runs out and another worker claims it.

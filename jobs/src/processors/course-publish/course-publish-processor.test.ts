@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
 import { Registry } from 'prom-client';
 import type { Cache, VersionedWriteOutcome } from '@learnhub/platform/cache/cache';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { NoCache } from '@learnhub/platform/cache/no-cache';
 import { RedisCache } from '@learnhub/platform/cache/redis-cache';
 import { openDatabase } from '@learnhub/platform/database/open-database';
@@ -50,7 +51,7 @@ import {
   type PublishActionName,
 } from '../../testing/publishing-fixture';
 import { approvedCourse, PUBLISHING_ORG } from '@learnhub/content/testing/approved-course';
-import { uniqueQueueName, waitUntil } from '../../testing/scratch-fleet';
+import { uniqueQueueName } from '../../testing/scratch-fleet';
 import { CacheEntryStage } from '@learnhub/content/jobs/cache-entry-stage';
 import { CoursePageStage } from '@learnhub/content/jobs/course-page-stage';
 import { CoursePublishProcessor, DuplicateStageError } from '@learnhub/content/jobs/course-publish-processor';

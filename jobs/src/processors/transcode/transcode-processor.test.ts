@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
 import { Registry } from 'prom-client';
 import { readConfig } from '@learnhub/platform/config';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
@@ -99,17 +100,20 @@ for (const [name, open] of stores) {
       engine.wake(transcodeTasks.queue);
       return fileMd5;
     };
-    const finished = async (fileMd5: string) => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const [row] = await orm.em.getConnection().execute('select * from media_process_history where file_md5 = ?', [fileMd5]);
-        if (row) return row;
-        const [live] = await orm.em.getConnection().execute('select state, last_error from media_process where file_md5 = ?', [fileMd5]);
-        assert.notEqual(live?.state, 'FAILED', live?.last_error);
-        if (Date.now() > deadline) throw new Error('the task did not finish within 60 s');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    };
+    const finished = (fileMd5: string) =>
+      waitUntil(
+        `the task of ${fileMd5} to finish`,
+        async () => {
+          const [row] = await orm.em.getConnection().execute('select * from media_process_history where file_md5 = ?', [fileMd5]);
+          if (row) return row;
+          const [live] = await orm.em.getConnection().execute('select state, last_error from media_process where file_md5 = ?', [fileMd5]);
+          assert.notEqual(live?.state, 'FAILED', live?.last_error);
+          return undefined;
+        },
+        60_000,
+        undefined,
+        100,
+      );
     /** Downloads a stored object and probes it. */
     const probeStored = async (key: string) => {
       const file = join(dir, `probe-${Date.now()}.mp4`);

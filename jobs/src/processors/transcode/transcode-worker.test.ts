@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import { readConfig } from '@learnhub/platform/config';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
@@ -34,16 +35,6 @@ import { queueVideo } from '../../testing/queued-video';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** The files attempts are writing in a worker's folder (`<task>-<random>/playback.mp4`, …). */
 async function partialOutputs(workDir: string): Promise<string[]> {
@@ -126,27 +117,28 @@ for (const factory of testDatabases('transcoding workers')) {
       // Blocked on its input, ffmpeg writes nothing: only a kill stops it (on its own it would notice its parent gone at its next write).
       const restore = await stallSource(fileMd5, longAvi);
       const first = await startWorker(`${factory.kind}-a`);
-      await waitFor('the first worker to report progress', async () => {
+      await waitUntil('the first worker to report progress', async () => {
         const row = await task(fileMd5);
         return row?.lease_owner === `${factory.kind}-a` && Number(row.progress) > 0;
-      });
+      }, 60_000);
       const firstDir = workDirOf(`${factory.kind}-a`);
       assert.ok((await partialOutputs(firstDir)).length > 0, 'ffmpeg is writing into the worker’s folder');
       await first.stop('SIGKILL');
       const killedAt = Date.now();
-      await waitFor('the killed worker’s ffmpeg to stop', async () => (await ffmpegsUnder(firstDir)).length === 0, 15_000);
+      await waitUntil('the killed worker’s ffmpeg to stop', async () => (await ffmpegsUnder(firstDir)).length === 0, 15_000);
       assert.ok((await partialOutputs(firstDir)).length > 0, 'the partial output outlived the worker');
       await restore();
 
       const second = await startWorker(`${factory.kind}-b`, { TRANSCODE_PRESET: 'ultrafast' });
       assert.equal(await exists(firstDir), false, 'the next worker removed the dead worker’s folder as it started');
-      const [done] = await waitFor('the task to finish', async () => {
+      const [done] = await waitUntil('the task to finish', async () => {
         const rows = await history(fileMd5);
         return rows.length > 0 && rows;
       }, 120_000);
       assert.ok(Date.now() - killedAt >= 1000, 'the second worker waited for the lease');
       assert.equal(done.finished_by, `${factory.kind}-b`);
       assert.equal(Number(done.attempts), 2);
+      // Time for a second history row to appear, were the task finished twice: proving none does.
       await sleep(500);
       assert.equal((await history(fileMd5)).length, 1, 'one history row');
       assert.equal(await task(fileMd5), undefined);
@@ -167,7 +159,7 @@ for (const factory of testDatabases('transcoding workers')) {
       const fileMd5 = await seed(distinct, '.avi');
       const restore = await stallSource(fileMd5, distinct);
       const leaving = await startWorker(`${factory.kind}-e`, { SHUTDOWN_GRACE_MS: '1000' });
-      await waitFor('the worker to report progress', async () => Number((await task(fileMd5))?.progress) > 0);
+      await waitUntil('the worker to report progress', async () => Number((await task(fileMd5))?.progress) > 0, 60_000);
       const leavingDir = workDirOf(`${factory.kind}-e`);
       const partial = await partialOutputs(leavingDir);
       assert.ok(partial.length > 0, 'ffmpeg is writing into the worker’s folder');
@@ -178,14 +170,14 @@ for (const factory of testDatabases('transcoding workers')) {
       assert.equal(await starting.stop('SIGTERM'), 0, starting.log());
 
       assert.equal(await leaving.stop('SIGTERM'), 0, leaving.log());
-      await waitFor('the stopped worker’s ffmpeg to be gone', async () => (await ffmpegsUnder(leavingDir)).length === 0, 2_000);
+      await waitUntil('the stopped worker’s ffmpeg to be gone', async () => (await ffmpegsUnder(leavingDir)).length === 0, 2_000);
       assert.equal(await exists(leavingDir), false, 'its folder and the partial output are gone');
       const released = await task(fileMd5);
       assert.deepEqual([released.state, Number(released.attempts), released.lease_owner], ['PENDING', 0, null], 'given back, the attempt not counted');
 
       await restore();
       const finisher = await startWorker(`${factory.kind}-g`, { TRANSCODE_PRESET: 'ultrafast' });
-      const [done] = await waitFor('another worker to finish the task', async () => {
+      const [done] = await waitUntil('another worker to finish the task', async () => {
         const rows = await history(fileMd5);
         return rows.length > 0 && rows;
       }, 120_000);
@@ -200,18 +192,19 @@ for (const factory of testDatabases('transcoding workers')) {
       const fileMd5 = await seed(distinct, '.avi');
       const tasks = new TaskTable(orm.em.fork(), transcodeTasks);
       const worker = await startWorker(`${factory.kind}-c`);
-      await waitFor('ffmpeg to start', async () => (await task(fileMd5))?.state === 'PROCESSING' && (await ffmpegsUnder(dataDir)).length > 0);
+      await waitUntil('ffmpeg to start', async () => (await task(fileMd5))?.state === 'PROCESSING' && (await ffmpegsUnder(dataDir)).length > 0, 60_000);
       const { id } = await task(fileMd5);
       await tasks.cancel(String(id), 'Cancelled by admin-1');
-      await waitFor('ffmpeg to stop', async () => (await ffmpegsUnder(dataDir)).length === 0, 10_000);
+      await waitUntil('ffmpeg to stop', async () => (await ffmpegsUnder(dataDir)).length === 0, 10_000);
+      // Time for the worker to write over the cancellation, were it going to: proving it does not.
       await sleep(500);
       const cancelled = await task(fileMd5);
       assert.equal(cancelled.state, 'CANCELLED', 'the worker wrote nothing over the cancellation');
       assert.equal(cancelled.last_error, 'Cancelled by admin-1');
       assert.equal((await object(fileMd5)).playback_key, null);
-      await waitFor('the worker to log the lost lease', async () => /lease lost/.test(worker.log()), 10_000);
+      await waitUntil('the worker to log the lost lease', async () => /lease lost/.test(worker.log()), 10_000);
       await tasks.retry(String(id));
-      await waitFor('the retried task to finish', async () => (await history(fileMd5)).length === 1, 120_000);
+      await waitUntil('the retried task to finish', async () => (await history(fileMd5)).length === 1, 120_000);
       assert.ok((await object(fileMd5)).playback_key);
       await worker.stop('SIGTERM');
     });
@@ -219,13 +212,14 @@ for (const factory of testDatabases('transcoding workers')) {
     test('a stored file that is not a video fails at once with a clear message, and is not retried', async () => {
       const fileMd5 = await seed(clips.noise, '.mp4', true);
       const worker = await startWorker(`${factory.kind}-d`, { TRANSCODE_PRESET: 'veryfast' });
-      const row = await waitFor('the task to fail', async () => {
+      const row = await waitUntil('the task to fail', async () => {
         const current = await task(fileMd5);
         return current?.state === 'FAILED' && current;
-      });
+      }, 60_000);
       assert.equal(Number(row.attempts), 1);
       assert.equal(row.run_at_ms, null, 'no automatic retry');
       assert.match(row.last_error, /not a video/);
+      // Time in which a retry would start, to show none does.
       await sleep(1000);
       assert.equal(Number((await task(fileMd5)).attempts), 1, 'still one attempt');
       await worker.stop('SIGTERM');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '@learnhub/platform/logger';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
 import { UploadState } from '@learnhub/media/entities/upload-session.entity';
@@ -22,7 +23,6 @@ const log = createLogger('test', 'silent');
 const HOUR = 3600;
 const MiB = 1024 * 1024;
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** These tests merge nothing: merges the cleanup finishes are tested with real media processes (merge-recovery.test.ts). */
 const videos: VideoIntake = {
   inspect: () => Promise.reject(new Error('no merge expected')),
@@ -179,16 +179,16 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
         assert.equal((await reload(abandoned.fileMd5))?.state, UploadState.UPLOADING, 'not run before it is due');
         // An operator's "run now".
         await sql(`update job_schedules set next_run_ms = 0 where name = 'upload-cleanup'`);
-        const deadline = Date.now() + 10_000;
-        while ((await reload(abandoned.fileMd5))?.state !== UploadState.EXPIRED && Date.now() < deadline) await sleep(50);
-        assert.equal((await reload(abandoned.fileMd5))?.state, UploadState.EXPIRED);
-        await sleep(300);
+        await waitUntil('the abandoned upload to expire', async () => (await reload(abandoned.fileMd5))?.state === UploadState.EXPIRED, 10_000);
         const [after] = await sql(`select * from job_schedules where name = 'upload-cleanup'`);
         assert.ok(['w1', 'w2', 'w3'].includes(after.last_run_by));
         assert.ok(Number(after.next_run_ms) > Date.now(), 'the next run is the next due time again');
-        const runs = await Promise.all(engines.map((engine) => engine.metrics.scheduledRuns.get()));
-        const total = runs.flatMap((metric) => metric.values).reduce((sum, value) => sum + value.value, 0);
-        assert.equal(total, 1, 'exactly one worker ran it');
+        const finishedRuns = async () => {
+          const runs = await Promise.all(engines.map((engine) => engine.metrics.scheduledRuns.get()));
+          return runs.flatMap((metric) => metric.values).reduce((sum, value) => sum + value.value, 0);
+        };
+        await waitUntil('the run to finish', async () => (await finishedRuns()) > 0, 10_000);
+        assert.equal(await finishedRuns(), 1, 'exactly one worker ran it');
       } finally {
         await Promise.all(engines.map((engine) => engine.stop(1000)));
       }

@@ -6,9 +6,6 @@ import { PublishedCourseType } from './publishing.types';
 
 const publishedType = (record: PublishedCourseRecord): Omit<PublishedCourseType, 'pageUrl'> => ({
   ...record,
-  publishedAt: new Date(record.publishedAt),
-  onlineAt: record.onlineAt ? new Date(record.onlineAt) : undefined,
-  offlineAt: record.offlineAt ? new Date(record.offlineAt) : undefined,
   content: snapshotType(record.content),
 });
 

@@ -21,7 +21,6 @@ export function snapshotType(snapshot: CourseSnapshot): CourseSnapshotType {
     ...snapshot,
     teachplan: snapshot.teachplan.map((node) => planNode(snapshot, node)),
     teachers: snapshot.teachers.map((teacher) => ({ ...teacher, courseId: snapshot.id, organisationId: snapshot.organisationId, createdAt: new Date(teacher.createdAt) })),
-    takenAt: new Date(snapshot.takenAt),
   };
 }
 

@@ -42,8 +42,9 @@ export class CourseSnapshotType extends CourseFields {
   @Field(() => [CourseTeacherType])
   teachers!: CourseTeacherType[];
 
+  /** ISO 8601, as the stored snapshot holds it. */
   @Field(() => GraphQLDateTimeISO, { description: 'When the draft was frozen.' })
-  takenAt!: Date;
+  takenAt!: string;
 }
 
 @ObjectType('CourseAuditSnapshot', { description: "A course's pre-publish snapshot and where its audit stands." })
@@ -129,14 +130,15 @@ export class PublishedCourseType {
   @Field(() => PublishStatus, { description: 'PUBLISHED or OFFLINE.' })
   status!: PublishStatus;
 
+  // The times stay the ISO 8601 strings the published record carries (it is cached as JSON); the scalar writes them as they are.
   @Field(() => GraphQLDateTimeISO)
-  publishedAt!: Date;
+  publishedAt!: string;
 
   @Field(() => GraphQLDateTimeISO, { nullable: true })
-  onlineAt?: Date;
+  onlineAt?: string;
 
   @Field(() => GraphQLDateTimeISO, { nullable: true })
-  offlineAt?: Date;
+  offlineAt?: string;
 
   @Field({ description: 'The static course page in object storage (written moments after a publish).' })
   pageUrl!: string;

@@ -1,5 +1,4 @@
-import type { PublishedCourseContent } from '@learnhub/contracts/published-course';
-import type { CourseMarketView } from '../services/course.service';
+import type { PublishedCourseContent, PublishedCourseMarket } from '@learnhub/contracts/published-course';
 
 /** A plan node as frozen in a snapshot: a chapter with its sections, or a section with its bound media. */
 export interface SnapshotTeachplanNode {
@@ -19,6 +18,13 @@ export interface SnapshotTeachplanNode {
   children: SnapshotTeachplanNode[];
 }
 
+/** The selling terms as frozen in a snapshot: the contract's, with the contact details only content shows. */
+export interface SnapshotMarket extends PublishedCourseMarket {
+  qq?: string;
+  wechat?: string;
+  phone?: string;
+}
+
 export interface SnapshotTeacher {
   id: string;
   name: string;
@@ -36,7 +42,7 @@ export interface SnapshotTeacher {
  * fields other services read of a published course are the contract's; the rest is content's own.
  */
 export interface CourseSnapshot extends PublishedCourseContent {
-  market?: CourseMarketView;
+  market?: SnapshotMarket;
   teachplan: SnapshotTeachplanNode[];
   teachers: SnapshotTeacher[];
   /** When the draft was frozen (ISO 8601). */

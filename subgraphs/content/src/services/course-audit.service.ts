@@ -8,10 +8,10 @@ import { AuditStatus } from '../entities/course-dictionary';
 import type { CoursePublishPre } from '../entities/course-publish-pre.entity';
 import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import type { CourseRepository } from '../repositories/course.repository';
-import { assembleCourse } from '../publishing/course-assembler';
 import { missingPieces } from '../publishing/course-completeness';
 import { snapshotMediaIds, type CourseSnapshot } from '../publishing/course-snapshot';
 import { assertCanWrite } from './course-access';
+import { assembleCourse } from './course-assembler';
 
 /** A submitted snapshot as auditors and its organisation see it. */
 export interface AuditSnapshotView {

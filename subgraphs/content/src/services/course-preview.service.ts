@@ -2,10 +2,10 @@ import type { Viewer } from '@learnhub/platform/auth/viewer';
 import type { MediaDirectory } from '@learnhub/media/client';
 import type { CourseRepository } from '../repositories/course.repository';
 import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';
-import { assembleCourse } from '../publishing/course-assembler';
 import { renderCoursePage } from '../publishing/course-page';
 import { snapshotMediaIds, type CourseSnapshot } from '../publishing/course-snapshot';
 import { assertCanRead } from './course-access';
+import { assembleCourse } from './course-assembler';
 import { courseView, type CourseView } from './course.service';
 
 /**

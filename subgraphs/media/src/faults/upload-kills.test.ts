@@ -18,6 +18,7 @@ import { processesWithEnv } from '@learnhub/platform/testing/live-processes';
 import { freePort } from '@learnhub/platform/testing/service-process';
 import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { uploadFile, type UploadResult } from '../client/chunked-upload-client';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
@@ -50,17 +51,6 @@ const MERGE_POINTS = ['merge:leased', 'merge:joined', 'merge:verified'];
 const DEADLINE_MS = 30_000;
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves true once `check` holds, false when `ms` run out first. */
-async function within(ms: number, check: () => Promise<boolean> | boolean): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-  return true;
-}
 
 const backends = testDatabases('upload kill faults').filter((factory) => factory.kind === 'sqlite' || factory.kind === 'postgresql');
 
@@ -138,10 +128,12 @@ for (const factory of backends) {
             .finally(() => settled++),
         );
         if (point) {
-          const paused = await within(DEADLINE_MS, () => media.log().includes(`paused at ${point}`) || settled === uploads.length);
-          if (paused && media.log().includes(`paused at ${point}`)) counts.killsMidMerge++;
+          // Held at the point, or nothing left to hold; either way, or neither by the deadline, the kill comes.
+          await waitUntil(`media to pause at ${point}, or every upload to settle`, () => media.log().includes(`paused at ${point}`) || settled === uploads.length, DEADLINE_MS).catch(() => undefined);
+          if (media.log().includes(`paused at ${point}`)) counts.killsMidMerge++;
         } else {
-          await within(Math.floor(random() * 3000), () => settled === uploads.length);
+          // The kill comes at a random moment, or as soon as every upload settled: a wait that runs out is the point.
+          await waitUntil('every upload to settle', () => settled === uploads.length, Math.floor(random() * 3000)).catch(() => undefined);
         }
         if (settled < uploads.length) counts.killsWithUploadsInFlight++;
         await media.stop('SIGKILL');
@@ -183,9 +175,10 @@ for (const factory of backends) {
       } finally {
         await media.stop();
       }
-      const left = await within(10_000, async () => (await processesWithEnv('DATA_DIR', dataDir)).length === 0);
-      const pids = await processesWithEnv('DATA_DIR', dataDir);
-      assert.ok(left, `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`);
+      await waitUntil('no process started with the suite\'s data folder to be left', async () => (await processesWithEnv('DATA_DIR', dataDir)).length === 0, 10_000, async () => {
+        const pids = await processesWithEnv('DATA_DIR', dataDir);
+        return `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`;
+      });
       const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup, ${counts.debrisFreed} pieces of killed writes removed from .tmp; seed ${SEED}`;
       const unexpected = errors.filter((message) => !/NETWORK_ERROR|Could not reach|socket hang up|ECONNRESET|ECONNREFUSED|other side closed|UPLOAD_MERGING|merging, ask again/.test(message));
       t.diagnostic(summary);

@@ -16,6 +16,7 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { freePort } from '@learnhub/platform/testing/service-process';
 import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { UploadState } from '../entities/upload-session.entity';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
@@ -54,15 +55,6 @@ interface Answer {
 }
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${DEADLINE_MS} ms`);
-    await sleep(50);
-  }
-}
 
 for (const factory of testDatabases('merge recovery')) {
   describe(`merges survive kill -9 of media on ${factory.kind}`, () => {
@@ -126,7 +118,7 @@ for (const factory of testDatabases('merge recovery')) {
     /** Starts a merge in `media`, which is held at `point`, and kills the process there. */
     const killMidMerge = async (media: Media, input: object, point: string) => {
       const merging = media.graphql(MERGE, { input }).catch(() => undefined);
-      await waitUntil(`media paused at ${point}`, () => media.service.log().includes(`paused at ${point}`));
+      await waitUntil(`media paused at ${point}`, () => media.service.log().includes(`paused at ${point}`), DEADLINE_MS);
       await media.service.stop('SIGKILL');
       await merging;
     };
@@ -179,7 +171,7 @@ for (const factory of testDatabases('merge recovery')) {
       await killMidMerge(first, input, 'merge:verified');
       const sessions = new UploadSessionRepository(orm.em.fork());
       const session = (await sessionOf(fileMd5))!;
-      await waitUntil('the dead merge lease ran out', () => sessions.mergeIsUnheld(session.id));
+      await waitUntil('the dead merge lease ran out', () => sessions.mergeIsUnheld(session.id), DEADLINE_MS);
 
       const em = orm.em.fork();
       const objects = store();
@@ -203,7 +195,7 @@ for (const factory of testDatabases('merge recovery')) {
       await killMidMerge(first, input, 'merge:freed');
       const session = (await sessionOf(declared))!;
       assert.equal(session.state, UploadState.MERGING);
-      await waitUntil('the dead merge lease ran out', () => new UploadSessionRepository(orm.em.fork()).mergeIsUnheld(session.id));
+      await waitUntil('the dead merge lease ran out', () => new UploadSessionRepository(orm.em.fork()).mergeIsUnheld(session.id), DEADLINE_MS);
 
       const second = await startMedia();
       const checked = await second.graphql(CHECK_FILE, { input: { fileMd5: declared, fileName: 'wrong.mp4', fileSize: bytes.length } });
@@ -221,7 +213,7 @@ for (const factory of testDatabases('merge recovery')) {
       const holder = await startMedia({ TEST_PAUSE_AT: 'merge:leased', UPLOAD_MERGE_LEASE_SECONDS: '30', UPLOAD_MERGE_WAIT_SECONDS: '300' });
       const { fileMd5, input } = await upload(holder, clips.silentMp4, 'silent.mp4');
       void holder.graphql(MERGE, { input }).catch(() => undefined);
-      await waitUntil('the merge held', () => holder.service.log().includes('paused at merge:leased'));
+      await waitUntil('the merge held', () => holder.service.log().includes('paused at merge:leased'), DEADLINE_MS);
 
       const other = await startMedia({ UPLOAD_MERGE_WAIT_SECONDS: '1' });
       const answers = await Promise.all([...Array.from({ length: 5 }, () => other.graphql(MERGE, { input })), other.graphql(ABORT, { fileMd5 })]);
@@ -236,10 +228,10 @@ for (const factory of testDatabases('merge recovery')) {
       const waiters = async () => Number(/^media_upload_merge_waiters\{[^}]*\} (\d+)/m.exec(await (await fetch(`${holder.origin}/metrics`)).text())?.[1]);
       const clients = Array.from({ length: 20 }, () => new AbortController());
       const calls = clients.map((client) => holder.graphql(MERGE, { input }, client.signal).catch(() => undefined));
-      await waitUntil('20 callers waiting', async () => (await waiters()) === 20);
+      await waitUntil('20 callers waiting', async () => (await waiters()) === 20, DEADLINE_MS);
       for (const client of clients) client.abort();
       await Promise.all(calls);
-      await waitUntil('no caller left waiting', async () => (await waiters()) === 0);
+      await waitUntil('no caller left waiting', async () => (await waiters()) === 0, DEADLINE_MS);
       assert.equal((await sessionOf(fileMd5))?.state, UploadState.MERGING, 'the held merge is untouched');
       await holder.service.stop('SIGKILL');
       await other.service.stop();

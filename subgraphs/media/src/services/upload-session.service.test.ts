@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Viewer } from '@learnhub/platform/auth/viewer';
@@ -18,6 +17,7 @@ import { AppError, badInput } from '@learnhub/platform/errors';
 import { appError } from '@learnhub/platform/testing/app-error';
 import { startS3rverStore } from '@learnhub/platform/testing/s3rver-store';
 import { migratedTestDatabase, testDatabases, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import type { MediaObject } from '../entities/media-object.entity';
 import { MediaFile } from '../entities/media-file.entity';
 import { UploadChunk } from '../entities/upload-chunk.entity';
@@ -90,12 +90,6 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         chunkWrites: tally('chunkWrites'),
         chunkWaits: tally('chunkWaits'),
       });
-    };
-    const until = async (what: string, condition: () => boolean) => {
-      for (let tries = 0; !condition(); tries++) {
-        assert.ok(tries < 500, `${what}: not within 10 s`);
-        await sleep(20);
-      }
     };
     const send = (viewer: Viewer, bytes: Buffer, index: number, chunk = chunkOf(bytes, index), chunkMd5 = md5(chunk)) =>
       service().uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5, stream: Readable.from([chunk]) });
@@ -252,7 +246,7 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       silent.write(chunk.subarray(0, CHUNK / 2));
       const first = service().uploadChunk(alice, copy(silent));
       first.catch(() => undefined);
-      await until('the first copy writing', () => live.chunkWrites === 1);
+      await waitUntil('the first copy writing', () => live.chunkWrites === 1, 10_000);
 
       await assert.rejects(service({ chunkWaitMs: 200 }).uploadChunk(alice, copy(Readable.from([chunk]))), (error: unknown) => {
         appError('CONFLICT', /chunk 1 .* is still arriving in another request/i)(error);
@@ -261,14 +255,14 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       });
       const client = new AbortController();
       const leaving = service().uploadChunk(alice, copy(Readable.from([chunk])), client.signal);
-      await until('the second copy waiting', () => live.chunkWaits === 1);
+      await waitUntil('the second copy waiting', () => live.chunkWaits === 1, 10_000);
       client.abort(new Error('the client went away'));
       await assert.rejects(leaving, /the client went away/);
       assert.equal(live.chunkWaits, 0);
 
       // The server drops the silent copy (the body idle limit): its stream fails and the chunk is free at once.
       const retry = service().uploadChunk(alice, copy(Readable.from([chunk])));
-      await until('the retry waiting', () => live.chunkWaits === 1);
+      await waitUntil('the retry waiting', () => live.chunkWaits === 1, 10_000);
       silent.destroy(new Error('the client went silent'));
       await assert.rejects(first, /went silent/);
       assert.deepEqual((await retry).uploadedChunks, [1]);

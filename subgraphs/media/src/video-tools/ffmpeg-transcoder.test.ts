@@ -5,10 +5,10 @@ import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { readConfig } from '@learnhub/platform/config';
+import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { findFfmpeg, findFfprobe } from './ffmpeg-binaries';
 import { FfprobeProber } from './ffprobe-prober';
 import { makeTestClips, type TestClips } from './test-clips';
@@ -185,10 +185,14 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
       writer.write((await readFile(long)).subarray(0, 2_000_000));
       const { output, poster } = outputs('stalled');
       const running = new FfmpegTranscoder(wrapper).run({ input: fifo, output, poster, mode: 'encode', stallMs: 1_500 });
-      const group = await waitFor(() => {
-        const found = groupOfProcessNaming(output);
-        return found !== undefined && livingMembersOf(found).length === 2 ? found : undefined;
-      });
+      const group = await waitUntil(
+        'the shell and its ffmpeg to run',
+        () => {
+          const found = groupOfProcessNaming(output);
+          return found !== undefined && livingMembersOf(found).length === 2 ? found : undefined;
+        },
+        5_000,
+      );
 
       await assert.rejects(running, (error: unknown) => {
         assert.ok(error instanceof TranscodeStalledError, String(error));
@@ -235,15 +239,6 @@ function readProc(pid: number, file: string): string {
   } catch {
     return '';
   }
-}
-
-async function waitFor<T>(find: () => T | undefined): Promise<T> {
-  for (let tries = 0; tries < 200; tries++) {
-    const found = find();
-    if (found !== undefined) return found;
-    await sleep(25);
-  }
-  throw new Error('gave up waiting after 5 s');
 }
 
 async function assertMissing(...files: string[]): Promise<void> {

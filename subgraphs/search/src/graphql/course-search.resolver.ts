@@ -7,7 +7,6 @@ import type { SearchContext } from './search-context';
 
 const hitType = ({ document, score, highlightedName }: CourseSearchHit): CourseSearchHitType => ({
   ...document,
-  publishedAt: new Date(document.publishedAt),
   course: { id: document.id },
   score,
   highlightedName,

@@ -96,8 +96,9 @@ export class CourseSearchHitType {
   @Field(() => Int, { nullable: true, description: 'Days a purchase stays valid; none means unlimited.' })
   validDays!: number | null;
 
+  /** ISO 8601, as the course document holds it. */
   @Field(() => GraphQLDateTimeISO)
-  publishedAt!: Date;
+  publishedAt!: string;
 }
 
 @ObjectType('CourseSearchResult', { description: 'One page of published courses found, the total, and the facets.' })

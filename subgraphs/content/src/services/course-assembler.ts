@@ -4,10 +4,10 @@ import { CourseCategoryRepository } from '../repositories/course-category.reposi
 import { CourseRepository } from '../repositories/course.repository';
 import { CourseTeacherRepository } from '../repositories/course-teacher.repository';
 import { TeachplanRepository } from '../repositories/teachplan.repository';
-import { teacherView } from '../services/course-teacher.service';
-import { courseView } from '../services/course.service';
-import { buildPlan, type TeachplanNode } from '../services/teachplan-tree';
-import type { CourseSnapshot, SnapshotTeachplanNode } from './course-snapshot';
+import type { CourseSnapshot, SnapshotTeachplanNode } from '../publishing/course-snapshot';
+import { teacherView } from './course-teacher.service';
+import { courseView } from './course.service';
+import { buildPlan, type TeachplanNode } from './teachplan-tree';
 
 const frozen = (node: TeachplanNode): SnapshotTeachplanNode => ({
   id: node.id,
