@@ -3,7 +3,7 @@ import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mediaAuditStatusCodes } from '../entities/media-file.entity';
 import { mediaTypeCodes } from '../entities/media-object.entity';
-import { isPlayable, TranscodeState, transcodingAsServed, type Transcoding } from '../services/playability';
+import { isPlayable, TranscodeState, transcodingAsServed, type Transcoding } from '../rules/playability';
 import type { MediaContext } from './media-context';
 import { MediaFilter, MediaNode, MediaPage, UploadFileInput } from './media.type';
 

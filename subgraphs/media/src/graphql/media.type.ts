@@ -4,7 +4,7 @@ import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumTy
 import { MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaType } from '../entities/media-object.entity';
 import type { MediaView } from '../services/media-view';
-import { TranscodeState } from '../services/playability';
+import { TranscodeState } from '../rules/playability';
 
 registerEnumType(MediaType, { name: 'MediaType', description: 'Image (001001), video (001002), document or other (001003).' });
 registerEnumType(MediaAuditStatus, { name: 'MediaAuditStatus' });

@@ -6,7 +6,7 @@ import { transcodeTasks } from '../entities/media-process.entity';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import { MediaProcessRepository } from '../repositories/media-process.repository';
 import { browserPlayable, NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
-import { probeSourceOf } from './playability';
+import { probeSourceOf } from '../rules/playability';
 
 export interface TranscodeDecision {
   /** True when browsers cannot play the video as stored. */
