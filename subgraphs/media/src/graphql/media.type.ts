@@ -16,7 +16,7 @@ registerEnumType(TranscodeState, {
 @ObjectType('Media', { description: 'A file in an organisation\'s media library; its id is the MD5 of its bytes.' })
 // Keyed by the organisation too, and only so: a reference by id alone would let the query planner pick any organisation's entry.
 @Directive('@key(fields: "id organisationId")')
-export class MediaNode implements Omit<MediaView, 'size'> {
+export class MediaItemType implements Omit<MediaView, 'size'> {
   @Field(() => ID)
   id!: string;
 
@@ -76,7 +76,7 @@ export class MediaNode implements Omit<MediaView, 'size'> {
 }
 
 @ObjectType('MediaPage')
-export class MediaPage extends pageOf(MediaNode) {}
+export class MediaPage extends pageOf(MediaItemType) {}
 
 @InputType('MediaFilter')
 export class MediaFilter {
