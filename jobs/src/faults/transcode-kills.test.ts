@@ -22,7 +22,7 @@ import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets } from '@learnhub/media/services/object-keys';
+import { Buckets } from '@learnhub/media/rules/object-keys';
 import { ffmpegsUnder, watchdogsOf } from '../testing/ffmpeg-processes';
 import { startJobsProcess, transcodeWorkDir } from '../testing/jobs-process';
 import { queueVideo } from '../testing/queued-video';

@@ -6,7 +6,7 @@ import { MediaType } from '@learnhub/media/entities/media-object.entity';
 import { MediaProcessRepository } from '@learnhub/media/repositories/media-process.repository';
 import { MediaRepository } from '@learnhub/media/repositories/media.repository';
 import type { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
+import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
 import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
 
 /**

@@ -51,7 +51,7 @@ export abstract class PageInfo {
 
 /**
  * The GraphQL type of a page of `item`s: the items and where the page stands. Subclass it with a
- * named `@ObjectType`, e.g. `class MediaPage extends pageOf(MediaNode) {}`.
+ * named `@ObjectType`, e.g. `class CoursePage extends pageOf(CourseType) {}`.
  */
 export function pageOf<T extends object>(item: ClassType<T>) {
   // Only the named subclass is reachable from resolvers, so only it appears in the schema.

@@ -23,7 +23,7 @@ import { MediaRepository } from '@learnhub/media/repositories/media.repository';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
+import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
 import { makeTestClips, type TestClips } from '@learnhub/media/video-tools/test-clips';
 import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
 import { JobsEngine } from '../../engine/jobs-engine';

@@ -20,7 +20,7 @@ import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
 import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
 import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
+import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
 import { makeTestClips, type TestClips } from '@learnhub/media/video-tools/test-clips';
 import { ffmpegsUnder } from '../../testing/ffmpeg-processes';
 import { startJobsProcess, transcodeWorkDir } from '../../testing/jobs-process';

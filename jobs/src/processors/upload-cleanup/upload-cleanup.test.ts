@@ -13,7 +13,7 @@ import { UploadState } from '@learnhub/media/entities/upload-session.entity';
 import { mediaMigrations } from '@learnhub/media/migrations/migrations';
 import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
 import { mediaEntities } from '@learnhub/media/entities/media-entities';
-import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
+import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
 import type { VideoIntake } from '@learnhub/media/services/upload-merge.service';
 import { CronSchedule } from '@learnhub/platform/tasks/cron';
 import { JobsEngine } from '../../engine/jobs-engine';

@@ -9,7 +9,7 @@ import { MediaType } from '../entities/media-object.entity';
 import { buildMediaSchema } from '../schema';
 import type { MediaFilterInput, MediaService } from '../services/media.service';
 import type { MediaView } from '../services/media-view';
-import { TranscodeState, type Transcoding } from '../services/playability';
+import { TranscodeState, type Transcoding } from '../rules/playability';
 import type { MediaContext } from './media-context';
 
 const viewer: Viewer = { userId: 'u-1', roles: ['member'], organisationId: 'org-1' };

@@ -3,11 +3,11 @@ import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mediaAuditStatusCodes } from '../entities/media-file.entity';
 import { mediaTypeCodes } from '../entities/media-object.entity';
-import { isPlayable, TranscodeState, transcodingAsServed, type Transcoding } from '../services/playability';
+import { isPlayable, TranscodeState, transcodingAsServed, type Transcoding } from '../rules/playability';
 import type { MediaContext } from './media-context';
-import { MediaFilter, MediaNode, MediaPage, UploadFileInput } from './media.type';
+import { MediaFilter, MediaItemType, MediaPage, UploadFileInput } from './media.type';
 
-@Resolver(() => MediaNode)
+@Resolver(() => MediaItemType)
 export class MediaResolver {
   @Query(() => MediaPage, { description: "The viewer's organisation's media library, newest first." })
   async mediaFiles(
@@ -20,17 +20,17 @@ export class MediaResolver {
     return toPage(items, total, request);
   }
 
-  @Query(() => MediaNode, { nullable: true, description: 'A media item by id (its MD5); null when missing or not yours.' })
-  async media(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<MediaNode | null> {
+  @Query(() => MediaItemType, { nullable: true, description: 'A media item by id (its MD5); null when missing or not yours.' })
+  async media(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<MediaItemType | null> {
     return (await ctx.media.get(ctx.viewer, id)) ?? null;
   }
 
-  @Mutation(() => MediaNode, { description: 'Uploads an image or document (GraphQL multipart request).' })
+  @Mutation(() => MediaItemType, { description: 'Uploads an image or document (GraphQL multipart request).' })
   async uploadFile(
     @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
     @Arg('input', () => UploadFileInput, { nullable: true }) input: UploadFileInput | undefined,
     @Ctx() ctx: MediaContext,
-  ): Promise<MediaNode> {
+  ): Promise<MediaItemType> {
     const upload = await file;
     return ctx.media.upload(ctx.viewer, { fileName: upload.filename, stream: upload.createReadStream() }, input ?? {});
   }
@@ -43,27 +43,27 @@ export class MediaResolver {
   }
 
   @FieldResolver(() => TranscodeState)
-  async transcodeState(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<TranscodeState> {
+  async transcodeState(@Root() media: MediaItemType, @Ctx() ctx: MediaContext): Promise<TranscodeState> {
     return (await transcodingOf(media, ctx)).state;
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'How far the running transcoding attempt has got, in percent; null when none runs.' })
-  async transcodeProgress(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<number | null> {
+  async transcodeProgress(@Root() media: MediaItemType, @Ctx() ctx: MediaContext): Promise<number | null> {
     return (await transcodingOf(media, ctx)).progress ?? null;
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether a browser can play it now: false while a video waits for or fails transcoding.' })
-  async playable(@Root() media: MediaNode, @Ctx() ctx: MediaContext): Promise<boolean> {
+  async playable(@Root() media: MediaItemType, @Ctx() ctx: MediaContext): Promise<boolean> {
     return isPlayable(media.type, (await transcodingOf(media, ctx)).state);
   }
 
   @FieldResolver(() => String, { description: "The original system's type code, e.g. 001002 for video." })
-  typeCode(@Root() media: MediaNode): string {
+  typeCode(@Root() media: MediaItemType): string {
     return mediaTypeCodes[media.type];
   }
 
   @FieldResolver(() => String, { description: "The original system's audit code, e.g. 002003 for approved." })
-  auditStatusCode(@Root() media: MediaNode): string {
+  auditStatusCode(@Root() media: MediaItemType): string {
     return mediaAuditStatusCodes[media.auditStatus];
   }
 }
@@ -72,7 +72,7 @@ export class MediaResolver {
 const transcodeLoader = (ctx: MediaContext) => ctx.loaders.get('media-transcodes', (ids) => ctx.media.transcodes(ids));
 
 /** A media's transcoding as its answer shows it, agreeing with the URL read with the media. */
-async function transcodingOf(media: MediaNode, ctx: MediaContext): Promise<Transcoding> {
+async function transcodingOf(media: MediaItemType, ctx: MediaContext): Promise<Transcoding> {
   return transcodingAsServed(media.transcoded, (await transcodeLoader(ctx).load(media.id)) ?? { state: TranscodeState.NONE });
 }
 

@@ -4,7 +4,7 @@ import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumTy
 import { MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaType } from '../entities/media-object.entity';
 import type { MediaView } from '../services/media-view';
-import { TranscodeState } from '../services/playability';
+import { TranscodeState } from '../rules/playability';
 
 registerEnumType(MediaType, { name: 'MediaType', description: 'Image (001001), video (001002), document or other (001003).' });
 registerEnumType(MediaAuditStatus, { name: 'MediaAuditStatus' });
@@ -16,7 +16,7 @@ registerEnumType(TranscodeState, {
 @ObjectType('Media', { description: 'A file in an organisation\'s media library; its id is the MD5 of its bytes.' })
 // Keyed by the organisation too, and only so: a reference by id alone would let the query planner pick any organisation's entry.
 @Directive('@key(fields: "id organisationId")')
-export class MediaNode implements Omit<MediaView, 'size'> {
+export class MediaItemType implements Omit<MediaView, 'size'> {
   @Field(() => ID)
   id!: string;
 
@@ -76,7 +76,7 @@ export class MediaNode implements Omit<MediaView, 'size'> {
 }
 
 @ObjectType('MediaPage')
-export class MediaPage extends pageOf(MediaNode) {}
+export class MediaPage extends pageOf(MediaItemType) {}
 
 @InputType('MediaFilter')
 export class MediaFilter {

@@ -24,7 +24,7 @@ import { buildMediaSchema } from '../schema';
 import { mediaEntities } from '../entities/media-entities';
 import type { CourseUsage } from '../services/course-usage';
 import { MediaService } from '../services/media.service';
-import { playbackKey, posterKey, videoKey } from '../services/object-keys';
+import { playbackKey, posterKey, videoKey } from '../rules/object-keys';
 import { TranscodeTaskService } from '../services/transcode-task.service';
 import type { MediaContext } from './media-context';
 

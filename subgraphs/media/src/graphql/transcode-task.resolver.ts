@@ -3,11 +3,11 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { processStateCodes } from '../entities/media-process.entity';
 import type { MediaContext } from './media-context';
 import { mediaByIdLoader } from './media.resolver';
-import { MediaNode } from './media.type';
-import { TranscodeTaskFilter, TranscodeTaskNode, TranscodeTaskPage } from './transcode-task.type';
+import { MediaItemType } from './media.type';
+import { TranscodeTaskFilter, TranscodeTaskType, TranscodeTaskPage } from './transcode-task.type';
 
 /** Operating transcoding: admins list tasks, retry failed or cancelled ones, cancel unfinished ones. */
-@Resolver(() => TranscodeTaskNode)
+@Resolver(() => TranscodeTaskType)
 export class TranscodeTaskResolver {
   @Query(() => TranscodeTaskPage, { description: 'Transcoding tasks, for admins: unfinished, failed and cancelled ones newest first, then succeeded ones.' })
   async transcodeTasks(
@@ -20,23 +20,23 @@ export class TranscodeTaskResolver {
     return toPage(items, total, request);
   }
 
-  @Mutation(() => TranscodeTaskNode, { description: 'Queues a FAILED or CANCELLED task again with its attempts counted from zero (admins).' })
-  retryTranscodeTask(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<TranscodeTaskNode> {
+  @Mutation(() => TranscodeTaskType, { description: 'Queues a FAILED or CANCELLED task again with its attempts counted from zero (admins).' })
+  retryTranscodeTask(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<TranscodeTaskType> {
     return ctx.transcodeTasks.retry(ctx.viewer, id);
   }
 
-  @Mutation(() => TranscodeTaskNode, { description: 'Stops a PENDING, PROCESSING or FAILED task; a running worker gives it up (admins).' })
-  cancelTranscodeTask(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<TranscodeTaskNode> {
+  @Mutation(() => TranscodeTaskType, { description: 'Stops a PENDING, PROCESSING or FAILED task; a running worker gives it up (admins).' })
+  cancelTranscodeTask(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<TranscodeTaskType> {
     return ctx.transcodeTasks.cancel(ctx.viewer, id);
   }
 
   @FieldResolver(() => Int, { description: "The original system's state number: 1 pending, 2 succeeded, 3 failed, 4 processing; 5 cancelled is new." })
-  stateCode(@Root() task: TranscodeTaskNode): number {
+  stateCode(@Root() task: TranscodeTaskType): number {
     return processStateCodes[task.state];
   }
 
-  @FieldResolver(() => MediaNode, { nullable: true, description: 'The video it converts (its earliest library entry); null once the file is deleted.' })
-  async media(@Root() task: TranscodeTaskNode, @Ctx() ctx: MediaContext): Promise<MediaNode | null> {
+  @FieldResolver(() => MediaItemType, { nullable: true, description: 'The video it converts (its earliest library entry); null once the file is deleted.' })
+  async media(@Root() task: TranscodeTaskType, @Ctx() ctx: MediaContext): Promise<MediaItemType | null> {
     return (await mediaByIdLoader(ctx).load(task.fileMd5)) ?? null;
   }
 }

@@ -26,7 +26,7 @@ registerEnumType(TranscodeTaskState, {
 });
 
 @ObjectType('TranscodeTask', { description: 'The conversion of one stored video to H.264/AAC MP4, for admins.' })
-export class TranscodeTaskNode implements TranscodeTaskView {
+export class TranscodeTaskType implements TranscodeTaskView {
   @Field(() => ID)
   id!: string;
 
@@ -71,7 +71,7 @@ export class TranscodeTaskNode implements TranscodeTaskView {
 }
 
 @ObjectType('TranscodeTaskPage')
-export class TranscodeTaskPage extends pageOf(TranscodeTaskNode) {}
+export class TranscodeTaskPage extends pageOf(TranscodeTaskType) {}
 
 @InputType('TranscodeTaskFilter')
 export class TranscodeTaskFilter {

@@ -1,19 +1,19 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { MediaContext } from './media-context';
-import { MediaNode } from './media.type';
-import { CheckFileInput, FileCheckNode, MergeChunksInput, UploadChunkInput, UploadStatusNode } from './upload.types';
+import { MediaItemType } from './media.type';
+import { CheckFileInput, FileCheckType, MergeChunksInput, UploadChunkInput, UploadStatusType } from './upload.types';
 
 /** Resumable chunked uploads: checkFile → uploadChunk (any order, in parallel) → mergeChunks. */
 @Resolver()
 export class UploadResolver {
-  @Mutation(() => FileCheckNode, { description: 'Is the whole file already stored? Completes at once if so, else opens or resumes its upload.' })
-  checkFile(@Arg('input', () => CheckFileInput) input: CheckFileInput, @Ctx() ctx: MediaContext): Promise<FileCheckNode> {
-    return ctx.uploads.checkFile(ctx.viewer, { ...input, proofMd5: input.proof?.rangeMd5 }) as Promise<FileCheckNode>;
+  @Mutation(() => FileCheckType, { description: 'Is the whole file already stored? Completes at once if so, else opens or resumes its upload.' })
+  checkFile(@Arg('input', () => CheckFileInput) input: CheckFileInput, @Ctx() ctx: MediaContext): Promise<FileCheckType> {
+    return ctx.uploads.checkFile(ctx.viewer, { ...input, proofMd5: input.proof?.rangeMd5 }) as Promise<FileCheckType>;
   }
 
-  @Query(() => UploadStatusNode, { description: 'Which chunks of an upload are stored, to resume it.' })
-  uploadStatus(@Arg('fileMd5') fileMd5: string, @Ctx() ctx: MediaContext): Promise<UploadStatusNode> {
-    return ctx.uploads.status(ctx.viewer, fileMd5) as Promise<UploadStatusNode>;
+  @Query(() => UploadStatusType, { description: 'Which chunks of an upload are stored, to resume it.' })
+  uploadStatus(@Arg('fileMd5') fileMd5: string, @Ctx() ctx: MediaContext): Promise<UploadStatusType> {
+    return ctx.uploads.status(ctx.viewer, fileMd5) as Promise<UploadStatusType>;
   }
 
   @Mutation(() => Boolean, { description: 'Whether chunk `index` is stored.' })
@@ -21,14 +21,14 @@ export class UploadResolver {
     return ctx.uploads.checkChunk(ctx.viewer, fileMd5, index);
   }
 
-  @Mutation(() => UploadStatusNode, { description: 'Stores one chunk (GraphQL multipart request).' })
-  async uploadChunk(@Arg('input', () => UploadChunkInput) input: UploadChunkInput, @Ctx() ctx: MediaContext): Promise<UploadStatusNode> {
+  @Mutation(() => UploadStatusType, { description: 'Stores one chunk (GraphQL multipart request).' })
+  async uploadChunk(@Arg('input', () => UploadChunkInput) input: UploadChunkInput, @Ctx() ctx: MediaContext): Promise<UploadStatusType> {
     const chunk = await input.chunk;
-    return ctx.uploads.uploadChunk(ctx.viewer, { ...input, stream: chunk.createReadStream() }, ctx.signal) as Promise<UploadStatusNode>;
+    return ctx.uploads.uploadChunk(ctx.viewer, { ...input, stream: chunk.createReadStream() }, ctx.signal) as Promise<UploadStatusType>;
   }
 
-  @Mutation(() => MediaNode, { description: 'Joins the stored chunks into the file, verifies its MD5 and adds it to your library.' })
-  mergeChunks(@Arg('input', () => MergeChunksInput) input: MergeChunksInput, @Ctx() ctx: MediaContext): Promise<MediaNode> {
+  @Mutation(() => MediaItemType, { description: 'Joins the stored chunks into the file, verifies its MD5 and adds it to your library.' })
+  mergeChunks(@Arg('input', () => MergeChunksInput) input: MergeChunksInput, @Ctx() ctx: MediaContext): Promise<MediaItemType> {
     return ctx.uploads.merge(ctx.viewer, input, ctx.signal);
   }
 

@@ -3,7 +3,7 @@ import { GraphQLBigInt, GraphQLDateTimeISO } from 'graphql-scalars';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { UploadState } from '../entities/upload-session.entity';
-import { MediaNode } from './media.type';
+import { MediaItemType } from './media.type';
 
 enum UploadStateValue {
   NOT_STARTED = 'NOT_STARTED',
@@ -17,7 +17,7 @@ enum UploadStateValue {
 registerEnumType(UploadStateValue, { name: 'UploadState', description: 'Where a resumable upload stands; NOT_STARTED when there is none.' });
 
 @ObjectType('UploadStatus', { description: 'A resumable upload: what is stored, what is missing, and until when it is kept.' })
-export class UploadStatusNode {
+export class UploadStatusType {
   @Field()
   fileMd5!: string;
 
@@ -48,12 +48,12 @@ export class UploadStatusNode {
   @Field({ nullable: true })
   failure?: string;
 
-  @Field(() => MediaNode, { nullable: true, description: 'The media item, once the upload is complete.' })
-  media?: MediaNode;
+  @Field(() => MediaItemType, { nullable: true, description: 'The media item, once the upload is complete.' })
+  media?: MediaItemType;
 }
 
 @ObjectType('PossessionChallenge', { description: 'Send the MD5 of these bytes of your file to prove you hold it.' })
-export class PossessionChallengeNode {
+export class PossessionChallengeType {
   @Field(() => GraphQLBigInt)
   offset!: number;
 
@@ -62,18 +62,18 @@ export class PossessionChallengeNode {
 }
 
 @ObjectType('FileCheck')
-export class FileCheckNode {
+export class FileCheckType {
   @Field({ description: 'True when the file is now in your library (already there, or instantly added).' })
   exists!: boolean;
 
-  @Field(() => MediaNode, { nullable: true })
-  media?: MediaNode;
+  @Field(() => MediaItemType, { nullable: true })
+  media?: MediaItemType;
 
-  @Field(() => UploadStatusNode, { nullable: true, description: 'The upload to continue when the file is not stored yet.' })
-  upload?: UploadStatusNode;
+  @Field(() => UploadStatusType, { nullable: true, description: 'The upload to continue when the file is not stored yet.' })
+  upload?: UploadStatusType;
 
-  @Field(() => PossessionChallengeNode, { nullable: true, description: 'Set when the file is stored for another organisation.' })
-  proof?: PossessionChallengeNode;
+  @Field(() => PossessionChallengeType, { nullable: true, description: 'Set when the file is stored for another organisation.' })
+  proof?: PossessionChallengeType;
 }
 
 @InputType('PossessionProofInput')

@@ -8,7 +8,7 @@ import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks/task-table
 import { MediaObject } from '../entities/media-object.entity';
 import type { TranscodePayload } from '../entities/media-process.entity';
 import { NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
-import { playbackKey, posterKey } from '../services/object-keys';
+import { playbackKey, posterKey } from '../rules/object-keys';
 import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
 import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
 import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from '../video-tools/ffmpeg-transcoder';

@@ -1,7 +1,7 @@
 import { badInput, isAppError, type FieldProblem } from '@learnhub/platform/errors';
 import { assertBucketName, assertObjectKey } from '@learnhub/platform/object-store/object-input';
 import type { CoursePublicationInput, CoursePublicationRepository, PublicationOutcome } from '../repositories/course-publication.repository';
-import { isMd5 } from './md5';
+import { isMd5 } from '../rules/md5';
 
 export const MAX_PUBLIC_MEDIA = 1000;
 const COURSE_ID = /^[A-Za-z0-9_-]{1,64}$/;

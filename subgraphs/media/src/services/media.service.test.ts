@@ -27,7 +27,7 @@ import { HttpCourseUsage } from '../client/http-course-usage';
 import { CoursePublicationRepository } from '../repositories/course-publication.repository';
 import { startContentUsageStandIn } from '../testing/content-usage-stand-in';
 import { cleanFileName, MediaService, type MediaSettings } from './media.service';
-import { TranscodeState } from './playability';
+import { TranscodeState } from '../rules/playability';
 
 /** Passes when `error` is an AppError with `code` (and `reason`, when given). */
 const appError =

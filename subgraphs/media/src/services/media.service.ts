@@ -11,12 +11,12 @@ import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import type { MediaAuditStatus } from '../entities/media-file.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import type { CourseUsage } from './course-usage';
-import { fileKey, Buckets } from './object-keys';
-import { isMd5 } from './md5';
+import { fileKey, Buckets } from '../rules/object-keys';
+import { isMd5 } from '../rules/md5';
 import { mediaView, type MediaView } from './media-view';
-import { SNIFF_BYTES, sniff } from './mime-sniffer';
-import { transcodeStateOf, type Transcoding } from './playability';
-import { spool } from './spooled-upload';
+import { SNIFF_BYTES, sniff } from '../rules/mime-sniffer';
+import { transcodeStateOf, type Transcoding } from '../rules/playability';
+import { spool } from '../storage/spooled-upload';
 import { containsFilterText } from '@learnhub/platform/database/contains-text';
 
 export interface MediaFilterInput {

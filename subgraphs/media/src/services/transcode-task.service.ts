@@ -8,7 +8,7 @@ import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import type { TaskState } from '@learnhub/platform/tasks/task-state';
 import { transcodeTasks } from '../entities/media-process.entity';
 import type { TranscodeTaskRecord, TranscodeTaskRepository } from '../repositories/transcode-task.repository';
-import { isMd5 } from './md5';
+import { isMd5 } from '../rules/md5';
 
 /** A transcoding task as admins see it: the stored record, with its times as dates. */
 export type TranscodeTaskView = Omit<TranscodeTaskRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs'> & TaskTimes;

@@ -4,8 +4,8 @@ import type { MultipartUploadInfo, ObjectStore } from '@learnhub/platform/object
 import type { UploadSession } from '../entities/upload-session.entity';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
 import type { UploadMergeService } from './upload-merge.service';
-import { Buckets } from './object-keys';
-import { abortUploadParts } from './upload-parts';
+import { Buckets } from '../rules/object-keys';
+import { abortUploadParts } from '../storage/upload-parts';
 
 export interface CleanupSummary {
   expired: number;

@@ -10,8 +10,8 @@ import type { MediaFile } from '../entities/media-file.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import type { MergeEntry, MergeLease, UploadSessionRepository } from '../repositories/upload-session.repository';
-import { isMd5 } from './md5';
-import { abortUploadParts } from './upload-parts';
+import { isMd5 } from '../rules/md5';
+import { abortUploadParts } from '../storage/upload-parts';
 import type { StoredObject, TranscodeDecision } from './transcode-queue';
 
 /** What a merge needs from transcoding: `TranscodeQueue` in production. */

@@ -26,7 +26,7 @@ import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { mediaEntities } from '../entities/media-entities';
-import { challengeFor } from './possession-proof';
+import { challengeFor } from '../rules/possession-proof';
 import { UploadSessionService } from './upload-session.service';
 import type { VideoIntake } from './upload-merge.service';
 
@@ -416,7 +416,7 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
 
 /** `open-uploads.process.js` as its own process: a second (third, …) media process on the same database. */
 function racer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(__dirname, 'open-uploads.process.js')], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(__dirname, '..', 'testing', 'open-uploads.process.js')], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();

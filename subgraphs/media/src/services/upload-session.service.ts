@@ -12,15 +12,16 @@ import { MediaType } from '../entities/media-object.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import type { Admission, UploadSessionRepository } from '../repositories/upload-session.repository';
-import { withCheckedHead } from './checked-head';
+import { withCheckedHead } from '../storage/checked-head';
 import { UploadMergeService, type MergeLeaseSettings, type VideoIntake } from './upload-merge.service';
 import { cleanFileName } from './media.service';
-import { isMd5 } from './md5';
-import { abortUploadParts } from './upload-parts';
+import { isMd5 } from '../rules/md5';
+import { abortUploadParts } from '../storage/upload-parts';
 import { mediaView, type MediaView } from './media-view';
-import { SNIFF_BYTES, sniff } from './mime-sniffer';
-import { Buckets, videoKey } from './object-keys';
-import { challengeFor, provesPossession, type PossessionChallenge } from './possession-proof';
+import { SNIFF_BYTES, sniff } from '../rules/mime-sniffer';
+import { Buckets, videoKey } from '../rules/object-keys';
+import { challengeFor, provesPossession, type PossessionChallenge } from '../rules/possession-proof';
+import { md5OfStoredRange } from '../storage/stored-range-md5';
 
 export interface UploadSettings {
   chunkSize: number;
@@ -216,7 +217,7 @@ export class UploadSessionService {
       // Another organisation uploaded these bytes: share them only with someone who proves they hold them too.
       const challenge = challengeFor(this.settings.proofKey, organisationId, fileMd5, object.size);
       if (!input.proofMd5) return { exists: false, proof: challenge };
-      if (!(await provesPossession(this.store, { bucket: object.bucket, key: object.objectKey }, challenge, md5Of(input.proofMd5, 'proof.rangeMd5')))) {
+      if (!provesPossession(md5Of(input.proofMd5, 'proof.rangeMd5'), await md5OfStoredRange(this.store, { bucket: object.bucket, key: object.objectKey }, challenge))) {
         throw badInput('The proof does not match the file: send the MD5 of the requested byte range of your copy.', { reason: 'PROOF_MISMATCH' });
       }
       await this.media.record(object, { organisationId, fileName, createdBy: userId });

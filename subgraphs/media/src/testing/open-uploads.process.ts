@@ -8,7 +8,7 @@ import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { mediaEntities } from '../entities/media-entities';
-import { UploadSessionService } from './upload-session.service';
+import { UploadSessionService } from '../services/upload-session.service';
 
 /**
  * A stand-in media process for the quota tests: opens OPEN_COUNT uploads of new files for one
