@@ -8,15 +8,9 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@learnhub/platform/logger';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { UploadState } from '@learnhub/media/entities/upload-session.entity';
-import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
-import { mediaEntities } from '@learnhub/media/entities/media-entities';
-import { Buckets, videoKey } from '@learnhub/media/services/object-keys';
-import type { VideoIntake } from '@learnhub/media/services/upload-merge.service';
+import { UploadState, mediaMigrations, UploadSessionRepository, mediaEntities, Buckets, videoKey, type VideoIntake, UploadCleanupProcessor } from '@learnhub/media/testing';
 import { CronSchedule } from '@learnhub/platform/tasks/cron';
 import { JobsEngine } from '../../engine/jobs-engine';
-import { UploadCleanupProcessor } from '@learnhub/media/jobs/upload-cleanup-processor';
 
 const log = createLogger('test', 'silent');
 const HOUR = 3600;
