@@ -55,7 +55,7 @@ function refuse(problem) {
 
 async function gatewaySecret(dataDir) {
   // Imported once built: the rule for the file is the one every service's config applies.
-  const { gatewaySecretFile, readGatewaySecretFile } = await import('../platform/dist/config.js');
+  const { gatewaySecretFile, readGatewaySecretFile } = await import('@learnhub/platform/config');
   const { secret, problem } = readGatewaySecretFile(dataDir);
   if (problem) refuse(`npm start: ${problem}`);
   if (secret) return secret;

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { startContent } from '@learnhub/content/server';
-import { startMedia } from '@learnhub/media/server';
+import { startContent } from '@learnhub/content/testing';
+import { startMedia } from '@learnhub/media/testing';
 import { signToken } from '@learnhub/platform/auth/token';
 import { startSubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
-import { startSearch } from '@learnhub/search/server';
+import { startSearch } from '@learnhub/search/testing';
 import { schemaDir } from './compose';
 
 interface GraphQLResponse<T> {

@@ -109,7 +109,7 @@ runBenchmark('chunked-bench', async ({ dir: workDir, services }) => {
     MEDIA_URL: `http://127.0.0.1:${mediaPort}/graphql`,
     PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
   };
-  const media = await ServiceProcess.start('media', join(repoRoot, 'subgraphs/media/dist/main.js'), env, `http://127.0.0.1:${mediaPort}/health`, 60_000);
+  const media = await ServiceProcess.start('media', require.resolve('@learnhub/media/main'), env, `http://127.0.0.1:${mediaPort}/health`, 60_000);
   services.push(media);
   const gateway = await ServiceProcess.start('gateway', join(repoRoot, 'gateway/dist/main.js'), env, `http://127.0.0.1:${gatewayPort}/health`, 60_000);
   services.push(gateway);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Redis as RedisClient } from 'ioredis';
+import { Redis } from 'ioredis';
 import { uploadFile } from '@learnhub/media/client';
 import { backendUrl } from '@learnhub/platform/testing/backends';
 import { postgresTestDatabase, type TestDatabase, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
@@ -25,9 +25,6 @@ import { waitUntil } from '@learnhub/platform/testing/wait-until';
 const SUITE = 'publishing end to end';
 const redisUrl = backendUrl('redis', SUITE);
 const postgresUrl = backendUrl('postgres', SUITE);
-
-/** ioredis is the platform's dependency, not the gateway's: load it from there. */
-const { Redis } = require(require.resolve('ioredis', { paths: [require.resolve('@learnhub/platform/cache/redis-cache')] })) as typeof import('ioredis');
 
 const run = promisify(execFile);
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -100,7 +97,7 @@ interface FlowOptions {
 function publishingFlow({ contentDatabase }: FlowOptions): void {
   let stack: PlatformStack;
   let database: TestDatabase | undefined;
-  let redis: RedisClient | undefined;
+  let redis: Redis | undefined;
   let dir: string;
   let alice: string; // member of the owning organisation
   let mallory: string; // member of another organisation

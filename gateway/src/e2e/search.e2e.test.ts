@@ -140,7 +140,7 @@ describe('searching published courses through the gateway', { timeout: 300_000 }
     assert.equal((await search({ keyword: 'spring' })).data!.searchCourses.total, 0);
     assert.equal(await indexer.upsert(document({ id: courseId, version: 2 })), 'stale', 'a late publish of an older version stays out');
 
-    const cli = require.resolve('@learnhub/search/reindex/reindex-cli');
+    const cli = require.resolve('@learnhub/search/reindex-cli');
     const { stdout } = await promisify(execFile)(process.execPath, [cli, '--generated', '300', '--seed', '3', '--replace', '--index', `sqlite:${join(stack.dataDir, 'search.sqlite')}`]);
     assert.match(stdout, /the sqlite index now holds 300 published courses/);
     const all = (await search({}, { page: 2, size: 100 })).data!.searchCourses;

@@ -11,8 +11,7 @@ import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database/open-database';
 import { processesMentioning } from '@learnhub/platform/testing/live-processes';
 import { uploadFile } from '@learnhub/media/client';
-import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { mediaEntities } from '@learnhub/media/entities/media-entities';
+import { mediaMigrations, mediaEntities } from '@learnhub/media/testing';
 import { ffmpegPath, graphql } from './platform-stack';
 import { freeStartPorts, NpmStart } from './npm-start';
 

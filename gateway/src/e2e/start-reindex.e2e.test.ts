@@ -20,7 +20,7 @@ import { freeStartPorts, NpmStart } from './npm-start';
  */
 
 const root = join(__dirname, '..', '..', '..');
-const reindexCli = join(root, 'subgraphs', 'search', 'dist', 'reindex', 'reindex-cli.js');
+const reindexCli = require.resolve('@learnhub/search/reindex-cli');
 const png = () => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(3000)]);
 const NAME = 'Rust 异步编程 实战';
 const SEARCH = 'query($input: CourseSearchInput) { searchCourses(input: $input) { total hits { id name publishedAt coverUrl organisationId price } } }';

@@ -7,8 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { uploadFile } from '@learnhub/media/client';
-import { findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
+import { findFfprobe, FfprobeProber } from '@learnhub/media/testing';
 import { ffmpegPath, graphql, PlatformStack } from './platform-stack';
 
 /*

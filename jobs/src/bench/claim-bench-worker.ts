@@ -10,7 +10,7 @@ import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { JobsEngine } from '../engine/jobs-engine';
 import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
-import { epochMs } from './bench-support';
+import { epochMs } from '@learnhub/platform/bench/bench-support';
 
 /**
  * Our side of the claim-throughput benchmark: a jobs worker process over a scratch queue of no-op

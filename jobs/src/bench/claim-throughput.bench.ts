@@ -13,7 +13,7 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
 import type { TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { epochMs, freshPostgres, median, printTable, sleep } from './bench-support';
+import { epochMs, freshPostgres, median, printTable, sleep } from '@learnhub/platform/bench/bench-support';
 import { BenchWorker } from './worker-processes';
 
 const TASKS = Number(process.env.CLAIM_BENCH_TASKS ?? 5_000);

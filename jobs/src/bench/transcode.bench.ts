@@ -21,20 +21,10 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
 import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { MediaObject, MediaType } from '@learnhub/media/entities/media-object.entity';
-import { transcodeTasks, type TranscodePayload } from '@learnhub/media/entities/media-process.entity';
-import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { MediaRepository } from '@learnhub/media/repositories/media.repository';
-import { mediaEntities } from '@learnhub/media/entities/media-entities';
-import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
-import { TranscodeQueue, type StoredObject, type TranscodeDecision } from '@learnhub/media/services/transcode-queue';
+import { MediaObject, MediaType, transcodeTasks, type TranscodePayload, mediaMigrations, MediaRepository, mediaEntities, findFfmpeg, findFfprobe, FfprobeProber, Buckets, videoKey, TranscodeQueue, type StoredObject, type TranscodeDecision, FfmpegTranscoder, transcodeModeOf, type TranscodeJob, TranscodeProcessor } from '@learnhub/media/testing';
 import { JobsEngine } from '../engine/jobs-engine';
 import type { TaskContext } from '@learnhub/platform/tasks/processor';
-import { FfmpegTranscoder, transcodeModeOf, type TranscodeJob } from '@learnhub/media/video-tools/ffmpeg-transcoder';
-import { TranscodeProcessor } from '@learnhub/media/jobs/transcode-processor';
-import { median, printTable } from './bench-support';
+import { median, printTable } from '@learnhub/platform/bench/bench-support';
 
 const execFileAsync = promisify(execFile);
 

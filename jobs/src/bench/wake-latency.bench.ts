@@ -18,7 +18,7 @@ import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
 import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
 import { JobsEngine } from '../engine/jobs-engine';
 import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
-import { freshPostgres, percentile, printTable, sleep } from './bench-support';
+import { freshPostgres, percentile, printTable, sleep } from '@learnhub/platform/bench/bench-support';
 
 const SAMPLES = Number(process.env.WAKE_BENCH_SAMPLES ?? 200);
 const POLL_SAMPLES = Number(process.env.WAKE_BENCH_POLL_SAMPLES ?? 40);

@@ -20,16 +20,10 @@ import { freePort, type ServiceProcess } from '@learnhub/platform/testing/servic
 import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { StageState } from '@learnhub/content/entities/outbox-message.entity';
-import { contentMigrations } from '@learnhub/content/migrations/migrations';
-import { contentEntities } from '@learnhub/content/entities/content-entities';
+import { StageState, contentMigrations, contentEntities, approvedCourse, author } from '@learnhub/content/testing';
 import { HttpMediaDirectory, uploadFile } from '@learnhub/media/client';
-import { approvedCourse, author } from '@learnhub/content/testing/approved-course';
-import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { mediaEntities } from '@learnhub/media/entities/media-entities';
-import { findFfmpeg } from '@learnhub/media/video-tools/ffmpeg-binaries';
+import { mediaMigrations, mediaEntities, findFfmpeg, uploadToMedia } from '@learnhub/media/testing';
 import { act, cachedEntry, finishedMessages, liveMessages, stageStates } from '../testing/publishing-fixture';
-import { uploadToMedia } from '../testing/media-upload';
 
 /*
  * The Redis outage fault suite: the real content, media, search and jobs processes (`node

@@ -3,14 +3,8 @@ import type { Cache } from '@learnhub/platform/cache/cache';
 import { sqlRows } from '@learnhub/platform/database/raw-sql';
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { readOutboxStages } from '@learnhub/content/entities/outbox-stages.type';
-import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
-import { publishedCourseKey, readPublishedEntry, type CachedPublishedCourse } from '@learnhub/content/publishing/published-course-cache';
-import type { PublishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
-import { CoursePublishService } from '@learnhub/content/services/course-publish.service';
-import { author } from '@learnhub/content/testing/approved-course';
-import { CourseSearchSort, type SearchIndex } from '@learnhub/search/index/search-index';
+import { readOutboxStages, COURSE_PAGE_BUCKET, coursePageKey, publishedCourseKey, readPublishedEntry, type CachedPublishedCourse, type PublishedCourseRecord, CoursePublishingRepository, CoursePublishService, author } from '@learnhub/content/testing';
+import { CourseSearchSort, type SearchIndex } from '@learnhub/search/testing';
 
 /**
  * Courses taken through content's publish service (publish, take offline, bring online) over a

@@ -2,12 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import type { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import { MediaType } from '@learnhub/media/entities/media-object.entity';
-import { MediaProcessRepository } from '@learnhub/media/repositories/media-process.repository';
-import { MediaRepository } from '@learnhub/media/repositories/media.repository';
-import type { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
-import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
+import { MediaType, MediaProcessRepository, MediaRepository, type FfprobeProber, Buckets, videoKey, TranscodeQueue } from '@learnhub/media/testing';
 
 /**
  * Stores `file` as a merged upload would and queues its transcoding the way the merge does, for

@@ -21,14 +21,10 @@ import { freePort, type ServiceProcess } from '@learnhub/platform/testing/servic
 import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/contracts/published-course';
-import { StageState } from '@learnhub/content/entities/outbox-message.entity';
-import { contentMigrations } from '@learnhub/content/migrations/migrations';
-import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';
-import { contentEntities } from '@learnhub/content/entities/content-entities';
-import { OutboxMessageRepository } from '@learnhub/content/repositories/outbox-message.repository';
+import { StageState, contentMigrations, publishedCourseKey, contentEntities, OutboxMessageRepository, OutboxMessageService, approvedCourse, author } from '@learnhub/content/testing';
 import { HttpMediaDirectory } from '@learnhub/media/client';
-import { OutboxMessageService } from '@learnhub/content/services/outbox-message.service';
-import { openSearchIndex } from '@learnhub/search/index/open-search-index';
+import { uploadToMedia } from '@learnhub/media/testing';
+import { openSearchIndex } from '@learnhub/search/testing';
 import {
   act,
   cachedEntry,
@@ -41,9 +37,7 @@ import {
   storedRecord,
   type PublishActionName,
 } from '../../testing/publishing-fixture';
-import { approvedCourse, author } from '@learnhub/content/testing/approved-course';
 import { sleep } from '../../testing/scratch-fleet';
-import { uploadToMedia } from '../../testing/media-upload';
 
 /*
  * Fault test with real processes: the media and search subgraphs and the jobs worker run as

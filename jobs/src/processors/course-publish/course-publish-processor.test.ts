@@ -23,16 +23,9 @@ import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
 import { PublishStatus } from '@learnhub/contracts/published-course';
-import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState, type CoursePublishPayload } from '@learnhub/content/entities/outbox-message.entity';
-import { readOutboxStages } from '@learnhub/content/entities/outbox-stages.type';
-import { contentMigrations } from '@learnhub/content/migrations/migrations';
-import { coursePageKey } from '@learnhub/content/publishing/course-page-location';
-import { publishedCourseKey } from '@learnhub/content/publishing/published-course-cache';
-import { contentEntities } from '@learnhub/content/entities/content-entities';
-import { FakeMediaDirectory } from '@learnhub/content/testing/fake-media-directory';
+import { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState, type CoursePublishPayload, readOutboxStages, contentMigrations, coursePageKey, publishedCourseKey, contentEntities, FakeMediaDirectory, approvedCourse, PUBLISHING_ORG, CacheEntryStage, CoursePageStage, CoursePublishProcessor, DuplicateStageError, type PublishStage, SearchDocumentStage, type CourseIndexWriter } from '@learnhub/content/testing';
 import type { CourseDocument, WriteOutcome } from '@learnhub/contracts/course-index';
-import { openSearchIndex } from '@learnhub/search/index/open-search-index';
-import type { SearchIndex } from '@learnhub/search/index/search-index';
+import { openSearchIndex, type SearchIndex } from '@learnhub/search/testing';
 import type { BackoffPolicy } from '@learnhub/platform/tasks/backoff';
 import { JobsEngine } from '../../engine/jobs-engine';
 import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
@@ -50,13 +43,7 @@ import {
   type MessageRow,
   type PublishActionName,
 } from '../../testing/publishing-fixture';
-import { approvedCourse, PUBLISHING_ORG } from '@learnhub/content/testing/approved-course';
 import { uniqueQueueName } from '../../testing/scratch-fleet';
-import { CacheEntryStage } from '@learnhub/content/jobs/cache-entry-stage';
-import { CoursePageStage } from '@learnhub/content/jobs/course-page-stage';
-import { CoursePublishProcessor, DuplicateStageError } from '@learnhub/content/jobs/course-publish-processor';
-import type { PublishStage } from '@learnhub/content/jobs/publish-stage';
-import { SearchDocumentStage, type CourseIndexWriter } from '@learnhub/content/jobs/search-document-stage';
 
 /*
  * The publish outbox processor on the real jobs engine, over a real content database (every kind

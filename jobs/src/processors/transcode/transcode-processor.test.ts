@@ -16,19 +16,8 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { startS3rverStore } from '@learnhub/platform/testing/s3rver-store';
-import { MediaType } from '@learnhub/media/entities/media-object.entity';
-import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
-import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { MediaRepository } from '@learnhub/media/repositories/media.repository';
-import { mediaEntities } from '@learnhub/media/entities/media-entities';
-import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
-import { makeTestClips, type TestClips } from '@learnhub/media/video-tools/test-clips';
-import { TranscodeQueue } from '@learnhub/media/services/transcode-queue';
+import { MediaType, transcodeTasks, mediaMigrations, MediaRepository, mediaEntities, findFfmpeg, findFfprobe, FfprobeProber, Buckets, videoKey, makeTestClips, type TestClips, TranscodeQueue, FfmpegTranscoder, TranscodeProcessor } from '@learnhub/media/testing';
 import { JobsEngine } from '../../engine/jobs-engine';
-import { FfmpegTranscoder } from '@learnhub/media/video-tools/ffmpeg-transcoder';
-import { TranscodeProcessor } from '@learnhub/media/jobs/transcode-processor';
 
 /*
  * The transcoding processor in an in-process engine, on the local store (ffmpeg reads the file

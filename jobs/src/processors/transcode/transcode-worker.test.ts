@@ -15,13 +15,7 @@ import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-s
 import { TaskTable } from '@learnhub/platform/tasks/task-table';
 import { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { transcodeTasks } from '@learnhub/media/entities/media-process.entity';
-import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { mediaEntities } from '@learnhub/media/entities/media-entities';
-import { findFfmpeg, findFfprobe } from '@learnhub/media/video-tools/ffmpeg-binaries';
-import { FfprobeProber } from '@learnhub/media/video-tools/ffprobe-prober';
-import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
-import { makeTestClips, type TestClips } from '@learnhub/media/video-tools/test-clips';
+import { transcodeTasks, mediaMigrations, mediaEntities, findFfmpeg, findFfprobe, FfprobeProber, Buckets, videoKey, makeTestClips, type TestClips } from '@learnhub/media/testing';
 import { ffmpegsUnder } from '../../testing/ffmpeg-processes';
 import { startJobsProcess, transcodeWorkDir } from '../../testing/jobs-process';
 import { queueVideo } from '../../testing/queued-video';

@@ -9,15 +9,9 @@ import { createLogger } from '@learnhub/platform/logger';
 import { waitUntil } from '@learnhub/platform/testing/wait-until';
 import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { UploadState } from '@learnhub/media/entities/upload-session.entity';
-import { mediaMigrations } from '@learnhub/media/migrations/migrations';
-import { UploadSessionRepository } from '@learnhub/media/repositories/upload-session.repository';
-import { mediaEntities } from '@learnhub/media/entities/media-entities';
-import { Buckets, videoKey } from '@learnhub/media/rules/object-keys';
-import type { VideoIntake } from '@learnhub/media/services/upload-merge.service';
+import { UploadState, mediaMigrations, UploadSessionRepository, mediaEntities, Buckets, videoKey, type VideoIntake, UploadCleanupProcessor } from '@learnhub/media/testing';
 import { CronSchedule } from '@learnhub/platform/tasks/cron';
 import { JobsEngine } from '../../engine/jobs-engine';
-import { UploadCleanupProcessor } from '@learnhub/media/jobs/upload-cleanup-processor';
 
 const log = createLogger('test', 'silent');
 const HOUR = 3600;

@@ -1,4 +1,4 @@
-// `npm run bench` (jobs part): the publish outbox end to end, as a user runs it. The content, media
+// `npm run bench`: the publish outbox end to end, as a user runs it. The content, media
 // and search subgraphs and the gateway are real processes; jobs workers are real processes on their
 // default settings; the cache is Redis. The content database is the embedded SQLite (what a user
 // gets by default) and, when a PostgreSQL server answers, a fresh PostgreSQL database.
@@ -31,26 +31,12 @@ import { openDatabase } from '@learnhub/platform/database/open-database';
 import { createObjectStore } from '@learnhub/platform/object-store/create-object-store';
 import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
-import { AuditDecision } from '@learnhub/content/entities/course-audit.entity';
+import { AuditDecision, contentMigrations, renderCoursePage, COURSE_PAGE_BUCKET, coursePageKey, snapshotMediaIds, publishedCourseKey, writePublishedEntry, publishedCourseRecord, CourseCategoryRepository, CoursePublishingRepository, CourseRepository, TeachplanRepository, contentEntities, CourseAuditService, CourseService, TeachplanService } from '@learnhub/content/testing';
 import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
-import { contentMigrations } from '@learnhub/content/migrations/migrations';
-import { renderCoursePage } from '@learnhub/content/publishing/course-page';
-import { COURSE_PAGE_BUCKET, coursePageKey } from '@learnhub/content/publishing/course-page-location';
-import { snapshotMediaIds } from '@learnhub/content/publishing/course-snapshot';
-import { publishedCourseKey, writePublishedEntry } from '@learnhub/content/publishing/published-course-cache';
-import { publishedCourseRecord } from '@learnhub/content/publishing/published-course-record';
-import { CourseCategoryRepository } from '@learnhub/content/repositories/course-category.repository';
-import { CoursePublishingRepository } from '@learnhub/content/repositories/course-publishing.repository';
-import { CourseRepository } from '@learnhub/content/repositories/course.repository';
-import { TeachplanRepository } from '@learnhub/content/repositories/teachplan.repository';
-import { contentEntities } from '@learnhub/content/entities/content-entities';
-import { CourseAuditService } from '@learnhub/content/services/course-audit.service';
-import { CourseService } from '@learnhub/content/services/course.service';
 import { HttpMediaDirectory } from '@learnhub/media/client';
-import { TeachplanService } from '@learnhub/content/services/teachplan.service';
+import { uploadToMedia } from '@learnhub/media/testing';
 import { CourseIndexClient, publishedCourseDocument } from '@learnhub/contracts/course-index';
-import { freshPostgres, percentile, printTable, reachableRedis, sleep } from './bench-support';
-import { uploadToMedia } from '../testing/media-upload';
+import { freshPostgres, percentile, printTable, reachableRedis, sleep } from '@learnhub/platform/bench/bench-support';
 
 const COURSES = Number(process.env.PUBLISH_BENCH_COURSES ?? 500);
 /** Published first and left out of every figure (connections, JIT, the search index's first writes). */
@@ -72,8 +58,8 @@ const auditor: Viewer = { userId: 'bench-auditor', roles: ['auditor'] };
 const COVER_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 // ---------------------------------------------------------------------------------------------
-// The platform as processes (as gateway/src/e2e/platform-stack.ts starts it; jobs cannot import the
-// gateway's test helpers, since the gateway depends on jobs).
+// The platform as processes, as gateway/src/e2e/platform-stack.ts starts it but in production mode
+// (what a user runs), each process handed to the harness so it is stopped however the run ends.
 
 interface Stack {
   /** content, media, search, gateway. */

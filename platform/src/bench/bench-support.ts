@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { postgresTestDatabase, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { postgresTestDatabase, type TestDatabase } from '../testing/test-databases';
 
-/** The PostgreSQL server the jobs benchmarks create their fresh databases on. */
+/** The PostgreSQL server the benchmarks create their fresh databases on. */
 export const BENCH_POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** Epoch milliseconds with sub-millisecond precision, comparable between processes on one machine. */
