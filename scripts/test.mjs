@@ -12,12 +12,15 @@ const dirs = workspaces.flatMap((pattern) =>
     : [pattern],
 );
 const results = (dir) => join(root, dir, '.test-results.tap');
-for (const dir of dirs) rmSync(results(dir), { force: true });
+for (const dir of ['.', ...dirs]) rmSync(results(dir), { force: true });
 
+// The repository's own checks (who may import whom) first: they take a second and fail fast.
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${results('.')}`];
+const checks = spawnSync(process.execPath, ['--test', ...reporters, 'scripts/workspace-boundaries.test.mjs'], { cwd: root, stdio: 'inherit' });
 const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 
 const totals = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
-for (const dir of dirs) {
+for (const dir of ['.', ...dirs]) {
   if (!existsSync(results(dir))) continue;
   const tap = readFileSync(results(dir), 'utf8');
   for (const key of Object.keys(totals)) {
@@ -27,4 +30,4 @@ for (const dir of dirs) {
 }
 const failed = totals.fail + totals.cancelled;
 console.log(`\n${totals.pass} passed, ${failed} failed, ${totals.skipped + totals.todo} skipped`);
-process.exit(run.status === 0 && failed === 0 ? 0 : 1);
+process.exit(checks.status === 0 && run.status === 0 && failed === 0 ? 0 : 1);

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '@learnhub/platform/errors';
-import type { Metrics } from '@learnhub/platform/http/metrics';
+import type { Metrics } from '@learnhub/platform/http';
 import type { GatewayContext } from './gateway-context';
 
 /**

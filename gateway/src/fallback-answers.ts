@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { ErrorCode } from '@learnhub/platform/errors';
-import { INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
-import { isHttpStatusError } from '@learnhub/platform/http/http-status-error';
+import { INTERNAL_MESSAGE } from '@learnhub/platform/graphql';
+import { isHttpStatusError } from '@learnhub/platform/http';
 
 /** GraphQL's error shape under /graphql, `{ error }` everywhere else (files, health). */
 function answer(req: Request, res: Response, status: number, message: string, code: string): void {

@@ -2,9 +2,9 @@ import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
-import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
-import { peerSilence } from '@learnhub/platform/http/peer-silence';
-import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
+import { peerSilence } from '@learnhub/platform/http';
+import { REQUEST_ID_HEADER } from '@learnhub/platform/http';
 
 const passedOn = ['range', 'if-none-match', 'if-range'];
 const passedBack = [

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '@learnhub/platform/errors';
-import { formatError, INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
+import { formatError, INTERNAL_MESSAGE } from '@learnhub/platform/graphql';
 
 /**
  * The operation limits' rejections. graphql-armor reports them as "Syntax Error: ..." and

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { signToken } from '@learnhub/platform/auth/token';
+import { signToken } from '@learnhub/platform/auth';
 import { postGraphQL, startGatewayFixture, TEST_JWT_SECRET, type GatewayFixture } from './testing/gateway-fixture';
 
 const receivedHeaders = '{ receivedHeaders { authorization requestId gatewaySecret } }';

@@ -1,7 +1,7 @@
 import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
 import { GraphQLError } from 'graphql';
-import { viewerFromRequest } from '@learnhub/platform/auth/bearer';
-import type { TokenVerifier } from '@learnhub/platform/auth/token-verifier';
+import { viewerFromRequest } from '@learnhub/platform/auth';
+import type { TokenVerifier } from '@learnhub/platform/auth';
 import { isAppError } from '@learnhub/platform/errors';
 import type { Logger } from '@learnhub/platform/logger';
 

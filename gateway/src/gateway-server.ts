@@ -5,11 +5,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { createTokenVerifier } from '@learnhub/platform/auth/token-verifier';
+import { createTokenVerifier } from '@learnhub/platform/auth';
 import type { Config } from '@learnhub/platform/config';
 import type { Logger } from '@learnhub/platform/logger';
-import { closeServer, listen } from '@learnhub/platform/http/lifecycle';
-import { createServiceApp } from '@learnhub/platform/http/service-app';
+import { closeServer, listen } from '@learnhub/platform/http';
+import { createServiceApp } from '@learnhub/platform/http';
 import { errorReporting } from './error-reporting';
 import { corsPolicy } from './cors-policy';
 import { filesProxy, noSniff } from './files-proxy';
@@ -21,7 +21,7 @@ import { queryLimits } from './query-limits';
 import { graphqlRequestErrors } from './request-errors';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { subgraphUrls } from './subgraph-urls';
-import { multipartUploads } from '@learnhub/platform/http/multipart-uploads';
+import { multipartUploads } from '@learnhub/platform/http';
 
 export interface GatewayOptions {
   /** The supergraph to serve; by default `@learnhub/schema/supergraph.graphql`. */

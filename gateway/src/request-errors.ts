@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '@learnhub/platform/errors';
-import { INTERNAL_MESSAGE } from '@learnhub/platform/graphql/format-error';
-import { isHttpStatusError } from '@learnhub/platform/http/http-status-error';
+import { INTERNAL_MESSAGE } from '@learnhub/platform/graphql';
+import { isHttpStatusError } from '@learnhub/platform/http';
 
 /** PAYLOAD_TOO_LARGE for 413, BAD_USER_INPUT for any other client error; the status goes out as the HTTP status. */
 export function requestError(status: number, message: string, reason?: string): GraphQLError {

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { TcpProxy } from '@learnhub/platform/testing/tcp-proxy';
+import { TcpProxy } from '@learnhub/platform/testing';
 import { postGraphQL, postMultipart, startGatewayFixture, type GatewayFixture, type GraphQLResult } from './testing/gateway-fixture';
 
 /*

@@ -1,6 +1,6 @@
 import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
-import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
+import { REQUEST_ID_HEADER } from '@learnhub/platform/http';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from './gateway-context';
 import { subgraphRefusal } from './subgraph-refusal';

@@ -5,7 +5,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { waitUntil } from '@learnhub/platform/testing';
 import { REFUSED_LABEL } from './testing/digest-subgraph';
 import { postGraphQL, postMultipart, startGatewayFixture, type GatewayFixture, type GraphQLResult } from './testing/gateway-fixture';
 

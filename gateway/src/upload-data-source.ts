@@ -1,10 +1,10 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Upload, type FileUpload } from 'graphql-upload-minimal';
 import { isAppError } from '@learnhub/platform/errors';
-import { multipartRequest, type MultipartFile } from '@learnhub/platform/http/multipart-request';
-import { MALFORMED_MULTIPART } from '@learnhub/platform/http/multipart-uploads';
-import { PeerSilentError, post, type PostResponse } from '@learnhub/platform/http/post';
-import { isHttpStatusError } from '@learnhub/platform/http/http-status-error';
+import { multipartRequest, type MultipartFile } from '@learnhub/platform/http';
+import { MALFORMED_MULTIPART } from '@learnhub/platform/http';
+import { PeerSilentError, post, type PostResponse } from '@learnhub/platform/http';
+import { isHttpStatusError } from '@learnhub/platform/http';
 import { fileTooLarge, requestError } from './request-errors';
 import { subgraphTimeout } from './subgraph-timeout';
 

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { freePort, ServiceProcess } from '@learnhub/platform/testing';
+import { waitUntil } from '@learnhub/platform/testing';
 import { openMediaDatabase } from '@learnhub/media/testing';
 import { migrateOwnedDatabases } from './testing/owned-databases';
 

@@ -7,8 +7,8 @@ import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { startContent } from '@learnhub/content/testing';
 import { startMedia } from '@learnhub/media/testing';
-import { signToken } from '@learnhub/platform/auth/token';
-import { startSubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
+import { signToken } from '@learnhub/platform/auth';
+import { startSubgraphAlone } from '@learnhub/platform/testing';
 import { startSearch } from '@learnhub/search/testing';
 import { schemaDir } from './compose';
 

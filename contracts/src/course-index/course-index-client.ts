@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
-import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
-import { send } from '@learnhub/platform/http/post';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
+import { send } from '@learnhub/platform/http';
 import type { CourseDocument } from './course-document';
 import type { WriteOutcome } from './write-outcome';
 

@@ -4,14 +4,14 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { signToken } from '@learnhub/platform/auth/token';
+import { signToken } from '@learnhub/platform/auth';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
-import { md5OfFile } from '@learnhub/platform/hashing/file-md5';
-import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { md5OfFile } from '@learnhub/platform/hashing';
+import { LocalObjectStore } from '@learnhub/platform/object-store';
+import { freePort, ServiceProcess } from '@learnhub/platform/testing';
 import { uploadFile } from '@learnhub/media/client';
 import { makeTestVideo, mp4FreeBox } from '../e2e/platform-stack';
-import { cpuSeconds, runBenchmark, SAMPLING_NOTE, whileSampling } from '@learnhub/platform/bench/bench-harness';
+import { cpuSeconds, runBenchmark, SAMPLING_NOTE, whileSampling } from '@learnhub/platform/bench';
 
 /*
  * Resumable chunked upload, end to end: files of 256 MiB and 1 GiB are uploaded with the chunked

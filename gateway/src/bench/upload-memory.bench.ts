@@ -3,12 +3,12 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildSchema } from 'graphql';
-import { signToken } from '@learnhub/platform/auth/token';
+import { signToken } from '@learnhub/platform/auth';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
-import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
-import { multipartRequest } from '@learnhub/platform/http/multipart-request';
-import { runBenchmark, rssMiB, SAMPLING_NOTE, whileSampling } from '@learnhub/platform/bench/bench-harness';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
+import { freePort, ServiceProcess } from '@learnhub/platform/testing';
+import { multipartRequest } from '@learnhub/platform/http';
+import { runBenchmark, rssMiB, SAMPLING_NOTE, whileSampling } from '@learnhub/platform/bench';
 
 /*
  * Upload throughput and memory through the gateway: files of 16, 64 and 256 MiB are streamed

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ChunkedUploadError, uploadFile, type UploadProgress } from '@learnhub/media/client';
-import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
+import { FileUrlSigner } from '@learnhub/platform/object-store';
 import { graphql, makeTestVideo, mp4FreeBox, PlatformStack, TEST_JWT_SECRET, uploadAt, type GraphQLResult } from './platform-stack';
 
 /*

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { backendUrl } from '@learnhub/platform/testing/backends';
+import { backendUrl } from '@learnhub/platform/testing';
 import { launchChromium } from '../testing/chromium';
 import { PlatformStack } from './platform-stack';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { signToken } from '@learnhub/platform/auth/token';
+import { signToken } from '@learnhub/platform/auth';
 import { rawExchange, type RawOutcome, type RawRequest } from '../testing/raw-http-exchange';
 import { graphql, PlatformStack, TEST_JWT_SECRET, upload, type GraphQLResult } from './platform-stack';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { waitUntil } from '@learnhub/platform/testing';
 
 /*
  * Requests a careless or hostile client sends, one case per rule, through the gateway of real

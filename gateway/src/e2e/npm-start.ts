@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '@learnhub/platform/testing/service-process';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { freePort } from '@learnhub/platform/testing';
+import { waitUntil } from '@learnhub/platform/testing';
 
 const root = join(__dirname, '..', '..', '..');
 const startScript = join(root, 'scripts', 'start.mjs');

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { signToken } from '@learnhub/platform/auth/token';
-import type { Role } from '@learnhub/platform/auth/viewer';
-import { freePort, ServiceProcess } from '@learnhub/platform/testing/service-process';
+import { signToken } from '@learnhub/platform/auth';
+import type { Role } from '@learnhub/platform/auth';
+import { freePort, ServiceProcess } from '@learnhub/platform/testing';
 
 export const TEST_JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256-0123456789';
 

@@ -8,10 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { uploadFile } from '@learnhub/media/client';
-import { backendUrl } from '@learnhub/platform/testing/backends';
-import { postgresTestDatabase, type TestDatabase, type TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
+import { backendUrl } from '@learnhub/platform/testing';
+import { postgresTestDatabase, type TestDatabase, type TestDatabaseFactory } from '@learnhub/platform/testing';
 import { ffmpegPath, graphql, PlatformStack, upload, type GraphQLResult } from './platform-stack';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { waitUntil } from '@learnhub/platform/testing';
 
 /*
  * The course lifecycle end to end, through the gateway with real processes (content, media,

@@ -6,8 +6,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { multipartRequest } from '@learnhub/platform/http/multipart-request';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { multipartRequest } from '@learnhub/platform/http';
+import { waitUntil } from '@learnhub/platform/testing';
 import { graphql, makeTestVideo, mp4FreeBox, PlatformStack, uploadAt, type GraphQLResult } from './platform-stack';
 
 /*

@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { waitUntil } from '@learnhub/platform/testing';
 import { freeStartPorts as ports, NpmStart } from './npm-start';
 
 let dataDir: string;

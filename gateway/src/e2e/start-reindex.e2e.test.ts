@@ -4,11 +4,11 @@ import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signToken } from '@learnhub/platform/auth/token';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { signToken } from '@learnhub/platform/auth';
+import { waitUntil } from '@learnhub/platform/testing';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
-import { processesMentioning } from '@learnhub/platform/testing/live-processes';
-import { runNode } from '@learnhub/platform/testing/run-node';
+import { processesMentioning } from '@learnhub/platform/testing';
+import { runNode } from '@learnhub/platform/testing';
 import { graphql, upload, type GraphQLResult } from './platform-stack';
 import { freeStartPorts, NpmStart } from './npm-start';
 

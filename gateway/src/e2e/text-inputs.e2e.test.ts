@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { backendUrl } from '@learnhub/platform/testing/backends';
-import { postgresTestDatabase, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { backendUrl } from '@learnhub/platform/testing';
+import { postgresTestDatabase, type TestDatabase } from '@learnhub/platform/testing';
 import { graphql, PlatformStack } from './platform-stack';
 
 const postgresUrl = backendUrl('postgres', 'text inputs with content on PostgreSQL');

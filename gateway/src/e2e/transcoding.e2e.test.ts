@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { waitUntil } from '@learnhub/platform/testing';
 import { uploadFile } from '@learnhub/media/client';
 import { findFfprobe, FfprobeProber } from '@learnhub/media/testing';
 import { ffmpegPath, graphql, PlatformStack } from './platform-stack';

@@ -8,8 +8,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import express from 'express';
 import { GraphQLError, parse } from 'graphql';
 import { GraphQLUpload, graphqlUploadExpress, type FileUpload } from 'graphql-upload-minimal';
-import { requireGatewaySecret } from '@learnhub/platform/http/gateway-secret';
-import { closeServer, listen } from '@learnhub/platform/http/lifecycle';
+import { requireGatewaySecret } from '@learnhub/platform/http';
+import { closeServer, listen } from '@learnhub/platform/http';
 
 /**
  * A small real subgraph for gateway tests and the upload benchmark: it digests uploaded files

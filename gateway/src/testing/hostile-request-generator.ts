@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: '${7*7}' among the nasty strings is a template-injection probe.
-import { seededRandom } from '@learnhub/platform/random/seeded-random';
+import { seededRandom } from '@learnhub/platform/random';
 import type { RawRequest } from './raw-http-exchange';
 
 /** A request meant to break the gateway or a subgraph behind it, and what kind of attack it is. */

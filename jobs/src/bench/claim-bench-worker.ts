@@ -2,15 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
 import { readConfig } from '@learnhub/platform/config';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { openDatabase } from '@learnhub/platform/database';
 import { createLogger } from '@learnhub/platform/logger';
-import { scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { scratchQueue } from '@learnhub/platform/testing';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { processorLeaseOf } from '@learnhub/platform/tasks';
+import { TaskWakeup } from '@learnhub/platform/tasks';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
-import { epochMs } from '@learnhub/platform/bench/bench-support';
+import type { QueueProcessor } from '@learnhub/platform/tasks';
+import { epochMs } from '@learnhub/platform/bench';
 
 /**
  * Our side of the claim-throughput benchmark: a jobs worker process over a scratch queue of no-op

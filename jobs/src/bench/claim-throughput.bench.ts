@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
 import { Logger, makeWorkerUtils, runMigrations } from 'graphile-worker';
-import { cpuSeconds, runBenchmark } from '@learnhub/platform/bench/bench-harness';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import type { TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { epochMs, freshPostgres, median, printTable, sleep } from '@learnhub/platform/bench/bench-support';
+import { cpuSeconds, runBenchmark } from '@learnhub/platform/bench';
+import { openDatabase } from '@learnhub/platform/database';
+import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing';
+import type { TestDatabase } from '@learnhub/platform/testing';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { epochMs, freshPostgres, median, printTable, sleep } from '@learnhub/platform/bench';
 import { BenchWorker } from './worker-processes';
 
 const TASKS = Number(process.env.CLAIM_BENCH_TASKS ?? 5_000);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Logger, run, type Runner } from 'graphile-worker';
-import { epochMs } from '@learnhub/platform/bench/bench-support';
+import { epochMs } from '@learnhub/platform/bench';
 
 /**
  * The other side of the claim-throughput benchmark: graphile-worker's `run()` in its own process

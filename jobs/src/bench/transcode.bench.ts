@@ -13,18 +13,18 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import { Registry } from 'prom-client';
-import { runBenchmark } from '@learnhub/platform/bench/bench-harness';
+import { runBenchmark } from '@learnhub/platform/bench';
 import { readConfig } from '@learnhub/platform/config';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { openDatabase } from '@learnhub/platform/database';
 import { createLogger } from '@learnhub/platform/logger';
-import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
-import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { LocalObjectStore } from '@learnhub/platform/object-store';
+import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks';
+import { processorLeaseOf } from '@learnhub/platform/tasks';
+import { TaskWakeup } from '@learnhub/platform/tasks';
 import { MediaObject, MediaType, transcodeTasks, type TranscodePayload, mediaMigrations, MediaRepository, mediaEntities, findFfmpeg, findFfprobe, FfprobeProber, Buckets, videoKey, TranscodeQueue, type StoredObject, type TranscodeDecision, FfmpegTranscoder, transcodeModeOf, type TranscodeJob, TranscodeProcessor } from '@learnhub/media/testing';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { TaskContext } from '@learnhub/platform/tasks/processor';
-import { median, printTable } from '@learnhub/platform/bench/bench-support';
+import type { TaskContext } from '@learnhub/platform/tasks';
+import { median, printTable } from '@learnhub/platform/bench';
 
 const execFileAsync = promisify(execFile);
 

@@ -8,17 +8,17 @@
 import { join } from 'node:path';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { Registry } from 'prom-client';
-import { runBenchmark } from '@learnhub/platform/bench/bench-harness';
+import { runBenchmark } from '@learnhub/platform/bench';
 import { readConfig } from '@learnhub/platform/config';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { openDatabase } from '@learnhub/platform/database';
 import { createLogger, type Logger } from '@learnhub/platform/logger';
-import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { createScratchTables, scratchQueue } from '@learnhub/platform/testing';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { processorLeaseOf } from '@learnhub/platform/tasks';
+import { TaskWakeup } from '@learnhub/platform/tasks';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
-import { freshPostgres, percentile, printTable, sleep } from '@learnhub/platform/bench/bench-support';
+import type { QueueProcessor } from '@learnhub/platform/tasks';
+import { freshPostgres, percentile, printTable, sleep } from '@learnhub/platform/bench';
 
 const SAMPLES = Number(process.env.WAKE_BENCH_SAMPLES ?? 200);
 const POLL_SAMPLES = Number(process.env.WAKE_BENCH_POLL_SAMPLES ?? 40);

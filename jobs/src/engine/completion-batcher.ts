@@ -1,4 +1,4 @@
-import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
+import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks';
 
 interface Waiting {
   task: ClaimedTask;

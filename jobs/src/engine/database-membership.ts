@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { nowMsSql } from '@learnhub/platform/database/clock-sql';
-import { databaseKindOf } from '@learnhub/platform/database/open-database';
-import { sqlChanges, sqlRows } from '@learnhub/platform/database/raw-sql';
+import { nowMsSql } from '@learnhub/platform/database';
+import { databaseKindOf } from '@learnhub/platform/database';
+import { sqlChanges, sqlRows } from '@learnhub/platform/database';
 import type { Membership } from './membership';
 
 /** Membership kept in the queue's own database (`job_workers`), timed by the database's clock. */

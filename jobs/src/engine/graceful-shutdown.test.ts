@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TaskTable, type ClaimedTask, type ShardFilter, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
-import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { TaskTable, type ClaimedTask, type ShardFilter, type TaskTableDefinition } from '@learnhub/platform/tasks';
+import { waitUntil } from '@learnhub/platform/testing';
+import { enqueueScratch } from '@learnhub/platform/testing';
+import { testDatabases } from '@learnhub/platform/testing';
 import { inProcessEngines } from '../testing/in-process-engines';
 import { ScratchRig, sleep } from '../testing/scratch-fleet';
-import { WorkerShutdownError, type QueueProcessor } from '@learnhub/platform/tasks/processor';
+import { WorkerShutdownError, type QueueProcessor } from '@learnhub/platform/tasks';
 
 const quick = { concurrency: 4, heartbeatMs: 200, pollMs: 100 };
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { QueueDepth, TaskTable } from '@learnhub/platform/tasks/task-table';
+import type { QueueDepth, TaskTable } from '@learnhub/platform/tasks';
 
 /** The engine's Prometheus metrics, labelled by queue. */
 export function createJobMetrics(registry: Registry, tables: () => TaskTable[]) {

@@ -1,14 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@learnhub/platform/logger';
-import { RedisLink } from '@learnhub/platform/redis/redis-link';
-import type { RedisSettings } from '@learnhub/platform/redis/redis-settings';
-import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { RedisLink } from '@learnhub/platform/redis';
+import type { RedisSettings } from '@learnhub/platform/redis';
+import type { TaskWakeup } from '@learnhub/platform/tasks';
 import { DatabaseMembership } from './database-membership';
 import { ensureEngineTables } from './engine-tables';
 import { createJobMetrics, type JobMetrics } from './job-metrics';
 import type { Membership } from './membership';
-import type { QueueProcessor, ScheduledProcessor } from '@learnhub/platform/tasks/processor';
+import type { QueueProcessor, ScheduledProcessor } from '@learnhub/platform/tasks';
 import { QueueWorker } from './queue-worker';
 import { RedisMembership } from './redis-membership';
 import { RedisOrDatabaseMembership } from './redis-or-database-membership';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { QueueProcessor, ScheduledProcessor } from '@learnhub/platform/tasks/processor';
-import type { TaskTable, TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
+import type { QueueProcessor, ScheduledProcessor } from '@learnhub/platform/tasks';
+import type { TaskTable, TaskTableDefinition } from '@learnhub/platform/tasks';
 import { ProcessorRegistryError, registerProcessors } from './processor-registry';
 
 // The registry reads only the queue names, so tables and processors here are plain objects: no database is involved.

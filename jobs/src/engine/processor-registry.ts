@@ -1,5 +1,5 @@
-import type { QueueProcessor, ScheduledProcessor } from '@learnhub/platform/tasks/processor';
-import type { JobModule } from '@learnhub/platform/tasks/job-module';
+import type { QueueProcessor, ScheduledProcessor } from '@learnhub/platform/tasks';
+import type { JobModule } from '@learnhub/platform/tasks';
 
 /** A queue with no processor, or with two, or a processor for no declared queue: the worker must not start. */
 export class ProcessorRegistryError extends Error {

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from '@learnhub/platform/logger';
-import { LeaseKeeper } from '@learnhub/platform/tasks/lease-keeper';
-import { LeaseLostError, type ClaimedTask, type ShardFilter } from '@learnhub/platform/tasks/task-table';
-import { backoffDelay } from '@learnhub/platform/tasks/backoff';
+import { LeaseKeeper } from '@learnhub/platform/tasks';
+import { LeaseLostError, type ClaimedTask, type ShardFilter } from '@learnhub/platform/tasks';
+import { backoffDelay } from '@learnhub/platform/tasks';
 import { CompletionBatcher } from './completion-batcher';
 import type { JobMetrics } from './job-metrics';
-import { PermanentTaskError, TaskDeferredError, WorkerShutdownError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
+import { PermanentTaskError, TaskDeferredError, WorkerShutdownError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks';
 
 const PROGRESS_WRITE_MS = 1000;
 /** The shard filter every task id passes. */

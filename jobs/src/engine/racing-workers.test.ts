@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { enqueueScratch } from '@learnhub/platform/testing';
+import { waitUntil } from '@learnhub/platform/testing';
+import { testDatabases } from '@learnhub/platform/testing';
 import { ScratchRig, type ScratchWorkerProcess } from '../testing/scratch-fleet';
 
 const TASKS = 2_000;

@@ -1,4 +1,4 @@
-import type { RedisLink } from '@learnhub/platform/redis/redis-link';
+import type { RedisLink } from '@learnhub/platform/redis';
 import type { Membership } from './membership';
 
 /**

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LeaseLostError, TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { LeaseLostError, TaskTable, type ClaimedTask } from '@learnhub/platform/tasks';
+import { waitUntil } from '@learnhub/platform/testing';
+import { createScratchTables, enqueueScratch, scratchQueue } from '@learnhub/platform/testing';
+import { testDatabases } from '@learnhub/platform/testing';
 import { inProcessEngines } from '../testing/in-process-engines';
 import { sleep, uniqueQueueName } from '../testing/scratch-fleet';
-import { backoffDelay, type BackoffPolicy } from '@learnhub/platform/tasks/backoff';
-import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
+import { backoffDelay, type BackoffPolicy } from '@learnhub/platform/tasks';
+import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks';
 
 describe('backoffDelay', () => {
   const policy: BackoffPolicy = { baseMs: 100, maxMs: 5_000 };

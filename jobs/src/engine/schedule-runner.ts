@@ -1,9 +1,9 @@
-import { nowMsSql } from '@learnhub/platform/database/clock-sql';
-import { databaseKindOf } from '@learnhub/platform/database/open-database';
-import { sqlChanges, sqlRows } from '@learnhub/platform/database/raw-sql';
+import { nowMsSql } from '@learnhub/platform/database';
+import { databaseKindOf } from '@learnhub/platform/database';
+import { sqlChanges, sqlRows } from '@learnhub/platform/database';
 import type { Logger } from '@learnhub/platform/logger';
 import type { JobMetrics } from './job-metrics';
-import type { ScheduledProcessor } from '@learnhub/platform/tasks/processor';
+import type { ScheduledProcessor } from '@learnhub/platform/tasks';
 
 /**
  * Runs a scheduled processor at each due time, on exactly one of the workers that have it: the

@@ -1,4 +1,4 @@
-import type { ShardFilter } from '@learnhub/platform/tasks/task-table';
+import type { ShardFilter } from '@learnhub/platform/tasks';
 
 /**
  * A worker's shard among the live members of its queue: members agree on one order (their ids,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
-import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { waitUntil } from '@learnhub/platform/testing';
+import { enqueueScratch } from '@learnhub/platform/testing';
+import { testDatabases } from '@learnhub/platform/testing';
 import { ScratchRig, sleep } from '../testing/scratch-fleet';
 import { ownerOf } from './shard';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { backendUrl } from '@learnhub/platform/testing/backends';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { enqueueScratch } from '@learnhub/platform/testing/scratch-queue';
-import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { backendUrl } from '@learnhub/platform/testing';
+import { waitUntil } from '@learnhub/platform/testing';
+import { enqueueScratch } from '@learnhub/platform/testing';
+import { testDatabases } from '@learnhub/platform/testing';
 import { ScratchRig } from '../testing/scratch-fleet';
 
 /*

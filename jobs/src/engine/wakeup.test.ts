@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EntityManager } from '@mikro-orm/core';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { testDatabases } from '@learnhub/platform/testing/test-databases';
+import { TaskWakeup } from '@learnhub/platform/tasks';
+import { waitUntil } from '@learnhub/platform/testing';
+import { testDatabases } from '@learnhub/platform/testing';
 import { ScratchRig, sleep, type ScratchWorkerOptions } from '../testing/scratch-fleet';
 
 /** The fallback poll is a minute: a task that starts within seconds was started by its wake-up. */

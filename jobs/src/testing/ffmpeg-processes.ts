@@ -1,4 +1,4 @@
-import { liveProcesses } from '@learnhub/platform/testing/live-processes';
+import { liveProcesses } from '@learnhub/platform/testing';
 
 /** ffmpeg processes working on files under the folder `dir` (any worker's, orphaned or not). */
 export async function ffmpegsUnder(dir: string): Promise<number[]> {

@@ -1,14 +1,14 @@
 import { after, before } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
 import { Registry } from 'prom-client';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { openDatabase } from '@learnhub/platform/database';
 import { createLogger } from '@learnhub/platform/logger';
-import { TaskTable, type TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
-import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
+import { TaskTable, type TaskTableDefinition } from '@learnhub/platform/tasks';
+import { createScratchTables, scratchQueue } from '@learnhub/platform/testing';
+import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testing';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor } from '@learnhub/platform/tasks/processor';
-import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
+import type { QueueProcessor } from '@learnhub/platform/tasks';
+import type { ProcessorLease } from '@learnhub/platform/tasks';
 import { uniqueQueueName } from './scratch-fleet';
 
 export interface InProcessEngineOptions {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { freePort, type ServiceProcess } from '@learnhub/platform/testing/service-process';
-import type { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
+import { freePort, type ServiceProcess } from '@learnhub/platform/testing';
+import type { ServiceProcessGroup } from '@learnhub/platform/testing';
 import { migrateOwnedDatabases } from './owned-databases';
 
 /** What tests that start, kill and replace real jobs workers share: their processes, the media database, one data folder. */

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
-import type { Cache } from '@learnhub/platform/cache/cache';
-import { sqlRows } from '@learnhub/platform/database/raw-sql';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import type { Cache } from '@learnhub/platform/cache';
+import { sqlRows } from '@learnhub/platform/database';
+import type { ObjectStore } from '@learnhub/platform/object-store';
+import type { TaskWakeup } from '@learnhub/platform/tasks';
 import { readOutboxStages, COURSE_PAGE_BUCKET, coursePageKey, publishedCourseKey, readPublishedEntry, type CachedPublishedCourse, type PublishedCourseRecord, CoursePublishingRepository, CoursePublishService, author } from '@learnhub/content/testing';
 import { CourseSearchSort, type SearchIndex } from '@learnhub/search/testing';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
-import type { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import type { LocalObjectStore } from '@learnhub/platform/object-store';
 import { MediaType, MediaProcessRepository, MediaRepository, type FfprobeProber, Buckets, videoKey, TranscodeQueue } from '@learnhub/media/testing';
 
 /**

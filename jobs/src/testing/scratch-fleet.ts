@@ -4,11 +4,11 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { createScratchTables, scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import type { TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
-import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testing/test-databases';
+import { openDatabase } from '@learnhub/platform/database';
+import { waitUntil } from '@learnhub/platform/testing';
+import { createScratchTables, scratchQueue } from '@learnhub/platform/testing';
+import type { TaskTableDefinition } from '@learnhub/platform/tasks';
+import type { TestDatabase, TestDatabaseFactory } from '@learnhub/platform/testing';
 
 /**
  * Helpers for the engine's multi-process tests: scratch-worker processes (`./scratch-worker`)

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { openDatabase } from '@learnhub/platform/database';
 import { createLogger } from '@learnhub/platform/logger';
-import { scratchQueue } from '@learnhub/platform/testing/scratch-queue';
-import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks/task-table';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { scratchQueue } from '@learnhub/platform/testing';
+import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks';
+import { TaskWakeup } from '@learnhub/platform/tasks';
 import { JobsEngine } from '../engine/jobs-engine';
-import type { QueueProcessor, TaskContext } from '@learnhub/platform/tasks/processor';
+import type { QueueProcessor, TaskContext } from '@learnhub/platform/tasks';
 
 /**
  * A jobs worker process over a scratch queue, for the engine's multi-process tests and its

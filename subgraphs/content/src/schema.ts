@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { buildFederatedSchema } from '@learnhub/platform/graphql/federated-schema';
+import { buildFederatedSchema } from '@learnhub/platform/graphql';
 import type { GraphQLSchema } from 'graphql';
 import { CourseCategoryResolver } from './graphql/course-category.resolver';
 import { CourseTeacherResolver, CourseTeachersField } from './graphql/course-teacher.resolver';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { buildFederatedSchema } from '@learnhub/platform/graphql/federated-schema';
+import { buildFederatedSchema } from '@learnhub/platform/graphql';
 import type { GraphQLSchema } from 'graphql';
 import { MediaResolver, mediaReferenceResolver } from './graphql/media.resolver';
 import { TranscodeTaskResolver } from './graphql/transcode-task.resolver';

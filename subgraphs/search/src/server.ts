@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Config } from '@learnhub/platform/config';
-import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
+import { startSubgraph, type RunningSubgraph } from '@learnhub/platform/graphql';
 import type { Logger } from '@learnhub/platform/logger';
 import type { SearchServices } from './graphql/search-context';
 import { mountIndexRoutes } from './http/index-routes';

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '@learnhub/platform/logger';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
-import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { waitUntil } from '@learnhub/platform/testing';
+import { LocalObjectStore } from '@learnhub/platform/object-store';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
 import { UploadState, mediaMigrations, UploadSessionRepository, mediaEntities, Buckets, videoKey, type VideoIntake, UploadCleanupProcessor } from '@learnhub/media/testing';
-import { CronSchedule } from '@learnhub/platform/tasks/cron';
+import { CronSchedule } from '@learnhub/platform/tasks';
 import { JobsEngine } from '../../engine/jobs-engine';
 
 const log = createLogger('test', 'silent');

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { openDatabase } from '@learnhub/platform/database';
 import type { Logger } from '@learnhub/platform/logger';
 import { contentEntities } from '../entities/content-entities';
 import { contentMigrations } from '../migrations/migrations';

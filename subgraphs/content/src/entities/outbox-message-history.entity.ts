@@ -1,5 +1,5 @@
 import { Entity, Property } from '@mikro-orm/core';
-import { FinishedTask } from '@learnhub/platform/tasks/finished-task.entity';
+import { FinishedTask } from '@learnhub/platform/tasks';
 import { OutboxStagesType, type OutboxStageRecord } from './outbox-stages.type';
 
 /** An outbox message every stage of which finished, moved out of `mq_message` when it did. */

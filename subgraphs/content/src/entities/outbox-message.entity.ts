@@ -1,6 +1,6 @@
 import { BigIntType, Entity, Property } from '@mikro-orm/core';
-import { LeasedTask } from '@learnhub/platform/tasks/leased-task.entity';
-import type { TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
+import { LeasedTask } from '@learnhub/platform/tasks';
+import type { TaskTableDefinition } from '@learnhub/platform/tasks';
 import { OutboxStagesType, readOutboxStages, type OutboxStageRecord } from './outbox-stages.type';
 
 /** Where one stage of a message stands. SKIPPED: nothing to do here (no cache is configured). A stage the message has no record of is PENDING. */

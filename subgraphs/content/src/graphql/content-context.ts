@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '@learnhub/platform/graphql/subgraph-context';
+import type { SubgraphContext } from '@learnhub/platform/graphql';
 import type { CourseAuditService } from '../services/course-audit.service';
 import type { CourseCategoryService } from '../services/course-category.service';
 import type { CoursePreviewService } from '../services/course-preview.service';

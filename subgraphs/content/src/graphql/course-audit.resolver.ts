@@ -1,5 +1,5 @@
 import { ErrorCode, isAppError } from '@learnhub/platform/errors';
-import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
+import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { AuditSnapshotView } from '../services/course-audit.service';
 import type { ContentContext } from './content-context';

@@ -1,4 +1,4 @@
-import { pageOf } from '@learnhub/platform/graphql/page';
+import { pageOf } from '@learnhub/platform/graphql';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
 import { AuditStatus } from '../entities/course-dictionary';

@@ -1,5 +1,5 @@
 import { isAppError, ErrorCode } from '@learnhub/platform/errors';
-import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
+import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { dictionaryCodes } from '../entities/course-dictionary';
 import type { ContentContext } from './content-context';

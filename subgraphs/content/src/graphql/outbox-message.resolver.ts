@@ -1,4 +1,4 @@
-import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
+import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { PublishAction } from '../entities/outbox-message.entity';
 import type { OutboxMessageView } from '../services/outbox-message.service';

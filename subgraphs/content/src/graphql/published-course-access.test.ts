@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { TokenSubject } from '@learnhub/platform/auth/token';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { backendUrl } from '@learnhub/platform/testing/backends';
-import { deleteRedisKeys } from '@learnhub/platform/testing/redis-keys';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import type { TokenSubject } from '@learnhub/platform/auth';
+import { openDatabase } from '@learnhub/platform/database';
+import { backendUrl } from '@learnhub/platform/testing';
+import { deleteRedisKeys } from '@learnhub/platform/testing';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
 import type { MikroORM } from '@mikro-orm/core';
 import { contentMigrations } from '../migrations/migrations';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';

@@ -1,9 +1,9 @@
-import { pageOf } from '@learnhub/platform/graphql/page';
+import { pageOf } from '@learnhub/platform/graphql';
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { CourseSnapshot } from '../publishing/course-snapshot';
 import { AuditDecision } from '../entities/course-audit.entity';
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { TaskState } from '@learnhub/platform/tasks';
 import { PublishAction, StageState } from '../entities/outbox-message.entity';
 import { AuditStatus, PublishStatus } from './course-enums';
 import { CourseTeacherType } from './course-teacher.type';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import type { GraphQLAnswer } from '@learnhub/platform/testing/subgraph-alone';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
+import type { GraphQLAnswer } from '@learnhub/platform/testing';
 import { startContentSubgraph, type ContentSubgraph } from '../testing/content-subgraph';
 
 /*

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { openDatabase } from '@learnhub/platform/database';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
 import type { MikroORM } from '@mikro-orm/core';
 import { contentMigrations } from '../migrations/migrations';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';

@@ -1,5 +1,5 @@
 import { isAppError } from '@learnhub/platform/errors';
-import { requireGatewaySecret } from '@learnhub/platform/http/gateway-secret';
+import { requireGatewaySecret } from '@learnhub/platform/http';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { MediaUsageService } from '../services/media-usage.service';
 

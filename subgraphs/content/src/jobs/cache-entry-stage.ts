@@ -1,9 +1,9 @@
-import type { Cache } from '@learnhub/platform/cache/cache';
-import { CacheUnavailableError } from '@learnhub/platform/cache/cache-unavailable-error';
+import type { Cache } from '@learnhub/platform/cache';
+import { CacheUnavailableError } from '@learnhub/platform/cache';
 import { StageState } from '../entities/outbox-message.entity';
 import { writePublishedEntry } from '../publishing/published-course-cache';
 import { isPublic } from '@learnhub/contracts/published-course';
-import { TaskDeferredError } from '@learnhub/platform/tasks/processor';
+import { TaskDeferredError } from '@learnhub/platform/tasks';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 
 /**

@@ -1,9 +1,9 @@
-import { awaitMigrations, databaseReadiness } from '@learnhub/platform/database/open-database';
-import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
-import type { JobHost, JobModule } from '@learnhub/platform/tasks/job-module';
-import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import { awaitMigrations, databaseReadiness } from '@learnhub/platform/database';
+import { redisSettingsOf } from '@learnhub/platform/redis';
+import type { JobHost, JobModule } from '@learnhub/platform/tasks';
+import { processorLeaseOf } from '@learnhub/platform/tasks';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { TaskWakeup } from '@learnhub/platform/tasks';
 import { CourseIndexClient } from '@learnhub/contracts/course-index';
 import { openContentDatabase } from '../database/content-database';
 import { outboxMessages } from '../entities/outbox-message.entity';

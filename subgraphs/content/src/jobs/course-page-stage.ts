@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
 import { StageState } from '../entities/outbox-message.entity';
 import { renderCoursePage } from '../publishing/course-page';
 import { COURSE_PAGE_BUCKET, coursePageKey } from '../publishing/course-page-location';

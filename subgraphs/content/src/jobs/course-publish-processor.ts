@@ -1,8 +1,8 @@
-import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks/task-table';
+import { LeaseLostError, type ClaimedTask, type TaskTable } from '@learnhub/platform/tasks';
 import { StageState, type CoursePublishPayload } from '../entities/outbox-message.entity';
 import { writeOutboxStages, type OutboxStageRecord } from '../entities/outbox-stages.type';
-import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
-import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
+import { PermanentTaskError, TaskDeferredError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks';
+import type { ProcessorLease } from '@learnhub/platform/tasks';
 import type { EntityManager } from '@mikro-orm/core';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import type { MediaDirectory } from '@learnhub/media/client';

@@ -2,7 +2,7 @@ import { isAppError, ErrorCode } from '@learnhub/platform/errors';
 import { StageState } from '../entities/outbox-message.entity';
 import { isPublic } from '@learnhub/contracts/published-course';
 import { type CourseDocument, publishedCourseDocument, type WriteOutcome } from '@learnhub/contracts/course-index';
-import { PermanentTaskError } from '@learnhub/platform/tasks/processor';
+import { PermanentTaskError } from '@learnhub/platform/tasks';
 import type { PublishMessage, PublishStage, StageOutcome } from './publish-stage';
 
 /** Where search documents go: the search service's indexing API in production. */

@@ -1,4 +1,4 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
+import { SchemaMigration } from '@learnhub/platform/database';
 
 /** Media references name their owner; a category icon's owner is the organisation whose library holds the image. */
 export class AddCategoryIconOrganisation extends SchemaMigration {

@@ -1,4 +1,4 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
+import { SchemaMigration } from '@learnhub/platform/database';
 
 /** Media asks which of an organisation's courses use an item before deleting it: those reads start from the organisation. */
 export class AddMediaUsageIndexes extends SchemaMigration {

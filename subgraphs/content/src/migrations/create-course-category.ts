@@ -1,4 +1,4 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
+import { SchemaMigration } from '@learnhub/platform/database';
 import { seedCategories } from '@learnhub/contracts/published-course';
 
 export class CreateCourseCategory extends SchemaMigration {

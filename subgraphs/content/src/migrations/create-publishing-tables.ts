@@ -1,5 +1,5 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
-import { historyColumns, leaseColumns } from '@learnhub/platform/tasks/task-columns';
+import { SchemaMigration } from '@learnhub/platform/database';
+import { historyColumns, leaseColumns } from '@learnhub/platform/tasks';
 
 /**
  * Audit and publishing: the pre-publish snapshot an auditor reviews, the audit records, the

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { sqlRows } from '@learnhub/platform/database/raw-sql';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { openDatabase } from '@learnhub/platform/database';
+import { sqlRows } from '@learnhub/platform/database';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
 import { contentEntities } from '../entities/content-entities';
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { TaskState } from '@learnhub/platform/tasks';
 import { OutboxMessage, outboxMessages, StageState } from '../entities/outbox-message.entity';
 import { OutboxMessageHistory } from '../entities/outbox-message-history.entity';
 import { OutboxMessageRepository } from '../repositories/outbox-message.repository';

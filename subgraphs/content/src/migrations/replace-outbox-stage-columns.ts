@@ -1,5 +1,5 @@
-import { databaseKindOf } from '@learnhub/platform/database/open-database';
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
+import { databaseKindOf } from '@learnhub/platform/database';
+import { SchemaMigration } from '@learnhub/platform/database';
 
 /** The stage columns of the first outbox, in the order its processor ran them. */
 const OLD_STAGES = ['page', 'search', 'cache'];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Charge, CourseGrade, PublishStatus, TeachingMode, type PublishedCourseRecord } from '@learnhub/contracts/published-course';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
 import { openContentDatabase } from '../database/content-database';
 import { storePublishedCourse } from '../testing/stored-published-course';
 import { publishedCoursePages } from './published-course-pages';

@@ -1,4 +1,4 @@
-import type { Cache, VersionedWriteOutcome } from '@learnhub/platform/cache/cache';
+import type { Cache, VersionedWriteOutcome } from '@learnhub/platform/cache';
 import { isPublic } from '@learnhub/contracts/published-course';
 import type { PublishedCourseRecord } from './published-course-record';
 

@@ -1,5 +1,5 @@
-import { canReadOrganisation } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { canReadOrganisation } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
 import type { CourseSnapshot, SnapshotTeachplanNode } from './course-snapshot';
 
 /** A plan node as one viewer sees it: a locked section keeps its place and name, not its media. */

@@ -1,5 +1,5 @@
-import { isRowId } from '@learnhub/platform/database/row-id';
-import { lockRow } from '@learnhub/platform/database/row-lock';
+import { isRowId } from '@learnhub/platform/database';
+import { lockRow } from '@learnhub/platform/database';
 import type { EntityManager } from '@mikro-orm/core';
 import { PublishStatus } from '@learnhub/contracts/published-course';
 import { AuditStatus } from '../entities/course-dictionary';

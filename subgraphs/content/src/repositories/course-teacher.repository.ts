@@ -1,4 +1,4 @@
-import { isRowId } from '@learnhub/platform/database/row-id';
+import { isRowId } from '@learnhub/platform/database';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { conflict } from '@learnhub/platform/errors';
 import { CourseTeacher } from '../entities/course-teacher.entity';

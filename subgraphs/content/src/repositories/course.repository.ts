@@ -1,7 +1,7 @@
-import { isRowId } from '@learnhub/platform/database/row-id';
+import { isRowId } from '@learnhub/platform/database';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { containsText } from '@learnhub/platform/database/contains-text';
-import { lockRow } from '@learnhub/platform/database/row-lock';
+import { containsText } from '@learnhub/platform/database';
+import { lockRow } from '@learnhub/platform/database';
 import type { PublishStatus } from '@learnhub/contracts/published-course';
 import type { AuditStatus } from '../entities/course-dictionary';
 import { CourseMarket } from '../entities/course-market.entity';

@@ -1,6 +1,6 @@
-import { TaskListing, type TaskRecord } from '@learnhub/platform/tasks/task-listing';
-import type { TaskState } from '@learnhub/platform/tasks/task-state';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { TaskListing, type TaskRecord } from '@learnhub/platform/tasks';
+import type { TaskState } from '@learnhub/platform/tasks';
+import { TaskTable } from '@learnhub/platform/tasks';
 import type { EntityManager } from '@mikro-orm/core';
 import { outboxMessages, OutboxMessage } from '../entities/outbox-message.entity';
 import { OutboxMessageHistory } from '../entities/outbox-message-history.entity';

@@ -1,4 +1,4 @@
-import { isRowId } from '@learnhub/platform/database/row-id';
+import { isRowId } from '@learnhub/platform/database';
 import { raw, type EntityManager } from '@mikro-orm/core';
 import type { Course } from '../entities/course.entity';
 import { TeachplanMedia } from '../entities/teachplan-media.entity';

@@ -1,6 +1,6 @@
 import { forbidden, notFound } from '@learnhub/platform/errors';
-import { canReadOrganisation, requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { canReadOrganisation, requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
 import type { Course } from '../entities/course.entity';
 
 /**

@@ -1,7 +1,7 @@
-import { requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { requireRole, requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
 import { badInput, conflict, notFound } from '@learnhub/platform/errors';
-import type { PageRequest } from '@learnhub/platform/graphql/page';
+import type { PageRequest } from '@learnhub/platform/graphql';
 import type { MediaDirectory } from '@learnhub/media/client';
 import { AuditDecision, type CourseAudit } from '../entities/course-audit.entity';
 import { AuditStatus } from '../entities/course-dictionary';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { appError } from '@learnhub/platform/testing/app-error';
+import { anonymous, type Viewer } from '@learnhub/platform/auth';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
+import { appError } from '@learnhub/platform/testing';
 import { seedCategories } from '@learnhub/contracts/published-course';
 import type { Caller } from '@learnhub/media/client';
 import { CourseCategory } from '../entities/course-category.entity';

@@ -1,5 +1,5 @@
-import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { requireRole } from '@learnhub/platform/auth/guards';
+import type { Viewer } from '@learnhub/platform/auth';
+import { requireRole } from '@learnhub/platform/auth';
 import { badInput, notFound } from '@learnhub/platform/errors';
 import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import type { CourseCategory } from '../entities/course-category.entity';

@@ -1,4 +1,4 @@
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import type { Viewer } from '@learnhub/platform/auth';
 import type { MediaDirectory } from '@learnhub/media/client';
 import type { CourseRepository } from '../repositories/course.repository';
 import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';

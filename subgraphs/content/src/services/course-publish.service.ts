@@ -1,7 +1,7 @@
-import { requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
 import { conflict } from '@learnhub/platform/errors';
-import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import type { TaskWakeup } from '@learnhub/platform/tasks';
 import { PublishStatus } from '@learnhub/contracts/published-course';
 import { AuditStatus } from '../entities/course-dictionary';
 import type { CoursePublish } from '../entities/course-publish.entity';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { sqlRows } from '@learnhub/platform/database/raw-sql';
+import type { Viewer } from '@learnhub/platform/auth';
+import { sqlRows } from '@learnhub/platform/database';
 import type { AppError } from '@learnhub/platform/errors';
-import { appError } from '@learnhub/platform/testing/app-error';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { appError } from '@learnhub/platform/testing';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
 import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
 import type { Caller } from '@learnhub/media/client';
 import { AuditDecision } from '../entities/course-audit.entity';

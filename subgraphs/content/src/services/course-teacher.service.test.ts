@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
-import { appError } from '@learnhub/platform/testing/app-error';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { anonymous, type Viewer } from '@learnhub/platform/auth';
+import { appError } from '@learnhub/platform/testing';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
 import { CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { CourseTeacher } from '../entities/course-teacher.entity';
 import { Course } from '../entities/course.entity';

@@ -1,4 +1,4 @@
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import type { Viewer } from '@learnhub/platform/auth';
 import { badInput, notFound, type FieldProblem } from '@learnhub/platform/errors';
 import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import type { CourseTeacher } from '../entities/course-teacher.entity';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
+import { anonymous, type Viewer } from '@learnhub/platform/auth';
 import { AppError } from '@learnhub/platform/errors';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { appError } from '@learnhub/platform/testing/app-error';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
+import { appError } from '@learnhub/platform/testing';
 import { Charge, CourseGrade, PublishStatus, TeachingMode } from '@learnhub/contracts/published-course';
 import type { Caller } from '@learnhub/media/client';
 import { CourseCategory } from '../entities/course-category.entity';

@@ -1,7 +1,7 @@
-import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
 import { conflict } from '@learnhub/platform/errors';
-import type { PageRequest } from '@learnhub/platform/graphql/page';
+import type { PageRequest } from '@learnhub/platform/graphql';
 import { AuditStatus } from '../entities/course-dictionary';
 import type { PublishStatus } from '@learnhub/contracts/published-course';
 import type { Course } from '../entities/course.entity';
@@ -10,7 +10,7 @@ import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
 import { validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase, type ValidCourseMarket } from './course-input';
 import type { Caller, MediaDirectory } from '@learnhub/media/client';
-import { containsFilterText } from '@learnhub/platform/database/contains-text';
+import { containsFilterText } from '@learnhub/platform/database';
 
 export type CourseMarketView = ValidCourseMarket;
 

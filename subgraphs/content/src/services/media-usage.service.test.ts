@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { appError } from '@learnhub/platform/testing/app-error';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
+import { appError } from '@learnhub/platform/testing';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
 import { contentMigrations } from '../migrations/migrations';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { CourseRepository } from '../repositories/course.repository';

@@ -1,10 +1,10 @@
-import { requireRole } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { isRowId } from '@learnhub/platform/database/row-id';
+import { requireRole } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
+import { isRowId } from '@learnhub/platform/database';
 import { badInput, notFound } from '@learnhub/platform/errors';
-import type { PageRequest } from '@learnhub/platform/graphql/page';
-import { dateOfMs, taskTimes, type TaskTimes } from '@learnhub/platform/tasks/task-times';
-import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import type { PageRequest } from '@learnhub/platform/graphql';
+import { dateOfMs, taskTimes, type TaskTimes } from '@learnhub/platform/tasks';
+import type { TaskWakeup } from '@learnhub/platform/tasks';
 import { outboxMessages, type StageState } from '../entities/outbox-message.entity';
 import type { OutboxMessageListFilter, OutboxMessageRecord, OutboxMessageRepository } from '../repositories/outbox-message.repository';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cache } from '@learnhub/platform/cache/cache';
-import { isRowId } from '@learnhub/platform/database/row-id';
+import type { Cache } from '@learnhub/platform/cache';
+import { isRowId } from '@learnhub/platform/database';
 import type { Logger } from '@learnhub/platform/logger';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import type { Viewer } from '@learnhub/platform/auth';
 import type { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import {
   publishedCourseKey,

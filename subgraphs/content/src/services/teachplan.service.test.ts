@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { anonymous, type Viewer } from '@learnhub/platform/auth/viewer';
+import { anonymous, type Viewer } from '@learnhub/platform/auth';
 import { AppError } from '@learnhub/platform/errors';
-import { seededRandom } from '@learnhub/platform/random/seeded-random';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { appError } from '@learnhub/platform/testing/app-error';
+import { seededRandom } from '@learnhub/platform/random';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
+import { appError } from '@learnhub/platform/testing';
 import { CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import type { Caller } from '@learnhub/media/client';
 import { Course } from '../entities/course.entity';

@@ -1,5 +1,5 @@
-import { canReadOrganisation, requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { canReadOrganisation, requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
 import { badInput, conflict, notFound } from '@learnhub/platform/errors';
 import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import type { Course } from '../entities/course.entity';

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import type { Viewer } from '@learnhub/platform/auth';
 import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import { AuditDecision } from '../entities/course-audit.entity';

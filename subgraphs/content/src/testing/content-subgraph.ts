@@ -1,4 +1,4 @@
-import { startSubgraphAlone, type SubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
+import { startSubgraphAlone, type SubgraphAlone } from '@learnhub/platform/testing';
 import { startContent } from '../server';
 
 export type ContentSubgraph = SubgraphAlone;

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { multipartRequest, type MultipartRequest } from '@learnhub/platform/http/multipart-request';
-import { HASH_READ_BLOCK, md5OfFile } from '@learnhub/platform/hashing/file-md5';
-import { post, type PostResponse } from '@learnhub/platform/http/post';
+import { multipartRequest, type MultipartRequest } from '@learnhub/platform/http';
+import { HASH_READ_BLOCK, md5OfFile } from '@learnhub/platform/hashing';
+import { post, type PostResponse } from '@learnhub/platform/http';
 
 /*
  * A client for the resumable chunked upload (checkFile → uploadChunk … → mergeChunks), over plain

@@ -1,5 +1,5 @@
-import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
-import { send } from '@learnhub/platform/http/post';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
+import { send } from '@learnhub/platform/http';
 import type { CourseUse, CourseUsage } from '../services/course-usage';
 
 const TIMEOUT_MS = 3000;

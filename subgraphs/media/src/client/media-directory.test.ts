@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '@learnhub/platform/testing/service-process';
-import { appError } from '@learnhub/platform/testing/app-error';
+import { freePort } from '@learnhub/platform/testing';
+import { appError } from '@learnhub/platform/testing';
 import { HttpMediaDirectory } from './media-directory';
 
 const caller = { authorization: 'Bearer member-token', requestId: 'req-42' };

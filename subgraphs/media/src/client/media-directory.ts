@@ -1,6 +1,6 @@
-import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http/gateway-secret';
-import { post, send } from '@learnhub/platform/http/post';
-import { REQUEST_ID_HEADER } from '@learnhub/platform/http/request-id';
+import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
+import { post, send } from '@learnhub/platform/http';
+import { REQUEST_ID_HEADER } from '@learnhub/platform/http';
 import { AppError, ErrorCode } from '@learnhub/platform/errors';
 
 export type MediaType = 'IMAGE' | 'VIDEO' | 'DOCUMENT';

@@ -1,5 +1,5 @@
 import { Entity, Property } from '@mikro-orm/core';
-import { FinishedTask } from '@learnhub/platform/tasks/finished-task.entity';
+import { FinishedTask } from '@learnhub/platform/tasks';
 
 /** A transcoding task that succeeded, moved out of `media_process` in the transaction that recorded its output. */
 @Entity({ tableName: 'media_process_history' })

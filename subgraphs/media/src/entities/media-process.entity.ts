@@ -1,7 +1,7 @@
 import { Entity, Property } from '@mikro-orm/core';
-import { LeasedTask } from '@learnhub/platform/tasks/leased-task.entity';
-import type { TaskTableDefinition } from '@learnhub/platform/tasks/task-table';
-import type { TaskState } from '@learnhub/platform/tasks/task-state';
+import { LeasedTask } from '@learnhub/platform/tasks';
+import type { TaskTableDefinition } from '@learnhub/platform/tasks';
+import type { TaskState } from '@learnhub/platform/tasks';
 import type { ProbeResult } from '../video-tools/media-prober';
 
 /** A transcoding task's state as the original system numbered it (CANCELLED is new: a person stopped it). */

@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '@learnhub/platform/graphql/subgraph-context';
+import type { SubgraphContext } from '@learnhub/platform/graphql';
 import type { MediaService } from '../services/media.service';
 import type { TranscodeTaskService } from '../services/transcode-task.service';
 import type { UploadSessionService } from '../services/upload-session.service';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { graphql, type GraphQLSchema } from 'graphql';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { Loaders } from '@learnhub/platform/graphql/loaders';
+import type { Viewer } from '@learnhub/platform/auth';
+import { Loaders } from '@learnhub/platform/graphql';
 import type { Logger } from '@learnhub/platform/logger';
 import { MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaType } from '../entities/media-object.entity';

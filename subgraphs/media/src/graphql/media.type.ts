@@ -1,5 +1,5 @@
 import { GraphQLBigInt, GraphQLDateTimeISO } from 'graphql-scalars';
-import { pageOf } from '@learnhub/platform/graphql/page';
+import { pageOf } from '@learnhub/platform/graphql';
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaType } from '../entities/media-object.entity';

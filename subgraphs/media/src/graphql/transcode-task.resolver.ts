@@ -1,4 +1,4 @@
-import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql/page';
+import { pageRequest, PageInput, toPage } from '@learnhub/platform/graphql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { processStateCodes } from '../entities/media-process.entity';
 import type { MediaContext } from './media-context';

@@ -1,7 +1,7 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
-import { pageOf } from '@learnhub/platform/graphql/page';
+import { pageOf } from '@learnhub/platform/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { TaskState } from '@learnhub/platform/tasks';
 import type { TranscodeTaskView } from '../services/transcode-task.service';
 
 /** TaskState as media's clients know it: in the order of the original system's numbers. */

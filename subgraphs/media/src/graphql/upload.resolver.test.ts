@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startSubgraphAlone, type GraphQLAnswer, type SubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
+import { startSubgraphAlone, type GraphQLAnswer, type SubgraphAlone } from '@learnhub/platform/testing';
 import { startMedia } from '../server';
 
 /*

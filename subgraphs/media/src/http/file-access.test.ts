@@ -3,12 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signToken } from '@learnhub/platform/auth/token';
+import { signToken } from '@learnhub/platform/auth';
 import { readConfig, type Config } from '@learnhub/platform/config';
-import type { RunningSubgraph } from '@learnhub/platform/graphql/subgraph-server';
+import type { RunningSubgraph } from '@learnhub/platform/graphql';
 import { createLogger } from '@learnhub/platform/logger';
-import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
-import { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
+import { LocalObjectStore } from '@learnhub/platform/object-store';
+import { FileUrlSigner } from '@learnhub/platform/object-store';
 import { startMedia } from '../server';
 import { startContentUsageStandIn } from '../testing/content-usage-stand-in';
 

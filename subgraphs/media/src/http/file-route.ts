@@ -1,8 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import { isAppError } from '@learnhub/platform/errors';
-import { assertBucketName, assertObjectKey } from '@learnhub/platform/object-store/object-input';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import type { FileUrlSigner } from '@learnhub/platform/object-store/signed-file-url';
+import { assertBucketName, assertObjectKey } from '@learnhub/platform/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
+import type { FileUrlSigner } from '@learnhub/platform/object-store';
 import type { Express, Request, Response } from 'express';
 import { parseRange } from './byte-range';
 

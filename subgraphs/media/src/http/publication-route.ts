@@ -1,5 +1,5 @@
 import { isAppError } from '@learnhub/platform/errors';
-import { requireGatewaySecret } from '@learnhub/platform/http/gateway-secret';
+import { requireGatewaySecret } from '@learnhub/platform/http';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { CoursePublicationService } from '../services/course-publication.service';
 

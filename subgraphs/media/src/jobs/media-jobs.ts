@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { awaitMigrations, databaseReadiness } from '@learnhub/platform/database/open-database';
-import type { JobHost, JobModule } from '@learnhub/platform/tasks/job-module';
-import { CronSchedule, CronSyntaxError } from '@learnhub/platform/tasks/cron';
-import { processorLeaseOf } from '@learnhub/platform/tasks/processor-lease';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import { redisSettingsOf } from '@learnhub/platform/redis/redis-settings';
+import { awaitMigrations, databaseReadiness } from '@learnhub/platform/database';
+import type { JobHost, JobModule } from '@learnhub/platform/tasks';
+import { CronSchedule, CronSyntaxError } from '@learnhub/platform/tasks';
+import { processorLeaseOf } from '@learnhub/platform/tasks';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { TaskWakeup } from '@learnhub/platform/tasks';
+import { redisSettingsOf } from '@learnhub/platform/redis';
 import { openMediaDatabase } from '../database/media-database';
 import { transcodeTasks } from '../entities/media-process.entity';
 import { TranscodeQueue } from '../services/transcode-queue';

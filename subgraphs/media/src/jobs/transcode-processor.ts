@@ -3,14 +3,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks/task-table';
+import type { ObjectStore } from '@learnhub/platform/object-store';
+import type { ClaimedTask, TaskTable } from '@learnhub/platform/tasks';
 import { MediaObject } from '../entities/media-object.entity';
 import type { TranscodePayload } from '../entities/media-process.entity';
 import { NotMediaError, type MediaProber, type ProbeResult } from '../video-tools/media-prober';
 import { playbackKey, posterKey } from '../rules/object-keys';
-import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks/processor';
-import type { ProcessorLease } from '@learnhub/platform/tasks/processor-lease';
+import { PermanentTaskError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks';
+import type { ProcessorLease } from '@learnhub/platform/tasks';
 import { NotTranscodableError, transcodeModeOf, type FfmpegTranscoder } from '../video-tools/ffmpeg-transcoder';
 
 export interface TranscodeSettings {

@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { PausePoints } from '@learnhub/platform/faults/pause-points';
+import { PausePoints } from '@learnhub/platform/faults';
 import type { Logger } from '@learnhub/platform/logger';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
 import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { UploadCleanupService } from '../services/upload-cleanup.service';
 import { UploadMergeService, type MergeLeaseSettings, type VideoIntake } from '../services/upload-merge.service';
-import type { CronSchedule } from '@learnhub/platform/tasks/cron';
-import type { ScheduledProcessor } from '@learnhub/platform/tasks/processor';
+import type { CronSchedule } from '@learnhub/platform/tasks';
+import type { ScheduledProcessor } from '@learnhub/platform/tasks';
 
 /** Expires abandoned chunked uploads and finishes (or rolls back) merges whose process died, on a schedule. */
 export class UploadCleanupProcessor implements ScheduledProcessor {

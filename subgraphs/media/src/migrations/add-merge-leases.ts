@@ -1,5 +1,5 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
-import { leaseHolderColumns } from '@learnhub/platform/tasks/task-columns';
+import { SchemaMigration } from '@learnhub/platform/database';
+import { leaseHolderColumns } from '@learnhub/platform/tasks';
 
 /**
  * A merge holds a lease on its upload session, so that a merge whose process died is taken over

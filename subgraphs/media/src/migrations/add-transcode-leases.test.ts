@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MikroORM } from '@mikro-orm/core';
-import { openDatabase } from '@learnhub/platform/database/open-database';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
-import { testDatabases, type TestDatabase } from '@learnhub/platform/testing/test-databases';
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { openDatabase } from '@learnhub/platform/database';
+import { TaskTable } from '@learnhub/platform/tasks';
+import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
+import { TaskState } from '@learnhub/platform/tasks';
 import { MediaProcess, transcodeTasks } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import { mediaEntities } from '../entities/media-entities';

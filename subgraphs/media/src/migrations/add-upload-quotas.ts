@@ -1,4 +1,4 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
+import { SchemaMigration } from '@learnhub/platform/database';
 
 /**
  * Per-organisation upload quotas: one row per organisation that every media process locks

@@ -1,4 +1,4 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
+import { SchemaMigration } from '@learnhub/platform/database';
 
 /**
  * What published courses made public: each course's newest publication with its page object, and

@@ -1,4 +1,4 @@
-import { SchemaMigration } from '@learnhub/platform/database/schema-migration';
+import { SchemaMigration } from '@learnhub/platform/database';
 
 export class CreateUploadTables extends SchemaMigration {
   override async up(): Promise<void> {

@@ -1,5 +1,5 @@
-import { lockRow } from '@learnhub/platform/database/row-lock';
-import { sqlRows } from '@learnhub/platform/database/raw-sql';
+import { lockRow } from '@learnhub/platform/database';
+import { sqlRows } from '@learnhub/platform/database';
 import { DeadlockException, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { CoursePublicMedia } from '../entities/course-public-media.entity';
 import { CoursePublication } from '../entities/course-publication.entity';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { TaskState } from '@learnhub/platform/tasks';
 import { MediaProcess } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 import type { MediaObject } from '../entities/media-object.entity';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing/test-databases';
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
+import { TaskState } from '@learnhub/platform/tasks';
 import { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
 import { MediaObject, MediaType } from '../entities/media-object.entity';
 import { MediaProcess } from '../entities/media-process.entity';

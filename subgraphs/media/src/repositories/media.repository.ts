@@ -1,7 +1,7 @@
-import { containsText } from '@learnhub/platform/database/contains-text';
-import { lockRow } from '@learnhub/platform/database/row-lock';
+import { containsText } from '@learnhub/platform/database';
+import { lockRow } from '@learnhub/platform/database';
 import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { TaskState } from '@learnhub/platform/tasks';
 import { MediaFile, type MediaAuditStatus } from '../entities/media-file.entity';
 import { MediaObject, type MediaType } from '../entities/media-object.entity';
 import { MediaProcess } from '../entities/media-process.entity';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { TaskListing, type TaskRecord } from '@learnhub/platform/tasks/task-listing';
-import type { TaskState } from '@learnhub/platform/tasks/task-state';
-import { TaskTable } from '@learnhub/platform/tasks/task-table';
+import { TaskListing, type TaskRecord } from '@learnhub/platform/tasks';
+import type { TaskState } from '@learnhub/platform/tasks';
+import { TaskTable } from '@learnhub/platform/tasks';
 import { MediaProcess, transcodeTasks } from '../entities/media-process.entity';
 import { MediaProcessHistory } from '../entities/media-process-history.entity';
 

@@ -1,8 +1,8 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
-import { nowMsSql } from '@learnhub/platform/database/clock-sql';
-import { databaseKindOf } from '@learnhub/platform/database/open-database';
-import { newLeaseToken } from '@learnhub/platform/tasks/lease-token';
-import { sqlChanges, sqlRows } from '@learnhub/platform/database/raw-sql';
+import { nowMsSql } from '@learnhub/platform/database';
+import { databaseKindOf } from '@learnhub/platform/database';
+import { newLeaseToken } from '@learnhub/platform/tasks';
+import { sqlChanges, sqlRows } from '@learnhub/platform/database';
 import { UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadSession, UploadState } from '../entities/upload-session.entity';
 

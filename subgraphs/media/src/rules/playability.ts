@@ -1,4 +1,4 @@
-import { TaskState } from '@learnhub/platform/tasks/task-state';
+import { TaskState } from '@learnhub/platform/tasks';
 import { MediaType } from '../entities/media-object.entity';
 
 /** A file's transcoding as callers see it: NONE when it never needed one, else its task's state. */

@@ -1,5 +1,5 @@
 import { badInput, isAppError, type FieldProblem } from '@learnhub/platform/errors';
-import { assertBucketName, assertObjectKey } from '@learnhub/platform/object-store/object-input';
+import { assertBucketName, assertObjectKey } from '@learnhub/platform/object-store';
 import type { CoursePublicationInput, CoursePublicationRepository, PublicationOutcome } from '../repositories/course-publication.repository';
 import { isMd5 } from '../rules/md5';
 

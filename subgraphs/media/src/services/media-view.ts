@@ -1,5 +1,5 @@
 import type { MediaAuditStatus, MediaFile } from '../entities/media-file.entity';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
 import { isPublicObject, type MediaType } from '../entities/media-object.entity';
 
 /** A media item as callers see it: the stored object plus one organisation's library entry. */

@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
+import { canReadOrganisation, requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '@learnhub/platform/errors';
-import type { PageRequest } from '@learnhub/platform/graphql/page';
-import { cleanFileName } from '@learnhub/platform/http/upload-file-name';
+import type { PageRequest } from '@learnhub/platform/graphql';
+import { cleanFileName } from '@learnhub/platform/http';
 import type { Logger } from '@learnhub/platform/logger';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import type { MediaAuditStatus } from '../entities/media-file.entity';
 import type { MediaRepository } from '../repositories/media.repository';
@@ -17,7 +17,7 @@ import { mediaView, type MediaView } from './media-view';
 import { SNIFF_BYTES, sniff } from '../rules/mime-sniffer';
 import { transcodeStateOf, type Transcoding } from '../rules/playability';
 import { spool } from '../storage/spooled-upload';
-import { containsFilterText } from '@learnhub/platform/database/contains-text';
+import { containsFilterText } from '@learnhub/platform/database';
 
 export interface MediaFilterInput {
   name?: string;

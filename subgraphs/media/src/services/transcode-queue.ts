@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { badInput } from '@learnhub/platform/errors';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
+import type { ObjectStore } from '@learnhub/platform/object-store';
+import type { TaskWakeup } from '@learnhub/platform/tasks';
 import { transcodeTasks } from '../entities/media-process.entity';
 import { MediaType, type MediaObject } from '../entities/media-object.entity';
 import { MediaProcessRepository } from '../repositories/media-process.repository';

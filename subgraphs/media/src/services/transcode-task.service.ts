@@ -1,11 +1,11 @@
-import { requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { isRowId } from '@learnhub/platform/database/row-id';
+import { requireRole, requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
+import { isRowId } from '@learnhub/platform/database';
 import { badInput, notFound } from '@learnhub/platform/errors';
-import type { PageRequest } from '@learnhub/platform/graphql/page';
-import { taskTimes, type TaskTimes } from '@learnhub/platform/tasks/task-times';
-import type { TaskWakeup } from '@learnhub/platform/tasks/task-wakeup';
-import type { TaskState } from '@learnhub/platform/tasks/task-state';
+import type { PageRequest } from '@learnhub/platform/graphql';
+import { taskTimes, type TaskTimes } from '@learnhub/platform/tasks';
+import type { TaskWakeup } from '@learnhub/platform/tasks';
+import type { TaskState } from '@learnhub/platform/tasks';
 import { transcodeTasks } from '../entities/media-process.entity';
 import type { TranscodeTaskRecord, TranscodeTaskRepository } from '../repositories/transcode-task.repository';
 import { isMd5 } from '../rules/md5';

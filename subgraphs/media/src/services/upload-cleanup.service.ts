@@ -1,6 +1,6 @@
 import { isAppError } from '@learnhub/platform/errors';
 import type { Logger } from '@learnhub/platform/logger';
-import type { MultipartUploadInfo, ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { MultipartUploadInfo, ObjectStore } from '@learnhub/platform/object-store';
 import type { UploadSession } from '../entities/upload-session.entity';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository';
 import type { UploadMergeService } from './upload-merge.service';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { AppError, badInput, conflict, ErrorCode, isAppError } from '@learnhub/platform/errors';
-import type { PausePoints } from '@learnhub/platform/faults/pause-points';
+import type { PausePoints } from '@learnhub/platform/faults';
 import type { Logger } from '@learnhub/platform/logger';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
-import { LeaseKeeper } from '@learnhub/platform/tasks/lease-keeper';
+import type { ObjectStore } from '@learnhub/platform/object-store';
+import { LeaseKeeper } from '@learnhub/platform/tasks';
 import { MediaType } from '../entities/media-object.entity';
 import type { MediaFile } from '../entities/media-file.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';

@@ -1,13 +1,13 @@
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth/guards';
-import type { Viewer } from '@learnhub/platform/auth/viewer';
-import { KeyedLock, LockWaitTimeout } from '@learnhub/platform/concurrency/keyed-lock';
+import { requireOrganisation, requireRole, requireSignedIn } from '@learnhub/platform/auth';
+import type { Viewer } from '@learnhub/platform/auth';
+import { KeyedLock, LockWaitTimeout } from '@learnhub/platform/concurrency';
 import { AppError, badInput, conflict, ErrorCode, isAppError, payloadTooLarge } from '@learnhub/platform/errors';
-import { PausePoints } from '@learnhub/platform/faults/pause-points';
+import { PausePoints } from '@learnhub/platform/faults';
 import type { Logger } from '@learnhub/platform/logger';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
 import { MediaType } from '../entities/media-object.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';

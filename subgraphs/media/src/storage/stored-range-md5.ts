@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
 import type { PossessionChallenge } from '../rules/possession-proof';
 
 /** The MD5 of the challenged range of a stored object, read from the store. */

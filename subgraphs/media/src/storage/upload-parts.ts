@@ -1,5 +1,5 @@
 import type { Logger } from '@learnhub/platform/logger';
-import type { ObjectStore } from '@learnhub/platform/object-store/object-store';
+import type { ObjectStore } from '@learnhub/platform/object-store';
 import type { UploadSession } from '../entities/upload-session.entity';
 
 /** Frees the chunks an upload session holds in the store: aborts its multipart upload (aborting one that is gone is no error). */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { ServiceProcess } from '@learnhub/platform/testing/service-process';
-import type { ServiceProcessGroup } from '@learnhub/platform/testing/service-process-group';
+import type { ServiceProcess } from '@learnhub/platform/testing';
+import type { ServiceProcessGroup } from '@learnhub/platform/testing';
 
 /** What every test that kills and restarts real media processes shares: their processes, one database, one data folder. */
 export interface MediaProcessSetup {

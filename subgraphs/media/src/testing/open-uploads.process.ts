@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { openDatabase } from '@learnhub/platform/database/open-database';
+import { openDatabase } from '@learnhub/platform/database';
 import { AppError } from '@learnhub/platform/errors';
 import { createLogger } from '@learnhub/platform/logger';
-import { LocalObjectStore } from '@learnhub/platform/object-store/local-object-store';
+import { LocalObjectStore } from '@learnhub/platform/object-store';
 import { mediaMigrations } from '../migrations/migrations';
 import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { readConfig } from '@learnhub/platform/config';
-import { waitUntil } from '@learnhub/platform/testing/wait-until';
+import { waitUntil } from '@learnhub/platform/testing';
 import { findFfmpeg, findFfprobe } from './ffmpeg-binaries';
 import { FfprobeProber } from './ffprobe-prober';
 import { makeTestClips, type TestClips } from './test-clips';

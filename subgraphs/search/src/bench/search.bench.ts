@@ -3,8 +3,8 @@
 // (what searching without an index costs). Goal: p95 < 20 ms on the embedded index.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBenchmark } from '@learnhub/platform/bench/bench-harness';
-import { postgresTestDatabase } from '@learnhub/platform/testing/test-databases';
+import { runBenchmark } from '@learnhub/platform/bench';
+import { postgresTestDatabase } from '@learnhub/platform/testing';
 import { Charge, CourseGrade } from '@learnhub/contracts/published-course';
 import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { generateCourseDocuments } from '../fixture/course-fixture';

@@ -1,4 +1,4 @@
-import { PageInput } from '@learnhub/platform/graphql/page';
+import { PageInput } from '@learnhub/platform/graphql';
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import type { CourseSearchHit } from '../index/search-index';
 import { CourseSearchInput } from './course-search.input';

@@ -1,6 +1,6 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from '@learnhub/platform/graphql/page';
+import { PageInfo } from '@learnhub/platform/graphql';
 import { Charge, CourseGrade, TeachingMode } from './course-enums';
 import { CourseReference } from './course.reference';
 

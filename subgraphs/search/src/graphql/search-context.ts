@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '@learnhub/platform/graphql/subgraph-context';
+import type { SubgraphContext } from '@learnhub/platform/graphql';
 import type { CourseSearchService } from '../services/course-search.service';
 
 export interface SearchServices {

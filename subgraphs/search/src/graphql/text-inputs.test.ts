@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startSubgraphAlone, type SubgraphAlone } from '@learnhub/platform/testing/subgraph-alone';
+import { startSubgraphAlone, type SubgraphAlone } from '@learnhub/platform/testing';
 import { startSearch } from '../server';
 
 /* The text-input rule as the search subgraph applies it: served over HTTP with its embedded SQLite index. */

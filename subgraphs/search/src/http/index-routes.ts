@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { isAppError } from '@learnhub/platform/errors';
-import { requireGatewaySecret } from '@learnhub/platform/http/gateway-secret';
+import { requireGatewaySecret } from '@learnhub/platform/http';
 import type { CourseIndexingService } from '../services/course-indexing.service';
 
 /**

@@ -1,5 +1,5 @@
 import { SEARCH_INDEX_KINDS } from '@learnhub/platform/config';
-import { databaseKind, sqliteName } from '@learnhub/platform/database/database-url';
+import { databaseKind, sqliteName } from '@learnhub/platform/database';
 import { PostgresSearchIndex } from './postgres-search-index';
 import type { SearchIndex } from './search-index';
 import { SqliteSearchIndex } from './sqlite-search-index';

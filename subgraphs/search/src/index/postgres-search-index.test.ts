@@ -1,6 +1,6 @@
 import { after } from 'node:test';
-import { backendUrl } from '@learnhub/platform/testing/backends';
-import { postgresTestDatabase, type TestDatabase } from '@learnhub/platform/testing/test-databases';
+import { backendUrl } from '@learnhub/platform/testing';
+import { postgresTestDatabase, type TestDatabase } from '@learnhub/platform/testing';
 import { PostgresSearchIndex } from './postgres-search-index';
 import { searchIndexContract } from './search-index.contract';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { backendUrl } from '@learnhub/platform/testing/backends';
+import { backendUrl } from '@learnhub/platform/testing';
 import type { CourseText } from './course-text';
 import { tsvectorLiteral } from './postgres-search-index';
 

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runNode } from '@learnhub/platform/testing/run-node';
+import { runNode } from '@learnhub/platform/testing';
 import { Charge, CourseGrade, PublishStatus, TeachingMode, type PublishedCourseRecord } from '@learnhub/contracts/published-course';
 import { openContentDatabase, storePublishedCourse } from '@learnhub/content/testing';
 import { CourseSearchSort } from '../index/search-index';

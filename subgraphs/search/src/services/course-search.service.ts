@@ -1,6 +1,6 @@
 import type { Charge, CourseGrade } from '@learnhub/contracts/published-course';
 import { badInput, type FieldProblem } from '@learnhub/platform/errors';
-import { pageRequest, toPage, type PageInput, type PageRequest } from '@learnhub/platform/graphql/page';
+import { pageRequest, toPage, type PageInput, type PageRequest } from '@learnhub/platform/graphql';
 import { CourseSearchSort, type CourseSearchResult, type SearchIndex } from '../index/search-index';
 
 /** Longer keywords are refused: no real query is this long, and every term costs a lookup. */

@@ -1,0 +1,2 @@
+export * from './bench-harness';
+export * from './bench-support';

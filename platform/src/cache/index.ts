@@ -1,0 +1,5 @@
+export * from './cache';
+export * from './cache-unavailable-error';
+export * from './create-cache';
+export * from './no-cache';
+export * from './redis-cache';

@@ -1,0 +1,2 @@
+export * from './redis-link';
+export * from './redis-settings';
