@@ -18,7 +18,9 @@ const files = readdirSync(e2eDir)
   .filter((name) => positionals.length === 0 || positionals.some((wanted) => name.includes(wanted)))
   .map((name) => join(e2eDir, name));
 if (files.length === 0 || !(rounds > 0) || !(copies > 0)) {
-  console.error('npm run soak: nothing to run (build first with `npm run build`; check the names, --rounds and --copies).');
+  console.error(
+    'npm run soak: nothing to run (build first with `npm run build`; check the names, --rounds and --copies).',
+  );
   process.exit(2);
 }
 const logDir = join('.soak', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -27,9 +29,13 @@ mkdirSync(logDir, { recursive: true });
 /** Runs every file once in one `node --test` process; resolves with the names of the tests that failed. */
 function runCopy(round, copy) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=tap', ...files], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=tap', ...files],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -47,10 +53,16 @@ for (let round = 1; round <= rounds; round++) {
   const results = await Promise.all(Array.from({ length: copies }, (_, copy) => runCopy(round, copy + 1)));
   for (const { code, failed } of results) {
     for (const name of failed) failures.set(name, (failures.get(name) ?? 0) + 1);
-    if (code !== 0 && failed.length === 0) failures.set('(a run exited without a failing test)', (failures.get('(a run exited without a failing test)') ?? 0) + 1);
+    if (code !== 0 && failed.length === 0)
+      failures.set(
+        '(a run exited without a failing test)',
+        (failures.get('(a run exited without a failing test)') ?? 0) + 1,
+      );
   }
   const bad = results.filter((r) => r.code !== 0).length;
-  console.log(`round ${round}/${rounds}: ${copies - bad} of ${copies} copies passed (${Math.round((Date.now() - started) / 1000)} s so far)`);
+  console.log(
+    `round ${round}/${rounds}: ${copies - bad} of ${copies} copies passed (${Math.round((Date.now() - started) / 1000)} s so far)`,
+  );
 }
 console.log(`\n${rounds * copies} runs of ${files.length} file(s); logs in ${logDir}`);
 if (failures.size === 0) console.log('no failures');

@@ -24,11 +24,16 @@ if (!existsSync('jobs/dist/main.js')) {
 const children = new Set();
 for (let i = 0; i < count; i++) {
   // Each in its own process group, so Ctrl-C reaches only this script, which stops them once, gracefully.
-  const child = spawn(process.execPath, ['jobs/dist/main.js'], { env: { ...process.env, JOBS_PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn(process.execPath, ['jobs/dist/main.js'], {
+    env: { ...process.env, JOBS_PORT: '0' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   children.add(child);
   child.on('exit', (code, signal) => {
     children.delete(child);
-    if (code !== 0 && signal !== 'SIGTERM') console.error(`npm run jobs: worker ${child.pid} exited (${signal ?? `exit ${code}`}).`);
+    if (code !== 0 && signal !== 'SIGTERM')
+      console.error(`npm run jobs: worker ${child.pid} exited (${signal ?? `exit ${code}`}).`);
     if (children.size === 0) process.exit(0);
   });
 }

@@ -33,7 +33,12 @@ const services = [
   { name: 'search', script: 'subgraphs/search/dist/main.js', port: port('SEARCH_PORT', 4003) },
   // Jobs work the tables content and media own; those migrate them as they start.
   { name: 'jobs', script: 'jobs/dist/main.js', port: port('JOBS_PORT', 4010), after: ['content', 'media'] },
-  { name: 'gateway', script: 'gateway/dist/main.js', port: port('GATEWAY_PORT', 4000), after: ['content', 'media', 'search'] },
+  {
+    name: 'gateway',
+    script: 'gateway/dist/main.js',
+    port: port('GATEWAY_PORT', 4000),
+    after: ['content', 'media', 'search'],
+  },
 ];
 const width = Math.max(...services.map((s) => s.name.length));
 const running = new Map();
@@ -73,7 +78,8 @@ async function portProblem({ setting, value }) {
     () => false,
     (error) => error.cause?.message === 'bad port',
   );
-  if (refused) return `${where} is one Node's fetch refuses to call (a "bad port" of the Fetch standard): choose another.`;
+  if (refused)
+    return `${where} is one Node's fetch refuses to call (a "bad port" of the Fetch standard): choose another.`;
   const inUse = await new Promise((done) => {
     const probe = createServer();
     probe.once('error', (error) => done(error.code === 'EADDRINUSE'));
@@ -107,7 +113,9 @@ function start(service, previous) {
     running.delete(service.name);
     if (stopping) return;
     const how = signal ?? `exit ${code}`;
-    console.error(`\nnpm start: ${service.name} ${record.ready ? 'died' : 'failed to start'} (${how}). Its last lines:`);
+    console.error(
+      `\nnpm start: ${service.name} ${record.ready ? 'died' : 'failed to start'} (${how}). Its last lines:`,
+    );
     console.error(record.log.slice(-40).join('\n'));
     if (!up) return shutdown(1);
     const stayedHealthy = record.ready && Date.now() - record.healthySince >= HEALTHY_RESET_MS;
@@ -130,7 +138,8 @@ function restart(service, delay) {
       console.error(problem);
       return restart(service, next);
     }
-    if (await waitHealthy(service, start(service, { restartMs: next }))) console.log(`npm start: ${service.name} is back.`);
+    if (await waitHealthy(service, start(service, { restartMs: next })))
+      console.log(`npm start: ${service.name} is back.`);
   }, delay);
   restartTimers.add(timer);
 }
@@ -155,7 +164,12 @@ async function waitHealthy(service, record, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   const alive = () => record.child.exitCode === null && record.child.signalCode === null && !stopping;
   while (Date.now() < deadline && alive()) {
-    const ok = await fetch(`http://127.0.0.1:${service.port.value}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${service.port.value}/health`, {
+      signal: AbortSignal.timeout(5_000),
+    }).then(
+      (r) => r.ok,
+      () => false,
+    );
     // The port was free just before the child started, so an answer is the child's, if it is still alive.
     if (ok && alive()) {
       record.ready = true;
@@ -165,7 +179,9 @@ async function waitHealthy(service, record, timeoutMs = 60_000) {
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   if (alive()) {
-    console.error(`npm start: ${service.name} did not answer /health on port ${service.port.value} within ${timeoutMs / 1000} s.`);
+    console.error(
+      `npm start: ${service.name} did not answer /health on port ${service.port.value} within ${timeoutMs / 1000} s.`,
+    );
     if (!up) shutdown(1);
   }
   return false;
@@ -214,5 +230,7 @@ for (const service of services.filter((s) => s.after)) {
 if (!stopping) {
   up = true;
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port('GATEWAY_PORT', 4000).value}`;
-  console.log(`\nLearnhub is running: ${publicUrl}/graphql (Apollo Sandbox in the browser). Ctrl-C stops everything.\n`);
+  console.log(
+    `\nLearnhub is running: ${publicUrl}/graphql (Apollo Sandbox in the browser). Ctrl-C stops everything.\n`,
+  );
 }

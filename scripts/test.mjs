@@ -15,9 +15,20 @@ const results = (dir) => join(root, dir, '.test-results.tap');
 for (const dir of ['.', ...dirs]) rmSync(results(dir), { force: true });
 
 // The repository's own checks (who may import whom) first: they take a second and fail fast.
-const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${results('.')}`];
-const checks = spawnSync(process.execPath, ['--test', ...reporters, 'scripts/workspace-boundaries.test.mjs'], { cwd: root, stdio: 'inherit' });
-const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  `--test-reporter-destination=${results('.')}`,
+];
+const checks = spawnSync(process.execPath, ['--test', ...reporters, 'scripts/workspace-boundaries.test.mjs'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 const totals = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
 for (const dir of ['.', ...dirs]) {

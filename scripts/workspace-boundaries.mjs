@@ -26,7 +26,8 @@ function sourceFiles(dir) {
 }
 
 /** Tests, their helpers and benches may use other workspaces' `testing` entries; the services themselves never. */
-const isTestCode = (file) => /\.(test|e2e\.test|bench)\.[cm]?[jt]s$/.test(file) || /[\\/](testing|bench|e2e)[\\/]/.test(file);
+const isTestCode = (file) =>
+  /\.(test|e2e\.test|bench)\.[cm]?[jt]s$/.test(file) || /[\\/](testing|bench|e2e)[\\/]/.test(file);
 
 /** The workspaces of the repository at `root`: name, folder, public entries and declared dependencies. */
 export function readWorkspaces(root) {
@@ -47,7 +48,12 @@ export function readWorkspaces(root) {
   return dirs.map((dir) => {
     const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
     const exports = typeof pkg.exports === 'object' && pkg.exports !== null ? Object.keys(pkg.exports) : [];
-    return { name: pkg.name, dir, exports, dependencies: new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) };
+    return {
+      name: pkg.name,
+      dir,
+      exports,
+      dependencies: new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })),
+    };
   });
 }
 
@@ -58,11 +64,16 @@ export function findBoundaryViolations(root) {
   const violations = [];
   for (const workspace of workspaces) {
     for (const key of workspace.exports.filter((key) => key.includes('*'))) {
-      violations.push(`${workspace.dir}/package.json exports the pattern "${key}": every file under it becomes public; list the entries others may use`);
+      violations.push(
+        `${workspace.dir}/package.json exports the pattern "${key}": every file under it becomes public; list the entries others may use`,
+      );
     }
   }
   // The root's own scripts are consumers too; they declare no dependencies, so every workspace counts as declared for them.
-  const consumers = [...workspaces, { name: undefined, dir: 'scripts', exports: [], dependencies: new Set(byName.keys()) }];
+  const consumers = [
+    ...workspaces,
+    { name: undefined, dir: 'scripts', exports: [], dependencies: new Set(byName.keys()) },
+  ];
   for (const consumer of consumers) {
     const base = resolve(root, consumer.dir);
     for (const file of sourceFiles(base)) {
@@ -72,7 +83,8 @@ export function findBoundaryViolations(root) {
         const where = `${relative(root, file)}:${text.slice(0, match.index).split('\n').length}`;
         if (specifier.startsWith('.')) {
           const target = resolve(dirname(file), specifier);
-          if (target !== base && !target.startsWith(base + sep)) violations.push(`${where} reaches outside ${consumer.dir} by path: "${specifier}"`);
+          if (target !== base && !target.startsWith(base + sep))
+            violations.push(`${where} reaches outside ${consumer.dir} by path: "${specifier}"`);
           continue;
         }
         const parts = /^(@learnhub\/[^/]+)(?:\/(.*))?$/.exec(specifier);
@@ -84,10 +96,15 @@ export function findBoundaryViolations(root) {
           violations.push(`${where} imports "${specifier}", but no workspace is named ${name}`);
           continue;
         }
-        if (!consumer.dependencies.has(name)) violations.push(`${where} imports ${name} without declaring it in ${consumer.dir}/package.json`);
+        if (!consumer.dependencies.has(name))
+          violations.push(`${where} imports ${name} without declaring it in ${consumer.dir}/package.json`);
         const entry = sub === undefined ? '.' : `./${sub}`;
-        if (!target.exports.includes(entry)) violations.push(`${where} imports "${specifier}", which ${name} does not export (its entries: ${target.exports.join(', ') || 'none'})`);
-        else if (entry.split('/').includes('testing') && !isTestCode(file)) violations.push(`${where} imports the test entry "${specifier}" outside tests`);
+        if (!target.exports.includes(entry))
+          violations.push(
+            `${where} imports "${specifier}", which ${name} does not export (its entries: ${target.exports.join(', ') || 'none'})`,
+          );
+        else if (entry.split('/').includes('testing') && !isTestCode(file))
+          violations.push(`${where} imports the test entry "${specifier}" outside tests`);
       }
     }
   }
@@ -97,6 +114,8 @@ export function findBoundaryViolations(root) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const violations = findBoundaryViolations(join(dirname(fileURLToPath(import.meta.url)), '..'));
   for (const violation of violations) console.log(violation);
-  console.log(`${violations.length} import${violations.length === 1 ? '' : 's'} across workspace boundaries outside public entries`);
+  console.log(
+    `${violations.length} import${violations.length === 1 ? '' : 's'} across workspace boundaries outside public entries`,
+  );
   process.exit(violations.length === 0 ? 0 : 1);
 }

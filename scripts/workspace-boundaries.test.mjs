@@ -8,7 +8,7 @@ import { findBoundaryViolations } from './workspace-boundaries.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-test('no workspace imports another workspace\'s internals', () => {
+test("no workspace imports another workspace's internals", () => {
   assert.deepEqual(findBoundaryViolations(root), []);
 });
 
@@ -19,14 +19,28 @@ test('the check catches each way across a boundary: an internal module, a patter
     writeFileSync(join(dir, path), text);
   };
   // Sources are put together from their specifiers: the check also reads this file, which must hold no import of its own.
-  const importOf = (specifier, names) => (names ? `import { ${names} } from '${specifier}';\n` : `import '${specifier}';\n`);
+  const importOf = (specifier, names) =>
+    names ? `import { ${names} } from '${specifier}';\n` : `import '${specifier}';\n`;
   const resolveOf = (specifier) => `const p = require.resolve('${specifier}');\n`;
   try {
     write('package.json', JSON.stringify({ workspaces: ['lib', 'apps/*'] }));
-    write('lib/package.json', JSON.stringify({ name: '@learnhub/lib', exports: { '.': './dist/index.js', './testing': './dist/testing/index.js' } }));
-    write('apps/one/package.json', JSON.stringify({ name: '@learnhub/one', exports: { './*': './dist/*.js' }, dependencies: { '@learnhub/lib': '*' } }));
+    write(
+      'lib/package.json',
+      JSON.stringify({
+        name: '@learnhub/lib',
+        exports: { '.': './dist/index.js', './testing': './dist/testing/index.js' },
+      }),
+    );
+    write(
+      'apps/one/package.json',
+      JSON.stringify({
+        name: '@learnhub/one',
+        exports: { './*': './dist/*.js' },
+        dependencies: { '@learnhub/lib': '*' },
+      }),
+    );
     write('apps/two/package.json', JSON.stringify({ name: '@learnhub/two', exports: { './main': './dist/main.js' } }));
-    write('lib/src/index.ts', "export const x = 1;\n");
+    write('lib/src/index.ts', 'export const x = 1;\n');
     write('apps/one/src/ok.ts', `${importOf('@learnhub/lib', 'x')}export { x };\n`);
     write('apps/one/src/ok.test.ts', importOf('@learnhub/lib/testing'));
     write('apps/one/src/internal.ts', importOf('@learnhub/lib/src/inner', 'y'));
@@ -34,7 +48,10 @@ test('the check catches each way across a boundary: an internal module, a patter
     write('apps/two/src/main.ts', importOf('@learnhub/lib', 'x') + resolveOf('../../one/src/ok'));
     const found = findBoundaryViolations(dir).join('\n');
     assert.match(found, /apps\/one\/package\.json exports the pattern "\.\/\*"/);
-    assert.match(found, /apps\/one\/src\/internal\.ts:1 imports "@learnhub\/lib\/src\/inner", which @learnhub\/lib does not export/);
+    assert.match(
+      found,
+      /apps\/one\/src\/internal\.ts:1 imports "@learnhub\/lib\/src\/inner", which @learnhub\/lib does not export/,
+    );
     assert.match(found, /apps\/one\/src\/service\.ts:1 imports the test entry "@learnhub\/lib\/testing" outside tests/);
     assert.match(found, /apps\/two\/src\/main\.ts:1 imports @learnhub\/lib without declaring it/);
     assert.match(found, /apps\/two\/src\/main\.ts:2 reaches outside apps\/two by path/);

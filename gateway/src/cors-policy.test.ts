@@ -35,9 +35,15 @@ describe('CORS with CORS_ORIGINS outside development', () => {
 
   test('a listed origin gets its preflights answered 204 on /graphql and /files', async () => {
     assertAllowedPreflight(await preflight(fixture.graphql, APP, 'POST', 'authorization,content-type'), APP);
-    assertAllowedPreflight(await preflight(fixture.graphql, APP, 'POST', 'authorization,apollo-require-preflight'), APP);
+    assertAllowedPreflight(
+      await preflight(fixture.graphql, APP, 'POST', 'authorization,apollo-require-preflight'),
+      APP,
+    );
     assertAllowedPreflight(await preflight(`${fixture.origin}/files/videos/a.mp4`, APP, 'GET', 'range'), APP);
-    assertAllowedPreflight(await preflight(fixture.graphql, 'https://admin.example.com', 'POST', 'content-type'), 'https://admin.example.com');
+    assertAllowedPreflight(
+      await preflight(fixture.graphql, 'https://admin.example.com', 'POST', 'content-type'),
+      'https://admin.example.com',
+    );
   });
 
   test("a listed origin's actual requests carry Allow-Origin and the exposed headers", async () => {
@@ -48,7 +54,10 @@ describe('CORS with CORS_ORIGINS outside development', () => {
     });
     assert.deepEqual(await query.json(), { data: { hello: 'world' } });
     assert.equal(query.headers.get('access-control-allow-origin'), APP);
-    assert.equal(query.headers.get('access-control-expose-headers'), 'content-range, accept-ranges, content-length, etag, x-request-id');
+    assert.equal(
+      query.headers.get('access-control-expose-headers'),
+      'content-range, accept-ranges, content-length, etag, x-request-id',
+    );
     assert.match(query.headers.get('vary') ?? '', /\bOrigin\b/);
 
     const file = await fetch(`${fixture.origin}/files/videos/a.mp4`, { headers: { origin: APP, range: 'bytes=0-3' } });
@@ -59,7 +68,12 @@ describe('CORS with CORS_ORIGINS outside development', () => {
   });
 
   test('any other origin (localhost included, outside development) gets no CORS headers, and its preflight a JSON 403', async () => {
-    for (const origin of ['https://evil.example.com', 'http://localhost:3000', 'https://app.example.com.evil.com', 'null']) {
+    for (const origin of [
+      'https://evil.example.com',
+      'http://localhost:3000',
+      'https://app.example.com.evil.com',
+      'null',
+    ]) {
       const refused = await preflight(fixture.graphql, origin, 'POST', 'content-type');
       assert.equal(refused.status, 403, origin);
       assert.equal(refused.headers.get('access-control-allow-origin'), null, origin);
@@ -83,7 +97,11 @@ describe('CORS with CORS_ORIGINS outside development', () => {
   });
 
   test('requests without an Origin (servers, curl) are unaffected', async () => {
-    const response = await fetch(fixture.graphql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ hello }' }) });
+    const response = await fetch(fixture.graphql, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ hello }' }),
+    });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), null);
     await response.body?.cancel();
@@ -96,7 +114,12 @@ test('in development any http://localhost or http://127.0.0.1 origin is allowed 
     for (const origin of ['http://localhost:5173', 'http://127.0.0.1:8080', 'http://localhost', APP]) {
       assertAllowedPreflight(await preflight(fixture.graphql, origin, 'POST', 'content-type'), origin);
     }
-    for (const origin of ['http://localhost.evil.com', 'https://localhost:5173', 'http://127.0.0.2:80', 'http://localhost:5173.evil.com']) {
+    for (const origin of [
+      'http://localhost.evil.com',
+      'https://localhost:5173',
+      'http://127.0.0.2:80',
+      'http://localhost:5173.evil.com',
+    ]) {
       assert.equal((await preflight(fixture.graphql, origin, 'POST', 'content-type')).status, 403, origin);
     }
   } finally {

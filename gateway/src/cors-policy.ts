@@ -2,7 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { ErrorCode } from '@learnhub/platform/errors';
 
 const ALLOWED_METHODS = 'GET, POST, PUT, OPTIONS';
-const ALLOWED_HEADERS = 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, range, if-none-match, if-range, x-request-id';
+const ALLOWED_HEADERS =
+  'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, range, if-none-match, if-range, x-request-id';
 const EXPOSED_HEADERS = 'content-range, accept-ranges, content-length, etag, x-request-id';
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
@@ -28,7 +29,13 @@ export function corsPolicy(options: { origins: readonly string[]; allowLocalhost
     if (!allowed(origin)) {
       if (!preflight) return next();
       const message = `The origin ${origin} may not call this API from a browser: an operator can add it to CORS_ORIGINS.`;
-      res.status(403).json(req.baseUrl === '/graphql' ? { errors: [{ message, extensions: { code: ErrorCode.FORBIDDEN } }] } : { error: message });
+      res
+        .status(403)
+        .json(
+          req.baseUrl === '/graphql'
+            ? { errors: [{ message, extensions: { code: ErrorCode.FORBIDDEN } }] }
+            : { error: message },
+        );
       return;
     }
     res.setHeader('access-control-allow-origin', origin);

@@ -34,7 +34,10 @@ for (const [what, misbehave] of misbehaviours) {
     try {
       const result = await postGraphQL(fixture.graphql, { query: '{ hello }' });
       assert.equal(result.status, 200, JSON.stringify(result.body));
-      assert.deepEqual(result.body.errors?.map((error) => error.extensions?.code), ['INTERNAL']);
+      assert.deepEqual(
+        result.body.errors?.map((error) => error.extensions?.code),
+        ['INTERNAL'],
+      );
       assert.equal(result.body.data, null);
       const metrics = await (await fetch(`${fixture.origin}/metrics`)).text();
       assert.match(metrics, /graphql_errors_total\{code="INTERNAL",service="gateway"\} 1\n/);

@@ -11,7 +11,13 @@ function answer(req: Request, res: Response, status: number, message: string, co
 
 /** Whatever no route took: JSON, not express's HTML page. */
 export function notFound(req: Request, res: Response): void {
-  answer(req, res, 404, `Nothing at ${req.method} ${req.path}: the API is POST /graphql, files are GET /files/<key>.`, ErrorCode.NOT_FOUND);
+  answer(
+    req,
+    res,
+    404,
+    `Nothing at ${req.method} ${req.path}: the API is POST /graphql, files are GET /files/<key>.`,
+    ErrorCode.NOT_FOUND,
+  );
 }
 
 /** The last word on an error no route answered (a malformed URL, say): JSON, and a 4xx when it is the client's. */
@@ -21,7 +27,13 @@ export const requestFailed: ErrorRequestHandler = (error, req, res, _next) => {
     return;
   }
   if (isHttpStatusError(error) && error.status >= 400 && error.status < 500) {
-    answer(req, res, error.status, error.message, error.status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT);
+    answer(
+      req,
+      res,
+      error.status,
+      error.message,
+      error.status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT,
+    );
     return;
   }
   const status = (error as { status?: unknown })?.status;

@@ -55,7 +55,10 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
     for (const name of passedOn) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
     if (gatewaySecret) headers[GATEWAY_SECRET_HEADER] = gatewaySecret;
 
-    const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: req.method, headers });
+    const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+      method: req.method,
+      headers,
+    });
     let timedOut = false;
     // A client slow to read holds the file back, and that silence is not media's.
     const mediaSilent = peerSilence(() => res.writableNeedDrain);
@@ -83,7 +86,10 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
       if (res.destroyed) return;
       req.log.warn({ err: error, target: target.href }, 'file proxy failed');
       if (res.headersSent) res.destroy();
-      else if (timedOut) res.status(504).json({ error: `The file service did not answer within ${timeoutMs / 1000} s: try again shortly.` });
+      else if (timedOut)
+        res
+          .status(504)
+          .json({ error: `The file service did not answer within ${timeoutMs / 1000} s: try again shortly.` });
       else res.status(502).json({ error: 'The file service did not answer; try again shortly.' });
     });
     upstream.end();

@@ -21,12 +21,14 @@ const limits: { reason: string; pattern: RegExp; message(limit: string, found?: 
   {
     reason: 'MAX_COST',
     pattern: /Query Cost limit of (\d+) exceeded, found (\d+)/,
-    message: (limit, found) => `Query cost limit of ${limit} exceeded (found ${found}): ask for fewer fields or smaller pages.`,
+    message: (limit, found) =>
+      `Query cost limit of ${limit} exceeded (found ${found}): ask for fewer fields or smaller pages.`,
   },
   {
     reason: 'MAX_DIRECTIVES',
     pattern: /Directives limit of (\d+) exceeded, found (\d+)/,
-    message: (limit, found) => `Directive limit of ${limit} exceeded (found ${found}): use fewer directives in one operation.`,
+    message: (limit, found) =>
+      `Directive limit of ${limit} exceeded (found ${found}): use fewer directives in one operation.`,
   },
   {
     reason: 'MAX_TOKENS',
@@ -68,7 +70,10 @@ function refusedRequest(formatted: GraphQLFormattedError, error: unknown): Graph
   if ((code !== undefined && code !== 'INTERNAL_SERVER_ERROR') || !(error instanceof GraphQLError)) return undefined;
   const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
-  return { message: formatted.message, extensions: { code: status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT } };
+  return {
+    message: formatted.message,
+    extensions: { code: status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT },
+  };
 }
 
 /**

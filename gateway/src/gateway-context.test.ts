@@ -21,13 +21,25 @@ describe('identity at the gateway', () => {
 
   const refused: [string, () => Promise<string>, RegExp][] = [
     ['a malformed token', async () => 'Bearer not.a.jwt', /malformed/],
-    ['an expired token', async () => `Bearer ${await signToken({ ...member, expiresIn: '-1m' }, TEST_JWT_SECRET)}`, /expired/],
-    ['a token signed with another secret', async () => `Bearer ${await signToken(member, 'another-secret-'.padEnd(40, 'y'))}`, /signature/],
+    [
+      'an expired token',
+      async () => `Bearer ${await signToken({ ...member, expiresIn: '-1m' }, TEST_JWT_SECRET)}`,
+      /expired/,
+    ],
+    [
+      'a token signed with another secret',
+      async () => `Bearer ${await signToken(member, 'another-secret-'.padEnd(40, 'y'))}`,
+      /signature/,
+    ],
     ['another scheme than Bearer', async () => 'Basic dXNlcjpwYXNz', /bearer/i],
   ];
   for (const [what, authorization, message] of refused) {
     test(`${what} is refused with 401 UNAUTHENTICATED`, async () => {
-      const result = await postGraphQL(fixture.graphql, { query: '{ hello }' }, { authorization: await authorization() });
+      const result = await postGraphQL(
+        fixture.graphql,
+        { query: '{ hello }' },
+        { authorization: await authorization() },
+      );
       assert.equal(result.status, 401);
       assert.equal(result.body.data, undefined);
       assert.equal(result.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
@@ -35,12 +47,18 @@ describe('identity at the gateway', () => {
     });
   }
 
-  test("a valid token and the request id reach the subgraph, and no gateway secret when none is configured", async () => {
+  test('a valid token and the request id reach the subgraph, and no gateway secret when none is configured', async () => {
     const authorization = `Bearer ${await signToken(member, TEST_JWT_SECRET)}`;
-    const result = await postGraphQL(fixture.graphql, { query: receivedHeaders }, { authorization, 'x-request-id': 'req-42' });
+    const result = await postGraphQL(
+      fixture.graphql,
+      { query: receivedHeaders },
+      { authorization, 'x-request-id': 'req-42' },
+    );
     assert.equal(result.status, 200, JSON.stringify(result.body));
     assert.equal(result.headers.get('x-request-id'), 'req-42');
-    assert.deepEqual(result.body.data, { receivedHeaders: { authorization, requestId: 'req-42', gatewaySecret: null } });
+    assert.deepEqual(result.body.data, {
+      receivedHeaders: { authorization, requestId: 'req-42', gatewaySecret: null },
+    });
   });
 
   test('the gateway makes up a request id when the client sends none and passes that on', async () => {
@@ -55,7 +73,10 @@ test('the gateway secret reaches the subgraph when configured', async () => {
   const fixture = await startGatewayFixture({ GATEWAY_SECRET: 'shared-gateway-secret' });
   try {
     const result = await postGraphQL(fixture.graphql, { query: receivedHeaders });
-    assert.equal((result.body.data!.receivedHeaders as { gatewaySecret: string }).gatewaySecret, 'shared-gateway-secret');
+    assert.equal(
+      (result.body.data!.receivedHeaders as { gatewaySecret: string }).gatewaySecret,
+      'shared-gateway-secret',
+    );
   } finally {
     await fixture.stop();
   }

@@ -52,7 +52,11 @@ async function healthOf(graphqlUrl: string): Promise<void> {
 }
 
 /** Serves the supergraph on `POST /graphql` (JSON and multipart uploads), plus `/files/*` from the media subgraph. */
-export async function startGateway(config: Config, logger: Logger, options: GatewayOptions = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  logger: Logger,
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
   const supergraphSdl = options.supergraphSdl ?? checkedInSupergraph();
   const urls = subgraphUrls(supergraphSdl, config);
   const { app, metrics } = createServiceApp({
@@ -68,7 +72,10 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     buildService: ({ name }) => {
       const url = urls.get(name);
       if (!url) throw new Error(`The gateway has no URL for subgraph "${name}".`);
-      return new SubgraphDataSource({ name, url, maxFileBytes: config.limits.uploadMaxBytes, timeoutMs: config.gateway.subgraphTimeoutMs }, config.gatewaySecret);
+      return new SubgraphDataSource(
+        { name, url, maxFileBytes: config.limits.uploadMaxBytes, timeoutMs: config.gateway.subgraphTimeoutMs },
+        config.gatewaySecret,
+      );
     },
   });
   const limits = queryLimits(config);
@@ -88,12 +95,17 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       errorReporting(metrics, formatError),
       operationResolution(),
       ...limits.plugins,
-      config.env === 'development' ? ApolloServerPluginLandingPageLocalDefault() : ApolloServerPluginLandingPageDisabled(),
+      config.env === 'development'
+        ? ApolloServerPluginLandingPageLocalDefault()
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
 
-  app.use(['/graphql', '/files'], corsPolicy({ origins: config.http.corsOrigins, allowLocalhost: config.env === 'development' }));
+  app.use(
+    ['/graphql', '/files'],
+    corsPolicy({ origins: config.http.corsOrigins, allowLocalhost: config.env === 'development' }),
+  );
   app.use('/files', noSniff);
   app.get('/files/*path', filesProxy(config.gateway.mediaUrl, config.gatewaySecret, config.gateway.subgraphTimeoutMs));
   app.use(

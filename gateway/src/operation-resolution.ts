@@ -16,13 +16,22 @@ export function operationResolution(): ApolloServerPlugin {
       return {
         async didResolveOperation({ operation, document, request }) {
           if (!operation) {
-            const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+            const operations = document.definitions.filter(
+              (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+            );
             const names = operations.map((o) => o.name?.value ?? '(anonymous)').join(', ');
-            if (operations.length === 0) throw refused('The document has no operation: send a query or a mutation.', 'NO_OPERATION');
+            if (operations.length === 0)
+              throw refused('The document has no operation: send a query or a mutation.', 'NO_OPERATION');
             if (request.operationName) {
-              throw refused(`The document has no operation named "${request.operationName}"; it has: ${names}.`, 'UNKNOWN_OPERATION_NAME');
+              throw refused(
+                `The document has no operation named "${request.operationName}"; it has: ${names}.`,
+                'UNKNOWN_OPERATION_NAME',
+              );
             }
-            throw refused(`The document has ${operations.length} operations (${names}): name the one to run in "operationName".`, 'OPERATION_NAME_REQUIRED');
+            throw refused(
+              `The document has ${operations.length} operations (${names}): name the one to run in "operationName".`,
+              'OPERATION_NAME_REQUIRED',
+            );
           }
           if (operation.operation === 'subscription') {
             throw refused('Subscriptions are not supported: send a query or a mutation.', 'SUBSCRIPTION_NOT_SUPPORTED');

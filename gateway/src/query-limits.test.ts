@@ -5,22 +5,40 @@ import { postGraphQL, startGatewayFixture, type GatewayFixture } from './testing
 describe('operation limits', () => {
   let fixture: GatewayFixture;
   before(async () => {
-    fixture = await startGatewayFixture({ QUERY_MAX_DEPTH: '4', QUERY_MAX_ALIASES: '3', QUERY_MAX_TOKENS: '60', QUERY_MAX_COST: '10' });
+    fixture = await startGatewayFixture({
+      QUERY_MAX_DEPTH: '4',
+      QUERY_MAX_ALIASES: '3',
+      QUERY_MAX_TOKENS: '60',
+      QUERY_MAX_COST: '10',
+    });
   });
   after(() => fixture.stop());
 
   const refused: [string, string, string, RegExp][] = [
-    ['too deep', '{ nested { child { child { child { child { name } } } } } }', 'MAX_DEPTH', /depth limit of 4 exceeded/],
+    [
+      'too deep',
+      '{ nested { child { child { child { child { name } } } } } }',
+      'MAX_DEPTH',
+      /depth limit of 4 exceeded/,
+    ],
     ['too many aliases', '{ a: hello b: hello c: hello d: hello }', 'MAX_ALIASES', /Alias limit of 3 exceeded/],
     ['too many tokens', `{ ${'hello '.repeat(60)}}`, 'MAX_TOKENS', /Token limit of 60 exceeded/],
-    ['too costly', '{ nested { name child { name child { name } } } }', 'MAX_COST', /cost limit of 10 exceeded \(found 16\)/],
+    [
+      'too costly',
+      '{ nested { name child { name child { name } } } }',
+      'MAX_COST',
+      /cost limit of 10 exceeded \(found 16\)/,
+    ],
   ];
   for (const [what, query, reason, message] of refused) {
     test(`an operation ${what} is refused with BAD_USER_INPUT naming the limit`, async () => {
       const result = await postGraphQL(fixture.graphql, { query });
       assert.equal(result.status, 400);
       const errors = result.body.errors ?? [];
-      assert.ok(errors.every((error) => error.extensions?.code === 'BAD_USER_INPUT'), JSON.stringify(errors));
+      assert.ok(
+        errors.every((error) => error.extensions?.code === 'BAD_USER_INPUT'),
+        JSON.stringify(errors),
+      );
       const error = errors.find((candidate) => candidate.extensions?.reason === reason);
       assert.match(error?.message ?? '', message);
     });

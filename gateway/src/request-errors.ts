@@ -26,7 +26,9 @@ export const graphqlRequestErrors: ErrorRequestHandler = (error, req, res, _next
   if (isHttpStatusError(error) && error.status >= 400 && error.status < 500) {
     // express.json's own words for a body that is not JSON name the parser, not the fix.
     const malformedJson = (error as { type?: unknown }).type === 'entity.parse.failed';
-    const message = malformedJson ? 'The request body is not valid JSON: send {"query": "...", "variables": {...}}.' : error.message;
+    const message = malformedJson
+      ? 'The request body is not valid JSON: send {"query": "...", "variables": {...}}.'
+      : error.message;
     const reason = malformedJson ? 'MALFORMED_JSON' : error.reason;
     const code = requestError(error.status, message).extensions.code;
     res.status(error.status).json({ errors: [{ message, extensions: { code, ...(reason && { reason }) } }] });

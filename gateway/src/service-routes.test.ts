@@ -21,7 +21,11 @@ describe('HTTP routes beside GraphQL', () => {
   test('/ready checks every subgraph', async () => {
     const response = await fetch(`${fixture.origin}/ready`);
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { status: 'ready', service: 'gateway', checks: [{ name: 'media', ok: true }] });
+    assert.deepEqual(await response.json(), {
+      status: 'ready',
+      service: 'gateway',
+      checks: [{ name: 'media', ok: true }],
+    });
   });
 
   test('/metrics serves Prometheus text', async () => {
@@ -45,11 +49,13 @@ describe('HTTP routes beside GraphQL', () => {
     const whole = await fetch(`${fixture.origin}/files/videos/a.mp4`);
     assert.equal(whole.status, 200);
     assert.equal(await whole.text(), FILE_BODY.toString());
-    const cached = await fetch(`${fixture.origin}/files/videos/a.mp4`, { headers: { 'if-none-match': '"digest-file"' } });
+    const cached = await fetch(`${fixture.origin}/files/videos/a.mp4`, {
+      headers: { 'if-none-match': '"digest-file"' },
+    });
     assert.equal(cached.status, 304);
   });
 
-  test('/files/* passes a signed URL\'s expires and signature on (nothing else), and the file security headers back', async () => {
+  test("/files/* passes a signed URL's expires and signature on (nothing else), and the file security headers back", async () => {
     const signed = await fetch(`${fixture.origin}/files/videos/a.mp4?expires=2000000000&signature=good&callback=x`);
     assert.equal(signed.status, 200);
     assert.equal(await signed.text(), FILE_BODY.toString());
@@ -75,7 +81,7 @@ describe('HTTP routes beside GraphQL', () => {
     await response.body?.cancel();
   });
 
-  test("every /files answer the gateway makes itself is nosniff JSON too: a bad path, a malformed URL, an unknown method", async () => {
+  test('every /files answer the gateway makes itself is nosniff JSON too: a bad path, a malformed URL, an unknown method', async () => {
     for (const [method, path, status] of [
       ['GET', '/files/%2E%2E/graphql', 400],
       ['GET', '/files/a/%2e%2e/%2e%2e/graphql', 400],
@@ -85,7 +91,10 @@ describe('HTTP routes beside GraphQL', () => {
     ] as const) {
       // The path as written: fetch and URL strings would resolve the (even percent-encoded) dot segments first.
       const response = await new Promise<IncomingMessage>((resolve, reject) =>
-        request({ host: '127.0.0.1', port: fixture.gateway.port, path, method }).once('response', resolve).once('error', reject).end(),
+        request({ host: '127.0.0.1', port: fixture.gateway.port, path, method })
+          .once('response', resolve)
+          .once('error', reject)
+          .end(),
       );
       const body = JSON.parse(await text(response)) as { error?: unknown };
       assert.equal(response.statusCode, status, `${method} ${path}`);
@@ -118,7 +127,10 @@ test('/ready answers 503 naming the subgraph that is down', async () => {
     const response = await fetch(`${fixture.origin}/ready`);
     assert.equal(response.status, 503);
     const body = (await response.json()) as { checks: { name: string; ok: boolean }[] };
-    assert.deepEqual(body.checks.map(({ name, ok }) => ({ name, ok })), [{ name: 'media', ok: false }]);
+    assert.deepEqual(
+      body.checks.map(({ name, ok }) => ({ name, ok })),
+      [{ name: 'media', ok: false }],
+    );
   } finally {
     await fixture.gateway.stop();
   }

@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { TcpProxy } from '@learnhub/platform/testing';
-import { postGraphQL, postMultipart, startGatewayFixture, type GatewayFixture, type GraphQLResult } from './testing/gateway-fixture';
+import {
+  postGraphQL,
+  postMultipart,
+  startGatewayFixture,
+  type GatewayFixture,
+  type GraphQLResult,
+} from './testing/gateway-fixture';
 
 /*
  * The gateway in front of a media subgraph that went silent: its port accepts connections, then
@@ -23,7 +29,11 @@ describe('a silent subgraph', () => {
     // Where it would forward to does not matter: nothing gets through.
     silent = await TcpProxy.start({ host: '127.0.0.1', port: 9 });
     await silent.blackhole();
-    fixture = await startGatewayFixture({ MEDIA_URL: silent.url('http') + '/graphql', SUBGRAPH_TIMEOUT_SECONDS: '1', UPLOAD_MAX_BYTES: String(32 * MiB) });
+    fixture = await startGatewayFixture({
+      MEDIA_URL: silent.url('http') + '/graphql',
+      SUBGRAPH_TIMEOUT_SECONDS: '1',
+      UPLOAD_MAX_BYTES: String(32 * MiB),
+    });
   });
   after(async () => {
     await silent.close();
@@ -54,15 +64,22 @@ describe('a silent subgraph', () => {
     const response = await fetch(`${fixture.origin}/files/video/a/b/c.mp4`, { signal: AbortSignal.timeout(60_000) });
     assert.equal(response.status, 504);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
-    assert.deepEqual(await response.json(), { error: 'The file service did not answer within 1 s: try again shortly.' });
+    assert.deepEqual(await response.json(), {
+      error: 'The file service did not answer within 1 s: try again shortly.',
+    });
   });
 });
 
 test('a client slow to read a large file is not taken for a silent file service', { timeout: 60_000 }, async () => {
   const file = randomBytes(32 * MiB);
-  const media = createServer((_req, res) => res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length }).end(file));
+  const media = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length }).end(file),
+  );
   await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-  const fixture = await startGatewayFixture({ MEDIA_URL: `http://127.0.0.1:${(media.address() as AddressInfo).port}/graphql`, SUBGRAPH_TIMEOUT_SECONDS: '1' });
+  const fixture = await startGatewayFixture({
+    MEDIA_URL: `http://127.0.0.1:${(media.address() as AddressInfo).port}/graphql`,
+    SUBGRAPH_TIMEOUT_SECONDS: '1',
+  });
   const client = connect(fixture.gateway.port, '127.0.0.1');
   try {
     await once(client, 'connect');

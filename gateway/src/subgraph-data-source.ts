@@ -25,7 +25,9 @@ export class SubgraphDataSource extends UploadDataSource<GatewayContext> {
     this.fetcher = (url, init) => fetcher(url, { ...init, signal: AbortSignal.timeout(call.timeoutMs) });
   }
 
-  override didEncounterError(...failure: Parameters<RemoteGraphQLDataSource<GatewayContext>['didEncounterError']>): void {
+  override didEncounterError(
+    ...failure: Parameters<RemoteGraphQLDataSource<GatewayContext>['didEncounterError']>
+  ): void {
     if (isAbort(failure[0])) throw subgraphTimeout(this.call.name, this.call.timeoutMs);
     super.didEncounterError(...failure);
   }

@@ -15,9 +15,14 @@ export function subgraphRefusal(error: GraphQLError): GraphQLError | undefined {
   if (response?.status !== 400) return undefined;
   const errors = (response.body as SubgraphErrorBody | undefined)?.errors;
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
-  if (!errors.every((e) => typeof e?.message === 'string' && e.extensions?.code === ErrorCode.BAD_USER_INPUT)) return undefined;
+  if (!errors.every((e) => typeof e?.message === 'string' && e.extensions?.code === ErrorCode.BAD_USER_INPUT))
+    return undefined;
   const reason = errors[0].extensions?.reason;
   return new GraphQLError(errors.map((e) => e.message as string).join(' '), {
-    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(typeof reason === 'string' && { reason }), http: { status: 400 } },
+    extensions: {
+      code: ErrorCode.BAD_USER_INPUT,
+      ...(typeof reason === 'string' && { reason }),
+      http: { status: 400 },
+    },
   });
 }

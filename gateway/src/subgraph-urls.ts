@@ -13,12 +13,14 @@ export function subgraphNames(supergraphSdl: string): string[] {
   const graphs = parse(supergraphSdl).definitions.find(
     (definition) => definition.kind === Kind.ENUM_TYPE_DEFINITION && definition.name.value === 'join__Graph',
   );
-  if (graphs?.kind !== Kind.ENUM_TYPE_DEFINITION) throw new Error('The supergraph declares no subgraphs (no join__Graph enum).');
+  if (graphs?.kind !== Kind.ENUM_TYPE_DEFINITION)
+    throw new Error('The supergraph declares no subgraphs (no join__Graph enum).');
   return (graphs.values ?? []).map((value) => {
     const name = value.directives
       ?.find((directive) => directive.name.value === 'join__graph')
       ?.arguments?.find((argument) => argument.name.value === 'name')?.value;
-    if (name?.kind !== Kind.STRING) throw new Error(`The supergraph's join__Graph value ${value.name.value} has no @join__graph(name:).`);
+    if (name?.kind !== Kind.STRING)
+      throw new Error(`The supergraph's join__Graph value ${value.name.value} has no @join__graph(name:).`);
     return name.value;
   });
 }
@@ -32,7 +34,9 @@ export function subgraphUrls(supergraphSdl: string, config: Config): Map<string,
   for (const name of subgraphNames(supergraphSdl)) {
     const url = known[name];
     if (!url) {
-      throw new Error(`The supergraph has a subgraph "${name}" the gateway does not know; known subgraphs: ${Object.keys(known).join(', ')}.`);
+      throw new Error(
+        `The supergraph has a subgraph "${name}" the gateway does not know; known subgraphs: ${Object.keys(known).join(', ')}.`,
+      );
     }
     urls.set(name, url(config));
   }

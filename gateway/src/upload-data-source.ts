@@ -28,7 +28,9 @@ function withoutUploads(value: unknown, path: string, found: Map<Upload, string[
   }
   if (Array.isArray(value)) return value.map((item, index) => withoutUploads(item, `${path}.${index}`, found));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutUploads(item, `${path}.${key}`, found)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, withoutUploads(item, `${path}.${key}`, found)]),
+    );
   }
   return value;
 }
@@ -68,7 +70,11 @@ async function* contentOf(file: FileUpload, maxFileBytes: number): AsyncGenerato
   } catch (error) {
     // The client's body broke off mid-file (truncated, malformed, disconnected): the client's fault, never ours.
     if (isHttpStatusError(error)) throw error;
-    throw requestError(400, `The file "${file.filename}" ended before its closing boundary: send the whole multipart request.`, MALFORMED_MULTIPART);
+    throw requestError(
+      400,
+      `The file "${file.filename}" ended before its closing boundary: send the whole multipart request.`,
+      MALFORMED_MULTIPART,
+    );
   }
   // busboy ends a file stream early, without an error, when it reaches the size limit.
   if ((stream as { truncated?: boolean }).truncated) throw fileTooLarge(file.filename, maxFileBytes);
@@ -101,7 +107,12 @@ export class UploadDataSource<TContext extends Record<string, unknown>> extends 
 
     const uploads = [...found];
     const map = Object.fromEntries(uploads.map(([, paths], index) => [String(index), paths]));
-    const operations = { query: request.query, operationName: request.operationName, variables, extensions: request.extensions };
+    const operations = {
+      query: request.query,
+      operationName: request.operationName,
+      variables,
+      extensions: request.extensions,
+    };
     const { maxFileBytes, name, timeoutMs } = this.call;
     async function* files(): AsyncGenerator<MultipartFile> {
       for await (const { field, file } of inArrivalOrder(uploads.map(([upload]) => upload))) {
@@ -127,7 +138,8 @@ export class UploadDataSource<TContext extends Record<string, unknown>> extends 
       answer = await post(http.url, Object.fromEntries(http.headers), body(), { idleMs: timeoutMs });
     } catch (error) {
       if (error instanceof PeerSilentError) throw subgraphTimeout(name, timeoutMs);
-      if (isHttpStatusError(bodyFailure)) throw requestError(bodyFailure.status, bodyFailure.message, bodyFailure.reason);
+      if (isHttpStatusError(bodyFailure))
+        throw requestError(bodyFailure.status, bodyFailure.message, bodyFailure.reason);
       // A file refused for its name (multipartUploads cleans every name before anything reads it).
       if (isAppError(bodyFailure)) throw requestError(400, bodyFailure.message, bodyFailure.details.reason);
       if (bodyFailure) throw bodyFailure;

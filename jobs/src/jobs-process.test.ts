@@ -12,19 +12,33 @@ test('the jobs process serves health, readiness and the queue metrics, and stops
   const dataDir = await mkdtemp(join(tmpdir(), 'lh-jobs-'));
   const port = await freePort();
   await migrateOwnedDatabases({ DATA_DIR: dataDir });
-  const jobs = await ServiceProcess.start('jobs', join(__dirname, 'main.js'), { JOBS_PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' }, `http://127.0.0.1:${port}/health`);
+  const jobs = await ServiceProcess.start(
+    'jobs',
+    join(__dirname, 'main.js'),
+    { JOBS_PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test' },
+    `http://127.0.0.1:${port}/health`,
+  );
   try {
     const ready = await fetch(`http://127.0.0.1:${port}/ready`);
     assert.equal(ready.status, 200);
     // Each dependency under its own name, so an operator can tell which one a 503 is about.
     const { checks } = (await ready.json()) as { checks: { name: string }[] };
-    assert.deepEqual(checks.map((check) => check.name), ['media database', 'content database', 'object store', 'membership']);
+    assert.deepEqual(
+      checks.map((check) => check.name),
+      ['media database', 'content database', 'object store', 'membership'],
+    );
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /process_resident_memory_bytes\{service="jobs"\}/);
     for (const state of ['pending', 'processing', 'retrying', 'stopped']) {
       assert.match(metrics, new RegExp(`jobs_queue_depth\\{queue="transcode",state="${state}",service="jobs"\\} 0`));
     }
-    for (const name of ['oldest_pending_age_seconds', 'claimed_total', 'succeeded_total', 'failed_total', 'lease_lost_total']) {
+    for (const name of [
+      'oldest_pending_age_seconds',
+      'claimed_total',
+      'succeeded_total',
+      'failed_total',
+      'lease_lost_total',
+    ]) {
       assert.match(metrics, new RegExp(`jobs_${name}\\{queue="transcode",service="jobs"\\} 0`));
     }
     assert.equal(await jobs.stop('SIGTERM'), 0, jobs.log());
@@ -46,12 +60,18 @@ test('a malformed setting stops the process with a message naming the variable',
     });
     assert.equal(badCron.status, 1);
     // The start-up failure is logged as JSON, hence the escaped quotes.
-    assert.match(badCron.stdout + badCron.stderr, /UPLOAD_CLEANUP_CRON=\\"61 \* \* \* \*\\" is not a valid schedule: minute field/);
+    assert.match(
+      badCron.stdout + badCron.stderr,
+      /UPLOAD_CLEANUP_CRON=\\"61 \* \* \* \*\\" is not a valid schedule: minute field/,
+    );
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
 
-  const result = spawnSync(process.execPath, [join(__dirname, 'main.js')], { env: { ...process.env, JOBS_PORT: 'abc' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(__dirname, 'main.js')], {
+    env: { ...process.env, JOBS_PORT: 'abc' },
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 1);
   assert.match(result.stderr, /JOBS_PORT="abc" must be a whole number/);
 });
@@ -66,11 +86,16 @@ test('a worker never migrates the databases content and media own: it waits for 
       timeout: 60_000,
     });
     assert.equal(result.status, 1, result.stdout + result.stderr);
-    assert.match(result.stdout + result.stderr, /The media database still lacks migrations .* start the media service, which applies them/);
+    assert.match(
+      result.stdout + result.stderr,
+      /The media database still lacks migrations .* start the media service, which applies them/,
+    );
     const media = await openMediaDatabase(`sqlite:${join(dataDir, 'media.sqlite')}`, { migrate: false });
     try {
-      const tables = await media.em.getConnection().execute<{ name: string }[]>(`select name from sqlite_master where type = 'table' and name = 'media_process'`);
-      assert.deepEqual(tables, [], 'the worker created none of media\'s tables');
+      const tables = await media.em
+        .getConnection()
+        .execute<{ name: string }[]>(`select name from sqlite_master where type = 'table' and name = 'media_process'`);
+      assert.deepEqual(tables, [], "the worker created none of media's tables");
     } finally {
       await media.close();
     }
@@ -94,13 +119,23 @@ test('`npm run jobs -- --workers 2` starts two more workers that join the queue,
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
-    await waitUntil('both workers to be ready', () => (output.match(/"msg":"jobs ready"/g) ?? []).length >= 2, 30_000, () => output);
+    await waitUntil(
+      'both workers to be ready',
+      () => (output.match(/"msg":"jobs ready"/g) ?? []).length >= 2,
+      30_000,
+      () => output,
+    );
     assert.equal((output.match(/"msg":"jobs ready"/g) ?? []).length, 2, output);
     const workerIds = [...output.matchAll(/"workerId":"([^"]+)","msg":"jobs ready"/g)].map((m) => m[1]);
     assert.equal(new Set(workerIds).size, 2, 'each worker has its own id');
     const ports = [...output.matchAll(/"port":(\d+),"workerId":"[^"]+","msg":"jobs ready"/g)].map((m) => Number(m[1]));
     for (const port of ports) assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
-    await waitUntil('both workers to join the transcoding queue and split it', () => output.includes('"shard":"0/2"') && output.includes('"shard":"1/2"'), 30_000, () => output);
+    await waitUntil(
+      'both workers to join the transcoding queue and split it',
+      () => output.includes('"shard":"0/2"') && output.includes('"shard":"1/2"'),
+      30_000,
+      () => output,
+    );
     child.kill('SIGINT');
     assert.equal(await exited, 0, output);
     assert.equal((output.match(/"msg":"jobs engine stopped"/g) ?? []).length, 2, output);

@@ -20,7 +20,8 @@ export interface RunningJobs {
 }
 
 /** Workers of one queue on one database form one group, whatever else shares the Redis. */
-const groupPrefixOf = (databaseUrl: string) => `${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}:`;
+const groupPrefixOf = (databaseUrl: string) =>
+  `${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}:`;
 
 /** Each subgraph's background work; adding a subgraph's jobs means adding its entry here. */
 const MODULES: readonly JobModuleFactory[] = [openMediaJobs, openContentJobs];

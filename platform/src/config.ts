@@ -224,9 +224,12 @@ export const gatewaySecretFile = (dataDir: string) => resolve(dataDir, 'gateway-
 export function readGatewaySecretFile(dataDir: string): { secret?: string; problem?: string } {
   const file = gatewaySecretFile(dataDir);
   if (!existsSync(file)) return {};
-  if ((statSync(file).mode & 0o077) !== 0) return { problem: `${file} holds the gateway secret but is readable by group or others: run chmod 600 ${file}.` };
+  if ((statSync(file).mode & 0o077) !== 0)
+    return { problem: `${file} holds the gateway secret but is readable by group or others: run chmod 600 ${file}.` };
   const secret = readFileSync(file, 'utf8').trim();
-  return secret === '' ? { problem: `${file} is empty: delete it (npm start writes a new one) or set GATEWAY_SECRET.` } : { secret };
+  return secret === ''
+    ? { problem: `${file} is empty: delete it (npm start writes a new one) or set GATEWAY_SECRET.` }
+    : { secret };
 }
 
 function generatedGatewaySecret(dataDir: string, problems: string[]): string | undefined {
@@ -297,7 +300,8 @@ export function readConfig(env: Env = process.env): Config {
 
   const gatewaySecret = r.string('GATEWAY_SECRET') ?? generatedGatewaySecret(dataDir, r.problems);
   const fileUrlSecret = r.string('FILE_URL_SECRET') ?? jwtSecret ?? gatewaySecret;
-  if (!fileUrlSecret) r.problems.push('FILE_URL_SECRET (or AUTH_JWT_SECRET or GATEWAY_SECRET) is required to sign file URLs.');
+  if (!fileUrlSecret)
+    r.problems.push('FILE_URL_SECRET (or AUTH_JWT_SECRET or GATEWAY_SECRET) is required to sign file URLs.');
   else if (fileUrlSecret.length < 32) r.problems.push('FILE_URL_SECRET must be at least 32 characters long.');
   const corsOrigins = (r.string('CORS_ORIGINS') ?? '').split(/[\s,]+/).filter(Boolean);
   for (const origin of corsOrigins) {
@@ -308,12 +312,18 @@ export function readConfig(env: Env = process.env): Config {
       // reported below
     }
     if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
-      r.problems.push(`CORS_ORIGINS has "${origin}", which is not an origin such as https://learn.example.com (scheme, host and port only).`);
+      r.problems.push(
+        `CORS_ORIGINS has "${origin}", which is not an origin such as https://learn.example.com (scheme, host and port only).`,
+      );
     }
   }
 
-  const testPauseAt = (r.string('TEST_PAUSE_AT') ?? '').split(',').map((name) => name.trim()).filter(Boolean);
-  if (testPauseAt.length > 0 && environment !== 'test') r.problems.push('TEST_PAUSE_AT stops the process on purpose and is only allowed with NODE_ENV=test.');
+  const testPauseAt = (r.string('TEST_PAUSE_AT') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (testPauseAt.length > 0 && environment !== 'test')
+    r.problems.push('TEST_PAUSE_AT stops the process on purpose and is only allowed with NODE_ENV=test.');
 
   const config: Config = {
     env: environment,
@@ -342,7 +352,12 @@ export function readConfig(env: Env = process.env): Config {
       port: r.int('JOBS_PORT', 4010, 0, 65535),
       workerId: r.string('JOBS_WORKER_ID'),
       leaseMs,
-      renewEveryMs: r.int('JOBS_RENEW_MS', Math.max(100, Math.floor(leaseMs / 4)), 50, Math.max(50, Math.floor(leaseMs / 2))),
+      renewEveryMs: r.int(
+        'JOBS_RENEW_MS',
+        Math.max(100, Math.floor(leaseMs / 4)),
+        50,
+        Math.max(50, Math.floor(leaseMs / 2)),
+      ),
       heartbeatMs: r.int('JOBS_HEARTBEAT_MS', 5_000, 50, 600_000),
       pollMs: r.int('JOBS_POLL_MS', 1_000, 10, 600_000),
       retryBaseMs: r.int('JOBS_RETRY_BASE_MS', 10_000, 0, 86_400_000),
@@ -350,7 +365,11 @@ export function readConfig(env: Env = process.env): Config {
       transcodeConcurrency: r.int('TRANSCODE_CONCURRENCY', availableParallelism(), 1, 256),
       publishConcurrency: r.int('PUBLISH_CONCURRENCY', 8, 1, 256),
       transcodeStallMs: r.int('TRANSCODE_STALL_SECONDS', 120, 1, 86_400) * 1000,
-      transcodePreset: r.oneOf('TRANSCODE_PRESET', ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'], 'veryfast'),
+      transcodePreset: r.oneOf(
+        'TRANSCODE_PRESET',
+        ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'],
+        'veryfast',
+      ),
       uploadCleanupCron: r.string('UPLOAD_CLEANUP_CRON', '*/10 * * * *'),
       schemaWaitMs: r.int('JOBS_SCHEMA_WAIT_SECONDS', 120, 0, 3600) * 1000,
     },

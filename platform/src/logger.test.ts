@@ -13,7 +13,9 @@ onShutdownSignal(logger, 5000, async () => logger.info('closing'));
 logger.info('ready');
 `;
 
-test('a service whose log reader has gone (its supervisor died) still stops on SIGTERM', { timeout: 60_000 }, async () => {
+test('a service whose log reader has gone (its supervisor died) still stops on SIGTERM', {
+  timeout: 60_000,
+}, async () => {
   for (let round = 0; round < 5; round++) {
     const child = spawn(process.execPath, ['-e', SERVICE], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [first] = (await once(child.stdout, 'data')) as [Buffer];
@@ -24,7 +26,10 @@ test('a service whose log reader has gone (its supervisor died) still stops on S
     await new Promise((resolve) => setTimeout(resolve, 100));
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
-    const outcome = await Promise.race([exited.then(() => 'exited'), new Promise((resolve) => setTimeout(resolve, 10_000, 'still running'))]);
+    const outcome = await Promise.race([
+      exited.then(() => 'exited'),
+      new Promise((resolve) => setTimeout(resolve, 10_000, 'still running')),
+    ]);
     if (outcome !== 'exited') child.kill('SIGKILL');
     assert.equal(outcome, 'exited', `round ${round}: the process did not exit within 10 s of SIGTERM`);
   }

@@ -6,7 +6,10 @@ import { createLogger, type Logger } from './logger';
  * The entry point of every process: reads the configuration (a bad setting stops the process
  * with a message naming it), starts the service, and stops it gracefully on SIGTERM/SIGINT.
  */
-export function runService(name: string, start: (config: Config, logger: Logger) => Promise<() => Promise<void>>): void {
+export function runService(
+  name: string,
+  start: (config: Config, logger: Logger) => Promise<() => Promise<void>>,
+): void {
   let config: Config;
   try {
     config = loadConfig();

@@ -26,7 +26,10 @@ export async function composeSchema(): Promise<ComposedSchema> {
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
   }
-  files.set('supergraph.graphql', result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`);
+  files.set(
+    'supergraph.graphql',
+    result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`,
+  );
   return { files };
 }
 

@@ -23,8 +23,16 @@ async function startAlone(start: Parameters<typeof startSubgraphAlone>[0]) {
   return { ...subgraph, url: `${subgraph.origin}/graphql` };
 }
 
-async function graphql<T>(url: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+async function graphql<T>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+): Promise<GraphQLResponse<T>> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   assert.equal(response.status, 200, `HTTP ${response.status}`);
   return (await response.json()) as GraphQLResponse<T>;
@@ -66,13 +74,28 @@ describe('content subgraph served alone', () => {
     const created = await graphql<{ createCourse: { id: string } }>(
       subgraph.url,
       'mutation($i: CreateCourseInput!) { createCourse(input: $i) { id } }',
-      { i: { name: 'Go 并发编程', audience: '后端开发者', mt: '1-3', st: '1-3-3', grade: 'ADVANCED', teachingMode: 'LIVE', charge: 'FREE' } },
+      {
+        i: {
+          name: 'Go 并发编程',
+          audience: '后端开发者',
+          mt: '1-3',
+          st: '1-3-3',
+          grade: 'ADVANCED',
+          teachingMode: 'LIVE',
+          charge: 'FREE',
+        },
+      },
       owner,
     );
     assert.equal(created.errors, undefined, JSON.stringify(created.errors));
     const id = created.data!.createCourse.id;
     const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Course { id name } } }';
-    const representations = { r: [{ __typename: 'Course', id }, { __typename: 'Course', id: '987654' }] };
+    const representations = {
+      r: [
+        { __typename: 'Course', id },
+        { __typename: 'Course', id: '987654' },
+      ],
+    };
     const asOwner = await graphql<{ _entities: unknown[] }>(subgraph.url, ENTITIES, representations, owner);
     assert.deepEqual(asOwner.data?._entities, [{ id, name: 'Go 并发编程' }, null]);
     const asStranger = await graphql<{ _entities: unknown[] }>(subgraph.url, ENTITIES, representations, stranger);
@@ -110,22 +133,30 @@ describe('media subgraph served alone', () => {
       headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
       body: form,
     });
-    const body = (await response.json()) as GraphQLResponse<{ uploadFile: { id: string; fileName: string; type: string; mimeType: string; size: string; url: string } }>;
+    const body = (await response.json()) as GraphQLResponse<{
+      uploadFile: { id: string; fileName: string; type: string; mimeType: string; size: string; url: string };
+    }>;
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
     const uploaded = body.data?.uploadFile;
     assert.ok(uploaded);
     return uploaded;
   }
 
-  const ENTITIES = 'query Refs($representations: [_Any!]!) { _entities(representations: $representations) { ... on Media { id fileName url type } } }';
+  const ENTITIES =
+    'query Refs($representations: [_Any!]!) { _entities(representations: $representations) { ... on Media { id fileName url type } } }';
   type Entity = { id: string; fileName: string; url: string; type: string } | null;
   const entities = async (ids: string[], organisationId = 'org-contract') => {
-    const body = await graphql<{ _entities: Entity[] }>(subgraph.url, ENTITIES, { representations: ids.map((id) => ({ __typename: 'Media', id, organisationId })) });
+    const body = await graphql<{ _entities: Entity[] }>(subgraph.url, ENTITIES, {
+      representations: ids.map((id) => ({ __typename: 'Media', id, organisationId })),
+    });
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
     return body.data?._entities;
   };
 
-  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+    'base64',
+  );
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n', 'latin1');
   const unknownId = createHash('md5').update('never uploaded').digest('hex');
   // Private files get signed URLs, whose expiry moves with the clock: compare where they point.
@@ -142,8 +173,14 @@ describe('media subgraph served alone', () => {
     assert.equal(Number(uploaded.size), png.length);
 
     const [found] = (await entities([uploaded.id])) ?? [];
-    assert.deepEqual(withoutSignature(found ?? null), withoutSignature({ id: uploaded.id, fileName: 'logo.png', url: uploaded.url, type: 'IMAGE' }));
-    assert.match(found?.url ?? '', new RegExp(`/mediafiles/\\d{4}/\\d{2}/\\d{2}/${uploaded.id}\\.png\\?expires=\\d+&signature=[\\w-]+$`));
+    assert.deepEqual(
+      withoutSignature(found ?? null),
+      withoutSignature({ id: uploaded.id, fileName: 'logo.png', url: uploaded.url, type: 'IMAGE' }),
+    );
+    assert.match(
+      found?.url ?? '',
+      new RegExp(`/mediafiles/\\d{4}/\\d{2}/\\d{2}/${uploaded.id}\\.png\\?expires=\\d+&signature=[\\w-]+$`),
+    );
     assert.deepEqual(await entities([uploaded.id], 'another-org'), [null]);
 
     assert.deepEqual(await entities([unknownId]), [null]);

@@ -26,7 +26,9 @@ export class CourseIndexClient {
   private async call(method: string, path: string, body?: string): Promise<WriteOutcome> {
     const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
     if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
-    const response = await send(method, new URL(path, this.searchUrl), headers, body, { signal: AbortSignal.timeout(30_000) });
+    const response = await send(method, new URL(path, this.searchUrl), headers, body, {
+      signal: AbortSignal.timeout(30_000),
+    });
     let answer: { outcome?: WriteOutcome; error?: { code?: string; message?: string; fields?: [] } } = {};
     try {
       answer = JSON.parse(response.body.toString('utf8'));
@@ -35,7 +37,8 @@ export class CourseIndexClient {
     }
     if (response.status >= 200 && response.status < 300 && answer.outcome) return answer.outcome;
     const message = answer.error?.message ?? `the search service answered HTTP ${response.status}`;
-    if (response.status === 400) throw new AppError(ErrorCode.BAD_USER_INPUT, message, { fields: answer.error?.fields ?? [] });
+    if (response.status === 400)
+      throw new AppError(ErrorCode.BAD_USER_INPUT, message, { fields: answer.error?.fields ?? [] });
     throw new Error(`Indexing ${method} ${path} failed: ${message}`);
   }
 }

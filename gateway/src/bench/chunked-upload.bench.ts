@@ -33,9 +33,6 @@ const ROUNDS = 3;
 const cores = availableParallelism();
 const repoRoot = resolve(__dirname, '../../..');
 
-
-
-
 /** Writes a `mib` MiB MP4: `head` (a complete tiny MP4), then one `free` box of random bytes filling the rest. */
 async function writeVideoFile(path: string, head: Buffer, mib: number): Promise<void> {
   const total = mib * MiB;
@@ -44,7 +41,8 @@ async function writeVideoFile(path: string, head: Buffer, mib: number): Promise<
     const box = mp4FreeBox(8);
     box.writeUInt32BE(total - head.length, 0);
     await file.write(Buffer.concat([head, box]));
-    for (let left = total - head.length - box.length; left > 0; left -= MiB) await file.write(randomBytes(Math.min(MiB, left)));
+    for (let left = total - head.length - box.length; left > 0; left -= MiB)
+      await file.write(randomBytes(Math.min(MiB, left)));
   } finally {
     await file.close();
   }
@@ -109,9 +107,21 @@ runBenchmark('chunked-bench', async ({ dir: workDir, services }) => {
     MEDIA_URL: `http://127.0.0.1:${mediaPort}/graphql`,
     PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
   };
-  const media = await ServiceProcess.start('media', require.resolve('@learnhub/media/main'), env, `http://127.0.0.1:${mediaPort}/health`, 60_000);
+  const media = await ServiceProcess.start(
+    'media',
+    require.resolve('@learnhub/media/main'),
+    env,
+    `http://127.0.0.1:${mediaPort}/health`,
+    60_000,
+  );
   services.push(media);
-  const gateway = await ServiceProcess.start('gateway', join(repoRoot, 'gateway/dist/main.js'), env, `http://127.0.0.1:${gatewayPort}/health`, 60_000);
+  const gateway = await ServiceProcess.start(
+    'gateway',
+    join(repoRoot, 'gateway/dist/main.js'),
+    env,
+    `http://127.0.0.1:${gatewayPort}/health`,
+    60_000,
+  );
   services.push(gateway);
   const endpoint = `http://127.0.0.1:${gatewayPort}/graphql`;
   const token = await signToken({ userId: 'bench', roles: ['member'], organisationId: 'bench-org' }, DEV_JWT_SECRET);
@@ -143,7 +153,9 @@ runBenchmark('chunked-bench', async ({ dir: workDir, services }) => {
       await overwriteTail(path, randomBytes(16));
       flushDirtyPages();
       const directCpuBefore = cpuSeconds(process.pid);
-      const direct = await timed(() => baseline.put('bench', `direct-${mib}`, createReadStream(path), { contentType: 'video/mp4' }));
+      const direct = await timed(() =>
+        baseline.put('bench', `direct-${mib}`, createReadStream(path), { contentType: 'video/mp4' }),
+      );
       const directCpu = cpuSeconds(process.pid) - directCpuBefore;
       await rm(join(baselineRoot, 'bench'), { recursive: true, force: true });
       flushDirtyPages();
@@ -182,7 +194,9 @@ runBenchmark('chunked-bench', async ({ dir: workDir, services }) => {
       const uploadEnded = performance.now();
       const { result: uploaded, seconds: totalSeconds } = sampled.result;
       if (uploaded.instant || uploaded.media.fileMd5 !== md5Pass.result || Number(uploaded.media.size) !== mib * MiB) {
-        throw new Error(`The upload of ${mib} MiB came back as ${JSON.stringify(uploaded)}; expected MD5 ${md5Pass.result}`);
+        throw new Error(
+          `The upload of ${mib} MiB came back as ${JSON.stringify(uploaded)}; expected MD5 ${md5Pass.result}`,
+        );
       }
       rounds.push({
         directSeconds: direct.seconds,

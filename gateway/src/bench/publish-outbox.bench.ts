@@ -31,7 +31,25 @@ import { openDatabase } from '@learnhub/platform/database';
 import { createObjectStore } from '@learnhub/platform/object-store';
 import { deleteRedisKeys } from '@learnhub/platform/testing';
 import { freePort, ServiceProcess } from '@learnhub/platform/testing';
-import { AuditDecision, contentMigrations, renderCoursePage, COURSE_PAGE_BUCKET, coursePageKey, snapshotMediaIds, publishedCourseKey, writePublishedEntry, publishedCourseRecord, CourseCategoryRepository, CoursePublishingRepository, CourseRepository, TeachplanRepository, contentEntities, CourseAuditService, CourseService, TeachplanService } from '@learnhub/content/testing';
+import {
+  AuditDecision,
+  contentMigrations,
+  renderCoursePage,
+  COURSE_PAGE_BUCKET,
+  coursePageKey,
+  snapshotMediaIds,
+  publishedCourseKey,
+  writePublishedEntry,
+  publishedCourseRecord,
+  CourseCategoryRepository,
+  CoursePublishingRepository,
+  CourseRepository,
+  TeachplanRepository,
+  contentEntities,
+  CourseAuditService,
+  CourseService,
+  TeachplanService,
+} from '@learnhub/content/testing';
 import { Charge, CourseGrade, TeachingMode } from '@learnhub/contracts/published-course';
 import { HttpMediaDirectory } from '@learnhub/media/client';
 import { uploadToMedia } from '@learnhub/media/testing';
@@ -55,7 +73,10 @@ const ORGANISATION = 'bench-org';
 const member: Viewer = { userId: 'bench-member', roles: ['member'], organisationId: ORGANISATION };
 const auditor: Viewer = { userId: 'bench-auditor', roles: ['auditor'] };
 /** A real 1×1 PNG. */
-const COVER_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+const COVER_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 // ---------------------------------------------------------------------------------------------
 // The platform as processes, as gateway/src/e2e/platform-stack.ts starts it but in production mode
@@ -81,7 +102,12 @@ async function startStack(dataDir: string, extraEnv: NodeJS.ProcessEnv, cleanUp:
     all.push(...started);
     return started;
   };
-  const ports = { gateway: await freePort(), content: await freePort(), media: await freePort(), search: await freePort() };
+  const ports = {
+    gateway: await freePort(),
+    content: await freePort(),
+    media: await freePort(),
+    search: await freePort(),
+  };
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
@@ -105,7 +131,11 @@ async function startStack(dataDir: string, extraEnv: NodeJS.ProcessEnv, cleanUp:
   services.push(...keep(...started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
-  services.push(...keep(await ServiceProcess.start('gateway', require.resolve('@learnhub/gateway/main'), env, health(ports.gateway))));
+  services.push(
+    ...keep(
+      await ServiceProcess.start('gateway', require.resolve('@learnhub/gateway/main'), env, health(ports.gateway)),
+    ),
+  );
   return {
     services,
     all,
@@ -116,7 +146,12 @@ async function startStack(dataDir: string, extraEnv: NodeJS.ProcessEnv, cleanUp:
       const workers = await Promise.all(
         names.map(async (name) => {
           const port = await freePort();
-          return ServiceProcess.start(name, require.resolve('@learnhub/jobs/main'), { ...env, JOBS_PORT: String(port), JOBS_WORKER_ID: name }, health(port));
+          return ServiceProcess.start(
+            name,
+            require.resolve('@learnhub/jobs/main'),
+            { ...env, JOBS_PORT: String(port), JOBS_WORKER_ID: name },
+            health(port),
+          );
         }),
       );
       return keep(...workers);
@@ -136,10 +171,10 @@ async function graphql<T>(url: string, query: string, variables: object, token?:
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as GraphQLAnswer<T>;
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  if (body.errors?.length || !body.data)
+    throw new Error(`GraphQL: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
   return body.data;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Setup: approved courses, through content's own services in this process on the same database.
@@ -147,7 +182,14 @@ async function graphql<T>(url: string, query: string, variables: object, token?:
 /** The word that finds exactly course `i` (fixed width, so no other course's word starts with it). */
 const courseWord = (i: number) => `obench${String(i).padStart(5, '0')}`;
 
-async function approvedCourses(orm: MikroORM, config: Config, token: string, coverId: string, count: number, concurrency: number): Promise<string[]> {
+async function approvedCourses(
+  orm: MikroORM,
+  config: Config,
+  token: string,
+  coverId: string,
+  count: number,
+  concurrency: number,
+): Promise<string[]> {
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const caller = { authorization: `Bearer ${token}`, requestId: 'publish-bench-setup' };
   const ids: string[] = new Array(count);
@@ -225,7 +267,12 @@ async function publishOne(url: string, token: string, courseId: string): Promise
 }
 
 /** Publishes every course with `concurrency` mutations in flight; returns them and the publishes per second. */
-async function publishAll(url: string, token: string, ids: string[], concurrency: number): Promise<{ published: Published[]; perSecond: number }> {
+async function publishAll(
+  url: string,
+  token: string,
+  ids: string[],
+  concurrency: number,
+): Promise<{ published: Published[]; perSecond: number }> {
   const published: Published[] = [];
   let next = 0;
   const start = performance.now();
@@ -244,14 +291,24 @@ interface HistoryRow {
   attempts: number;
 }
 
-const query = (orm: MikroORM, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> => orm.em.fork().getConnection().execute(sql, params, 'all');
+const query = (orm: MikroORM, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> =>
+  orm.em.fork().getConnection().execute(sql, params, 'all');
 
 async function history(orm: MikroORM, version: number): Promise<Map<string, HistoryRow>> {
-  const rows = await query(orm, `select business_key1, finished_at_ms, finished_by, attempts from mq_message_history where business_key2 = ?`, [String(version)]);
+  const rows = await query(
+    orm,
+    `select business_key1, finished_at_ms, finished_by, attempts from mq_message_history where business_key2 = ?`,
+    [String(version)],
+  );
   return new Map(
     rows.map((row) => [
       String(row.business_key1),
-      { courseId: String(row.business_key1), finishedAt: Number(row.finished_at_ms), finishedBy: String(row.finished_by), attempts: Number(row.attempts) },
+      {
+        courseId: String(row.business_key1),
+        finishedAt: Number(row.finished_at_ms),
+        finishedBy: String(row.finished_by),
+        attempts: Number(row.attempts),
+      },
     ]),
   );
 }
@@ -260,11 +317,18 @@ async function history(orm: MikroORM, version: number): Promise<Map<string, Hist
 async function drained(orm: MikroORM, version: number, count: number): Promise<number> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
-    const [row] = await query(orm, 'select count(*) as n from mq_message_history where business_key2 = ?', [String(version)]);
+    const [row] = await query(orm, 'select count(*) as n from mq_message_history where business_key2 = ?', [
+      String(version),
+    ]);
     if (Number(row.n) >= count) return Date.now();
     if (Date.now() > deadline) {
-      const left = await query(orm, 'select id, business_key1, state, attempts, last_error from mq_message order by id limit 5');
-      throw new Error(`the outbox did not drain within ${DRAIN_TIMEOUT_MS / 1000} s (${row.n} of ${count} finished); first left: ${JSON.stringify(left)}`);
+      const left = await query(
+        orm,
+        'select id, business_key1, state, attempts, last_error from mq_message order by id limit 5',
+      );
+      throw new Error(
+        `the outbox did not drain within ${DRAIN_TIMEOUT_MS / 1000} s (${row.n} of ${count} finished); first left: ${JSON.stringify(left)}`,
+      );
     }
     await sleep(20);
   }
@@ -306,7 +370,12 @@ function taskTimes(logs: string[]): Map<string, TaskTimes> {
   const result = new Map<string, TaskTimes>();
   for (const task of byTask.values()) {
     if (task.courseId && task.succeeded !== undefined) {
-      result.set(task.courseId, { courseId: task.courseId, started: task.started!, succeeded: task.succeeded, stages: task.stages });
+      result.set(task.courseId, {
+        courseId: task.courseId,
+        started: task.started!,
+        succeeded: task.succeeded,
+        stages: task.stages,
+      });
     }
   }
   return result;
@@ -375,7 +444,14 @@ interface DatabaseRun {
 // ---------------------------------------------------------------------------------------------
 // The phases.
 
-async function lagPhase(stack: Stack, orm: MikroORM, redis: Redis, token: string, ids: string[], warmUp: string[]): Promise<LagResult> {
+async function lagPhase(
+  stack: Stack,
+  orm: MikroORM,
+  redis: Redis,
+  token: string,
+  ids: string[],
+  warmUp: string[],
+): Promise<LagResult> {
   const [worker] = await stack.startJobs(['jobs-lag']);
   try {
     // Warm-up: published and drained before anything is measured.
@@ -395,10 +471,15 @@ async function lagPhase(stack: Stack, orm: MikroORM, redis: Redis, token: string
         const checks: Promise<void>[] = [];
         if (Number.isNaN(search)) {
           checks.push(
-            graphql<{ searchCourses: { hits: { id: string }[] } }>(stack.gatewayUrl, 'query($k: String) { searchCourses(input: { keyword: $k }) { hits { id } } }', {
-              k: courseWord(i),
-            }).then((data) => {
-              if (data.searchCourses.hits.some((hit) => hit.id === done.courseId)) search = Date.now() - done.returnedAt;
+            graphql<{ searchCourses: { hits: { id: string }[] } }>(
+              stack.gatewayUrl,
+              'query($k: String) { searchCourses(input: { keyword: $k }) { hits { id } } }',
+              {
+                k: courseWord(i),
+              },
+            ).then((data) => {
+              if (data.searchCourses.hits.some((hit) => hit.id === done.courseId))
+                search = Date.now() - done.returnedAt;
             }),
           );
         }
@@ -413,7 +494,8 @@ async function lagPhase(stack: Stack, orm: MikroORM, redis: Redis, token: string
         await Promise.all(checks);
         if (Number.isNaN(search) || Number.isNaN(cache)) await sleep(SAMPLE_POLL_MS);
       }
-      if (Number.isNaN(search) || Number.isNaN(cache)) throw new Error(`course ${done.courseId} was not searchable and cached within 30 s of its publish`);
+      if (Number.isNaN(search) || Number.isNaN(cache))
+        throw new Error(`course ${done.courseId} was not searchable and cached within 30 s of its publish`);
       return { courseId: done.courseId, search, cache, returnedAt: done.returnedAt };
     };
     // An open loop: course i is sent at start + i / RATE whether or not earlier ones have returned.
@@ -464,14 +546,28 @@ async function lagPhase(stack: Stack, orm: MikroORM, redis: Redis, token: string
   }
 }
 
-async function throughputPhase(stack: Stack, orm: MikroORM, token: string, ids: string[], version: number, workers: number): Promise<ThroughputResult> {
+async function throughputPhase(
+  stack: Stack,
+  orm: MikroORM,
+  token: string,
+  ids: string[],
+  version: number,
+  workers: number,
+): Promise<ThroughputResult> {
   const refusedBefore = refused.count;
   const { published, perSecond: fillPerSecond } = await publishAll(stack.gatewayUrl, token, ids, FILL_CONCURRENCY);
   const wrong = published.filter((done) => done.version !== version);
   if (wrong.length) throw new Error(`expected version ${version}, got ${wrong[0].version}`);
-  const [queued] = await query(orm, `select count(*) as n from mq_message where business_key2 = ? and state = 'PENDING'`, [String(version)]);
+  const [queued] = await query(
+    orm,
+    `select count(*) as n from mq_message where business_key2 = ? and state = 'PENDING'`,
+    [String(version)],
+  );
   if (Number(queued.n) !== ids.length) throw new Error(`expected ${ids.length} queued messages, found ${queued.n}`);
-  const cpuBefore = Object.fromEntries([...stack.services.map((service) => [service.name, cpuSeconds(service.pid)]), ['bench', cpuSeconds(process.pid)]]);
+  const cpuBefore = Object.fromEntries([
+    ...stack.services.map((service) => [service.name, cpuSeconds(service.pid)]),
+    ['bench', cpuSeconds(process.pid)],
+  ]);
   const spawnedAt = Date.now();
   const names = Array.from({ length: workers }, (_, i) => `jobs-v${version}-${i + 1}`);
   const processes = await stack.startJobs(names);
@@ -487,7 +583,9 @@ async function throughputPhase(stack: Stack, orm: MikroORM, token: string, ids: 
     const finishTimes = sorted(finished.map((row) => row.finishedAt));
     const times = taskTimes(processes.map((worker) => worker.log()));
     // From the worker taking a message to its last stage finishing.
-    const service = [...times.values()].filter((t) => ids.includes(t.courseId) && t.stages.length > 0).map((t) => t.stages.at(-1)![1] - t.started);
+    const service = [...times.values()]
+      .filter((t) => ids.includes(t.courseId) && t.stages.length > 0)
+      .map((t) => t.stages.at(-1)![1] - t.started);
     const wallSeconds = (drainedAt - spawnedAt) / 1000;
     return {
       workers,
@@ -515,7 +613,11 @@ async function baselinePhase(stack: Stack, orm: MikroORM, ids: string[]): Promis
   const cache = createCache(config);
   const parts: BaselineResult['parts'] = { read: [], media: [], 'render+put': [], search: [], cache: [] };
   const latency: number[] = [];
-  const cpuOf = () => Object.fromEntries([['bench', cpuSeconds(process.pid)], ...stack.services.map((service) => [service.name, cpuSeconds(service.pid)])]);
+  const cpuOf = () =>
+    Object.fromEntries([
+      ['bench', cpuSeconds(process.pid)],
+      ...stack.services.map((service) => [service.name, cpuSeconds(service.pid)]),
+    ]);
   try {
     const cpuBefore = cpuOf();
     const start = performance.now();
@@ -525,10 +627,26 @@ async function baselinePhase(stack: Stack, orm: MikroORM, ids: string[]): Promis
       // One version past the workers' last, so the index and the cache apply it rather than answer "stale".
       const record = { ...publishedCourseRecord(stored!), version: stored!.version + 1 };
       const t1 = performance.now();
-      const described = await media.describe(snapshotMediaIds(record.content), record.content.organisationId, `publish-bench-baseline-${id}`);
+      const described = await media.describe(
+        snapshotMediaIds(record.content),
+        record.content.organisationId,
+        `publish-bench-baseline-${id}`,
+      );
       const t2 = performance.now();
-      const html = Buffer.from(renderCoursePage({ mode: 'published', course: record.content, media: described, publishedAt: record.publishedAt, version: record.version }), 'utf8');
-      await store.put(COURSE_PAGE_BUCKET, coursePageKey(id), html, { contentType: 'text/html; charset=utf-8', size: html.length });
+      const html = Buffer.from(
+        renderCoursePage({
+          mode: 'published',
+          course: record.content,
+          media: described,
+          publishedAt: record.publishedAt,
+          version: record.version,
+        }),
+        'utf8',
+      );
+      await store.put(COURSE_PAGE_BUCKET, coursePageKey(id), html, {
+        contentType: 'text/html; charset=utf-8',
+        size: html.length,
+      });
       const t3 = performance.now();
       const cover = record.content.coverMediaId;
       await index.upsert(publishedCourseDocument(record, cover ? (described.get(cover)?.url ?? null) : null));
@@ -551,30 +669,57 @@ async function baselinePhase(stack: Stack, orm: MikroORM, ids: string[]): Promis
   }
 }
 
-async function runOn(name: string, dataDir: string, extraEnv: NodeJS.ProcessEnv, redisUrl: string, services: ServiceProcess[]): Promise<DatabaseRun> {
+async function runOn(
+  name: string,
+  dataDir: string,
+  extraEnv: NodeJS.ProcessEnv,
+  redisUrl: string,
+  services: ServiceProcess[],
+): Promise<DatabaseRun> {
   const prefix = `publish-bench-${randomBytes(6).toString('hex')}:`;
   const stack = await startStack(dataDir, { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ...extraEnv }, services);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const orm = await openDatabase({ url: stack.config.content.databaseUrl, entities: contentEntities, migrations: contentMigrations });
+  const orm = await openDatabase({
+    url: stack.config.content.databaseUrl,
+    entities: contentEntities,
+    migrations: contentMigrations,
+  });
   try {
-    const token = await signToken({ userId: member.userId!, roles: member.roles, organisationId: ORGANISATION }, JWT_SECRET);
+    const token = await signToken(
+      { userId: member.userId!, roles: member.roles, organisationId: ORGANISATION },
+      JWT_SECRET,
+    );
     const loadBefore = loadavg()[0];
     const setupStart = performance.now();
     const coverId = await uploadToMedia(stack.gatewayUrl, token, COVER_PNG, 'cover.png');
-    const all = await approvedCourses(orm, stack.config, token, coverId, WARM_UP + COURSES, databaseKind(stack.config.content.databaseUrl) === 'sqlite' ? 1 : 4);
+    const all = await approvedCourses(
+      orm,
+      stack.config,
+      token,
+      coverId,
+      WARM_UP + COURSES,
+      databaseKind(stack.config.content.databaseUrl) === 'sqlite' ? 1 : 4,
+    );
     const setupSeconds = (performance.now() - setupStart) / 1000;
     const warmUp = all.slice(0, WARM_UP);
     const ids = all.slice(WARM_UP);
     console.log(`  ${name}: ${all.length} approved courses set up in ${setupSeconds.toFixed(1)} s; measuring…`);
 
     const lag = await lagPhase(stack, orm, redis, token, ids, warmUp);
-    const throughput = [await throughputPhase(stack, orm, token, ids, 2, 1), await throughputPhase(stack, orm, token, ids, 3, 2)];
+    const throughput = [
+      await throughputPhase(stack, orm, token, ids, 2, 1),
+      await throughputPhase(stack, orm, token, ids, 3, 2),
+    ];
     const baseline = await baselinePhase(stack, orm, ids);
     return { name, load: [loadBefore, loadavg()[0]], setupSeconds, lag, throughput, baseline };
   } catch (error) {
     // What the processes said about it, for the failure message.
     for (const service of stack.all) {
-      const problems = service.log().split('\n').filter((line) => /"level":(40|50|60)/.test(line)).slice(-3);
+      const problems = service
+        .log()
+        .split('\n')
+        .filter((line) => /"level":(40|50|60)/.test(line))
+        .slice(-3);
       if (problems.length) console.error(`${service.name}:\n${problems.map((line) => line.slice(0, 1500)).join('\n')}`);
     }
     throw error;
@@ -582,9 +727,14 @@ async function runOn(name: string, dataDir: string, extraEnv: NodeJS.ProcessEnv,
     await orm.close();
     await deleteRedisKeys(redisUrl, prefix);
     redis.disconnect();
-    const exits = await Promise.all(stack.all.map(async (service) => [service.name, await service.stop('SIGTERM')] as const));
+    const exits = await Promise.all(
+      stack.all.map(async (service) => [service.name, await service.stop('SIGTERM')] as const),
+    );
     const unclean = exits.filter(([, code]) => code !== 0);
-    if (unclean.length) console.log(`  ${name}: unclean exit on SIGTERM: ${unclean.map(([service, code]) => `${service} ${code}`).join(', ')}`);
+    if (unclean.length)
+      console.log(
+        `  ${name}: unclean exit on SIGTERM: ${unclean.map(([service, code]) => `${service} ${code}`).join(', ')}`,
+      );
     if (process.env.PUBLISH_BENCH_LOGS) {
       // Every process' log, for a closer look at a run.
       const logs = join(process.env.PUBLISH_BENCH_LOGS, name.split(' ')[0].toLowerCase());
@@ -596,7 +746,9 @@ async function runOn(name: string, dataDir: string, extraEnv: NodeJS.ProcessEnv,
 
 function report(run: DatabaseRun): void {
   const { lag, throughput, baseline } = run;
-  console.log(`\n== Content database: ${run.name} ==  (setup ${run.setupSeconds.toFixed(1)} s; 1-min load average ${run.load[0].toFixed(2)} at the start, ${run.load[1].toFixed(2)} at the end, on ${availableParallelism()} cores)`);
+  console.log(
+    `\n== Content database: ${run.name} ==  (setup ${run.setupSeconds.toFixed(1)} s; 1-min load average ${run.load[0].toFixed(2)} at the start, ${run.load[1].toFixed(2)} at the end, on ${availableParallelism()} cores)`,
+  );
   console.log(
     `Lag: ${lag.lags.length} courses published through the gateway at ${lag.offered.toFixed(1)}/s (target ${RATE}/s), one worker (PUBLISH_CONCURRENCY default 8); ` +
       `lag = the message's finished_at_ms (database clock) - the moment publishCourse returned (this process' Date.now(); one machine, one clock).`,
@@ -605,16 +757,32 @@ function report(run: DatabaseRun): void {
     ['measure', 'n', 'p50 ms', 'p95 ms', 'max ms'],
     [
       ['outbox: publishCourse returned -> finished_at_ms', String(lag.lags.length), ...spread(lag.lags)],
-      [`observed (every ${SAMPLE_EVERY}th): searchCourses finds it`, String(lag.sampleSearch.length), ...spread(lag.sampleSearch)],
-      [`observed (every ${SAMPLE_EVERY}th): Redis entry holds it`, String(lag.sampleCache.length), ...spread(lag.sampleCache)],
+      [
+        `observed (every ${SAMPLE_EVERY}th): searchCourses finds it`,
+        String(lag.sampleSearch.length),
+        ...spread(lag.sampleSearch),
+      ],
+      [
+        `observed (every ${SAMPLE_EVERY}th): Redis entry holds it`,
+        String(lag.sampleCache.length),
+        ...spread(lag.sampleCache),
+      ],
       [`observed (every ${SAMPLE_EVERY}th): both`, String(lag.sampleBoth.length), ...spread(lag.sampleBoth)],
       [`outbox, the same sampled courses`, String(lag.sampleOutbox.length), ...spread(lag.sampleOutbox)],
       ['outbox: first attempt sent -> finished_at_ms', String(lag.fromFirstSend.length), ...spread(lag.fromFirstSend)],
       ['publishCourse round trip (from the first attempt)', String(lag.mutation.length), ...spread(lag.mutation)],
       ['  of the lag: returned -> worker started it', String(lag.parts.wait.length), ...spread(lag.parts.wait)],
-      ...[...lag.parts.stages].map(([stage, values]) => [`  of the lag: ${stage} stage (incl. its record)`, String(values.length), ...spread(values)]),
+      ...[...lag.parts.stages].map(([stage, values]) => [
+        `  of the lag: ${stage} stage (incl. its record)`,
+        String(values.length),
+        ...spread(values),
+      ]),
       ['  of the lag: last stage -> finished_at_ms', String(lag.parts.complete.length), ...spread(lag.parts.complete)],
-      ['baseline: the three effects directly, per course', String(baseline.latency.length), ...spread(baseline.latency)],
+      [
+        'baseline: the three effects directly, per course',
+        String(baseline.latency.length),
+        ...spread(baseline.latency),
+      ],
     ],
   );
   console.log(
@@ -630,9 +798,23 @@ function report(run: DatabaseRun): void {
     `Lag p50 / baseline per-course latency p50: ${(lagP50 / p(baseline.latency, 50)).toFixed(2)} (from publishCourse returning), ${(p(lag.fromFirstSend, 50) / p(baseline.latency, 50)).toFixed(2)} (from the first attempt sent).`,
   );
 
-  console.log(`\nThroughput: ${COURSES} messages queued while no worker ran (filled by publishCourse, ${FILL_CONCURRENCY} in flight), then worker processes started.`);
+  console.log(
+    `\nThroughput: ${COURSES} messages queued while no worker ran (filled by publishCourse, ${FILL_CONCURRENCY} in flight), then worker processes started.`,
+  );
   printTable(
-    ['workers', 'fill publishes/s', 'publish errors', 'ready ms', 'drain wall s', 'msg/s wall', 'msg/s first->last', 'per worker', 'per msg p50 ms', 'retried', 'ours/baseline'],
+    [
+      'workers',
+      'fill publishes/s',
+      'publish errors',
+      'ready ms',
+      'drain wall s',
+      'msg/s wall',
+      'msg/s first->last',
+      'per worker',
+      'per msg p50 ms',
+      'retried',
+      'ours/baseline',
+    ],
     [
       ...throughput.map((t) => [
         String(t.workers),
@@ -647,12 +829,26 @@ function report(run: DatabaseRun): void {
         String(t.retried),
         (t.steadyPerSecond / baseline.perSecond).toFixed(2),
       ]),
-      ['baseline (1 at a time)', '', '', '', (COURSES / baseline.perSecond).toFixed(2), baseline.perSecond.toFixed(1), baseline.perSecond.toFixed(1), '', p(baseline.latency, 50).toFixed(0), '', '1.00'],
+      [
+        'baseline (1 at a time)',
+        '',
+        '',
+        '',
+        (COURSES / baseline.perSecond).toFixed(2),
+        baseline.perSecond.toFixed(1),
+        baseline.perSecond.toFixed(1),
+        '',
+        p(baseline.latency, 50).toFixed(0),
+        '',
+        '1.00',
+      ],
     ],
   );
   for (const t of throughput) {
     console.log(
-      `CPU seconds from spawning ${t.workers} worker(s) to drained (${t.wallSeconds.toFixed(2)} s wall, 2 cores here): ${Object.entries(t.cpu)
+      `CPU seconds from spawning ${t.workers} worker(s) to drained (${t.wallSeconds.toFixed(2)} s wall, 2 cores here): ${Object.entries(
+        t.cpu,
+      )
         .map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`)
         .join(', ')}.`,
     );
@@ -668,7 +864,9 @@ function report(run: DatabaseRun): void {
       `baseline: this process ${perMessage(baseline.cpu, (name) => name === 'bench').toFixed(1)}, media ${perMessage(baseline.cpu, (name) => name === 'media').toFixed(1)}, search ${perMessage(baseline.cpu, (name) => name === 'search').toFixed(1)}.`,
   );
   const [one, two] = throughput;
-  console.log(`2 workers / 1 worker: ${(two.steadyPerSecond / one.steadyPerSecond).toFixed(2)} (first->last), ${(two.wallPerSecond / one.wallPerSecond).toFixed(2)} (wall, from spawning the workers).`);
+  console.log(
+    `2 workers / 1 worker: ${(two.steadyPerSecond / one.steadyPerSecond).toFixed(2)} (first->last), ${(two.wallPerSecond / one.wallPerSecond).toFixed(2)} (wall, from spawning the workers).`,
+  );
   const p95 = p(lag.lags, 95);
   const observedP95 = p(lag.sampleBoth, 95);
   console.log(
@@ -696,7 +894,9 @@ runBenchmark('publish-outbox', async ({ dir, services }) => {
   if ('skipped' in postgres) console.log(`PostgreSQL: skipped: ${postgres.skipped}.`);
   else {
     try {
-      runs.push(await runOn('PostgreSQL', join(dir, 'postgres'), { CONTENT_DATABASE_URL: postgres.url }, redis.url, services));
+      runs.push(
+        await runOn('PostgreSQL', join(dir, 'postgres'), { CONTENT_DATABASE_URL: postgres.url }, redis.url, services),
+      );
     } finally {
       await postgres.drop();
     }

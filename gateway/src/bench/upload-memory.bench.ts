@@ -29,9 +29,11 @@ interface Target {
   gatewayScript: string;
   query: string;
   headers: Record<string, string>;
-  digestOf(data: Record<string, { md5?: string; fileMd5?: string; size: number | string }>): { md5: string; size: number };
+  digestOf(data: Record<string, { md5?: string; fileMd5?: string; size: number | string }>): {
+    md5: string;
+    size: number;
+  };
 }
-
 
 /** The media service's main module, or undefined when media is not built. */
 function mediaMain(): string | undefined {
@@ -54,7 +56,9 @@ function checkedInSupergraph(): string | undefined {
 function hasUploadFile(supergraphSdl: string): boolean {
   const field = buildSchema(supergraphSdl, { assumeValidSDL: true }).getMutationType()?.getFields().uploadFile;
   const argument = (name: string) => field?.args.find((arg) => arg.name === name)?.type.toString();
-  return field?.type.toString() === 'Media!' && argument('file') === 'Upload!' && argument('input') === 'UploadFileInput';
+  return (
+    field?.type.toString() === 'Media!' && argument('file') === 'Upload!' && argument('input') === 'UploadFileInput'
+  );
 }
 
 async function chooseTarget(): Promise<Target> {
@@ -98,7 +102,6 @@ async function writeRandomFile(path: string, mib: number): Promise<void> {
   }
 }
 
-
 /**
  * Streams the file at `path` as one GraphQL multipart upload and returns the seconds it took.
  * A fresh PDF-looking prefix makes every upload a new file to the subgraph (no deduplication
@@ -114,12 +117,17 @@ async function upload(target: Target, url: string, path: string, headers: Record
   };
   async function* content(): AsyncGenerator<Uint8Array> {
     yield counted(Buffer.from(`%PDF-1.7\n%${randomUUID()}\n`));
-    for await (const chunk of createReadStream(path, { highWaterMark: MiB }) as AsyncIterable<Buffer>) yield counted(chunk);
+    for await (const chunk of createReadStream(path, { highWaterMark: MiB }) as AsyncIterable<Buffer>)
+      yield counted(chunk);
   }
   const files = (async function* () {
     yield { field: '0', filename: 'bench.pdf', mimetype: 'application/pdf', content: content() };
   })();
-  const multipart = multipartRequest({ query: target.query, variables: { file: null } }, { 0: ['variables.file'] }, files);
+  const multipart = multipartRequest(
+    { query: target.query, variables: { file: null } },
+    { 0: ['variables.file'] },
+    files,
+  );
   const started = performance.now();
   const response = await fetch(url, {
     method: 'POST',
@@ -142,7 +150,6 @@ async function upload(target: Target, url: string, path: string, headers: Record
   return seconds;
 }
 
-
 runBenchmark('upload-bench', async ({ dir: workDir, services }) => {
   const target = await chooseTarget();
   const [gatewayPort, subgraphPort] = [await freePort(), await freePort()];
@@ -159,11 +166,26 @@ runBenchmark('upload-bench', async ({ dir: workDir, services }) => {
     MEDIA_PORT: String(subgraphPort),
     MEDIA_URL: `http://127.0.0.1:${subgraphPort}/graphql`,
   };
-  services.push(await ServiceProcess.start('subgraph', target.subgraphScript, env, `http://127.0.0.1:${subgraphPort}/health`, 60_000));
-  const gateway = await ServiceProcess.start('gateway', target.gatewayScript, env, `http://127.0.0.1:${gatewayPort}/health`, 60_000);
+  services.push(
+    await ServiceProcess.start(
+      'subgraph',
+      target.subgraphScript,
+      env,
+      `http://127.0.0.1:${subgraphPort}/health`,
+      60_000,
+    ),
+  );
+  const gateway = await ServiceProcess.start(
+    'gateway',
+    target.gatewayScript,
+    env,
+    `http://127.0.0.1:${gatewayPort}/health`,
+    60_000,
+  );
   services.push(gateway);
   const gatewayPid = gateway.pid;
-  const throughGateway = (path: string) => upload(target, `http://127.0.0.1:${gatewayPort}/graphql`, path, target.headers);
+  const throughGateway = (path: string) =>
+    upload(target, `http://127.0.0.1:${gatewayPort}/graphql`, path, target.headers);
   const direct = (path: string) =>
     upload(target, env.MEDIA_URL, path, { ...target.headers, [GATEWAY_SECRET_HEADER]: secret });
 
@@ -172,7 +194,9 @@ runBenchmark('upload-bench', async ({ dir: workDir, services }) => {
   await direct(warmUp);
   await throughGateway(warmUp);
 
-  console.log(`Upload memory benchmark: gateway (pid ${gatewayPid}) in front of ${target.description}; Node ${process.version}.`);
+  console.log(
+    `Upload memory benchmark: gateway (pid ${gatewayPid}) in front of ${target.description}; Node ${process.version}.`,
+  );
   const rows = [];
   for (const mib of SIZES_MIB) {
     const path = join(workDir, `upload-${mib}MiB.bin`);

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ChunkedUploadError, uploadFile, type UploadProgress } from '@learnhub/media/client';
 import { FileUrlSigner } from '@learnhub/platform/object-store';
-import { graphql, makeTestVideo, mp4FreeBox, PlatformStack, TEST_JWT_SECRET, uploadAt, type GraphQLResult } from './platform-stack';
+import {
+  graphql,
+  makeTestVideo,
+  mp4FreeBox,
+  PlatformStack,
+  TEST_JWT_SECRET,
+  uploadAt,
+  type GraphQLResult,
+} from './platform-stack';
 
 /*
  * The resumable chunked upload (checkFile → uploadChunk → mergeChunks) through the gateway, with
@@ -73,7 +81,10 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
   let files = 0;
 
   /** A unique copy of `base` (an MP4 with a random `free` box appended), written to disk. */
-  async function videoFile(base: Buffer, name = 'lesson.mp4'): Promise<{ path: string; bytes: Buffer; md5: string; name: string }> {
+  async function videoFile(
+    base: Buffer,
+    name = 'lesson.mp4',
+  ): Promise<{ path: string; bytes: Buffer; md5: string; name: string }> {
     const bytes = Buffer.concat([base, mp4FreeBox(4096)]);
     const folder = join(workDir, String(++files));
     await mkdir(folder);
@@ -82,13 +93,25 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     return { path, bytes, md5: md5(bytes), name };
   }
 
-  const member = (organisationId: string, userId = `user-${organisationId}`) => stack.token(userId, ['member'], organisationId);
+  const member = (organisationId: string, userId = `user-${organisationId}`) =>
+    stack.token(userId, ['member'], organisationId);
 
-  const checkFile = (token: string, input: object) => graphql<{ checkFile: FileCheck }>(stack.gatewayUrl, CHECK_FILE, { input }, token);
-  const status = (token: string, fileMd5: string) => graphql<{ uploadStatus: Status }>(stack.gatewayUrl, UPLOAD_STATUS, { fileMd5 }, token);
-  const merge = (token: string, input: object) => graphql<{ mergeChunks: Media }>(stack.gatewayUrl, MERGE, { input }, token);
+  const checkFile = (token: string, input: object) =>
+    graphql<{ checkFile: FileCheck }>(stack.gatewayUrl, CHECK_FILE, { input }, token);
+  const status = (token: string, fileMd5: string) =>
+    graphql<{ uploadStatus: Status }>(stack.gatewayUrl, UPLOAD_STATUS, { fileMd5 }, token);
+  const merge = (token: string, input: object) =>
+    graphql<{ mergeChunks: Media }>(stack.gatewayUrl, MERGE, { input }, token);
   const sendChunk = (token: string, fileMd5: string, index: number, bytes: Buffer, chunkMd5 = md5(bytes)) =>
-    uploadAt<{ uploadChunk: Status }>(stack.gatewayUrl, UPLOAD_CHUNK, { input: { fileMd5, index, chunkMd5, chunk: null } }, 'variables.input.chunk', new Blob([bytes]), `chunk-${index}`, token);
+    uploadAt<{ uploadChunk: Status }>(
+      stack.gatewayUrl,
+      UPLOAD_CHUNK,
+      { input: { fileMd5, index, chunkMd5, chunk: null } },
+      'variables.input.chunk',
+      new Blob([bytes]),
+      `chunk-${index}`,
+      token,
+    );
 
   /** Opens the upload of `file` and asserts it starts empty. */
   async function open(token: string, file: { md5: string; bytes: Buffer; name: string }): Promise<Status> {
@@ -105,7 +128,10 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     }
   }
 
-  async function download(url: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
+  async function download(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
     const response = await fetch(url, { headers });
     return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()), headers: response.headers };
   }
@@ -116,8 +142,14 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     await makeTestVideo(join(workDir, 'small.mp4'), { seconds: 1, size: '160x90', rate: 10 });
     bigVideo = await readFile(join(workDir, 'big.mp4'));
     smallVideo = await readFile(join(workDir, 'small.mp4'));
-    assert.ok(bigVideo.length > 2 * CHUNK && bigVideo.length < 3 * CHUNK - 8192, `the test video has ${bigVideo.length} bytes; it should make 3 chunks`);
-    stack = await PlatformStack.start({ UPLOAD_CHUNKED_MAX_BYTES: String(MAX_BYTES), UPLOAD_CHUNK_SIZE: String(CHUNK) });
+    assert.ok(
+      bigVideo.length > 2 * CHUNK && bigVideo.length < 3 * CHUNK - 8192,
+      `the test video has ${bigVideo.length} bytes; it should make 3 chunks`,
+    );
+    stack = await PlatformStack.start({
+      UPLOAD_CHUNKED_MAX_BYTES: String(MAX_BYTES),
+      UPLOAD_CHUNK_SIZE: String(CHUNK),
+    });
     endpoint = `${stack.gatewayUrl}/graphql`;
   });
   after(async () => {
@@ -146,12 +178,26 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const file = await videoFile(bigVideo);
     const token = await member('org-many');
     const progress: UploadProgress[] = [];
-    const result = await uploadFile({ endpoint, token, path: file.path, concurrency: 2, onProgress: (p) => progress.push(p) });
+    const result = await uploadFile({
+      endpoint,
+      token,
+      path: file.path,
+      concurrency: 2,
+      onProgress: (p) => progress.push(p),
+    });
     assert.equal(result.instant, false);
     assert.equal(result.reusedChunks, 0);
     assert.equal(Number(result.media.size), file.bytes.length);
-    assert.deepEqual(progress.map((p) => p.uploadedChunks), [0, 1, 2, 3]);
-    assert.deepEqual(progress.at(-1), { uploadedBytes: file.bytes.length, totalBytes: file.bytes.length, uploadedChunks: 3, chunkTotal: 3 });
+    assert.deepEqual(
+      progress.map((p) => p.uploadedChunks),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(progress.at(-1), {
+      uploadedBytes: file.bytes.length,
+      totalBytes: file.bytes.length,
+      uploadedChunks: 3,
+      chunkTotal: 3,
+    });
     assert.equal(md5((await download(result.media.url)).bytes), file.md5);
 
     const after = await status(token, file.md5);
@@ -167,7 +213,12 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
 
     // The client reports progress once before sending and once per chunk it sends.
     const reported: number[] = [];
-    const result = await uploadFile({ endpoint, token, path: file.path, onProgress: (p) => reported.push(p.uploadedChunks) });
+    const result = await uploadFile({
+      endpoint,
+      token,
+      path: file.path,
+      onProgress: (p) => reported.push(p.uploadedChunks),
+    });
     assert.deepEqual(reported, [2, 3], 'only chunk 1 was sent');
     assert.equal(result.reusedChunks, 2);
     assert.equal(result.instant, false);
@@ -180,7 +231,9 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const opened = await open(token, file);
     assert.deepEqual(opened.missingChunks, [0, 1, 2]);
     assert.equal(opened.chunkSize, CHUNK);
-    const results = await Promise.all([2, 1, 0].map((index) => sendChunk(token, file.md5, index, chunkOf(file.bytes, index))));
+    const results = await Promise.all(
+      [2, 1, 0].map((index) => sendChunk(token, file.md5, index, chunkOf(file.bytes, index))),
+    );
     for (const result of results) assert.equal(result.errors, undefined, JSON.stringify(result.errors));
 
     const stored = (await status(token, file.md5)).data!.uploadStatus;
@@ -200,7 +253,12 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const refused = await sendChunk(token, file.md5, 1, damaged, md5(chunkOf(file.bytes, 1)));
     assert.equal(refused.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
     assert.equal(reasonOf(refused), 'CHUNK_CHECKSUM_MISMATCH');
-    const checked = await graphql<{ checkChunk: boolean }>(stack.gatewayUrl, 'mutation ($m: String!) { checkChunk(fileMd5: $m, index: 1) }', { m: file.md5 }, token);
+    const checked = await graphql<{ checkChunk: boolean }>(
+      stack.gatewayUrl,
+      'mutation ($m: String!) { checkChunk(fileMd5: $m, index: 1) }',
+      { m: file.md5 },
+      token,
+    );
     assert.equal(checked.data!.checkChunk, false);
     assert.deepEqual((await status(token, file.md5)).data!.uploadStatus.uploadedChunks, []);
 
@@ -237,17 +295,34 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     assert.match(after.failure ?? '', new RegExp(file.md5));
     assert.equal(after.media, null);
     for (const id of [declared, file.md5]) {
-      const media = await graphql<{ media: Media | null }>(stack.gatewayUrl, 'query ($id: ID!) { media(id: $id) { id } }', { id }, token);
+      const media = await graphql<{ media: Media | null }>(
+        stack.gatewayUrl,
+        'query ($id: ID!) { media(id: $id) { id } }',
+        { id },
+        token,
+      );
       assert.equal(media.data!.media, null);
     }
     // The merged object would have lived under the declared MD5's key; it was deleted.
     const key = `${declared.slice(0, 1)}/${declared.slice(1, 2)}/${declared}/${declared}.mp4`;
-    assert.equal((await download(`${stack.gatewayUrl}/files/video/${key}`)).status, 403, 'an unsigned link opens nothing private');
+    assert.equal(
+      (await download(`${stack.gatewayUrl}/files/video/${key}`)).status,
+      403,
+      'an unsigned link opens nothing private',
+    );
     // Signed with the stack's URL key (AUTH_JWT_SECRET, as FILE_URL_SECRET is unset), so the answer says whether the object exists.
-    const signed = new FileUrlSigner(TEST_JWT_SECRET).signUrl(`${stack.gatewayUrl}/files/video/${key}`, 'video', key, 60);
+    const signed = new FileUrlSigner(TEST_JWT_SECRET).signUrl(
+      `${stack.gatewayUrl}/files/video/${key}`,
+      'video',
+      key,
+      60,
+    );
     assert.equal((await download(signed)).status, 404);
     // Merging again says the upload ended; checking the file again starts afresh.
-    assert.equal(reasonOf(await merge(token, { fileMd5: declared, fileName: file.name, chunkTotal: 3 })), 'UPLOAD_ENDED');
+    assert.equal(
+      reasonOf(await merge(token, { fileMd5: declared, fileName: file.name, chunkTotal: 3 })),
+      'UPLOAD_ENDED',
+    );
     assert.deepEqual((await open(token, { ...file, md5: declared })).missingChunks, [0, 1, 2]);
   });
 
@@ -275,7 +350,12 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     }
     const again = await merge(token, input);
     assert.equal(again.data?.mergeChunks.id, file.md5);
-    const listed = await graphql<{ mediaFiles: { total: number; items: { id: string }[] } }>(stack.gatewayUrl, '{ mediaFiles { total items { id } } }', {}, token);
+    const listed = await graphql<{ mediaFiles: { total: number; items: { id: string }[] } }>(
+      stack.gatewayUrl,
+      '{ mediaFiles { total items { id } } }',
+      {},
+      token,
+    );
     assert.deepEqual(listed.data!.mediaFiles, { total: 1, items: [{ id: file.md5 }] });
     assert.equal(md5((await download(merges[0].data!.mergeChunks.url)).bytes), file.md5);
   });
@@ -302,7 +382,12 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const identity = { fileMd5: file.md5, fileName: 'mine.mp4', fileSize: file.bytes.length };
 
     // Knowing the MD5 is not enough: no access before the proof.
-    const hidden = await graphql<{ media: Media | null }>(stack.gatewayUrl, 'query ($id: ID!) { media(id: $id) { id } }', { id: file.md5 }, other);
+    const hidden = await graphql<{ media: Media | null }>(
+      stack.gatewayUrl,
+      'query ($id: ID!) { media(id: $id) { id } }',
+      { id: file.md5 },
+      other,
+    );
     assert.equal(hidden.data!.media, null);
     const challenged = (await checkFile(other, identity)).data!.checkFile;
     assert.equal(challenged.exists, false);
@@ -311,19 +396,51 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const offset = Number(challenged.proof.offset);
     assert.ok(offset >= 0 && offset + challenged.proof.length <= file.bytes.length);
 
-    const wrong = await checkFile(other, { ...identity, proof: { rangeMd5: md5(file.bytes.subarray(offset + 1, offset + 1 + challenged.proof.length)) } });
+    const wrong = await checkFile(other, {
+      ...identity,
+      proof: { rangeMd5: md5(file.bytes.subarray(offset + 1, offset + 1 + challenged.proof.length)) },
+    });
     assert.equal(reasonOf(wrong), 'PROOF_MISMATCH');
-    assert.equal((await graphql<{ media: Media | null }>(stack.gatewayUrl, 'query ($id: ID!) { media(id: $id) { id } }', { id: file.md5 }, other)).data!.media, null);
+    assert.equal(
+      (
+        await graphql<{ media: Media | null }>(
+          stack.gatewayUrl,
+          'query ($id: ID!) { media(id: $id) { id } }',
+          { id: file.md5 },
+          other,
+        )
+      ).data!.media,
+      null,
+    );
 
-    const proved = await checkFile(other, { ...identity, proof: { rangeMd5: md5(file.bytes.subarray(offset, offset + challenged.proof.length)) } });
+    const proved = await checkFile(other, {
+      ...identity,
+      proof: { rangeMd5: md5(file.bytes.subarray(offset, offset + challenged.proof.length)) },
+    });
     assert.equal(proved.errors, undefined, JSON.stringify(proved.errors));
     assert.equal(proved.data!.checkFile.exists, true);
     assert.equal(proved.data!.checkFile.media?.organisationId, 'org-claimant');
     assert.equal(proved.data!.checkFile.media?.fileName, 'mine.mp4');
-    const own = await graphql<{ mediaFiles: { items: Media[] } }>(stack.gatewayUrl, `{ mediaFiles { items { ${MEDIA} } } }`, {}, other);
-    assert.deepEqual(own.data!.mediaFiles.items.map((m) => [m.id, m.organisationId, m.fileName]), [[file.md5, 'org-claimant', 'mine.mp4']]);
-    const owners = await graphql<{ mediaFiles: { items: Media[] } }>(stack.gatewayUrl, `{ mediaFiles { items { ${MEDIA} } } }`, {}, owner);
-    assert.deepEqual(owners.data!.mediaFiles.items.map((m) => [m.id, m.organisationId, m.fileName]), [[file.md5, 'org-owner', uploaded.media.fileName]]);
+    const own = await graphql<{ mediaFiles: { items: Media[] } }>(
+      stack.gatewayUrl,
+      `{ mediaFiles { items { ${MEDIA} } } }`,
+      {},
+      other,
+    );
+    assert.deepEqual(
+      own.data!.mediaFiles.items.map((m) => [m.id, m.organisationId, m.fileName]),
+      [[file.md5, 'org-claimant', 'mine.mp4']],
+    );
+    const owners = await graphql<{ mediaFiles: { items: Media[] } }>(
+      stack.gatewayUrl,
+      `{ mediaFiles { items { ${MEDIA} } } }`,
+      {},
+      owner,
+    );
+    assert.deepEqual(
+      owners.data!.mediaFiles.items.map((m) => [m.id, m.organisationId, m.fileName]),
+      [[file.md5, 'org-owner', uploaded.media.fileName]],
+    );
 
     // The client answers the challenge by itself.
     const third = await uploadFile({ endpoint, token: await member('org-third'), path: file.path });
@@ -333,13 +450,22 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
 
   test('a file name with ../ is stored cleaned', async () => {
     const file = await videoFile(smallVideo);
-    const result = await uploadFile({ endpoint, token: await member('org-names'), path: file.path, fileName: '../../etc/第1课 intro.mp4' });
+    const result = await uploadFile({
+      endpoint,
+      token: await member('org-names'),
+      path: file.path,
+      fileName: '../../etc/第1课 intro.mp4',
+    });
     assert.equal(result.media.fileName, '第1课 intro.mp4');
   });
 
   test('a file above UPLOAD_CHUNKED_MAX_BYTES is refused with PAYLOAD_TOO_LARGE', async () => {
     const token = await member('org-large');
-    const result = await checkFile(token, { fileMd5: md5(randomBytes(8)), fileName: 'huge.mp4', fileSize: MAX_BYTES + 1 });
+    const result = await checkFile(token, {
+      fileMd5: md5(randomBytes(8)),
+      fileName: 'huge.mp4',
+      fileSize: MAX_BYTES + 1,
+    });
     assert.equal(result.errors?.[0].extensions?.code, 'PAYLOAD_TOO_LARGE');
     const atLimit = await checkFile(token, { fileMd5: md5(randomBytes(8)), fileName: 'fits.mp4', fileSize: MAX_BYTES });
     assert.equal(atLimit.errors, undefined, JSON.stringify(atLimit.errors));
@@ -367,7 +493,11 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
   test('the merged video is served with byte ranges (206), also across chunk boundaries', async () => {
     const file = await videoFile(bigVideo);
     const { media } = await uploadFile({ endpoint, token: await member('org-range'), path: file.path });
-    for (const [start, end] of [[0, 99], [CHUNK - 10, CHUNK + 9], [file.bytes.length - 50, file.bytes.length - 1]]) {
+    for (const [start, end] of [
+      [0, 99],
+      [CHUNK - 10, CHUNK + 9],
+      [file.bytes.length - 50, file.bytes.length - 1],
+    ]) {
       const part = await download(media.url, { range: `bytes=${start}-${end}` });
       assert.equal(part.status, 206);
       assert.equal(part.headers.get('content-range'), `bytes ${start}-${end}/${file.bytes.length}`);
@@ -387,15 +517,34 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
 
     const seen = (await status(stranger, file.md5)).data!.uploadStatus;
     assert.deepEqual(
-      { state: seen.state, uploadedChunks: seen.uploadedChunks, missingChunks: seen.missingChunks, fileName: seen.fileName, media: seen.media },
+      {
+        state: seen.state,
+        uploadedChunks: seen.uploadedChunks,
+        missingChunks: seen.missingChunks,
+        fileName: seen.fileName,
+        media: seen.media,
+      },
       { state: 'NOT_STARTED', uploadedChunks: [], missingChunks: [], fileName: null, media: null },
     );
-    const checked = await graphql<{ checkChunk: boolean }>(stack.gatewayUrl, 'mutation ($m: String!) { checkChunk(fileMd5: $m, index: 0) }', { m: file.md5 }, stranger);
+    const checked = await graphql<{ checkChunk: boolean }>(
+      stack.gatewayUrl,
+      'mutation ($m: String!) { checkChunk(fileMd5: $m, index: 0) }',
+      { m: file.md5 },
+      stranger,
+    );
     assert.equal(checked.data!.checkChunk, false);
-    const aborted = await graphql<{ abortUpload: boolean }>(stack.gatewayUrl, 'mutation ($m: String!) { abortUpload(fileMd5: $m) }', { m: file.md5 }, stranger);
+    const aborted = await graphql<{ abortUpload: boolean }>(
+      stack.gatewayUrl,
+      'mutation ($m: String!) { abortUpload(fileMd5: $m) }',
+      { m: file.md5 },
+      stranger,
+    );
     assert.equal(aborted.data!.abortUpload, false);
     assert.equal(reasonOf(await sendChunk(stranger, file.md5, 1, chunkOf(file.bytes, 1))), 'NO_UPLOAD_SESSION');
-    assert.equal(reasonOf(await merge(stranger, { fileMd5: file.md5, fileName: file.name, chunkTotal: 3 })), 'NO_UPLOAD_SESSION');
+    assert.equal(
+      reasonOf(await merge(stranger, { fileMd5: file.md5, fileName: file.name, chunkTotal: 3 })),
+      'NO_UPLOAD_SESSION',
+    );
 
     const mine = (await status(owner, file.md5)).data!.uploadStatus;
     assert.equal(mine.state, 'UPLOADING');
@@ -407,7 +556,13 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const token = await member('org-abort');
     await open(token, file);
     await sendAll(token, file, [0, 1]);
-    const abort = () => graphql<{ abortUpload: boolean }>(stack.gatewayUrl, 'mutation ($m: String!) { abortUpload(fileMd5: $m) }', { m: file.md5 }, token);
+    const abort = () =>
+      graphql<{ abortUpload: boolean }>(
+        stack.gatewayUrl,
+        'mutation ($m: String!) { abortUpload(fileMd5: $m) }',
+        { m: file.md5 },
+        token,
+      );
     assert.equal((await abort()).data!.abortUpload, true);
     const after = (await status(token, file.md5)).data!.uploadStatus;
     assert.equal(after.state, 'NOT_STARTED');
@@ -418,7 +573,9 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
   });
 
   test('chunk calls need a signed-in member', async () => {
-    const anonymous = await graphql(stack.gatewayUrl, CHECK_FILE, { input: { fileMd5: md5(smallVideo), fileName: 'a.mp4', fileSize: 10 } });
+    const anonymous = await graphql(stack.gatewayUrl, CHECK_FILE, {
+      input: { fileMd5: md5(smallVideo), fileName: 'a.mp4', fileSize: 10 },
+    });
     assert.equal(anonymous.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
   });
 });

@@ -18,7 +18,10 @@ interface PageReport {
 }
 
 /** A web app's page served from its own origin: it calls the gateway the way a front end would. */
-const appPage = (gatewayUrl: string, token: string) => `<!doctype html><meta charset="utf-8"><title>app</title><script type="module">
+const appPage = (
+  gatewayUrl: string,
+  token: string,
+) => `<!doctype html><meta charset="utf-8"><title>app</title><script type="module">
 const gateway = ${JSON.stringify(gatewayUrl)};
 const auth = { authorization: 'Bearer ${token}' };
 const report = {};
@@ -43,7 +46,9 @@ window.report = report;
 </script>`;
 
 async function serve(html: () => string): Promise<{ server: Server; origin: string }> {
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html()));
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html()),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, origin: `http://localhost:${(server.address() as AddressInfo).port}` };
 }
@@ -83,7 +88,10 @@ describe('a browser app on another origin', { skip: !chromiumPath, timeout: 180_
   test('an origin listed in CORS_ORIGINS queries, uploads with the preflight header, and reads a file range', async () => {
     const report = await visit(allowed.origin);
     assert.equal(report.failure, undefined);
-    assert.deepEqual(report.graphql && { status: report.graphql.status, total: report.graphql.total }, { status: 200, total: 0 });
+    assert.deepEqual(report.graphql && { status: report.graphql.status, total: report.graphql.total }, {
+      status: 200,
+      total: 0,
+    });
     assert.match(report.graphql?.requestId ?? '', /.+/, 'x-request-id is exposed to the page');
     assert.equal(report.upload?.status, 200, report.upload?.error);
     assert.match(report.upload?.url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/files\//);

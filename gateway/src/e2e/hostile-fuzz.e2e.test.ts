@@ -54,11 +54,16 @@ interface Judgement {
 
 /** Whether `outcome` is an acceptable answer to `request`. */
 function judge(request: HostileRequest, outcome: RawOutcome): Judgement {
-  if (outcome.kind === 'timeout') return { label: 'timeout', codes: [], failure: `no answer within ${REQUEST_DEADLINE_MS} ms` };
+  if (outcome.kind === 'timeout')
+    return { label: 'timeout', codes: [], failure: `no answer within ${REQUEST_DEADLINE_MS} ms` };
   if (outcome.kind !== 'response') {
     // Only a request the generator itself cut short may go unanswered.
     if (request.cutAfter !== undefined) return { label: `cut-${outcome.kind}`, codes: [] };
-    return { label: outcome.kind, codes: [], failure: `connection ${outcome.kind}${'error' in outcome && outcome.error ? ` (${outcome.error})` : ''} without an answer` };
+    return {
+      label: outcome.kind,
+      codes: [],
+      failure: `connection ${outcome.kind}${'error' in outcome && outcome.error ? ` (${outcome.error})` : ''} without an answer`,
+    };
   }
   const { status, body } = outcome;
   const label = String(status);
@@ -67,14 +72,18 @@ function judge(request: HostileRequest, outcome: RawOutcome): Judgement {
   // A client that went away reads no body: Node's own bare 400 for the unfinished request will do.
   if (request.cutAfter !== undefined && status >= 400) return { label: `cut-${status}`, codes: [] };
   if (request.method === 'HEAD') return { label, codes: [] };
-  const json = parseJson(body) as { errors?: { extensions?: { code?: unknown } }[]; error?: unknown; data?: unknown } | undefined;
+  const json = parseJson(body) as
+    | { errors?: { extensions?: { code?: unknown } }[]; error?: unknown; data?: unknown }
+    | undefined;
   const codes = (json?.errors ?? []).map((e) => String(e?.extensions?.code));
   const unknownCodes = codes.filter((c) => !CODES.has(c));
-  if (unknownCodes.length) return { label, codes, failure: `codes outside the fixed set (${unknownCodes.join(', ')}): ${text}` };
+  if (unknownCodes.length)
+    return { label, codes, failure: `codes outside the fixed set (${unknownCodes.join(', ')}): ${text}` };
   const exactGraphqlPost = request.method === 'POST' && request.path === '/graphql';
   if ((status === 404 || status === 405) && !exactGraphqlPost) return { label, codes };
   if (status < 400) {
-    if (request.target === 'graphql' && status === 200 && !json) return { label, codes, failure: `200 without a JSON body: ${text}` };
+    if (request.target === 'graphql' && status === 200 && !json)
+      return { label, codes, failure: `200 without a JSON body: ${text}` };
     return { label, codes };
   }
   if (request.target === 'files') {
@@ -87,7 +96,9 @@ function judge(request: HostileRequest, outcome: RawOutcome): Judgement {
 
 /** The request in a line or two: the member token shortened, the body's start (all of it when small). */
 function describeRequest(request: HostileRequest, memberToken: string): string {
-  const headers = JSON.stringify(request.headers ?? {}).replaceAll(memberToken, '<member token>').slice(0, 300);
+  const headers = JSON.stringify(request.headers ?? {})
+    .replaceAll(memberToken, '<member token>')
+    .slice(0, 300);
   const body = request.body ?? Buffer.alloc(0);
   const shown = body.length <= 1500 ? body : body.subarray(0, 300);
   const cut = request.cutAfter !== undefined ? `, cut after ${request.cutAfter}` : '';
@@ -110,7 +121,17 @@ describe('hostile requests generated from a seed, through the gateway of real pr
     const course = await graphql<{ createCourse: { id: string } }>(
       stack.gatewayUrl,
       'mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }',
-      { input: { name: 'Fuzz target', audience: '测试', mt: '1-3', st: '1-3-1', grade: 'BEGINNER', teachingMode: 'RECORDED', charge: 'FREE' } },
+      {
+        input: {
+          name: 'Fuzz target',
+          audience: '测试',
+          mt: '1-3',
+          st: '1-3-1',
+          grade: 'BEGINNER',
+          teachingMode: 'RECORDED',
+          charge: 'FREE',
+        },
+      },
       member,
     );
     assert.equal(course.errors, undefined, JSON.stringify(course.errors));
@@ -121,7 +142,13 @@ describe('hostile requests generated from a seed, through the gateway of real pr
       member,
     );
     assert.equal(chapter.errors, undefined, JSON.stringify(chapter.errors));
-    const image = await upload<{ uploadFile: { id: string; url: string } }>(stack.gatewayUrl, 'mutation($file: Upload!) { uploadFile(file: $file) { id url } }', new Blob([png()]), 'cover.png', member);
+    const image = await upload<{ uploadFile: { id: string; url: string } }>(
+      stack.gatewayUrl,
+      'mutation($file: Upload!) { uploadFile(file: $file) { id url } }',
+      new Blob([png()]),
+      'cover.png',
+      member,
+    );
     assert.equal(image.errors, undefined, JSON.stringify(image.errors));
     const url = new URL(image.data!.uploadFile.url);
     generator = new HostileRequestGenerator(SEED, {
@@ -134,8 +161,12 @@ describe('hostile requests generated from a seed, through the gateway of real pr
   });
   after(() => stack?.stop());
 
-  test(`${REQUESTS} mutated requests are each answered with a success or a coded error, and every process survives without growing`, { timeout: 240_000 }, async () => {
-    console.log(`hostile fuzz: seed ${SEED} (replay with HOSTILE_SEED=${SEED}), ${REQUESTS} requests, ${CONCURRENCY} at a time`);
+  test(`${REQUESTS} mutated requests are each answered with a success or a coded error, and every process survives without growing`, {
+    timeout: 240_000,
+  }, async () => {
+    console.log(
+      `hostile fuzz: seed ${SEED} (replay with HOSTILE_SEED=${SEED}), ${REQUESTS} requests, ${CONCURRENCY} at a time`,
+    );
     const watched = ['gateway', 'media'] as const;
     const rssNow = () => Object.fromEntries(watched.map((name) => [name, rssBytes(stack.service(name).pid)]));
     const rssBefore = rssNow();
@@ -155,12 +186,19 @@ describe('hostile requests generated from a seed, through the gateway of real pr
         if (sent === Math.floor(REQUESTS / 2)) rssHalfway = rssNow();
         const outcome = await rawExchange(stack.ports.gateway, request, REQUEST_DEADLINE_MS);
         const verdict = judge(request, outcome);
-        countInto(byKind, request.kind.split('/').slice(0, request.kind.startsWith('multipart') ? 1 : 2).join('/'));
+        countInto(
+          byKind,
+          request.kind
+            .split('/')
+            .slice(0, request.kind.startsWith('multipart') ? 1 : 2)
+            .join('/'),
+        );
         countInto(byStatus, verdict.label);
         for (const code of verdict.codes) countInto(byCode, code);
         if (verdict.failure) {
           failureCount++;
-          if (failures.length < 25) failures.push(`${verdict.failure}\n    request: ${describeRequest(request, member)}`);
+          if (failures.length < 25)
+            failures.push(`${verdict.failure}\n    request: ${describeRequest(request, member)}`);
         }
       }
     };
@@ -174,11 +212,20 @@ describe('hostile requests generated from a seed, through the gateway of real pr
     console.log('hostile fuzz: requests by kind', table(byKind));
     console.log('hostile fuzz: answers by status', table(byStatus));
     console.log('hostile fuzz: error codes', table(byCode));
-    console.log('hostile fuzz: RSS before -> halfway -> after', Object.fromEntries(watched.map((n) => [n, `${mib(rssBefore[n])} -> ${mib(rssHalfway![n])} -> ${mib(rssAfter[n])}`])));
+    console.log(
+      'hostile fuzz: RSS before -> halfway -> after',
+      Object.fromEntries(
+        watched.map((n) => [n, `${mib(rssBefore[n])} -> ${mib(rssHalfway![n])} -> ${mib(rssAfter[n])}`]),
+      ),
+    );
 
     for (const name of ['gateway', 'content', 'media', 'search']) {
       const child = stack.service(name).child;
-      assert.equal(child.exitCode, null, `${name} exited with ${child.exitCode}:\n${stack.service(name).log().slice(-3000)}`);
+      assert.equal(
+        child.exitCode,
+        null,
+        `${name} exited with ${child.exitCode}:\n${stack.service(name).log().slice(-3000)}`,
+      );
       assert.equal(child.signalCode, null, `${name} was killed by ${child.signalCode}`);
     }
     for (const [name, port] of Object.entries(stack.ports)) {
@@ -186,10 +233,20 @@ describe('hostile requests generated from a seed, through the gateway of real pr
       assert.equal(health.status, 200, `${name} /health after the run`);
     }
     for (const name of watched) {
-      assert.ok(rssAfter[name] - rssBefore[name] < RSS_GROWTH_LIMIT, `${name} grew from ${mib(rssBefore[name])} to ${mib(rssAfter[name])}`);
-      assert.ok(rssAfter[name] - rssHalfway![name] < RSS_SECOND_HALF_LIMIT, `${name} kept growing: ${mib(rssHalfway![name])} halfway, ${mib(rssAfter[name])} at the end`);
+      assert.ok(
+        rssAfter[name] - rssBefore[name] < RSS_GROWTH_LIMIT,
+        `${name} grew from ${mib(rssBefore[name])} to ${mib(rssAfter[name])}`,
+      );
+      assert.ok(
+        rssAfter[name] - rssHalfway![name] < RSS_SECOND_HALF_LIMIT,
+        `${name} kept growing: ${mib(rssHalfway![name])} halfway, ${mib(rssAfter[name])} at the end`,
+      );
     }
     assert.equal(sent >= REQUESTS, true, `only ${sent} of ${REQUESTS} requests went out within ${RUN_BUDGET_MS} ms`);
-    assert.equal(failureCount, 0, `${failureCount} of ${sent} answers were wrong (seed ${SEED}); the first ${failures.length}:\n  ${failures.join('\n  ')}`);
+    assert.equal(
+      failureCount,
+      0,
+      `${failureCount} of ${sent} answers were wrong (seed ${SEED}); the first ${failures.length}:\n  ${failures.join('\n  ')}`,
+    );
   });
 });

@@ -8,8 +8,16 @@ const root = join(__dirname, '..', '..', '..');
 const startScript = join(root, 'scripts', 'start.mjs');
 
 /** Every port `npm start` needs, each free right now. */
-export async function freeStartPorts(): Promise<Record<'GATEWAY_PORT' | 'CONTENT_PORT' | 'MEDIA_PORT' | 'SEARCH_PORT' | 'JOBS_PORT', string>> {
-  return { GATEWAY_PORT: String(await freePort()), CONTENT_PORT: String(await freePort()), MEDIA_PORT: String(await freePort()), SEARCH_PORT: String(await freePort()), JOBS_PORT: String(await freePort()) };
+export async function freeStartPorts(): Promise<
+  Record<'GATEWAY_PORT' | 'CONTENT_PORT' | 'MEDIA_PORT' | 'SEARCH_PORT' | 'JOBS_PORT', string>
+> {
+  return {
+    GATEWAY_PORT: String(await freePort()),
+    CONTENT_PORT: String(await freePort()),
+    MEDIA_PORT: String(await freePort()),
+    SEARCH_PORT: String(await freePort()),
+    JOBS_PORT: String(await freePort()),
+  };
 }
 
 export const running = (pid: number): boolean => {
@@ -38,9 +46,22 @@ export class NpmStart {
   }
 
   static run(dataDir: string, env: NodeJS.ProcessEnv, how: 'npm' | 'direct' = 'npm'): NpmStart {
-    const [command, args] = how === 'npm' ? ['npm', ['start', '--', '--no-build']] : [process.execPath, [startScript, '--no-build']];
-    const environment = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, GATEWAY_HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '5000', ...env };
-    const child = spawn(command as string, args as string[], { cwd: root, detached: true, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, args] =
+      how === 'npm' ? ['npm', ['start', '--', '--no-build']] : [process.execPath, [startScript, '--no-build']];
+    const environment = {
+      ...process.env,
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      GATEWAY_HOST: '127.0.0.1',
+      SHUTDOWN_GRACE_MS: '5000',
+      ...env,
+    };
+    const child = spawn(command as string, args as string[], {
+      cwd: root,
+      detached: true,
+      env: environment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return new NpmStart(child, environment);
   }
 
@@ -71,11 +92,21 @@ export class NpmStart {
    */
   async stopped(started = 5, timeoutMs = 60_000): Promise<[number | null, NodeJS.Signals | null]> {
     const child = this.child;
-    await waitUntil('npm start to exit', () => child.exitCode !== null || child.signalCode !== null, timeoutMs, this.output);
+    await waitUntil(
+      'npm start to exit',
+      () => child.exitCode !== null || child.signalCode !== null,
+      timeoutMs,
+      this.output,
+    );
     const exit: [number | null, NodeJS.Signals | null] = [child.exitCode, child.signalCode as NodeJS.Signals | null];
     assert.ok(this.allPids().length >= started, `start.mjs reports the pid of each service it starts:\n${this.text}`);
     // Every service start.mjs ever started is gone: none is left serving with nobody to stop it.
-    await waitUntil('every service process to be gone', () => this.allPids().every((pid) => !running(pid)), 10_000, this.output);
+    await waitUntil(
+      'every service process to be gone',
+      () => this.allPids().every((pid) => !running(pid)),
+      10_000,
+      this.output,
+    );
     return exit;
   }
 

@@ -26,7 +26,12 @@ export class PlatformStack {
   /** The services and the gateway; `jobs` also starts that many jobs workers. */
   static async start(extraEnv: NodeJS.ProcessEnv = {}, options: { jobs?: number } = {}): Promise<PlatformStack> {
     const dataDir = await mkdtemp(join(tmpdir(), 'lh-e2e-'));
-    const ports = { gateway: await freePort(), content: await freePort(), media: await freePort(), search: await freePort() };
+    const ports = {
+      gateway: await freePort(),
+      content: await freePort(),
+      media: await freePort(),
+      search: await freePort(),
+    };
     const gatewaySecret = randomBytes(16).toString('hex');
     const env: NodeJS.ProcessEnv = {
       NODE_ENV: 'test',
@@ -49,14 +54,26 @@ export class PlatformStack {
     try {
       // Settled, not Promise.all: when one subgraph fails to start, the others that did must be stopped too.
       const subgraphs = await Promise.allSettled([
-        ServiceProcess.start('content', script('@learnhub/content/main'), env, `http://127.0.0.1:${ports.content}/health`),
+        ServiceProcess.start(
+          'content',
+          script('@learnhub/content/main'),
+          env,
+          `http://127.0.0.1:${ports.content}/health`,
+        ),
         ServiceProcess.start('media', script('@learnhub/media/main'), env, `http://127.0.0.1:${ports.media}/health`),
         ServiceProcess.start('search', script('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
       ]);
       for (const result of subgraphs) if (result.status === 'fulfilled') started.push(result.value);
       const failed = subgraphs.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed) throw failed.reason;
-      started.push(await ServiceProcess.start('gateway', script('@learnhub/gateway/main'), env, `http://127.0.0.1:${ports.gateway}/health`));
+      started.push(
+        await ServiceProcess.start(
+          'gateway',
+          script('@learnhub/gateway/main'),
+          env,
+          `http://127.0.0.1:${ports.gateway}/health`,
+        ),
+      );
     } catch (error) {
       await Promise.all(started.map((p) => p.stop('SIGKILL')));
       await rm(dataDir, { recursive: true, force: true });
@@ -77,7 +94,12 @@ export class PlatformStack {
     const port = await freePort();
     const name = `jobs-${this.processes.filter((p) => p.name.startsWith('jobs-')).length + 1}`;
     const env = { ...this.env, JOBS_PORT: String(port), JOBS_WORKER_ID: name, ...extraEnv };
-    const worker = await ServiceProcess.start(name, require.resolve('@learnhub/jobs/main'), env, `http://127.0.0.1:${port}/health`);
+    const worker = await ServiceProcess.start(
+      name,
+      require.resolve('@learnhub/jobs/main'),
+      env,
+      `http://127.0.0.1:${port}/health`,
+    );
     this.processes.push(worker);
     return worker;
   }
@@ -119,7 +141,13 @@ export interface GraphQLResult<T> {
 }
 
 /** A plain JSON GraphQL request, as any client would send it. */
-export async function graphql<T>(url: string, query: string, variables: object = {}, token?: string, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> {
+export async function graphql<T>(
+  url: string,
+  query: string,
+  variables: object = {},
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResult<T>> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
@@ -131,7 +159,14 @@ export async function graphql<T>(url: string, query: string, variables: object =
 }
 
 /** A GraphQL multipart request (one file at `variables.file`), as Apollo Client's upload link sends it. */
-export function upload<T>(url: string, query: string, file: Blob, fileName: string, token: string, variables: object = {}): Promise<GraphQLResult<T>> {
+export function upload<T>(
+  url: string,
+  query: string,
+  file: Blob,
+  fileName: string,
+  token: string,
+  variables: object = {},
+): Promise<GraphQLResult<T>> {
   return uploadAt<T>(url, query, { ...variables, file: null }, 'variables.file', file, fileName, token);
 }
 
@@ -139,7 +174,15 @@ export function upload<T>(url: string, query: string, file: Blob, fileName: stri
  * A GraphQL multipart request with one file at the object path `at` (e.g. `variables.input.chunk`);
  * `variables` must hold `null` there, as the multipart request spec wants.
  */
-export async function uploadAt<T>(url: string, query: string, variables: object, at: string, file: Blob, fileName: string, token: string): Promise<GraphQLResult<T>> {
+export async function uploadAt<T>(
+  url: string,
+  query: string,
+  variables: object,
+  at: string,
+  file: Blob,
+  fileName: string,
+  token: string,
+): Promise<GraphQLResult<T>> {
   const form = new FormData();
   form.append('operations', JSON.stringify({ query, variables }));
   form.append('map', JSON.stringify({ 0: [at] }));
@@ -157,7 +200,9 @@ export async function uploadAt<T>(url: string, query: string, variables: object,
 /** The ffmpeg binary: FFMPEG_PATH, else the one bundled from npm (@ffmpeg-installer/ffmpeg). */
 export function ffmpegPath(): string {
   if (process.env.FFMPEG_PATH) return process.env.FFMPEG_PATH;
-  const bundled = require(require.resolve('@ffmpeg-installer/ffmpeg', { paths: [require.resolve('@learnhub/media/main')] })) as { path: string };
+  const bundled = require(
+    require.resolve('@ffmpeg-installer/ffmpeg', { paths: [require.resolve('@learnhub/media/main')] }),
+  ) as { path: string };
   return bundled.path;
 }
 
@@ -165,9 +210,14 @@ export function ffmpegPath(): string {
  * Writes a real H.264 MP4 (a test pattern) to `path`. `bitrate` (e.g. `8M`) is kept constant with
  * filler data, so the size is about bitrate × seconds whatever the picture.
  */
-export async function makeTestVideo(path: string, options: { seconds: number; size?: string; bitrate?: string; rate?: number }): Promise<void> {
+export async function makeTestVideo(
+  path: string,
+  options: { seconds: number; size?: string; bitrate?: string; rate?: number },
+): Promise<void> {
   const { seconds, size = '640x360', bitrate, rate = 25 } = options;
-  const cbr = bitrate ? ['-b:v', bitrate, '-minrate', bitrate, '-maxrate', bitrate, '-bufsize', '2M', '-x264-params', 'nal-hrd=cbr'] : [];
+  const cbr = bitrate
+    ? ['-b:v', bitrate, '-minrate', bitrate, '-maxrate', bitrate, '-bufsize', '2M', '-x264-params', 'nal-hrd=cbr']
+    : [];
   await promisify(execFile)(ffmpegPath(), [
     ...['-hide_banner', '-loglevel', 'error', '-y'],
     ...['-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${rate}`, '-t', String(seconds)],

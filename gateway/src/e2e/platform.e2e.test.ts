@@ -40,16 +40,28 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
   after(() => stack.stop());
 
   test('anyone reads the category tree: majors with minors, in order', async () => {
-    const result = await graphql<{ courseCategories: { id: string; name: string; order: number; leaf: boolean; children: { id: string; leaf: boolean }[] }[] }>(
-      stack.gatewayUrl,
-      '{ courseCategories { id name order leaf children { id name order leaf } } }',
-    );
+    const result = await graphql<{
+      courseCategories: {
+        id: string;
+        name: string;
+        order: number;
+        leaf: boolean;
+        children: { id: string; leaf: boolean }[];
+      }[];
+    }>(stack.gatewayUrl, '{ courseCategories { id name order leaf children { id name order leaf } } }');
     assert.equal(result.errors, undefined);
     const majors = result.data!.courseCategories;
     assert.equal(majors.length, 12);
-    assert.deepEqual(majors.map((m) => m.order), [...Array(12).keys()].map((i) => i + 1));
+    assert.deepEqual(
+      majors.map((m) => m.order),
+      [...Array(12).keys()].map((i) => i + 1),
+    );
     assert.equal(majors[0].name, '前端开发');
-    assert.ok(majors.every((m) => !m.leaf && m.children.length >= 4 && m.children.every((c) => c.leaf && c.id.startsWith(`${m.id}-`))));
+    assert.ok(
+      majors.every(
+        (m) => !m.leaf && m.children.length >= 4 && m.children.every((c) => c.leaf && c.id.startsWith(`${m.id}-`)),
+      ),
+    );
     assert.match(result.headers.get('x-request-id') ?? '', /.+/);
   });
 
@@ -76,7 +88,14 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
 
   test('a several-MiB upload streams through the gateway and lands in the media library', async () => {
     const bytes = pdf(6 * 1024 * 1024 + 123);
-    const result = await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([bytes]), '第一章 讲义.pdf', member, { input: { tags: '讲义', remark: 'chapter 1' } });
+    const result = await upload<{ uploadFile: Media }>(
+      stack.gatewayUrl,
+      UPLOAD,
+      new Blob([bytes]),
+      '第一章 讲义.pdf',
+      member,
+      { input: { tags: '讲义', remark: 'chapter 1' } },
+    );
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     const media = result.data!.uploadFile;
     assert.equal(media.id, md5(bytes));
@@ -98,12 +117,20 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
     unsigned.search = '';
     const refused = await fetch(unsigned);
     assert.equal(refused.status, 403);
-    assert.match(((await refused.json()) as { error: string }).error, /missing its signature, was altered or has expired/);
+    assert.match(
+      ((await refused.json()) as { error: string }).error,
+      /missing its signature, was altered or has expired/,
+    );
 
     const again = await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([bytes]), 'copy.pdf', member);
     assert.equal(again.data!.uploadFile.fileName, '第一章 讲义.pdf', 'the same bytes return the existing entry');
 
-    const list = await graphql<{ mediaFiles: { total: number; items: { id: string }[] } }>(stack.gatewayUrl, '{ mediaFiles(filter: { name: "讲义" }) { total items { id } } }', {}, member);
+    const list = await graphql<{ mediaFiles: { total: number; items: { id: string }[] } }>(
+      stack.gatewayUrl,
+      '{ mediaFiles(filter: { name: "讲义" }) { total items { id } } }',
+      {},
+      member,
+    );
     assert.deepEqual(list.data!.mediaFiles, { total: 1, items: [{ id: media.id }] });
 
     const ranged = await fetch(media.url, { headers: { range: 'bytes=100-199' } });
@@ -112,15 +139,32 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
     assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), bytes.subarray(100, 200));
   });
 
-  test('organisations never see each other\'s media', async () => {
+  test("organisations never see each other's media", async () => {
     const bytes = pdf(4096);
-    const mine = (await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([bytes]), 'private.pdf', member)).data!.uploadFile;
-    const theirs = await graphql<{ media: Media | null }>(stack.gatewayUrl, 'query($id: ID!) { media(id: $id) { id } }', { id: mine.id }, otherOrgMember);
+    const mine = (
+      await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([bytes]), 'private.pdf', member)
+    ).data!.uploadFile;
+    const theirs = await graphql<{ media: Media | null }>(
+      stack.gatewayUrl,
+      'query($id: ID!) { media(id: $id) { id } }',
+      { id: mine.id },
+      otherOrgMember,
+    );
     assert.equal(theirs.errors, undefined);
     assert.equal(theirs.data!.media, null);
-    const theirList = await graphql<{ mediaFiles: { total: number } }>(stack.gatewayUrl, '{ mediaFiles { total } }', {}, otherOrgMember);
+    const theirList = await graphql<{ mediaFiles: { total: number } }>(
+      stack.gatewayUrl,
+      '{ mediaFiles { total } }',
+      {},
+      otherOrgMember,
+    );
     assert.equal(theirList.data!.mediaFiles.total, 0);
-    const asAdmin = await graphql<{ media: Media | null }>(stack.gatewayUrl, 'query($id: ID!) { media(id: $id) { id organisationId } }', { id: mine.id }, admin);
+    const asAdmin = await graphql<{ media: Media | null }>(
+      stack.gatewayUrl,
+      'query($id: ID!) { media(id: $id) { id organisationId } }',
+      { id: mine.id },
+      admin,
+    );
     assert.equal(asAdmin.data!.media?.organisationId, '1232141425');
   });
 
@@ -130,10 +174,22 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
     assert.equal(video.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
     assert.equal(video.errors?.[0].extensions?.reason, 'USE_CHUNKED_UPLOAD');
 
-    const unknown = await upload(stack.gatewayUrl, UPLOAD, new Blob([Buffer.from([0, 1, 2, 3, 0, 255, 254, 0])]), 'x.bin', member);
+    const unknown = await upload(
+      stack.gatewayUrl,
+      UPLOAD,
+      new Blob([Buffer.from([0, 1, 2, 3, 0, 255, 254, 0])]),
+      'x.bin',
+      member,
+    );
     assert.equal(unknown.errors?.[0].extensions?.reason, 'UNSUPPORTED_FILE_TYPE');
 
-    const sneaky = await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([pdf(1000)]), '../../etc/passwd.pdf', member);
+    const sneaky = await upload<{ uploadFile: Media }>(
+      stack.gatewayUrl,
+      UPLOAD,
+      new Blob([pdf(1000)]),
+      '../../etc/passwd.pdf',
+      member,
+    );
     assert.equal(sneaky.errors, undefined);
     assert.equal(sneaky.data!.uploadFile.fileName, 'passwd.pdf');
   });
@@ -142,15 +198,29 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
     const image = png(20_000);
     // Large enough that the refusal must not wait for (or stall on) the unread rest of the file.
     const byAdmin = await upload(stack.gatewayUrl, UPLOAD, new Blob([png(12 * 1024 * 1024)]), 'frontend.png', admin);
-    assert.equal(byAdmin.errors?.[0].extensions?.code, 'FORBIDDEN', 'admins belong to no organisation, so have no library to upload into');
+    assert.equal(
+      byAdmin.errors?.[0].extensions?.code,
+      'FORBIDDEN',
+      'admins belong to no organisation, so have no library to upload into',
+    );
 
-    const uploaded = (await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([image]), 'frontend.png', member)).data!.uploadFile;
-    const SET = 'mutation($id: ID!, $mediaId: ID) { setCourseCategoryIcon(id: $id, mediaId: $mediaId) { id icon { id } } }';
+    const uploaded = (
+      await upload<{ uploadFile: Media }>(stack.gatewayUrl, UPLOAD, new Blob([image]), 'frontend.png', member)
+    ).data!.uploadFile;
+    const SET =
+      'mutation($id: ID!, $mediaId: ID) { setCourseCategoryIcon(id: $id, mediaId: $mediaId) { id icon { id } } }';
 
     const byMember = await graphql(stack.gatewayUrl, SET, { id: '1-1', mediaId: uploaded.id }, member);
     assert.equal(byMember.errors?.[0].extensions?.code, 'FORBIDDEN');
 
-    const notAnImage = (await graphql<{ mediaFiles: { items: { id: string }[] } }>(stack.gatewayUrl, '{ mediaFiles(filter: { type: DOCUMENT }) { items { id } } }', {}, member)).data!.mediaFiles.items[0];
+    const notAnImage = (
+      await graphql<{ mediaFiles: { items: { id: string }[] } }>(
+        stack.gatewayUrl,
+        '{ mediaFiles(filter: { type: DOCUMENT }) { items { id } } }',
+        {},
+        member,
+      )
+    ).data!.mediaFiles.items[0];
     const wrongType = await graphql(stack.gatewayUrl, SET, { id: '1-1', mediaId: notAnImage.id }, admin);
     assert.equal(wrongType.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
     assert.match(wrongType.errors![0].message, /image/);
@@ -158,10 +228,9 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
     const set = await graphql(stack.gatewayUrl, SET, { id: '1-1', mediaId: uploaded.id }, admin);
     assert.equal(set.errors, undefined, JSON.stringify(set.errors));
 
-    const tree = await graphql<{ courseCategories: { id: string; icon: { id: string; mimeType: string; url: string; size: string } | null }[] }>(
-      stack.gatewayUrl,
-      '{ courseCategories { id icon { id mimeType url size } } }',
-    );
+    const tree = await graphql<{
+      courseCategories: { id: string; icon: { id: string; mimeType: string; url: string; size: string } | null }[];
+    }>(stack.gatewayUrl, '{ courseCategories { id icon { id mimeType url size } } }');
     assert.equal(tree.errors, undefined, JSON.stringify(tree.errors));
     const [frontend, ...others] = tree.data!.courseCategories;
     assert.equal(frontend.icon?.id, uploaded.id);
@@ -176,7 +245,9 @@ describe('the platform through the gateway, as real processes', { timeout: 300_0
     const direct = await fetch(`http://127.0.0.1:${stack.ports.media}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ _entities(representations: [{ __typename: "Media", id: "x" }]) { __typename } }' }),
+      body: JSON.stringify({
+        query: '{ _entities(representations: [{ __typename: "Media", id: "x" }]) { __typename } }',
+      }),
     });
     assert.equal(direct.status, 403);
     const health = await fetch(`http://127.0.0.1:${stack.ports.media}/health`);

@@ -27,7 +27,13 @@ const redisUrl = backendUrl('redis', SUITE);
 const postgresUrl = backendUrl('postgres', SUITE);
 
 const run = promisify(execFile);
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (text: string) =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 /** The approved name: `<`, `>` and `&` prove the page escapes it; 协程 is the search keyword. */
 const NAME = 'Kotlin 协程 <进阶> & 实战';
@@ -38,14 +44,18 @@ const OPINION = '请补充课程介绍：说明学习本课程需要的 Kotlin �
 
 const PNG = () => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(3000)]);
 
-const SUBMIT = 'mutation($id: ID!) { submitCourseForAudit(courseId: $id) { courseId name auditStatus submittedBy content { name description } } }';
-const AUDIT = 'mutation($input: AuditCourseInput!) { auditCourse(input: $input) { id courseId decision opinion auditorId } }';
-const PUBLISHED_FIELDS = 'id version status publishedAt onlineAt offlineAt pageUrl content { name description teachplan { name children { name media { id playable } } } }';
+const SUBMIT =
+  'mutation($id: ID!) { submitCourseForAudit(courseId: $id) { courseId name auditStatus submittedBy content { name description } } }';
+const AUDIT =
+  'mutation($input: AuditCourseInput!) { auditCourse(input: $input) { id courseId decision opinion auditorId } }';
+const PUBLISHED_FIELDS =
+  'id version status publishedAt onlineAt offlineAt pageUrl content { name description teachplan { name children { name media { id playable } } } }';
 const PUBLISH = `mutation($id: ID!) { publishCourse(courseId: $id) { ${PUBLISHED_FIELDS} } }`;
 const OFFLINE = `mutation($id: ID!) { takeCourseOffline(courseId: $id) { ${PUBLISHED_FIELDS} } }`;
 const ONLINE = `mutation($id: ID!) { bringCourseOnline(courseId: $id) { ${PUBLISHED_FIELDS} } }`;
 const PUBLISHED = `query($id: ID!) { publishedCourse(id: $id) { ${PUBLISHED_FIELDS} } }`;
-const SEARCH = 'query($input: CourseSearchInput) { searchCourses(input: $input) { total hits { id name course { id } } } }';
+const SEARCH =
+  'query($input: CourseSearchInput) { searchCourses(input: $input) { total hits { id name course { id } } } }';
 const OUTBOX = `query($filter: OutboxMessageFilter) { outboxMessages(filter: $filter) {
   total items { id courseId version action state attempts stages { name state result finishedAt } lastResult lastError } } }`;
 
@@ -61,7 +71,11 @@ interface PublishedCourse {
   onlineAt: string | null;
   offlineAt: string | null;
   pageUrl: string;
-  content: { name: string; description: string | null; teachplan: { name: string; children: { name: string; media: { id: string; playable: boolean } | null }[] }[] };
+  content: {
+    name: string;
+    description: string | null;
+    teachplan: { name: string; children: { name: string; media: { id: string; playable: boolean } | null }[] }[];
+  };
 }
 interface OutboxMessage {
   id: string;
@@ -107,7 +121,8 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
   let sectionId: string;
   let videoId: string;
   let pageUrl: string;
-  const gql = <T>(query: string, variables: object = {}, token: string | undefined = alice) => graphql<T>(stack.gatewayUrl, query, variables, token);
+  const gql = <T>(query: string, variables: object = {}, token: string | undefined = alice) =>
+    graphql<T>(stack.gatewayUrl, query, variables, token);
   const jobsLog = () => {
     try {
       return stack.service('jobs-1').log().slice(-3000);
@@ -116,18 +131,31 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     }
   };
 
-  const search = async (keyword: string) => ok(await gql<{ searchCourses: { total: number; hits: { id: string; name: string; course: { id: string } | null }[] } }>(SEARCH, { input: { keyword } }, undefined)).searchCourses;
-  const published = async () => ok(await gql<{ publishedCourse: PublishedCourse | null }>(PUBLISHED, { id: courseId }, undefined)).publishedCourse;
+  const search = async (keyword: string) =>
+    ok(
+      await gql<{
+        searchCourses: { total: number; hits: { id: string; name: string; course: { id: string } | null }[] };
+      }>(SEARCH, { input: { keyword } }, undefined),
+    ).searchCourses;
+  const published = async () =>
+    ok(await gql<{ publishedCourse: PublishedCourse | null }>(PUBLISHED, { id: courseId }, undefined)).publishedCourse;
   const page = async () => {
     const response = await fetch(pageUrl);
     return { status: response.status, type: response.headers.get('content-type') ?? '', html: await response.text() };
   };
   const cacheKey = () => `${stack.env.REDIS_KEY_PREFIX}published-course:${courseId}`;
-  const cached = async (): Promise<{ version: number; record?: { version: number; status: string; content: { name: string } }; absent?: true } | null> => {
+  const cached = async (): Promise<{
+    version: number;
+    record?: { version: number; status: string; content: { name: string } };
+    absent?: true;
+  } | null> => {
     const value = await redis!.get(cacheKey());
     return value === null ? null : JSON.parse(value);
   };
-  const outbox = async () => ok(await gql<{ outboxMessages: { total: number; items: OutboxMessage[] } }>(OUTBOX, { filter: { courseId } }, admin)).outboxMessages.items;
+  const outbox = async () =>
+    ok(
+      await gql<{ outboxMessages: { total: number; items: OutboxMessage[] } }>(OUTBOX, { filter: { courseId } }, admin),
+    ).outboxMessages.items;
   /** Waits for the outbox message carrying `version` to succeed, failing early when it fails for good. */
   const outboxDone = (version: number) =>
     waitUntil(
@@ -164,7 +192,10 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     const current = await page();
     assert.ok(current.html.includes(escapeHtml(NAME)), 'the page shows the escaped approved name');
     assert.ok(!current.html.includes('<进阶>'), 'the name reaches the page unescaped');
-    assert.ok(!current.html.includes(escapeHtml(DRAFT_NAME)) && !current.html.includes('草稿'), 'the page shows a draft edit');
+    assert.ok(
+      !current.html.includes(escapeHtml(DRAFT_NAME)) && !current.html.includes('草稿'),
+      'the page shows a draft edit',
+    );
     assert.ok(!current.html.includes('已下架'));
     // A preview section's video is public once published: the static page links it by a plain, lasting URL.
     assert.match(current.html, /<video[^>]+src="[^"?]+\.mp4"/, 'the page plays the transcoded video by a plain URL');
@@ -231,31 +262,80 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     const created = ok(
       await gql<{ createCourse: { id: string; auditStatus: string; publishStatus: string } }>(
         'mutation($input: CreateCourseInput!) { createCourse(input: $input) { id auditStatus publishStatus } }',
-        { input: { name: NAME, audience: '有 Java 基础的 Android 开发者', tags: 'Kotlin,协程', mt: '1-3', st: '1-3-1', grade: 'INTERMEDIATE', teachingMode: 'RECORDED', charge: 'PAID', price: '99', validDays: 365 } },
+        {
+          input: {
+            name: NAME,
+            audience: '有 Java 基础的 Android 开发者',
+            tags: 'Kotlin,协程',
+            mt: '1-3',
+            st: '1-3-1',
+            grade: 'INTERMEDIATE',
+            teachingMode: 'RECORDED',
+            charge: 'PAID',
+            price: '99',
+            validDays: 365,
+          },
+        },
       ),
     ).createCourse;
     courseId = created.id;
     assert.deepEqual([created.auditStatus, created.publishStatus], ['NOT_SUBMITTED', 'UNPUBLISHED']);
-    const chapter = ok(await gql<{ saveTeachplan: { id: string } }>('mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }', { input: { courseId, name: '第一章 协程基础' } })).saveTeachplan;
+    const chapter = ok(
+      await gql<{ saveTeachplan: { id: string } }>(
+        'mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }',
+        { input: { courseId, name: '第一章 协程基础' } },
+      ),
+    ).saveTeachplan;
 
     // No cover, and a chapter without a section does not count as a plan.
     const bare = refused(await gql(SUBMIT, { id: courseId }), 'BAD_USER_INPUT', 'COURSE_INCOMPLETE');
-    assert.deepEqual((bare.extensions!.fields as FieldProblem[]).map((f) => f.field).sort(), ['coverMediaId', 'teachplan']);
+    assert.deepEqual((bare.extensions!.fields as FieldProblem[]).map((f) => f.field).sort(), [
+      'coverMediaId',
+      'teachplan',
+    ]);
     // Another organisation cannot even see it.
     refused(await gql(SUBMIT, { id: courseId }, mallory), 'NOT_FOUND');
 
-    const cover = ok(await upload<{ uploadFile: { id: string } }>(stack.gatewayUrl, 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', new Blob([PNG()]), 'cover.png', alice)).uploadFile.id;
-    ok(await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', { id: courseId, input: { coverMediaId: cover } }));
-    sectionId = ok(
-      await gql<{ saveTeachplan: { id: string } }>('mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }', {
-        input: { courseId, parentId: chapter.id, name: '1.1 挂起函数', preview: true, durationSeconds: 3 },
+    const cover = ok(
+      await upload<{ uploadFile: { id: string } }>(
+        stack.gatewayUrl,
+        'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
+        new Blob([PNG()]),
+        'cover.png',
+        alice,
+      ),
+    ).uploadFile.id;
+    ok(
+      await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', {
+        id: courseId,
+        input: { coverMediaId: cover },
       }),
+    );
+    sectionId = ok(
+      await gql<{ saveTeachplan: { id: string } }>(
+        'mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }',
+        {
+          input: { courseId, parentId: chapter.id, name: '1.1 挂起函数', preview: true, durationSeconds: 3 },
+        },
+      ),
     ).saveTeachplan.id;
 
     // A real AVI (MPEG-4 part 2 + MP2) that browsers cannot play: it needs transcoding.
     const avi = join(dir, 'coroutines.avi');
     await run(ffmpegPath(), [
-      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=22050'],
+      ...[
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=320x240:rate=15',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=22050',
+      ],
       ...['-t', '3', '-c:v', 'mpeg4', '-c:a', 'mp2', avi],
     ]);
     const { media } = await uploadFile({ endpoint: `${stack.gatewayUrl}/graphql`, token: alice, path: avi });
@@ -271,12 +351,24 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
 
     const unplayable = refused(await gql(SUBMIT, { id: courseId }), 'BAD_USER_INPUT', 'COURSE_INCOMPLETE');
     const fields = unplayable.extensions!.fields as FieldProblem[];
-    assert.deepEqual(fields.map((f) => f.field), [`teachplan.${sectionId}.media`]);
+    assert.deepEqual(
+      fields.map((f) => f.field),
+      [`teachplan.${sectionId}.media`],
+    );
     assert.match(fields[0].message, /not yet playable/);
     assert.match(unplayable.message, /1\.1 挂起函数/);
 
-    const course = ok(await gql<{ course: { auditStatus: string; auditSnapshot: unknown } }>('query($id: ID!) { course(id: $id) { auditStatus auditSnapshot { courseId } } }', { id: courseId })).course;
-    assert.deepEqual(course, { auditStatus: 'NOT_SUBMITTED', auditSnapshot: null }, 'a refused submission leaves no trace');
+    const course = ok(
+      await gql<{ course: { auditStatus: string; auditSnapshot: unknown } }>(
+        'query($id: ID!) { course(id: $id) { auditStatus auditSnapshot { courseId } } }',
+        { id: courseId },
+      ),
+    ).course;
+    assert.deepEqual(
+      course,
+      { auditStatus: 'NOT_SUBMITTED', auditSnapshot: null },
+      'a refused submission leaves no trace',
+    );
   });
 
   test('once transcoded the course is submitted; a second submission, an early publish, a member auditing and a bare rejection are refused; the auditor rejects with an opinion', async () => {
@@ -284,7 +376,12 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     await waitUntil(
       'the video to be transcoded',
       async () => {
-        const media = ok(await gql<{ media: { playable: boolean; transcodeState: string } }>('query($id: ID!) { media(id: $id) { playable transcodeState } }', { id: videoId })).media;
+        const media = ok(
+          await gql<{ media: { playable: boolean; transcodeState: string } }>(
+            'query($id: ID!) { media(id: $id) { playable transcodeState } }',
+            { id: videoId },
+          ),
+        ).media;
         assert.notEqual(media.transcodeState, 'FAILED', jobsLog());
         return media.playable;
       },
@@ -293,8 +390,16 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
       200,
     );
 
-    const submitted = ok(await gql<{ submitCourseForAudit: { courseId: string; name: string; auditStatus: string; submittedBy: string } }>(SUBMIT, { id: courseId })).submitCourseForAudit;
-    assert.deepEqual([submitted.courseId, submitted.name, submitted.auditStatus, submitted.submittedBy], [courseId, NAME, 'SUBMITTED', 'alice']);
+    const submitted = ok(
+      await gql<{ submitCourseForAudit: { courseId: string; name: string; auditStatus: string; submittedBy: string } }>(
+        SUBMIT,
+        { id: courseId },
+      ),
+    ).submitCourseForAudit;
+    assert.deepEqual(
+      [submitted.courseId, submitted.name, submitted.auditStatus, submitted.submittedBy],
+      [courseId, NAME, 'SUBMITTED', 'alice'],
+    );
 
     refused(await gql(SUBMIT, { id: courseId }), 'CONFLICT', 'ALREADY_SUBMITTED');
     refused(await gql(PUBLISH, { id: courseId }), 'CONFLICT', 'NOT_APPROVED');
@@ -302,21 +407,49 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     refused(await gql(AUDIT, { input: { courseId, decision: 'REJECT' } }, carol), 'BAD_USER_INPUT');
     refused(await gql(AUDIT, { input: { courseId, decision: 'REJECT', opinion: '   ' } }, carol), 'BAD_USER_INPUT');
 
-    const rejection = ok(await gql<{ auditCourse: { courseId: string; decision: string; opinion: string; auditorId: string } }>(AUDIT, { input: { courseId, decision: 'REJECT', opinion: OPINION } }, carol)).auditCourse;
-    assert.deepEqual([rejection.courseId, rejection.decision, rejection.opinion, rejection.auditorId], [courseId, 'REJECT', OPINION, 'carol']);
-    const course = ok(await gql<{ course: { auditStatus: string; publishStatus: string } }>('query($id: ID!) { course(id: $id) { auditStatus publishStatus } }', { id: courseId })).course;
+    const rejection = ok(
+      await gql<{ auditCourse: { courseId: string; decision: string; opinion: string; auditorId: string } }>(
+        AUDIT,
+        { input: { courseId, decision: 'REJECT', opinion: OPINION } },
+        carol,
+      ),
+    ).auditCourse;
+    assert.deepEqual(
+      [rejection.courseId, rejection.decision, rejection.opinion, rejection.auditorId],
+      [courseId, 'REJECT', OPINION, 'carol'],
+    );
+    const course = ok(
+      await gql<{ course: { auditStatus: string; publishStatus: string } }>(
+        'query($id: ID!) { course(id: $id) { auditStatus publishStatus } }',
+        { id: courseId },
+      ),
+    ).course;
     assert.deepEqual(course, { auditStatus: 'REJECTED', publishStatus: 'UNPUBLISHED' });
     refused(await gql(PUBLISH, { id: courseId }), 'CONFLICT', 'NOT_APPROVED');
   });
 
   test('the member fixes what the auditor asked for and submits again; the queue shows it rendered; the auditor approves', async () => {
-    ok(await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', { id: courseId, input: { description: '需要会写 Kotlin 基础语法；从挂起函数讲到 Flow。' } }));
-    const again = ok(await gql<{ submitCourseForAudit: { auditStatus: string; content: { name: string; description: string } } }>(SUBMIT, { id: courseId })).submitCourseForAudit;
+    ok(
+      await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', {
+        id: courseId,
+        input: { description: '需要会写 Kotlin 基础语法；从挂起函数讲到 Flow。' },
+      }),
+    );
+    const again = ok(
+      await gql<{ submitCourseForAudit: { auditStatus: string; content: { name: string; description: string } } }>(
+        SUBMIT,
+        { id: courseId },
+      ),
+    ).submitCourseForAudit;
     assert.equal(again.auditStatus, 'SUBMITTED');
     assert.match(again.content.description, /Kotlin 基础语法/);
 
     refused(await gql('{ auditQueue { total } }'), 'FORBIDDEN');
-    const queue = ok(await gql<{ auditQueue: { total: number; items: { courseId: string; name: string; auditStatus: string; html: string }[] } }>('{ auditQueue { total items { courseId name auditStatus html } } }', {}, carol)).auditQueue;
+    const queue = ok(
+      await gql<{
+        auditQueue: { total: number; items: { courseId: string; name: string; auditStatus: string; html: string }[] };
+      }>('{ auditQueue { total items { courseId name auditStatus html } } }', {}, carol),
+    ).auditQueue;
     const waiting = queue.items.find((item) => item.courseId === courseId);
     assert.ok(waiting, `not in the queue: ${JSON.stringify(queue.items.map((i) => i.courseId))}`);
     assert.equal(waiting.name, NAME);
@@ -329,7 +462,13 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     ok(await gql(AUDIT, { input: { courseId, decision: 'APPROVE', opinion: '内容完整，同意发布' } }, carol));
     refused(await gql(AUDIT, { input: { courseId, decision: 'APPROVE' } }, carol), 'CONFLICT', 'NOT_SUBMITTED');
     const history = ok(
-      await gql<{ course: { auditStatus: string; auditHistory: { decision: string; opinion: string; auditorId: string }[]; auditSnapshot: { auditStatus: string; auditedBy: string } } }>(
+      await gql<{
+        course: {
+          auditStatus: string;
+          auditHistory: { decision: string; opinion: string; auditorId: string }[];
+          auditSnapshot: { auditStatus: string; auditedBy: string };
+        };
+      }>(
         'query($id: ID!) { course(id: $id) { auditStatus auditHistory { decision opinion auditorId } auditSnapshot { auditStatus auditedBy } } }',
         { id: courseId },
       ),
@@ -354,17 +493,34 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
 
     await assertPublishedEverywhere(1);
     const read = (await published())!;
-    assert.deepEqual(read.content.teachplan.map((c) => c.children.map((s) => [s.name, s.media?.id, s.media?.playable])), [[['1.1 挂起函数', videoId, true]]]);
+    assert.deepEqual(
+      read.content.teachplan.map((c) => c.children.map((s) => [s.name, s.media?.id, s.media?.playable])),
+      [[['1.1 挂起函数', videoId, true]]],
+    );
   });
 
   test('draft edits after publishing change the preview, not the published course, its page or its search hit', async () => {
-    ok(await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', { id: courseId, input: { name: DRAFT_NAME } }));
+    ok(
+      await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', {
+        id: courseId,
+        input: { name: DRAFT_NAME },
+      }),
+    );
 
-    const preview = ok(await gql<{ coursePreview: { html: string; course: { id: string; name: string } } }>('query($id: ID!) { coursePreview(id: $id) { html course { id name } } }', { id: courseId })).coursePreview;
+    const preview = ok(
+      await gql<{ coursePreview: { html: string; course: { id: string; name: string } } }>(
+        'query($id: ID!) { coursePreview(id: $id) { html course { id name } } }',
+        { id: courseId },
+      ),
+    ).coursePreview;
     assert.equal(preview.course.name, DRAFT_NAME);
     assert.ok(preview.html.includes(escapeHtml(DRAFT_NAME)), 'the preview shows the escaped draft name');
     assert.ok(!preview.html.includes('<改名>'));
-    assert.match(preview.html, /<video[^>]+src="[^"]+\.mp4(\?expires=\d+&amp;signature=[\w-]+)?"/, 'the preview plays the section');
+    assert.match(
+      preview.html,
+      /<video[^>]+src="[^"]+\.mp4(\?expires=\d+&amp;signature=[\w-]+)?"/,
+      'the preview plays the section',
+    );
 
     const read = (await published())!;
     assert.equal(read.version, 1);
@@ -373,11 +529,17 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     assert.ok(current.html.includes(escapeHtml(NAME)) && current.html.includes('第 1 版'));
     assert.ok(!current.html.includes('草稿'));
     const found = await search(KEYWORD);
-    assert.deepEqual(found.hits.filter((h) => h.id === courseId).map((h) => h.name), [NAME]);
+    assert.deepEqual(
+      found.hits.filter((h) => h.id === courseId).map((h) => h.name),
+      [NAME],
+    );
     assert.equal((await search('草稿')).hits.filter((h) => h.id === courseId).length, 0);
     if (redis) assert.equal((await cached())?.record?.content.name, NAME);
     // Nothing was queued for the edit.
-    assert.deepEqual((await outbox()).map((m) => m.version), [1]);
+    assert.deepEqual(
+      (await outbox()).map((m) => m.version),
+      [1],
+    );
   });
 
   test('taking it offline removes it from search and the cache, replaces the page with a notice, and hides it', async () => {
@@ -387,7 +549,11 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     assert.ok(offline.offlineAt);
     refused(await gql(OFFLINE, { id: courseId }), 'CONFLICT', 'PUBLISH_STATUS');
 
-    await waitUntil('search to no longer find it', async () => (await search(KEYWORD)).hits.every((h) => h.id !== courseId), 30_000);
+    await waitUntil(
+      'search to no longer find it',
+      async () => (await search(KEYWORD)).hits.every((h) => h.id !== courseId),
+      30_000,
+    );
     const notice = await waitUntil(
       'the page to be the offline notice',
       async () => {
@@ -411,7 +577,11 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
       );
     }
     await waitUntil('publishedCourse to be null', async () => (await published()) === null, 30_000);
-    const course = ok(await gql<{ course: { publishStatus: string } }>('query($id: ID!) { course(id: $id) { publishStatus } }', { id: courseId })).course;
+    const course = ok(
+      await gql<{ course: { publishStatus: string } }>('query($id: ID!) { course(id: $id) { publishStatus } }', {
+        id: courseId,
+      }),
+    ).course;
     assert.equal(course.publishStatus, 'OFFLINE');
     await outboxDone(2);
   });
@@ -433,26 +603,70 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
     const messages = (await outbox()).sort((a, b) => a.version - b.version);
     const cache = redisUrl ? 'DONE' : 'SKIPPED';
     // The stages whose effects this suite checks, in the processor's order; any others only have to be finished.
-    const checked = (stages: OutboxMessage['stages']) => stages.filter((stage) => ['page', 'search', 'cache'].includes(stage.name)).map((stage) => `${stage.name} ${stage.state}`);
+    const checked = (stages: OutboxMessage['stages']) =>
+      stages
+        .filter((stage) => ['page', 'search', 'cache'].includes(stage.name))
+        .map((stage) => `${stage.name} ${stage.state}`);
     assert.deepEqual(
-      messages.map((m) => ({ courseId: m.courseId, version: m.version, action: m.action, state: m.state, stages: checked(m.stages) })),
+      messages.map((m) => ({
+        courseId: m.courseId,
+        version: m.version,
+        action: m.action,
+        state: m.state,
+        stages: checked(m.stages),
+      })),
       [
-        { courseId, version: 1, action: 'PUBLISH', state: 'SUCCEEDED', stages: ['page DONE', 'search DONE', `cache ${cache}`] },
-        { courseId, version: 2, action: 'OFFLINE', state: 'SUCCEEDED', stages: ['page DONE', 'search DONE', `cache ${cache}`] },
-        { courseId, version: 3, action: 'ONLINE', state: 'SUCCEEDED', stages: ['page DONE', 'search DONE', `cache ${cache}`] },
+        {
+          courseId,
+          version: 1,
+          action: 'PUBLISH',
+          state: 'SUCCEEDED',
+          stages: ['page DONE', 'search DONE', `cache ${cache}`],
+        },
+        {
+          courseId,
+          version: 2,
+          action: 'OFFLINE',
+          state: 'SUCCEEDED',
+          stages: ['page DONE', 'search DONE', `cache ${cache}`],
+        },
+        {
+          courseId,
+          version: 3,
+          action: 'ONLINE',
+          state: 'SUCCEEDED',
+          stages: ['page DONE', 'search DONE', `cache ${cache}`],
+        },
       ],
       JSON.stringify(messages),
     );
     for (const message of messages) {
       assert.ok(message.attempts >= 1, JSON.stringify(message));
-      assert.ok(message.stages.every((stage) => stage.state !== 'PENDING' && stage.result && stage.finishedAt), `each stage finished and says what it did and when: ${JSON.stringify(message.stages)}`);
+      assert.ok(
+        message.stages.every((stage) => stage.state !== 'PENDING' && stage.result && stage.finishedAt),
+        `each stage finished and says what it did and when: ${JSON.stringify(message.stages)}`,
+      );
     }
-    const filtered = ok(await gql<{ outboxMessages: { items: OutboxMessage[] } }>(OUTBOX, { filter: { courseId, state: 'SUCCEEDED' } }, admin)).outboxMessages.items;
+    const filtered = ok(
+      await gql<{ outboxMessages: { items: OutboxMessage[] } }>(
+        OUTBOX,
+        { filter: { courseId, state: 'SUCCEEDED' } },
+        admin,
+      ),
+    ).outboxMessages.items;
     assert.equal(filtered.length, 3);
   });
 }
 
-describe(`${SUITE} on the embedded SQLite databases${redisUrl ? ' with Redis' : ' without Redis (cache stage SKIPPED)'}`, { timeout: 300_000 }, () => publishingFlow({}));
+describe(
+  `${SUITE} on the embedded SQLite databases${redisUrl ? ' with Redis' : ' without Redis (cache stage SKIPPED)'}`,
+  { timeout: 300_000 },
+  () => publishingFlow({}),
+);
 if (postgresUrl) {
-  describe(`${SUITE} with content on PostgreSQL${redisUrl ? ' and Redis' : ' without Redis (cache stage SKIPPED)'}`, { timeout: 300_000 }, () => publishingFlow({ contentDatabase: postgresTestDatabase(postgresUrl) }));
+  describe(
+    `${SUITE} with content on PostgreSQL${redisUrl ? ' and Redis' : ' without Redis (cache stage SKIPPED)'}`,
+    { timeout: 300_000 },
+    () => publishingFlow({ contentDatabase: postgresTestDatabase(postgresUrl) }),
+  );
 }

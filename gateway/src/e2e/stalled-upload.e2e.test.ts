@@ -35,9 +35,19 @@ interface Status {
 }
 
 /** An uploadChunk multipart request written byte for byte, as a client would send it: its head (Connection: close) and body. */
-async function chunkRequest(token: string, fileMd5: string, index: number, bytes: Buffer): Promise<{ head: string; body: Buffer }> {
-  const operations = { query: UPLOAD_CHUNK, variables: { input: { fileMd5, index, chunkMd5: md5(bytes), chunk: null } } };
-  const request = multipartRequest(operations, { 0: ['variables.input.chunk'] }, [{ field: '0', filename: `chunk-${index}`, mimetype: 'application/octet-stream', content: [bytes] }]);
+async function chunkRequest(
+  token: string,
+  fileMd5: string,
+  index: number,
+  bytes: Buffer,
+): Promise<{ head: string; body: Buffer }> {
+  const operations = {
+    query: UPLOAD_CHUNK,
+    variables: { input: { fileMd5, index, chunkMd5: md5(bytes), chunk: null } },
+  };
+  const request = multipartRequest(operations, { 0: ['variables.input.chunk'] }, [
+    { field: '0', filename: `chunk-${index}`, mimetype: 'application/octet-stream', content: [bytes] },
+  ]);
   const parts: Buffer[] = [];
   for await (const part of request.body) parts.push(Buffer.from(part));
   const body = Buffer.concat(parts);
@@ -74,7 +84,12 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
   /** Opens the upload of a fresh copy of the video (its own MD5), and returns that copy. */
   async function openUpload(token: string): Promise<Buffer> {
     const copy = Buffer.concat([video, mp4FreeBox(4096)]);
-    const opened = await graphql<{ checkFile: { upload: Status } }>(stack.gatewayUrl, CHECK_FILE, { input: { fileMd5: md5(copy), fileName: 'stall.mp4', fileSize: copy.length } }, token);
+    const opened = await graphql<{ checkFile: { upload: Status } }>(
+      stack.gatewayUrl,
+      CHECK_FILE,
+      { input: { fileMd5: md5(copy), fileName: 'stall.mp4', fileSize: copy.length } },
+      token,
+    );
     assert.equal(opened.errors, undefined, JSON.stringify(opened.errors));
     assert.deepEqual(opened.data!.checkFile.upload.missingChunks, [0, 1, 2]);
     return copy;
@@ -92,7 +107,9 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
 
   /** One of media's gauges, read from its own /metrics. */
   const mediaGauge = async (name: string) => {
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.ports.media}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${stack.ports.media}/metrics`, { signal: AbortSignal.timeout(5_000) })
+    ).text();
     return Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(metrics)?.[1]);
   };
 
@@ -100,8 +117,15 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
     workDir = await mkdtemp(join(tmpdir(), 'lh-stall-e2e-'));
     await makeTestVideo(join(workDir, 'big.mp4'), { seconds: 14, bitrate: '8M' });
     video = Buffer.concat([await readFile(join(workDir, 'big.mp4')), mp4FreeBox(4096)]);
-    assert.ok(video.length > 2 * CHUNK && video.length < 3 * CHUNK, `the test video has ${video.length} bytes; it should make 3 chunks`);
-    stack = await PlatformStack.start({ UPLOAD_CHUNK_SIZE: String(CHUNK), HTTP_BODY_IDLE_SECONDS: String(IDLE_SECONDS), HTTP_JSON_BODY_SECONDS: String(JSON_SECONDS) });
+    assert.ok(
+      video.length > 2 * CHUNK && video.length < 3 * CHUNK,
+      `the test video has ${video.length} bytes; it should make 3 chunks`,
+    );
+    stack = await PlatformStack.start({
+      UPLOAD_CHUNK_SIZE: String(CHUNK),
+      HTTP_BODY_IDLE_SECONDS: String(IDLE_SECONDS),
+      HTTP_JSON_BODY_SECONDS: String(JSON_SECONDS),
+    });
   });
   after(async () => {
     await stack?.stop();
@@ -123,14 +147,22 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
     });
     stalled.write(head);
     stalled.write(body.subarray(0, body.length - MiB));
-    await waitUntil('the silent copy to hold chunk 1 in media', async () => (await mediaGauge('media_upload_chunk_writers')) === 1, 30_000);
+    await waitUntil(
+      'the silent copy to hold chunk 1 in media',
+      async () => (await mediaGauge('media_upload_chunk_writers')) === 1,
+      30_000,
+    );
 
     // Meanwhile the client sends the same chunk again, whole.
     const retry = sendChunk(token, file, 1).then((answer: GraphQLResult<{ uploadChunk: Status }>) => {
       events.push('retry answered');
       return answer;
     });
-    await waitUntil('the retry to wait for its turn', async () => (await mediaGauge('media_upload_chunk_waiters')) === 1, 30_000);
+    await waitUntil(
+      'the retry to wait for its turn',
+      async () => (await mediaGauge('media_upload_chunk_waiters')) === 1,
+      30_000,
+    );
     const stored = await retry;
     assert.equal(stored.errors, undefined, JSON.stringify(stored.errors));
     assert.deepEqual(stored.data!.uploadChunk.uploadedChunks, [1]);
@@ -138,14 +170,26 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
     const refusal = await stalledAnswer;
     assert.match(refusal, /^HTTP\/1\.1 408 /);
     assert.match(refusal, /"code":"BAD_USER_INPUT","reason":"BODY_IDLE"/);
-    assert.deepEqual(events, ['stalled copy closed', 'retry answered'], 'the retry was stored once the silent copy had been dropped');
-    assert.deepEqual([await mediaGauge('media_upload_chunk_writers'), await mediaGauge('media_upload_chunk_waiters')], [0, 0]);
+    assert.deepEqual(
+      events,
+      ['stalled copy closed', 'retry answered'],
+      'the retry was stored once the silent copy had been dropped',
+    );
+    assert.deepEqual(
+      [await mediaGauge('media_upload_chunk_writers'), await mediaGauge('media_upload_chunk_waiters')],
+      [0, 0],
+    );
 
     for (const index of [0, 2]) {
       const sent = await sendChunk(token, file, index);
       assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
     }
-    const merged = await graphql<{ mergeChunks: { id: string; url: string } }>(stack.gatewayUrl, MERGE, { input: { fileMd5, fileName: 'stall.mp4', chunkTotal: 3 } }, token);
+    const merged = await graphql<{ mergeChunks: { id: string; url: string } }>(
+      stack.gatewayUrl,
+      MERGE,
+      { input: { fileMd5, fileName: 'stall.mp4', chunkTotal: 3 } },
+      token,
+    );
     assert.equal(merged.errors, undefined, JSON.stringify(merged.errors));
     const served = Buffer.from(await (await fetch(merged.data!.mergeChunks.url)).arrayBuffer());
     assert.equal(md5(served), fileMd5);
@@ -155,7 +199,9 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
     const slowloris = await connected(stack.ports.gateway);
     const refused = closedByServer(slowloris);
     const query = JSON.stringify({ query: '{ __typename }' });
-    slowloris.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n`);
+    slowloris.write(
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${query.length}\r\n\r\n`,
+    );
     // One byte every 500 ms: never quiet for the idle limit, but it would take longer than the JSON limit.
     const drip = setInterval(() => slowloris.write(query[0]), 500);
     try {
@@ -175,11 +221,17 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
     // The chunk in 12 pieces 500 ms apart: longer in all than the JSON limit, never quiet for the idle limit.
     const pieces = 12;
     for (let i = 0; i < pieces; i++) {
-      trickle.write(body.subarray(Math.floor((i * body.length) / pieces), Math.floor(((i + 1) * body.length) / pieces)));
+      trickle.write(
+        body.subarray(Math.floor((i * body.length) / pieces), Math.floor(((i + 1) * body.length) / pieces)),
+      );
       await pause(500);
     }
     const answer = await answered;
     assert.match(answer, /^HTTP\/1\.1 200 /);
-    assert.deepEqual((JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { data: { uploadChunk: Status } }).data.uploadChunk.uploadedChunks, [2]);
+    assert.deepEqual(
+      (JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { data: { uploadChunk: Status } }).data.uploadChunk
+        .uploadedChunks,
+      [2],
+    );
   });
 });

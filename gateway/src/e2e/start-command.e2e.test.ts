@@ -17,7 +17,11 @@ before(async () => {
 after(() => rm(dataDir, { recursive: true, force: true }));
 
 const start = (env: NodeJS.ProcessEnv, how: 'npm' | 'direct' = 'npm') => NpmStart.run(dataDir, env, how);
-const alive = (port: string) => fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+const alive = (port: string) =>
+  fetch(`http://127.0.0.1:${port}/health`).then(
+    () => true,
+    () => false,
+  );
 
 /** The gateway answers a query that needs the content subgraph. */
 async function assertServes(port: string, output: () => string) {
@@ -30,7 +34,9 @@ async function assertServes(port: string, output: () => string) {
   assert.equal(body.data?.courseCategories.length, 12, `${JSON.stringify(body)}\n${output()}`);
 }
 
-test('npm start runs every service, serves queries, and a Ctrl-C to its process group stops each service once, gracefully', { timeout: 120_000 }, async () => {
+test('npm start runs every service, serves queries, and a Ctrl-C to its process group stops each service once, gracefully', {
+  timeout: 120_000,
+}, async () => {
   const env = await ports();
   const run = start(env);
   const { child, output } = run;
@@ -43,7 +49,11 @@ test('npm start runs every service, serves queries, and a Ctrl-C to its process 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ searchCourses { total hits { id } } }' }),
     });
-    assert.deepEqual(await search.json(), { data: { searchCourses: { total: 0, hits: [] } } }, 'a fresh install searches an empty index');
+    assert.deepEqual(
+      await search.json(),
+      { data: { searchCourses: { total: 0, hits: [] } } },
+      'a fresh install searches an empty index',
+    );
     assert.ok(await alive(env.JOBS_PORT));
 
     // The generated gateway secret is kept for CLIs run beside npm start, readable by its owner only.
@@ -57,13 +67,16 @@ test('npm start runs every service, serves queries, and a Ctrl-C to its process 
     assert.equal(code, 0, output());
     assert.doesNotMatch(output(), /second signal/, 'each service got one signal');
     assert.equal(output().match(/"msg":"stopped"/g)?.length, 5, `every service stopped gracefully:\n${output()}`);
-    for (const port of Object.values(env)) assert.equal(await alive(port), false, `port ${port} still answers after Ctrl-C`);
+    for (const port of Object.values(env))
+      assert.equal(await alive(port), false, `port ${port} still answers after Ctrl-C`);
   } finally {
     run.cleanup();
   }
 });
 
-test('a service killed outright is restarted, after a longer wait if it dies again soon, while the others keep serving; SIGTERM to the npm process stops everything', { timeout: 120_000 }, async () => {
+test('a service killed outright is restarted, after a longer wait if it dies again soon, while the others keep serving; SIGTERM to the npm process stops everything', {
+  timeout: 120_000,
+}, async () => {
   const env = await ports();
   const run = start(env);
   const { child, output } = run;
@@ -79,16 +92,31 @@ test('a service killed outright is restarted, after a longer wait if it dies aga
     await assertServes(env.GATEWAY_PORT, output);
     // Dying again soon after: the wait before the next restart doubles.
     process.kill(second, 'SIGKILL');
-    await waitUntil('the longer wait to be reported', () => output().includes('npm start: restarting content in 2 s'), 10_000, output);
-    await waitUntil('content to be restarted again', () => output().match(/npm start: content is back/g)?.length === 2, 60_000, output);
+    await waitUntil(
+      'the longer wait to be reported',
+      () => output().includes('npm start: restarting content in 2 s'),
+      10_000,
+      output,
+    );
+    await waitUntil(
+      'content to be restarted again',
+      () => output().match(/npm start: content is back/g)?.length === 2,
+      60_000,
+      output,
+    );
     await assertServes(env.GATEWAY_PORT, output);
-    assert.equal(await readFile(join(dataDir, 'gateway-secret'), 'utf8'), firstSecret, 'the secret is created once and reused');
+    assert.equal(
+      await readFile(join(dataDir, 'gateway-secret'), 'utf8'),
+      firstSecret,
+      'the secret is created once and reused',
+    );
 
     // What a supervisor or `docker stop` sends: to npm alone, not its group.
     process.kill(child.pid!, 'SIGTERM');
     await run.stopped();
     assert.doesNotMatch(output(), /second signal/);
-    for (const port of Object.values(env)) assert.equal(await alive(port), false, `port ${port} still answers after SIGTERM`);
+    for (const port of Object.values(env))
+      assert.equal(await alive(port), false, `port ${port} still answers after SIGTERM`);
   } finally {
     run.cleanup();
   }
@@ -122,16 +150,24 @@ test('services stop on their own when start.mjs is killed outright', { timeout: 
   }
 });
 
-test('a port in use (even by something answering /health) is reported by its setting before any service starts', { timeout: 60_000 }, async () => {
+test('a port in use (even by something answering /health) is reported by its setting before any service starts', {
+  timeout: 60_000,
+}, async () => {
   const { GATEWAY_PORT, ...others } = await ports();
-  const squatter = createHttpServer((_request, response) => response.end('ok')).listen(Number(GATEWAY_PORT), '127.0.0.1');
+  const squatter = createHttpServer((_request, response) => response.end('ok')).listen(
+    Number(GATEWAY_PORT),
+    '127.0.0.1',
+  );
   await once(squatter, 'listening');
   const run = start({ ...others, GATEWAY_PORT });
   const { child, output } = run;
   try {
     const [code] = await once(child, 'exit');
     assert.equal(code, 1, output());
-    assert.match(output(), new RegExp(`npm start: port ${GATEWAY_PORT} \\(GATEWAY_PORT\\) is in use by another process`));
+    assert.match(
+      output(),
+      new RegExp(`npm start: port ${GATEWAY_PORT} \\(GATEWAY_PORT\\) is in use by another process`),
+    );
     assert.doesNotMatch(output(), /Learnhub is running|npm start: started/);
   } finally {
     run.cleanup();
@@ -139,19 +175,34 @@ test('a port in use (even by something answering /health) is reported by its set
   }
 });
 
-test('a port taken while the other services start is reported before the service that needs it starts', { timeout: 120_000 }, async () => {
+test('a port taken while the other services start is reported before the service that needs it starts', {
+  timeout: 120_000,
+}, async () => {
   const env = await ports();
   const run = start(env);
   const { child, output } = run;
   // The gateway starts last, once the subgraphs answer: something takes its port meanwhile and answers /health.
   const squatter = createHttpServer((_request, response) => response.end('ok'));
   try {
-    await waitUntil('the first service to start', () => output().includes('npm start: started content'), 60_000, output);
+    await waitUntil(
+      'the first service to start',
+      () => output().includes('npm start: started content'),
+      60_000,
+      output,
+    );
     squatter.listen(Number(env.GATEWAY_PORT), '127.0.0.1');
     await once(squatter, 'listening');
-    await waitUntil('npm start to stop or claim to run', () => child.exitCode !== null || output().includes('Learnhub is running'), 60_000, output);
+    await waitUntil(
+      'npm start to stop or claim to run',
+      () => child.exitCode !== null || output().includes('Learnhub is running'),
+      60_000,
+      output,
+    );
     assert.doesNotMatch(output(), /Learnhub is running|npm start: started gateway/);
-    assert.match(output(), new RegExp(`npm start: port ${env.GATEWAY_PORT} \\(GATEWAY_PORT\\) is in use by another process`));
+    assert.match(
+      output(),
+      new RegExp(`npm start: port ${env.GATEWAY_PORT} \\(GATEWAY_PORT\\) is in use by another process`),
+    );
     const [code] = await run.stopped(4);
     assert.equal(code, 1, output());
   } finally {
@@ -160,7 +211,9 @@ test('a port taken while the other services start is reported before the service
   }
 });
 
-test('a port fetch refuses to call (6000) is reported by its setting before any service starts', { timeout: 60_000 }, async () => {
+test('a port fetch refuses to call (6000) is reported by its setting before any service starts', {
+  timeout: 60_000,
+}, async () => {
   const run = start({ ...(await ports()), SEARCH_PORT: '6000' });
   const { child, output } = run;
   try {
@@ -173,7 +226,9 @@ test('a port fetch refuses to call (6000) is reported by its setting before any 
   }
 });
 
-test('a gateway secret file readable by others is refused, by the rule every service applies, before any service starts', { timeout: 60_000 }, async () => {
+test('a gateway secret file readable by others is refused, by the rule every service applies, before any service starts', {
+  timeout: 60_000,
+}, async () => {
   const exposedDir = await mkdtemp(join(tmpdir(), 'lh-start-exposed-'));
   const secretFile = join(exposedDir, 'gateway-secret');
   await writeFile(secretFile, `${'ab'.repeat(24)}\n`, { mode: 0o644 });
@@ -181,9 +236,17 @@ test('a gateway secret file readable by others is refused, by the rule every ser
   const run = NpmStart.run(exposedDir, await ports(), 'npm');
   const { child, output } = run;
   try {
-    await waitUntil('npm start to stop or claim to run', () => child.exitCode !== null || output().includes('Learnhub is running'), 60_000, output);
+    await waitUntil(
+      'npm start to stop or claim to run',
+      () => child.exitCode !== null || output().includes('Learnhub is running'),
+      60_000,
+      output,
+    );
     assert.equal(child.exitCode, 1, output());
-    assert.match(output(), new RegExp(`npm start: ${secretFile} holds the gateway secret but is readable by group or others: run chmod 600`));
+    assert.match(
+      output(),
+      new RegExp(`npm start: ${secretFile} holds the gateway secret but is readable by group or others: run chmod 600`),
+    );
     assert.doesNotMatch(output(), /Learnhub is running|npm start: started/);
   } finally {
     run.cleanup();

@@ -24,7 +24,8 @@ import { freeStartPorts, NpmStart } from './npm-start';
  */
 
 const run = promisify(execFile);
-const TASKS = 'query ($filter: TranscodeTaskFilter) { transcodeTasks(filter: $filter) { items { state attempts progress leaseOwner } } }';
+const TASKS =
+  'query ($filter: TranscodeTaskFilter) { transcodeTasks(filter: $filter) { items { state attempts progress leaseOwner } } }';
 
 interface Task {
   state: string;
@@ -49,7 +50,19 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
     video = join(dir, 'lecture.avi');
     // Twenty seconds that libx264 `veryslow` needs far longer than that for, so it is caught mid-run however fast the machine.
     await run(ffmpegPath(), [
-      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=22050'],
+      ...[
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=25',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=300:sample_rate=22050',
+      ],
       ...['-t', '20', '-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2', video],
     ]);
     ports = await freeStartPorts();
@@ -65,14 +78,24 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
   });
 
   const start = async (preset: string) => {
-    const started = NpmStart.run(dataDir, { ...ports, TRANSCODE_PRESET: preset, TRANSCODE_CONCURRENCY: '1', SHUTDOWN_GRACE_MS: '3000' });
+    const started = NpmStart.run(dataDir, {
+      ...ports,
+      TRANSCODE_PRESET: preset,
+      TRANSCODE_CONCURRENCY: '1',
+      SHUTDOWN_GRACE_MS: '3000',
+    });
     current.push(started);
     await started.ready();
     return started;
   };
   const gateway = () => `http://127.0.0.1:${ports.GATEWAY_PORT}`;
   const task = async (): Promise<Task | undefined> => {
-    const result = await graphql<{ transcodeTasks: { items: Task[] } }>(gateway(), TASKS, { filter: { fileMd5 } }, admin);
+    const result = await graphql<{ transcodeTasks: { items: Task[] } }>(
+      gateway(),
+      TASKS,
+      { filter: { fileMd5 } },
+      admin,
+    );
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     return result.data!.transcodeTasks.items[0];
   };
@@ -90,7 +113,13 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
       `the transcode to be under way as attempt ${attempt}`,
       async () => {
         const now = await task();
-        return now?.state === 'PROCESSING' && now.attempts === attempt && (now.progress ?? 0) > 0 && (await partialOutputs()).length > 0 && (await ffmpegs()).length > 0;
+        return (
+          now?.state === 'PROCESSING' &&
+          now.attempts === attempt &&
+          (now.progress ?? 0) > 0 &&
+          (await partialOutputs()).length > 0 &&
+          (await ffmpegs()).length > 0
+        );
       },
       120_000,
       started.output,
@@ -105,21 +134,49 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
     assert.doesNotMatch(output, /second signal/, 'a service got more than one signal');
     const shutdowns = [...output.matchAll(/^(\w+)\s+\| .*"msg":"shutting down"/gm)];
     assert.deepEqual(shutdowns.map((m) => m[1]).sort(), ['content', 'gateway', 'jobs', 'media', 'search'], output);
-    for (const [line] of shutdowns) assert.match(line, /"signal":"SIGTERM"/, 'each service is stopped by start.mjs’s SIGTERM alone, never the terminal’s SIGINT');
+    for (const [line] of shutdowns)
+      assert.match(
+        line,
+        /"signal":"SIGTERM"/,
+        'each service is stopped by start.mjs’s SIGTERM alone, never the terminal’s SIGINT',
+      );
     assert.equal(output.match(/"msg":"stopped"/g)?.length, 5, `every service stopped gracefully:\n${output}`);
     assert.match(output, /task released at shutdown/);
-    await waitUntil('every process of the tree to be gone', async () => (await processesMentioning(dataDir)).length === 0, 10_000, started.output);
-    assert.deepEqual(await processesMentioning(dataDir), [], 'no process of npm start’s tree (node, ffmpeg, its watchdog) survives');
+    await waitUntil(
+      'every process of the tree to be gone',
+      async () => (await processesMentioning(dataDir)).length === 0,
+      10_000,
+      started.output,
+    );
+    assert.deepEqual(
+      await processesMentioning(dataDir),
+      [],
+      'no process of npm start’s tree (node, ffmpeg, its watchdog) survives',
+    );
     assert.deepEqual(await partialOutputs(), [], 'the partial output is removed');
     assert.deepEqual(await readdir(transcodeRoot()).catch(() => []), [], 'the stopped worker removed its folder');
 
     // Read after exit, from the database itself: handed back, not failed, the attempt not counted.
-    const orm = await openDatabase({ url: `sqlite:${join(dataDir, 'media.sqlite')}`, entities: mediaEntities, migrations: mediaMigrations, migrate: false });
+    const orm = await openDatabase({
+      url: `sqlite:${join(dataDir, 'media.sqlite')}`,
+      entities: mediaEntities,
+      migrations: mediaMigrations,
+      migrate: false,
+    });
     try {
       const connection = orm.em.fork().getConnection();
-      const [row] = await connection.execute('select state, attempts, progress, lease_owner, lease_token, last_error from media_process where file_md5 = ?', [fileMd5]);
-      assert.deepEqual({ ...row, attempts: Number(row.attempts) }, { state: 'PENDING', attempts: 0, progress: null, lease_owner: null, lease_token: null, last_error: null });
-      assert.deepEqual(await connection.execute('select id from media_process_history where file_md5 = ?', [fileMd5]), []);
+      const [row] = await connection.execute(
+        'select state, attempts, progress, lease_owner, lease_token, last_error from media_process where file_md5 = ?',
+        [fileMd5],
+      );
+      assert.deepEqual(
+        { ...row, attempts: Number(row.attempts) },
+        { state: 'PENDING', attempts: 0, progress: null, lease_owner: null, lease_token: null, last_error: null },
+      );
+      assert.deepEqual(
+        await connection.execute('select id from media_process_history where file_md5 = ?', [fileMd5]),
+        [],
+      );
     } finally {
       await orm.close();
     }
@@ -127,20 +184,26 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
 
   /** start.mjs itself, which npm runs as its child. */
   const supervisorPid = async () => {
-    const [supervisor] = (await processesMentioning(dataDir)).filter((p) => p.command[1]?.endsWith('scripts/start.mjs'));
+    const [supervisor] = (await processesMentioning(dataDir)).filter((p) =>
+      p.command[1]?.endsWith('scripts/start.mjs'),
+    );
     assert.ok(supervisor, 'start.mjs runs');
     return supervisor.pid;
   };
   const stops: [string, (started: NpmStart) => unknown][] = [
     ['Ctrl-C in the terminal (SIGINT to the whole process group)', (started) => process.kill(-started.pid, 'SIGINT')],
-    ['SIGTERM to the npm process alone (a process manager, docker stop)', (started) => process.kill(started.pid, 'SIGTERM')],
+    [
+      'SIGTERM to the npm process alone (a process manager, docker stop)',
+      (started) => process.kill(started.pid, 'SIGTERM'),
+    ],
     ['SIGINT to the npm process alone', (started) => process.kill(started.pid, 'SIGINT')],
     ['SIGTERM to start.mjs alone', async () => process.kill(await supervisorPid(), 'SIGTERM')],
   ];
   for (const [how, stop] of stops) {
     test(`${how} mid-transcode`, async () => {
       const started = await start('veryslow');
-      if (!fileMd5) fileMd5 = (await uploadFile({ endpoint: `${gateway()}/graphql`, token: member, path: video })).media.id;
+      if (!fileMd5)
+        fileMd5 = (await uploadFile({ endpoint: `${gateway()}/graphql`, token: member, path: video })).media.id;
       // Handed back, the task is claimed again at once by the next run, and counts as the first attempt again.
       await midTranscode(started, 1);
       await stop(started);
@@ -153,7 +216,12 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
     await waitUntil(
       'the transcode to finish',
       async () => {
-        const result = await graphql<{ media: { transcodeState: string } }>(gateway(), 'query ($id: ID!) { media(id: $id) { transcodeState } }', { id: fileMd5 }, member);
+        const result = await graphql<{ media: { transcodeState: string } }>(
+          gateway(),
+          'query ($id: ID!) { media(id: $id) { transcodeState } }',
+          { id: fileMd5 },
+          member,
+        );
         assert.notEqual(result.data?.media.transcodeState, 'FAILED', started.output());
         return result.data?.media.transcodeState === 'SUCCEEDED';
       },
@@ -165,6 +233,11 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
     process.kill(-started.pid, 'SIGINT');
     const [code] = await started.stopped(5, 60_000);
     assert.equal(code, 0, started.output());
-    await waitUntil('every process of the tree to be gone', async () => (await processesMentioning(dataDir)).length === 0, 10_000, started.output);
+    await waitUntil(
+      'every process of the tree to be gone',
+      async () => (await processesMentioning(dataDir)).length === 0,
+      10_000,
+      started.output,
+    );
   });
 });

@@ -23,7 +23,8 @@ const root = join(__dirname, '..', '..', '..');
 const reindexCli = require.resolve('@learnhub/search/reindex-cli');
 const png = () => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(3000)]);
 const NAME = 'Rust 异步编程 实战';
-const SEARCH = 'query($input: CourseSearchInput) { searchCourses(input: $input) { total hits { id name publishedAt coverUrl organisationId price } } }';
+const SEARCH =
+  'query($input: CourseSearchInput) { searchCourses(input: $input) { total hits { id name publishedAt coverUrl organisationId price } } }';
 
 interface Hit {
   id: string;
@@ -62,7 +63,12 @@ describe('npm run reindex -- --from-content beside a running npm start', { timeo
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const search = async (keyword?: string) => ok(await graphql<{ searchCourses: { total: number; hits: Hit[] } }>(gateway, SEARCH, { input: keyword === undefined ? {} : { keyword } })).searchCourses;
+  const search = async (keyword?: string) =>
+    ok(
+      await graphql<{ searchCourses: { total: number; hits: Hit[] } }>(gateway, SEARCH, {
+        input: keyword === undefined ? {} : { keyword },
+      }),
+    ).searchCourses;
   /** The CLI as `npm run reindex` starts it: from the repository, with npm start's settings and without GATEWAY_SECRET. */
   const reindex = (args: string[]) => {
     const env = { ...started.env };
@@ -72,29 +78,78 @@ describe('npm run reindex -- --from-content beside a running npm start', { timeo
   const secretFile = () => join(dataDir, 'gateway-secret');
 
   test('a course with a cover is published through the gateway and found by search', async () => {
-    assert.equal((await stat(secretFile())).mode & 0o777, 0o600, 'npm start generated the secret, readable by its owner only');
+    assert.equal(
+      (await stat(secretFile())).mode & 0o777,
+      0o600,
+      'npm start generated the secret, readable by its owner only',
+    );
     const alice = await signToken({ userId: 'alice', roles: ['member'], organisationId: 'org-rust' }, DEV_JWT_SECRET);
     const carol = await signToken({ userId: 'carol', roles: ['auditor'] }, DEV_JWT_SECRET);
-    const gql = <T>(query: string, variables: object, token = alice) => graphql<T>(gateway, query, variables, token).then(ok);
+    const gql = <T>(query: string, variables: object, token = alice) =>
+      graphql<T>(gateway, query, variables, token).then(ok);
 
     courseId = (
-      await gql<{ createCourse: { id: string } }>('mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }', {
-        input: { name: NAME, audience: '后端开发者', tags: 'Rust,异步', mt: '1-3', st: '1-3-1', grade: 'INTERMEDIATE', teachingMode: 'RECORDED', charge: 'PAID', price: '129', validDays: 365 },
-      })
+      await gql<{ createCourse: { id: string } }>(
+        'mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }',
+        {
+          input: {
+            name: NAME,
+            audience: '后端开发者',
+            tags: 'Rust,异步',
+            mt: '1-3',
+            st: '1-3-1',
+            grade: 'INTERMEDIATE',
+            teachingMode: 'RECORDED',
+            charge: 'PAID',
+            price: '129',
+            validDays: 365,
+          },
+        },
+      )
     ).createCourse.id;
-    const cover = ok(await upload<{ uploadFile: { id: string } }>(gateway, 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', new Blob([png()]), 'cover.png', alice)).uploadFile.id;
-    await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', { id: courseId, input: { coverMediaId: cover } });
-    const chapter = (await gql<{ saveTeachplan: { id: string } }>('mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }', { input: { courseId, name: '第一章 Future' } })).saveTeachplan;
-    await gql('mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }', { input: { courseId, parentId: chapter.id, name: '1.1 async/await' } });
+    const cover = ok(
+      await upload<{ uploadFile: { id: string } }>(
+        gateway,
+        'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
+        new Blob([png()]),
+        'cover.png',
+        alice,
+      ),
+    ).uploadFile.id;
+    await gql('mutation($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) { id } }', {
+      id: courseId,
+      input: { coverMediaId: cover },
+    });
+    const chapter = (
+      await gql<{ saveTeachplan: { id: string } }>(
+        'mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }',
+        { input: { courseId, name: '第一章 Future' } },
+      )
+    ).saveTeachplan;
+    await gql('mutation($input: SaveTeachplanInput!) { saveTeachplan(input: $input) { id } }', {
+      input: { courseId, parentId: chapter.id, name: '1.1 async/await' },
+    });
     await gql('mutation($id: ID!) { submitCourseForAudit(courseId: $id) { courseId } }', { id: courseId });
-    await gql('mutation($input: AuditCourseInput!) { auditCourse(input: $input) { id } }', { input: { courseId, decision: 'APPROVE', opinion: '同意发布' } }, carol);
+    await gql(
+      'mutation($input: AuditCourseInput!) { auditCourse(input: $input) { id } }',
+      { input: { courseId, decision: 'APPROVE', opinion: '同意发布' } },
+      carol,
+    );
     await gql('mutation($id: ID!) { publishCourse(courseId: $id) { version } }', { id: courseId });
 
-    await waitUntil('the outbox to index the published course', async () => (await search('异步编程')).total === 1, 60_000, started.output);
+    await waitUntil(
+      'the outbox to index the published course',
+      async () => (await search('异步编程')).total === 1,
+      60_000,
+      started.output,
+    );
     [published] = (await search('异步编程')).hits;
     assert.equal(published.id, courseId);
     assert.equal(published.name, NAME);
-    assert.ok(published.coverUrl?.startsWith(`http://localhost:${started.env.GATEWAY_PORT}/files/`), `the cover is served through the gateway: ${published.coverUrl}`);
+    assert.ok(
+      published.coverUrl?.startsWith(`http://localhost:${started.env.GATEWAY_PORT}/files/`),
+      `the cover is served through the gateway: ${published.coverUrl}`,
+    );
   });
 
   test('--from-content rebuilds the live index with the published course and its cover, reading the secret npm start generated', async () => {

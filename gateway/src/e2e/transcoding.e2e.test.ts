@@ -18,7 +18,8 @@ import { ffmpegPath, graphql, PlatformStack } from './platform-stack';
 const run = promisify(execFile);
 const MEDIA = 'id type mimeType url playable transcodeState transcodeProgress durationSeconds width height posterUrl';
 const MEDIA_QUERY = `query ($id: ID!) { media(id: $id) { ${MEDIA} } }`;
-const TASK = 'id fileMd5 state stateCode attempts maxAttempts progress lastError leaseOwner finishedBy finishedAt createdAt';
+const TASK =
+  'id fileMd5 state stateCode attempts maxAttempts progress lastError leaseOwner finishedBy finishedAt createdAt';
 const TASKS = `query ($filter: TranscodeTaskFilter) { transcodeTasks(filter: $filter) { total items { ${TASK} } } }`;
 
 interface Media {
@@ -51,7 +52,10 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
   const prober = new FfprobeProber(findFfprobe(process.env.FFPROBE_PATH));
 
   before(async () => {
-    stack = await PlatformStack.start({ JOBS_POLL_MS: '200', JOBS_HEARTBEAT_MS: '300', TRANSCODE_CONCURRENCY: '2' }, { jobs: 1 });
+    stack = await PlatformStack.start(
+      { JOBS_POLL_MS: '200', JOBS_HEARTBEAT_MS: '300', TRANSCODE_CONCURRENCY: '2' },
+      { jobs: 1 },
+    );
     dir = await mkdtemp(join(tmpdir(), 'lh-transcode-e2e-'));
     member = await stack.token('u-member', ['member'], 'org-video');
     admin = await stack.token('u-admin', ['admin']);
@@ -65,7 +69,19 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
   const clip = async (name: string, codecs: string[]) => {
     const path = join(dir, name);
     await run(ffmpegPath(), [
-      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=500:sample_rate=22050'],
+      ...[
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=320x240:rate=15',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=500:sample_rate=22050',
+      ],
       ...['-t', '3', ...codecs, path],
     ]);
     return path;
@@ -80,7 +96,11 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
       `media ${id} to be transcoded`,
       async () => {
         const current = await media(id);
-        assert.notEqual(current.transcodeState, 'FAILED', `the task failed:\n${stack.service('jobs-1').log().slice(-3000)}`);
+        assert.notEqual(
+          current.transcodeState,
+          'FAILED',
+          `the task failed:\n${stack.service('jobs-1').log().slice(-3000)}`,
+        );
         return current.transcodeState === 'SUCCEEDED' && current;
       },
       90_000,
@@ -119,7 +139,12 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
     assert.equal(poster.headers.get('content-type'), 'image/jpeg');
     assert.deepEqual([...new Uint8Array(await poster.arrayBuffer()).subarray(0, 2)], [0xff, 0xd8]);
 
-    const tasks = await graphql<{ transcodeTasks: { total: number; items: Task[] } }>(stack.gatewayUrl, TASKS, { filter: { fileMd5: uploaded.id } }, admin);
+    const tasks = await graphql<{ transcodeTasks: { total: number; items: Task[] } }>(
+      stack.gatewayUrl,
+      TASKS,
+      { filter: { fileMd5: uploaded.id } },
+      admin,
+    );
     assert.equal(tasks.errors, undefined, JSON.stringify(tasks.errors));
     assert.equal(tasks.data!.transcodeTasks.total, 1);
     const [task] = tasks.data!.transcodeTasks.items;
@@ -131,7 +156,16 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
   });
 
   test('an H.264/AAC MKV is remuxed (stream copy), not re-encoded', async () => {
-    const mkv = await clip('talk.mkv', ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac']);
+    const mkv = await clip('talk.mkv', [
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+    ]);
     const { media: uploaded } = await uploadFile({ endpoint: `${stack.gatewayUrl}/graphql`, token: member, path: mkv });
     const after = await transcoded(uploaded.id);
     assert.match(stack.service('jobs-1').log(), new RegExp(`"fileMd5":"${uploaded.id}","mode":"remux"`));
@@ -141,7 +175,16 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
   });
 
   test('a playable MP4 gets no task, and the admin operations refuse what they cannot do', async () => {
-    const mp4 = await clip('ready.mp4', ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac']);
+    const mp4 = await clip('ready.mp4', [
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+    ]);
     const { media: uploaded } = await uploadFile({ endpoint: `${stack.gatewayUrl}/graphql`, token: member, path: mp4 });
     const ready = await media(uploaded.id);
     assert.equal(ready.transcodeState, 'NONE');
@@ -149,9 +192,21 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
 
     const forbidden = await graphql(stack.gatewayUrl, TASKS, {}, member);
     assert.equal(forbidden.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-    const succeeded = (await graphql<{ transcodeTasks: { items: Task[] } }>(stack.gatewayUrl, TASKS, { filter: { state: 'SUCCEEDED' } }, admin)).data!.transcodeTasks.items;
+    const succeeded = (
+      await graphql<{ transcodeTasks: { items: Task[] } }>(
+        stack.gatewayUrl,
+        TASKS,
+        { filter: { state: 'SUCCEEDED' } },
+        admin,
+      )
+    ).data!.transcodeTasks.items;
     assert.ok(succeeded.length >= 2);
-    const cancel = await graphql(stack.gatewayUrl, `mutation ($id: ID!) { cancelTranscodeTask(id: $id) { id } }`, { id: succeeded[0].id }, admin);
+    const cancel = await graphql(
+      stack.gatewayUrl,
+      `mutation ($id: ID!) { cancelTranscodeTask(id: $id) { id } }`,
+      { id: succeeded[0].id },
+      admin,
+    );
     assert.equal(cancel.errors?.[0]?.extensions?.code, 'CONFLICT');
     assert.match(cancel.errors![0].message, /already succeeded/);
     const unknown = await graphql(stack.gatewayUrl, `mutation { retryTranscodeTask(id: "987654") { id } }`, {}, admin);

@@ -81,7 +81,8 @@ interface UploadCounts {
 }
 
 async function digest(upload: Promise<FileUpload>, label: string | null, counts: UploadCounts) {
-  if (label === REFUSED_LABEL) throw new GraphQLError(`The label "${label}" is not accepted.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (label === REFUSED_LABEL)
+    throw new GraphQLError(`The label "${label}" is not accepted.`, { extensions: { code: 'BAD_USER_INPUT' } });
   const { filename, createReadStream } = await upload;
   const hash = createHash('md5');
   let size = 0;
@@ -131,7 +132,10 @@ export async function startDigestSubgraph(
       Mutation: {
         digest: (_: unknown, args: { file: Promise<FileUpload>; label: string | null }) =>
           digest(args.file, args.label, counts),
-        digestInput: async (_: unknown, { input }: { input: { label: string | null; files: Promise<FileUpload>[] } }) => {
+        digestInput: async (
+          _: unknown,
+          { input }: { input: { label: string | null; files: Promise<FileUpload>[] } },
+        ) => {
           const results = [];
           for (const file of input.files) results.push(await digest(file, input.label, counts));
           return results;
@@ -146,17 +150,30 @@ export async function startDigestSubgraph(
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   if (options.gatewaySecret) app.use(['/graphql', '/files'], requireGatewaySecret(options.gatewaySecret));
   app.get('/files/*path', (req, res) => {
-    res.set({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'" });
+    res.set({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'",
+    });
     // Like media's file route: a signature is checked (here: must be "good"); the query holds nothing else.
     const query = Object.keys(req.query);
-    if (query.some((name) => name !== 'expires' && name !== 'signature')) return void res.status(400).json({ error: `unexpected query: ${query.join(',')}` });
-    if (req.query.signature !== undefined && req.query.signature !== 'good') return void res.status(403).json({ error: 'bad signature' });
+    if (query.some((name) => name !== 'expires' && name !== 'signature'))
+      return void res.status(400).json({ error: `unexpected query: ${query.join(',')}` });
+    if (req.query.signature !== undefined && req.query.signature !== 'good')
+      return void res.status(403).json({ error: 'bad signature' });
     res.set({ 'accept-ranges': 'bytes', etag: '"digest-file"', 'content-type': 'text/plain', 'x-internal': 'hidden' });
-    res.set({ 'cache-control': 'private, max-age=60', vary: 'Accept-Encoding', 'content-disposition': 'inline; filename="a.txt"' });
+    res.set({
+      'cache-control': 'private, max-age=60',
+      vary: 'Accept-Encoding',
+      'content-disposition': 'inline; filename="a.txt"',
+    });
     const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
     if (!range) return void res.send(FILE_BODY);
     const [start, end] = [Number(range[1]), Number(range[2])];
-    res.status(206).set('content-range', `bytes ${start}-${end}/${FILE_BODY.length}`).send(FILE_BODY.subarray(start, end + 1));
+    res
+      .status(206)
+      .set('content-range', `bytes ${start}-${end}/${FILE_BODY.length}`)
+      .send(FILE_BODY.subarray(start, end + 1));
   });
   app.use(
     '/graphql',

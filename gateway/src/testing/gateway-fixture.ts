@@ -20,7 +20,10 @@ export interface GatewayFixture {
  * A real gateway on a free port in front of a real digest subgraph named `media`; `env`
  * overrides settings, `subgraphMaxFiles` gives the subgraph a file-count limit of its own.
  */
-export async function startGatewayFixture(env: Record<string, string> = {}, subgraphMaxFiles?: number): Promise<GatewayFixture> {
+export async function startGatewayFixture(
+  env: Record<string, string> = {},
+  subgraphMaxFiles?: number,
+): Promise<GatewayFixture> {
   const subgraph = await startDigestSubgraph({ gatewaySecret: env.GATEWAY_SECRET, maxFiles: subgraphMaxFiles });
   try {
     const config = readConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_JWT_SECRET, MEDIA_URL: subgraph.url, ...env });

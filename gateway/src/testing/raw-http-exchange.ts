@@ -69,10 +69,16 @@ export function rawExchange(port: number, request: RawRequest, deadlineMs = 5000
     const body = request.body ?? Buffer.alloc(0);
     const headers: Record<string, string> = { host: `127.0.0.1:${port}`, connection: 'close', ...request.headers };
     const names = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
-    if (!names.has('content-length') && !names.has('transfer-encoding') && (body.length > 0 || request.method === 'POST' || request.method === 'PUT')) {
+    if (
+      !names.has('content-length') &&
+      !names.has('transfer-encoding') &&
+      (body.length > 0 || request.method === 'POST' || request.method === 'PUT')
+    ) {
       headers['content-length'] = String(body.length);
     }
-    const head = `${request.method} ${request.path} HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
+    const head = `${request.method} ${request.path} HTTP/1.1\r\n${Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')}\r\n`;
     const received: Buffer[] = [];
     let failure: string | undefined;
     let settled = false;

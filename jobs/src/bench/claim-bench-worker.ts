@@ -37,7 +37,16 @@ async function main(): Promise<void> {
 
   // Round trips as the engine makes them, timed around the table's own methods (two clock reads a call).
   const table = new TaskTable(orm.em.fork(), queue);
-  const calls = { claims: 0, claimed: 0, emptyClaims: 0, claimMs: 0, completes: 0, completed: 0, completeMs: 0, maxInFlightClaims: 0 };
+  const calls = {
+    claims: 0,
+    claimed: 0,
+    emptyClaims: 0,
+    claimMs: 0,
+    completes: 0,
+    completed: 0,
+    completeMs: 0,
+    maxInFlightClaims: 0,
+  };
   let claimsInFlight = 0;
   const claim = table.claim.bind(table);
   table.claim = async (...args) => {
@@ -77,7 +86,13 @@ async function main(): Promise<void> {
   };
   const wakeup = TaskWakeup.for(url, undefined, log);
   const engine = new JobsEngine(
-    { workerId, heartbeatMs: jobs.heartbeatMs, memberTtlMs: jobs.heartbeatMs * 3, pollMs: jobs.pollMs, groupPrefix: `${queue.queue}:` },
+    {
+      workerId,
+      heartbeatMs: jobs.heartbeatMs,
+      memberTtlMs: jobs.heartbeatMs * 3,
+      pollMs: jobs.pollMs,
+      groupPrefix: `${queue.queue}:`,
+    },
     [processor],
     [],
     [wakeup],

@@ -82,16 +82,22 @@ async function withOrm<T>(url: string, work: (orm: MikroORM) => Promise<T>): Pro
   }
 }
 
-const query = (orm: MikroORM, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> => orm.em.getConnection().execute(sql, params, 'all');
+const query = (orm: MikroORM, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> =>
+  orm.em.getConnection().execute(sql, params, 'all');
 
 /** Committed transactions on the database so far; read on a connection of its own, closed at once so its own reads are counted later. */
 async function committedTransactions(url: string): Promise<number> {
-  return withOrm(url, async (orm) => Number((await query(orm, 'select xact_commit as n from pg_stat_database where datname = current_database()'))[0].n));
+  return withOrm(url, async (orm) =>
+    Number((await query(orm, 'select xact_commit as n from pg_stat_database where datname = current_database()'))[0].n),
+  );
 }
 
 /** CPU seconds the server's backends for this database have used, or undefined when they are not processes on this machine. */
 async function backendCpuSeconds(orm: MikroORM): Promise<number | undefined> {
-  const rows = await query(orm, 'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  const rows = await query(
+    orm,
+    'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+  );
   let total = 0;
   for (const { pid } of rows) {
     const file = `/proc/${Number(pid)}/comm`;
@@ -101,7 +107,13 @@ async function backendCpuSeconds(orm: MikroORM): Promise<number | undefined> {
   return total;
 }
 
-async function runOnce(engine: Engine, workers: number, dir: string, database: TestDatabase, round: string): Promise<RunResult> {
+async function runOnce(
+  engine: Engine,
+  workers: number,
+  dir: string,
+  database: TestDatabase,
+  round: string,
+): Promise<RunResult> {
   const url = database.url;
   const queue = scratchQueue('bench');
   // Enqueue everything first (not timed).
@@ -116,7 +128,12 @@ async function runOnce(engine: Engine, workers: number, dir: string, database: T
     const utils = await makeWorkerUtils({ connectionString: url, logger: silent });
     try {
       for (let start = 0; start < TASKS; start += 1000) {
-        await utils.addJobs(Array.from({ length: Math.min(1000, TASKS - start) }, (_, i) => ({ identifier: 'noop', payload: { n: start + i } })));
+        await utils.addJobs(
+          Array.from({ length: Math.min(1000, TASKS - start) }, (_, i) => ({
+            identifier: 'noop',
+            payload: { n: start + i },
+          })),
+        );
       }
       if (ANALYZE) await utils.withPgClient((client) => client.query('analyze graphile_worker._private_jobs'));
     } finally {
@@ -124,7 +141,9 @@ async function runOnce(engine: Engine, workers: number, dir: string, database: T
     }
   }
   const drainedSql =
-    engine === 'ours' ? `select count(*) as n from ${queue.historyTable}` : 'select count(*) as n from graphile_worker._private_jobs';
+    engine === 'ours'
+      ? `select count(*) as n from ${queue.historyTable}`
+      : 'select count(*) as n from graphile_worker._private_jobs';
   const drained = (n: number) => (engine === 'ours' ? n >= TASKS : n === 0);
 
   const script = join(__dirname, engine === 'ours' ? 'claim-bench-worker.js' : 'graphile-bench-worker.js');
@@ -163,13 +182,15 @@ async function runOnce(engine: Engine, workers: number, dir: string, database: T
         const [{ n }] = await query(poll, drainedSql);
         if (drained(Number(n))) break;
         if (epochMs() - goAt > 300_000) throw new Error(`${engine} did not drain ${TASKS} tasks within 5 minutes`);
-        if (processes.some((p) => p.child.exitCode !== null)) throw new Error(`a worker died:\n${processes.map((p) => p.log()).join('\n')}`);
+        if (processes.some((p) => p.child.exitCode !== null))
+          throw new Error(`a worker died:\n${processes.map((p) => p.log()).join('\n')}`);
         await sleep(POLL_EVERY_MS);
       }
       seconds = (epochMs() - goAt) / 1000;
       workerCpu = processes.reduce((sum, p, i) => sum + cpuSeconds(p.pid) - workerCpuBefore[i], 0);
       const postgresCpuAfter = await backendCpuSeconds(poll);
-      if (postgresCpuBefore !== undefined && postgresCpuAfter !== undefined) postgresCpu = postgresCpuAfter - postgresCpuBefore;
+      if (postgresCpuBefore !== undefined && postgresCpuAfter !== undefined)
+        postgresCpu = postgresCpuAfter - postgresCpuBefore;
       await Promise.all(processes.map((p) => p.stop()));
       // (Backends of the stopped workers flush their statistics as they exit.)
     } finally {
@@ -179,7 +200,10 @@ async function runOnce(engine: Engine, workers: number, dir: string, database: T
     // Less the drain polls; what remains is the workers' (start-up, heartbeats, claims, completions, stop) and a handful of this benchmark's own reads.
     const transactionsDuring = (await committedTransactions(url)) - transactionsBefore - polls;
 
-    const recorded = startsFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')) as { starts: string[]; firstStartMs?: number; calls?: EngineCalls });
+    const recorded = startsFiles.map(
+      (file) =>
+        JSON.parse(readFileSync(file, 'utf8')) as { starts: string[]; firstStartMs?: number; calls?: EngineCalls },
+    );
     let calls: EngineCalls | undefined;
     for (const r of recorded) {
       if (!r.calls) continue;
@@ -202,7 +226,9 @@ async function runOnce(engine: Engine, workers: number, dir: string, database: T
     const firstStart = Math.min(...recorded.map((r) => r.firstStartMs ?? Infinity));
     let reclaimedInHistory: number | undefined;
     if (engine === 'ours') {
-      reclaimedInHistory = await withOrm(url, async (orm) => Number((await query(orm, `select count(*) as n from ${queue.historyTable} where attempts > 1`))[0].n));
+      reclaimedInHistory = await withOrm(url, async (orm) =>
+        Number((await query(orm, `select count(*) as n from ${queue.historyTable} where attempts > 1`))[0].n),
+      );
     }
     return {
       engine,
@@ -235,7 +261,10 @@ interface ClaimProfile {
 
 /** The scan nodes of an EXPLAIN (FORMAT JSON) plan, outermost first ("Seq Scan on bench_tasks", …). */
 function scans(node: Record<string, unknown>): string[] {
-  const own = String(node['Node Type']).includes('Scan') && node['Relation Name'] ? [`${String(node['Node Type'])} on ${String(node['Relation Name'])}`] : [];
+  const own =
+    String(node['Node Type']).includes('Scan') && node['Relation Name']
+      ? [`${String(node['Node Type'])} on ${String(node['Relation Name'])}`]
+      : [];
   const sort = node['Node Type'] === 'Sort' ? ['Sort'] : [];
   return [...own, ...sort, ...((node.Plans as Record<string, unknown>[] | undefined) ?? []).flatMap(scans)];
 }
@@ -266,7 +295,10 @@ async function profileOurs(): Promise<{ fresh: ClaimProfile; analyzed: ClaimProf
       const shard = { index: 0, total: 1 };
       const measure = async (): Promise<ClaimProfile> => {
         await table.claim('profiler', shard, 1, 60_000);
-        if (!captured) throw new Error('the claim statement was not seen: TaskTable.claim on PostgreSQL no longer starts with "update" or "with" and locks with "skip locked"');
+        if (!captured)
+          throw new Error(
+            'the claim statement was not seen: TaskTable.claim on PostgreSQL no longer starts with "update" or "with" and locks with "skip locked"',
+          );
         const { sql, params } = captured;
         const explained = await explainOnce(orm, sql, params);
         const plan = (explained['QUERY PLAN'] as Record<string, unknown>[])[0];
@@ -304,7 +336,9 @@ async function explainOnce(orm: MikroORM, sql: string, params: unknown[]): Promi
   const trx = await knex.transaction();
   trx.executionPromise.catch(() => undefined);
   try {
-    const result = (await trx.raw(`explain (analyze, format json) ${sql}`, params as Knex.RawBinding[])) as { rows: Record<string, unknown>[] };
+    const result = (await trx.raw(`explain (analyze, format json) ${sql}`, params as Knex.RawBinding[])) as {
+      rows: Record<string, unknown>[];
+    };
     return result.rows[0];
   } finally {
     await trx.rollback();
@@ -317,7 +351,7 @@ runBenchmark('claim-throughput', async ({ dir }) => {
       `ours vs graphile-worker, ${REPEATS} runs of each (alternating which goes first); the median and the worst run shown.\n` +
       'Each run: a fresh database, every task enqueued before the workers start (not timed), the worker processes started and ready, then timed from "go" until the queue is drained ' +
       `(ours: all ${TASKS} in the history table; graphile-worker: its _private_jobs table empty), polled every ${POLL_EVERY_MS} ms.\n` +
-      'Both engines at their defaults but for the concurrency and logging (warnings only): ours with the jobs process\'s JOBS_* defaults (heartbeat 5 s, poll 1 s), ' +
+      "Both engines at their defaults but for the concurrency and logging (warnings only): ours with the jobs process's JOBS_* defaults (heartbeat 5 s, poll 1 s), " +
       'graphile-worker 0.17 with its own (poll 2 s, prepared statements, no local queue or batched completion). ' +
       `Each worker records the ids it starts in memory; double claims = ids started more than once. ${ANALYZE ? 'CLAIM_BENCH_ANALYZE=1: both job tables ANALYZEd after enqueueing.' : 'The job tables are not ANALYZEd after enqueueing (CLAIM_BENCH_ANALYZE=1 does).'}\n`,
   );
@@ -350,14 +384,16 @@ runBenchmark('claim-throughput', async ({ dir }) => {
     }
   }
 
-  const runsOf = (engine: Engine, workers: number) => results.filter((r) => r.engine === engine && r.workers === workers).sort((a, b) => a.seconds - b.seconds);
+  const runsOf = (engine: Engine, workers: number) =>
+    results.filter((r) => r.engine === engine && r.workers === workers).sort((a, b) => a.seconds - b.seconds);
   /** The median run (the slower of the middle two for an even count) and the slowest. */
   const medianRun = (engine: Engine, workers: number) => {
     const runs = runsOf(engine, workers);
     return runs[Math.floor(runs.length / 2)];
   };
   const worstRun = (engine: Engine, workers: number) => runsOf(engine, workers).at(-1)!;
-  const doubles = (engine: Engine, workers: number) => runsOf(engine, workers).reduce((sum, r) => sum + r.doubleClaims, 0);
+  const doubles = (engine: Engine, workers: number) =>
+    runsOf(engine, workers).reduce((sum, r) => sum + r.doubleClaims, 0);
   const rows: string[][] = [];
   const worstRatios: number[] = [];
   for (const workers of WORKER_COUNTS) {
@@ -387,7 +423,9 @@ runBenchmark('claim-throughput', async ({ dir }) => {
       ]);
     }
   }
-  console.log(`\n${TASKS} tasks per run, ${REPEATS} runs per engine and worker count; ratios are against graphile-worker's median of the same worker count (higher is better for ours):`);
+  console.log(
+    `\n${TASKS} tasks per run, ${REPEATS} runs per engine and worker count; ratios are against graphile-worker's median of the same worker count (higher is better for ours):`,
+  );
   printTable(
     [
       'engine',
@@ -429,7 +467,9 @@ runBenchmark('claim-throughput', async ({ dir }) => {
   }
   const profile = await profileOurs();
   if (profile) {
-    console.log(`\nOurs one statement at a time on one connection, ${TASKS} queued tasks, ${PROFILE_CALLS} claim(1) + complete round trips, medians:`);
+    console.log(
+      `\nOurs one statement at a time on one connection, ${TASKS} queued tasks, ${PROFILE_CALLS} claim(1) + complete round trips, medians:`,
+    );
     printTable(
       ['table statistics', 'claim plan (EXPLAIN ANALYZE)', 'planning ms', 'execution ms', 'claim ms', 'complete ms'],
       (
@@ -437,12 +477,24 @@ runBenchmark('claim-throughput', async ({ dir }) => {
           ['none yet (as enqueued)', profile.fresh],
           ['after ANALYZE', profile.analyzed],
         ] as const
-      ).map(([name, p]) => [name, p.plan, p.planningMs.toFixed(2), p.executionMs.toFixed(2), p.claimMs.toFixed(2), p.completeMs.toFixed(2)]),
+      ).map(([name, p]) => [
+        name,
+        p.plan,
+        p.planningMs.toFixed(2),
+        p.executionMs.toFixed(2),
+        p.claimMs.toFixed(2),
+        p.completeMs.toFixed(2),
+      ]),
     );
   }
-  const medianRatios = WORKER_COUNTS.map((workers) => median(runsOf('graphile-worker', workers).map((r) => r.seconds)) / median(runsOf('ours', workers).map((r) => r.seconds)));
+  const medianRatios = WORKER_COUNTS.map(
+    (workers) =>
+      median(runsOf('graphile-worker', workers).map((r) => r.seconds)) /
+      median(runsOf('ours', workers).map((r) => r.seconds)),
+  );
   const fleet = WORKER_COUNTS.indexOf(Math.max(...WORKER_COUNTS));
-  const met = medianRatios.every((ratio) => ratio >= GOAL_RATIO) && worstRatios[fleet] >= GOAL_RATIO && allDoubles === 0;
+  const met =
+    medianRatios.every((ratio) => ratio >= GOAL_RATIO) && worstRatios[fleet] >= GOAL_RATIO && allDoubles === 0;
   console.log(
     `\nGoal: ours' median ≥ ${GOAL_RATIO.toFixed(1)} × graphile-worker's median at every worker count, ours' worst ${WORKER_COUNTS[fleet]}-worker run ≥ ${GOAL_RATIO.toFixed(1)} × their median ` +
       `(a stall while shards move shows there), 0 double claims: ${met ? 'met' : 'NOT met'} ` +

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
         },
       });
       runner.catch((error: unknown) => {
-        process.stderr.write(`graphile-worker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+        process.stderr.write(
+          `graphile-worker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+        );
         process.exit(1);
       });
     } else if (line === 'stop') void stop();

@@ -21,7 +21,27 @@ import { LocalObjectStore } from '@learnhub/platform/object-store';
 import { TaskTable, type ClaimedTask } from '@learnhub/platform/tasks';
 import { processorLeaseOf } from '@learnhub/platform/tasks';
 import { TaskWakeup } from '@learnhub/platform/tasks';
-import { MediaObject, MediaType, transcodeTasks, type TranscodePayload, mediaMigrations, MediaRepository, mediaEntities, findFfmpeg, findFfprobe, FfprobeProber, Buckets, videoKey, TranscodeQueue, type StoredObject, type TranscodeDecision, FfmpegTranscoder, transcodeModeOf, type TranscodeJob, TranscodeProcessor } from '@learnhub/media/testing';
+import {
+  MediaObject,
+  MediaType,
+  transcodeTasks,
+  type TranscodePayload,
+  mediaMigrations,
+  MediaRepository,
+  mediaEntities,
+  findFfmpeg,
+  findFfprobe,
+  FfprobeProber,
+  Buckets,
+  videoKey,
+  TranscodeQueue,
+  type StoredObject,
+  type TranscodeDecision,
+  FfmpegTranscoder,
+  transcodeModeOf,
+  type TranscodeJob,
+  TranscodeProcessor,
+} from '@learnhub/media/testing';
 import { JobsEngine } from '../engine/jobs-engine';
 import type { TaskContext } from '@learnhub/platform/tasks';
 import { median, printTable } from '@learnhub/platform/bench';
@@ -97,7 +117,8 @@ class TimedProcessor extends TranscodeProcessor {
     this.timelines.set(task.id, timeline);
     await super.process(task, context);
     timeline.processEnd = performance.now();
-    if ([...this.timelines.values()].filter((t) => t.processEnd !== undefined).length >= this.expected) this.allDone?.();
+    if ([...this.timelines.values()].filter((t) => t.processEnd !== undefined).length >= this.expected)
+      this.allDone?.();
   }
 }
 
@@ -116,7 +137,8 @@ runBenchmark('transcode', async ({ dir }) => {
   const transcoderOptions = { preset: config.jobs.transcodePreset };
   const log = createLogger('transcode-bench', 'warn');
   const { stdout: encoders } = await execFileAsync(ffmpeg, ['-hide_banner', '-encoders']);
-  if (!/\blibx264\b/.test(encoders)) throw new Error(`${ffmpeg} has no libx264 encoder; point FFMPEG_PATH at an ffmpeg that has.`);
+  if (!/\blibx264\b/.test(encoders))
+    throw new Error(`${ffmpeg} has no libx264 encoder; point FFMPEG_PATH at an ffmpeg that has.`);
   // As the media tests pick it: builds without LAME still make an AVI browsers cannot play, with MPEG audio layer 2.
   const mp3 = ['libmp3lame', 'libshine'].find((name) => new RegExp(`\\b${name}\\b`).test(encoders)) ?? 'mp2';
   console.log(
@@ -146,12 +168,20 @@ runBenchmark('transcode', async ({ dir }) => {
   const transcodeQueue = new TranscodeQueue(prober, store);
   const clips: Clip[] = [];
   for (const file of files) {
-    const md5 = createHash('md5').update(await readFile(file)).digest('hex');
+    const md5 = createHash('md5')
+      .update(await readFile(file))
+      .digest('hex');
     const size = (await stat(file)).size;
-    const object: StoredObject = { fileMd5: md5, type: MediaType.VIDEO, bucket: Buckets.video, objectKey: videoKey(md5, '.avi') };
+    const object: StoredObject = {
+      fileMd5: md5,
+      type: MediaType.VIDEO,
+      bucket: Buckets.video,
+      objectKey: videoKey(md5, '.avi'),
+    };
     await store.put(object.bucket, object.objectKey, createReadStream(file), { contentType: 'video/x-msvideo', size });
     const decision = await transcodeQueue.inspect(object);
-    if (!decision.needed || transcodeModeOf(decision.probe!) !== 'encode') throw new Error(`clip ${file} does not need a re-encode: ${JSON.stringify(decision)}`);
+    if (!decision.needed || transcodeModeOf(decision.probe!) !== 'encode')
+      throw new Error(`clip ${file} does not need a re-encode: ${JSON.stringify(decision)}`);
     const source = await store.readSource(object.bucket, object.objectKey);
     clips.push({ file: 'path' in source ? source.path : source.url, md5, size, object, decision });
   }
@@ -207,15 +237,31 @@ runBenchmark('transcode', async ({ dir }) => {
     processor.timelines = timelines;
     await engine.start();
     try {
-      const count = async () => Number((await orm.em.getConnection().execute('select count(*) as n from media_process_history', [], 'all'))[0].n);
+      const count = async () =>
+        Number(
+          (await orm.em.getConnection().execute('select count(*) as n from media_process_history', [], 'all'))[0].n,
+        );
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the jobs did not finish ${CLIPS} transcodes within 10 minutes`)), 600_000)));
+      const timeout = new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new Error(`the jobs did not finish ${CLIPS} transcodes within 10 minutes`)),
+            600_000,
+          )),
+      );
       const started = performance.now();
       let enqueueEnd = started;
       for (const [i, clip] of clips.entries()) {
         const { probe } = clip.decision;
         await new MediaRepository(orm.em.fork()).record(
-          { ...clip.object, mimeType: 'video/x-msvideo', size: clip.size, durationSeconds: probe?.durationSeconds, width: probe?.width, height: probe?.height },
+          {
+            ...clip.object,
+            mimeType: 'video/x-msvideo',
+            size: clip.size,
+            durationSeconds: probe?.durationSeconds,
+            width: probe?.width,
+            height: probe?.height,
+          },
           { organisationId: 'bench-org', fileName: `clip-${i}.avi`, createdBy: 'bench' },
           (em) => queue.queue(em, clip.object, clip.decision),
         );
@@ -227,10 +273,14 @@ runBenchmark('transcode', async ({ dir }) => {
       // The last task's completing transaction has committed when its process() returns; no polling to compete with ffmpeg for the CPU.
       await Promise.race([processor.done, timeout]).finally(() => clearTimeout(timer));
       const seconds = (performance.now() - started) / 1000;
-      if ((await count()) !== CLIPS) throw new Error(`media_process_history holds ${await count()} tasks, not ${CLIPS}`);
+      if ((await count()) !== CLIPS)
+        throw new Error(`media_process_history holds ${await count()} tasks, not ${CLIPS}`);
       const played = await orm.em.fork().count(MediaObject, { playbackKey: { $ne: null }, posterKey: { $ne: null } });
       if (played !== CLIPS) throw new Error(`only ${played} of ${CLIPS} media point at a transcoded MP4 and poster`);
-      const tasks = [...timelines.values()].filter((t): t is Required<TaskTimeline> => t.ffmpegStart !== undefined && t.ffmpegEnd !== undefined && t.processEnd !== undefined);
+      const tasks = [...timelines.values()].filter(
+        (t): t is Required<TaskTimeline> =>
+          t.ffmpegStart !== undefined && t.ffmpegEnd !== undefined && t.processEnd !== undefined,
+      );
       if (tasks.length !== CLIPS) throw new Error(`timed ${tasks.length} of ${CLIPS} tasks`);
       return { seconds, enqueueStart: started, enqueueEnd, tasks };
     } finally {
@@ -267,7 +317,9 @@ runBenchmark('transcode', async ({ dir }) => {
           child.stdout.resume();
           child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
           child.on('error', reject);
-          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`))));
+          child.on('close', (code) =>
+            code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`)),
+          );
         });
         ffmpegMs.push(performance.now() - spawned);
       }
@@ -327,11 +379,27 @@ runBenchmark('transcode', async ({ dir }) => {
   printTable(
     ['side', 'runs (s)', 'median s', 'best s', 'jobs/direct (median)', 'jobs/direct (best)'],
     [
-      ['through the jobs', jobsRounds.map((r) => r.seconds.toFixed(2)).join(' '), jobsSeconds.toFixed(2), Math.min(...jobsRounds.map((r) => r.seconds)).toFixed(2), ratio.toFixed(3), bestRatio.toFixed(3)],
-      ['ffmpeg directly', directRounds.map((s) => s.toFixed(2)).join(' '), directSeconds.toFixed(2), Math.min(...directRounds).toFixed(2), '', ''],
+      [
+        'through the jobs',
+        jobsRounds.map((r) => r.seconds.toFixed(2)).join(' '),
+        jobsSeconds.toFixed(2),
+        Math.min(...jobsRounds.map((r) => r.seconds)).toFixed(2),
+        ratio.toFixed(3),
+        bestRatio.toFixed(3),
+      ],
+      [
+        'ffmpeg directly',
+        directRounds.map((s) => s.toFixed(2)).join(' '),
+        directSeconds.toFixed(2),
+        Math.min(...directRounds).toFixed(2),
+        '',
+        '',
+      ],
     ],
   );
-  console.log(`\nPer-task overhead of the jobs: ${overheadMs.toFixed(0)} ms (median wall difference × ${CONCURRENCY} lanes / ${CLIPS} tasks).`);
+  console.log(
+    `\nPer-task overhead of the jobs: ${overheadMs.toFixed(0)} ms (median wall difference × ${CONCURRENCY} lanes / ${CLIPS} tasks).`,
+  );
   console.log(
     `Lane time outside ffmpeg per task (wall × ${CONCURRENCY} − Σ ffmpeg runs, / ${CLIPS}; medians): jobs ${jobsGapMs.toFixed(0)} ms, direct ${directGapMs.toFixed(0)} ms: ` +
       `${(jobsGapMs - directGapMs).toFixed(0)} ms per task more, whatever ffmpeg's own speed did in each run. ` +
@@ -341,30 +409,60 @@ runBenchmark('transcode', async ({ dir }) => {
   printTable(
     ['step', 'ms'],
     [
-      [`recording ${CLIPS} merges (media object + entry + task, one transaction each), per run`, median(steps.map((s) => s.enqueue)).toFixed(1)],
+      [
+        `recording ${CLIPS} merges (media object + entry + task, one transaction each), per run`,
+        median(steps.map((s) => s.enqueue)).toFixed(1),
+      ],
       ['first merge began → first ffmpeg started, per run', median(steps.map((s) => s.firstFfmpeg)).toFixed(1)],
-      ['a task ended → the next one claimed and its process() started, per task', median(steps.flatMap((s) => s.claim)).toFixed(1)],
+      [
+        'a task ended → the next one claimed and its process() started, per task',
+        median(steps.flatMap((s) => s.claim)).toFixed(1),
+      ],
       ['process() started → ffmpeg started, per task', median(steps.flatMap((s) => s.beforeFfmpeg)).toFixed(1)],
-      ['ffmpeg ended → MP4 + poster stored and the completing transaction committed, per task', median(steps.flatMap((s) => s.afterFfmpeg)).toFixed(1)],
+      [
+        'ffmpeg ended → MP4 + poster stored and the completing transaction committed, per task',
+        median(steps.flatMap((s) => s.afterFfmpeg)).toFixed(1),
+      ],
     ],
   );
-  console.log(`Goal jobs/direct ≤ ${GOAL_RATIO}: ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'} (${ratio.toFixed(3)} by the medians).`);
+  console.log(
+    `Goal jobs/direct ≤ ${GOAL_RATIO}: ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'} (${ratio.toFixed(3)} by the medians).`,
+  );
 
   // Remux vs re-encode of one H.264/AAC MKV clip, through FfmpegTranscoder.run as a task runs it (with its poster).
   const mkv = join(sources, 'h264.mkv');
   await execFileAsync(ffmpeg, [
-    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=10', '-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=44100:duration=10'],
+    ...[
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25:duration=10',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=330:sample_rate=44100:duration=10',
+    ],
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', mkv],
   ]);
   const mkvProbe = await prober.probe({ path: mkv });
-  if (transcodeModeOf(mkvProbe) !== 'remux') throw new Error(`the MKV clip would not be remuxed: ${JSON.stringify(mkvProbe)}`);
+  if (transcodeModeOf(mkvProbe) !== 'remux')
+    throw new Error(`the MKV clip would not be remuxed: ${JSON.stringify(mkvProbe)}`);
   const times: Record<'remux' | 'encode', number[]> = { remux: [], encode: [] };
   for (let i = 0; i < REMUX_ROUNDS; i++) {
     for (const mode of i % 2 === 0 ? (['remux', 'encode'] as const) : (['encode', 'remux'] as const)) {
       const out = join(dir, `mkv-${mode}-${i}`);
       await mkdir(out, { recursive: true });
       const started = performance.now();
-      await warmTranscoder.run({ input: mkv, output: join(out, 'playback.mp4'), poster: join(out, 'poster.jpg'), mode, durationSeconds: mkvProbe.durationSeconds });
+      await warmTranscoder.run({
+        input: mkv,
+        output: join(out, 'playback.mp4'),
+        poster: join(out, 'poster.jpg'),
+        mode,
+        durationSeconds: mkvProbe.durationSeconds,
+      });
       times[mode].push(performance.now() - started);
       await rm(out, { recursive: true, force: true });
     }
@@ -381,5 +479,7 @@ runBenchmark('transcode', async ({ dir }) => {
       ['encode', times.encode.map((ms) => ms.toFixed(0)).join(' '), encodeMs.toFixed(0)],
     ],
   );
-  console.log(`encode/remux: ${(encodeMs / remuxMs).toFixed(1)}× (a remux takes ${((remuxMs / encodeMs) * 100).toFixed(1)}% of a re-encode's time).`);
+  console.log(
+    `encode/remux: ${(encodeMs / remuxMs).toFixed(1)}× (a remux takes ${((remuxMs / encodeMs) * 100).toFixed(1)}% of a re-encode's time).`,
+  );
 });

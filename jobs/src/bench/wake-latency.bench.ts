@@ -75,7 +75,13 @@ async function measure(transport: Transport): Promise<Measured> {
   const wakeup = transport.wakeup ?? ((logger: Logger) => TaskWakeup.for(transport.url, undefined, logger));
   const listening = wakeup(log);
   const engine = new JobsEngine(
-    { workerId: 'wake-bench', heartbeatMs: jobs.heartbeatMs, memberTtlMs: jobs.heartbeatMs * 3, pollMs: transport.pollMs, groupPrefix: 'wake-bench:' },
+    {
+      workerId: 'wake-bench',
+      heartbeatMs: jobs.heartbeatMs,
+      memberTtlMs: jobs.heartbeatMs * 3,
+      pollMs: transport.pollMs,
+      groupPrefix: 'wake-bench:',
+    },
     [processor],
     [],
     [listening],
@@ -90,7 +96,12 @@ async function measure(transport: Transport): Promise<Measured> {
     const insert = (tx: EntityManager, payload: string) =>
       tx
         .getConnection()
-        .execute(`insert into ${queue.table} (payload, state, attempts, run_at_ms, created_at) values (?, 'PENDING', 0, 0, ?)`, [payload, Date.now()], 'run', tx.getTransactionContext());
+        .execute(
+          `insert into ${queue.table} (payload, state, attempts, run_at_ms, created_at) values (?, 'PENDING', 0, 0, ?)`,
+          [payload, Date.now()],
+          'run',
+          tx.getTransactionContext(),
+        );
     for (let i = 0; i < transport.warmUp + transport.samples; i++) {
       const payload = `task-${i}`;
       const started = new Promise<boolean>((resolve) => {
@@ -143,14 +154,30 @@ runBenchmark('wake-latency', async ({ dir }) => {
   if ('skipped' in postgres) skipped.push(`PostgreSQL LISTEN/NOTIFY: skipped: ${postgres.skipped}.`);
   else {
     try {
-      measured.push(await measure({ name: 'PostgreSQL LISTEN/NOTIFY', url: postgres.url, pollMs: WAKEUP_POLL_MS, samples: SAMPLES, warmUp: WARM_UP, gap: smallGap }));
+      measured.push(
+        await measure({
+          name: 'PostgreSQL LISTEN/NOTIFY',
+          url: postgres.url,
+          pollMs: WAKEUP_POLL_MS,
+          samples: SAMPLES,
+          warmUp: WARM_UP,
+          gap: smallGap,
+        }),
+      );
     } finally {
       await postgres.drop();
     }
   }
 
   measured.push(
-    await measure({ name: 'SQLite file wake-up (fs.watch)', url: `sqlite:${join(dir, 'wake-file.sqlite')}`, pollMs: WAKEUP_POLL_MS, samples: SAMPLES, warmUp: WARM_UP, gap: smallGap }),
+    await measure({
+      name: 'SQLite file wake-up (fs.watch)',
+      url: `sqlite:${join(dir, 'wake-file.sqlite')}`,
+      pollMs: WAKEUP_POLL_MS,
+      samples: SAMPLES,
+      warmUp: WARM_UP,
+      gap: smallGap,
+    }),
   );
 
   const pollMs = readConfig().jobs.pollMs;
@@ -191,9 +218,15 @@ runBenchmark('wake-latency', async ({ dir }) => {
     `\n"enqueue" is the enqueuer's own part of the latency (the insert, its commit and sending the wake-up); the poll row's gaps are random over a whole poll period, ${POLL_SAMPLES} samples.`,
   );
   const wakeups = measured.filter((m) => !m.name.includes('poll'));
-  if (wakeups.length === 0) console.log(`Goal p50 < ${GOAL_P50_MS} ms: not measured (no wake-up transport was reachable).`);
+  if (wakeups.length === 0)
+    console.log(`Goal p50 < ${GOAL_P50_MS} ms: not measured (no wake-up transport was reachable).`);
   for (const m of wakeups) {
-    const p50 = percentile([...m.samples].sort((a, b) => a - b), 50);
-    console.log(`Goal p50 < ${GOAL_P50_MS} ms on ${m.name}: ${p50 < GOAL_P50_MS && m.missed === 0 ? 'met' : 'NOT met'} (${p50.toFixed(2)} ms, ${m.missed} missed).`);
+    const p50 = percentile(
+      [...m.samples].sort((a, b) => a - b),
+      50,
+    );
+    console.log(
+      `Goal p50 < ${GOAL_P50_MS} ms on ${m.name}: ${p50 < GOAL_P50_MS && m.missed === 0 ? 'met' : 'NOT met'} (${p50.toFixed(2)} ms, ${m.missed} missed).`,
+    );
   }
 });

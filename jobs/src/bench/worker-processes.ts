@@ -21,9 +21,14 @@ export class BenchWorker {
   static async start(script: string, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<BenchWorker> {
     if (!cleanupRegistered) {
       cleanupRegistered = true;
-      process.once('exit', () => children.forEach((child) => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
+      process.once('exit', () =>
+        children.forEach((child) => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')),
+      );
     }
-    const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     children.add(child);
     child.once('exit', () => children.delete(child));
     const worker = new BenchWorker(child);
@@ -31,8 +36,16 @@ export class BenchWorker {
     const ready = new Promise<void>((resolve) => lines.on('line', (line) => line.includes('"ready"') && resolve()));
     let timer: NodeJS.Timeout | undefined;
     const failed = Promise.race([
-      worker.exited.then((code) => Promise.reject(new Error(`${script} exited with ${code} before it was ready:\n${worker.log()}`))),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${script} was not ready within ${timeoutMs} ms:\n${worker.log()}`)), timeoutMs))),
+      worker.exited.then((code) =>
+        Promise.reject(new Error(`${script} exited with ${code} before it was ready:\n${worker.log()}`)),
+      ),
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new Error(`${script} was not ready within ${timeoutMs} ms:\n${worker.log()}`)),
+            timeoutMs,
+          )),
+      ),
     ]);
     try {
       await Promise.race([ready, failed]);

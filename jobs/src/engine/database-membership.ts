@@ -19,9 +19,17 @@ export class DatabaseMembership implements Membership {
         : `insert into job_workers (member_group, worker_id, heartbeat_ms) values (?, ?, ${this.now}) on conflict (member_group, worker_id) do update set heartbeat_ms = excluded.heartbeat_ms`;
     await sqlChanges(this.em, upsert, [group, workerId]);
     // Long-gone members are removed by whoever beats next, so the table stays small.
-    await sqlChanges(this.em, `delete from job_workers where member_group = ? and heartbeat_ms < ${this.now} - ? and worker_id <> ?`, [group, ttlMs * 10, workerId]);
+    await sqlChanges(
+      this.em,
+      `delete from job_workers where member_group = ? and heartbeat_ms < ${this.now} - ? and worker_id <> ?`,
+      [group, ttlMs * 10, workerId],
+    );
     // The member beating now is live even when the statements before took longer than the time-to-live (a loaded machine).
-    const rows = await sqlRows(this.em, `select worker_id from job_workers where member_group = ? and (heartbeat_ms >= ${this.now} - ? or worker_id = ?) order by worker_id`, [group, ttlMs, workerId]);
+    const rows = await sqlRows(
+      this.em,
+      `select worker_id from job_workers where member_group = ? and (heartbeat_ms >= ${this.now} - ? or worker_id = ?) order by worker_id`,
+      [group, ttlMs, workerId],
+    );
     return rows.map((r) => String(r.worker_id));
   }
 

@@ -18,13 +18,30 @@ for (const factory of testDatabases('graceful shutdown')) {
 
     /** The worker's row in the database membership (`job_workers`): the scratch worker's group is `<queue>:<queue>`. */
     const memberRows = (workerId: string) =>
-      rig.rows('select worker_id from job_workers where member_group = ? and worker_id = ?', [`${rig.queue.queue}:${rig.queue.queue}`, workerId]);
+      rig.rows('select worker_id from job_workers where member_group = ? and worker_id = ?', [
+        `${rig.queue.queue}:${rig.queue.queue}`,
+        workerId,
+      ]);
 
-    test('SIGTERM releases the leases of tasks still running after the grace period, uncounted, and leaves the membership', { timeout: 60_000 }, async () => {
+    test('SIGTERM releases the leases of tasks still running after the grace period, uncounted, and leaves the membership', {
+      timeout: 60_000,
+    }, async () => {
       await rig.nextQueue();
       const ids = await enqueueScratch(rig.orm.em, rig.queue, 3);
-      const a = await rig.start({ ...quick, id: 'leaver', work: 'hold:30000', leaseMs: 60_000, renewMs: 5_000, graceMs: 1_000 });
-      await waitUntil('A to start all three tasks', () => a.started().length === 3, 15_000, () => rig.describe());
+      const a = await rig.start({
+        ...quick,
+        id: 'leaver',
+        work: 'hold:30000',
+        leaseMs: 60_000,
+        renewMs: 5_000,
+        graceMs: 1_000,
+      });
+      await waitUntil(
+        'A to start all three tasks',
+        () => a.started().length === 3,
+        15_000,
+        () => rig.describe(),
+      );
       assert.deepEqual(a.started().sort(), [...ids].sort());
       assert.equal((await memberRows('leaver')).length, 1, 'A is a member while it runs');
 
@@ -33,9 +50,14 @@ for (const factory of testDatabases('graceful shutdown')) {
       const tookMs = Date.now() - stoppedAt;
       assert.equal(code, 0, a.log());
       assert.ok(tookMs < 10_000, `stopping took ${tookMs} ms with a grace of 1 s`);
-      assert.ok(a.lines.some((l) => l.stopped === 'leaver'), 'it reported a clean stop');
+      assert.ok(
+        a.lines.some((l) => l.stopped === 'leaver'),
+        'it reported a clean stop',
+      );
 
-      const rows = await rig.rows('select id, state, attempts, lease_owner, lease_token, lease_until_ms, progress, run_at_ms from $t order by id');
+      const rows = await rig.rows(
+        'select id, state, attempts, lease_owner, lease_token, lease_until_ms, progress, run_at_ms from $t order by id',
+      );
       const nowMs = await new TaskTable(rig.orm.em.fork(), rig.queue).clock();
       assert.equal(rows.length, 3);
       for (const row of rows) {
@@ -45,13 +67,21 @@ for (const factory of testDatabases('graceful shutdown')) {
         assert.equal(row.lease_token, null);
         assert.equal(row.lease_until_ms, null);
         assert.equal(row.progress, null);
-        assert.ok(row.run_at_ms !== null && Number(row.run_at_ms) <= nowMs, `claimable at once (run_at_ms ${String(row.run_at_ms)})`);
+        assert.ok(
+          row.run_at_ms !== null && Number(row.run_at_ms) <= nowMs,
+          `claimable at once (run_at_ms ${String(row.run_at_ms)})`,
+        );
       }
       assert.equal(await rig.count('select count(*) as n from $e'), 0, 'nothing of the interrupted work committed');
       assert.deepEqual(await memberRows('leaver'), [], 'A left the membership');
 
       const b = await rig.start({ ...quick, id: 'finisher', work: 'record', leaseMs: 60_000, renewMs: 5_000 });
-      await waitUntil('B to finish the released tasks', async () => (await rig.count('select count(*) as n from $h')) === 3, 15_000, () => rig.describe());
+      await waitUntil(
+        'B to finish the released tasks',
+        async () => (await rig.count('select count(*) as n from $h')) === 3,
+        15_000,
+        () => rig.describe(),
+      );
       assert.equal(await b.stop('SIGTERM'), 0);
       const history = await rig.rows('select id, attempts, finished_by from $h order by id');
       assert.deepEqual(
@@ -60,17 +90,34 @@ for (const factory of testDatabases('graceful shutdown')) {
         'B finished them, on what counts as their first attempt',
       );
       assert.deepEqual(
-        (await rig.rows('select task_id, worker_id from $e order by task_id')).map((e) => [String(e.task_id), e.worker_id]),
+        (await rig.rows('select task_id, worker_id from $e order by task_id')).map((e) => [
+          String(e.task_id),
+          e.worker_id,
+        ]),
         ids.map((id) => [id, 'finisher']),
       );
       assert.equal(await rig.count('select count(*) as n from $t'), 0);
     });
 
-    test('SIGTERM lets tasks that finish within the grace period complete instead of releasing them', { timeout: 60_000 }, async () => {
+    test('SIGTERM lets tasks that finish within the grace period complete instead of releasing them', {
+      timeout: 60_000,
+    }, async () => {
       await rig.nextQueue();
       const ids = await enqueueScratch(rig.orm.em, rig.queue, 2);
-      const a = await rig.start({ ...quick, id: 'patient', work: 'hold:600', leaseMs: 60_000, renewMs: 5_000, graceMs: 6_000 });
-      await waitUntil('A to start both tasks', () => a.started().length === 2, 15_000, () => rig.describe());
+      const a = await rig.start({
+        ...quick,
+        id: 'patient',
+        work: 'hold:600',
+        leaseMs: 60_000,
+        renewMs: 5_000,
+        graceMs: 6_000,
+      });
+      await waitUntil(
+        'A to start both tasks',
+        () => a.started().length === 2,
+        15_000,
+        () => rig.describe(),
+      );
       assert.equal(await a.stop('SIGTERM', 20_000), 0, a.log());
 
       assert.equal(await rig.count('select count(*) as n from $t'), 0, 'nothing was released');
@@ -102,9 +149,12 @@ class GatedTaskTable extends TaskTable {
 for (const factory of testDatabases('graceful shutdown in process')) {
   describe(`graceful shutdown of an engine in this process on ${factory.kind}`, () => {
     const local = inProcessEngines(factory, 'gs');
-    const engineFor = (process: QueueProcessor['process'], table?: (queue: TaskTableDefinition) => TaskTable) => local.start(process, { table });
+    const engineFor = (process: QueueProcessor['process'], table?: (queue: TaskTableDefinition) => TaskTable) =>
+      local.start(process, { table });
 
-    test('a task that stops on its signal at shutdown is released: pending again, its attempt not counted', { timeout: 30_000 }, async () => {
+    test('a task that stops on its signal at shutdown is released: pending again, its attempt not counted', {
+      timeout: 30_000,
+    }, async () => {
       const reasons: unknown[] = [];
       let running = 0;
       const { engine, queue, rows } = await engineFor(
@@ -125,7 +175,13 @@ for (const factory of testDatabases('graceful shutdown in process')) {
       const live = await rows('select state, attempts, lease_owner, lease_token, run_at_ms from $t');
       const nowMs = await new TaskTable(local.orm.em.fork(), queue).clock();
       assert.deepEqual(
-        live.map((r) => [r.state, Number(r.attempts), r.lease_owner, r.lease_token, r.run_at_ms !== null && Number(r.run_at_ms) <= nowMs]),
+        live.map((r) => [
+          r.state,
+          Number(r.attempts),
+          r.lease_owner,
+          r.lease_token,
+          r.run_at_ms !== null && Number(r.run_at_ms) <= nowMs,
+        ]),
         [
           ['PENDING', 0, null, null, true],
           ['PENDING', 0, null, null, true],
@@ -135,7 +191,9 @@ for (const factory of testDatabases('graceful shutdown in process')) {
       assert.equal((await engine.metrics.released.get()).values.find((v) => v.labels.queue === queue.queue)?.value, 2);
     });
 
-    test('a claim in flight when the engine stops starts nothing afterwards and leaves no task leased', { timeout: 30_000 }, async () => {
+    test('a claim in flight when the engine stops starts nothing afterwards and leaves no task leased', {
+      timeout: 30_000,
+    }, async () => {
       let table!: GatedTaskTable;
       const startedAfterStop: string[] = [];
       let stopped = false;

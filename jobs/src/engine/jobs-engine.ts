@@ -59,11 +59,17 @@ export class JobsEngine {
     this.metrics = createJobMetrics(registry, () => queues.map((q) => q.table));
     this.workers = queues.map((q) => new QueueWorker(q, settings.workerId, this.metrics, log));
     this.schedules = scheduled.map((s) => new ScheduleRunner(s, settings.workerId, this.metrics, log));
-    this.databaseMemberships = new Map(this.workers.map((w) => [this.group(w), new DatabaseMembership(w.processor.table.em)]));
+    this.databaseMemberships = new Map(
+      this.workers.map((w) => [this.group(w), new DatabaseMembership(w.processor.table.em)]),
+    );
     if (settings.redis) {
       const { url, keyPrefix, timeoutMs, retryMs } = settings.redis;
       const link = new RedisLink(url, { use: 'membership', keyPrefix, timeoutMs, retryMs, log });
-      this.redisMembership = new RedisOrDatabaseMembership(new RedisMembership(link), (group) => this.databaseMemberships.get(group)!, log);
+      this.redisMembership = new RedisOrDatabaseMembership(
+        new RedisMembership(link),
+        (group) => this.databaseMemberships.get(group)!,
+        log,
+      );
     }
   }
 
@@ -80,7 +86,9 @@ export class JobsEngine {
     const lapsed = this.workers.filter((w) => Date.now() - (this.lastBeat.get(w) ?? 0) > this.settings.memberTtlMs);
     if (lapsed.length > 0) {
       const reasons = lapsed.map((w) => `${w.queue}: ${describeError(this.lastBeatError.get(w))}`).join('; ');
-      throw new Error(`no heartbeat has succeeded for over ${this.settings.memberTtlMs} ms (${reasons}); this worker claims nothing until one does`);
+      throw new Error(
+        `no heartbeat has succeeded for over ${this.settings.memberTtlMs} ms (${reasons}); this worker claims nothing until one does`,
+      );
     }
     return this.redisMembership?.describe() ?? 'in the database';
   }
@@ -90,7 +98,10 @@ export class JobsEngine {
   }
 
   async start(): Promise<void> {
-    const databases = new Set<EntityManager>([...this.workers.map((w) => w.processor.table.em), ...this.schedules.map((s) => s.em)]);
+    const databases = new Set<EntityManager>([
+      ...this.workers.map((w) => w.processor.table.em),
+      ...this.schedules.map((s) => s.em),
+    ]);
     for (const em of databases) await ensureEngineTables(em);
     for (const wakeup of this.wakeups) {
       this.unlisten.push(await wakeup.listen((queue) => this.wake(queue)));
@@ -99,7 +110,12 @@ export class JobsEngine {
     this.timers.push(setInterval(() => void this.heartbeat(), this.settings.heartbeatMs));
     this.timers.push(setInterval(() => this.workers.forEach((w) => w.fill()), this.settings.pollMs));
     this.log.info(
-      { workerId: this.settings.workerId, queues: this.workers.map((w) => w.queue), schedules: this.schedules.length, wakeups: this.wakeups.map((w) => w.transport) },
+      {
+        workerId: this.settings.workerId,
+        queues: this.workers.map((w) => w.queue),
+        schedules: this.schedules.length,
+        wakeups: this.wakeups.map((w) => w.transport),
+      },
       'jobs engine started',
     );
   }
@@ -113,7 +129,11 @@ export class JobsEngine {
   private async beat(): Promise<void> {
     for (const worker of this.workers) {
       try {
-        const members = await this.membershipOf(worker).beat(this.group(worker), this.settings.workerId, this.settings.memberTtlMs);
+        const members = await this.membershipOf(worker).beat(
+          this.group(worker),
+          this.settings.workerId,
+          this.settings.memberTtlMs,
+        );
         this.lastBeat.set(worker, Date.now());
         this.lastBeatError.delete(worker);
         worker.setShard(shardOf(members, this.settings.workerId));
@@ -145,7 +165,12 @@ export class JobsEngine {
     await Promise.all(this.unlisten.map((stop) => stop()));
     await this.beating;
     const [released] = await Promise.all([
-      Promise.all(this.workers.map(async (w) => ({ queue: w.queue, count: await w.stop(Math.floor(graceMs * 0.7), Math.floor(graceMs * 0.2)) }))),
+      Promise.all(
+        this.workers.map(async (w) => ({
+          queue: w.queue,
+          count: await w.stop(Math.floor(graceMs * 0.7), Math.floor(graceMs * 0.2)),
+        })),
+      ),
       Promise.all(this.schedules.map((s) => s.stop())),
     ]);
     // Idle workers would otherwise find the released tasks only at their next poll.
@@ -156,9 +181,14 @@ export class JobsEngine {
         .leave(this.group(worker), this.settings.workerId)
         .catch((error) => this.log.warn({ err: error }, 'leaving the membership failed; it expires on its own'));
     }
-    await Promise.all([...this.databaseMemberships.values(), ...(this.redisMembership ? [this.redisMembership] : [])].map((m) => m.close()));
+    await Promise.all(
+      [...this.databaseMemberships.values(), ...(this.redisMembership ? [this.redisMembership] : [])].map((m) =>
+        m.close(),
+      ),
+    );
     this.log.info({ workerId: this.settings.workerId }, 'jobs engine stopped');
   }
 }
 
-const describeError = (error: unknown) => (error === undefined ? 'no beat yet' : error instanceof Error ? error.message : String(error));
+const describeError = (error: unknown) =>
+  error === undefined ? 'no beat yet' : error instanceof Error ? error.message : String(error);

@@ -21,7 +21,10 @@ import { ownerOf, shardOf } from './shard';
 const freshGroup = () => `test-${randomBytes(5).toString('hex')}`;
 
 /** 1,000 task ids: small ones, and ones past 2^32 so the modulo is checked on big integers too. */
-const TASK_IDS = [...Array.from({ length: 500 }, (_, i) => i + 1), ...Array.from({ length: 500 }, (_, i) => 2 ** 33 + 7 + i * 13)];
+const TASK_IDS = [
+  ...Array.from({ length: 500 }, (_, i) => i + 1),
+  ...Array.from({ length: 500 }, (_, i) => 2 ** 33 + 7 + i * 13),
+];
 
 /** What every membership must do, whatever keeps it. */
 function beatLeaveTtl(make: () => Membership) {
@@ -78,8 +81,13 @@ function beatLeaveTtl(make: () => Membership) {
  * members' shards split every task id between the live members with no overlap and no gap, as
  * `shardOf`, `ownerOf` and (when given) the claim's SQL filter each compute it.
  */
-function shardCoverage(make: () => Membership, sqlClaims?: () => (member: string, shard: { index: number; total: number }) => Promise<string[]>) {
-  test('as members join, leave and expire, every task id belongs to exactly one live member', { timeout: 60_000 }, async () => {
+function shardCoverage(
+  make: () => Membership,
+  sqlClaims?: () => (member: string, shard: { index: number; total: number }) => Promise<string[]>,
+) {
+  test('as members join, leave and expire, every task id belongs to exactly one live member', {
+    timeout: 60_000,
+  }, async () => {
     const TTL = 800;
     const g = freshGroup();
     const memberships = new Map<string, Membership>();
@@ -99,12 +107,21 @@ function shardCoverage(make: () => Membership, sqlClaims?: () => (member: string
       const expected = [...live].sort();
       for (const [id, view] of views) assert.deepEqual(view, expected, `${step}: ${id} sees the live members`);
       const shards = live.map((id) => ({ id, shard: shardOf(views.get(id)!, id) }));
-      for (const { id, shard } of shards) assert.ok(shard && shard.total === live.length, `${step}: ${id} has a shard of ${live.length}`);
+      for (const { id, shard } of shards)
+        assert.ok(shard && shard.total === live.length, `${step}: ${id} has a shard of ${live.length}`);
       assert.equal(new Set(shards.map((s) => s.shard!.index)).size, live.length, `${step}: shard indexes are distinct`);
       for (const taskId of TASK_IDS) {
         const holders = shards.filter(({ shard }) => taskId % shard!.total === shard!.index).map((s) => s.id);
-        assert.equal(holders.length, 1, `${step}: task ${taskId} belongs to ${holders.length} members (${holders.join(', ')})`);
-        assert.equal(holders[0], ownerOf(taskId, views.get(holders[0])!), `${step}: task ${taskId}: ownerOf agrees with the shard filter`);
+        assert.equal(
+          holders.length,
+          1,
+          `${step}: task ${taskId} belongs to ${holders.length} members (${holders.join(', ')})`,
+        );
+        assert.equal(
+          holders[0],
+          ownerOf(taskId, views.get(holders[0])!),
+          `${step}: task ${taskId}: ownerOf agrees with the shard filter`,
+        );
         assert.equal(ownerOf(String(taskId), expected), holders[0], `${step}: every member computes the same owner`);
       }
       if (sqlClaims) {
@@ -112,7 +129,11 @@ function shardCoverage(make: () => Membership, sqlClaims?: () => (member: string
         const claimed = new Map<string, string>();
         for (const { id, shard } of shards) {
           for (const taskId of await claim(id, shard!)) {
-            assert.equal(claimed.get(taskId), undefined, `${step}: task ${taskId} claimed by ${claimed.get(taskId)} and ${id}`);
+            assert.equal(
+              claimed.get(taskId),
+              undefined,
+              `${step}: task ${taskId} claimed by ${claimed.get(taskId)} and ${id}`,
+            );
             claimed.set(taskId, id);
             assert.equal(ownerOf(taskId, expected), id, `${step}: the SQL filter gave task ${taskId} to ${id}`);
           }
@@ -156,7 +177,14 @@ for (const factory of testDatabases('job membership')) {
       const knex = (orm.em as SqlEntityManager).getKnex();
       for (let i = 0; i < TASK_IDS.length; i += 250) {
         await knex(queue.table).insert(
-          TASK_IDS.slice(i, i + 250).map((id) => ({ id, payload: `p${id}`, state: 'PENDING', attempts: 0, run_at_ms: 0, created_at: Date.now() })),
+          TASK_IDS.slice(i, i + 250).map((id) => ({
+            id,
+            payload: `p${id}`,
+            state: 'PENDING',
+            attempts: 0,
+            run_at_ms: 0,
+            created_at: Date.now(),
+          })),
         );
       }
     });
@@ -183,7 +211,9 @@ for (const factory of testDatabases('job membership')) {
       // Lets gone's 30 ms time-to-live pass.
       await sleep(400);
       assert.deepEqual(await m.beat(g, 'stays', 30), ['stays']);
-      const rows = await orm.em.getConnection().execute('select worker_id from job_workers where member_group = ?', [g]);
+      const rows = await orm.em
+        .getConnection()
+        .execute('select worker_id from job_workers where member_group = ?', [g]);
       assert.deepEqual(
         rows.map((r: { worker_id: string }) => r.worker_id),
         ['stays'],
@@ -210,7 +240,10 @@ for (const factory of testDatabases('job membership')) {
 
 const redisUrl = backendUrl('redis', 'job membership');
 if (redisUrl) {
-  const redisMembership = () => new RedisMembership(new RedisLink(redisUrl, { use: 'membership', keyPrefix: 'membership-test:', timeoutMs: 2_000, retryMs: 1_000 }));
+  const redisMembership = () =>
+    new RedisMembership(
+      new RedisLink(redisUrl, { use: 'membership', keyPrefix: 'membership-test:', timeoutMs: 2_000, retryMs: 1_000 }),
+    );
   describe('RedisMembership', () => {
     beatLeaveTtl(redisMembership);
 
@@ -248,7 +281,15 @@ for (const factory of testDatabases('job membership with worker processes')) {
 
       test('every task completes exactly once as workers join, stop and crash', { timeout: 120_000 }, async (t) => {
         await rig.nextQueue();
-        const base = { concurrency: 4, heartbeatMs: 200, pollMs: 100, leaseMs: 1_500, renewMs: 300, graceMs: 3_000, redisUrl: redis };
+        const base = {
+          concurrency: 4,
+          heartbeatMs: 200,
+          pollMs: 100,
+          leaseMs: 1_500,
+          renewMs: 300,
+          graceMs: 3_000,
+          redisUrl: redis,
+        };
         const startedAt = Date.now();
         const w1 = await rig.start({ ...base, id: 'member-1', work: 'hold:20' });
         await enqueueScratch(rig.orm.em, rig.queue, 200, 'batch1');
@@ -258,7 +299,12 @@ for (const factory of testDatabases('job membership with worker processes')) {
           rig.start({ ...base, id: 'member-3', work: 'hold:600000' }),
         ]);
         await enqueueScratch(rig.orm.em, rig.queue, 200, 'batch2');
-        await waitUntil('the new members to start tasks', () => w2.started().length > 0 && w3.started().length > 0, 20_000, () => rig.describe());
+        await waitUntil(
+          'the new members to start tasks',
+          () => w2.started().length > 0 && w3.started().length > 0,
+          20_000,
+          () => rig.describe(),
+        );
 
         assert.equal(await w2.stop('SIGTERM'), 0, w2.log());
         await enqueueScratch(rig.orm.em, rig.queue, 200, 'batch3');
@@ -272,18 +318,24 @@ for (const factory of testDatabases('job membership with worker processes')) {
         );
         w3.signal('SIGKILL');
         await w3.exited;
-        const killedHeld = (await rig.rows(`select id from $t where state = 'PROCESSING' and lease_owner = 'member-3'`)).map((r) => String(r.id));
+        const killedHeld = (
+          await rig.rows(`select id from $t where state = 'PROCESSING' and lease_owner = 'member-3'`)
+        ).map((r) => String(r.id));
         assert.ok(killedHeld.length >= held.length);
 
         await waitUntil(
           'all 600 tasks to be finished',
-          async () => (await rig.count('select count(*) as n from $h')) >= 600 && (await rig.count('select count(*) as n from $t')) === 0,
+          async () =>
+            (await rig.count('select count(*) as n from $h')) >= 600 &&
+            (await rig.count('select count(*) as n from $t')) === 0,
           60_000,
           () => rig.describe(),
           100,
         );
         assert.equal(await w1.stop('SIGTERM'), 0, w1.log());
-        t.diagnostic(`${factory.kind}/${membership}: 600 tasks through joins, a stop and a crash in ${Date.now() - startedAt} ms`);
+        t.diagnostic(
+          `${factory.kind}/${membership}: 600 tasks through joins, a stop and a crash in ${Date.now() - startedAt} ms`,
+        );
 
         assert.equal(await rig.count('select count(*) as n from $e'), 600, 'one effect per task');
         assert.equal(await rig.count('select count(distinct task_id) as n from $e'), 600);
@@ -292,15 +344,24 @@ for (const factory of testDatabases('job membership with worker processes')) {
         assert.equal(await rig.count('select count(*) as n from $t'), 0, 'none left');
         assert.equal(await rig.count(`select count(*) as n from $e where worker_id = 'member-3'`), 0);
         for (const w of ['member-1', 'member-2', 'member-3']) {
-          assert.ok((await rig.count(`select count(*) as n from $s where worker_id = '${w}'`)) > 0, `${w} started tasks`);
+          assert.ok(
+            (await rig.count(`select count(*) as n from $s where worker_id = '${w}'`)) > 0,
+            `${w} started tasks`,
+          );
         }
-        const recovered = await rig.rows(`select id, attempts, finished_by from $h where id in (${killedHeld.join(', ')})`);
+        const recovered = await rig.rows(
+          `select id, attempts, finished_by from $h where id in (${killedHeld.join(', ')})`,
+        );
         assert.equal(recovered.length, killedHeld.length, 'the tasks the crashed worker held were finished');
         for (const row of recovered) {
           assert.equal(Number(row.attempts), 2, `task ${String(row.id)} ran again after the crash`);
           assert.equal(row.finished_by, 'member-1');
         }
-        assert.equal(await rig.count('select count(*) as n from $h where attempts > 1'), killedHeld.length, 'only those ran twice');
+        assert.equal(
+          await rig.count('select count(*) as n from $h where attempts > 1'),
+          killedHeld.length,
+          'only those ran twice',
+        );
       });
     });
   }

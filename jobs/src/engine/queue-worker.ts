@@ -5,7 +5,13 @@ import { LeaseLostError, type ClaimedTask, type ShardFilter } from '@learnhub/pl
 import { backoffDelay } from '@learnhub/platform/tasks';
 import { CompletionBatcher } from './completion-batcher';
 import type { JobMetrics } from './job-metrics';
-import { PermanentTaskError, TaskDeferredError, WorkerShutdownError, type QueueProcessor, type TaskContext } from '@learnhub/platform/tasks';
+import {
+  PermanentTaskError,
+  TaskDeferredError,
+  WorkerShutdownError,
+  type QueueProcessor,
+  type TaskContext,
+} from '@learnhub/platform/tasks';
 
 const PROGRESS_WRITE_MS = 1000;
 /** The shard filter every task id passes. */
@@ -67,7 +73,9 @@ export class QueueWorker {
     }
     this.filling = true;
     this.claiming = this.claimWhileFree()
-      .catch((error) => this.log.warn({ err: error, queue: this.queue }, 'claiming tasks failed; trying again at the next poll'))
+      .catch((error) =>
+        this.log.warn({ err: error, queue: this.queue }, 'claiming tasks failed; trying again at the next poll'),
+      )
       .finally(() => {
         this.filling = false;
         this.claiming = undefined;
@@ -186,12 +194,18 @@ export class QueueWorker {
       } else if (error instanceof TaskDeferredError) {
         if (!(await this.processor.table.defer(task, error.message, error.retryInMs))) {
           this.metrics.leaseLost.inc({ queue: this.queue });
-          log.warn({ err: error }, 'the lease was lost before the task could wait for its dependency; its new holder has it');
+          log.warn(
+            { err: error },
+            'the lease was lost before the task could wait for its dependency; its new holder has it',
+          );
           return;
         }
         this.metrics.deferred.inc({ queue: this.queue });
         // Once per task and try: the dependency's own outage is logged where it is seen, once.
-        log.debug({ reason: error.message, retryInMs: error.retryInMs }, 'task deferred until a dependency answers; the attempt does not count');
+        log.debug(
+          { reason: error.message, retryInMs: error.retryInMs },
+          'task deferred until a dependency answers; the attempt does not count',
+        );
       } else {
         const message = error instanceof Error ? error.message : String(error);
         const permanent = error instanceof PermanentTaskError;
@@ -203,7 +217,10 @@ export class QueueWorker {
           return;
         }
         const final = permanent || task.attempt >= task.maxAttempts;
-        log.warn({ err: error, retryInMs: final ? undefined : retryInMs, final }, final ? 'task failed for good' : 'task failed; will retry');
+        log.warn(
+          { err: error, retryInMs: final ? undefined : retryInMs, final },
+          final ? 'task failed for good' : 'task failed; will retry',
+        );
       }
     } catch (writeError) {
       // The lease runs out on its own and another worker retries: at-least-once still holds.
@@ -227,11 +244,16 @@ export class QueueWorker {
     clearTimeout(timer);
     const stragglers = [...this.running.values()];
     for (const running of stragglers) running.controller.abort(new WorkerShutdownError());
-    const settled = await Promise.race([all().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), abortWaitMs).unref())]);
+    const settled = await Promise.race([
+      all().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), abortWaitMs).unref()),
+    ]);
     await this.completions.drain();
     if (settled) return this.releasedAtStop;
     // A task that ignores its signal keeps running in this process, but its lease goes back now.
-    const released = await Promise.allSettled(stragglers.filter((r) => this.running.has(r.task.id)).map((r) => this.processor.table.release(r.task)));
+    const released = await Promise.allSettled(
+      stragglers.filter((r) => this.running.has(r.task.id)).map((r) => this.processor.table.release(r.task)),
+    );
     return this.releasedAtStop + released.filter((r) => r.status === 'fulfilled' && r.value).length;
   }
 }

@@ -36,7 +36,10 @@ export class RedisOrDatabaseMembership implements Membership {
       members = await this.databaseOf(group).beat(group, workerId, ttlMs);
       this.redisError = error;
       if (this.inDatabase.size === 0) {
-        this.log.warn({ err: error }, 'jobs membership falls back to the database while Redis is unreachable; it returns to Redis when Redis answers');
+        this.log.warn(
+          { err: error },
+          'jobs membership falls back to the database while Redis is unreachable; it returns to Redis when Redis answers',
+        );
       }
       this.inDatabase.add(group);
       return members;
@@ -45,14 +48,18 @@ export class RedisOrDatabaseMembership implements Membership {
       // The workers still in the database would count this one for a time-to-live more, keeping a shard nobody works.
       await this.databaseOf(group)
         .leave(group, workerId)
-        .catch((error) => this.log.warn({ err: error, group }, 'leaving the database membership failed; it expires on its own'));
+        .catch((error) =>
+          this.log.warn({ err: error, group }, 'leaving the database membership failed; it expires on its own'),
+        );
       if (this.inDatabase.size === 0) this.log.info('jobs membership is back in Redis');
     }
     return members;
   }
 
   leave(group: string, workerId: string): Promise<void> {
-    return this.inDatabase.has(group) ? this.databaseOf(group).leave(group, workerId) : this.redis.leave(group, workerId);
+    return this.inDatabase.has(group)
+      ? this.databaseOf(group).leave(group, workerId)
+      : this.redis.leave(group, workerId);
   }
 
   close(): Promise<void> {

@@ -16,8 +16,16 @@ describe('backoffDelay', () => {
   test('equal jitter: between half and all of min(max, base·2^(attempt-1))', () => {
     for (let attempt = 1; attempt <= 12; attempt++) {
       const top = ceiling(attempt);
-      assert.equal(backoffDelay(policy, attempt, () => 0), top / 2, `attempt ${attempt}, lowest`);
-      assert.equal(backoffDelay(policy, attempt, () => 0.5), (top * 3) / 4, `attempt ${attempt}, middle`);
+      assert.equal(
+        backoffDelay(policy, attempt, () => 0),
+        top / 2,
+        `attempt ${attempt}, lowest`,
+      );
+      assert.equal(
+        backoffDelay(policy, attempt, () => 0.5),
+        (top * 3) / 4,
+        `attempt ${attempt}, middle`,
+      );
       assert.ok(Math.abs(backoffDelay(policy, attempt, () => 0.999999) - top) <= 1, `attempt ${attempt}, highest`);
       for (let i = 0; i < 200; i++) {
         const delay = backoffDelay(policy, attempt);
@@ -39,8 +47,14 @@ describe('backoffDelay', () => {
   });
 
   test('an attempt number below one is treated as the first', () => {
-    assert.equal(backoffDelay(policy, 0, () => 0), 50);
-    assert.equal(backoffDelay(policy, -3, () => 1), 100);
+    assert.equal(
+      backoffDelay(policy, 0, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(policy, -3, () => 1),
+      100,
+    );
   });
 });
 
@@ -51,7 +65,9 @@ for (const factory of testDatabases('retries and backoff')) {
     const engineFor = (process: QueueProcessor['process'], maxAttempts: number, backoff: BackoffPolicy) =>
       local.start(process, { maxAttempts, concurrency: 2, lease: { leaseMs: 3_000, renewEveryMs: 100, backoff } });
 
-    test('a task failing its first two attempts is retried after its backoff and succeeds on the third', { timeout: 30_000 }, async () => {
+    test('a task failing its first two attempts is retried after its backoff and succeeds on the third', {
+      timeout: 30_000,
+    }, async () => {
       const seen: Array<{ attempt: number; at: number; lastError: unknown }> = [];
       const backoff = { baseMs: 300, maxMs: 10_000 };
       let rowsOf: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>> = async () => [];
@@ -66,7 +82,12 @@ for (const factory of testDatabases('retries and backoff')) {
       );
       rowsOf = rows;
       const [id] = await enqueueScratch(local.orm.em, queue, 1);
-      await waitUntil('the task to succeed', async () => (await rows('select id from $h')).length === 1, 20_000, async () => JSON.stringify({ seen, live: await rows('select * from $t') }));
+      await waitUntil(
+        'the task to succeed',
+        async () => (await rows('select id from $h')).length === 1,
+        20_000,
+        async () => JSON.stringify({ seen, live: await rows('select * from $t') }),
+      );
 
       assert.deepEqual(
         seen.map((s) => s.attempt),
@@ -89,7 +110,9 @@ for (const factory of testDatabases('retries and backoff')) {
       assert.equal(await metric('succeeded'), 1);
     });
 
-    test('a task that always fails ends FAILED after its last attempt, kept for a person, and is not claimed again', { timeout: 30_000 }, async () => {
+    test('a task that always fails ends FAILED after its last attempt, kept for a person, and is not claimed again', {
+      timeout: 30_000,
+    }, async () => {
       let calls = 0;
       const { queue, table, rows, metric } = await engineFor(
         async (task) => {
@@ -122,7 +145,13 @@ for (const factory of testDatabases('retries and backoff')) {
       assert.equal(row.lease_owner, null);
       assert.equal(row.lease_token, null);
       assert.equal((await rows('select id from $h')).length, 0);
-      assert.deepEqual(await table.depth(), { pending: 0, processing: 0, retrying: 0, stopped: 1, oldestPendingAgeMs: 0 });
+      assert.deepEqual(await table.depth(), {
+        pending: 0,
+        processing: 0,
+        retrying: 0,
+        stopped: 1,
+        oldestPendingAgeMs: 0,
+      });
       assert.equal(await metric('failed'), 3);
       assert.equal(await metric('succeeded'), 0);
     });
@@ -157,7 +186,9 @@ for (const factory of testDatabases('retries and backoff')) {
     });
 
     for (const ending of ['rejects with the abort reason', 'returns quietly'] as const) {
-      test(`a task cancelled while running sees its signal abort with a LeaseLostError, ${ending}, and the engine records nothing more`, { timeout: 30_000 }, async () => {
+      test(`a task cancelled while running sees its signal abort with a LeaseLostError, ${ending}, and the engine records nothing more`, {
+        timeout: 30_000,
+      }, async () => {
         let calls = 0;
         let started = false;
         let reason: unknown;
@@ -199,7 +230,9 @@ for (const factory of testDatabases('retries and backoff')) {
       });
     }
 
-    test('cancels and lease renewals do not fail while the workers’ heartbeats sweep for abandoned tasks', { timeout: 30_000 }, async () => {
+    test('cancels and lease renewals do not fail while the workers’ heartbeats sweep for abandoned tasks', {
+      timeout: 30_000,
+    }, async () => {
       // Every worker's heartbeat runs failAbandoned() on the whole queue; people cancel and holders renew meanwhile.
       const queue = scratchQueue(uniqueQueueName('hb'));
       await createScratchTables(local.orm.em, queue, 3);
@@ -210,7 +243,9 @@ for (const factory of testDatabases('retries and backoff')) {
       const until = Date.now() + 2_000;
       const loop = async (what: string, step: () => Promise<unknown>) => {
         while (Date.now() < until) {
-          await step().catch((error: Error & { code?: string }) => errors.push(`${what}: ${error.code ?? error.message.slice(0, 120)}`));
+          await step().catch((error: Error & { code?: string }) =>
+            errors.push(`${what}: ${error.code ?? error.message.slice(0, 120)}`),
+          );
         }
       };
       const table = () => new TaskTable(local.orm.em.fork(), queue);
@@ -222,13 +257,18 @@ for (const factory of testDatabases('retries and backoff')) {
         const t = table();
         const mine = held.slice(i * 10, i * 10 + 10);
         return loop(`renew`, async () => {
-          for (const task of mine) if (!(await t.renew(task, 60_000))) throw new Error(`task ${task.id} lost its lease`);
+          for (const task of mine)
+            if (!(await t.renew(task, 60_000))) throw new Error(`task ${task.id} lost its lease`);
         });
       });
       const canceller = (async () => {
         const t = table();
         for (const task of held.slice(30)) {
-          await t.cancel(task.id, 'Cancelled by admin-1').catch((error: Error & { code?: string }) => errors.push(`cancel: ${error.code ?? error.message.slice(0, 120)}`));
+          await t
+            .cancel(task.id, 'Cancelled by admin-1')
+            .catch((error: Error & { code?: string }) =>
+              errors.push(`cancel: ${error.code ?? error.message.slice(0, 120)}`),
+            );
           // Spreads the cancellations over the sweeps and renewals they race.
           await sleep(100);
         }
@@ -236,7 +276,9 @@ for (const factory of testDatabases('retries and backoff')) {
       await Promise.all([...sweepers, ...renewers, canceller]);
       const tally = [...new Set(errors)].map((e) => `${errors.filter((x) => x === e).length} × ${e}`);
       assert.deepEqual(tally, [], `${errors.length} statements failed`);
-      const states = await local.orm.em.getConnection().execute(`select state, count(*) as n from ${queue.table} group by state order by state`);
+      const states = await local.orm.em
+        .getConnection()
+        .execute(`select state, count(*) as n from ${queue.table} group by state order by state`);
       assert.deepEqual(
         states.map((r: Record<string, unknown>) => [r.state, Number(r.n)]),
         [

@@ -49,29 +49,38 @@ export class ScheduleRunner {
     const { name, schedule, em } = this.processor;
     const kind = databaseKindOf(em);
     const now = nowMsSql[kind];
-    const [row] = await sqlRows(em, `select cron, next_run_ms, ${now} as now_ms from job_schedules where name = ?`, [name]);
+    const [row] = await sqlRows(em, `select cron, next_run_ms, ${now} as now_ms from job_schedules where name = ?`, [
+      name,
+    ]);
     if (!row) {
       const first = schedule.next(new Date(Date.now())).getTime();
       const insert = kind === 'mariadb' ? 'insert ignore into' : 'insert into';
       const onConflict = kind === 'mariadb' ? '' : ' on conflict (name) do nothing';
-      await sqlChanges(em, `${insert} job_schedules (name, cron, next_run_ms) values (?, ?, ?)${onConflict}`, [name, schedule.expression, first]);
+      await sqlChanges(em, `${insert} job_schedules (name, cron, next_run_ms) values (?, ?, ?)${onConflict}`, [
+        name,
+        schedule.expression,
+        first,
+      ]);
       return false;
     }
     const nowMs = Number(row.now_ms);
     const next = schedule.next(new Date(nowMs)).getTime();
     if (row.cron !== schedule.expression) {
       // The configured schedule changed: the next run follows the new one.
-      await sqlChanges(em, 'update job_schedules set cron = ?, next_run_ms = ? where name = ? and cron = ?', [schedule.expression, next, name, row.cron]);
+      await sqlChanges(em, 'update job_schedules set cron = ?, next_run_ms = ? where name = ? and cron = ?', [
+        schedule.expression,
+        next,
+        name,
+        row.cron,
+      ]);
       return false;
     }
     if (Number(row.next_run_ms) > nowMs) return false;
-    const won = await sqlChanges(em, 'update job_schedules set next_run_ms = ?, last_run_by = ?, last_run_ms = ? where name = ? and next_run_ms = ?', [
-      next,
-      this.workerId,
-      nowMs,
-      name,
-      row.next_run_ms,
-    ]);
+    const won = await sqlChanges(
+      em,
+      'update job_schedules set next_run_ms = ?, last_run_by = ?, last_run_ms = ? where name = ? and next_run_ms = ?',
+      [next, this.workerId, nowMs, name, row.next_run_ms],
+    );
     return won === 1;
   }
 

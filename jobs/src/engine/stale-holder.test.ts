@@ -19,7 +19,8 @@ for (const factory of testDatabases('stale lease holders')) {
     after(() => rig.close());
 
     const table = () => new TaskTable(rig.orm.em.fork(), rig.queue);
-    const leaseUntil = async (id: string) => Number((await rig.rows('select lease_until_ms from $t where id = ?', [id]))[0]?.lease_until_ms);
+    const leaseUntil = async (id: string) =>
+      Number((await rig.rows('select lease_until_ms from $t where id = ?', [id]))[0]?.lease_until_ms);
     /** Waits until the task's lease has run out by the database's clock; returns when it ran out. */
     const leaseExpiry = (id: string) =>
       waitUntil(
@@ -35,7 +36,9 @@ for (const factory of testDatabases('stale lease holders')) {
     const effectRows = () => rig.rows('select task_id, worker_id from $e');
 
     for (const resume of ['after the new holder finished', 'while the new holder is still working'] as const) {
-      test(`a worker frozen (SIGSTOP) past its lease and resumed ${resume} gets no completion accepted`, { timeout: 60_000 }, async () => {
+      test(`a worker frozen (SIGSTOP) past its lease and resumed ${resume} gets no completion accepted`, {
+        timeout: 60_000,
+      }, async () => {
         await rig.nextQueue();
         const [id] = await enqueueScratch(rig.orm.em, rig.queue, 1);
         const a = await rig.start({ ...holder, work: `hold:${HOLD_MS}` });
@@ -46,14 +49,30 @@ for (const factory of testDatabases('stale lease holders')) {
         const laterHold = resume === 'while the new holder is still working';
         const b = await rig.start({ ...taker, work: laterHold ? `hold:${HOLD_MS * 2}` : 'record' });
         await b.waitForLine('take over the task', (l) => String(l.started) === id, 15_000);
-        if (!laterHold) await waitUntil('B to finish the task', async () => (await historyRows()).length === 1, 15_000, () => rig.describe());
+        if (!laterHold)
+          await waitUntil(
+            'B to finish the task',
+            async () => (await historyRows()).length === 1,
+            15_000,
+            () => rig.describe(),
+          );
 
         a.signal('SIGCONT');
         // A's overdue timers fire now: its renewal and its completion both find the lease gone.
-        await a.waitForLine('report the lost lease', (l) => typeof l.msg === 'string' && /lease lost/.test(l.msg), 10_000);
+        await a.waitForLine(
+          'report the lost lease',
+          (l) => typeof l.msg === 'string' && /lease lost/.test(l.msg),
+          10_000,
+        );
         // Lets A's hold end, so its completion is tried, and refused.
         await sleep(HOLD_MS + 500);
-        if (laterHold) await waitUntil('B to finish the task', async () => (await historyRows()).length === 1, 15_000, () => rig.describe());
+        if (laterHold)
+          await waitUntil(
+            'B to finish the task',
+            async () => (await historyRows()).length === 1,
+            15_000,
+            () => rig.describe(),
+          );
         await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
 
         const effects = await effectRows();
@@ -68,7 +87,11 @@ for (const factory of testDatabases('stale lease holders')) {
         assert.equal(Number(history[0].attempts), 2, 'B ran the second attempt');
         assert.ok(Number(history[0].finished_at_ms) >= expiredAt, 'B finished only after A’s lease ran out');
         assert.equal(await rig.count('select count(*) as n from $t'), 0);
-        assert.equal(await rig.count(`select count(*) as n from $e where worker_id = 'holder-a'`), 0, 'A wrote nothing');
+        assert.equal(
+          await rig.count(`select count(*) as n from $e where worker_id = 'holder-a'`),
+          0,
+          'A wrote nothing',
+        );
         assert.equal(await rig.count(`select count(*) as n from $h where finished_by = 'holder-a'`), 0);
         const starts = await rig.rows('select worker_id, token from $s order by worker_id');
         assert.deepEqual(
@@ -82,7 +105,9 @@ for (const factory of testDatabases('stale lease holders')) {
       });
     }
 
-    test('a worker killed (SIGKILL) mid-task: another finishes the task once its lease runs out', { timeout: 60_000 }, async () => {
+    test('a worker killed (SIGKILL) mid-task: another finishes the task once its lease runs out', {
+      timeout: 60_000,
+    }, async () => {
       await rig.nextQueue();
       const [id] = await enqueueScratch(rig.orm.em, rig.queue, 1);
       const a = await rig.start({ ...holder, work: 'hold:60000' });
@@ -94,7 +119,12 @@ for (const factory of testDatabases('stale lease holders')) {
       assert.equal((await rig.rows('select lease_owner from $t where id = ?', [id]))[0].lease_owner, 'holder-a');
 
       const b = await rig.start({ ...taker, work: 'record' });
-      await waitUntil('B to finish the task', async () => (await historyRows()).length === 1, 15_000, () => rig.describe());
+      await waitUntil(
+        'B to finish the task',
+        async () => (await historyRows()).length === 1,
+        15_000,
+        () => rig.describe(),
+      );
       await b.stop('SIGTERM');
 
       assert.deepEqual(
@@ -104,18 +134,32 @@ for (const factory of testDatabases('stale lease holders')) {
       const [done] = await historyRows();
       assert.equal(done.finished_by, 'taker-b');
       assert.equal(Number(done.attempts), 2);
-      assert.ok(Number(done.finished_at_ms) >= until, `finished at ${String(done.finished_at_ms)}, before the lease ran out at ${until}`);
+      assert.ok(
+        Number(done.finished_at_ms) >= until,
+        `finished at ${String(done.finished_at_ms)}, before the lease ran out at ${until}`,
+      );
       assert.equal(await rig.count('select count(*) as n from $t'), 0);
     });
 
-    test('a live worker that keeps renewing holds its task well past the lease, though another worker would take it', { timeout: 60_000 }, async () => {
+    test('a live worker that keeps renewing holds its task well past the lease, though another worker would take it', {
+      timeout: 60_000,
+    }, async () => {
       await rig.nextQueue();
       const [id] = await enqueueScratch(rig.orm.em, rig.queue, 1);
       const a = await rig.start({ ...holder, work: `hold:${HOLD_MS * 2}` });
       await a.waitForLine('start the task', (l) => String(l.started) === id);
       const b = await rig.start({ ...taker, work: 'record' });
-      assert.equal(ownerOf(id, ['holder-a', 'taker-b']), 'taker-b', 'the task is in B’s shard: B would claim it if the lease lapsed');
-      await waitUntil('A to finish the task', async () => (await historyRows()).length === 1, 15_000, () => rig.describe());
+      assert.equal(
+        ownerOf(id, ['holder-a', 'taker-b']),
+        'taker-b',
+        'the task is in B’s shard: B would claim it if the lease lapsed',
+      );
+      await waitUntil(
+        'A to finish the task',
+        async () => (await historyRows()).length === 1,
+        15_000,
+        () => rig.describe(),
+      );
       await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
       const [done] = await historyRows();
       assert.equal(done.finished_by, 'holder-a');
@@ -127,7 +171,9 @@ for (const factory of testDatabases('stale lease holders')) {
       );
     });
 
-    test('a worker killed on the last attempt leaves the task FAILED for a person, not processing forever and not retried', { timeout: 60_000 }, async () => {
+    test('a worker killed on the last attempt leaves the task FAILED for a person, not processing forever and not retried', {
+      timeout: 60_000,
+    }, async () => {
       await rig.nextQueue(1);
       const [id] = await enqueueScratch(rig.orm.em, rig.queue, 1);
       const a = await rig.start({ ...holder, work: 'hold:60000' });

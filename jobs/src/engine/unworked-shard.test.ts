@@ -19,14 +19,18 @@ for (const factory of testDatabases('unworked shards')) {
   describe(`tasks in a shard no running worker works, on ${factory.kind}`, () => {
     const rig = new ScratchRig(factory);
     // MariaDB has no wake-up of its own: without Redis a released task waits for the poll by design.
-    const redisUrl = factory.kind === 'mariadb' ? backendUrl('redis', 'unworked shards on mariadb (wake-ups)') : undefined;
+    const redisUrl =
+      factory.kind === 'mariadb' ? backendUrl('redis', 'unworked shards on mariadb (wake-ups)') : undefined;
     before(() => rig.open());
     after(() => rig.close());
 
     const finished = async () => rig.count('select count(*) as n from $h');
-    const shardsOf = (worker: { logged(message: RegExp): Array<Record<string, unknown>> }) => worker.logged(/^shard assigned$/).map((l) => l.shard);
+    const shardsOf = (worker: { logged(message: RegExp): Array<Record<string, unknown>> }) =>
+      worker.logged(/^shard assigned$/).map((l) => l.shard);
 
-    test('a worker with nothing left in its own shard takes the tasks of a member that crashed, before any heartbeat or poll', { timeout: 60_000 }, async () => {
+    test('a worker with nothing left in its own shard takes the tasks of a member that crashed, before any heartbeat or poll', {
+      timeout: 60_000,
+    }, async () => {
       await rig.nextQueue();
       // It joins and dies without leaving: the others count it, and it owns shard 0 of 2, for three heartbeats.
       const crashed = await rig.start({ ...slow, id: 'shard-a', work: 'record' });
@@ -34,7 +38,12 @@ for (const factory of testDatabases('unworked shards')) {
       const ids = await enqueueScratch(rig.orm.em, rig.queue, 20);
 
       const survivor = await rig.start({ ...slow, id: 'shard-b', work: 'record', concurrency: 2 });
-      await waitUntil(`all ${ids.length} tasks to finish`, async () => (await finished()) === ids.length, DEADLINE_MS, () => rig.describe());
+      await waitUntil(
+        `all ${ids.length} tasks to finish`,
+        async () => (await finished()) === ids.length,
+        DEADLINE_MS,
+        () => rig.describe(),
+      );
       assert.deepEqual(shardsOf(survivor), ['1/2'], 'the survivor counted the crashed member all along');
       const effects = await rig.rows('select task_id, worker_id from $e order by task_id');
       assert.deepEqual(
@@ -46,17 +55,36 @@ for (const factory of testDatabases('unworked shards')) {
     });
 
     if (factory.kind !== 'mariadb' || redisUrl) {
-      test('tasks a leaving worker releases are taken at once by a worker that still counts it', { timeout: 60_000 }, async () => {
+      test('tasks a leaving worker releases are taken at once by a worker that still counts it', {
+        timeout: 60_000,
+      }, async () => {
         await rig.nextQueue();
         const ids = await enqueueScratch(rig.orm.em, rig.queue, 2);
         // Started first, it sees only itself (shard 0 of 1) and takes both tasks; it holds them until stopped.
-        const leaver = await rig.start({ ...slow, redisUrl, id: 'leave-b', work: 'hold:600000', concurrency: 2, graceMs: 500 });
-        await waitUntil('the leaver to start both tasks', () => leaver.started().length === 2, DEADLINE_MS, () => rig.describe());
+        const leaver = await rig.start({
+          ...slow,
+          redisUrl,
+          id: 'leave-b',
+          work: 'hold:600000',
+          concurrency: 2,
+          graceMs: 500,
+        });
+        await waitUntil(
+          'the leaver to start both tasks',
+          () => leaver.started().length === 2,
+          DEADLINE_MS,
+          () => rig.describe(),
+        );
         // Started second, it counts the leaver (shard 0 of 2) until its next heartbeat, ten minutes away.
         const stayer = await rig.start({ ...slow, redisUrl, id: 'leave-a', work: 'record', concurrency: 2 });
         assert.equal(await leaver.stop('SIGTERM', DEADLINE_MS), 0, leaver.log());
 
-        await waitUntil('the released tasks to finish', async () => (await finished()) === ids.length, DEADLINE_MS, () => rig.describe());
+        await waitUntil(
+          'the released tasks to finish',
+          async () => (await finished()) === ids.length,
+          DEADLINE_MS,
+          () => rig.describe(),
+        );
         assert.deepEqual(shardsOf(stayer), ['0/2']);
         const history = await rig.rows('select id, attempts, finished_by from $h order by id');
         assert.deepEqual(

@@ -38,13 +38,27 @@ for (const factory of testDatabases('job wake-ups')) {
         'run',
         ctx,
       );
-      const [row] = await connection.execute(`select max(id) as id from ${rig.queue.table} where payload = ?`, [payload], 'all', ctx);
+      const [row] = await connection.execute(
+        `select max(id) as id from ${rig.queue.table} where payload = ?`,
+        [payload],
+        'all',
+        ctx,
+      );
       return String(row.id);
     };
 
     /** A worker that only a wake-up (or, after a minute, its poll) makes look for work. */
     const idleWorker = async (id: string, options: Partial<ScratchWorkerOptions> = {}) => {
-      const worker = await rig.start({ id, work: 'record', concurrency: 2, heartbeatMs: 200, pollMs: LONG_POLL_MS, leaseMs: 30_000, renewMs: 5_000, ...options });
+      const worker = await rig.start({
+        id,
+        work: 'record',
+        concurrency: 2,
+        heartbeatMs: 200,
+        pollMs: LONG_POLL_MS,
+        leaseMs: 30_000,
+        renewMs: 5_000,
+        ...options,
+      });
       // Its first look (at start and at its shard assignment) has passed and found nothing.
       await sleep(400);
       return worker;
@@ -56,7 +70,9 @@ for (const factory of testDatabases('job wake-ups')) {
     if (wakeTransport === 'poll') {
       test('wake-ups through Redis', { skip: 'TEST_REDIS_URL not set' }, () => {});
     } else {
-      test(`a task announced by ${wakeTransport} after it is enqueued starts long before the next poll`, { timeout: 60_000 }, async (t) => {
+      test(`a task announced by ${wakeTransport} after it is enqueued starts long before the next poll`, {
+        timeout: 60_000,
+      }, async (t) => {
         await rig.nextQueue();
         const notifier = sender(redisUrl);
         assert.equal(notifier.transport, wakeTransport);
@@ -65,11 +81,20 @@ for (const factory of testDatabases('job wake-ups')) {
         const sentAt = Date.now();
         await notifier.notify(rig.queue.queue);
         await worker.waitForLine('start the announced task', (l) => String(l.started) === id, WAKE_DEADLINE_MS);
-        t.diagnostic(`${factory.kind} via ${wakeTransport}: started ${Date.now() - sentAt} ms after the wake-up (poll every ${LONG_POLL_MS} ms)`);
-        await waitUntil('the task to finish', async () => (await rig.count('select count(*) as n from $h')) === 1, 10_000, () => rig.describe());
+        t.diagnostic(
+          `${factory.kind} via ${wakeTransport}: started ${Date.now() - sentAt} ms after the wake-up (poll every ${LONG_POLL_MS} ms)`,
+        );
+        await waitUntil(
+          'the task to finish',
+          async () => (await rig.count('select count(*) as n from $h')) === 1,
+          10_000,
+          () => rig.describe(),
+        );
       });
 
-      test(`one wake-up for a burst of tasks: the woken worker works through all of them without waiting for a poll`, { timeout: 60_000 }, async (t) => {
+      test(`one wake-up for a burst of tasks: the woken worker works through all of them without waiting for a poll`, {
+        timeout: 60_000,
+      }, async (t) => {
         await rig.nextQueue();
         const notifier = sender(redisUrl);
         const worker = await idleWorker('burst', { redisUrl });
@@ -80,9 +105,16 @@ for (const factory of testDatabases('job wake-ups')) {
         // After the commit, as the enqueuers do.
         const sentAt = Date.now();
         await notifier.notify(rig.queue.queue);
-        await waitUntil('all seven tasks to finish', async () => (await rig.count('select count(*) as n from $h')) === 7, WAKE_DEADLINE_MS * 2, () => rig.describe());
+        await waitUntil(
+          'all seven tasks to finish',
+          async () => (await rig.count('select count(*) as n from $h')) === 7,
+          WAKE_DEADLINE_MS * 2,
+          () => rig.describe(),
+        );
         assert.deepEqual(worker.started().sort(), [...ids].sort());
-        t.diagnostic(`${factory.kind} via ${wakeTransport}: 7 tasks (concurrency 2) finished ${Date.now() - sentAt} ms after one wake-up`);
+        t.diagnostic(
+          `${factory.kind} via ${wakeTransport}: 7 tasks (concurrency 2) finished ${Date.now() - sentAt} ms after one wake-up`,
+        );
       });
     }
 
@@ -100,9 +132,22 @@ for (const factory of testDatabases('job wake-ups')) {
         assert.deepEqual(sleeper.started(), [], 'nothing woke the worker with a one-minute poll');
         assert.equal(await sleeper.stop('SIGTERM'), 0);
 
-        const poller = await rig.start({ id: 'poller', work: 'record', concurrency: 2, heartbeatMs: 200, pollMs: 300, leaseMs: 30_000, renewMs: 5_000 });
+        const poller = await rig.start({
+          id: 'poller',
+          work: 'record',
+          concurrency: 2,
+          heartbeatMs: 200,
+          pollMs: 300,
+          leaseMs: 30_000,
+          renewMs: 5_000,
+        });
         await poller.waitForLine('poll the task up', (l) => String(l.started) === id, 10_000);
-        await waitUntil('the task to finish', async () => (await rig.count('select count(*) as n from $h')) === 1, 10_000, () => rig.describe());
+        await waitUntil(
+          'the task to finish',
+          async () => (await rig.count('select count(*) as n from $h')) === 1,
+          10_000,
+          () => rig.describe(),
+        );
       });
     }
   });

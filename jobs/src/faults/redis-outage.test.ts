@@ -89,7 +89,12 @@ if (redisUrl) {
         mediaDb = await factory.create();
         dataDir = await mkdtemp(join(tmpdir(), 'lh-redis-outage-'));
         proxy = await TcpProxy.start(redisUrl);
-        ports = { content: await freePort(), media: await freePort(), search: await freePort(), jobs: await freePort() };
+        ports = {
+          content: await freePort(),
+          media: await freePort(),
+          search: await freePort(),
+          jobs: await freePort(),
+        };
         const env: NodeJS.ProcessEnv = {
           NODE_ENV: 'test',
           LOG_LEVEL: 'info',
@@ -119,20 +124,38 @@ if (redisUrl) {
         content = await openDatabase({ url: contentDb.url, entities: contentEntities, migrations: contentMigrations });
         media = await openDatabase({ url: mediaDb.url, entities: mediaEntities, migrations: mediaMigrations });
         const start = (name: string, module: string, port: number) =>
-          processes.start(name, require.resolve(module), env, `http://127.0.0.1:${port}/health`).then((service) => services.set(name, service));
+          processes
+            .start(name, require.resolve(module), env, `http://127.0.0.1:${port}/health`)
+            .then((service) => services.set(name, service));
         await Promise.all([
           start('content', '@learnhub/content/main', ports.content),
           start('media', '@learnhub/media/main', ports.media),
           start('search', '@learnhub/search/main', ports.search),
         ]);
         await start('jobs', '@learnhub/jobs/main', ports.jobs);
-        token = await signToken({ userId: author.userId!, roles: author.roles, organisationId: author.organisationId! }, JWT_SECRET);
+        token = await signToken(
+          { userId: author.userId!, roles: author.roles, organisationId: author.organisationId! },
+          JWT_SECRET,
+        );
         const mediaIds = {
-          coverId: await uploadToMedia(`http://127.0.0.1:${ports.media}`, token, Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(2000)]), 'cover.png'),
-          documentId: await uploadToMedia(`http://127.0.0.1:${ports.media}`, token, Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(2000)]), 'notes.pdf'),
+          coverId: await uploadToMedia(
+            `http://127.0.0.1:${ports.media}`,
+            token,
+            Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(2000)]),
+            'cover.png',
+          ),
+          documentId: await uploadToMedia(
+            `http://127.0.0.1:${ports.media}`,
+            token,
+            Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(2000)]),
+            'notes.pdf',
+          ),
         };
         const directory = new HttpMediaDirectory(`http://127.0.0.1:${ports.media}/graphql`, undefined);
-        courseId = await approvedCourse(content, directory, mediaIds, '断网课程 Redis outage', { authorization: `Bearer ${token}`, requestId: 'outage-setup' });
+        courseId = await approvedCourse(content, directory, mediaIds, '断网课程 Redis outage', {
+          authorization: `Bearer ${token}`,
+          requestId: 'outage-setup',
+        });
         wakeup = TaskWakeup.for(contentDb.url, { url: proxy.url(), retryMs: 500 });
         cache = new RedisCache(redisUrl, { keyPrefix });
         // Published and cached before any outage, so Redis holds an entry that a republish during the outage makes old.
@@ -141,7 +164,9 @@ if (redisUrl) {
       });
 
       after(async () => {
-        const exits = await Promise.allSettled([...services.values()].map(async (service) => `${service.name} ${await service.stop('SIGTERM', 10_000)}`));
+        const exits = await Promise.allSettled(
+          [...services.values()].map(async (service) => `${service.name} ${await service.stop('SIGTERM', 10_000)}`),
+        );
         // Any process still starting when setup failed.
         await processes.close();
         await wakeup?.close();
@@ -154,13 +179,18 @@ if (redisUrl) {
         await mediaDb?.drop();
         if (dataDir) await rm(dataDir, { recursive: true, force: true });
         if (counts.length > 0) console.log(`redis outage faults: ${factory.kind}: ${counts.join('; ')}`);
-        const unclean = exits.map((exit) => (exit.status === 'fulfilled' ? exit.value : String(exit.reason))).filter((exit) => !exit.endsWith(' 0'));
+        const unclean = exits
+          .map((exit) => (exit.status === 'fulfilled' ? exit.value : String(exit.reason)))
+          .filter((exit) => !exit.endsWith(' 0'));
         assert.deepEqual(unclean, [], 'every process stopped cleanly on SIGTERM');
       });
 
-
       const jobsLog = () => services.get('jobs')!.log();
-      const describeMessages = async () => JSON.stringify({ live: await liveMessages(content!, courseId), finished: (await finishedMessages(content!, courseId)).length });
+      const describeMessages = async () =>
+        JSON.stringify({
+          live: await liveMessages(content!, courseId),
+          finished: (await finishedMessages(content!, courseId)).length,
+        });
 
       /** Publishes the course again (a new version) and returns that version. */
       async function republish(): Promise<number> {
@@ -170,7 +200,12 @@ if (redisUrl) {
       async function publishAndWait(): Promise<number> {
         const finished = (await finishedMessages(content!, courseId)).length;
         const version = await republish();
-        await waitUntil('the publish message to finish', async () => (await finishedMessages(content!, courseId)).length > finished, DEADLINE_MS, describeMessages);
+        await waitUntil(
+          'the publish message to finish',
+          async () => (await finishedMessages(content!, courseId)).length > finished,
+          DEADLINE_MS,
+          describeMessages,
+        );
         return version;
       }
 
@@ -179,10 +214,16 @@ if (redisUrl) {
         const response = await fetch(`http://127.0.0.1:${ports.content}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: 'query($id: ID!) { publishedCourse(id: $id) { version } }', variables: { id: courseId } }),
+          body: JSON.stringify({
+            query: 'query($id: ID!) { publishedCourse(id: $id) { version } }',
+            variables: { id: courseId },
+          }),
           signal: AbortSignal.timeout(10_000),
         });
-        const body = (await response.json()) as { data?: { publishedCourse: { version: number } | null }; errors?: unknown };
+        const body = (await response.json()) as {
+          data?: { publishedCourse: { version: number } | null };
+          errors?: unknown;
+        };
         assert.ok(body.data, `publishedCourse answered: ${JSON.stringify(body)}`);
         return body.data.publishedCourse?.version ?? null;
       }
@@ -190,27 +231,64 @@ if (redisUrl) {
       /** A video browsers cannot play (MPEG-4 part 2 in AVI), its bytes its own, through media's chunked upload (whose merge queues the transcode). */
       async function uploadVideo(round: string, tone: number): Promise<string> {
         const path = join(dataDir!, `lecture-${round}.avi`);
-        const source = ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-f', 'lavfi', '-i', `sine=frequency=${tone}:sample_rate=22050`, '-t', '1'];
-        await run(findFfmpeg(readConfig().media.ffmpegPath), ['-v', 'error', '-y', ...source, '-c:v', 'mpeg4', '-c:a', 'mp2', path]);
-        const result = await uploadFile({ endpoint: `http://127.0.0.1:${ports.media}/graphql`, token, path, retries: 0, requestTimeoutMs: 30_000 });
+        const source = [
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=160x120:rate=10',
+          '-f',
+          'lavfi',
+          '-i',
+          `sine=frequency=${tone}:sample_rate=22050`,
+          '-t',
+          '1',
+        ];
+        await run(findFfmpeg(readConfig().media.ffmpegPath), [
+          '-v',
+          'error',
+          '-y',
+          ...source,
+          '-c:v',
+          'mpeg4',
+          '-c:a',
+          'mp2',
+          path,
+        ]);
+        const result = await uploadFile({
+          endpoint: `http://127.0.0.1:${ports.media}/graphql`,
+          token,
+          path,
+          retries: 0,
+          requestTimeoutMs: 30_000,
+        });
         return result.media.fileMd5;
       }
 
-      const transcoded = async (fileMd5: string) => (await sqlRows(media!.em.fork(), 'select finished_by from media_process_history where file_md5 = ?', [fileMd5]))[0];
+      const transcoded = async (fileMd5: string) =>
+        (
+          await sqlRows(media!.em.fork(), 'select finished_by from media_process_history where file_md5 = ?', [fileMd5])
+        )[0];
 
       async function deferrals(): Promise<number> {
         const metrics = await (await fetch(`http://127.0.0.1:${ports.jobs}/metrics`)).text();
-        return Number(/jobs_deferred_total\{queue="course-publish",service="jobs"\} (\d+)/.exec(metrics)?.[1] ?? Number.NaN);
+        return Number(
+          /jobs_deferred_total\{queue="course-publish",service="jobs"\} (\d+)/.exec(metrics)?.[1] ?? Number.NaN,
+        );
       }
 
       for (const fault of ['blackhole', 'refuse'] as const) {
         const how = fault === 'blackhole' ? 'goes silent' : 'refuses connections';
-        test(`Redis ${how}: /ready names it, jobs run on database membership, a video is transcoded, a republished course is read at its new version; restored: /ready 200, membership back in Redis, the cache at the new version`, { timeout: 300_000 }, async () => {
+        test(`Redis ${how}: /ready names it, jobs run on database membership, a video is transcoded, a republished course is read at its new version; restored: /ready 200, membership back in Redis, the cache at the new version`, {
+          timeout: 300_000,
+        }, async () => {
           const jobsPort = ports.jobs;
           const before = await readiness(jobsPort);
           assert.equal(before.status, 200, JSON.stringify(before));
           assert.equal(check(before.checks, 'membership')?.detail, 'in Redis');
-          const switches = { fallback: jobsLog().match(FALLBACK)?.length ?? 0, back: jobsLog().match(RETURN)?.length ?? 0 };
+          const switches = {
+            fallback: jobsLog().match(FALLBACK)?.length ?? 0,
+            back: jobsLog().match(RETURN)?.length ?? 0,
+          };
           const logBefore = jobsLog().length;
           const deferredBefore = await deferrals();
 
@@ -219,7 +297,11 @@ if (redisUrl) {
             'jobs /ready to name Redis and report membership in the database',
             async () => {
               const ready = await readiness(jobsPort);
-              return ready.status === 503 && check(ready.checks, 'redis')?.ok === false && /in the database/.test(check(ready.checks, 'membership')?.detail ?? '') ? ready : undefined;
+              return ready.status === 503 &&
+                check(ready.checks, 'redis')?.ok === false &&
+                /in the database/.test(check(ready.checks, 'membership')?.detail ?? '')
+                ? ready
+                : undefined;
             },
             DEADLINE_MS,
             () => jobsLog().slice(-3000),
@@ -232,14 +314,26 @@ if (redisUrl) {
           assert.equal(check(down.checks, 'membership')?.ok, true);
           const contentReady = await readiness(ports.content);
           assert.equal(contentReady.status, 503);
-          assert.deepEqual(contentReady.checks.filter((c) => !c.ok).map((c) => c.name), ['redis']);
+          assert.deepEqual(
+            contentReady.checks.filter((c) => !c.ok).map((c) => c.name),
+            ['redis'],
+          );
           const mediaReady = await readiness(ports.media);
           assert.equal(mediaReady.status, mediaUsesRedis ? 503 : 200, JSON.stringify(mediaReady));
-          assert.equal(check(mediaReady.checks, 'redis')?.ok, mediaUsesRedis ? false : undefined, 'media reports Redis only when its wake-ups use it');
+          assert.equal(
+            check(mediaReady.checks, 'redis')?.ok,
+            mediaUsesRedis ? false : undefined,
+            'media reports Redis only when its wake-ups use it',
+          );
 
           // A video uploaded now is transcoded by the worker on database membership.
           const fileMd5 = await uploadVideo(fault, fault === 'blackhole' ? 330 : 550);
-          const done = await waitUntil('the video uploaded during the outage to be transcoded', () => transcoded(fileMd5), DEADLINE_MS, () => jobsLog().slice(-3000));
+          const done = await waitUntil(
+            'the video uploaded during the outage to be transcoded',
+            () => transcoded(fileMd5),
+            DEADLINE_MS,
+            () => jobsLog().slice(-3000),
+          );
           assert.equal(done.finished_by, WORKER);
 
           // Republished now: the page and the search document follow, the cache entry waits.
@@ -249,7 +343,11 @@ if (redisUrl) {
             async () => {
               const [row] = await liveMessages(content!, courseId);
               const stages = row && stageStates(row);
-              return stages?.page === StageState.DONE && stages.search === StageState.DONE && /unreachable/.test(String(row.last_error)) ? row : undefined;
+              return stages?.page === StageState.DONE &&
+                stages.search === StageState.DONE &&
+                /unreachable/.test(String(row.last_error))
+                ? row
+                : undefined;
             },
             DEADLINE_MS,
             describeMessages,
@@ -258,7 +356,11 @@ if (redisUrl) {
           assert.notEqual(waiting.state, 'FAILED');
           let reads = 0;
           for (let i = 0; i < READS; i++) {
-            assert.equal(await publishedVersion(), version, 'a public read answers, from the database, at the new version');
+            assert.equal(
+              await publishedVersion(),
+              version,
+              'a public read answers, from the database, at the new version',
+            );
             reads++;
           }
           assert.equal((await liveMessages(content!, courseId)).length, 1, 'the message still waits for Redis');
@@ -268,18 +370,30 @@ if (redisUrl) {
             'jobs /ready to be 200 with membership back in Redis',
             async () => {
               const ready = await readiness(jobsPort);
-              return ready.status === 200 && check(ready.checks, 'membership')?.detail === 'in Redis' ? ready : undefined;
+              return ready.status === 200 && check(ready.checks, 'membership')?.detail === 'in Redis'
+                ? ready
+                : undefined;
             },
             DEADLINE_MS,
             () => jobsLog().slice(-3000),
           );
           assert.ok(up.checks.every((c) => c.ok));
-          await waitUntil('content /ready to be 200', async () => (await readiness(ports.content)).status === 200, DEADLINE_MS);
-          await waitUntil('media /ready to be 200', async () => (await readiness(ports.media)).status === 200, DEADLINE_MS);
+          await waitUntil(
+            'content /ready to be 200',
+            async () => (await readiness(ports.content)).status === 200,
+            DEADLINE_MS,
+          );
+          await waitUntil(
+            'media /ready to be 200',
+            async () => (await readiness(ports.media)).status === 200,
+            DEADLINE_MS,
+          );
           const [finished] = await waitUntil(
             'the waiting message to finish once Redis answers',
             async () => {
-              const rows = (await finishedMessages(content!, courseId)).filter((row) => Number(row.business_key2) === version);
+              const rows = (await finishedMessages(content!, courseId)).filter(
+                (row) => Number(row.business_key2) === version,
+              );
               return rows.length > 0 ? rows : undefined;
             },
             DEADLINE_MS,
@@ -287,11 +401,19 @@ if (redisUrl) {
           );
           assert.equal(Number(finished.attempts), 1, 'waiting for Redis used up no attempt');
           assert.equal(stageStates(finished).cache, StageState.DONE);
-          assert.equal((await cachedEntry(cache!, courseId))?.version, version, 'the cache holds the new version, not the one Redis kept');
+          assert.equal(
+            (await cachedEntry(cache!, courseId))?.version,
+            version,
+            'the cache holds the new version, not the one Redis kept',
+          );
           assert.equal(await publishedVersion(), version);
 
           const log = jobsLog();
-          assert.equal((log.match(FALLBACK)?.length ?? 0) - switches.fallback, 1, 'the switch to the database is logged once');
+          assert.equal(
+            (log.match(FALLBACK)?.length ?? 0) - switches.fallback,
+            1,
+            'the switch to the database is logged once',
+          );
           assert.equal((log.match(RETURN)?.length ?? 0) - switches.back, 1, 'the return to Redis is logged once');
           if (factory.kind === 'mariadb') {
             // MariaDB queues are woken through Redis: the worker's subscriptions were lost and made again.

@@ -57,7 +57,13 @@ export function inProcessEngines(factory: TestDatabaseFactory, prefix: string) {
         process,
       };
       const engine = new JobsEngine(
-        { workerId: `${prefix}-worker`, heartbeatMs: 100, memberTtlMs: 1_000, pollMs: 50, groupPrefix: `${queue.queue}:` },
+        {
+          workerId: `${prefix}-worker`,
+          heartbeatMs: 100,
+          memberTtlMs: 1_000,
+          pollMs: 50,
+          groupPrefix: `${queue.queue}:`,
+        },
         [processor],
         [],
         [],
@@ -67,8 +73,13 @@ export function inProcessEngines(factory: TestDatabaseFactory, prefix: string) {
       engines.push(engine);
       await engine.start();
       const rows = (sql: string, params: unknown[] = []) =>
-        orm.em.getConnection().execute(sql.replaceAll('$t', queue.table).replaceAll('$h', queue.historyTable), params) as Promise<Array<Record<string, unknown>>>;
-      const metric = async (name: 'succeeded' | 'failed' | 'leaseLost' | 'claimed') => (await engine.metrics[name].get()).values.find((v) => v.labels.queue === queue.queue)?.value ?? 0;
+        orm.em
+          .getConnection()
+          .execute(sql.replaceAll('$t', queue.table).replaceAll('$h', queue.historyTable), params) as Promise<
+          Array<Record<string, unknown>>
+        >;
+      const metric = async (name: 'succeeded' | 'failed' | 'leaseLost' | 'claimed') =>
+        (await engine.metrics[name].get()).values.find((v) => v.labels.queue === queue.queue)?.value ?? 0;
       return { engine, queue, table, rows, metric };
     },
   };

@@ -15,7 +15,11 @@ export interface JobsProcessSetup {
  * Starts `node dist/main.js` of jobs in test mode as worker `workerId` on `setup`, with short
  * leases, heartbeats, polls and backoff and one transcode at a time; `env` adds or overrides settings.
  */
-export async function startJobsProcess(setup: JobsProcessSetup, workerId: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+export async function startJobsProcess(
+  setup: JobsProcessSetup,
+  workerId: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServiceProcess> {
   const port = await freePort();
   const settings: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',

@@ -8,7 +8,10 @@ import { openMediaDatabase } from '@learnhub/media/testing';
  */
 export async function migrateOwnedDatabases(env: NodeJS.ProcessEnv): Promise<void> {
   const config = readConfig({ ...process.env, ...env });
-  for (const open of [() => openMediaDatabase(config.media.databaseUrl), () => openContentDatabase(config.content.databaseUrl)]) {
+  for (const open of [
+    () => openMediaDatabase(config.media.databaseUrl),
+    () => openContentDatabase(config.content.databaseUrl),
+  ]) {
     await (await open()).close();
   }
 }

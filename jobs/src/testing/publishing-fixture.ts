@@ -3,7 +3,18 @@ import type { Cache } from '@learnhub/platform/cache';
 import { sqlRows } from '@learnhub/platform/database';
 import type { ObjectStore } from '@learnhub/platform/object-store';
 import type { TaskWakeup } from '@learnhub/platform/tasks';
-import { readOutboxStages, COURSE_PAGE_BUCKET, coursePageKey, publishedCourseKey, readPublishedEntry, type CachedPublishedCourse, type PublishedCourseRecord, CoursePublishingRepository, CoursePublishService, author } from '@learnhub/content/testing';
+import {
+  readOutboxStages,
+  COURSE_PAGE_BUCKET,
+  coursePageKey,
+  publishedCourseKey,
+  readPublishedEntry,
+  type CachedPublishedCourse,
+  type PublishedCourseRecord,
+  CoursePublishingRepository,
+  CoursePublishService,
+  author,
+} from '@learnhub/content/testing';
 import { CourseSearchSort, type SearchIndex } from '@learnhub/search/testing';
 
 /**
@@ -15,7 +26,12 @@ import { CourseSearchSort, type SearchIndex } from '@learnhub/search/testing';
 export type PublishActionName = 'publish' | 'offline' | 'online';
 
 /** Publishes, takes offline or brings online through the publish service (one transaction each, then a wake-up). */
-export function act(orm: MikroORM, wakeup: Pick<TaskWakeup, 'notify'>, action: PublishActionName, courseId: string): Promise<PublishedCourseRecord> {
+export function act(
+  orm: MikroORM,
+  wakeup: Pick<TaskWakeup, 'notify'>,
+  action: PublishActionName,
+  courseId: string,
+): Promise<PublishedCourseRecord> {
   const service = new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), wakeup);
   switch (action) {
     case 'publish':
@@ -28,9 +44,16 @@ export function act(orm: MikroORM, wakeup: Pick<TaskWakeup, 'notify'>, action: P
 }
 
 /** The published record as stored (version, status, the version the page shows), or undefined. */
-export async function storedRecord(orm: MikroORM, courseId: string): Promise<{ version: number; status: string; pageVersion: number } | undefined> {
-  const [row] = await sqlRows(orm.em.fork(), 'select version, status, page_version from course_publish where id = ?', [courseId]);
-  return row ? { version: Number(row.version), status: String(row.status), pageVersion: Number(row.page_version) } : undefined;
+export async function storedRecord(
+  orm: MikroORM,
+  courseId: string,
+): Promise<{ version: number; status: string; pageVersion: number } | undefined> {
+  const [row] = await sqlRows(orm.em.fork(), 'select version, status, page_version from course_publish where id = ?', [
+    courseId,
+  ]);
+  return row
+    ? { version: Number(row.version), status: String(row.status), pageVersion: Number(row.page_version) }
+    : undefined;
 }
 
 export type MessageRow = Record<string, unknown>;
@@ -103,4 +126,3 @@ export function withOverrides<T extends object>(target: T, overrides: Partial<T>
     },
   });
 }
-

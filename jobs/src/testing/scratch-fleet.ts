@@ -54,7 +54,10 @@ export class ScratchWorkerProcess {
     readonly id: string,
     readonly child: ChildProcess,
   ) {
-    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.take(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
   }
@@ -97,13 +100,20 @@ export class ScratchWorkerProcess {
     return this.lines.filter((l) => typeof l.msg === 'string' && message.test(l.msg));
   }
 
-  async waitForLine(what: string, predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  async waitForLine(
+    what: string,
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<Record<string, unknown>> {
     return waitUntil(
       `${this.id}: ${what}`,
       () => {
         const found = this.lines.find(predicate);
         if (found) return found;
-        if (!this.running) throw new Error(`${this.id} exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}:\n${this.log()}`);
+        if (!this.running)
+          throw new Error(
+            `${this.id} exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}:\n${this.log()}`,
+          );
         return undefined;
       },
       timeoutMs,
@@ -191,7 +201,10 @@ export class ScratchRig {
 
   spawn(options: ScratchWorkerOptions): ScratchWorkerProcess {
     // A test body that runs on past its timeout (after `close`) must not start a worker nobody stops.
-    if (this.closed) throw new Error(`${options.id} was not started: the rig was closed already (its test ran on past its timeout or its cleanup).`);
+    if (this.closed)
+      throw new Error(
+        `${options.id} was not started: the rig was closed already (its test ran on past its timeout or its cleanup).`,
+      );
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.REDIS_URL;
     const set = (name: string, value: string | number | undefined) => {
@@ -238,9 +251,13 @@ export class ScratchRig {
   /** A summary of the tables, for failure messages. */
   async describe(): Promise<string> {
     const counts = await Promise.all(
-      ['$t', '$h', '$s', '$e'].map(async (t) => `${t}=${await this.count(`select count(*) as n from ${t}`).catch((e: Error) => e.message)}`),
+      ['$t', '$h', '$s', '$e'].map(
+        async (t) => `${t}=${await this.count(`select count(*) as n from ${t}`).catch((e: Error) => e.message)}`,
+      ),
     ).catch((e: Error) => [e.message]);
-    const live = await this.rows('select id, state, attempts, lease_owner, lease_until_ms, run_at_ms, last_error from $t order by id limit 20').catch(() => []);
+    const live = await this.rows(
+      'select id, state, attempts, lease_owner, lease_until_ms, run_at_ms, last_error from $t order by id limit 20',
+    ).catch(() => []);
     const workers = this.workers.map((w) => `--- ${w.id} (running=${w.running}):\n${w.log().slice(-1500)}`).join('\n');
     return `${counts.join(' ')}\nlive (first 20): ${JSON.stringify(live)}\n${workers}`;
   }

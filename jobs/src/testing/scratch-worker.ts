@@ -28,15 +28,24 @@ async function main(): Promise<void> {
   const log = createLogger('scratch-worker', env.LOG_LEVEL ?? 'warn');
   const orm = await openDatabase({ url, entities: [], migrations: [] });
   const table = new TaskTable(orm.em.fork(), queue);
-  const run = (sql: string, params: unknown[], em = orm.em) => em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
+  const run = (sql: string, params: unknown[], em = orm.em) =>
+    em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
 
   const processor: QueueProcessor = {
     table,
     concurrency: number('CONCURRENCY', 4),
-    lease: { leaseMs: number('LEASE_MS', 60_000), renewEveryMs: number('RENEW_MS', 15_000), backoff: { baseMs: number('RETRY_BASE_MS', 100), maxMs: 10_000 } },
+    lease: {
+      leaseMs: number('LEASE_MS', 60_000),
+      renewEveryMs: number('RENEW_MS', 15_000),
+      backoff: { baseMs: number('RETRY_BASE_MS', 100), maxMs: 10_000 },
+    },
     async process(task: ClaimedTask, context: TaskContext) {
       if (work === 'noop') return;
-      await run(`insert into ${queue.queue}_starts (task_id, worker_id, token) values (?, ?, ?)`, [task.id, workerId, task.token]);
+      await run(`insert into ${queue.queue}_starts (task_id, worker_id, token) values (?, ?, ?)`, [
+        task.id,
+        workerId,
+        task.token,
+      ]);
       process.stdout.write(`${JSON.stringify({ started: task.id, workerId })}\n`);
       if (holdMs) await sleep(holdMs);
       await context.complete(async (tx) => {
@@ -44,7 +53,9 @@ async function main(): Promise<void> {
       });
     },
   };
-  const redis = env.REDIS_URL ? { url: env.REDIS_URL, timeoutMs: number('REDIS_TIMEOUT_MS', 500), retryMs: number('REDIS_RETRY_MS', 2_000) } : undefined;
+  const redis = env.REDIS_URL
+    ? { url: env.REDIS_URL, timeoutMs: number('REDIS_TIMEOUT_MS', 500), retryMs: number('REDIS_RETRY_MS', 2_000) }
+    : undefined;
   const wakeup = TaskWakeup.for(url, redis, log);
   const engine = new JobsEngine(
     {

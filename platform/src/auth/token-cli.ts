@@ -35,11 +35,17 @@ function parse(args: string[]): TokenSubject {
   }
   const { user, org, expires } = values;
   if (!user) throw new UsageError('--user is required.');
-  const roles = values.role.flatMap((list) => list.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+  const roles = values.role
+    .flatMap((list) => list.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = roles.filter((name) => !isRole(name));
   if (unknown.length > 0) throw new UsageError(`Unknown role ${unknown.join(', ')}.`);
   if (roles.includes('member') && !org) throw new UsageError('--org is required for a member.');
-  const courses = values.courses?.flatMap((list) => list.split(',')).map((id) => id.trim()).filter((id) => id !== '');
+  const courses = values.courses
+    ?.flatMap((list) => list.split(','))
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
   if (courses?.length === 0) throw new UsageError('--courses needs at least one course id.');
   if (!/^\d+[smhd]$/.test(expires)) throw new UsageError(`--expires "${expires}" is not a lifetime such as 30m or 8h.`);
   return {

@@ -91,7 +91,10 @@ describe('createTokenVerifier with a shared secret', () => {
 
   test('refuses a courses claim that is not a list of non-empty strings', async () => {
     for (const courses of ['12', 12, [12], [''], ['12', null], { 0: '12' }]) {
-      await assert.rejects(verifier.verify(await signClaims({ courses })), refused(/"courses" claim must be a list of course ids/));
+      await assert.rejects(
+        verifier.verify(await signClaims({ courses })),
+        refused(/"courses" claim must be a list of course ids/),
+      );
     }
   });
 
@@ -102,9 +105,10 @@ describe('createTokenVerifier with a shared secret', () => {
   });
 
   test('refuses a token without a subject', async () => {
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(
-      new TextEncoder().encode(secret),
-    );
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
     await assert.rejects(verifier.verify(token), refused(/names no user/));
   });
 });

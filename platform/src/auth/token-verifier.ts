@@ -107,7 +107,9 @@ export const MAX_ENTITLED_COURSES = 1000;
 function entitledCoursesFrom(claim: unknown): string[] | undefined {
   if (claim === undefined) return undefined;
   if (!Array.isArray(claim) || !claim.every((id) => typeof id === 'string' && id !== '')) {
-    throw unauthenticated(`The token's "courses" claim must be a list of course ids (non-empty strings). ${signInAgain}`);
+    throw unauthenticated(
+      `The token's "courses" claim must be a list of course ids (non-empty strings). ${signInAgain}`,
+    );
   }
   const ids = [...new Set(claim as string[])];
   if (ids.length > MAX_ENTITLED_COURSES) {

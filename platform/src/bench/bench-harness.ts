@@ -32,9 +32,13 @@ async function benchWorkspace(name: string): Promise<{ dir: string; services: Se
  * onto `services` are stopped and the folder removed however it ends. A failure is printed and
  * sets the exit code.
  */
-export function runBenchmark(name: string, body: (workspace: { dir: string; services: ServiceProcess[] }) => Promise<void>): void {
+export function runBenchmark(
+  name: string,
+  body: (workspace: { dir: string; services: ServiceProcess[] }) => Promise<void>,
+): void {
   const run = async () => {
-    if (!existsSync('/proc/self/status')) throw new Error('This benchmark reads RSS and CPU time from /proc: run it on Linux.');
+    if (!existsSync('/proc/self/status'))
+      throw new Error('This benchmark reads RSS and CPU time from /proc: run it on Linux.');
     const { dir, services, cleanUp } = await benchWorkspace(name);
     try {
       await body({ dir, services });
@@ -66,7 +70,10 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Runs `work` while sampling each pid's RSS every 20 ms; returns its result and each pid's RSS before and at its peak. */
-export async function whileSampling<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; before: number[]; peak: number[] }> {
+export async function whileSampling<T>(
+  pids: number[],
+  work: () => Promise<T>,
+): Promise<{ result: T; before: number[]; peak: number[] }> {
   const before = pids.map(rssMiB);
   const peak = [...before];
   const sample = () => pids.forEach((pid, i) => (peak[i] = Math.max(peak[i], rssMiB(pid))));

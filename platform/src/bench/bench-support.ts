@@ -16,7 +16,9 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function freshPostgres(): Promise<TestDatabase | { skipped: string }> {
   try {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5_000)));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5_000)),
+    );
     try {
       return await Promise.race([postgresTestDatabase(BENCH_POSTGRES_URL, 'BENCH_POSTGRES_URL').create(), timeout]);
     } finally {
@@ -25,14 +27,21 @@ export async function freshPostgres(): Promise<TestDatabase | { skipped: string 
   } catch (error) {
     const url = new URL(BENCH_POSTGRES_URL);
     url.password = '';
-    return { skipped: `PostgreSQL at ${url.toString()} is unreachable (${error instanceof Error ? error.message : String(error)}); set BENCH_POSTGRES_URL to a server` };
+    return {
+      skipped: `PostgreSQL at ${url.toString()} is unreachable (${error instanceof Error ? error.message : String(error)}); set BENCH_POSTGRES_URL to a server`,
+    };
   }
 }
 
 /** BENCH_REDIS_URL, else TEST_REDIS_URL, else a local Redis, when it answers a PING; else the reason it is left out. */
 export async function reachableRedis(): Promise<{ url: string } | { skipped: string }> {
   const url = process.env.BENCH_REDIS_URL || process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2_000,
+    retryStrategy: () => null,
+  });
   let cause: unknown;
   redis.on('error', (error: unknown) => (cause ??= error));
   try {
@@ -41,7 +50,9 @@ export async function reachableRedis(): Promise<{ url: string } | { skipped: str
     return { url };
   } catch (error) {
     const reason = cause ?? error;
-    return { skipped: `no Redis answered at ${url} (${reason instanceof Error ? reason.message : String(reason)}); set BENCH_REDIS_URL to include it` };
+    return {
+      skipped: `no Redis answered at ${url} (${reason instanceof Error ? reason.message : String(reason)}); set BENCH_REDIS_URL to include it`,
+    };
   } finally {
     redis.disconnect();
   }
@@ -61,7 +72,8 @@ export function median(values: readonly number[]): number {
 /** Prints rows under a header, each column as wide as its widest cell; the first column left-aligned, the rest right-aligned. */
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
 }

@@ -67,7 +67,11 @@ export function cacheContract(name: string, open: (keyPrefix: string) => Cache):
       assert.equal(await cache.writeVersioned(k, 2, 'v2 again', 60), 'applied');
       assert.equal(await cache.writeVersioned(k, 3, undefined, 60), 'applied');
       assert.equal(await cache.get(k), undefined, 'a versioned delete removes the entry');
-      assert.equal(await cache.writeVersioned(k, 2, 'late v2', 60), 'stale', 'the deleted version still fences older writers');
+      assert.equal(
+        await cache.writeVersioned(k, 2, 'late v2', 60),
+        'stale',
+        'the deleted version still fences older writers',
+      );
       assert.equal(await cache.get(k), undefined);
       assert.equal(await cache.writeVersioned(k, 4, 'v4', 1), 'applied');
       // Lets the 1 s ttl run out.

@@ -26,7 +26,12 @@ export interface Cache {
    * version of `key` was written before, so a late writer of an older version changes nothing.
    * The highest version is remembered apart from the entry and outlives its expiry and deletion.
    */
-  writeVersioned(key: string, version: number, value: string | undefined, ttlSeconds: number): Promise<VersionedWriteOutcome>;
+  writeVersioned(
+    key: string,
+    version: number,
+    value: string | undefined,
+    ttlSeconds: number,
+  ): Promise<VersionedWriteOutcome>;
   ping(): Promise<void>;
   /** `/ready`'s checks of what this cache needs (its server, if it has one). */
   readiness(): ReadinessCheck[];

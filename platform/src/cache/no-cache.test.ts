@@ -26,10 +26,18 @@ test('createCache without a Redis URL caches nothing', async () => {
 });
 
 test('createCache with a Redis URL uses Redis, and /ready checks it', async () => {
-  const cache = createCache({ redisUrl: 'redis://127.0.0.1:1', redisKeyPrefix: 'unused:', redisTimeoutMs: 100, redisRetryMs: 100 });
+  const cache = createCache({
+    redisUrl: 'redis://127.0.0.1:1',
+    redisKeyPrefix: 'unused:',
+    redisTimeoutMs: 100,
+    redisRetryMs: 100,
+  });
   assert.ok(cache instanceof RedisCache);
   const checks = cache.readiness();
-  assert.deepEqual(checks.map((check) => check.name), ['redis']);
+  assert.deepEqual(
+    checks.map((check) => check.name),
+    ['redis'],
+  );
   await assert.rejects(checks[0].check());
   await cache.close();
 });

@@ -19,7 +19,12 @@ export class NoCache implements Cache {
     return true;
   }
 
-  async writeVersioned(_key: string, _version: number, _value: string | undefined, _ttlSeconds: number): Promise<'uncached'> {
+  async writeVersioned(
+    _key: string,
+    _version: number,
+    _value: string | undefined,
+    _ttlSeconds: number,
+  ): Promise<'uncached'> {
     return 'uncached';
   }
 

@@ -46,12 +46,23 @@ if (url) {
         await assert.rejects(
           cache.get('k'),
           (error: CacheUnavailableError) =>
-            error.code === 'CACHE_UNAVAILABLE' && error.retryInMs === 200 && (error.cause as { code?: string }).code === 'CIRCUIT_OPEN' && /Redis is unreachable/.test(error.message),
+            error.code === 'CACHE_UNAVAILABLE' &&
+            error.retryInMs === 200 &&
+            (error.cause as { code?: string }).code === 'CIRCUIT_OPEN' &&
+            /Redis is unreachable/.test(error.message),
         );
         await assert.rejects(cache.ping(), /Redis is unreachable|did not answer/);
 
         await proxy.restore();
-        await waitUntil('the cache to answer a ping again', () => cache.ping().then(() => true, () => false), 10_000);
+        await waitUntil(
+          'the cache to answer a ping again',
+          () =>
+            cache.ping().then(
+              () => true,
+              () => false,
+            ),
+          10_000,
+        );
         assert.equal(await cache.get('k'), 'before');
         await cache.set('k', 'after', 60);
         assert.equal(await cache.get('k'), 'after');

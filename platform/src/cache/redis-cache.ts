@@ -60,8 +60,15 @@ export class RedisCache implements Cache {
     return (await this.run((redis) => redis.eval(deleteIfEqualsScript, 1, key, value))) === 1;
   }
 
-  async writeVersioned(key: string, version: number, value: string | undefined, ttlSeconds: number): Promise<'applied' | 'stale'> {
-    const applied = await this.run((redis) => redis.eval(writeVersionedScript, 2, key, `${key}#version`, version, value ?? '', ttlSeconds));
+  async writeVersioned(
+    key: string,
+    version: number,
+    value: string | undefined,
+    ttlSeconds: number,
+  ): Promise<'applied' | 'stale'> {
+    const applied = await this.run((redis) =>
+      redis.eval(writeVersionedScript, 2, key, `${key}#version`, version, value ?? '', ttlSeconds),
+    );
     return applied === 1 ? 'applied' : 'stale';
   }
 

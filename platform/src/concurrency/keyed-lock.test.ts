@@ -17,7 +17,10 @@ describe('KeyedLock', () => {
       });
     const results = await Promise.allSettled([job('a'), job('b', true), job('c')]);
     assert.deepEqual(events, ['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.equal(lock.size, 0);
   });
 
@@ -88,7 +91,10 @@ describe('KeyedLock', () => {
     assert.equal(waiting, 0);
     assert.equal(lock.size, 0);
     const gone = AbortSignal.abort(new Error('already gone'));
-    await assert.rejects(lock.run('k', async () => 'ran', { signal: gone }), /already gone/);
+    await assert.rejects(
+      lock.run('k', async () => 'ran', { signal: gone }),
+      /already gone/,
+    );
   });
 
   test('an uncontended key runs at once, whatever the limit', async () => {

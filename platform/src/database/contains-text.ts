@@ -17,7 +17,11 @@ export function containsText(column: string, text: string): Record<string, unkno
  * when empty, refused when longer than anything the column holds (SQLite also refuses LIKE
  * patterns over 50,000 bytes).
  */
-export function containsFilterText(field: string, text: string | null | undefined, maxLength: number): string | undefined {
+export function containsFilterText(
+  field: string,
+  text: string | null | undefined,
+  maxLength: number,
+): string | undefined {
   const trimmed = text?.trim();
   if (!trimmed) return undefined;
   if (trimmed.length > maxLength) {

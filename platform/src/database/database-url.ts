@@ -15,7 +15,11 @@ const schemes: Record<DatabaseKind, { pattern: RegExp; shown: string }> = {
  * `mysql://…` or `mariadb://…`. Anything else, or a kind outside `accepted`, is refused with
  * BAD_USER_INPUT (reason UNSUPPORTED_DATABASE_URL) naming `setting` and what it may hold.
  */
-export function databaseKind<K extends DatabaseKind = DatabaseKind>(url: string, setting = 'The database URL', accepted: readonly K[] = DATABASE_KINDS as readonly K[]): K {
+export function databaseKind<K extends DatabaseKind = DatabaseKind>(
+  url: string,
+  setting = 'The database URL',
+  accepted: readonly K[] = DATABASE_KINDS as readonly K[],
+): K {
   const kind = accepted.find((candidate) => schemes[candidate].pattern.test(url));
   if (kind) return kind;
   const shown = accepted.map((candidate) => schemes[candidate].shown);

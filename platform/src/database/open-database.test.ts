@@ -50,8 +50,16 @@ test('database URLs name their kind; others are refused, coded, saying what woul
     assert.match(error.message, message);
     return true;
   };
-  assert.throws(() => databaseKind('oracle://h/db'), refused(/^The database URL "oracle:\/\/h\/db" must be sqlite:<file>, postgresql:\/\/… or mysql:\/\/… \/ mariadb:\/\/…\.$/));
-  assert.throws(() => databaseKind('mysql://h/db', 'SEARCH_DATABASE_URL', ['sqlite', 'postgresql']), refused(/^SEARCH_DATABASE_URL "mysql:\/\/h\/db" must be sqlite:<file> or postgresql:\/\/…\.$/));
+  assert.throws(
+    () => databaseKind('oracle://h/db'),
+    refused(
+      /^The database URL "oracle:\/\/h\/db" must be sqlite:<file>, postgresql:\/\/… or mysql:\/\/… \/ mariadb:\/\/…\.$/,
+    ),
+  );
+  assert.throws(
+    () => databaseKind('mysql://h/db', 'SEARCH_DATABASE_URL', ['sqlite', 'postgresql']),
+    refused(/^SEARCH_DATABASE_URL "mysql:\/\/h\/db" must be sqlite:<file> or postgresql:\/\/…\.$/),
+  );
   assert.equal(databaseKind('postgres://u@h/db', 'SEARCH_DATABASE_URL', ['sqlite', 'postgresql']), 'postgresql');
 });
 
@@ -67,7 +75,10 @@ for (const factory of testDatabases('database bootstrap')) {
       let orm: MikroORM = await openDatabase({ url: database.url, entities: [Note], migrations });
       try {
         const executed = await orm.getMigrator().getExecutedMigrations();
-        assert.deepEqual(executed.map((m) => m.name), ['0001-create-note', '0002-index-note']);
+        assert.deepEqual(
+          executed.map((m) => m.name),
+          ['0001-create-note', '0002-index-note'],
+        );
         const em = orm.em.fork();
         em.create(Note, { text: '微服务 Spring 入门' });
         await em.flush();
@@ -78,16 +89,27 @@ for (const factory of testDatabases('database bootstrap')) {
       try {
         assert.equal((await orm.getMigrator().getPendingMigrations()).length, 0);
         const notes = await orm.em.fork().find(Note, {});
-        assert.deepEqual(notes.map((n) => n.text), ['微服务 Spring 入门']);
+        assert.deepEqual(
+          notes.map((n) => n.text),
+          ['微服务 Spring 入门'],
+        );
       } finally {
         await orm.close();
       }
     });
 
     test('a process that does not own the schema opens without migrating', async () => {
-      const orm = await openDatabase({ url: database.url, entities: [Note], migrations: [...migrations, { name: '0003-never', class: CreateNote }], migrate: false });
+      const orm = await openDatabase({
+        url: database.url,
+        entities: [Note],
+        migrations: [...migrations, { name: '0003-never', class: CreateNote }],
+        migrate: false,
+      });
       try {
-        assert.deepEqual((await orm.getMigrator().getPendingMigrations()).map((m) => m.name), ['0003-never']);
+        assert.deepEqual(
+          (await orm.getMigrator().getPendingMigrations()).map((m) => m.name),
+          ['0003-never'],
+        );
       } finally {
         await orm.close();
       }
@@ -100,7 +122,11 @@ for (const factory of testDatabases('database bootstrap')) {
           seen = databaseKindOf(this.getEntityManager());
         }
       }
-      const orm = await openDatabase({ url: database.url, entities: [Note], migrations: [...migrations, { name: '0003-see-kind', class: SeeKind }] });
+      const orm = await openDatabase({
+        url: database.url,
+        entities: [Note],
+        migrations: [...migrations, { name: '0003-see-kind', class: SeeKind }],
+      });
       try {
         assert.equal(databaseKindOf(orm.em), factory.kind);
         assert.equal(databaseKindOf(orm.em.fork()), factory.kind);

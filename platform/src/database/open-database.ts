@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MikroORM, type Configuration, type EntityClass, type EntityManager, type MigrationObject, type Options } from '@mikro-orm/core';
+import {
+  MikroORM,
+  type Configuration,
+  type EntityClass,
+  type EntityManager,
+  type MigrationObject,
+  type Options,
+} from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { Migrator } from '@mikro-orm/migrations';
@@ -26,7 +33,10 @@ const openedKinds = new WeakMap<Configuration, DatabaseKind>();
 /** The kind of database an EntityManager talks to, as `openDatabase` recorded it, for the few statements each writes its own way. */
 export function databaseKindOf(em: EntityManager): DatabaseKind {
   const kind = openedKinds.get(em.config);
-  if (!kind) throw new Error('This EntityManager belongs to an ORM that openDatabase did not open, so its kind of database is unknown: open it with openDatabase.');
+  if (!kind)
+    throw new Error(
+      'This EntityManager belongs to an ORM that openDatabase did not open, so its kind of database is unknown: open it with openDatabase.',
+    );
   return kind;
 }
 
@@ -51,7 +61,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
   const orm = await MikroORM.init({
     ...driverOptions(kind, options.url),
     entities: options.entities,
-    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true, warnWhenNoEntities: options.entities.length > 0 },
+    discovery: {
+      disableDynamicFileAccess: true,
+      requireEntitiesArray: true,
+      warnWhenNoEntities: options.entities.length > 0,
+    },
     extensions: [Migrator],
     migrations: {
       migrationsList: options.migrations,
@@ -115,7 +129,11 @@ export async function awaitMigrations(orm: MikroORM, owner: string, timeoutMs: n
         `The ${owner} database still lacks migrations ${pending.map((m) => m.name).join(', ')} after ${Math.round(timeoutMs / 1000)} s: start the ${owner} service, which applies them, or raise JOBS_SCHEMA_WAIT_SECONDS.`,
       );
     }
-    if (!told) log?.info({ owner, pending: pending.map((m) => m.name) }, 'waiting for the owning service to migrate its database');
+    if (!told)
+      log?.info(
+        { owner, pending: pending.map((m) => m.name) },
+        'waiting for the owning service to migrate its database',
+      );
     told = true;
     await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))));
   }

@@ -9,7 +9,11 @@ import { sqlChanges } from './raw-sql';
  * writer), because a transaction that reads first and writes later fails at once when another
  * process (a jobs worker, say) committed in between.
  */
-export async function lockRow<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>): Promise<T | null> {
+export async function lockRow<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+): Promise<T | null> {
   if (databaseKindOf(em) !== 'sqlite') return em.findOne(entity, where, { lockMode: LockMode.PESSIMISTIC_WRITE });
   const meta = em.getMetadata().get(entity);
   const column = meta.properties[meta.primaryKeys[0]].fieldNames[0];

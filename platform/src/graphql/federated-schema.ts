@@ -25,7 +25,10 @@ export async function buildFederatedSchema(
   });
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, resolver] of Object.entries(referenceResolvers)) {
-    resolvers[typeName] = { ...(resolvers[typeName] as object), ...(resolver as object) } as GraphQLResolverMap<unknown>[string];
+    resolvers[typeName] = {
+      ...(resolvers[typeName] as object),
+      ...(resolver as object),
+    } as GraphQLResolverMap<unknown>[string];
   }
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   return buildSubgraphSchema({ typeDefs, resolvers });

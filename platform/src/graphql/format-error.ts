@@ -64,7 +64,11 @@ export function formatError(
   // An upload the body parser refused once the operation had started (too large, cut short).
   if (isHttpStatusError(original) && original.status >= 400 && original.status < 500) {
     const code = original.status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
-    return { ...base, message: original.message, extensions: { code, ...(original.reason && { reason: original.reason }) } };
+    return {
+      ...base,
+      message: original.message,
+      extensions: { code, ...(original.reason && { reason: original.reason }) },
+    };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && clientMistakes.has(code)) {

@@ -9,10 +9,19 @@ test('pages turn into offset and limit, 20 items on page 1 by default', () => {
 });
 
 test('out-of-range pages are refused with the field named', () => {
-  for (const bad of [{ page: 0, size: 10 }, { page: 1, size: 0 }, { page: 1, size: 101 }, { page: 1.5, size: 10 }]) {
+  for (const bad of [
+    { page: 0, size: 10 },
+    { page: 1, size: 0 },
+    { page: 1, size: 101 },
+    { page: 1.5, size: 10 },
+  ]) {
     assert.throws(
       () => pageRequest(bad, 100),
-      (error: unknown) => error instanceof AppError && error.code === 'BAD_USER_INPUT' && Array.isArray(error.details.fields) && error.details.fields.length === 1,
+      (error: unknown) =>
+        error instanceof AppError &&
+        error.code === 'BAD_USER_INPUT' &&
+        Array.isArray(error.details.fields) &&
+        error.details.fields.length === 1,
     );
   }
 });

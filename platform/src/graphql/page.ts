@@ -28,7 +28,8 @@ export function pageRequest(input: PageInput | undefined, maxSize: number): Page
   if (!Number.isInteger(size) || size < 1 || size > maxSize) {
     fields.push({ field: 'page.size', message: `must be from 1 to ${maxSize}` });
   }
-  if (fields.length) throw badInput(`Invalid page: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, { fields });
+  if (fields.length)
+    throw badInput(`Invalid page: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, { fields });
   return { offset: (page - 1) * size, limit: size, page, size };
 }
 
@@ -64,6 +65,10 @@ export function pageOf<T extends object>(item: ClassType<T>) {
 }
 
 /** A page's fields from the items found, the total, and the request that asked for them. */
-export function toPage<T>(items: T[], total: number, request: PageRequest): { items: T[]; total: number; page: number; size: number; hasNext: boolean } {
+export function toPage<T>(
+  items: T[],
+  total: number,
+  request: PageRequest,
+): { items: T[]; total: number; page: number; size: number; hasNext: boolean } {
   return { items, total, page: request.page, size: request.size, hasNext: request.offset + items.length < total };
 }

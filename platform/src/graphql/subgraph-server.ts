@@ -60,7 +60,11 @@ function errorReporting(metrics: Metrics): ApolloServerPlugin<SubgraphContext> {
 }
 
 /** Serves a subgraph: health/ready/metrics, the gateway-secret guard, multipart uploads and Apollo. */
-export async function startSubgraph<Extra extends object>(options: SubgraphOptions<Extra>, port: number, host: string): Promise<RunningSubgraph> {
+export async function startSubgraph<Extra extends object>(
+  options: SubgraphOptions<Extra>,
+  port: number,
+  host: string,
+): Promise<RunningSubgraph> {
   const { config, logger } = options;
   const verifier = createTokenVerifier(config.auth);
   const { app, metrics } = createServiceApp({

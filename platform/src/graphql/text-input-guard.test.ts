@@ -2,18 +2,35 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { graphql, type GraphQLSchema } from 'graphql';
-import { Arg, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { buildFederatedSchema } from './federated-schema';
 import { textProblem } from './text-input-guard';
 
 describe('textProblem', () => {
   test('plain text, emoji (paired surrogates) and CJK pass', () => {
-    for (const text of ['Spring Cloud 微服务实战', 'Ünïcødé', '🎓 课程 👩‍🏫', '']) assert.equal(textProblem(text, false), undefined, text);
+    for (const text of ['Spring Cloud 微服务实战', 'Ünïcødé', '🎓 课程 👩‍🏫', ''])
+      assert.equal(textProblem(text, false), undefined, text);
   });
 
   test('every C0 control, DEL and every C1 control is refused in single-line text', () => {
     for (const code of [...Array(0x20).keys(), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i)]) {
-      assert.match(textProblem(`a${String.fromCharCode(code)}b`, false) ?? '', /control character \(U\+00[0-9A-F]{2}\)/, `U+${code.toString(16)}`);
+      assert.match(
+        textProblem(`a${String.fromCharCode(code)}b`, false) ?? '',
+        /control character \(U\+00[0-9A-F]{2}\)/,
+        `U+${code.toString(16)}`,
+      );
     }
   });
 
@@ -148,9 +165,13 @@ describe('the text-input guard on every resolver of a subgraph schema', () => {
 
   test('literals are checked as variables are; every bad field is named; ids are text too', async () => {
     // (graphql-js's parser itself refuses a lone surrogate escape in a literal; in variables it is this guard's.)
-    const result = await run('mutation { savePlan(input: { courseId: "1\\u0001", lessons: [{ name: "a\\nb", description: "x\\u0085" }] }) { count } }');
+    const result = await run(
+      'mutation { savePlan(input: { courseId: "1\\u0001", lessons: [{ name: "a\\nb", description: "x\\u0085" }] }) { count } }',
+    );
     assert.deepEqual(calls, []);
-    const fields = (result.errors?.[0].originalError as { details?: { fields?: { field: string }[] } })?.details?.fields?.map((f) => f.field);
+    const fields = (
+      result.errors?.[0].originalError as { details?: { fields?: { field: string }[] } }
+    )?.details?.fields?.map((f) => f.field);
     assert.deepEqual(fields, ['input.courseId', 'input.lessons[0].name', 'input.lessons[0].description']);
   });
 
@@ -161,16 +182,23 @@ describe('the text-input guard on every resolver of a subgraph schema', () => {
   });
 
   test('an input type that nests itself is followed to any depth; arguments that cannot hold text pass untouched', async () => {
-    const deep = await run('query($t: TopicInput!) { depth(topic: $t) }', { t: { title: 'a', children: [{ title: 'b', children: [{ title: 'c\u009f' }] }] } });
+    const deep = await run('query($t: TopicInput!) { depth(topic: $t) }', {
+      t: { title: 'a', children: [{ title: 'b', children: [{ title: 'c\u009f' }] }] },
+    });
     assert.deepEqual(calls, []);
-    assert.match(deep.errors?.[0].message ?? '', /^topic\.children\[0\]\.children\[0\]\.title contains a control character \(U\+009F\)/);
+    assert.match(
+      deep.errors?.[0].message ?? '',
+      /^topic\.children\[0\]\.children\[0\]\.title contains a control character \(U\+009F\)/,
+    );
     const plain = await run('{ square(n: 7) depth(topic: { title: "ok" }) }');
     assert.equal(plain.errors, undefined);
     assert.deepEqual({ ...plain.data }, { square: 49, depth: 1 });
   });
 
   test('arguments of nested fields are checked where those fields resolve; siblings still answer', async () => {
-    const result = await run('query($t: String!) { savedPlan { count label(prefix: "ok") bad: label(prefix: $t) } }', { t: 'x\u001by' });
+    const result = await run('query($t: String!) { savedPlan { count label(prefix: "ok") bad: label(prefix: $t) } }', {
+      t: 'x\u001by',
+    });
     assert.deepEqual(calls, ['savedPlan', 'label']);
     assert.equal(result.errors?.length, 1);
     assert.deepEqual(result.errors?.[0].path, ['savedPlan', 'bad']);

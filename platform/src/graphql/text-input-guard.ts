@@ -18,7 +18,13 @@ import { badInput, type FieldProblem } from '../errors';
  * every exception at once, and a new `description` in any subgraph is prose without anyone
  * remembering a decorator.
  */
-export const MULTI_LINE_FIELDS: ReadonlySet<string> = new Set(['description', 'introduction', 'remark', 'opinion', 'audience']);
+export const MULTI_LINE_FIELDS: ReadonlySet<string> = new Set([
+  'description',
+  'introduction',
+  'remark',
+  'opinion',
+  'audience',
+]);
 
 // IDs are text too: a control character in one would reach a query as much as in a name.
 const TEXT_SCALARS = new Set(['String', 'ID']);
@@ -39,7 +45,8 @@ export function textProblem(value: string, multiLine: boolean): string | undefin
         continue;
       }
     }
-    if (code >= 0xd800 && code <= 0xdfff) return `contains half of a character (an unpaired surrogate, ${codePoint(code)}): send valid UTF-16 text`;
+    if (code >= 0xd800 && code <= 0xdfff)
+      return `contains half of a character (an unpaired surrogate, ${codePoint(code)}): send valid UTF-16 text`;
     if ((code < 0x20 || (code >= 0x7f && code <= 0x9f)) && !(multiLine && ALLOWED_IN_PROSE.has(code))) {
       return `contains a control character (${codePoint(code)}): remove it${ALLOWED_IN_PROSE.has(code) ? ' (only descriptions, introductions, remarks, opinions and audiences may hold tabs and line breaks)' : ''}`;
     }
@@ -47,7 +54,13 @@ export function textProblem(value: string, multiLine: boolean): string | undefin
   return undefined;
 }
 
-function collect(value: unknown, type: GraphQLInputType, path: string, multiLine: boolean, problems: FieldProblem[]): void {
+function collect(
+  value: unknown,
+  type: GraphQLInputType,
+  path: string,
+  multiLine: boolean,
+  problems: FieldProblem[],
+): void {
   if (value === null || value === undefined) return;
   const nullable = getNullableType(type);
   if (isListType(nullable)) {
@@ -97,9 +110,13 @@ export const textInputGuard: MiddlewareFn = ({ args, info }, next) => {
   const definitions = textArguments(info.parentType.getFields()[info.fieldName]?.args);
   if (definitions.length === 0) return next();
   const problems: FieldProblem[] = [];
-  for (const argument of definitions) collect(args[argument.name], argument.type, argument.name, MULTI_LINE_FIELDS.has(argument.name), problems);
+  for (const argument of definitions)
+    collect(args[argument.name], argument.type, argument.name, MULTI_LINE_FIELDS.has(argument.name), problems);
   if (problems.length > 0) {
-    throw badInput(`${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, { reason: 'INVALID_TEXT', fields: problems });
+    throw badInput(`${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, {
+      reason: 'INVALID_TEXT',
+      fields: problems,
+    });
   }
   return next();
 };

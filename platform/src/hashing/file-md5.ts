@@ -8,6 +8,10 @@ export const HASH_READ_BLOCK = 1024 * 1024;
 export async function md5OfFile(path: string, range?: { offset: number; length: number }): Promise<string> {
   const hash = createHash('md5');
   const span = range ? { start: range.offset, end: range.offset + range.length - 1 } : {};
-  for await (const block of createReadStream(path, { ...span, highWaterMark: HASH_READ_BLOCK }) as AsyncIterable<Buffer>) hash.update(block);
+  for await (const block of createReadStream(path, {
+    ...span,
+    highWaterMark: HASH_READ_BLOCK,
+  }) as AsyncIterable<Buffer>)
+    hash.update(block);
   return hash.digest('hex');
 }

@@ -16,7 +16,10 @@ function exchange(port: number, raw: string): Promise<string> {
 }
 
 test("every process answers requests node's parser refuses with a coded JSON 4xx, and keeps serving", async () => {
-  const { server, port } = await listen((_req, res) => res.end('ok'), 0, '127.0.0.1', { bodyIdleMs: 30_000, jsonBodyMs: 10_000 });
+  const { server, port } = await listen((_req, res) => res.end('ok'), 0, '127.0.0.1', {
+    bodyIdleMs: 30_000,
+    jsonBodyMs: 10_000,
+  });
   try {
     const broken = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n');
     assert.match(broken, /^HTTP\/1\.1 400 Bad Request\r\n/);

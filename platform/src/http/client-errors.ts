@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { answerOnSocket } from './socket-answer';
 
-const statusFor = (code: string | undefined) => (code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400);
+const statusFor = (code: string | undefined) =>
+  code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
 
 /**
  * Requests node's HTTP parser itself refuses (a malformed request line or header, a body that

@@ -22,12 +22,17 @@ async function startAndCloseStdin(watchParent: boolean): Promise<{ outcome: stri
   await once(child.stdout, 'data');
   const exited = once(child, 'exit');
   child.stdin.end();
-  const outcome = await Promise.race([exited.then(() => 'exited'), new Promise<string>((resolve) => setTimeout(resolve, 3_000, 'still running'))]);
+  const outcome = await Promise.race([
+    exited.then(() => 'exited'),
+    new Promise<string>((resolve) => setTimeout(resolve, 3_000, 'still running')),
+  ]);
   child.kill('SIGKILL');
   return { outcome, output };
 }
 
-test('a supervised service stops gracefully when its supervisor is gone (stdin closes)', { timeout: 30_000 }, async () => {
+test('a supervised service stops gracefully when its supervisor is gone (stdin closes)', {
+  timeout: 30_000,
+}, async () => {
   const { outcome, output } = await startAndCloseStdin(true);
   assert.equal(outcome, 'exited', output);
   assert.match(output, /parent gone/);
@@ -76,7 +81,11 @@ const JSON_BODY = 'Content-Type: application/json\r\n';
  * Connects to a counting server and hands `use` the socket and everything the server sends until
  * it closes the connection; the server is closed afterwards, whatever connection is left cut.
  */
-async function withCounting(limits: BodyLimits, use: (socket: Socket, closed: Promise<string>) => Promise<void>, ready?: () => Promise<void>) {
+async function withCounting(
+  limits: BodyLimits,
+  use: (socket: Socket, closed: Promise<string>) => Promise<void>,
+  ready?: () => Promise<void>,
+) {
   const { server, port } = await counting(limits, ready);
   const socket = connect(port, '127.0.0.1');
   try {
@@ -91,7 +100,9 @@ async function withCounting(limits: BodyLimits, use: (socket: Socket, closed: Pr
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('a body that stops sending is answered 408 (BODY_IDLE) and dropped after the idle limit', { timeout: 20_000 }, async () => {
+test('a body that stops sending is answered 408 (BODY_IDLE) and dropped after the idle limit', {
+  timeout: 20_000,
+}, async () => {
   await withCounting({ bodyIdleMs: 1_000, jsonBodyMs: 60_000 }, async (socket, closed) => {
     socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\n${MULTIPART}Content-Length: 1000\r\n\r\n` + 'a'.repeat(100));
     const answer = await closed;
@@ -100,7 +111,9 @@ test('a body that stops sending is answered 408 (BODY_IDLE) and dropped after th
   });
 });
 
-test('an upload body that keeps sending slowly, past the idle and the JSON limits, is not cut', { timeout: 20_000 }, async () => {
+test('an upload body that keeps sending slowly, past the idle and the JSON limits, is not cut', {
+  timeout: 20_000,
+}, async () => {
   await withCounting({ bodyIdleMs: 1_000, jsonBodyMs: 1_000 }, async (socket, closed) => {
     socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${MULTIPART}Content-Length: 10\r\n\r\n`);
     // Ten bytes 400 ms apart: about four seconds in all, never a second of silence.
@@ -112,7 +125,9 @@ test('an upload body that keeps sending slowly, past the idle and the JSON limit
   });
 });
 
-test('a JSON body must arrive whole within its limit: one that trickles is answered 408 (BODY_TIMEOUT) and dropped', { timeout: 20_000 }, async () => {
+test('a JSON body must arrive whole within its limit: one that trickles is answered 408 (BODY_TIMEOUT) and dropped', {
+  timeout: 20_000,
+}, async () => {
   await withCounting({ bodyIdleMs: 1_000, jsonBodyMs: 2_000 }, async (socket, closed) => {
     socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\n${JSON_BODY}Content-Length: 100\r\n\r\n`);
     // One byte every 300 ms: never quiet for the idle limit, but the 100 bytes would take 30 s.
@@ -134,13 +149,17 @@ function gate(): { ready: () => Promise<void>; release: () => void } {
   return { ready: () => opened, release };
 }
 
-test('a body the server is not reading yet (its handler is busy) is not cut by the idle limit', { timeout: 20_000 }, async () => {
+test('a body the server is not reading yet (its handler is busy) is not cut by the idle limit', {
+  timeout: 20_000,
+}, async () => {
   const handler = gate();
   const body = Buffer.alloc(16 * 1024 * 1024, 'b');
   await withCounting(
     { bodyIdleMs: 1_000, jsonBodyMs: 60_000 },
     async (socket, closed) => {
-      socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${MULTIPART}Content-Length: ${body.length}\r\n\r\n`);
+      socket.write(
+        `POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${MULTIPART}Content-Length: ${body.length}\r\n\r\n`,
+      );
       socket.write(body);
       // The client has sent all it could and waits on the server while three idle limits pass.
       await pause(3_000);
@@ -151,7 +170,9 @@ test('a body the server is not reading yet (its handler is busy) is not cut by t
   );
 });
 
-test('once the busy server reads again, a client that went silent meanwhile is dropped after the idle limit', { timeout: 20_000 }, async () => {
+test('once the busy server reads again, a client that went silent meanwhile is dropped after the idle limit', {
+  timeout: 20_000,
+}, async () => {
   const handler = gate();
   const sent = Buffer.alloc(16 * 1024 * 1024, 'b');
   await withCounting(
@@ -169,7 +190,9 @@ test('once the busy server reads again, a client that went silent meanwhile is d
   );
 });
 
-test('a request whose body is all in (or that has none) is not cut while the server takes its time', { timeout: 20_000 }, async () => {
+test('a request whose body is all in (or that has none) is not cut while the server takes its time', {
+  timeout: 20_000,
+}, async () => {
   const limits = { bodyIdleMs: 1_000, jsonBodyMs: 1_000 };
   const handler = gate();
   await withCounting(

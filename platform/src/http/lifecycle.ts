@@ -18,14 +18,21 @@ export interface BodyLimits {
  * must arrive within 15 s; then the body gets `limits`, and a body past them is answered 408
  * and its connection closed.
  */
-export function listen(handler: RequestListener, port: number, host: string, limits: BodyLimits): Promise<{ server: Server; port: number }> {
+export function listen(
+  handler: RequestListener,
+  port: number,
+  host: string,
+  limits: BodyLimits,
+): Promise<{ server: Server; port: number }> {
   const server = createServer(handler);
   // Node's requestTimeout counts every body, uploads included, which stream for as long as they take: bodies get `limits` instead.
   server.requestTimeout = 0;
   server.headersTimeout = 15_000;
   server.keepAliveTimeout = 5_000;
   server.timeout = limits.bodyIdleMs;
-  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => limitBody(request, response, limits));
+  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) =>
+    limitBody(request, response, limits),
+  );
   answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -36,7 +43,8 @@ export function listen(handler: RequestListener, port: number, host: string, lim
   });
 }
 
-const isMultipart = (request: IncomingMessage) => /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
+const isMultipart = (request: IncomingMessage) =>
+  /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
 
 /**
  * Watches one request's body until it ends. Idle time counts only while the server reads: when
@@ -56,13 +64,18 @@ function limitBody(request: IncomingMessage, response: ServerResponse, { bodyIdl
   const onIdle = () => {
     // All in, only not read yet (or there is no body): slow work or a slow reader of the answer is not a stalled body.
     if (request.complete) return done();
-    if (clientSilent()) cut('BODY_IDLE', `The request body sent nothing for ${bodyIdleMs / 1000} s, so it was dropped: send the request again.`);
+    if (clientSilent())
+      cut(
+        'BODY_IDLE',
+        `The request body sent nothing for ${bodyIdleMs / 1000} s, so it was dropped: send the request again.`,
+      );
     else socket.setTimeout(bodyIdleMs);
   };
   const whole = isMultipart(request)
     ? undefined
     : setTimeout(() => {
-        if (!request.complete) cut('BODY_TIMEOUT', `The request body did not arrive whole within ${jsonBodyMs / 1000} s: send it at once.`);
+        if (!request.complete)
+          cut('BODY_TIMEOUT', `The request body did not arrive whole within ${jsonBodyMs / 1000} s: send it at once.`);
       }, jsonBodyMs);
   function done() {
     clearTimeout(whole);
@@ -97,7 +110,12 @@ export function closeServer(server: Server): Promise<void> {
  * `watchParent` (set when `npm start` supervises the process) stdin closing counts as the signal:
  * the supervisor holds the other end, so it closes only when the supervisor is gone, even killed.
  */
-export function onShutdownSignal(logger: Logger, graceMs: number, shutdown: () => Promise<void>, watchParent = false): void {
+export function onShutdownSignal(
+  logger: Logger,
+  graceMs: number,
+  shutdown: () => Promise<void>,
+  watchParent = false,
+): void {
   let stopping = false;
   const handle = (signal: NodeJS.Signals | 'parent gone') => {
     if (stopping) {

@@ -33,7 +33,12 @@ const malformedMessage = (cause: string) =>
  */
 function markMalformed(error: Error): void {
   if ('status' in error) return;
-  Object.assign(error, { status: 400, expose: true, reason: MALFORMED_MULTIPART, message: malformedMessage(error.message) });
+  Object.assign(error, {
+    status: 400,
+    expose: true,
+    reason: MALFORMED_MULTIPART,
+    message: malformedMessage(error.message),
+  });
 }
 
 type Body = Awaited<ReturnType<typeof processRequest>>;
@@ -52,7 +57,11 @@ async function parseMultipart(req: Request, res: Response, limits: Config['limit
   let parserError: Error | undefined;
   let drain: ReturnType<typeof unreadFileDrain> | undefined;
   // processRequest pipes the request into the busboy parser it creates: that is where to reach it.
-  req.pipe = function watchedPipe<T extends NodeJS.WritableStream>(this: Request, destination: T, options?: { end?: boolean }): T {
+  req.pipe = function watchedPipe<T extends NodeJS.WritableStream>(
+    this: Request,
+    destination: T,
+    options?: { end?: boolean },
+  ): T {
     Reflect.deleteProperty(req, 'pipe');
     parser = destination as unknown as Writable;
     parser.prependListener('error', (error: Error) => {
@@ -127,8 +136,10 @@ function refusal(error: unknown): MultipartRequestError {
   if (typeof reason === 'string') return new MultipartRequestError(400, text, reason);
   // Anything else from parsing the client's body is the body's fault: graphql-upload-minimal's 500
   // means no `operations` field at all, its 499 a client gone mid-request, a plain Error a missing boundary.
-  if (status === 500) return new MultipartRequestError(400, malformedMessage("no 'operations' field"), MALFORMED_MULTIPART);
-  if (typeof status === 'number' && status < 500 && status !== 499) return new MultipartRequestError(400, text, MALFORMED_MULTIPART);
+  if (status === 500)
+    return new MultipartRequestError(400, malformedMessage("no 'operations' field"), MALFORMED_MULTIPART);
+  if (typeof status === 'number' && status < 500 && status !== 499)
+    return new MultipartRequestError(400, text, MALFORMED_MULTIPART);
   return new MultipartRequestError(400, malformedMessage(text), MALFORMED_MULTIPART);
 }
 
@@ -193,7 +204,9 @@ export function multipartUploads(limits: Config['limits']) {
       (error: MultipartRequestError) => {
         if (res.headersSent) return;
         const code = error.status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
-        res.status(error.status).json({ errors: [{ message: error.message, extensions: { code, ...(error.reason && { reason: error.reason }) } }] });
+        res.status(error.status).json({
+          errors: [{ message: error.message, extensions: { code, ...(error.reason && { reason: error.reason }) } }],
+        });
       },
     );
   };

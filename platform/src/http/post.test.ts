@@ -18,7 +18,9 @@ describe('post', () => {
       }
       let length = 0;
       req.on('data', (part: Buffer) => (length += part.length));
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'x-seen': 'yes' }).end(JSON.stringify({ length })));
+      req.on('end', () =>
+        res.writeHead(200, { 'content-type': 'application/json', 'x-seen': 'yes' }).end(JSON.stringify({ length })),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -34,11 +36,15 @@ describe('post', () => {
   }
 
   test('streams a body and returns the status, headers and body of the answer', async () => {
-    const answer = await post(`${url}/count`, { 'content-type': 'application/octet-stream' }, blocks(64, 256 * 1024), { idleMs: 5_000 });
+    const answer = await post(`${url}/count`, { 'content-type': 'application/octet-stream' }, blocks(64, 256 * 1024), {
+      idleMs: 5_000,
+    });
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('x-seen'), 'yes');
     assert.deepEqual(JSON.parse(answer.body.toString()), { length: 64 * 256 * 1024 });
-    assert.deepEqual(JSON.parse((await post(`${url}/count`, {}, 'four', { idleMs: 5_000 })).body.toString()), { length: 4 });
+    assert.deepEqual(JSON.parse((await post(`${url}/count`, {}, 'four', { idleMs: 5_000 })).body.toString()), {
+      length: 4,
+    });
   });
 
   test('returns an answer the server gives before reading the whole body', async () => {
@@ -47,7 +53,7 @@ describe('post', () => {
     assert.equal(answer.body.toString(), 'too large');
   });
 
-  test('a body that fails rejects with the body\'s error', async () => {
+  test("a body that fails rejects with the body's error", async () => {
     async function* failing(): AsyncGenerator<Uint8Array> {
       yield Buffer.alloc(1024);
       throw new Error('the file went away');
@@ -81,7 +87,10 @@ describe('post deadlines', () => {
   };
 
   test('a server that takes the request and never answers is given up after idleMs', async () => {
-    await assert.rejects(post(`http://127.0.0.1:${silent.port}/graphql`, {}, '{"query":"{ a }"}', { idleMs: 300 }), silentPeer);
+    await assert.rejects(
+      post(`http://127.0.0.1:${silent.port}/graphql`, {}, '{"query":"{ a }"}', { idleMs: 300 }),
+      silentPeer,
+    );
   });
 
   test('a server that stops taking the body is given up after idleMs, with the body unsent', async () => {
@@ -121,7 +130,9 @@ describe('post deadlines', () => {
 
   test('a signal ends the request when it aborts', async () => {
     const deadline = AbortSignal.timeout(200);
-    await assert.rejects(post(`http://127.0.0.1:${silent.port}/graphql`, {}, 'x', { signal: deadline }), { name: 'AbortError' });
+    await assert.rejects(post(`http://127.0.0.1:${silent.port}/graphql`, {}, 'x', { signal: deadline }), {
+      name: 'AbortError',
+    });
     assert.ok(deadline.aborted);
   });
 });

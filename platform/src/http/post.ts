@@ -30,7 +30,12 @@ export class PeerSilentError extends Error {
 }
 
 /** POSTs `body` and collects the (small) response (see `send`). */
-export function post(url: string | URL, headers: Record<string, string>, body: string | Buffer | AsyncIterable<Uint8Array>, deadline: Deadline): Promise<PostResponse> {
+export function post(
+  url: string | URL,
+  headers: Record<string, string>,
+  body: string | Buffer | AsyncIterable<Uint8Array>,
+  deadline: Deadline,
+): Promise<PostResponse> {
   return send('POST', url, headers, body, deadline);
 }
 
@@ -48,15 +53,24 @@ export async function send(
   deadline: Deadline,
 ): Promise<PostResponse> {
   const target = new URL(url);
-  const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method, headers, signal: deadline.signal });
+  const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+    method,
+    headers,
+    signal: deadline.signal,
+  });
   let silent: PeerSilentError | undefined;
   if (deadline.idleMs !== undefined) {
     const idleMs = deadline.idleMs;
     // The socket's own inactivity timer: writes the server takes and bytes it sends both count as activity.
-    request.setTimeout(idleMs, () => request.destroy((silent = new PeerSilentError(`${target.origin}${target.pathname}`, idleMs))));
+    request.setTimeout(idleMs, () =>
+      request.destroy((silent = new PeerSilentError(`${target.origin}${target.pathname}`, idleMs))),
+    );
   }
-  const answered = new Promise<IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject));
-  const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : Readable.from(body);
+  const answered = new Promise<IncomingMessage>((resolve, reject) =>
+    request.once('response', resolve).once('error', reject),
+  );
+  const source =
+    typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : Readable.from(body);
   let bodyFailure: unknown;
   const sent = pipeline(source, request).catch((error: unknown) => {
     bodyFailure = error;
@@ -77,6 +91,7 @@ export async function send(
     throw silent ?? error;
   }
   const answerHeaders = new Headers();
-  for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) answerHeaders.append(response.rawHeaders[i], response.rawHeaders[i + 1]);
+  for (let i = 0; i + 1 < response.rawHeaders.length; i += 2)
+    answerHeaders.append(response.rawHeaders[i], response.rawHeaders[i + 1]);
   return { status: response.statusCode ?? 0, headers: answerHeaders, body: Buffer.concat(parts) };
 }

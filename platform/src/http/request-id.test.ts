@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { requestIdOf } from './request-id';
 
-const request = (id?: string | string[]) => ({ headers: id === undefined ? {} : { 'x-request-id': id } }) as unknown as IncomingMessage;
+const request = (id?: string | string[]) =>
+  ({ headers: id === undefined ? {} : { 'x-request-id': id } }) as unknown as IncomingMessage;
 
 test('a sane incoming request id is kept, anything else replaced by a fresh UUID', () => {
   assert.equal(requestIdOf(request('abc-123_x:y.z')), 'abc-123_x:y.z');

@@ -34,7 +34,12 @@ test('/health always answers; /ready is 503 naming the dependency that failed; r
     logger: createLogger('probe', 'silent'),
     config: { env: 'test', http: { corsOrigins: [], bodyIdleMs: 30_000, jsonBodyMs: 10_000 } },
     readiness: [
-      { name: 'database', check: async () => { if (!databaseUp) throw new Error('connection refused'); } },
+      {
+        name: 'database',
+        check: async () => {
+          if (!databaseUp) throw new Error('connection refused');
+        },
+      },
       { name: 'cache', check: async () => {} },
       { name: 'membership', check: async () => 'in the database while Redis is unreachable' },
     ],
@@ -60,7 +65,10 @@ test('/health always answers; /ready is 503 naming the dependency that failed; r
       ],
     });
     assert.equal((await fetch(`${base}/health`)).status, 200);
-    assert.match(await (await fetch(`${base}/metrics`)).text(), /http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} \d/);
+    assert.match(
+      await (await fetch(`${base}/metrics`)).text(),
+      /http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} \d/,
+    );
   } finally {
     await closeServer(server);
   }
@@ -72,9 +80,21 @@ test('in production, /ready and /metrics answer only the OPS_TOKEN bearer; /heal
   try {
     for (const path of ['/ready', '/metrics']) {
       assert.deepEqual(await statusOf(`${base}${path}`), NOT_FOUND, `${path} without a token, even from loopback`);
-      assert.deepEqual(await statusOf(`${base}${path}`, { authorization: 'Bearer ops-token-for-the-prob' }), NOT_FOUND, `${path} with a wrong token`);
-      assert.deepEqual(await statusOf(`${base}${path}`, { authorization: 'ops-token-for-the-probe' }), NOT_FOUND, `${path} without "Bearer"`);
-      assert.equal((await statusOf(`${base}${path}`, { authorization: 'Bearer ops-token-for-the-probe' })).status, 200, path);
+      assert.deepEqual(
+        await statusOf(`${base}${path}`, { authorization: 'Bearer ops-token-for-the-prob' }),
+        NOT_FOUND,
+        `${path} with a wrong token`,
+      );
+      assert.deepEqual(
+        await statusOf(`${base}${path}`, { authorization: 'ops-token-for-the-probe' }),
+        NOT_FOUND,
+        `${path} without "Bearer"`,
+      );
+      assert.equal(
+        (await statusOf(`${base}${path}`, { authorization: 'Bearer ops-token-for-the-probe' })).status,
+        200,
+        path,
+      );
     }
     assert.equal((await statusOf(`${base}/health`)).status, 200);
   } finally {
@@ -82,13 +102,22 @@ test('in production, /ready and /metrics answer only the OPS_TOKEN bearer; /heal
   }
 });
 
-test('in production without OPS_TOKEN, /ready and /metrics answer only loopback', { skip: !outsideAddress && 'this machine has no non-loopback IPv4 address' }, async () => {
+test('in production without OPS_TOKEN, /ready and /metrics answer only loopback', {
+  skip: !outsideAddress && 'this machine has no non-loopback IPv4 address',
+}, async () => {
   const { server, port } = await probeApp('production');
   try {
     for (const path of ['/ready', '/metrics']) {
       assert.equal((await statusOf(`http://127.0.0.1:${port}${path}`)).status, 200, `${path} from loopback`);
-      assert.deepEqual(await statusOf(`http://${outsideAddress}:${port}${path}`), NOT_FOUND, `${path} from ${outsideAddress}`);
-      assert.deepEqual(await statusOf(`http://${outsideAddress}:${port}${path}`, { authorization: 'Bearer anything' }), NOT_FOUND);
+      assert.deepEqual(
+        await statusOf(`http://${outsideAddress}:${port}${path}`),
+        NOT_FOUND,
+        `${path} from ${outsideAddress}`,
+      );
+      assert.deepEqual(
+        await statusOf(`http://${outsideAddress}:${port}${path}`, { authorization: 'Bearer anything' }),
+        NOT_FOUND,
+      );
     }
     assert.equal((await statusOf(`http://${outsideAddress}:${port}/health`)).status, 200);
   } finally {
@@ -96,18 +125,32 @@ test('in production without OPS_TOKEN, /ready and /metrics answer only loopback'
   }
 });
 
-test('outside production, /ready and /metrics are open to anyone', { skip: !outsideAddress && 'this machine has no non-loopback IPv4 address' }, async () => {
+test('outside production, /ready and /metrics are open to anyone', {
+  skip: !outsideAddress && 'this machine has no non-loopback IPv4 address',
+}, async () => {
   const { server, port } = await probeApp('development');
   try {
-    for (const path of ['/ready', '/metrics']) assert.equal((await statusOf(`http://${outsideAddress}:${port}${path}`)).status, 200, path);
+    for (const path of ['/ready', '/metrics'])
+      assert.equal((await statusOf(`http://${outsideAddress}:${port}${path}`)).status, 200, path);
   } finally {
     await closeServer(server);
   }
 });
 
 test('loopback is 127.0.0.0/8, ::1 and IPv4-mapped 127.x, nothing else', () => {
-  for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopback(address), true, address);
-  for (const address of ['192.0.2.2', '10.0.0.1', '::ffff:10.0.0.1', 'fd00::2', '::', '0.0.0.0', '128.0.0.1', '1127.0.0.1', undefined]) {
+  for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])
+    assert.equal(isLoopback(address), true, address);
+  for (const address of [
+    '192.0.2.2',
+    '10.0.0.1',
+    '::ffff:10.0.0.1',
+    'fd00::2',
+    '::',
+    '0.0.0.0',
+    '128.0.0.1',
+    '1127.0.0.1',
+    undefined,
+  ]) {
     assert.equal(isLoopback(address), false, String(address));
   }
 });

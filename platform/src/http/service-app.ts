@@ -33,7 +33,9 @@ function routeLabel(req: Request, status: number): string {
   return status === 404 ? 'unmatched' : path;
 }
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; detail?: string; error?: string }> {
+async function runCheck(
+  check: ReadinessCheck,
+): Promise<{ name: string; ok: boolean; detail?: string; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const detail = await Promise.race([

@@ -27,10 +27,13 @@ export function cleanFileName(raw: string): string {
     });
   }
   if (cleaned.length > MAX_FILE_NAME_LENGTH) {
-    throw badInput(`The file name ${quoted(raw)} is longer than ${MAX_FILE_NAME_LENGTH} characters: send it with a shorter name.`, {
-      reason: 'INVALID_FILE_NAME',
-      fields: [{ field: 'file', message: 'name too long' }],
-    });
+    throw badInput(
+      `The file name ${quoted(raw)} is longer than ${MAX_FILE_NAME_LENGTH} characters: send it with a shorter name.`,
+      {
+        reason: 'INVALID_FILE_NAME',
+        fields: [{ field: 'file', message: 'name too long' }],
+      },
+    );
   }
   return cleaned;
 }

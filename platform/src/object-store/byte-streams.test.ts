@@ -7,10 +7,11 @@ describe('unwritten', () => {
   const rest = (written: number) => Buffer.concat(unwritten(buffers, written)).toString();
 
   test('leaves exactly the bytes a short write did not take, at every cut', () => {
-    for (let written = 0; written <= 9; written++) assert.equal(rest(written), 'abcdefghi'.slice(written), `after ${written} bytes`);
+    for (let written = 0; written <= 9; written++)
+      assert.equal(rest(written), 'abcdefghi'.slice(written), `after ${written} bytes`);
   });
 
-  test('drops whole buffers at their edges and keeps the caller\'s array as it was', () => {
+  test("drops whole buffers at their edges and keeps the caller's array as it was", () => {
     assert.equal(unwritten(buffers, 3).length, 2);
     assert.equal(unwritten(buffers, 5).length, 1);
     assert.deepEqual(unwritten(buffers, 9), []);

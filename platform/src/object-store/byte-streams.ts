@@ -66,9 +66,12 @@ export function sizeMismatch(what: string, declared: number, actual: number, atL
 }
 
 export function checksumMismatch(what: string, declared: string, actual: string) {
-  return badInput(`${what} has MD5 ${actual}, not the ${declared} it was sent with: it was damaged on the way; send it again.`, {
-    reason: 'PART_CHECKSUM_MISMATCH',
-  });
+  return badInput(
+    `${what} has MD5 ${actual}, not the ${declared} it was sent with: it was damaged on the way; send it again.`,
+    {
+      reason: 'PART_CHECKSUM_MISMATCH',
+    },
+  );
 }
 
 /** What is left of `buffers` after a write took the first `written` bytes. */

@@ -28,7 +28,10 @@ export function idleLimitedTransport(secure: boolean, idleMs: number): Transport
       const request = (base.request as (...a: unknown[]) => http.ClientRequest)(...args);
       let response: http.IncomingMessage | undefined;
       request.once('response', (answer: http.IncomingMessage) => (response = answer));
-      const storeSilent = peerSilence(() => response !== undefined && (response.isPaused() || response.readableLength >= response.readableHighWaterMark));
+      const storeSilent = peerSilence(
+        () =>
+          response !== undefined && (response.isPaused() || response.readableLength >= response.readableHighWaterMark),
+      );
       request.setTimeout(idleMs, () => {
         if (storeSilent()) request.destroy(new StoreSilentError(request.host, idleMs));
         else request.setTimeout(idleMs);

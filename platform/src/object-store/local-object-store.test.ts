@@ -17,7 +17,11 @@ import { FileUrlSigner } from './signed-file-url.js';
 objectStoreContract('local folder', async () => {
   const root = await mkdtemp(join(tmpdir(), 'object-store-contract-'));
   return {
-    store: new LocalObjectStore({ root, publicUrl: 'http://localhost:4000/files', urlSecret: 'contract-suite-url-secret-of-32-chars!' }),
+    store: new LocalObjectStore({
+      root,
+      publicUrl: 'http://localhost:4000/files',
+      urlSecret: 'contract-suite-url-secret-of-32-chars!',
+    }),
     capabilities: { servesUrls: false },
     close: () => rm(root, { recursive: true, force: true }),
   };
@@ -53,7 +57,10 @@ describe('local object store', () => {
     }
     await rejectsWith(store.list('media', '../'), ErrorCode.BAD_USER_INPUT);
     await rejectsWith(store.deleteByPrefix('media', '/'), ErrorCode.BAD_USER_INPUT);
-    assert.deepEqual((await readdir(parent)).filter((name) => name !== 'root'), []);
+    assert.deepEqual(
+      (await readdir(parent)).filter((name) => name !== 'root'),
+      [],
+    );
     assert.equal(existsSync(join(root, 'media')), false);
   });
 
@@ -110,22 +117,45 @@ describe('local object store', () => {
 
   it('builds URLs from the public base URL, encoding each key segment: plain when public, signed when private', async () => {
     const key = 'course 1/intro #1?.mp4';
-    assert.equal(await store.url('media', key, { access: 'public' }), 'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4');
+    assert.equal(
+      await store.url('media', key, { access: 'public' }),
+      'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4',
+    );
     const before = Math.floor(Date.now() / 1000);
     const signed = new URL(await store.url('media', key, { access: 'private' }));
-    assert.equal(`${signed.origin}${signed.pathname}`, 'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4');
+    assert.equal(
+      `${signed.origin}${signed.pathname}`,
+      'https://cdn.example.com/files/media/course%201/intro%20%231%3F.mp4',
+    );
     const expires = Number(signed.searchParams.get('expires'));
-    assert.ok(expires >= before + 600 && expires <= Math.floor(Date.now() / 1000) + 600, `expires ${expires} is not 600 s ahead`);
+    assert.ok(
+      expires >= before + 600 && expires <= Math.floor(Date.now() / 1000) + 600,
+      `expires ${expires} is not 600 s ahead`,
+    );
     const signer = new FileUrlSigner(urlSecret);
-    assert.deepEqual(signer.check('media', key, signed.searchParams.get('expires'), signed.searchParams.get('signature')), { valid: true, expires });
-    assert.equal(signer.check('media', 'course 1/other.mp4', signed.searchParams.get('expires'), signed.searchParams.get('signature')).valid, false);
+    assert.deepEqual(
+      signer.check('media', key, signed.searchParams.get('expires'), signed.searchParams.get('signature')),
+      { valid: true, expires },
+    );
+    assert.equal(
+      signer.check(
+        'media',
+        'course 1/other.mp4',
+        signed.searchParams.get('expires'),
+        signed.searchParams.get('signature'),
+      ).valid,
+      false,
+    );
     const short = new URL(await store.url('media', key, { access: 'private', expirySeconds: 60 }));
     assert.ok(Number(short.searchParams.get('expires')) <= Math.floor(Date.now() / 1000) + 60);
   });
 
   it('refuses to hand out a private URL without a URL secret, rather than an unsigned one', async () => {
     const unsigned = new LocalObjectStore({ root, publicUrl: 'https://cdn.example.com/files' });
-    assert.equal(await unsigned.url('media', 'a.png', { access: 'public' }), 'https://cdn.example.com/files/media/a.png');
+    assert.equal(
+      await unsigned.url('media', 'a.png', { access: 'public' }),
+      'https://cdn.example.com/files/media/a.png',
+    );
     await assert.rejects(unsigned.url('media', 'a.png', { access: 'private' }), /FILE_URL_SECRET/);
   });
 
@@ -166,7 +196,10 @@ describe('local object store', () => {
     const key = 'in-place.mp4';
     await rejectsWith(store.createMultipart('media', key, { partSize: 1000 }), ErrorCode.BAD_USER_INPUT);
     const uploadId = await store.createMultipart('media', key, { partSize: 5 * MiB });
-    await rejectsWith(store.uploadPart('media', key, uploadId, 1, Buffer.alloc(5 * MiB + 1), 5 * MiB + 1), ErrorCode.BAD_USER_INPUT);
+    await rejectsWith(
+      store.uploadPart('media', key, uploadId, 1, Buffer.alloc(5 * MiB + 1), 5 * MiB + 1),
+      ErrorCode.BAD_USER_INPUT,
+    );
     const [a, b, c] = [Buffer.alloc(5 * MiB, 1), Buffer.alloc(5 * MiB, 2), Buffer.from('tail')];
     const first = await store.uploadPart('media', key, uploadId, 1, a, a.length);
     const third = await store.uploadPart('media', key, uploadId, 3, c, c.length);
@@ -175,11 +208,14 @@ describe('local object store', () => {
     await rejectsWith(store.completeMultipart('media', key, uploadId, [first, short, third]), ErrorCode.BAD_USER_INPUT);
     const second = await store.uploadPart('media', key, uploadId, 2, b, b.length);
     await rejectsWith(store.completeMultipart('media', key, uploadId, [first, short, third]), ErrorCode.BAD_USER_INPUT);
-    assert.deepEqual((await readdir(join(root, '.multipart', uploadId))).filter((f) => !f.endsWith('.part') && f !== 'upload.json'), ['data']);
+    assert.deepEqual(
+      (await readdir(join(root, '.multipart', uploadId))).filter((f) => !f.endsWith('.part') && f !== 'upload.json'),
+      ['data'],
+    );
     const done = await store.completeMultipart('media', key, uploadId, [first, second, third]);
     const whole = Buffer.concat([a, b, c]);
     assert.equal(done.size, whole.length);
-    assert.equal(done.etag, createHash('md5').update(whole).digest('hex'), 'the in-place ETag is the whole file\'s MD5');
+    assert.equal(done.etag, createHash('md5').update(whole).digest('hex'), "the in-place ETag is the whole file's MD5");
     assert.equal(existsSync(join(root, '.multipart', uploadId)), false);
     assert.deepEqual(await readdir(join(root, '.tmp')), []);
   });
@@ -217,16 +253,28 @@ body.write(Buffer.alloc(256 * 1024, 3), () => setTimeout(() => console.log('writ
     const inFlight = new PassThrough();
     const putting = store.put('media', 'in-flight.bin', inFlight);
     inFlight.write(Buffer.alloc(64 * 1024, 1));
-    await waitUntil('the write in flight to have its temp file', async () => (await readdir(join(root, '.tmp'))).length >= 3, 10_000);
+    await waitUntil(
+      'the write in flight to have its temp file',
+      async () => (await readdir(join(root, '.tmp'))).length >= 3,
+      10_000,
+    );
 
     const anHourAgo = new Date(Date.now() - 3_600_000);
     assert.equal(await store.sweepDebris(anHourAgo), 1, 'only the old folder is older than the cutoff');
-    assert.deepEqual((await readdir(join(root, '.tmp'))).filter((name) => name !== crashed[0]).length, 1, 'the write in flight keeps its temp file');
+    assert.deepEqual(
+      (await readdir(join(root, '.tmp'))).filter((name) => name !== crashed[0]).length,
+      1,
+      'the write in flight keeps its temp file',
+    );
     inFlight.end(Buffer.alloc(64 * 1024, 2));
     const written = await putting;
     assert.equal(written.size, 128 * 1024, 'the write in flight completed whole');
 
-    assert.equal(await store.sweepDebris(new Date(Date.now() + 60_000)), 1, 'the killed put\'s file, once older than the cutoff');
+    assert.equal(
+      await store.sweepDebris(new Date(Date.now() + 60_000)),
+      1,
+      "the killed put's file, once older than the cutoff",
+    );
     assert.deepEqual(await readdir(join(root, '.tmp')), []);
     assert.equal(await store.stat('media', 'killed/mid-put.bin'), undefined);
   });

@@ -1,6 +1,19 @@
 import { createHash, randomBytes, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, type Dirent, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +31,18 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import type { ByteRange, FileUrlOptions, MultipartOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, ReadSource, UploadedPart } from './object-store.js';
+import type {
+  ByteRange,
+  FileUrlOptions,
+  MultipartOptions,
+  MultipartUploadInfo,
+  ObjectInfo,
+  ObjectStore,
+  PartOptions,
+  PutOptions,
+  ReadSource,
+  UploadedPart,
+} from './object-store.js';
 import { FileUrlSigner } from './signed-file-url.js';
 
 export interface LocalObjectStoreOptions {
@@ -158,7 +182,10 @@ export class LocalObjectStore implements ObjectStore {
     assertObjectKey(key);
     const plain = `${this.publicUrl}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
     if (options.access === 'public') return plain;
-    if (!this.signer) throw new Error('This local object store has no URL secret, so it cannot hand out private URLs: set FILE_URL_SECRET.');
+    if (!this.signer)
+      throw new Error(
+        'This local object store has no URL secret, so it cannot hand out private URLs: set FILE_URL_SECRET.',
+      );
     return this.signer.signUrl(plain, bucket, key, options.expirySeconds ?? this.urlTtlSeconds);
   }
 
@@ -172,11 +199,21 @@ export class LocalObjectStore implements ObjectStore {
   async createMultipart(bucket: string, key: string, options: MultipartOptions = {}): Promise<string> {
     assertBucketName(bucket);
     assertObjectKey(key);
-    if (options.partSize !== undefined && (!Number.isSafeInteger(options.partSize) || options.partSize < MIN_PART_SIZE)) {
-      throw badInput(`A part size must be a whole number of at least ${MIN_PART_SIZE} bytes (5 MiB).`, { reason: 'PART_TOO_SMALL' });
+    if (
+      options.partSize !== undefined &&
+      (!Number.isSafeInteger(options.partSize) || options.partSize < MIN_PART_SIZE)
+    ) {
+      throw badInput(`A part size must be a whole number of at least ${MIN_PART_SIZE} bytes (5 MiB).`, {
+        reason: 'PART_TOO_SMALL',
+      });
     }
     const uploadId = randomBytes(16).toString('hex');
-    const record: UploadRecord = { bucket, key, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE, partSize: options.partSize };
+    const record: UploadRecord = {
+      bucket,
+      key,
+      contentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
+      partSize: options.partSize,
+    };
     // Built aside and moved in with one rename: a crash midway leaves debris in .tmp, never an upload without its record.
     const staging = await this.tempPath();
     try {
@@ -209,7 +246,8 @@ export class LocalObjectStore implements ObjectStore {
     try {
       const written = await writeHashed(toReadable(body), temp);
       if (written.size !== size) throw sizeMismatch(`Part ${partNumber}`, size, written.size);
-      if (options.md5 !== undefined && written.etag !== options.md5) throw checksumMismatch(`Part ${partNumber}`, options.md5, written.etag);
+      if (options.md5 !== undefined && written.etag !== options.md5)
+        throw checksumMismatch(`Part ${partNumber}`, options.md5, written.etag);
       await rename(temp, partPath(folder, partNumber));
       return { partNumber, etag: written.etag };
     } catch (error) {
@@ -235,14 +273,21 @@ export class LocalObjectStore implements ObjectStore {
     size: number,
     md5: string | undefined,
   ): Promise<UploadedPart> {
-    if (size > partSize) throw badInput(`Part ${partNumber} has ${size} bytes; this upload's parts hold at most ${partSize}.`, { reason: 'PART_SIZE_MISMATCH' });
+    if (size > partSize)
+      throw badInput(`Part ${partNumber} has ${size} bytes; this upload's parts hold at most ${partSize}.`, {
+        reason: 'PART_SIZE_MISMATCH',
+      });
     const marker = partPath(folder, partNumber);
     // One writer per part at a time: a damaged copy racing a good one could land its bytes under the good one's marker.
     return this.locks.run(marker, async () => {
       // The old marker goes first: bytes half-rewritten under a valid-looking marker would complete corrupt.
       await rm(marker, { force: true });
       const what = `Part ${partNumber}`;
-      const { size: written, etag } = await writeHashed(toReadable(body), dataPath(folder), { start: (partNumber - 1) * partSize, maxSize: size, what });
+      const { size: written, etag } = await writeHashed(toReadable(body), dataPath(folder), {
+        start: (partNumber - 1) * partSize,
+        maxSize: size,
+        what,
+      });
       if (written !== size) throw sizeMismatch(what, size, written);
       if (md5 !== undefined && etag !== md5) throw checksumMismatch(what, md5, etag);
       const temp = `${marker}.${randomUUID()}.tmp`;
@@ -253,23 +298,44 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   /** Completes an in-place upload: checks the parts' markers, trims the data file, and hashes it in one read. */
-  private async completeInPlace(upload: UploadRecord, folder: string, uploadId: string, ordered: UploadedPart[]): Promise<ObjectInfo> {
+  private async completeInPlace(
+    upload: UploadRecord,
+    folder: string,
+    uploadId: string,
+    ordered: UploadedPart[],
+  ): Promise<ObjectInfo> {
     const partSize = upload.partSize!;
     let total = 0;
     const markers = await Promise.all(
-      ordered.map(({ partNumber }) => readFile(partPath(folder, partNumber), 'utf8').then((text) => JSON.parse(text) as PartMarker, () => undefined)),
+      ordered.map(({ partNumber }) =>
+        readFile(partPath(folder, partNumber), 'utf8').then(
+          (text) => JSON.parse(text) as PartMarker,
+          () => undefined,
+        ),
+      ),
     );
     for (const [index, { partNumber, etag }] of ordered.entries()) {
       if (partNumber !== index + 1) {
-        throw badInput(`Parts of upload ${uploadId} must be numbered 1..n without gaps; part ${index + 1} is missing.`, { reason: 'PART_MISSING' });
+        throw badInput(
+          `Parts of upload ${uploadId} must be numbered 1..n without gaps; part ${index + 1} is missing.`,
+          { reason: 'PART_MISSING' },
+        );
       }
       const marker = markers[index];
-      if (!marker) throw badInput(`Part ${partNumber} of upload ${uploadId} was never uploaded; upload it or leave it out.`, { reason: 'PART_MISSING' });
+      if (!marker)
+        throw badInput(`Part ${partNumber} of upload ${uploadId} was never uploaded; upload it or leave it out.`, {
+          reason: 'PART_MISSING',
+        });
       if (marker.etag !== etag) {
-        throw badInput(`Part ${partNumber} has ETag ${marker.etag}, not ${etag}; list the ETag uploadPart returned, or upload the part again.`, { reason: 'PART_ETAG_MISMATCH' });
+        throw badInput(
+          `Part ${partNumber} has ETag ${marker.etag}, not ${etag}; list the ETag uploadPart returned, or upload the part again.`,
+          { reason: 'PART_ETAG_MISMATCH' },
+        );
       }
       if (index < ordered.length - 1 && marker.size !== partSize) {
-        throw badInput(`Part ${partNumber} has ${marker.size} bytes; every part but the last needs ${partSize}.`, { reason: 'PART_SIZE_MISMATCH' });
+        throw badInput(`Part ${partNumber} has ${marker.size} bytes; every part but the last needs ${partSize}.`, {
+          reason: 'PART_SIZE_MISMATCH',
+        });
       }
       total += marker.size;
     }
@@ -284,7 +350,14 @@ export class LocalObjectStore implements ObjectStore {
     const { mtime } = await stat(data);
     await this.commit(upload.bucket, upload.key, data, { contentType: upload.contentType, etag });
     await this.removeUploadFolder(folder);
-    return { bucket: upload.bucket, key: upload.key, size: total, etag, contentType: upload.contentType, lastModified: mtime };
+    return {
+      bucket: upload.bucket,
+      key: upload.key,
+      size: total,
+      etag,
+      contentType: upload.contentType,
+      lastModified: mtime,
+    };
   }
 
   async completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo> {
@@ -342,8 +415,14 @@ export class LocalObjectStore implements ObjectStore {
       const recordPath = join(this.uploadFolder(uploadId), 'upload.json');
       // The record is written once, when the upload begins; an upload finished or aborted meanwhile has none.
       const [record, written] = await Promise.all([
-        readFile(recordPath, 'utf8').then((text) => JSON.parse(text) as UploadRecord, () => undefined),
-        stat(recordPath).then((info) => info.mtime, () => undefined),
+        readFile(recordPath, 'utf8').then(
+          (text) => JSON.parse(text) as UploadRecord,
+          () => undefined,
+        ),
+        stat(recordPath).then(
+          (info) => info.mtime,
+          () => undefined,
+        ),
       ]);
       if (record?.bucket === bucket && written) yield { key: record.key, uploadId, initiated: written };
     }
@@ -510,7 +589,11 @@ export class LocalObjectStore implements ObjectStore {
  * about 1 MiB per `writev`: one write call per piece costs several times as much CPU per byte.
  * More than `at.maxSize` bytes fail it.
  */
-async function writeHashed(source: Readable, path: string, at?: { start: number; maxSize: number; what: string }): Promise<{ size: number; etag: string }> {
+async function writeHashed(
+  source: Readable,
+  path: string,
+  at?: { start: number; maxSize: number; what: string },
+): Promise<{ size: number; etag: string }> {
   const hash = createHash('md5');
   let size = 0;
   let position = at?.start ?? 0;
@@ -548,7 +631,9 @@ async function writeHashed(source: Readable, path: string, at?: { start: number;
 async function* concatenateParts(folder: string, parts: UploadedPart[], whole: Hash): AsyncGenerator<Buffer> {
   for (const { partNumber, etag } of parts) {
     const hash = createHash('md5');
-    for await (const chunk of createReadStream(partPath(folder, partNumber), { highWaterMark: HASH_READ_BLOCK }) as AsyncIterable<Buffer>) {
+    for await (const chunk of createReadStream(partPath(folder, partNumber), {
+      highWaterMark: HASH_READ_BLOCK,
+    }) as AsyncIterable<Buffer>) {
       hash.update(chunk);
       whole.update(chunk);
       yield chunk;

@@ -207,7 +207,8 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       await store.put(bucket, `${prefix}other.html`, Buffer.from('<h1>other</h1>'), { contentType: 'text/html' });
       const publicUrl = new URL(await store.url(bucket, key, { access: 'public' }));
       const privateUrl = new URL(await store.url(bucket, key, { access: 'private', expirySeconds: 300 }));
-      for (const url of [publicUrl, privateUrl]) assert.ok(decodeURIComponent(url.pathname).endsWith(`/${key}`), url.pathname);
+      for (const url of [publicUrl, privateUrl])
+        assert.ok(decodeURIComponent(url.pathname).endsWith(`/${key}`), url.pathname);
       const signatureName = [...privateUrl.searchParams.keys()].find((name) => /signature/i.test(name));
       assert.ok(signatureName, `the private URL carries no signature: ${privateUrl.href}`);
       if (!capabilities.servesUrls) {
@@ -241,7 +242,10 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
         return;
       }
       const url = new URL(source.url);
-      assert.ok([...url.searchParams.keys()].some((name) => /signature/i.test(name)), `the read URL carries no signature: ${url.href}`);
+      assert.ok(
+        [...url.searchParams.keys()].some((name) => /signature/i.test(name)),
+        `the read URL carries no signature: ${url.href}`,
+      );
       if (!capabilities.servesUrls) {
         t.diagnostic('nothing serves these URLs here; checked their shape only');
         return;
@@ -260,7 +264,10 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       await store.uploadPart(bucket, key, uploadId, 2, randomBytes(5 * MiB), 5 * MiB);
       // Uploading a part number again replaces that part.
       const second = await store.uploadPart(bucket, key, uploadId, 2, two, two.length);
-      assert.deepEqual([first, second, third].map((part) => part.etag), [md5(one), md5(two), md5(three)]);
+      assert.deepEqual(
+        [first, second, third].map((part) => part.etag),
+        [md5(one), md5(two), md5(three)],
+      );
       assert.equal(await store.stat(bucket, key), undefined, 'the object appeared before completion');
 
       const done = await store.completeMultipart(bucket, key, uploadId, [first, second, third]);
@@ -278,7 +285,9 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       const key = `${casePrefix()}sized.mp4`;
       const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(777)];
       const uploadId = await store.createMultipart(bucket, key, { contentType: 'video/mp4', partSize: 5 * MiB });
-      const [third, first] = await Promise.all([2, 0, 1].map((i) => store.uploadPart(bucket, key, uploadId, i + 1, parts[i], parts[i].length)));
+      const [third, first] = await Promise.all(
+        [2, 0, 1].map((i) => store.uploadPart(bucket, key, uploadId, i + 1, parts[i], parts[i].length)),
+      );
       // A part sent again (a retry) replaces itself.
       const second = await store.uploadPart(bucket, key, uploadId, 2, parts[1], parts[1].length);
       const done = await store.completeMultipart(bucket, key, uploadId, [first, second, third]);
@@ -292,15 +301,24 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
         const key = `${casePrefix()}checked-${partSize ?? 'any'}.mp4`;
         const [one, two] = [randomBytes(5 * MiB), randomBytes(4321)];
         const uploadId = await store.createMultipart(bucket, key, { partSize });
-        const first = await store.uploadPart(bucket, key, uploadId, 1, streamOf(one, 64 * 1024), one.length, { md5: md5(one) });
+        const first = await store.uploadPart(bucket, key, uploadId, 1, streamOf(one, 64 * 1024), one.length, {
+          md5: md5(one),
+        });
         assert.equal(first.etag, md5(one));
         const damaged = Buffer.from(two);
         damaged[100] ^= 0xff;
-        await rejectsWith(store.uploadPart(bucket, key, uploadId, 2, streamOf(damaged, 1000), damaged.length, { md5: md5(two) }), ErrorCode.BAD_USER_INPUT, /MD5/);
+        await rejectsWith(
+          store.uploadPart(bucket, key, uploadId, 2, streamOf(damaged, 1000), damaged.length, { md5: md5(two) }),
+          ErrorCode.BAD_USER_INPUT,
+          /MD5/,
+        );
         // The refusal leaves the upload usable: the part sent again completes the object.
         const second = await store.uploadPart(bucket, key, uploadId, 2, two, two.length, { md5: md5(two) });
         await store.completeMultipart(bucket, key, uploadId, [first, second]);
-        assert.ok(equalBytes(await read(await store.get(bucket, key)), Buffer.concat([one, two])), 'the assembled bytes differ');
+        assert.ok(
+          equalBytes(await read(await store.get(bucket, key)), Buffer.concat([one, two])),
+          'the assembled bytes differ',
+        );
       });
     }
 
@@ -363,11 +381,17 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       await store.abortMultipart(bucket, abortedKey, abortedId);
 
       const mine = (await listed()).filter((upload) => [openId, doneId, abortedId].includes(upload.uploadId));
-      assert.deepEqual(mine.map(({ key, uploadId }) => ({ key, uploadId })), [{ key: openKey, uploadId: openId }]);
+      assert.deepEqual(
+        mine.map(({ key, uploadId }) => ({ key, uploadId })),
+        [{ key: openKey, uploadId: openId }],
+      );
       // Clocks of a remote server may differ a little from ours.
       assert.ok(Math.abs(mine[0].initiated.getTime() - before) < 120_000, mine[0].initiated.toISOString());
       await store.abortMultipart(bucket, openKey, openId);
-      assert.deepEqual((await listed()).filter((upload) => upload.uploadId === openId), []);
+      assert.deepEqual(
+        (await listed()).filter((upload) => upload.uploadId === openId),
+        [],
+      );
     });
 
     it('sweeping debris, even with every piece counted as old, keeps objects and multipart uploads in progress', async () => {
@@ -394,12 +418,16 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       await store.put(bucket, key, body, { contentType: 'text/plain; charset=utf-8' });
       assert.deepEqual(await read(await store.get(bucket, key)), body);
       assert.equal((await store.stat(bucket, key))?.size, body.length);
-      assert.deepEqual((await store.list(bucket, folder)).map((info) => info.key), [key]);
+      assert.deepEqual(
+        (await store.list(bucket, folder)).map((info) => info.key),
+        [key],
+      );
       for (const access of ['public', 'private'] as const) {
         const url = new URL(await store.url(bucket, key, { access }));
         // Adapters may escape differently (e.g. "(" or not), so compare the decoded path.
         assert.ok(decodeURIComponent(url.pathname).endsWith(`/${key}`), url.pathname);
-        if (access === 'private' && capabilities.servesUrls) assert.deepEqual(Buffer.from(await (await fetch(url)).arrayBuffer()), body);
+        if (access === 'private' && capabilities.servesUrls)
+          assert.deepEqual(Buffer.from(await (await fetch(url)).arrayBuffer()), body);
       }
       await store.delete(bucket, key);
       assert.equal(await store.stat(bucket, key), undefined);

@@ -15,7 +15,13 @@ objectStoreContract('s3 protocol on s3rver', async () => {
     store,
     // s3rver answers AbortMultipartUpload with MethodNotAllowed, assembles parts without comparing
     // their ETags, and writes a body and then its MD5 into the final files in place.
-    capabilities: { abortMultipart: false, checksPartEtags: false, atomicOverwrite: false, listsMultipart: false, servesUrls: true },
+    capabilities: {
+      abortMultipart: false,
+      checksPartEtags: false,
+      atomicOverwrite: false,
+      listsMultipart: false,
+      servesUrls: true,
+    },
     close,
   };
 });
@@ -104,14 +110,24 @@ describe('s3 object store deadlines', () => {
   after(() => silent.close());
 
   it('a server that goes silent fails the call after idleMs, reading or writing', async () => {
-    const store = new S3ObjectStore({ endpoint: silent.url('http'), accessKey: 'key', secretKey: 'secret', region: 'us-east-1', bucketPrefix: 'lh-', idleMs: 300 });
+    const store = new S3ObjectStore({
+      endpoint: silent.url('http'),
+      accessKey: 'key',
+      secretKey: 'secret',
+      region: 'us-east-1',
+      bucketPrefix: 'lh-',
+      idleMs: 300,
+    });
     const silentStore = (error: unknown): true => {
       assert.ok(error instanceof StoreSilentError, `expected StoreSilentError, got ${String(error)}`);
       assert.match(error.message, /neither took nor sent a byte for 0\.3 s/);
       return true;
     };
     await assert.rejects(store.stat('media', 'a.png'), silentStore);
-    await assert.rejects(store.ping(), /did not answer ListBuckets: The object store at 127\.0\.0\.1 neither took nor sent a byte/);
+    await assert.rejects(
+      store.ping(),
+      /did not answer ListBuckets: The object store at 127\.0\.0\.1 neither took nor sent a byte/,
+    );
   });
 
   it('a reader slow to take an object is not taken for a silent server', { timeout: 60_000 }, async () => {

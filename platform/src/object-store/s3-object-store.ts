@@ -15,7 +15,17 @@ import {
   orderedParts,
 } from './object-input.js';
 import { idleLimitedTransport } from './idle-limited-transport.js';
-import type { ByteRange, FileUrlOptions, MultipartUploadInfo, ObjectInfo, ObjectStore, PartOptions, PutOptions, ReadSource, UploadedPart } from './object-store.js';
+import type {
+  ByteRange,
+  FileUrlOptions,
+  MultipartUploadInfo,
+  ObjectInfo,
+  ObjectStore,
+  PartOptions,
+  PutOptions,
+  ReadSource,
+  UploadedPart,
+} from './object-store.js';
 
 export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: 's3' }>, 'kind'> & {
   /** Lifetime of a presigned URL when the caller gives none (FILE_URL_TTL_SECONDS). */
@@ -249,7 +259,8 @@ export class S3ObjectStore implements ObjectStore {
     const payload = await readExactly(body, size, `Part ${partNumber}`);
     const part = await this.sendPart(bucket, key, uploadId, partNumber, payload, options.md5);
     // S3 itself refuses a part that fails Content-MD5 (BadDigest); this also catches stand-ins that ignore the header.
-    if (options.md5 !== undefined && part.etag !== options.md5) throw checksumMismatch(`Part ${partNumber}`, options.md5, part.etag);
+    if (options.md5 !== undefined && part.etag !== options.md5)
+      throw checksumMismatch(`Part ${partNumber}`, options.md5, part.etag);
     return part;
   }
 
@@ -285,7 +296,8 @@ export class S3ObjectStore implements ObjectStore {
     let uploadIdMarker = '';
     for (;;) {
       const page = await this.client.listIncompleteUploadsQuery(name, '', keyMarker, uploadIdMarker, '');
-      for (const upload of page.uploads) yield { key: upload.key, uploadId: upload.uploadId, initiated: new Date(upload.initiated) };
+      for (const upload of page.uploads)
+        yield { key: upload.key, uploadId: upload.uploadId, initiated: new Date(upload.initiated) };
       if (!page.isTruncated) return;
       keyMarker = page.nextKeyMarker;
       uploadIdMarker = page.nextUploadIdMarker;
@@ -399,9 +411,12 @@ function translate(error: unknown, target: string, uploadId?: string): unknown {
     });
   }
   if (code === 'BadDigest') {
-    return badInput(`A part of ${target} does not match the MD5 it was sent with: it was damaged on the way; send it again.`, {
-      reason: 'PART_CHECKSUM_MISMATCH',
-    });
+    return badInput(
+      `A part of ${target} does not match the MD5 it was sent with: it was damaged on the way; send it again.`,
+      {
+        reason: 'PART_CHECKSUM_MISMATCH',
+      },
+    );
   }
   if (code === 'InvalidRange') {
     return badInput(`The requested range starts beyond the end of ${target}.`, { reason: 'INVALID_RANGE' });

@@ -13,11 +13,17 @@ describe('signed file URLs', () => {
     assert.equal(`${url.origin}${url.pathname}`, 'http://files.test/files/media/a%20b/c.mp4');
     assert.equal(Number(expires), now / 1000 + 3600);
     assert.match(signature, /^[A-Za-z0-9_-]{43}$/);
-    assert.deepEqual(signer.check('media', 'a b/c.mp4', expires, signature, now), { valid: true, expires: now / 1000 + 3600 });
+    assert.deepEqual(signer.check('media', 'a b/c.mp4', expires, signature, now), {
+      valid: true,
+      expires: now / 1000 + 3600,
+    });
   });
 
   it('refuses it once expired, at the second it expires', () => {
-    assert.deepEqual(signer.check('media', 'a b/c.mp4', expires, signature, (now / 1000 + 3600) * 1000), { valid: false, reason: 'expired' });
+    assert.deepEqual(signer.check('media', 'a b/c.mp4', expires, signature, (now / 1000 + 3600) * 1000), {
+      valid: false,
+      reason: 'expired',
+    });
     assert.equal(signer.check('media', 'a b/c.mp4', expires, signature, (now / 1000 + 3599) * 1000).valid, true);
   });
 
@@ -25,14 +31,28 @@ describe('signed file URLs', () => {
     const altered = (bucket: string, key: string, e: string, s: string) => signer.check(bucket, key, e, s, now);
     assert.deepEqual(altered('video', 'a b/c.mp4', expires, signature), { valid: false, reason: 'altered' });
     assert.deepEqual(altered('media', 'a b/d.mp4', expires, signature), { valid: false, reason: 'altered' });
-    assert.deepEqual(altered('media', 'a b/c.mp4', String(Number(expires) + 86_400), signature), { valid: false, reason: 'altered' });
+    assert.deepEqual(altered('media', 'a b/c.mp4', String(Number(expires) + 86_400), signature), {
+      valid: false,
+      reason: 'altered',
+    });
     const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
     assert.deepEqual(altered('media', 'a b/c.mp4', expires, flipped), { valid: false, reason: 'altered' });
     // Bucket and key cannot trade characters: the parts are separated by a byte neither may hold.
     assert.equal(altered('media', 'a b/c.mp', `4${expires}`, signature).valid, false);
     // Another secret's signature is worth nothing here.
-    const other = new URL(new FileUrlSigner('another-secret-that-is-long-enough!!').signUrl('http://x/files/media/a', 'media', 'a b/c.mp4', 3600, now));
-    assert.deepEqual(altered('media', 'a b/c.mp4', expires, other.searchParams.get('signature')!), { valid: false, reason: 'altered' });
+    const other = new URL(
+      new FileUrlSigner('another-secret-that-is-long-enough!!').signUrl(
+        'http://x/files/media/a',
+        'media',
+        'a b/c.mp4',
+        3600,
+        now,
+      ),
+    );
+    assert.deepEqual(altered('media', 'a b/c.mp4', expires, other.searchParams.get('signature')!), {
+      valid: false,
+      reason: 'altered',
+    });
   });
 
   it('refuses missing and malformed values', () => {
@@ -49,7 +69,11 @@ describe('signed file URLs', () => {
       [expires, [signature, signature]],
       [[expires], signature],
     ] as const) {
-      assert.deepEqual(signer.check('media', 'a b/c.mp4', e, s, now), { valid: false, reason: 'malformed' }, JSON.stringify([e, s]));
+      assert.deepEqual(
+        signer.check('media', 'a b/c.mp4', e, s, now),
+        { valid: false, reason: 'malformed' },
+        JSON.stringify([e, s]),
+      );
     }
   });
 

@@ -9,7 +9,9 @@ export interface FileUrlSignature {
 }
 
 /** Why a signed URL was refused, or until when it is good. */
-export type FileUrlCheck = { valid: true; expires: number } | { valid: false; reason: 'missing' | 'malformed' | 'altered' | 'expired' };
+export type FileUrlCheck =
+  | { valid: true; expires: number }
+  | { valid: false; reason: 'missing' | 'malformed' | 'altered' | 'expired' };
 
 const EXPIRES = /^[1-9][0-9]{0,11}$/;
 const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
@@ -46,7 +48,12 @@ export class FileUrlSigner {
   /** Checks a URL's `expires` and `signature` query values for `bucket`/`key`, in constant time. */
   check(bucket: string, key: string, expires: unknown, signature: unknown, now = Date.now()): FileUrlCheck {
     if (expires === undefined && signature === undefined) return { valid: false, reason: 'missing' };
-    if (typeof expires !== 'string' || typeof signature !== 'string' || !EXPIRES.test(expires) || !SIGNATURE.test(signature)) {
+    if (
+      typeof expires !== 'string' ||
+      typeof signature !== 'string' ||
+      !EXPIRES.test(expires) ||
+      !SIGNATURE.test(signature)
+    ) {
       return { valid: false, reason: 'malformed' };
     }
     const expected = Buffer.from(this.sign(bucket, key, Number(expires)).signature);

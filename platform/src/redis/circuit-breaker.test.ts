@@ -55,7 +55,13 @@ test('consecutive outages open the circuit: calls then fail at once without reac
 });
 
 test('errors the peer answers with, and a success between failures, do not open the circuit', async () => {
-  const breaker = new CircuitBreaker({ peer: 'Redis', failureThreshold: 2, retryMs: 50, probe: async () => {}, isOutage: (error) => !(error instanceof TypeError) });
+  const breaker = new CircuitBreaker({
+    peer: 'Redis',
+    failureThreshold: 2,
+    retryMs: 50,
+    probe: async () => {},
+    isOutage: (error) => !(error instanceof TypeError),
+  });
   for (let i = 0; i < 5; i++) await assert.rejects(breaker.run(() => Promise.reject(new TypeError('WRONGTYPE'))));
   assert.equal(breaker.state, 'closed');
   await assert.rejects(breaker.run(() => Promise.reject(new Error('timeout'))));

@@ -6,7 +6,10 @@ export class CircuitOpenError extends Error {
   readonly code = 'CIRCUIT_OPEN';
 
   constructor(peer: string, retryMs: number, cause: unknown) {
-    super(`${peer} is unreachable (${cause instanceof Error ? cause.message : String(cause)}); calls fail at once until a check every ${retryMs} ms finds it back`, { cause });
+    super(
+      `${peer} is unreachable (${cause instanceof Error ? cause.message : String(cause)}); calls fail at once until a check every ${retryMs} ms finds it back`,
+      { cause },
+    );
     this.name = 'CircuitOpenError';
   }
 }
@@ -53,7 +56,8 @@ export class CircuitBreaker {
       this.failures = 0;
       return result;
     } catch (error) {
-      if (this.isOutage(error) && ++this.failures >= this.options.failureThreshold && this.current === 'closed') this.open(error);
+      if (this.isOutage(error) && ++this.failures >= this.options.failureThreshold && this.current === 'closed')
+        this.open(error);
       throw error;
     }
   }

@@ -51,7 +51,10 @@ export class RedisLink {
       isOutage: isRedisOutage,
       onChange: (state, cause) =>
         state === 'open'
-          ? log?.warn({ err: cause, retryMs: this.retryMs }, 'Redis is unreachable: falling back until it answers again')
+          ? log?.warn(
+              { err: cause, retryMs: this.retryMs },
+              'Redis is unreachable: falling back until it answers again',
+            )
           : log?.info('Redis answers again'),
     });
   }
@@ -103,7 +106,10 @@ export class RedisLink {
   withinDeadline<T>(call: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms (REDIS_TIMEOUT_MS)`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms (REDIS_TIMEOUT_MS)`)),
+        this.timeoutMs,
+      );
     });
     return Promise.race([call, late]).finally(() => clearTimeout(timer));
   }

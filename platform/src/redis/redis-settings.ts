@@ -7,7 +7,14 @@ export interface RedisSettings extends Pick<RedisLinkOptions, 'keyPrefix' | 'tim
 }
 
 /** REDIS_URL, REDIS_KEY_PREFIX, REDIS_TIMEOUT_MS and REDIS_RETRY_MS; undefined when no Redis is configured. */
-export function redisSettingsOf(config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisTimeoutMs' | 'redisRetryMs'>): RedisSettings | undefined {
+export function redisSettingsOf(
+  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisTimeoutMs' | 'redisRetryMs'>,
+): RedisSettings | undefined {
   if (!config.redisUrl) return undefined;
-  return { url: config.redisUrl, keyPrefix: config.redisKeyPrefix, timeoutMs: config.redisTimeoutMs, retryMs: config.redisRetryMs };
+  return {
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    timeoutMs: config.redisTimeoutMs,
+    retryMs: config.redisRetryMs,
+  };
 }

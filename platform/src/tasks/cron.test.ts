@@ -41,7 +41,10 @@ test('* matches every minute, and seconds and milliseconds of the start are drop
 });
 
 test('plain numbers fix a minute and hour', () => {
-  assert.deepEqual(firings('30 14 * * *', '2025-01-01T00:00:00Z', 2), [iso('2025-01-01T14:30'), iso('2025-01-02T14:30')]);
+  assert.deepEqual(firings('30 14 * * *', '2025-01-01T00:00:00Z', 2), [
+    iso('2025-01-01T14:30'),
+    iso('2025-01-02T14:30'),
+  ]);
   assert.equal(nextAfter('05 07 * * *', '2025-01-01T00:00:00Z'), iso('2025-01-01T07:05'), 'leading zeros are accepted');
 });
 
@@ -55,7 +58,11 @@ test('ranges a-b cover both ends', () => {
 });
 
 test('lists a,b, including lists mixing ranges and steps', () => {
-  assert.deepEqual(firings('5,35 * * * *', '2025-01-01T00:00:00Z', 3), [iso('2025-01-01T00:05'), iso('2025-01-01T00:35'), iso('2025-01-01T01:05')]);
+  assert.deepEqual(firings('5,35 * * * *', '2025-01-01T00:00:00Z', 3), [
+    iso('2025-01-01T00:05'),
+    iso('2025-01-01T00:35'),
+    iso('2025-01-01T01:05'),
+  ]);
   assert.deepEqual(firings('1,10-12,50/5 0 * * *', '2025-01-01T00:00:00Z', 7), [
     iso('2025-01-01T00:01'),
     iso('2025-01-01T00:10'),
@@ -68,25 +75,40 @@ test('lists a,b, including lists mixing ranges and steps', () => {
 });
 
 test('steps */n, a-b/n and a/n', () => {
-  assert.deepEqual(firings('*/20 0 * * *', '2025-01-01T00:00:00Z', 3), [iso('2025-01-01T00:20'), iso('2025-01-01T00:40'), iso('2025-01-02T00:00')]);
+  assert.deepEqual(firings('*/20 0 * * *', '2025-01-01T00:00:00Z', 3), [
+    iso('2025-01-01T00:20'),
+    iso('2025-01-01T00:40'),
+    iso('2025-01-02T00:00'),
+  ]);
   assert.deepEqual(firings('10-30/10 0 * * *', '2025-01-01T00:00:00Z', 4), [
     iso('2025-01-01T00:10'),
     iso('2025-01-01T00:20'),
     iso('2025-01-01T00:30'),
     iso('2025-01-02T00:10'),
   ]);
-  assert.deepEqual(firings('50/5 0 * * *', '2025-01-01T00:00:00Z', 3), [iso('2025-01-01T00:50'), iso('2025-01-01T00:55'), iso('2025-01-02T00:50')]);
+  assert.deepEqual(firings('50/5 0 * * *', '2025-01-01T00:00:00Z', 3), [
+    iso('2025-01-01T00:50'),
+    iso('2025-01-01T00:55'),
+    iso('2025-01-02T00:50'),
+  ]);
   assert.deepEqual(firings('0 0 */10 * *', '2025-01-02T00:00:00Z', 4), [
     iso('2025-01-11T00:00'),
     iso('2025-01-21T00:00'),
     iso('2025-01-31T00:00'),
     iso('2025-02-01T00:00'),
   ]);
-  assert.deepEqual(firings('*/60 */24 * * *', '2025-01-01T00:00:00Z', 2), [iso('2025-01-02T00:00'), iso('2025-01-03T00:00')], 'a step as wide as the field keeps only its start');
+  assert.deepEqual(
+    firings('*/60 */24 * * *', '2025-01-01T00:00:00Z', 2),
+    [iso('2025-01-02T00:00'), iso('2025-01-03T00:00')],
+    'a step as wide as the field keeps only its start',
+  );
 });
 
 test('month names, in any case, alone, in lists and in ranges', () => {
-  assert.deepEqual(firings('0 0 1 jan,Jul *', '2025-02-01T00:00:00Z', 2), [iso('2025-07-01T00:00'), iso('2026-01-01T00:00')]);
+  assert.deepEqual(firings('0 0 1 jan,Jul *', '2025-02-01T00:00:00Z', 2), [
+    iso('2025-07-01T00:00'),
+    iso('2026-01-01T00:00'),
+  ]);
   assert.deepEqual(firings('0 0 1 MAR-may *', '2025-01-01T00:00:00Z', 4), [
     iso('2025-03-01T00:00'),
     iso('2025-04-01T00:00'),
@@ -103,7 +125,11 @@ test('month names, in any case, alone, in lists and in ranges', () => {
 
 test('day names, in any case, and 7 as Sunday', () => {
   // 2025-01-01 is a Wednesday.
-  assert.deepEqual(firings('0 0 * * mon-FRI', '2025-01-02T12:00:00Z', 3), [iso('2025-01-03T00:00'), iso('2025-01-06T00:00'), iso('2025-01-07T00:00')]);
+  assert.deepEqual(firings('0 0 * * mon-FRI', '2025-01-02T12:00:00Z', 3), [
+    iso('2025-01-03T00:00'),
+    iso('2025-01-06T00:00'),
+    iso('2025-01-07T00:00'),
+  ]);
   assert.equal(nextAfter('0 0 * * Sun', '2025-01-01T00:00:00Z'), iso('2025-01-05T00:00'));
   assert.equal(nextAfter('0 0 * * 7', '2025-01-01T00:00:00Z'), iso('2025-01-05T00:00'));
   assert.equal(nextAfter('0 0 * * 0', '2025-01-01T00:00:00Z'), iso('2025-01-05T00:00'));
@@ -113,7 +139,11 @@ test('day names, in any case, and 7 as Sunday', () => {
     iso('2025-01-05T00:00'),
     iso('2025-01-10T00:00'),
   ]);
-  assert.deepEqual(firings('0 0 * * sat,SUN', '2025-01-01T00:00:00Z', 3), [iso('2025-01-04T00:00'), iso('2025-01-05T00:00'), iso('2025-01-11T00:00')]);
+  assert.deepEqual(firings('0 0 * * sat,SUN', '2025-01-01T00:00:00Z', 3), [
+    iso('2025-01-04T00:00'),
+    iso('2025-01-05T00:00'),
+    iso('2025-01-11T00:00'),
+  ]);
 });
 
 test('shortcuts expand to their five-field equivalents, in any case', () => {
@@ -144,16 +174,32 @@ test('surrounding and repeated whitespace is tolerated and the expression is kep
 });
 
 test('next() rolls over hour, day, month and year boundaries', () => {
-  assert.equal(nextAfter('59 * * * *', '2025-01-01T10:59:00Z'), iso('2025-01-01T11:59'), 'strictly after an exact match');
+  assert.equal(
+    nextAfter('59 * * * *', '2025-01-01T10:59:00Z'),
+    iso('2025-01-01T11:59'),
+    'strictly after an exact match',
+  );
   assert.equal(nextAfter('0 * * * *', '2025-01-01T23:00:00Z'), iso('2025-01-02T00:00'));
   assert.equal(nextAfter('0 0 * * *', '2025-01-31T23:59:59Z'), iso('2025-02-01T00:00'));
-  assert.equal(nextAfter('30 2 * * *', '2025-02-28T03:00:00Z'), iso('2025-03-01T02:30'), 'non-leap February ends on the 28th');
+  assert.equal(
+    nextAfter('30 2 * * *', '2025-02-28T03:00:00Z'),
+    iso('2025-03-01T02:30'),
+    'non-leap February ends on the 28th',
+  );
   assert.equal(nextAfter('30 2 * * *', '2024-02-28T03:00:00Z'), iso('2024-02-29T02:30'));
   assert.equal(nextAfter('0 0 1 * *', '2025-12-15T00:00:00Z'), iso('2026-01-01T00:00'));
   assert.equal(nextAfter('59 23 31 12 *', '2025-12-31T23:59:00Z'), iso('2026-12-31T23:59'));
   assert.equal(nextAfter('0 0 1 1 *', '2099-12-31T23:59:59.999Z'), iso('2100-01-01T00:00'));
-  assert.deepEqual(firings('0 0 31 * *', '2025-04-01T00:00:00Z', 3), [iso('2025-05-31T00:00'), iso('2025-07-31T00:00'), iso('2025-08-31T00:00')], 'months without a 31st are skipped');
-  assert.deepEqual(firings('0 0 30 * *', '2025-01-30T00:00:00Z', 2), [iso('2025-03-30T00:00'), iso('2025-04-30T00:00')], 'February has no 30th');
+  assert.deepEqual(
+    firings('0 0 31 * *', '2025-04-01T00:00:00Z', 3),
+    [iso('2025-05-31T00:00'), iso('2025-07-31T00:00'), iso('2025-08-31T00:00')],
+    'months without a 31st are skipped',
+  );
+  assert.deepEqual(
+    firings('0 0 30 * *', '2025-01-30T00:00:00Z', 2),
+    [iso('2025-03-30T00:00'), iso('2025-04-30T00:00')],
+    'February has no 30th',
+  );
 });
 
 test('leap day: Feb 29 is found years ahead, and 2100 is not a leap year', () => {
@@ -175,16 +221,37 @@ test('day-of-month and day-of-week both restricted: a day matching either fires 
   ]);
   // "1-7 * mon" is not "the first Monday": it is days 1-7 plus every Monday.
   const firstWeekOrMonday = firings('0 0 1-7 * mon', '2024-12-31T00:00:00Z', 10).map((s) => s.slice(0, 10));
-  assert.deepEqual(firstWeekOrMonday, ['2025-01-01', '2025-01-02', '2025-01-03', '2025-01-04', '2025-01-05', '2025-01-06', '2025-01-07', '2025-01-13', '2025-01-20', '2025-01-27']);
+  assert.deepEqual(firstWeekOrMonday, [
+    '2025-01-01',
+    '2025-01-02',
+    '2025-01-03',
+    '2025-01-04',
+    '2025-01-05',
+    '2025-01-06',
+    '2025-01-07',
+    '2025-01-13',
+    '2025-01-20',
+    '2025-01-27',
+  ]);
   // A day-of-month that February never has still lets its Sundays fire.
-  assert.deepEqual(firings('0 0 31 2 sun', '2025-01-31T00:00:00Z', 2), [iso('2025-02-02T00:00'), iso('2025-02-09T00:00')]);
+  assert.deepEqual(firings('0 0 31 2 sun', '2025-01-31T00:00:00Z', 2), [
+    iso('2025-02-02T00:00'),
+    iso('2025-02-09T00:00'),
+  ]);
 });
 
 test('a day field written with * keeps the other day field as a plain restriction (AND), as in Vixie cron', () => {
   assert.deepEqual(firings('0 0 * * 1', '2025-01-01T00:00:00Z', 2), [iso('2025-01-06T00:00'), iso('2025-01-13T00:00')]);
-  assert.deepEqual(firings('0 0 13 * *', '2025-01-01T00:00:00Z', 2), [iso('2025-01-13T00:00'), iso('2025-02-13T00:00')]);
+  assert.deepEqual(firings('0 0 13 * *', '2025-01-01T00:00:00Z', 2), [
+    iso('2025-01-13T00:00'),
+    iso('2025-02-13T00:00'),
+  ]);
   // Mondays in January 2025 are 6, 13, 20, 27: `*/2` on day-of-month starts with `*`, so only the odd ones fire.
-  assert.deepEqual(firings('0 0 */2 * 1', '2025-01-01T00:00:00Z', 3), [iso('2025-01-13T00:00'), iso('2025-01-27T00:00'), iso('2025-02-03T00:00')]);
+  assert.deepEqual(firings('0 0 */2 * 1', '2025-01-01T00:00:00Z', 3), [
+    iso('2025-01-13T00:00'),
+    iso('2025-01-27T00:00'),
+    iso('2025-02-03T00:00'),
+  ]);
 });
 
 test('*/15 yields quarter hours across an hour, day, month and year boundary', () => {
@@ -195,7 +262,11 @@ test('*/15 yields quarter hours across an hour, day, month and year boundary', (
     iso('2026-01-01T00:15'),
     iso('2026-01-01T00:30'),
   ]);
-  assert.deepEqual(firings('*/15 9 * * *', '2025-06-30T09:46:00Z', 3), [iso('2025-07-01T09:00'), iso('2025-07-01T09:15'), iso('2025-07-01T09:30')]);
+  assert.deepEqual(firings('*/15 9 * * *', '2025-06-30T09:46:00Z', 3), [
+    iso('2025-07-01T09:00'),
+    iso('2025-07-01T09:15'),
+    iso('2025-07-01T09:30'),
+  ]);
 });
 
 test('the wrong number of fields is refused', () => {
@@ -206,7 +277,10 @@ test('the wrong number of fields is refused', () => {
 });
 
 test('out-of-range values are refused naming the field and the bad part', () => {
-  assert.throws(() => CronSchedule.parse('75 * * * *'), { name: 'CronSyntaxError', message: 'minute field "75": 75 is outside 0-59' });
+  assert.throws(() => CronSchedule.parse('75 * * * *'), {
+    name: 'CronSyntaxError',
+    message: 'minute field "75": 75 is outside 0-59',
+  });
   assertRefused('1,75 * * * *', /^minute field "75": 75 is outside 0-59$/);
   assertRefused('0 24 * * *', /^hour field "24": 24 is outside 0-23$/);
   assertRefused('0 0 0 * *', /^day-of-month field "0": 0 is outside 1-31$/);
@@ -283,12 +357,25 @@ interface Reference {
 
 /** Deliberately simple re-reading of the syntax (no validation), so a parsing bug is not shared with the code under test. */
 function referenceMatcher(expression: string): Reference {
-  const shortcuts: Record<string, string> = { '@hourly': '0 * * * *', '@daily': '0 0 * * *', '@weekly': '0 0 * * 0', '@monthly': '0 0 1 * *', '@yearly': '0 0 1 1 *' };
-  const [mi, ho, dom, mo, dow] = (shortcuts[expression] ?? expression).split(' ') as [string, string, string, string, string];
+  const shortcuts: Record<string, string> = {
+    '@hourly': '0 * * * *',
+    '@daily': '0 0 * * *',
+    '@weekly': '0 0 * * 0',
+    '@monthly': '0 0 1 * *',
+    '@yearly': '0 0 1 1 *',
+  };
+  const [mi, ho, dom, mo, dow] = (shortcuts[expression] ?? expression).split(' ') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const months = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
   const days = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
   const values = (text: string, min: number, max: number, names: string[] = [], nameBase = 0): Set<number> => {
-    const value = (t: string) => (names.includes(t.toUpperCase()) ? names.indexOf(t.toUpperCase()) + nameBase : Number(t));
+    const value = (t: string) =>
+      names.includes(t.toUpperCase()) ? names.indexOf(t.toUpperCase()) + nameBase : Number(t);
     const set = new Set<number>();
     for (const item of text.split(',')) {
       const [range, stepText] = item.split('/') as [string, string | undefined];
@@ -339,7 +426,6 @@ function naiveNext(reference: Reference, after: Date): Date | undefined {
   return undefined;
 }
 
-
 const CROSS_CHECKED = [
   '* * * * *',
   '*/15 * * * *',
@@ -381,11 +467,20 @@ test(`next() agrees with a naive minute-by-minute search for ${CROSS_CHECKED.len
   const random = seededRandom(20250601);
   const from = Date.UTC(1995, 0, 1);
   const to = Date.UTC(2105, 0, 1);
-  const edges = ['2099-12-31T23:59:59.999Z', '2100-02-28T23:59:00Z', '2024-02-29T12:00:00Z', '2025-12-31T23:59:00Z', '2027-02-28T23:30:30Z'];
+  const edges = [
+    '2099-12-31T23:59:59.999Z',
+    '2100-02-28T23:59:00Z',
+    '2024-02-29T12:00:00Z',
+    '2025-12-31T23:59:00Z',
+    '2027-02-28T23:30:30Z',
+  ];
   for (const expression of CROSS_CHECKED) {
     const schedule = CronSchedule.parse(expression);
     const reference = referenceMatcher(expression);
-    const starts = [...edges.map((s) => new Date(s)), ...Array.from({ length: 6 }, () => new Date(from + Math.floor(random() * (to - from))))];
+    const starts = [
+      ...edges.map((s) => new Date(s)),
+      ...Array.from({ length: 6 }, () => new Date(from + Math.floor(random() * (to - from)))),
+    ];
     for (const start of starts) {
       let after = start;
       // A short chain from each start also checks that a firing instant is itself excluded.

@@ -68,7 +68,10 @@ export class CronSchedule {
     if (text.startsWith('@')) {
       const expanded = SHORTCUTS[text.toLowerCase()];
       if (expanded === undefined) {
-        throw new CronSyntaxError(`unknown shortcut "${text}": expected one of ${Object.keys(SHORTCUTS).join(', ')}`, expression);
+        throw new CronSyntaxError(
+          `unknown shortcut "${text}": expected one of ${Object.keys(SHORTCUTS).join(', ')}`,
+          expression,
+        );
       }
       fieldsText = expanded;
     }
@@ -79,7 +82,9 @@ export class CronSchedule {
         expression,
       );
     }
-    const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((spec, i) => parseField(spec, parts[i]!, expression));
+    const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((spec, i) =>
+      parseField(spec, parts[i]!, expression),
+    );
     const domText = parts[2]!;
     const dowText = parts[4]!;
     const eitherDayMatches = !domText.startsWith('*') && !dowText.startsWith('*');
@@ -225,7 +230,12 @@ function parseField(spec: FieldSpec, text: string, expression: string): Uint8Arr
   return set;
 }
 
-function parseValue(spec: FieldSpec, token: string, part: string, fail: (part: string, reason: string) => never): number {
+function parseValue(
+  spec: FieldSpec,
+  token: string,
+  part: string,
+  fail: (part: string, reason: string) => never,
+): number {
   if (/^\d+$/.test(token)) {
     const value = Number(token);
     if (value < spec.min || value > spec.max) fail(part, `${value} is outside ${spec.min}-${spec.max}`);
@@ -233,7 +243,9 @@ function parseValue(spec: FieldSpec, token: string, part: string, fail: (part: s
   }
   const index = spec.names?.indexOf(token.toUpperCase()) ?? -1;
   if (index === -1) {
-    const what = spec.names ? `a number or ${spec.name === 'month' ? 'month name (JAN-DEC)' : 'day name (SUN-SAT)'}` : 'a number';
+    const what = spec.names
+      ? `a number or ${spec.name === 'month' ? 'month name (JAN-DEC)' : 'day name (SUN-SAT)'}`
+      : 'a number';
     return fail(part, `"${token}" is not ${what}`);
   }
   return index + spec.nameBase!;
@@ -273,6 +285,7 @@ function utcDate(year: number, month: number, day: number, hour: number, minute:
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, 0, 0);
-  if (Number.isNaN(date.getTime())) throw new RangeError('CronSchedule.next: the next match lies beyond the range of Date');
+  if (Number.isNaN(date.getTime()))
+    throw new RangeError('CronSchedule.next: the next match lies beyond the range of Date');
   return date;
 }

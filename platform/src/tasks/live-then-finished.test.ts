@@ -20,7 +20,8 @@ test('pages run through the live tasks and on into the finished ones, reading on
   const finished = ['f1', 'f2', 'f3', 'f4'];
   const pages = [];
   const reads: string[] = [];
-  for (let offset = 0; offset < 8; offset += 2) pages.push(await pageLiveThenFinished(tables(live, finished, reads), offset, 2));
+  for (let offset = 0; offset < 8; offset += 2)
+    pages.push(await pageLiveThenFinished(tables(live, finished, reads), offset, 2));
   assert.deepEqual(pages, [
     [['l1', 'l2'], 7],
     [['l3', 'f1'], 7],

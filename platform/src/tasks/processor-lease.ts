@@ -11,6 +11,12 @@ export interface ProcessorLease {
 }
 
 /** The lease every processor of a worker runs with, from the jobs settings (JOBS_LEASE_MS, JOBS_RENEW_MS, JOBS_RETRY_*). */
-export function processorLeaseOf(jobs: Pick<Config['jobs'], 'leaseMs' | 'renewEveryMs' | 'retryBaseMs' | 'retryMaxMs'>): ProcessorLease {
-  return { leaseMs: jobs.leaseMs, renewEveryMs: jobs.renewEveryMs, backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs } };
+export function processorLeaseOf(
+  jobs: Pick<Config['jobs'], 'leaseMs' | 'renewEveryMs' | 'retryBaseMs' | 'retryMaxMs'>,
+): ProcessorLease {
+  return {
+    leaseMs: jobs.leaseMs,
+    renewEveryMs: jobs.renewEveryMs,
+    backoff: { baseMs: jobs.retryBaseMs, maxMs: jobs.retryMaxMs },
+  };
 }

@@ -30,7 +30,13 @@ const ownFields = (chore: Chore | FinishedChore) => ({ room: chore.room });
 for (const factory of testDatabases('task listing')) {
   describe(`TaskListing on ${factory.kind}`, () => {
     const db = migratedTestDatabase(factory, { entities: [Chore, FinishedChore], migrations: [] });
-    const listing = () => new TaskListing<Chore, FinishedChore, { room: string }>(db.orm.em.fork(), { live: Chore, finished: FinishedChore, ownOfLive: ownFields, ownOfFinished: ownFields });
+    const listing = () =>
+      new TaskListing<Chore, FinishedChore, { room: string }>(db.orm.em.fork(), {
+        live: Chore,
+        finished: FinishedChore,
+        ownOfLive: ownFields,
+        ownOfFinished: ownFields,
+      });
     /** Live ids go on from the finished ones', as they do once tasks finish. */
     const ids = { waiting: '4', broken: '5', running: '6' };
 
@@ -52,8 +58,19 @@ for (const factory of testDatabases('task listing')) {
         t.datetime('created_at').notNullable();
       });
       const em = db.orm.em.fork();
-      for (const [id, room] of [['1', 'kitchen'], ['2', 'kitchen'], ['3', 'hall']]) {
-        em.create(FinishedChore, { id, room, attempts: 1, finishedBy: 'w1', finishedAtMs: 1_000 + Number(id), createdAt: new Date() });
+      for (const [id, room] of [
+        ['1', 'kitchen'],
+        ['2', 'kitchen'],
+        ['3', 'hall'],
+      ]) {
+        em.create(FinishedChore, {
+          id,
+          room,
+          attempts: 1,
+          finishedBy: 'w1',
+          finishedAtMs: 1_000 + Number(id),
+          createdAt: new Date(),
+        });
       }
       em.create(Chore, { id: ids.waiting, room: 'kitchen' });
       em.create(Chore, { id: ids.broken, room: 'hall', state: TaskState.FAILED, lastError: 'no mop' });
@@ -74,7 +91,7 @@ for (const factory of testDatabases('task listing')) {
       ]);
     });
 
-    test('a state picks its table; the owner\'s columns filter both', async () => {
+    test("a state picks its table; the owner's columns filter both", async () => {
       const ofRoom = async (room: string, state?: TaskState) => {
         const [records, total] = await listing().page({ state, where: { room } }, 0, 10);
         return [records.map((record) => record.id), total];
@@ -85,14 +102,31 @@ for (const factory of testDatabases('task listing')) {
       assert.deepEqual(await ofRoom('hall', TaskState.PENDING), [[], 0]);
     });
 
-    test('a record carries the lease columns of its table and the owner\'s own', async () => {
+    test("a record carries the lease columns of its table and the owner's own", async () => {
       const broken = await listing().find(ids.broken);
-      assert.deepEqual(
-        broken && { ...broken, createdAt: undefined },
-        { id: ids.broken, state: TaskState.FAILED, attempts: 0, maxAttempts: 4, progress: undefined, lastError: 'no mop', leaseOwner: undefined, leaseUntilMs: undefined, runAtMs: 0, createdAt: undefined, room: 'hall' },
-      );
+      assert.deepEqual(broken && { ...broken, createdAt: undefined }, {
+        id: ids.broken,
+        state: TaskState.FAILED,
+        attempts: 0,
+        maxAttempts: 4,
+        progress: undefined,
+        lastError: 'no mop',
+        leaseOwner: undefined,
+        leaseUntilMs: undefined,
+        runAtMs: 0,
+        createdAt: undefined,
+        room: 'hall',
+      });
       const done = await listing().find('2');
-      assert.deepEqual(done && { ...done, createdAt: undefined }, { id: '2', state: TaskState.SUCCEEDED, attempts: 1, finishedBy: 'w1', finishedAtMs: 1_002, createdAt: undefined, room: 'kitchen' });
+      assert.deepEqual(done && { ...done, createdAt: undefined }, {
+        id: '2',
+        state: TaskState.SUCCEEDED,
+        attempts: 1,
+        finishedBy: 'w1',
+        finishedAtMs: 1_002,
+        createdAt: undefined,
+        room: 'kitchen',
+      });
       assert.equal(await listing().find('999'), undefined);
     });
   });

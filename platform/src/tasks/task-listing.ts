@@ -50,7 +50,11 @@ export class TaskListing<Live extends LeasedTask<string>, Finished extends Finis
   ) {}
 
   /** One page of the tasks matching `filter`, and how many match. */
-  page(filter: TaskListFilter<Live, Finished>, offset: number, limit: number): Promise<[Array<TaskRecord & Own>, number]> {
+  page(
+    filter: TaskListFilter<Live, Finished>,
+    offset: number,
+    limit: number,
+  ): Promise<[Array<TaskRecord & Own>, number]> {
     const { state, where = {} } = filter;
     const { live: liveEntity, finished: finishedEntity } = this.entities;
     const live = (state ? { ...where, state } : where) as FilterQuery<Live>;
@@ -58,11 +62,27 @@ export class TaskListing<Live extends LeasedTask<string>, Finished extends Finis
     return pageLiveThenFinished(
       {
         countLive: state === TaskState.SUCCEEDED ? undefined : () => this.em.count(liveEntity, live),
-        countFinished: state === undefined || state === TaskState.SUCCEEDED ? () => this.em.count(finishedEntity, finished) : undefined,
+        countFinished:
+          state === undefined || state === TaskState.SUCCEEDED
+            ? () => this.em.count(finishedEntity, finished)
+            : undefined,
         live: async (at, size) =>
-          (await this.em.find(liveEntity, live, { ...newestFirst, offset: at, limit: size, refresh: true } as FindOptions<Live>)).map((task) => this.ofLive(task)),
+          (
+            await this.em.find(liveEntity, live, {
+              ...newestFirst,
+              offset: at,
+              limit: size,
+              refresh: true,
+            } as FindOptions<Live>)
+          ).map((task) => this.ofLive(task)),
         finished: async (at, size) =>
-          (await this.em.find(finishedEntity, finished, { ...newestFirst, offset: at, limit: size } as FindOptions<Finished>)).map((task) => this.ofFinished(task)),
+          (
+            await this.em.find(finishedEntity, finished, {
+              ...newestFirst,
+              offset: at,
+              limit: size,
+            } as FindOptions<Finished>)
+          ).map((task) => this.ofFinished(task)),
       },
       offset,
       limit,

@@ -33,22 +33,34 @@ for (const factory of testDatabases('task table')) {
       return new TaskTable(orm.em.fork(), queue);
     };
     const rows = (table: TaskTable, sql: string, params: unknown[] = []) =>
-      orm.em.getConnection().execute(sql.replaceAll('$t', table.definition.table).replaceAll('$h', table.definition.historyTable), params);
-    const stateOf = async (table: TaskTable, id: string) => (await rows(table, 'select * from $t where id = ?', [id]))[0];
+      orm.em
+        .getConnection()
+        .execute(sql.replaceAll('$t', table.definition.table).replaceAll('$h', table.definition.historyTable), params);
+    const stateOf = async (table: TaskTable, id: string) =>
+      (await rows(table, 'select * from $t where id = ?', [id]))[0];
 
     test('claim takes the oldest claimable tasks under one lease, and each task only once', async () => {
       const table = await fresh();
       const ids = await enqueueScratch(orm.em, table.definition, 5);
       const first = await table.claim('w1', everyone, 3, 60_000);
-      assert.deepEqual(first.map((t) => t.id), ids.slice(0, 3));
+      assert.deepEqual(
+        first.map((t) => t.id),
+        ids.slice(0, 3),
+      );
       assert.equal(new Set(first.map((t) => t.token)).size, 1);
-      assert.deepEqual(first.map((t) => t.attempt), [1, 1, 1]);
+      assert.deepEqual(
+        first.map((t) => t.attempt),
+        [1, 1, 1],
+      );
       const row = await stateOf(table, ids[0]);
       assert.equal(row.state, 'PROCESSING');
       assert.equal(row.lease_owner, 'w1');
       assert.ok(Number(row.lease_until_ms) > (await table.clock()) + 50_000, 'the lease runs from the database clock');
       const second = await table.claim('w2', everyone, 10, 60_000);
-      assert.deepEqual(second.map((t) => t.id), ids.slice(3));
+      assert.deepEqual(
+        second.map((t) => t.id),
+        ids.slice(3),
+      );
       assert.deepEqual(await table.claim('w3', everyone, 10, 60_000), []);
     });
 
@@ -65,7 +77,10 @@ for (const factory of testDatabases('task table')) {
     test('a claimed task carries its payload as the queue decodes its row', async () => {
       const table = await fresh();
       await enqueueScratch(orm.em, table.definition, 2, 'clip');
-      assert.deepEqual((await table.claim('w1', everyone, 2, 60_000)).map((task) => task.payload), ['clip-0', 'clip-1']);
+      assert.deepEqual(
+        (await table.claim('w1', everyone, 2, 60_000)).map((task) => task.payload),
+        ['clip-0', 'clip-1'],
+      );
     });
 
     test('a task whose row the queue cannot decode fails for good when claimed; the others are claimed', async () => {
@@ -79,10 +94,16 @@ for (const factory of testDatabases('task table')) {
         },
       });
       const ids = await enqueueScratch(orm.em, table.definition, 3, 'mangled');
-      assert.deepEqual((await table.claim('w1', everyone, 3, 60_000)).map((task) => task.id), [ids[0], ids[2]]);
+      assert.deepEqual(
+        (await table.claim('w1', everyone, 3, 60_000)).map((task) => task.id),
+        [ids[0], ids[2]],
+      );
       const row = await stateOf(table, ids[1]);
       assert.deepEqual([row.state, row.run_at_ms, row.lease_token], ['FAILED', null, null]);
-      assert.equal(row.last_error, `Scratch task ${ids[1]} cannot be read (the payload is mangled); correct its row, then retry it.`);
+      assert.equal(
+        row.last_error,
+        `Scratch task ${ids[1]} cannot be read (the payload is mangled); correct its row, then retry it.`,
+      );
     });
 
     test('complete moves the task to the history with its work, only under its own lease', async () => {
@@ -90,7 +111,14 @@ for (const factory of testDatabases('task table')) {
       const [id] = await enqueueScratch(orm.em, table.definition, 1);
       const [task] = await table.claim('w1', everyone, 1, 60_000);
       await table.complete(task, async (tx) => {
-        await tx.getConnection().execute(`update ${table.definition.table} set payload = 'worked' where id = ?`, [id], 'run', tx.getTransactionContext());
+        await tx
+          .getConnection()
+          .execute(
+            `update ${table.definition.table} set payload = 'worked' where id = ?`,
+            [id],
+            'run',
+            tx.getTransactionContext(),
+          );
       });
       assert.equal(await stateOf(table, id), undefined);
       const [done] = await rows(table, 'select * from $h where id = ?', [id]);
@@ -147,7 +175,14 @@ for (const factory of testDatabases('task table')) {
       const [task] = await table.claim('w', everyone, 1, 60_000);
       await assert.rejects(
         table.complete(task, async (tx) => {
-          await tx.getConnection().execute(`update ${table.definition.table} set payload = 'half' where id = ?`, [id], 'run', tx.getTransactionContext());
+          await tx
+            .getConnection()
+            .execute(
+              `update ${table.definition.table} set payload = 'half' where id = ?`,
+              [id],
+              'run',
+              tx.getTransactionContext(),
+            );
           throw new Error('boom');
         }),
         /boom/,
@@ -188,7 +223,13 @@ for (const factory of testDatabases('task table')) {
       // Time in which a retry would have come due, to show none does.
       await sleep(50);
       assert.deepEqual(await table.claim('w', everyone, 1, 60_000), []);
-      assert.deepEqual(await table.depth(), { pending: 0, processing: 0, retrying: 0, stopped: 1, oldestPendingAgeMs: 0 });
+      assert.deepEqual(await table.depth(), {
+        pending: 0,
+        processing: 0,
+        retrying: 0,
+        stopped: 1,
+        oldestPendingAgeMs: 0,
+      });
     });
 
     test('a permanent failure (no retry delay) stops at once', async () => {
@@ -230,7 +271,13 @@ for (const factory of testDatabases('task table')) {
       assert.equal(await table.defer(task, 'cache stage: the cache is unreachable', 60_000), true);
       const row = await stateOf(table, id);
       assert.deepEqual(
-        { state: row.state, attempts: Number(row.attempts), lastError: row.last_error, owner: row.lease_owner, token: row.lease_token },
+        {
+          state: row.state,
+          attempts: Number(row.attempts),
+          lastError: row.last_error,
+          owner: row.lease_owner,
+          token: row.lease_token,
+        },
         { state: 'PENDING', attempts: 0, lastError: 'cache stage: the cache is unreachable', owner: null, token: null },
       );
       assert.deepEqual(await table.claim('w', everyone, 1, 60_000), [], 'not claimable before its delay');
@@ -269,7 +316,10 @@ for (const factory of testDatabases('task table')) {
       const depth = await table.depth();
       assert.equal(depth.pending, 2);
       assert.equal(depth.processing, 1);
-      assert.ok(depth.oldestPendingAgeMs >= 20 && depth.oldestPendingAgeMs < 60_000, `oldest pending age ${depth.oldestPendingAgeMs}`);
+      assert.ok(
+        depth.oldestPendingAgeMs >= 20 && depth.oldestPendingAgeMs < 60_000,
+        `oldest pending age ${depth.oldestPendingAgeMs}`,
+      );
     });
 
     test('a queue table gets statistics as soon as a burst of tasks arrives (PostgreSQL plans claims by them)', async () => {
@@ -306,10 +356,14 @@ for (const factory of testDatabases('task table')) {
     test('concurrent claimers never take the same task', async () => {
       const table = await fresh();
       await enqueueScratch(orm.em, table.definition, 300);
-      const claimers = Array.from({ length: 6 }, (_, i) => new TaskTable(orm.em.fork(), table.definition).claim(`w${i}`, everyone, 25, 60_000));
+      const claimers = Array.from({ length: 6 }, (_, i) =>
+        new TaskTable(orm.em.fork(), table.definition).claim(`w${i}`, everyone, 25, 60_000),
+      );
       const taken: ClaimedTask[] = [];
       for (;;) {
-        const batches = await Promise.all(claimers.map((_, i) => new TaskTable(orm.em.fork(), table.definition).claim(`w${i}`, everyone, 25, 60_000)));
+        const batches = await Promise.all(
+          claimers.map((_, i) => new TaskTable(orm.em.fork(), table.definition).claim(`w${i}`, everyone, 25, 60_000)),
+        );
         const got = batches.flat();
         if (got.length === 0) break;
         taken.push(...got);

@@ -82,7 +82,9 @@ function toTime(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
   const text = String(value);
-  return /^\d+$/.test(text) ? Number(text) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+  return /^\d+$/.test(text)
+    ? Number(text)
+    : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
 
 /**
@@ -145,16 +147,21 @@ export class TaskTable<T = unknown> {
         break;
       case 'sqlite':
         // One writer at a time: the statement is the lock.
-        rows = await this.all(`update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by run_at_ms, id limit ?) returning *`, [
-          ...leaseParams,
-          ...shardParams,
-          limit,
-        ]);
+        rows = await this.all(
+          `update ${this.t} set ${lease} where id in (select id from ${this.t} where ${where} order by run_at_ms, id limit ?) returning *`,
+          [...leaseParams, ...shardParams, limit],
+        );
         break;
       case 'mariadb':
         // MariaDB has no UPDATE … RETURNING: lock the rows, lease them, read them back, in one transaction.
         rows = await this.em.transactional(async (tx) => {
-          const ids = (await this.all(`select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked`, [...shardParams, limit], tx)).map((r) => r.id);
+          const ids = (
+            await this.all(
+              `select id from ${this.t} where ${where} order by run_at_ms, id limit ? for update skip locked`,
+              [...shardParams, limit],
+              tx,
+            )
+          ).map((r) => r.id);
           if (ids.length === 0) return [];
           const list = ids.map(() => '?').join(', ');
           await this.run(`update ${this.t} set ${lease} where id in (${list})`, [...leaseParams, ...ids], tx);
@@ -164,13 +171,21 @@ export class TaskTable<T = unknown> {
     }
     const claimed: ClaimedTask<T>[] = [];
     for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
-      const task = { id: String(row.id), token, attempt: asNumber(row.attempts), maxAttempts: asNumber(row.max_attempts) };
+      const task = {
+        id: String(row.id),
+        token,
+        attempt: asNumber(row.attempts),
+        maxAttempts: asNumber(row.max_attempts),
+      };
       let payload: T;
       try {
         payload = this.definition.payloadOf(row);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        await this.fail({ ...task, payload: undefined }, `${this.definition.label} ${task.id} cannot be read (${reason}); correct its row, then retry it.`);
+        await this.fail(
+          { ...task, payload: undefined },
+          `${this.definition.label} ${task.id} cannot be read (${reason}); correct its row, then retry it.`,
+        );
         continue;
       }
       claimed.push({ ...task, payload });
@@ -181,7 +196,10 @@ export class TaskTable<T = unknown> {
   /** Extends the lease (and stores progress, when given); false when the lease is no longer this token's. */
   async renew(task: ClaimedTask, leaseMs: number, progress?: number): Promise<boolean> {
     const setProgress = progress === undefined ? '' : ', progress = ?';
-    const params = progress === undefined ? [leaseMs, leaseMs, task.id, task.token] : [leaseMs, leaseMs, progress, task.id, task.token];
+    const params =
+      progress === undefined
+        ? [leaseMs, leaseMs, task.id, task.token]
+        : [leaseMs, leaseMs, progress, task.id, task.token];
     const changed = await this.run(
       `update ${this.t} set lease_until_ms = ${this.now} + ?, run_at_ms = ${this.now} + ?${setProgress}
        where id = ? and lease_token = ? and state = '${PROCESSING}'`,
@@ -214,7 +232,11 @@ export class TaskTable<T = unknown> {
     }
     await this.em.transactional(async (tx) => {
       // Writing first takes the row's lock (and SQLite's write lock) before anything else is read.
-      const held = await this.run(`update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = '${PROCESSING}'`, [task.id, task.token], tx);
+      const held = await this.run(
+        `update ${this.t} set progress = 100 where id = ? and lease_token = ? and state = '${PROCESSING}'`,
+        [task.id, task.token],
+        tx,
+      );
       if (held !== 1) throw new LeaseLostError(this.definition.queue, task.id);
       await work(tx);
       await this.moveToHistory(tx, [task.id]);
@@ -238,18 +260,21 @@ export class TaskTable<T = unknown> {
       );
       return new Set(moved.map((row) => String(row.id)));
     }
-    return this.em.transactional(async (tx) => {
-      let ids: unknown[];
-      if (this.kind === 'mariadb') {
-        ids = (await this.all(`select id from ${this.t} where ${leased} for update`, pairs, tx)).map((row) => row.id);
-      } else {
-        // Writing first takes SQLite's write lock, so nothing changes between this and the read.
-        await this.run(`update ${this.t} set progress = 100 where ${leased}`, pairs, tx);
-        ids = (await this.all(`select id from ${this.t} where ${leased}`, pairs, tx)).map((row) => row.id);
-      }
-      await this.moveToHistory(tx, ids);
-      return new Set(ids.map(String));
-    }, this.kind === 'mariadb' ? LOCK_FEW : {});
+    return this.em.transactional(
+      async (tx) => {
+        let ids: unknown[];
+        if (this.kind === 'mariadb') {
+          ids = (await this.all(`select id from ${this.t} where ${leased} for update`, pairs, tx)).map((row) => row.id);
+        } else {
+          // Writing first takes SQLite's write lock, so nothing changes between this and the read.
+          await this.run(`update ${this.t} set progress = 100 where ${leased}`, pairs, tx);
+          ids = (await this.all(`select id from ${this.t} where ${leased}`, pairs, tx)).map((row) => row.id);
+        }
+        await this.moveToHistory(tx, ids);
+        return new Set(ids.map(String));
+      },
+      this.kind === 'mariadb' ? LOCK_FEW : {},
+    );
   }
 
   /** `insert … select …` of finished tasks into the history; the caller adds the `from`. */
@@ -334,18 +359,27 @@ export class TaskTable<T = unknown> {
 
   /** Queues a failed or cancelled task again, with its attempts counted from zero. */
   async retry(id: string): Promise<void> {
-    const changed = await this.run(`update ${this.t} set state = '${PENDING}', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} where id = ? and state in ('${FAILED}', '${CANCELLED}')`, [
-      id,
-    ]);
+    const changed = await this.run(
+      `update ${this.t} set state = '${PENDING}', attempts = 0, progress = null, ${NO_LEASE}, run_at_ms = ${this.now} where id = ? and state in ('${FAILED}', '${CANCELLED}')`,
+      [id],
+    );
     if (changed !== 1) await this.refuse(id, 'retried');
   }
 
   private async refuse(id: string, verb: string): Promise<never> {
     const { label, historyTable } = this.definition;
     const [live] = await this.all(`select state from ${this.t} where id = ?`, [id]);
-    if (live) throw conflict(`${label} ${id} is ${String(live.state).toLowerCase()} and cannot be ${verb}.`, { reason: 'TASK_STATE', state: live.state });
+    if (live)
+      throw conflict(`${label} ${id} is ${String(live.state).toLowerCase()} and cannot be ${verb}.`, {
+        reason: 'TASK_STATE',
+        state: live.state,
+      });
     const [done] = await this.all(`select id from ${historyTable} where id = ?`, [id]);
-    if (done) throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, { reason: 'TASK_STATE', state: SUCCEEDED });
+    if (done)
+      throw conflict(`${label} ${id} has already succeeded and cannot be ${verb}.`, {
+        reason: 'TASK_STATE',
+        state: SUCCEEDED,
+      });
     throw notFound(label, id);
   }
 

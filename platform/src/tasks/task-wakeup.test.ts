@@ -38,11 +38,15 @@ function notifyFromAnotherProcess(url: string, queues: string[]): Promise<void> 
     (async () => { for (const queue of queues) await wakeup.notify(queue); await wakeup.close(); })();
   `;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, compiledModule, url, ...queues], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', script, compiledModule, url, ...queues], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`notifier exited with ${code}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`notifier exited with ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -55,7 +59,10 @@ describe('TaskWakeup transport', () => {
   test('a SQLite file uses the file system, with or without Redis', () => {
     assert.equal(TaskWakeup.for('sqlite:/var/lib/learnhub/media.sqlite', undefined).transport, 'file');
     assert.equal(TaskWakeup.for('sqlite:data/media.sqlite', { url: 'redis://r:6379' }).transport, 'file');
-    assert.equal(sqliteWakeupDirectory('sqlite:/var/lib/learnhub/media.sqlite'), '/var/lib/learnhub/media.sqlite.wakeup');
+    assert.equal(
+      sqliteWakeupDirectory('sqlite:/var/lib/learnhub/media.sqlite'),
+      '/var/lib/learnhub/media.sqlite.wakeup',
+    );
   });
 
   test('an in-memory SQLite database polls, with or without Redis', () => {
@@ -70,9 +77,23 @@ describe('TaskWakeup transport', () => {
   });
 
   test('only wake-ups through Redis add a readiness check: the others need nothing besides the database', () => {
-    assert.deepEqual(TaskWakeup.for('mysql://root@host/db', { url: 'redis://r:6379' }).readiness().map((check) => check.name), ['redis']);
-    for (const url of ['postgresql://u@host/db', 'sqlite:data/media.sqlite', 'sqlite::memory:', 'mariadb://root@host/db']) {
-      assert.deepEqual(TaskWakeup.for(url, url.startsWith('mariadb') ? undefined : { url: 'redis://r:6379' }).readiness(), [], url);
+    assert.deepEqual(
+      TaskWakeup.for('mysql://root@host/db', { url: 'redis://r:6379' })
+        .readiness()
+        .map((check) => check.name),
+      ['redis'],
+    );
+    for (const url of [
+      'postgresql://u@host/db',
+      'sqlite:data/media.sqlite',
+      'sqlite::memory:',
+      'mariadb://root@host/db',
+    ]) {
+      assert.deepEqual(
+        TaskWakeup.for(url, url.startsWith('mariadb') ? undefined : { url: 'redis://r:6379' }).readiness(),
+        [],
+        url,
+      );
     }
   });
 
@@ -118,8 +139,19 @@ describe('TaskWakeup through files', () => {
     const heard: string[] = [];
     const stop = await TaskWakeup.for(url, undefined).listen((queue) => heard.push(queue));
     try {
-      await notifyFromAnotherProcess(url, ['transcode', 'course-publish', 'transcode', 'course-publish', 'transcode', 'course-publish']);
-      await waitUntil('both queues', () => heard.includes('transcode') && heard.includes('course-publish'), DEADLINE_MS);
+      await notifyFromAnotherProcess(url, [
+        'transcode',
+        'course-publish',
+        'transcode',
+        'course-publish',
+        'transcode',
+        'course-publish',
+      ]);
+      await waitUntil(
+        'both queues',
+        () => heard.includes('transcode') && heard.includes('course-publish'),
+        DEADLINE_MS,
+      );
       assert.deepEqual([...new Set(heard)].sort(), ['course-publish', 'transcode']);
     } finally {
       await stop();
@@ -135,13 +167,21 @@ describe('TaskWakeup through files', () => {
     const stopSecond = await TaskWakeup.for(url, undefined).listen((queue) => stillHeard.push(queue));
     try {
       await notifier.notify('transcode');
-      await waitUntil('both listeners to hear the first wake-up', () => stoppedHeard.length > 0 && stillHeard.length > 0, DEADLINE_MS);
+      await waitUntil(
+        'both listeners to hear the first wake-up',
+        () => stoppedHeard.length > 0 && stillHeard.length > 0,
+        DEADLINE_MS,
+      );
       await stopFirst();
       const before = stoppedHeard.length;
       stillHeard.length = 0;
       await notifier.notify('course-publish');
       // The listener still running shows the wake-up was delivered; the stopped one heard the same events.
-      await waitUntil('the running listener to hear the second wake-up', () => stillHeard.includes('course-publish'), DEADLINE_MS);
+      await waitUntil(
+        'the running listener to hear the second wake-up',
+        () => stillHeard.includes('course-publish'),
+        DEADLINE_MS,
+      );
       // Time for the stopped listener to hear it too, were it still subscribed: proving it does not.
       await sleep(50);
       assert.equal(stoppedHeard.length, before);
@@ -187,7 +227,9 @@ describe('TaskWakeup through files', () => {
     const blocker = join(dir, `blocker-${++n}`);
     await writeFile(blocker, '');
     const { log, warnings } = recordingLogger();
-    const stop = await TaskWakeup.for(`sqlite:${join(blocker, 'test.sqlite')}`, undefined, log).listen(() => assert.fail('woken'));
+    const stop = await TaskWakeup.for(`sqlite:${join(blocker, 'test.sqlite')}`, undefined, log).listen(() =>
+      assert.fail('woken'),
+    );
     assert.equal(warnings.length, 1);
     await stop();
   });
@@ -199,7 +241,10 @@ if (redisUrl) {
     /** Resolves with the call's value, or fails saying what did not finish: a wake-up must never hold its caller. */
     const settles = async <T>(what: string, call: Promise<T>): Promise<T> => {
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${DEADLINE_MS} ms`)), DEADLINE_MS)));
+      const late = new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${DEADLINE_MS} ms`)), DEADLINE_MS)),
+      );
       try {
         return await Promise.race([call, late]);
       } finally {
@@ -207,12 +252,17 @@ if (redisUrl) {
       }
     };
 
-    test('installs sharing one Redis under different REDIS_KEY_PREFIX values wake only their own workers', { timeout: 60_000 }, async () => {
+    test('installs sharing one Redis under different REDIS_KEY_PREFIX values wake only their own workers', {
+      timeout: 60_000,
+    }, async () => {
       const settings = (keyPrefix: string) => ({ url: redisUrl, keyPrefix, timeoutMs: 2_000, retryMs: 500 });
       const ours = TaskWakeup.for('mysql://root@127.0.0.1/a', settings(`ours-${process.pid}:`));
       const theirs = TaskWakeup.for('mysql://root@127.0.0.1/b', settings(`theirs-${process.pid}:`));
       const heard: Record<'ours' | 'theirs', string[]> = { ours: [], theirs: [] };
-      const stops = [await ours.listen((queue) => heard.ours.push(queue)), await theirs.listen((queue) => heard.theirs.push(queue))];
+      const stops = [
+        await ours.listen((queue) => heard.ours.push(queue)),
+        await theirs.listen((queue) => heard.theirs.push(queue)),
+      ];
       try {
         // Listening subscribes in the background: each asks until it hears itself, so both are subscribed.
         const until = (wakeup: TaskWakeup, queue: string, hears: string[]) =>
@@ -229,7 +279,11 @@ if (redisUrl) {
         await until(theirs, 'course-publish', heard.theirs);
         await until(ours, 'transcode-again', heard.ours);
         await until(theirs, 'course-publish-again', heard.theirs);
-        assert.deepEqual(new Set(heard.theirs), new Set(['course-publish', 'course-publish-again']), 'the other install heard none of ours');
+        assert.deepEqual(
+          new Set(heard.theirs),
+          new Set(['course-publish', 'course-publish-again']),
+          'the other install heard none of ours',
+        );
         assert.deepEqual(new Set(heard.ours), new Set(['transcode', 'transcode-again']), 'and ours none of theirs');
       } finally {
         for (const stop of stops) await stop();
@@ -239,11 +293,17 @@ if (redisUrl) {
     });
 
     for (const fault of ['refuse', 'blackhole'] as const) {
-      test(`while Redis ${fault === 'refuse' ? 'refuses connections' : 'is silent'}, notify and listen return at once and workers poll; once it answers, listeners hear wake-ups again`, { timeout: 60_000 }, async () => {
+      test(`while Redis ${fault === 'refuse' ? 'refuses connections' : 'is silent'}, notify and listen return at once and workers poll; once it answers, listeners hear wake-ups again`, {
+        timeout: 60_000,
+      }, async () => {
         const proxy = await TcpProxy.start(redisUrl);
         const { log, warnings } = recordingLogger();
         const queue = `outage-${process.pid}-${fault}`;
-        const wakeup = TaskWakeup.for('mysql://root@127.0.0.1/outage', { url: proxy.url(), timeoutMs: 200, retryMs: 200 }, log);
+        const wakeup = TaskWakeup.for(
+          'mysql://root@127.0.0.1/outage',
+          { url: proxy.url(), timeoutMs: 200, retryMs: 200 },
+          log,
+        );
         let stop: (() => Promise<void>) | undefined;
         const heard: string[] = [];
         try {
@@ -253,10 +313,16 @@ if (redisUrl) {
           await ready.check();
           await proxy[fault]();
           await assert.rejects(settles('the readiness check while Redis is down', ready.check()));
-          stop = await settles('listen while Redis is down', wakeup.listen((name) => heard.push(name)));
+          stop = await settles(
+            'listen while Redis is down',
+            wakeup.listen((name) => heard.push(name)),
+          );
           for (let i = 0; i < 5; i++) await settles('notify while Redis is down', wakeup.notify(queue));
           assert.equal(heard.length, 0);
-          assert.ok(warnings.some((w) => /wake-up/.test(w.message)), 'the lost wake-ups are logged');
+          assert.ok(
+            warnings.some((w) => /wake-up/.test(w.message)),
+            'the lost wake-ups are logged',
+          );
 
           await proxy.restore();
           // Every notify until the listener is subscribed again is lost; the workers' poll covers those.

@@ -43,7 +43,15 @@ export class TaskWakeup {
     const kind = databaseKind(databaseUrl);
     // An in-memory SQLite database is private to its process: there is no other worker to wake.
     const transport: WakeupTransport =
-      kind === 'postgresql' ? 'postgresql' : kind === 'sqlite' ? (sqliteWakeupDirectory(databaseUrl) ? 'file' : 'poll') : redis ? 'redis' : 'poll';
+      kind === 'postgresql'
+        ? 'postgresql'
+        : kind === 'sqlite'
+          ? sqliteWakeupDirectory(databaseUrl)
+            ? 'file'
+            : 'poll'
+          : redis
+            ? 'redis'
+            : 'poll';
     return new TaskWakeup(transport, databaseUrl, redis, log);
   }
 
@@ -152,7 +160,8 @@ export class TaskWakeup {
           lost = false;
         }
       } catch (error) {
-        if (!lost) this.log?.warn({ err: error }, 'job wake-ups over Redis are lost; workers poll until Redis answers again');
+        if (!lost)
+          this.log?.warn({ err: error }, 'job wake-ups over Redis are lost; workers poll until Redis answers again');
         lost = true;
         drop();
       }

@@ -25,7 +25,10 @@ export function requiredBackends(value = process.env.REQUIRE_BACKENDS): Set<Back
   if (setting === '1' || setting === 'true') return new Set(['postgres', 'mariadb', 'redis', 'browser']);
   const names = setting.split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !(name in backendVariables));
-  if (unknown.length) throw new Error(`REQUIRE_BACKENDS names unknown backends: ${unknown.join(', ')} (known: ${Object.keys(backendVariables).join(', ')}).`);
+  if (unknown.length)
+    throw new Error(
+      `REQUIRE_BACKENDS names unknown backends: ${unknown.join(', ')} (known: ${Object.keys(backendVariables).join(', ')}).`,
+    );
   return new Set(names as Backend[]);
 }
 
@@ -36,7 +39,9 @@ export function backendUrl(backend: Backend, suite: string): string | undefined 
   if (value) return value;
   if (requiredBackends().has(backend)) {
     test(`${suite} on ${backend}`, () => {
-      throw new Error(`${variable} is not set but REQUIRE_BACKENDS requires ${backend}: point it at a ${backend} server.`);
+      throw new Error(
+        `${variable} is not set but REQUIRE_BACKENDS requires ${backend}: point it at a ${backend} server.`,
+      );
     });
   } else {
     test(`${suite} on ${backend}`, { skip: `${variable} not set` }, () => {});

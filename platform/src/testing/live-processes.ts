@@ -17,7 +17,9 @@ export async function liveProcesses(): Promise<LiveProcess[]> {
       if (/\) Z /.test(await readFile(`/proc/${entry}/stat`, 'utf8'))) continue;
       const command = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').filter(Boolean);
       // Another user's environment is unreadable: such a process is none of ours.
-      const environment = (await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+      const environment = (await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => ''))
+        .split('\0')
+        .filter(Boolean);
       found.push({ pid: Number(entry), command, environment });
     } catch {
       // The process ended while we looked.

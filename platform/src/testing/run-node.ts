@@ -7,7 +7,11 @@ export interface NodeRun {
 }
 
 /** Runs a Node script as a real child process to its end, collecting what it printed and its exit code. */
-export function runNode(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<NodeRun> {
+export function runNode(
+  script: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<NodeRun> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env ?? process.env });
     let stdout = '';

@@ -11,7 +11,9 @@ export function runBucketPrefix(): string {
 }
 
 /** An S3 object store over s3rver started in-process: the real S3 protocol over HTTP, on a temp folder. */
-export async function startS3rverStore(options: { idleMs?: number } = {}): Promise<{ store: S3ObjectStore; close(): Promise<void> }> {
+export async function startS3rverStore(
+  options: { idleMs?: number } = {},
+): Promise<{ store: S3ObjectStore; close(): Promise<void> }> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
   const { port } = await server.run();

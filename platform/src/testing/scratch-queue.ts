@@ -8,10 +8,21 @@ import type { TaskTableDefinition } from '../tasks/task-table';
  * processor's owner would create in a migration, with a text payload and nothing else.
  */
 export function scratchQueue(name: string): TaskTableDefinition<string> {
-  return { queue: name, table: `${name}_tasks`, historyTable: `${name}_history`, payloadColumns: ['payload'], label: 'Scratch task', payloadOf: (row) => String(row.payload) };
+  return {
+    queue: name,
+    table: `${name}_tasks`,
+    historyTable: `${name}_history`,
+    payloadColumns: ['payload'],
+    label: 'Scratch task',
+    payloadOf: (row) => String(row.payload),
+  };
 }
 
-export async function createScratchTables(em: EntityManager, queue: TaskTableDefinition, maxAttempts = 3): Promise<void> {
+export async function createScratchTables(
+  em: EntityManager,
+  queue: TaskTableDefinition,
+  maxAttempts = 3,
+): Promise<void> {
   const knex = (em as SqlEntityManager).getKnex();
   await knex.schema.createTable(queue.table, (t) => {
     t.bigIncrements('id').primary();
@@ -32,7 +43,12 @@ export async function createScratchTables(em: EntityManager, queue: TaskTableDef
 }
 
 /** Queues `count` tasks, claimable at once, in batches; returns their ids in order. */
-export async function enqueueScratch(em: EntityManager, queue: TaskTableDefinition, count: number, payload = 'noop'): Promise<string[]> {
+export async function enqueueScratch(
+  em: EntityManager,
+  queue: TaskTableDefinition,
+  count: number,
+  payload = 'noop',
+): Promise<string[]> {
   const knex = (em as SqlEntityManager).getKnex();
   const highest = async (table: string) => Number((await knex(table).max({ m: 'id' }))[0].m ?? 0);
   const before = Math.max(await highest(queue.table), await highest(queue.historyTable));

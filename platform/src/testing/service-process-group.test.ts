@@ -20,7 +20,10 @@ let stuck: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lh-process-group-'));
   stuck = join(dir, 'stuck.js');
-  await writeFile(stuck, `require('node:fs').writeFileSync(process.env.PID_FILE, String(process.pid));\nsetInterval(() => {}, 60_000);\n`);
+  await writeFile(
+    stuck,
+    `require('node:fs').writeFileSync(process.env.PID_FILE, String(process.pid));\nsetInterval(() => {}, 60_000);\n`,
+  );
 });
 after(async () => {
   for (const pid of await processesWithEnv('GROUP_TEST_DIR', dir)) process.kill(pid, 'SIGKILL');
@@ -33,13 +36,20 @@ test('closing a group stops a process still starting, and a start after closing 
   const env = { GROUP_TEST_DIR: dir, PID_FILE: pidFile };
   const starting = group.start('starting', stuck, env, `http://127.0.0.1:${await freePort()}/health`, 60_000);
   const failed = assert.rejects(starting, /starting exited \(SIGTERM\) at start/);
-  await waitUntil('the process to write its pid', async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '', 15_000);
+  await waitUntil(
+    'the process to write its pid',
+    async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '',
+    15_000,
+  );
 
   await group.close();
   await failed;
-  await assert.rejects(group.start('late', stuck, env, `http://127.0.0.1:${await freePort()}/health`), (error: Error) => {
-    assert.match(error.message, /late was not started: the processes of this suite were stopped already/);
-    return true;
-  });
+  await assert.rejects(
+    group.start('late', stuck, env, `http://127.0.0.1:${await freePort()}/health`),
+    (error: Error) => {
+      assert.match(error.message, /late was not started: the processes of this suite were stopped already/);
+      return true;
+    },
+  );
   assert.deepEqual(await processesWithEnv('GROUP_TEST_DIR', dir), [], 'no process of the group is left');
 });

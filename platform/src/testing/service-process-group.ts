@@ -11,9 +11,19 @@ export class ServiceProcessGroup {
   private closed = false;
 
   /** `ServiceProcess.start` as a member of the group. */
-  start(name: string, script: string, env: NodeJS.ProcessEnv, healthUrl: string, timeoutMs?: number): Promise<ServiceProcess> {
+  start(
+    name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    healthUrl: string,
+    timeoutMs?: number,
+  ): Promise<ServiceProcess> {
     if (this.closed) {
-      return Promise.reject(new Error(`${name} was not started: the processes of this suite were stopped already (its test ran on past its timeout or its cleanup).`));
+      return Promise.reject(
+        new Error(
+          `${name} was not started: the processes of this suite were stopped already (its test ran on past its timeout or its cleanup).`,
+        ),
+      );
     }
     const service = ServiceProcess.spawn(name, script, env);
     this.members.push(service);

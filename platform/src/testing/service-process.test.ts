@@ -35,7 +35,10 @@ describe('ServiceProcess', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lh-service-process-'));
     stuck = join(dir, 'stuck.js');
-    await writeFile(stuck, `require('node:fs').writeFileSync(process.env.PID_FILE, String(process.pid));\nsetInterval(() => {}, 60_000);\n`);
+    await writeFile(
+      stuck,
+      `require('node:fs').writeFileSync(process.env.PID_FILE, String(process.pid));\nsetInterval(() => {}, 60_000);\n`,
+    );
     service = join(dir, 'service.js');
     await writeFile(
       service,
@@ -55,7 +58,15 @@ runService('fixture', async () => {
   });
 
   const pidOf = async (file: string) => {
-    const pid = await waitUntil(`${file} to be written`, () => readFile(file, 'utf8').then((text) => (text ? Number(text) : undefined), () => undefined), 15_000);
+    const pid = await waitUntil(
+      `${file} to be written`,
+      () =>
+        readFile(file, 'utf8').then(
+          (text) => (text ? Number(text) : undefined),
+          () => undefined,
+        ),
+      15_000,
+    );
     pids.push(pid);
     return pid;
   };
@@ -66,7 +77,10 @@ runService('fixture', async () => {
     await once(squatter, 'listening');
     try {
       const pidFile = join(dir, `squatted-${randomBytes(4).toString('hex')}.pid`);
-      await assert.rejects(ServiceProcess.start('stuck', stuck, { PID_FILE: pidFile }, `http://127.0.0.1:${port}/health`, 2_000), /port \d+ was answered by another process, not stuck/);
+      await assert.rejects(
+        ServiceProcess.start('stuck', stuck, { PID_FILE: pidFile }, `http://127.0.0.1:${port}/health`, 2_000),
+        /port \d+ was answered by another process, not stuck/,
+      );
       await pidOf(pidFile);
     } finally {
       squatter.close();
@@ -76,7 +90,13 @@ runService('fixture', async () => {
   test('a service killed while it starts fails its start at once, saying so, instead of waiting out the deadline', async () => {
     const pidFile = join(dir, `killed-${randomBytes(4).toString('hex')}.pid`);
     const port = await freePort();
-    const starting = ServiceProcess.start('stuck', stuck, { PID_FILE: pidFile }, `http://127.0.0.1:${port}/health`, 20_000);
+    const starting = ServiceProcess.start(
+      'stuck',
+      stuck,
+      { PID_FILE: pidFile },
+      `http://127.0.0.1:${port}/health`,
+      20_000,
+    );
     const failed = assert.rejects(starting, /stuck exited \(SIGKILL\) at start/);
     process.kill(await pidOf(pidFile), 'SIGKILL');
     await failed;

@@ -11,7 +11,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -39,12 +41,21 @@ export class ServiceProcess {
 
   /** Starts the script without waiting for it (see `healthy`). */
   static spawn(name: string, script: string, env: NodeJS.ProcessEnv): ServiceProcess {
-    const child = spawn(process.execPath, [script], { env: { ...process.env, LEARNHUB_SUPERVISED: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, LEARNHUB_SUPERVISED: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return new ServiceProcess(name, child);
   }
 
   /** Starts the script and waits until `healthUrl` answers 200 (or the process dies, with its output). */
-  static start(name: string, script: string, env: NodeJS.ProcessEnv, healthUrl: string, timeoutMs = 60_000): Promise<ServiceProcess> {
+  static start(
+    name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    healthUrl: string,
+    timeoutMs = 60_000,
+  ): Promise<ServiceProcess> {
     return ServiceProcess.spawn(name, script, env).healthy(healthUrl, timeoutMs);
   }
 
@@ -58,14 +69,24 @@ export class ServiceProcess {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     let answeredByAnother = false;
     while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) at start:\n${this.log()}`);
-      const healthy = await fetch(healthUrl, { signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, deadline - Date.now()))) }).then((r) => r.ok, () => false);
+      if (!this.running)
+        throw new Error(
+          `${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) at start:\n${this.log()}`,
+        );
+      const healthy = await fetch(healthUrl, {
+        signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, deadline - Date.now()))),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (healthy && (await listensOn(this.pid, port))) return this;
       answeredByAnother ||= healthy;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     this.child.kill('SIGKILL');
-    const why = answeredByAnother ? `port ${port} was answered by another process, not ${this.name}` : `${healthUrl} never answered`;
+    const why = answeredByAnother
+      ? `port ${port} was answered by another process, not ${this.name}`
+      : `${healthUrl} never answered`;
     throw new Error(`${this.name} did not become healthy within ${timeoutMs} ms (${why}):\n${this.log()}`);
   }
 

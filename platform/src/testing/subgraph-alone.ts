@@ -46,7 +46,12 @@ export async function startSubgraphAlone(
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (viewer) headers.authorization = `Bearer ${await signToken(viewer, secret)}`;
       if (config.gatewaySecret) headers['x-gateway-secret'] = config.gatewaySecret;
-      const response = await fetch(`${origin}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(10_000),
+      });
       return (await response.json()) as GraphQLAnswer<T>;
     },
     async stop() {

@@ -19,7 +19,8 @@ export class TcpProxy {
 
   /** Starts forwarding a free local port to `target` (a URL such as `redis://127.0.0.1:6379`, or host and port). */
   static async start(target: string | { host: string; port: number }): Promise<TcpProxy> {
-    const to = typeof target === 'string' ? { host: new URL(target).hostname, port: Number(new URL(target).port) } : target;
+    const to =
+      typeof target === 'string' ? { host: new URL(target).hostname, port: Number(new URL(target).port) } : target;
     const proxy = new TcpProxy(to);
     proxy.listenPort = await proxy.open(0);
     return proxy;

@@ -29,11 +29,18 @@ function withDatabase(serverUrl: string, name: string): string {
 
 async function sqlite(): Promise<TestDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'lh-sqlite-'));
-  return { kind: 'sqlite', url: `sqlite:${join(dir, 'test.sqlite')}`, drop: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    kind: 'sqlite',
+    url: `sqlite:${join(dir, 'test.sqlite')}`,
+    drop: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 /** A factory of fresh, empty PostgreSQL databases on the server at `serverUrl`, which `setting` named. */
-export function postgresTestDatabase(serverUrl: string, setting: string = backendVariables.postgres): TestDatabaseFactory {
+export function postgresTestDatabase(
+  serverUrl: string,
+  setting: string = backendVariables.postgres,
+): TestDatabaseFactory {
   databaseKind(serverUrl, setting, ['postgresql']);
   return {
     kind: 'postgresql',
@@ -89,7 +96,11 @@ function mariadb(serverUrl: string): TestDatabaseFactory {
     async create() {
       const name = freshName();
       await run(`create database ${name} character set utf8mb4 collate utf8mb4_unicode_ci`);
-      return { kind: 'mariadb', url: withDatabase(serverUrl, name), drop: () => run(`drop database if exists ${name}`) };
+      return {
+        kind: 'mariadb',
+        url: withDatabase(serverUrl, name),
+        drop: () => run(`drop database if exists ${name}`),
+      };
     },
   };
 }

@@ -18,7 +18,8 @@ export async function waitUntil<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${details ? `\n${await details()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${details ? `\n${await details()}` : ''}`);
     await sleep(everyMs);
   }
 }

@@ -31,7 +31,11 @@ import { PublishedCourseService } from './services/published-course.service';
 import { TeachplanService } from './services/teachplan.service';
 
 /** Opens the content database (migrating it) and serves the content subgraph. */
-export async function startContent(config: Config, logger: Logger, port = config.content.port): Promise<RunningSubgraph> {
+export async function startContent(
+  config: Config,
+  logger: Logger,
+  port = config.content.port,
+): Promise<RunningSubgraph> {
   const orm = await openContentDatabase(config.content.databaseUrl, { logger });
   const media = new HttpMediaDirectory(config.gateway.mediaUrl, config.gatewaySecret);
   const cache = createCache(config, logger);
@@ -46,7 +50,12 @@ export async function startContent(config: Config, logger: Logger, port = config
         logger,
         readiness: [databaseReadiness(orm), ...cache.readiness()],
         schema: await buildContentSchema(),
-        routes: (app) => mountMediaUsageRoute(app, () => new MediaUsageService(new CoursePublishingRepository(orm.em.fork())), config.gatewaySecret),
+        routes: (app) =>
+          mountMediaUsageRoute(
+            app,
+            () => new MediaUsageService(new CoursePublishingRepository(orm.em.fork())),
+            config.gatewaySecret,
+          ),
         extendContext: () => {
           const em = orm.em.fork();
           const courses = new CourseRepository(em);

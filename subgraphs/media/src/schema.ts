@@ -7,5 +7,8 @@ import { UploadResolver } from './graphql/upload.resolver';
 
 /** The media subgraph's schema; also used offline by `npm run schema`. */
 export function buildMediaSchema(): Promise<GraphQLSchema> {
-  return buildFederatedSchema({ resolvers: [MediaResolver, UploadResolver, TranscodeTaskResolver] }, mediaReferenceResolver);
+  return buildFederatedSchema(
+    { resolvers: [MediaResolver, UploadResolver, TranscodeTaskResolver] },
+    mediaReferenceResolver,
+  );
 }

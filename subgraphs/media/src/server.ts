@@ -55,9 +55,21 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
   };
   const pauses = new PausePoints(config.testPauseAt);
   const gauges = {
-    mergeWaits: new Gauge({ name: 'media_upload_merge_waiters', help: 'Merge and abort calls waiting for another request\'s merge of the same upload', registers: [] }),
-    chunkWrites: new Gauge({ name: 'media_upload_chunk_writers', help: 'Chunk uploads writing their bytes into the object store', registers: [] }),
-    chunkWaits: new Gauge({ name: 'media_upload_chunk_waiters', help: 'Chunk uploads waiting for another copy of the same chunk to finish', registers: [] }),
+    mergeWaits: new Gauge({
+      name: 'media_upload_merge_waiters',
+      help: "Merge and abort calls waiting for another request's merge of the same upload",
+      registers: [],
+    }),
+    chunkWrites: new Gauge({
+      name: 'media_upload_chunk_writers',
+      help: 'Chunk uploads writing their bytes into the object store',
+      registers: [],
+    }),
+    chunkWaits: new Gauge({
+      name: 'media_upload_chunk_waiters',
+      help: 'Chunk uploads waiting for another copy of the same chunk to finish',
+      registers: [],
+    }),
   };
   try {
     const running = await startSubgraph<MediaServices>(
@@ -71,8 +83,15 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
         routes: (app) => {
           const signer = new FileUrlSigner(config.files.urlSecret);
           // No cache: one indexed query per request, so a course taken offline closes its media at once.
-          mountFileRoute(app, store, { signer, isPublic: (bucket, key) => new CoursePublicationRepository(orm.em.fork()).isPublic(bucket, key) });
-          mountPublicationRoute(app, () => new CoursePublicationService(new CoursePublicationRepository(orm.em.fork())), config.gatewaySecret);
+          mountFileRoute(app, store, {
+            signer,
+            isPublic: (bucket, key) => new CoursePublicationRepository(orm.em.fork()).isPublic(bucket, key),
+          });
+          mountPublicationRoute(
+            app,
+            () => new CoursePublicationService(new CoursePublicationRepository(orm.em.fork())),
+            config.gatewaySecret,
+          );
         },
         extendContext: ({ log }) => {
           const em = orm.em.fork();

@@ -21,7 +21,16 @@ import { freePort, type ServiceProcess } from '@learnhub/platform/testing';
 import { ServiceProcessGroup } from '@learnhub/platform/testing';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
 import { PublishStatus } from '@learnhub/contracts/published-course';
-import { StageState, contentMigrations, publishedCourseKey, contentEntities, OutboxMessageRepository, OutboxMessageService, approvedCourse, author } from '@learnhub/content/testing';
+import {
+  StageState,
+  contentMigrations,
+  publishedCourseKey,
+  contentEntities,
+  OutboxMessageRepository,
+  OutboxMessageService,
+  approvedCourse,
+  author,
+} from '@learnhub/content/testing';
 import { HttpMediaDirectory } from '@learnhub/media/client';
 import { uploadToMedia } from '@learnhub/media/testing';
 import { openSearchIndex } from '@learnhub/search/testing';
@@ -71,10 +80,16 @@ const validActions: Record<CourseState, PublishActionName[]> = {
   published: ['offline', 'publish'],
   offline: ['online', 'publish'],
 };
-const stateAfter: Record<PublishActionName, CourseState> = { publish: 'published', offline: 'offline', online: 'published' };
+const stateAfter: Record<PublishActionName, CourseState> = {
+  publish: 'published',
+  offline: 'offline',
+  online: 'published',
+};
 
 // MariaDB is left out to keep the run short; the engine's own tests cover it. SQLite and PostgreSQL are the content databases here.
-for (const factory of testDatabases('course publish kill test').filter((f) => f.kind === 'sqlite' || f.kind === 'postgresql')) {
+for (const factory of testDatabases('course publish kill test').filter(
+  (f) => f.kind === 'sqlite' || f.kind === 'postgresql',
+)) {
   describe(`publish outbox under kill -9 of the jobs worker, content on ${factory.kind}`, () => {
     let database: TestDatabase | undefined;
     let dataDir: string | undefined;
@@ -116,15 +131,36 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
       // The content tables first, so that the jobs workers find them migrated.
       orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
       await Promise.all([
-        processes.start('media', require.resolve('@learnhub/media/main'), env, `http://127.0.0.1:${ports.media}/health`),
-        processes.start('search', require.resolve('@learnhub/search/main'), env, `http://127.0.0.1:${ports.search}/health`),
+        processes.start(
+          'media',
+          require.resolve('@learnhub/media/main'),
+          env,
+          `http://127.0.0.1:${ports.media}/health`,
+        ),
+        processes.start(
+          'search',
+          require.resolve('@learnhub/search/main'),
+          env,
+          `http://127.0.0.1:${ports.search}/health`,
+        ),
       ]);
-      token = await signToken({ userId: author.userId!, roles: author.roles, organisationId: author.organisationId! }, JWT_SECRET);
-      const upload = (bytes: Buffer, fileName: string) => uploadToMedia(`http://127.0.0.1:${ports.media}`, token, bytes, fileName, { [GATEWAY_SECRET_HEADER]: gatewaySecret });
+      token = await signToken(
+        { userId: author.userId!, roles: author.roles, organisationId: author.organisationId! },
+        JWT_SECRET,
+      );
+      const upload = (bytes: Buffer, fileName: string) =>
+        uploadToMedia(`http://127.0.0.1:${ports.media}`, token, bytes, fileName, {
+          [GATEWAY_SECRET_HEADER]: gatewaySecret,
+        });
       const mediaIds = { coverId: await upload(png(), 'cover.png'), documentId: await upload(pdf(), '讲义.pdf') };
       const media = new HttpMediaDirectory(`http://127.0.0.1:${ports.media}/graphql`, gatewaySecret);
       for (let i = 1; i <= COURSES; i++) {
-        courseIds.push(await approvedCourse(orm, media, mediaIds, `断电测试课程 ${i}`, { authorization: `Bearer ${token}`, requestId: `kill-setup-${i}` }));
+        courseIds.push(
+          await approvedCourse(orm, media, mediaIds, `断电测试课程 ${i}`, {
+            authorization: `Bearer ${token}`,
+            requestId: `kill-setup-${i}`,
+          }),
+        );
       }
       wakeup = TaskWakeup.for(database.url, redisUrl ? { url: redisUrl } : undefined);
     });
@@ -139,16 +175,22 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     });
 
-
     let workers = 0;
     async function startWorker(): Promise<{ id: string; process: ServiceProcess }> {
       const id = `kill-${factory.kind}-${++workers}`;
       const port = await freePort();
-      const process = await processes.start(id, JOBS_MAIN, { ...env, JOBS_PORT: String(port), JOBS_WORKER_ID: id }, `http://127.0.0.1:${port}/health`);
+      const process = await processes.start(
+        id,
+        JOBS_MAIN,
+        { ...env, JOBS_PORT: String(port), JOBS_WORKER_ID: id },
+        `http://127.0.0.1:${port}/health`,
+      );
       return { id, process };
     }
 
-    test(`${KILLS} kills of the jobs worker while publish, offline and online messages run; then every effect shows the current version`, { timeout: 300_000 }, async () => {
+    test(`${KILLS} kills of the jobs worker while publish, offline and online messages run; then every effect shows the current version`, {
+      timeout: 300_000,
+    }, async () => {
       const seed = Number(process.env.PUBLISH_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
       const random = seededRandom(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
@@ -173,15 +215,22 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
         await sleep(Math.floor(random() * 401));
         await worker.process.stop('SIGKILL');
         // Dead now: whatever it held stays as it was until its lease runs out and another worker claims it.
-        const held = await sqlRows(orm!.em.fork(), `select * from mq_message where state = 'PROCESSING' and lease_owner = ?`, [worker.id]);
-        const betweenStages = held.filter((row) => Object.values(stageStates(row)).some((state) => state !== StageState.PENDING)).length;
+        const held = await sqlRows(
+          orm!.em.fork(),
+          `select * from mq_message where state = 'PROCESSING' and lease_owner = ?`,
+          [worker.id],
+        );
+        const betweenStages = held.filter((row) =>
+          Object.values(stageStates(row)).some((state) => state !== StageState.PENDING),
+        ).length;
         kills.push({ held: held.length, betweenStages });
         worker = await startWorker();
       }
       const killedAt = Date.now();
 
       // The last worker drains the outbox: every message finishes, or fails for good.
-      const liveDetails = async () => `live: ${JSON.stringify(await liveMessages(orm!), null, 1)}\n${worker.process.log().slice(-3000)}`;
+      const liveDetails = async () =>
+        `live: ${JSON.stringify(await liveMessages(orm!), null, 1)}\n${worker.process.log().slice(-3000)}`;
       const stuck = await waitUntil(
         'the outbox to settle',
         async () => {
@@ -195,8 +244,15 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
       // design (a SIGKILLed attempt counts; see TaskTable.failAbandoned). Only that may have
       // happened here: nothing else fails. A person retries it, as the admin outbox API offers.
       for (const row of stuck) {
-        assert.match(String(row.last_error), /The worker running the last attempt stopped/, `message ${String(row.id)} failed for good for another reason`);
-        await new OutboxMessageService(new OutboxMessageRepository(orm!.em.fork()), wakeup!).retry(admin, String(row.id));
+        assert.match(
+          String(row.last_error),
+          /The worker running the last attempt stopped/,
+          `message ${String(row.id)} failed for good for another reason`,
+        );
+        await new OutboxMessageService(new OutboxMessageRepository(orm!.em.fork()), wakeup!).retry(
+          admin,
+          String(row.id),
+        );
       }
       await waitUntil('the outbox to drain', async () => (await liveMessages(orm!)).length === 0, 60_000, liveDetails);
       const drainedAt = Date.now();
@@ -240,7 +296,8 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
           const page = html === undefined ? undefined : pageView(html);
           const documents = indexed.get(courseId) ?? [];
           const entry = cache ? await cachedEntry(cache, courseId) : undefined;
-          const say = (problem: string) => problems.push(`course ${courseId} (${expected}, record ${JSON.stringify(record)}): ${problem}`);
+          const say = (problem: string) =>
+            problems.push(`course ${courseId} (${expected}, record ${JSON.stringify(record)}): ${problem}`);
           if ((await liveMessages(orm!, courseId)).length > 0) say('messages are still live');
           if (expected === 'unpublished') {
             if (record) say('has a published record');
@@ -257,18 +314,22 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
           if (record.pageVersion !== record.version) say(`the page shows v${record.pageVersion} by the record`);
           if (expected === 'published') {
             if (!page || page.offline || page.version !== record.version) say(`the page is ${JSON.stringify(page)}`);
-            if (documents.length !== 1 || documents[0] !== record.version) say(`the index holds ${JSON.stringify(documents)}`);
+            if (documents.length !== 1 || documents[0] !== record.version)
+              say(`the index holds ${JSON.stringify(documents)}`);
             if (!searched.has(courseId)) say('searchCourses does not find it');
-            if (cache && (!entry || entry.version !== record.version || !('record' in entry))) say(`the cache holds ${JSON.stringify(entry?.version)}`);
+            if (cache && (!entry || entry.version !== record.version || !('record' in entry)))
+              say(`the cache holds ${JSON.stringify(entry?.version)}`);
           } else {
             if (!page?.offline) say(`the page is ${JSON.stringify(page)}, not the offline notice`);
             if (documents.length) say(`the index holds ${JSON.stringify(documents)}`);
             if (searched.has(courseId)) say('searchCourses finds it');
-            if (cache && (await cache.get(publishedCourseKey(courseId))) !== undefined) say(`the cache holds an entry (v${entry?.version})`);
+            if (cache && (await cache.get(publishedCourseKey(courseId))) !== undefined)
+              say(`the cache holds an entry (v${entry?.version})`);
           }
         }
         const published = [...states.values()].filter((state) => state === 'published').length;
-        if (searched.size !== published) problems.push(`searchCourses finds ${searched.size} courses, ${published} are published`);
+        if (searched.size !== published)
+          problems.push(`searchCourses finds ${searched.size} courses, ${published} are published`);
         assert.deepEqual(problems, [], `seed ${seed}`);
       } finally {
         await cache?.close();
@@ -282,9 +343,14 @@ for (const factory of testDatabases('course publish kill test').filter((f) => f.
       const response = await fetch(`http://127.0.0.1:${ports.search}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: gatewaySecret },
-        body: JSON.stringify({ query: '{ searchCourses(input: { sort: NEWEST }, page: { page: 1, size: 100 }) { total hits { id } } }' }),
+        body: JSON.stringify({
+          query: '{ searchCourses(input: { sort: NEWEST }, page: { page: 1, size: 100 }) { total hits { id } } }',
+        }),
       });
-      const body = (await response.json()) as { data?: { searchCourses: { total: number; hits: { id: string }[] } }; errors?: unknown };
+      const body = (await response.json()) as {
+        data?: { searchCourses: { total: number; hits: { id: string }[] } };
+        errors?: unknown;
+      };
       assert.ok(body.data, JSON.stringify(body));
       assert.equal(body.data.searchCourses.total, body.data.searchCourses.hits.length);
       return new Set(body.data.searchCourses.hits.map((hit) => hit.id));

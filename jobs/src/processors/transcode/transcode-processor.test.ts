@@ -16,7 +16,23 @@ import { LocalObjectStore } from '@learnhub/platform/object-store';
 import type { ObjectStore } from '@learnhub/platform/object-store';
 import { TaskTable } from '@learnhub/platform/tasks';
 import { startS3rverStore } from '@learnhub/platform/testing';
-import { MediaType, transcodeTasks, mediaMigrations, MediaRepository, mediaEntities, findFfmpeg, findFfprobe, FfprobeProber, Buckets, videoKey, makeTestClips, type TestClips, TranscodeQueue, FfmpegTranscoder, TranscodeProcessor } from '@learnhub/media/testing';
+import {
+  MediaType,
+  transcodeTasks,
+  mediaMigrations,
+  MediaRepository,
+  mediaEntities,
+  findFfmpeg,
+  findFfprobe,
+  FfprobeProber,
+  Buckets,
+  videoKey,
+  makeTestClips,
+  type TestClips,
+  TranscodeQueue,
+  FfmpegTranscoder,
+  TranscodeProcessor,
+} from '@learnhub/media/testing';
 import { JobsEngine } from '../../engine/jobs-engine';
 
 /*
@@ -39,7 +55,10 @@ const stores: Array<[string, () => Promise<{ store: ObjectStore; close(): Promis
     'the local store',
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'lh-transcode-local-'));
-      return { store: new LocalObjectStore({ root: dir, publicUrl: 'http://files.test/files' }), close: () => rm(dir, { recursive: true, force: true }) };
+      return {
+        store: new LocalObjectStore({ root: dir, publicUrl: 'http://files.test/files' }),
+        close: () => rm(dir, { recursive: true, force: true }),
+      };
     },
   ],
   ['S3 (s3rver)', startS3rverStore],
@@ -55,15 +74,32 @@ for (const [name, open] of stores) {
 
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'lh-transcode-processor-'));
-      orm = await openDatabase({ url: `sqlite:${join(dir, 'media.sqlite')}`, entities: mediaEntities, migrations: mediaMigrations });
-      ({ store, close: closeStore } = await open());
-      const processor = new TranscodeProcessor(new TaskTable(orm.em.fork(), transcodeTasks), store, new FfmpegTranscoder(findFfmpeg(readConfig().media.ffmpegPath)), prober, {
-        concurrency: 2,
-        lease: { leaseMs: 10_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 } },
-        stallMs: 30_000,
-        workDir: join(dir, 'work'),
+      orm = await openDatabase({
+        url: `sqlite:${join(dir, 'media.sqlite')}`,
+        entities: mediaEntities,
+        migrations: mediaMigrations,
       });
-      engine = new JobsEngine({ workerId: 'w1', heartbeatMs: 100, memberTtlMs: 1_000, pollMs: 50, groupPrefix: 'test:' }, [processor], [], [], new Registry(), log);
+      ({ store, close: closeStore } = await open());
+      const processor = new TranscodeProcessor(
+        new TaskTable(orm.em.fork(), transcodeTasks),
+        store,
+        new FfmpegTranscoder(findFfmpeg(readConfig().media.ffmpegPath)),
+        prober,
+        {
+          concurrency: 2,
+          lease: { leaseMs: 10_000, renewEveryMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 } },
+          stallMs: 30_000,
+          workDir: join(dir, 'work'),
+        },
+      );
+      engine = new JobsEngine(
+        { workerId: 'w1', heartbeatMs: 100, memberTtlMs: 1_000, pollMs: 50, groupPrefix: 'test:' },
+        [processor],
+        [],
+        [],
+        new Registry(),
+        log,
+      );
       await engine.start();
     });
     after(async () => {
@@ -77,12 +113,24 @@ for (const [name, open] of stores) {
     const merge = async (file: string, extension: string) => {
       const bytes = await readFile(file);
       const fileMd5 = md5(bytes);
-      const object = { fileMd5, type: MediaType.VIDEO, mimeType: 'video/x-msvideo', size: bytes.length, bucket: Buckets.video, objectKey: videoKey(fileMd5, extension) };
+      const object = {
+        fileMd5,
+        type: MediaType.VIDEO,
+        mimeType: 'video/x-msvideo',
+        size: bytes.length,
+        bucket: Buckets.video,
+        objectKey: videoKey(fileMd5, extension),
+      };
       await store.put(object.bucket, object.objectKey, bytes);
       const queue = new TranscodeQueue(prober, store);
       const decision = await queue.inspect(object);
       await new MediaRepository(orm.em.fork()).record(
-        { ...object, durationSeconds: decision.probe?.durationSeconds, width: decision.probe?.width, height: decision.probe?.height },
+        {
+          ...object,
+          durationSeconds: decision.probe?.durationSeconds,
+          width: decision.probe?.width,
+          height: decision.probe?.height,
+        },
         { organisationId: 'org-1', fileName: `clip${extension}`, createdBy: 'u-1' },
         (tx) => queue.queue(tx, object, decision),
       );
@@ -93,9 +141,13 @@ for (const [name, open] of stores) {
       waitUntil(
         `the task of ${fileMd5} to finish`,
         async () => {
-          const [row] = await orm.em.getConnection().execute('select * from media_process_history where file_md5 = ?', [fileMd5]);
+          const [row] = await orm.em
+            .getConnection()
+            .execute('select * from media_process_history where file_md5 = ?', [fileMd5]);
           if (row) return row;
-          const [live] = await orm.em.getConnection().execute('select state, last_error from media_process where file_md5 = ?', [fileMd5]);
+          const [live] = await orm.em
+            .getConnection()
+            .execute('select state, last_error from media_process where file_md5 = ?', [fileMd5]);
           assert.notEqual(live?.state, 'FAILED', live?.last_error);
           return undefined;
         },
@@ -127,7 +179,9 @@ for (const [name, open] of stores) {
     test('an H.264/AAC MKV is remuxed beside its original', async () => {
       const fileMd5 = await merge(clips.mkv, '.mkv');
       await finished(fileMd5);
-      const [media] = await orm.em.getConnection().execute('select playback_key from media_objects where file_md5 = ?', [fileMd5]);
+      const [media] = await orm.em
+        .getConnection()
+        .execute('select playback_key from media_objects where file_md5 = ?', [fileMd5]);
       const probe = await probeStored(media.playback_key);
       assert.equal(probe.videoCodec, 'h264');
       assert.ok(probe.formatNames.includes('mp4'));

@@ -15,7 +15,18 @@ import { LocalObjectStore } from '@learnhub/platform/object-store';
 import { TaskTable } from '@learnhub/platform/tasks';
 import { ServiceProcessGroup } from '@learnhub/platform/testing';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
-import { transcodeTasks, mediaMigrations, mediaEntities, findFfmpeg, findFfprobe, FfprobeProber, Buckets, videoKey, makeTestClips, type TestClips } from '@learnhub/media/testing';
+import {
+  transcodeTasks,
+  mediaMigrations,
+  mediaEntities,
+  findFfmpeg,
+  findFfprobe,
+  FfprobeProber,
+  Buckets,
+  videoKey,
+  makeTestClips,
+  type TestClips,
+} from '@learnhub/media/testing';
 import { ffmpegsUnder } from '../../testing/ffmpeg-processes';
 import { startJobsProcess, transcodeWorkDir } from '../../testing/jobs-process';
 import { queueVideo } from '../../testing/queued-video';
@@ -33,10 +44,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The files attempts are writing in a worker's folder (`<task>-<random>/playback.mp4`, …). */
 async function partialOutputs(workDir: string): Promise<string[]> {
   const entries = await readdir(workDir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile() && e.name !== '.owner.json').map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile() && e.name !== '.owner.json')
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 let clips: TestClips;
 let longAvi: string;
@@ -45,7 +63,19 @@ before(async () => {
   // Long enough at libx264 `medium` to be caught mid-transcode on a fast machine.
   longAvi = join(tmpdir(), `lh-long-${process.pid}.avi`);
   await run(findFfmpeg(readConfig().media.ffmpegPath), [
-    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=22050'],
+    ...[
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:sample_rate=22050',
+    ],
     ...['-t', '20', '-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2', longAvi],
   ]);
 });
@@ -80,7 +110,8 @@ for (const factory of testDatabases('transcoding workers')) {
     const startWorker = (name: string, env: NodeJS.ProcessEnv = {}) =>
       startJobsProcess({ processes, dataDir, databaseUrl: database.url }, name, { TRANSCODE_PRESET: 'medium', ...env });
 
-    const seed = (file: string, extension: string, asIs = false) => queueVideo(orm, store, prober, file, extension, asIs);
+    const seed = (file: string, extension: string, asIs = false) =>
+      queueVideo(orm, store, prober, file, extension, asIs);
     const workDirOf = (workerId: string) => transcodeWorkDir(dataDir, workerId);
 
     /**
@@ -104,31 +135,44 @@ for (const factory of testDatabases('transcoding workers')) {
     const sql = (text: string, params: unknown[] = []) => orm.em.getConnection().execute(text, params);
     const task = async (fileMd5: string) => (await sql('select * from media_process where file_md5 = ?', [fileMd5]))[0];
     const history = (fileMd5: string) => sql('select * from media_process_history where file_md5 = ?', [fileMd5]);
-    const object = async (fileMd5: string) => (await sql('select * from media_objects where file_md5 = ?', [fileMd5]))[0];
+    const object = async (fileMd5: string) =>
+      (await sql('select * from media_objects where file_md5 = ?', [fileMd5]))[0];
 
     test('a worker killed mid-transcode takes its ffmpeg with it, its partial output is removed when the next worker starts, and that worker redoes the task once the lease runs out', async () => {
       const fileMd5 = await seed(longAvi, '.avi');
       // Blocked on its input, ffmpeg writes nothing: only a kill stops it (on its own it would notice its parent gone at its next write).
       const restore = await stallSource(fileMd5, longAvi);
       const first = await startWorker(`${factory.kind}-a`);
-      await waitUntil('the first worker to report progress', async () => {
-        const row = await task(fileMd5);
-        return row?.lease_owner === `${factory.kind}-a` && Number(row.progress) > 0;
-      }, 60_000);
+      await waitUntil(
+        'the first worker to report progress',
+        async () => {
+          const row = await task(fileMd5);
+          return row?.lease_owner === `${factory.kind}-a` && Number(row.progress) > 0;
+        },
+        60_000,
+      );
       const firstDir = workDirOf(`${factory.kind}-a`);
       assert.ok((await partialOutputs(firstDir)).length > 0, 'ffmpeg is writing into the worker’s folder');
       await first.stop('SIGKILL');
       const killedAt = Date.now();
-      await waitUntil('the killed worker’s ffmpeg to stop', async () => (await ffmpegsUnder(firstDir)).length === 0, 15_000);
+      await waitUntil(
+        'the killed worker’s ffmpeg to stop',
+        async () => (await ffmpegsUnder(firstDir)).length === 0,
+        15_000,
+      );
       assert.ok((await partialOutputs(firstDir)).length > 0, 'the partial output outlived the worker');
       await restore();
 
       const second = await startWorker(`${factory.kind}-b`, { TRANSCODE_PRESET: 'ultrafast' });
       assert.equal(await exists(firstDir), false, 'the next worker removed the dead worker’s folder as it started');
-      const [done] = await waitUntil('the task to finish', async () => {
-        const rows = await history(fileMd5);
-        return rows.length > 0 && rows;
-      }, 120_000);
+      const [done] = await waitUntil(
+        'the task to finish',
+        async () => {
+          const rows = await history(fileMd5);
+          return rows.length > 0 && rows;
+        },
+        120_000,
+      );
       assert.ok(Date.now() - killedAt >= 1000, 'the second worker waited for the lease');
       assert.equal(done.finished_by, `${factory.kind}-b`);
       assert.equal(Number(done.attempts), 2);
@@ -159,22 +203,38 @@ for (const factory of testDatabases('transcoding workers')) {
       assert.ok(partial.length > 0, 'ffmpeg is writing into the worker’s folder');
 
       const starting = await startWorker(`${factory.kind}-f`);
-      assert.deepEqual(await partialOutputs(leavingDir), partial, 'a starting worker left the live worker’s output alone');
+      assert.deepEqual(
+        await partialOutputs(leavingDir),
+        partial,
+        'a starting worker left the live worker’s output alone',
+      );
       assert.ok((await ffmpegsUnder(leavingDir)).length > 0, 'and its ffmpeg running');
       assert.equal(await starting.stop('SIGTERM'), 0, starting.log());
 
       assert.equal(await leaving.stop('SIGTERM'), 0, leaving.log());
-      await waitUntil('the stopped worker’s ffmpeg to be gone', async () => (await ffmpegsUnder(leavingDir)).length === 0, 2_000);
+      await waitUntil(
+        'the stopped worker’s ffmpeg to be gone',
+        async () => (await ffmpegsUnder(leavingDir)).length === 0,
+        2_000,
+      );
       assert.equal(await exists(leavingDir), false, 'its folder and the partial output are gone');
       const released = await task(fileMd5);
-      assert.deepEqual([released.state, Number(released.attempts), released.lease_owner], ['PENDING', 0, null], 'given back, the attempt not counted');
+      assert.deepEqual(
+        [released.state, Number(released.attempts), released.lease_owner],
+        ['PENDING', 0, null],
+        'given back, the attempt not counted',
+      );
 
       await restore();
       const finisher = await startWorker(`${factory.kind}-g`, { TRANSCODE_PRESET: 'ultrafast' });
-      const [done] = await waitUntil('another worker to finish the task', async () => {
-        const rows = await history(fileMd5);
-        return rows.length > 0 && rows;
-      }, 120_000);
+      const [done] = await waitUntil(
+        'another worker to finish the task',
+        async () => {
+          const rows = await history(fileMd5);
+          return rows.length > 0 && rows;
+        },
+        120_000,
+      );
       assert.deepEqual([done.finished_by, Number(done.attempts)], [`${factory.kind}-g`, 1]);
       await finisher.stop('SIGTERM');
     });
@@ -186,7 +246,11 @@ for (const factory of testDatabases('transcoding workers')) {
       const fileMd5 = await seed(distinct, '.avi');
       const tasks = new TaskTable(orm.em.fork(), transcodeTasks);
       const worker = await startWorker(`${factory.kind}-c`);
-      await waitUntil('ffmpeg to start', async () => (await task(fileMd5))?.state === 'PROCESSING' && (await ffmpegsUnder(dataDir)).length > 0, 60_000);
+      await waitUntil(
+        'ffmpeg to start',
+        async () => (await task(fileMd5))?.state === 'PROCESSING' && (await ffmpegsUnder(dataDir)).length > 0,
+        60_000,
+      );
       const { id } = await task(fileMd5);
       await tasks.cancel(String(id), 'Cancelled by admin-1');
       await waitUntil('ffmpeg to stop', async () => (await ffmpegsUnder(dataDir)).length === 0, 10_000);
@@ -206,10 +270,14 @@ for (const factory of testDatabases('transcoding workers')) {
     test('a stored file that is not a video fails at once with a clear message, and is not retried', async () => {
       const fileMd5 = await seed(clips.noise, '.mp4', true);
       const worker = await startWorker(`${factory.kind}-d`, { TRANSCODE_PRESET: 'veryfast' });
-      const row = await waitUntil('the task to fail', async () => {
-        const current = await task(fileMd5);
-        return current?.state === 'FAILED' && current;
-      }, 60_000);
+      const row = await waitUntil(
+        'the task to fail',
+        async () => {
+          const current = await task(fileMd5);
+          return current?.state === 'FAILED' && current;
+        },
+        60_000,
+      );
       assert.equal(Number(row.attempts), 1);
       assert.equal(row.run_at_ms, null, 'no automatic retry');
       assert.match(row.last_error, /not a video/);

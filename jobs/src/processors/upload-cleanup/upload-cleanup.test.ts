@@ -9,7 +9,16 @@ import { createLogger } from '@learnhub/platform/logger';
 import { waitUntil } from '@learnhub/platform/testing';
 import { LocalObjectStore } from '@learnhub/platform/object-store';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
-import { UploadState, mediaMigrations, UploadSessionRepository, mediaEntities, Buckets, videoKey, type VideoIntake, UploadCleanupProcessor } from '@learnhub/media/testing';
+import {
+  UploadState,
+  mediaMigrations,
+  UploadSessionRepository,
+  mediaEntities,
+  Buckets,
+  videoKey,
+  type VideoIntake,
+  UploadCleanupProcessor,
+} from '@learnhub/media/testing';
 import { CronSchedule } from '@learnhub/platform/tasks';
 import { JobsEngine } from '../../engine/jobs-engine';
 
@@ -61,13 +70,20 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
         new Date(),
         () => undefined,
       );
-      await sessions.saveChunk({ sessionId: created.id, index: 0, size: 5 * MiB, md5: md5('part'), partEtag: part.etag });
+      await sessions.saveChunk({
+        sessionId: created.id,
+        index: 0,
+        size: 5 * MiB,
+        md5: md5('part'),
+        partEtag: part.etag,
+      });
       const at = new Date(Date.now() - idleSeconds * 1000);
       await db.orm.em.fork().nativeUpdate('UploadSession', { id: created.id }, { lastActivityAt: at, state });
       return { id: created.id, fileMd5, uploadId };
     };
     const reload = (fileMd5: string) => new UploadSessionRepository(db.orm.em.fork()).find('org-1', fileMd5);
-    const chunkCount = async (id: string) => (await new UploadSessionRepository(db.orm.em.fork()).chunkIndexes(id)).length;
+    const chunkCount = async (id: string) =>
+      (await new UploadSessionRepository(db.orm.em.fork()).chunkIndexes(id)).length;
     const multipartDirs = async () => readdir(join(dir, '.multipart')).catch(() => [] as string[]);
 
     test('sessions idle past the time-to-live lose their chunks and multipart upload and are marked expired; others are untouched', async () => {
@@ -75,11 +91,25 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const failed = await session('failed-merge', 30 * HOUR, UploadState.FAILED);
       const active = await session('active', 60);
       const completed = await session('completed', 40 * HOUR, UploadState.COMPLETED);
-      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+      const processor = new UploadCleanupProcessor(
+        db.orm.em,
+        CronSchedule.parse('*/10 * * * *'),
+        store,
+        24 * HOUR,
+        videos,
+        mergeLease,
+      );
 
       const summary = await processor.run(new AbortController().signal, log);
 
-      assert.deepEqual(summary, { expired: 2, chunksFreed: 2, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 });
+      assert.deepEqual(summary, {
+        expired: 2,
+        chunksFreed: 2,
+        mergesFinished: 0,
+        mergesRolledBack: 0,
+        orphansFreed: 0,
+        debrisFreed: 0,
+      });
       for (const gone of [abandoned, failed]) {
         const row = await reload(gone.fileMd5);
         assert.equal(row?.state, UploadState.EXPIRED);
@@ -92,7 +122,11 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       assert.ok((await multipartDirs()).includes(active.uploadId));
       assert.equal((await reload(completed.fileMd5))?.state, UploadState.COMPLETED, 'finished uploads are not touched');
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 }, 'a second run finds nothing');
+      assert.deepEqual(
+        await processor.run(new AbortController().signal, log),
+        { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 },
+        'a second run finds nothing',
+      );
     });
 
     test('a merge nobody holds with nothing left to finish is rolled back, and a failed upload loses its chunks at once, whatever its age', async () => {
@@ -100,22 +134,41 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const stuck = await session('stuck-merge', 60, UploadState.MERGING);
       await store.abortMultipart(Buckets.video, videoKey(stuck.fileMd5, '.mp4'), stuck.uploadId);
       const failed = await session('recently-failed', 60, UploadState.FAILED);
-      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+      const processor = new UploadCleanupProcessor(
+        db.orm.em,
+        CronSchedule.parse('*/10 * * * *'),
+        store,
+        24 * HOUR,
+        videos,
+        mergeLease,
+      );
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 1, mergesFinished: 0, mergesRolledBack: 1, orphansFreed: 0, debrisFreed: 0 });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), {
+        expired: 0,
+        chunksFreed: 1,
+        mergesFinished: 0,
+        mergesRolledBack: 1,
+        orphansFreed: 0,
+        debrisFreed: 0,
+      });
       const rolledBack = await reload(stuck.fileMd5);
       assert.equal(rolledBack?.state, UploadState.FAILED);
       assert.match(rolledBack?.failure ?? '', /interrupted.*upload the file again/);
       assert.equal(rolledBack?.leaseToken, null);
       assert.equal(await chunkCount(stuck.id), 0);
-      assert.equal((await reload(failed.fileMd5))?.state, UploadState.FAILED, 'a failed upload keeps its state and reason');
+      assert.equal(
+        (await reload(failed.fileMd5))?.state,
+        UploadState.FAILED,
+        'a failed upload keeps its state and reason',
+      );
       assert.equal(await chunkCount(failed.id), 0);
       assert.ok(!(await multipartDirs()).includes(failed.uploadId));
     });
 
     test('a multipart upload no session needs (media killed before recording its session) is aborted once an hour old; young ones and those of live sessions stay', async () => {
       const twoHoursAgo = new Date(Date.now() - 2 * HOUR * 1000);
-      const age = (uploadId: string) => utimes(join(dir, '.multipart', uploadId, 'upload.json'), twoHoursAgo, twoHoursAgo);
+      const age = (uploadId: string) =>
+        utimes(join(dir, '.multipart', uploadId, 'upload.json'), twoHoursAgo, twoHoursAgo);
       const orphanKey = videoKey(md5(`${factory.kind}-orphan`), '.mp4');
       const orphan = await store.createMultipart(Buckets.video, orphanKey, { partSize: 5 * MiB });
       await store.uploadPart(Buckets.video, orphanKey, orphan, 1, Buffer.alloc(5 * MiB, 1), 5 * MiB);
@@ -125,16 +178,33 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       await age(live.uploadId);
       const ended = await session('completed-long-ago', 60, UploadState.COMPLETED);
       await age(ended.uploadId);
-      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+      const processor = new UploadCleanupProcessor(
+        db.orm.em,
+        CronSchedule.parse('*/10 * * * *'),
+        store,
+        24 * HOUR,
+        videos,
+        mergeLease,
+      );
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 2, debrisFreed: 0 });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), {
+        expired: 0,
+        chunksFreed: 0,
+        mergesFinished: 0,
+        mergesRolledBack: 0,
+        orphansFreed: 2,
+        debrisFreed: 0,
+      });
       const left = await multipartDirs();
-      assert.ok(!left.includes(orphan) && !left.includes(ended.uploadId), 'the untracked and the ended session\'s uploads are aborted');
-      assert.ok(left.includes(young) && left.includes(live.uploadId), 'a young upload and a live session\'s stay');
+      assert.ok(
+        !left.includes(orphan) && !left.includes(ended.uploadId),
+        "the untracked and the ended session's uploads are aborted",
+      );
+      assert.ok(left.includes(young) && left.includes(live.uploadId), "a young upload and a live session's stay");
       await store.abortMultipart(Buckets.video, videoKey(md5(`${factory.kind}-young`), '.mp4'), young);
     });
 
-    test('debris a crash left in the object store\'s .tmp is removed once two hours old; younger debris stays, as it may be a write in flight', async () => {
+    test("debris a crash left in the object store's .tmp is removed once two hours old; younger debris stays, as it may be a write in flight", async () => {
       const temp = join(dir, '.tmp');
       await mkdir(join(temp, 'old-staging'), { recursive: true });
       await writeFile(join(temp, 'old-staging', 'upload.json'), '{}');
@@ -145,9 +215,23 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       // Younger than the cutoff: a body may idle for up to an hour before it is cut off.
       const ninetyMinutesAgo = new Date(Date.now() - 1.5 * HOUR * 1000);
       await utimes(join(temp, 'young-put'), ninetyMinutesAgo, ninetyMinutesAgo);
-      const processor = new UploadCleanupProcessor(db.orm.em, CronSchedule.parse('*/10 * * * *'), store, 24 * HOUR, videos, mergeLease);
+      const processor = new UploadCleanupProcessor(
+        db.orm.em,
+        CronSchedule.parse('*/10 * * * *'),
+        store,
+        24 * HOUR,
+        videos,
+        mergeLease,
+      );
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 2 });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), {
+        expired: 0,
+        chunksFreed: 0,
+        mergesFinished: 0,
+        mergesRolledBack: 0,
+        orphansFreed: 0,
+        debrisFreed: 2,
+      });
       assert.deepEqual(await readdir(temp), ['young-put']);
       await rm(join(temp, 'young-put'));
     });
@@ -159,7 +243,16 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
           new JobsEngine(
             { workerId, heartbeatMs: 50, memberTtlMs: 500, pollMs: 1000, groupPrefix: `${factory.kind}-cleanup:` },
             [],
-            [new UploadCleanupProcessor(db.orm.em.fork(), CronSchedule.parse('0 3 * * *'), store, 24 * HOUR, videos, mergeLease)],
+            [
+              new UploadCleanupProcessor(
+                db.orm.em.fork(),
+                CronSchedule.parse('0 3 * * *'),
+                store,
+                24 * HOUR,
+                videos,
+                mergeLease,
+              ),
+            ],
             [],
             new Registry(),
             log,
@@ -173,7 +266,11 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
         assert.equal((await reload(abandoned.fileMd5))?.state, UploadState.UPLOADING, 'not run before it is due');
         // An operator's "run now".
         await sql(`update job_schedules set next_run_ms = 0 where name = 'upload-cleanup'`);
-        await waitUntil('the abandoned upload to expire', async () => (await reload(abandoned.fileMd5))?.state === UploadState.EXPIRED, 10_000);
+        await waitUntil(
+          'the abandoned upload to expire',
+          async () => (await reload(abandoned.fileMd5))?.state === UploadState.EXPIRED,
+          10_000,
+        );
         const [after] = await sql(`select * from job_schedules where name = 'upload-cleanup'`);
         assert.ok(['w1', 'w2', 'w3'].includes(after.last_run_by));
         assert.ok(Number(after.next_run_ms) > Date.now(), 'the next run is the next due time again');

@@ -8,6 +8,15 @@ import { contentMigrations } from '../migrations/migrations';
  * The content database with content's tables. The content service migrates it; a process that
  * only reads it or works its outbox passes `migrate: false` and waits for the service.
  */
-export function openContentDatabase(url: string, options: { logger?: Logger; migrate?: boolean } = {}): Promise<MikroORM> {
-  return openDatabase({ url, entities: contentEntities, migrations: contentMigrations, logger: options.logger, migrate: options.migrate });
+export function openContentDatabase(
+  url: string,
+  options: { logger?: Logger; migrate?: boolean } = {},
+): Promise<MikroORM> {
+  return openDatabase({
+    url,
+    entities: contentEntities,
+    migrations: contentMigrations,
+    logger: options.logger,
+    migrate: options.migrate,
+  });
 }

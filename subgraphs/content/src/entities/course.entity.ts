@@ -60,6 +60,10 @@ export class Course {
   @Property({ type: 'string', length: 64, fieldName: 'changed_by' })
   changedBy!: string;
 
-  @OneToOne(() => CourseMarket, (market) => market.course, { nullable: true })
+  @OneToOne(
+    () => CourseMarket,
+    (market) => market.course,
+    { nullable: true },
+  )
   market?: Rel<CourseMarket>;
 }

@@ -39,7 +39,10 @@ export const outboxMessages: TaskTableDefinition<CoursePublishPayload> = {
   payloadOf: (row) => ({
     courseId: String(row.business_key1),
     version: row.business_key2 === null || row.business_key2 === undefined ? undefined : Number(row.business_key2),
-    action: row.business_key3 === null || row.business_key3 === undefined ? undefined : (String(row.business_key3) as PublishAction),
+    action:
+      row.business_key3 === null || row.business_key3 === undefined
+        ? undefined
+        : (String(row.business_key3) as PublishAction),
     stages: readOutboxStages(row.stages),
   }),
 };

@@ -21,7 +21,10 @@ test('a column holding anything but a list of { name, state } is refused with a 
   for (const stored of ['not json', '{"page":"DONE"}', '[{"name":"page"}]']) {
     assert.throws(
       () => readOutboxStages(stored),
-      (error) => isAppError(error) && error.details.reason === 'OUTBOX_STAGES_UNREADABLE' && error.message.includes(JSON.stringify(stored)),
+      (error) =>
+        isAppError(error) &&
+        error.details.reason === 'OUTBOX_STAGES_UNREADABLE' &&
+        error.message.includes(JSON.stringify(stored)),
     );
   }
 });

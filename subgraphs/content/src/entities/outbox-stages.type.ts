@@ -19,10 +19,17 @@ export interface OutboxStageRecord {
 export function readOutboxStages(stored: unknown): OutboxStageRecord[] {
   if (stored === null || stored === undefined) return [];
   const parsed = typeof stored === 'string' ? parsedJson(stored) : stored;
-  if (!Array.isArray(parsed) || !parsed.every((stage) => typeof stage?.name === 'string' && typeof stage?.state === 'string')) {
-    throw new AppError(ErrorCode.INTERNAL, `An outbox message's stages column must hold a JSON list of { name, state }, not ${JSON.stringify(stored).slice(0, 200)}; correct the row by hand.`, {
-      reason: 'OUTBOX_STAGES_UNREADABLE',
-    });
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((stage) => typeof stage?.name === 'string' && typeof stage?.state === 'string')
+  ) {
+    throw new AppError(
+      ErrorCode.INTERNAL,
+      `An outbox message's stages column must hold a JSON list of { name, state }, not ${JSON.stringify(stored).slice(0, 200)}; correct the row by hand.`,
+      {
+        reason: 'OUTBOX_STAGES_UNREADABLE',
+      },
+    );
   }
   return parsed as OutboxStageRecord[];
 }

@@ -5,28 +5,52 @@ import type { AuditSnapshotView } from '../services/course-audit.service';
 import type { ContentContext } from './content-context';
 import { snapshotType } from './course-snapshot.resolver';
 import { CourseType } from './course.type';
-import { AuditCourseInput, CourseAuditRecordType, CourseAuditSnapshotPage, CourseAuditSnapshotType } from './publishing.types';
+import {
+  AuditCourseInput,
+  CourseAuditRecordType,
+  CourseAuditSnapshotPage,
+  CourseAuditSnapshotType,
+} from './publishing.types';
 
-const snapshotOf = (view: AuditSnapshotView): CourseAuditSnapshotType => ({ ...view, content: snapshotType(view.content), stored: view.content });
+const snapshotOf = (view: AuditSnapshotView): CourseAuditSnapshotType => ({
+  ...view,
+  content: snapshotType(view.content),
+  stored: view.content,
+});
 
 @Resolver(() => CourseAuditSnapshotType)
 export class CourseAuditResolver {
   @Mutation(() => CourseAuditSnapshotType, {
-    description: 'Freezes the course into its pre-publish snapshot for an auditor. Refused while a submission waits, and while pieces are missing (each is named).',
+    description:
+      'Freezes the course into its pre-publish snapshot for an auditor. Refused while a submission waits, and while pieces are missing (each is named).',
   })
-  async submitCourseForAudit(@Arg('courseId', () => ID) courseId: string, @Ctx() ctx: ContentContext): Promise<CourseAuditSnapshotType> {
+  async submitCourseForAudit(
+    @Arg('courseId', () => ID) courseId: string,
+    @Ctx() ctx: ContentContext,
+  ): Promise<CourseAuditSnapshotType> {
     return snapshotOf(await ctx.audits.submit(ctx.viewer, ctx.requestId, courseId));
   }
 
-  @Query(() => CourseAuditSnapshotPage, { description: 'Auditors and admins: submitted snapshots waiting for a decision, the longest waiting first.' })
-  async auditQueue(@Arg('page', () => PageInput, { nullable: true }) page: PageInput | undefined, @Ctx() ctx: ContentContext): Promise<CourseAuditSnapshotPage> {
+  @Query(() => CourseAuditSnapshotPage, {
+    description: 'Auditors and admins: submitted snapshots waiting for a decision, the longest waiting first.',
+  })
+  async auditQueue(
+    @Arg('page', () => PageInput, { nullable: true }) page: PageInput | undefined,
+    @Ctx() ctx: ContentContext,
+  ): Promise<CourseAuditSnapshotPage> {
     const request = pageRequest(page, ctx.maxPageSize);
     const { items, total } = await ctx.audits.queue(ctx.viewer, request);
     return toPage(items.map(snapshotOf), total, request);
   }
 
-  @Mutation(() => CourseAuditRecordType, { description: 'Auditors and admins: approves or rejects the submitted snapshot, with an opinion (required to reject).' })
-  auditCourse(@Arg('input', () => AuditCourseInput) input: AuditCourseInput, @Ctx() ctx: ContentContext): Promise<CourseAuditRecordType> {
+  @Mutation(() => CourseAuditRecordType, {
+    description:
+      'Auditors and admins: approves or rejects the submitted snapshot, with an opinion (required to reject).',
+  })
+  auditCourse(
+    @Arg('input', () => AuditCourseInput) input: AuditCourseInput,
+    @Ctx() ctx: ContentContext,
+  ): Promise<CourseAuditRecordType> {
     return ctx.audits.audit(ctx.viewer, input);
   }
 
@@ -35,7 +59,10 @@ export class CourseAuditResolver {
     return ctx.previews.render(snapshot.stored, ctx.requestId);
   }
 
-  @FieldResolver(() => CourseType, { nullable: true, description: 'The course as it stands now (draft edits included).' })
+  @FieldResolver(() => CourseType, {
+    nullable: true,
+    description: 'The course as it stands now (draft edits included).',
+  })
   async course(@Root() snapshot: CourseAuditSnapshotType, @Ctx() ctx: ContentContext): Promise<CourseType | null> {
     try {
       return await ctx.courses.get(ctx.viewer, snapshot.courseId);
@@ -54,7 +81,10 @@ export class CourseAuditFields {
     return (await ctx.loaders.get('course-audits', (ids) => ctx.audits.history(ids)).load(course.id)) ?? [];
   }
 
-  @FieldResolver(() => CourseAuditSnapshotType, { nullable: true, description: 'The latest submission (pre-publish snapshot), if any.' })
+  @FieldResolver(() => CourseAuditSnapshotType, {
+    nullable: true,
+    description: 'The latest submission (pre-publish snapshot), if any.',
+  })
   async auditSnapshot(@Root() course: CourseType, @Ctx() ctx: ContentContext): Promise<CourseAuditSnapshotType | null> {
     const view = await ctx.loaders.get('course-audit-snapshots', (ids) => ctx.audits.snapshots(ids)).load(course.id);
     return view ? snapshotOf(view) : null;

@@ -19,7 +19,10 @@ export class CourseCategoryResolver {
     return ctx.categories.setIcon(ctx.viewer, ctx, id, mediaId ?? undefined);
   }
 
-  @FieldResolver(() => MediaReference, { nullable: true, description: 'Null for an icon set before its owner was recorded: set it again.' })
+  @FieldResolver(() => MediaReference, {
+    nullable: true,
+    description: 'Null for an icon set before its owner was recorded: set it again.',
+  })
   icon(@Root() category: CourseCategoryType): MediaReference | null {
     return mediaReference(category.iconMediaId, category.iconOrganisationId);
   }

@@ -11,18 +11,33 @@ const publishedType = (record: PublishedCourseRecord): Omit<PublishedCourseType,
 
 @Resolver(() => PublishedCourseType)
 export class CoursePublishResolver {
-  @Mutation(() => PublishedCourseType, { description: 'Publishes the approved snapshot; page, search and cache follow within moments.' })
-  async publishCourse(@Arg('courseId', () => ID) courseId: string, @Ctx() ctx: ContentContext): Promise<Omit<PublishedCourseType, 'pageUrl'>> {
+  @Mutation(() => PublishedCourseType, {
+    description: 'Publishes the approved snapshot; page, search and cache follow within moments.',
+  })
+  async publishCourse(
+    @Arg('courseId', () => ID) courseId: string,
+    @Ctx() ctx: ContentContext,
+  ): Promise<Omit<PublishedCourseType, 'pageUrl'>> {
     return publishedType(await ctx.publisher.publish(ctx.viewer, courseId));
   }
 
-  @Mutation(() => PublishedCourseType, { description: 'Takes a published course offline: out of search and the cache, its page replaced by a notice.' })
-  async takeCourseOffline(@Arg('courseId', () => ID) courseId: string, @Ctx() ctx: ContentContext): Promise<Omit<PublishedCourseType, 'pageUrl'>> {
+  @Mutation(() => PublishedCourseType, {
+    description: 'Takes a published course offline: out of search and the cache, its page replaced by a notice.',
+  })
+  async takeCourseOffline(
+    @Arg('courseId', () => ID) courseId: string,
+    @Ctx() ctx: ContentContext,
+  ): Promise<Omit<PublishedCourseType, 'pageUrl'>> {
     return publishedType(await ctx.publisher.takeOffline(ctx.viewer, courseId));
   }
 
-  @Mutation(() => PublishedCourseType, { description: 'Puts an offline course back online with its last published snapshot, without a new audit.' })
-  async bringCourseOnline(@Arg('courseId', () => ID) courseId: string, @Ctx() ctx: ContentContext): Promise<Omit<PublishedCourseType, 'pageUrl'>> {
+  @Mutation(() => PublishedCourseType, {
+    description: 'Puts an offline course back online with its last published snapshot, without a new audit.',
+  })
+  async bringCourseOnline(
+    @Arg('courseId', () => ID) courseId: string,
+    @Ctx() ctx: ContentContext,
+  ): Promise<Omit<PublishedCourseType, 'pageUrl'>> {
     return publishedType(await ctx.publisher.bringOnline(ctx.viewer, courseId));
   }
 
@@ -31,7 +46,10 @@ export class CoursePublishResolver {
     description:
       "Public: a published course (cache first); null when it is not published or offline. Sections that are not preview are locked (no media) unless you belong to the course's organisation, audit, administer, or your token lists the course.",
   })
-  async publishedCourse(@Arg('id', () => ID) id: string, @Ctx() ctx: ContentContext): Promise<Omit<PublishedCourseType, 'pageUrl'> | null> {
+  async publishedCourse(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ContentContext,
+  ): Promise<Omit<PublishedCourseType, 'pageUrl'> | null> {
     const record = await ctx.published.getFor(ctx.viewer, id);
     return record ? publishedType(record) : null;
   }

@@ -20,7 +20,12 @@ export function snapshotType(snapshot: CourseSnapshot): CourseSnapshotType {
   return {
     ...snapshot,
     teachplan: snapshot.teachplan.map((node) => planNode(snapshot, node)),
-    teachers: snapshot.teachers.map((teacher) => ({ ...teacher, courseId: snapshot.id, organisationId: snapshot.organisationId, createdAt: new Date(teacher.createdAt) })),
+    teachers: snapshot.teachers.map((teacher) => ({
+      ...teacher,
+      courseId: snapshot.id,
+      organisationId: snapshot.organisationId,
+      createdAt: new Date(teacher.createdAt),
+    })),
   };
 }
 

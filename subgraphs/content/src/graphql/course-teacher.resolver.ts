@@ -7,7 +7,10 @@ import { mediaReference, MediaReference } from './media.reference';
 @Resolver(() => CourseTeacherType)
 export class CourseTeacherResolver {
   @Mutation(() => CourseTeacherType, { description: 'Adds a teacher to a course (no id) or edits one.' })
-  saveCourseTeacher(@Arg('input', () => SaveCourseTeacherInput) input: SaveCourseTeacherInput, @Ctx() ctx: ContentContext): Promise<CourseTeacherType> {
+  saveCourseTeacher(
+    @Arg('input', () => SaveCourseTeacherInput) input: SaveCourseTeacherInput,
+    @Ctx() ctx: ContentContext,
+  ): Promise<CourseTeacherType> {
     return ctx.teachers.save(ctx.viewer, ctx, input);
   }
 

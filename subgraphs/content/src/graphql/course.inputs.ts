@@ -60,7 +60,9 @@ export class CreateCourseInput implements CourseFields {
 }
 
 // Nullable unions defeat reflection, hence the explicit field types.
-@InputType('UpdateCourseInput', { description: 'Only the fields given change; null clears an optional field (coverMediaId: null removes the cover).' })
+@InputType('UpdateCourseInput', {
+  description: 'Only the fields given change; null clears an optional field (coverMediaId: null removes the cover).',
+})
 export class UpdateCourseInput implements CourseFields {
   @Field(() => String, { nullable: true })
   name?: string | null;

@@ -13,7 +13,10 @@ const categoryName = (ctx: ContentContext, id: string) =>
 
 @Resolver(() => CourseType)
 export class CourseResolver {
-  @Query(() => CoursePage, { description: "The viewer's organisation's courses (auditors and admins: every organisation's), most recently changed first." })
+  @Query(() => CoursePage, {
+    description:
+      "The viewer's organisation's courses (auditors and admins: every organisation's), most recently changed first.",
+  })
   async courses(
     @Arg('filter', () => CourseFilter, { nullable: true }) filter: CourseFilter | undefined,
     @Arg('page', () => PageInput, { nullable: true }) page: PageInput | undefined,
@@ -24,7 +27,10 @@ export class CourseResolver {
     return toPage(items, total, request);
   }
 
-  @Query(() => CourseType, { nullable: true, description: 'A course by id; null when it does not exist or is not visible to you.' })
+  @Query(() => CourseType, {
+    nullable: true,
+    description: 'A course by id; null when it does not exist or is not visible to you.',
+  })
   async course(@Arg('id', () => ID) id: string, @Ctx() ctx: ContentContext): Promise<CourseType | null> {
     try {
       return await ctx.courses.get(ctx.viewer, id);
@@ -34,8 +40,13 @@ export class CourseResolver {
     }
   }
 
-  @Mutation(() => CourseType, { description: "Creates a course for the viewer's organisation: not submitted, unpublished." })
-  createCourse(@Arg('input', () => CreateCourseInput) input: CreateCourseInput, @Ctx() ctx: ContentContext): Promise<CourseType> {
+  @Mutation(() => CourseType, {
+    description: "Creates a course for the viewer's organisation: not submitted, unpublished.",
+  })
+  createCourse(
+    @Arg('input', () => CreateCourseInput) input: CreateCourseInput,
+    @Ctx() ctx: ContentContext,
+  ): Promise<CourseType> {
     return ctx.courses.create(ctx.viewer, ctx, input);
   }
 
@@ -48,7 +59,9 @@ export class CourseResolver {
     return ctx.courses.update(ctx.viewer, ctx, id, input);
   }
 
-  @Mutation(() => Boolean, { description: 'Deletes a course never submitted for audit, with its marketing, plan, bindings and teachers.' })
+  @Mutation(() => Boolean, {
+    description: 'Deletes a course never submitted for audit, with its marketing, plan, bindings and teachers.',
+  })
   deleteCourse(@Arg('id', () => ID) id: string, @Ctx() ctx: ContentContext): Promise<boolean> {
     return ctx.courses.delete(ctx.viewer, id);
   }
@@ -101,7 +114,9 @@ export class CourseMarketResolver {
 export const courseReferenceResolver = {
   Course: {
     async __resolveReference(reference: { id: string }, ctx: ContentContext) {
-      return (await ctx.loaders.get('courses', (ids) => ctx.courses.references(ctx.viewer, ids)).load(reference.id)) ?? null;
+      return (
+        (await ctx.loaders.get('courses', (ids) => ctx.courses.references(ctx.viewer, ids)).load(reference.id)) ?? null
+      );
     },
   },
 };

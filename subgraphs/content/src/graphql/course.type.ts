@@ -67,7 +67,9 @@ export abstract class CourseFields {
   market?: CourseMarketType;
 }
 
-@ObjectType('Course', { description: 'A course: base information, marketing, plan and teachers. Owned by one organisation.' })
+@ObjectType('Course', {
+  description: 'A course: base information, marketing, plan and teachers. Owned by one organisation.',
+})
 @Directive('@key(fields: "id")')
 export class CourseType extends CourseFields {
   @Field(() => AuditStatus)

@@ -43,7 +43,8 @@ interface CourseMedia {
   teachplan: { children: { media: Reference | null }[] }[];
   teachers: { photo: Reference | null }[];
 }
-const MEDIA = 'cover { id organisationId } teachplan { children { media { id organisationId } } } teachers { photo { id organisationId } }';
+const MEDIA =
+  'cover { id organisationId } teachplan { children { media { id organisationId } } } teachers { photo { id organisationId } }';
 const owned = (id: string) => ({ id, organisationId: PUBLISHING_ORG });
 const expected: CourseMedia = {
   cover: owned(ids.coverId),
@@ -65,7 +66,10 @@ describe('media references name the owning organisation', () => {
     orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
     content = await startContentSubgraph(database.url);
     courseId = await approvedCourse(orm, media, ids, '媒资引用课程');
-    await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(author, courseId);
+    await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(
+      author,
+      courseId,
+    );
   });
   after(async () => {
     await content?.stop();
@@ -82,7 +86,10 @@ describe('media references name the owning organisation', () => {
   });
 
   test('the draft, the submitted snapshot and the published course refer to media with the course’s organisation', async () => {
-    const answer = await content.graphql<{ course: CourseMedia & { auditSnapshot: { content: CourseMedia } }; publishedCourse: { content: CourseMedia } }>(
+    const answer = await content.graphql<{
+      course: CourseMedia & { auditSnapshot: { content: CourseMedia } };
+      publishedCourse: { content: CourseMedia };
+    }>(
       `query($id: ID!) { course(id: $id) { ${MEDIA} auditSnapshot { content { ${MEDIA} } } } publishedCourse(id: $id) { content { ${MEDIA} } } }`,
       { id: courseId },
       owner,
@@ -95,7 +102,10 @@ describe('media references name the owning organisation', () => {
   });
 
   test('an anonymous reader of the published course gets the same references for what is not locked', async () => {
-    const answer = await content.graphql<{ publishedCourse: { content: CourseMedia } }>(`query($id: ID!) { publishedCourse(id: $id) { content { ${MEDIA} } } }`, { id: courseId });
+    const answer = await content.graphql<{ publishedCourse: { content: CourseMedia } }>(
+      `query($id: ID!) { publishedCourse(id: $id) { content { ${MEDIA} } } }`,
+      { id: courseId },
+    );
     assert.deepEqual(answer.data!.publishedCourse.content, {
       ...expected,
       teachplan: [{ children: [{ media: owned(ids.documentId) }, { media: null }] }],
@@ -104,11 +114,22 @@ describe('media references name the owning organisation', () => {
 
   test('a category icon refers to the image with the organisation whose library holds it', async () => {
     const admin = { userId: 'u-admin', roles: ['admin' as const] };
-    await new CourseCategoryService(new CourseCategoryRepository(orm.em.fork()), media).setIcon(admin, { requestId: 'r' }, '1-3', ICON_ID);
-    const answer = await content.graphql<{ courseCategories: { id: string; icon: Reference | null }[] }>('{ courseCategories { id icon { id organisationId } } }', {});
+    await new CourseCategoryService(new CourseCategoryRepository(orm.em.fork()), media).setIcon(
+      admin,
+      { requestId: 'r' },
+      '1-3',
+      ICON_ID,
+    );
+    const answer = await content.graphql<{ courseCategories: { id: string; icon: Reference | null }[] }>(
+      '{ courseCategories { id icon { id organisationId } } }',
+      {},
+    );
     assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
     const categories = answer.data!.courseCategories;
-    assert.deepEqual(categories.find((category) => category.id === '1-3')?.icon, { id: ICON_ID, organisationId: 'org-platform' });
+    assert.deepEqual(categories.find((category) => category.id === '1-3')?.icon, {
+      id: ICON_ID,
+      organisationId: 'org-platform',
+    });
     assert.equal(categories.find((category) => category.id === '1-1')?.icon, null);
   });
 });

@@ -14,7 +14,9 @@ const messageType = ({ businessKey1, businessKey2, businessKey3, ...rest }: Outb
 
 @Resolver(() => OutboxMessageType)
 export class OutboxMessageResolver {
-  @Query(() => OutboxMessagePage, { description: 'Admins: publish outbox messages, live ones newest first, then finished ones.' })
+  @Query(() => OutboxMessagePage, {
+    description: 'Admins: publish outbox messages, live ones newest first, then finished ones.',
+  })
   async outboxMessages(
     @Arg('filter', () => OutboxMessageFilter, { nullable: true }) filter: OutboxMessageFilter | undefined,
     @Arg('page', () => PageInput, { nullable: true }) page: PageInput | undefined,
@@ -25,7 +27,9 @@ export class OutboxMessageResolver {
     return toPage(items.map(messageType), total, request);
   }
 
-  @Mutation(() => OutboxMessageType, { description: 'Admins: queues a FAILED or CANCELLED message again; stages already done are not redone.' })
+  @Mutation(() => OutboxMessageType, {
+    description: 'Admins: queues a FAILED or CANCELLED message again; stages already done are not redone.',
+  })
   async retryOutboxMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: ContentContext): Promise<OutboxMessageType> {
     return messageType(await ctx.outbox.retry(ctx.viewer, id));
   }

@@ -51,7 +51,9 @@ const sectionsOf = (plan: { children: Section[] }[]) => plan.flatMap((chapter) =
 
 /** The preview and the paid section as `viewer` sees them in publishedCourse. */
 async function publishedSections(content: ContentSubgraph, courseId: string, viewer?: Viewer): Promise<Section[]> {
-  const answer = await content.graphql<{ publishedCourse: { content: { teachplan: { children: Section[] }[] } } | null }>(PUBLISHED, { id: courseId }, viewer);
+  const answer = await content.graphql<{
+    publishedCourse: { content: { teachplan: { children: Section[] }[] } } | null;
+  }>(PUBLISHED, { id: courseId }, viewer);
   assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
   assert.ok(answer.data?.publishedCourse, 'the course is published');
   return sectionsOf(answer.data.publishedCourse.content.teachplan);
@@ -80,9 +82,15 @@ for (const cache of ['no cache', ...(redisUrl ? ['Redis'] : [])]) {
     before(async () => {
       database = await sqlite.create();
       orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
-      content = await startContentSubgraph(database.url, cache === 'Redis' ? { REDIS_URL: redisUrl!, REDIS_KEY_PREFIX: prefix } : {});
+      content = await startContentSubgraph(
+        database.url,
+        cache === 'Redis' ? { REDIS_URL: redisUrl!, REDIS_KEY_PREFIX: prefix } : {},
+      );
       courseId = await approvedCourse(orm, media, ids, '带付费小节的课程');
-      await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(author, courseId);
+      await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(
+        author,
+        courseId,
+      );
     });
     after(async () => {
       await content?.stop();
@@ -97,25 +105,37 @@ for (const cache of ['no cache', ...(redisUrl ? ['Redis'] : [])]) {
 
     test('another organisation’s member, and a buyer of another course, see the paid section locked', async () => {
       assert.deepEqual(await publishedSections(content, courseId, otherMember), previewOnly);
-      assert.deepEqual(await publishedSections(content, courseId, { userId: 'u-buyer', roles: [], entitledCourseIds: ['999999'] }), previewOnly);
+      assert.deepEqual(
+        await publishedSections(content, courseId, { userId: 'u-buyer', roles: [], entitledCourseIds: ['999999'] }),
+        previewOnly,
+      );
     });
 
     test('a viewer whose token lists the course sees every section', async () => {
       // Read after the anonymous reads above: whatever the cache holds, the decision is this viewer's.
-      assert.deepEqual(await publishedSections(content, courseId, { userId: 'u-buyer', roles: [], entitledCourseIds: ['999999', courseId] }), everything);
+      assert.deepEqual(
+        await publishedSections(content, courseId, {
+          userId: 'u-buyer',
+          roles: [],
+          entitledCourseIds: ['999999', courseId],
+        }),
+        everything,
+      );
     });
 
     test('the owning organisation, auditors and admins see every section', async () => {
-      for (const viewer of [owner, auditor, admin]) assert.deepEqual(await publishedSections(content, courseId, viewer), everything, viewer.userId);
+      for (const viewer of [owner, auditor, admin])
+        assert.deepEqual(await publishedSections(content, courseId, viewer), everything, viewer.userId);
     });
 
     test('the draft and the submitted snapshot never lock sections for those who may read them', async () => {
       for (const viewer of [owner, auditor]) {
-        const answer = await content.graphql<{ course: { teachplan: { children: Section[] }[]; auditSnapshot: { content: { teachplan: { children: Section[] }[] } } } }>(
-          COURSE,
-          { id: courseId },
-          viewer,
-        );
+        const answer = await content.graphql<{
+          course: {
+            teachplan: { children: Section[] }[];
+            auditSnapshot: { content: { teachplan: { children: Section[] }[] } };
+          };
+        }>(COURSE, { id: courseId }, viewer);
         assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
         assert.deepEqual(sectionsOf(answer.data!.course.teachplan), everything);
         assert.deepEqual(sectionsOf(answer.data!.course.auditSnapshot.content.teachplan), everything);

@@ -11,7 +11,10 @@ import { CourseFields, CourseType } from './course.type';
 import { MediaReference } from './media.reference';
 import { TeachplanType } from './teachplan.type';
 
-registerEnumType(AuditDecision, { name: 'AuditDecision', description: "An auditor's decision on a submitted snapshot." });
+registerEnumType(AuditDecision, {
+  name: 'AuditDecision',
+  description: "An auditor's decision on a submitted snapshot.",
+});
 /** TaskState as content's clients know it. */
 const OutboxMessageState = {
   PENDING: TaskState.PENDING,
@@ -21,11 +24,23 @@ const OutboxMessageState = {
   SUCCEEDED: TaskState.SUCCEEDED,
 };
 
-registerEnumType(OutboxMessageState, { name: 'OutboxMessageState', description: 'Pending, processing, failed (retrying or for good), cancelled, or succeeded (moved to the history).' });
-registerEnumType(StageState, { name: 'OutboxStageState', description: 'PENDING until the stage finished; SKIPPED when there was nothing to do (no cache configured).' });
-registerEnumType(PublishAction, { name: 'PublishAction', description: 'What changed the published record: a publish, taking it offline, or putting it back online.' });
+registerEnumType(OutboxMessageState, {
+  name: 'OutboxMessageState',
+  description: 'Pending, processing, failed (retrying or for good), cancelled, or succeeded (moved to the history).',
+});
+registerEnumType(StageState, {
+  name: 'OutboxStageState',
+  description: 'PENDING until the stage finished; SKIPPED when there was nothing to do (no cache configured).',
+});
+registerEnumType(PublishAction, {
+  name: 'PublishAction',
+  description: 'What changed the published record: a publish, taking it offline, or putting it back online.',
+});
 
-@ObjectType('CourseSnapshot', { description: 'A course frozen when it was submitted for audit: what the auditor reviews and what gets published. Later draft edits do not change it.' })
+@ObjectType('CourseSnapshot', {
+  description:
+    'A course frozen when it was submitted for audit: what the auditor reviews and what gets published. Later draft edits do not change it.',
+})
 export class CourseSnapshotType extends CourseFields {
   @Field()
   mtName!: string;
@@ -119,7 +134,9 @@ export class AuditCourseInput {
   opinion?: string | null;
 }
 
-@ObjectType('PublishedCourse', { description: 'A course as the public sees it: the published snapshot, never the draft.' })
+@ObjectType('PublishedCourse', {
+  description: 'A course as the public sees it: the published snapshot, never the draft.',
+})
 export class PublishedCourseType {
   @Field(() => ID)
   id!: string;
@@ -156,7 +173,10 @@ export class CoursePreviewType {
   course!: CourseType;
 }
 
-@ObjectType('OutboxStage', { description: 'One stage of an outbox message: one effect of the change, such as the static page or the search document.' })
+@ObjectType('OutboxStage', {
+  description:
+    'One stage of an outbox message: one effect of the change, such as the static page or the search document.',
+})
 export class OutboxStageType {
   @Field({ description: "The stage's name, as the publish processor calls it." })
   name!: string;
@@ -182,7 +202,10 @@ export class OutboxMessageType {
   @Field(() => ID, { description: 'Business key 1: the course.' })
   courseId!: string;
 
-  @Field(() => Int, { nullable: true, description: "Business key 2: the published record's version the message carries." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Business key 2: the published record's version the message carries.",
+  })
   version?: number;
 
   @Field(() => PublishAction, { nullable: true, description: 'Business key 3.' })
@@ -197,7 +220,10 @@ export class OutboxMessageType {
   @Field(() => Int, { nullable: true })
   maxAttempts?: number;
 
-  @Field(() => [OutboxStageType], { description: "The publish processor's stages in the order it runs them; empty until a worker first finished or failed one." })
+  @Field(() => [OutboxStageType], {
+    description:
+      "The publish processor's stages in the order it runs them; empty until a worker first finished or failed one.",
+  })
   stages!: OutboxStageType[];
 
   @Field({ nullable: true, description: 'What the last finished stage did.' })

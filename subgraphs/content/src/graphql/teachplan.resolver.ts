@@ -7,7 +7,10 @@ import { BindTeachplanMediaInput, MoveDirection, SaveTeachplanInput, TeachplanTy
 @Resolver(() => TeachplanType)
 export class TeachplanResolver {
   @Mutation(() => TeachplanType, { description: 'Creates (no id) or updates a chapter or section.' })
-  saveTeachplan(@Arg('input', () => SaveTeachplanInput) input: SaveTeachplanInput, @Ctx() ctx: ContentContext): Promise<TeachplanType> {
+  saveTeachplan(
+    @Arg('input', () => SaveTeachplanInput) input: SaveTeachplanInput,
+    @Ctx() ctx: ContentContext,
+  ): Promise<TeachplanType> {
     return ctx.teachplans.save(ctx.viewer, input);
   }
 
@@ -16,7 +19,9 @@ export class TeachplanResolver {
     return ctx.teachplans.delete(ctx.viewer, id);
   }
 
-  @Mutation(() => [TeachplanType], { description: "Swaps a node with its neighbour; returns the node's siblings in order." })
+  @Mutation(() => [TeachplanType], {
+    description: "Swaps a node with its neighbour; returns the node's siblings in order.",
+  })
   moveTeachplan(
     @Arg('id', () => ID) id: string,
     @Arg('direction', () => MoveDirection) direction: MoveDirection,
@@ -26,17 +31,24 @@ export class TeachplanResolver {
   }
 
   @Mutation(() => TeachplanType, { description: 'Binds a video or document to a section, replacing any earlier one.' })
-  bindTeachplanMedia(@Arg('input', () => BindTeachplanMediaInput) input: BindTeachplanMediaInput, @Ctx() ctx: ContentContext): Promise<TeachplanType> {
+  bindTeachplanMedia(
+    @Arg('input', () => BindTeachplanMediaInput) input: BindTeachplanMediaInput,
+    @Ctx() ctx: ContentContext,
+  ): Promise<TeachplanType> {
     return ctx.teachplans.bind(ctx.viewer, ctx, input);
   }
 
   @Mutation(() => TeachplanType, { description: "Removes a section's media binding." })
-  unbindTeachplanMedia(@Arg('teachplanId', () => ID) teachplanId: string, @Ctx() ctx: ContentContext): Promise<TeachplanType> {
+  unbindTeachplanMedia(
+    @Arg('teachplanId', () => ID) teachplanId: string,
+    @Ctx() ctx: ContentContext,
+  ): Promise<TeachplanType> {
     return ctx.teachplans.unbind(ctx.viewer, teachplanId);
   }
 
   @FieldResolver(() => Boolean, {
-    description: 'True for a paid (not preview) section of a published course you may not watch: its media is then null. Always false outside publishedCourse.',
+    description:
+      'True for a paid (not preview) section of a published course you may not watch: its media is then null. Always false outside publishedCourse.',
   })
   locked(@Root() node: TeachplanType): boolean {
     return node.locked === true;
@@ -50,7 +62,9 @@ export class TeachplanResolver {
 
 @Resolver(() => CourseType)
 export class CourseTeachplanResolver {
-  @FieldResolver(() => [TeachplanType], { description: 'The teaching plan: chapters in order, each with its sections in order.' })
+  @FieldResolver(() => [TeachplanType], {
+    description: 'The teaching plan: chapters in order, each with its sections in order.',
+  })
   teachplan(@Root() course: CourseType, @Ctx() ctx: ContentContext): Promise<TeachplanType[]> {
     return ctx.teachplans.tree(ctx.viewer, course.id);
   }

@@ -9,10 +9,13 @@ export enum MoveDirection {
 
 registerEnumType(MoveDirection, {
   name: 'MoveDirection',
-  description: 'Swap with the previous (UP) or the next (DOWN) sibling; the first moved up or the last moved down stays put.',
+  description:
+    'Swap with the previous (UP) or the next (DOWN) sibling; the first moved up or the last moved down stays put.',
 });
 
-@ObjectType('Teachplan', { description: "A node of a course's teaching plan: a chapter (grade 1) holding sections (grade 2)." })
+@ObjectType('Teachplan', {
+  description: "A node of a course's teaching plan: a chapter (grade 1) holding sections (grade 2).",
+})
 export class TeachplanType {
   @Field(() => ID)
   id!: string;
@@ -56,7 +59,10 @@ export class TeachplanType {
   /** Set on published sections the viewer may not watch; kept for the `locked` field resolver. */
   locked?: boolean;
 
-  @Field({ nullable: true, description: "The bound media's file name when it was bound, shown even while media is unreachable." })
+  @Field({
+    nullable: true,
+    description: "The bound media's file name when it was bound, shown even while media is unreachable.",
+  })
   mediaFileName?: string;
 
   @Field(() => [TeachplanType], { description: "A chapter's sections in order; empty for sections." })

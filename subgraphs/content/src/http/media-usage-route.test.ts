@@ -33,14 +33,20 @@ describe('GET /media-usage/:mediaId', () => {
   let courseId: string;
   /** `secret` '' sends none. */
   const usage = (path: string, secret = GATEWAY_SECRET) =>
-    fetch(`${content.origin}${path}`, { headers: secret ? { 'x-gateway-secret': secret } : {}, signal: AbortSignal.timeout(10_000) });
+    fetch(`${content.origin}${path}`, {
+      headers: secret ? { 'x-gateway-secret': secret } : {},
+      signal: AbortSignal.timeout(10_000),
+    });
 
   before(async () => {
     database = await sqlite.create();
     orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations });
     content = await startContentSubgraph(database.url, { GATEWAY_SECRET });
     courseId = await approvedCourse(orm, media, { coverId: COVER, documentId: DOCUMENT }, '用到封面的课程');
-    await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(author, courseId);
+    await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(
+      author,
+      courseId,
+    );
   });
   after(async () => {
     await content?.stop();
@@ -51,7 +57,9 @@ describe('GET /media-usage/:mediaId', () => {
   test('answers the courses that use the media', async () => {
     const response = await usage(`/media-usage/${COVER}?organisationId=${PUBLISHING_ORG}`);
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { courses: [{ id: courseId, name: '用到封面的课程', state: 'PUBLISHED' }] });
+    assert.deepEqual(await response.json(), {
+      courses: [{ id: courseId, name: '用到封面的课程', state: 'PUBLISHED' }],
+    });
     const unused = await usage(`/media-usage/${'f'.repeat(32)}?organisationId=${PUBLISHING_ORG}`);
     assert.deepEqual(await unused.json(), { courses: [] });
     const elsewhere = await usage(`/media-usage/${COVER}?organisationId=org-other`);
@@ -59,7 +67,12 @@ describe('GET /media-usage/:mediaId', () => {
   });
 
   test('refuses a media id that is not an MD5, or no organisation, with a JSON 400', async () => {
-    for (const path of ['/media-usage/not-an-md5?organisationId=org-1', `/media-usage/${COVER}`, `/media-usage/${COVER}?organisationId=`, `/media-usage/${COVER}?organisationId=a&organisationId=b`]) {
+    for (const path of [
+      '/media-usage/not-an-md5?organisationId=org-1',
+      `/media-usage/${COVER}`,
+      `/media-usage/${COVER}?organisationId=`,
+      `/media-usage/${COVER}?organisationId=a&organisationId=b`,
+    ]) {
       const response = await usage(path);
       assert.equal(response.status, 400, path);
       const body = (await response.json()) as { error: string; fields: { field: string }[] };

@@ -8,7 +8,11 @@ import type { MediaUsageService } from '../services/media-usage.service';
  * of the organisation's courses use it. Internal: guarded by the gateway secret when one is
  * configured, as `/graphql` is. Answers `{ "courses": [{ "id", "name", "state" }] }`.
  */
-export function mountMediaUsageRoute(app: Express, usage: () => MediaUsageService, gatewaySecret: string | undefined): void {
+export function mountMediaUsageRoute(
+  app: Express,
+  usage: () => MediaUsageService,
+  gatewaySecret: string | undefined,
+): void {
   const guard: RequestHandler[] = gatewaySecret ? [requireGatewaySecret(gatewaySecret)] : [];
   app.get('/media-usage/:mediaId', ...guard, async (req: Request<{ mediaId: string }>, res: Response) => {
     // A repeated parameter arrives as a list: that names no one organisation.

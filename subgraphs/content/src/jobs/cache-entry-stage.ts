@@ -22,7 +22,8 @@ export class CacheEntryStage implements PublishStage {
     try {
       outcome = await writePublishedEntry(this.cache, message.courseId, record);
     } catch (error) {
-      if (error instanceof CacheUnavailableError) throw new TaskDeferredError(`${error.message}; the entry is written once it answers`, error.retryInMs);
+      if (error instanceof CacheUnavailableError)
+        throw new TaskDeferredError(`${error.message}; the entry is written once it answers`, error.retryInMs);
       throw error;
     }
     if (outcome === 'uncached') return { state: StageState.SKIPPED, result: 'no cache is configured (REDIS_URL)' };

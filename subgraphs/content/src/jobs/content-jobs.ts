@@ -32,7 +32,11 @@ export async function openContentJobs(host: JobHost): Promise<JobModule> {
   const publish = new CoursePublishProcessor(
     new TaskTable(orm.em.fork(), outboxMessages),
     // The order the stages run in; a new effect of publishing is one more stage here.
-    [new CoursePageStage(orm.em, store, media), new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)), new CacheEntryStage(cache)],
+    [
+      new CoursePageStage(orm.em, store, media),
+      new SearchDocumentStage(new CourseIndexClient(config.gateway.searchUrl, config.gatewaySecret)),
+      new CacheEntryStage(cache),
+    ],
     { em: orm.em, media },
     { lease: processorLeaseOf(jobs), concurrency: jobs.publishConcurrency },
   );

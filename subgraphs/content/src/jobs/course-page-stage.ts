@@ -50,10 +50,18 @@ export class CoursePageStage implements PublishStage {
         'utf8',
       );
       const outcome = await publishing.writePage(message.courseId, record.version, async () => {
-        await this.store.put(COURSE_PAGE_BUCKET, coursePageKey(message.courseId), html, { contentType: 'text/html; charset=utf-8', size: html.length });
+        await this.store.put(COURSE_PAGE_BUCKET, coursePageKey(message.courseId), html, {
+          contentType: 'text/html; charset=utf-8',
+          size: html.length,
+        });
       });
-      if (outcome === 'written') return { state: StageState.DONE, result: `${published ? 'page' : 'offline page'} written for version ${record.version}` };
-      if (outcome === 'current') return { state: StageState.DONE, result: 'the page already shows the current version' };
+      if (outcome === 'written')
+        return {
+          state: StageState.DONE,
+          result: `${published ? 'page' : 'offline page'} written for version ${record.version}`,
+        };
+      if (outcome === 'current')
+        return { state: StageState.DONE, result: 'the page already shows the current version' };
     }
     throw new Error(`the published record of course ${message.courseId} kept changing while its page was rendered`);
   }

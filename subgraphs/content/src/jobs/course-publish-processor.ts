@@ -17,7 +17,9 @@ export interface CoursePublishSettings {
 /** Two stages of one processor share a name, so a message's record of one would stand for both. */
 export class DuplicateStageError extends Error {
   constructor(name: string) {
-    super(`Two publish stages are named "${name}"; each stage's record on a message is found by its name, so give each stage its own.`);
+    super(
+      `Two publish stages are named "${name}"; each stage's record on a message is found by its name, so give each stage its own.`,
+    );
     this.name = 'DuplicateStageError';
   }
 }
@@ -49,10 +51,16 @@ export class CoursePublishProcessor implements QueueProcessor<CoursePublishPaylo
 
   async process(task: ClaimedTask<CoursePublishPayload>, context: TaskContext): Promise<void> {
     const { courseId } = task.payload;
-    const message = publishMessage(courseId, new CoursePublishingRepository(this.sources.em.fork()), this.sources.media);
+    const message = publishMessage(
+      courseId,
+      new CoursePublishingRepository(this.sources.em.fork()),
+      this.sources.media,
+    );
     const recorded = new Map(task.payload.stages.map((stage) => [stage.name, stage]));
     // The whole list is written with each record, so the message shows every stage, pending ones too, in this order.
-    const records: OutboxStageRecord[] = this.stages.map(({ name }) => recorded.get(name) ?? { name, state: StageState.PENDING });
+    const records: OutboxStageRecord[] = this.stages.map(
+      ({ name }) => recorded.get(name) ?? { name, state: StageState.PENDING },
+    );
     for (const [at, stage] of this.stages.entries()) {
       if (records[at].state !== StageState.PENDING) continue;
       context.signal.throwIfAborted();
@@ -65,14 +73,25 @@ export class CoursePublishProcessor implements QueueProcessor<CoursePublishPaylo
         // Waiting for a dependency is no failure: the stages done stay done and the attempt does not count.
         if (error instanceof TaskDeferredError) throw new TaskDeferredError(message, error.retryInMs);
         // The engine records the failure itself; the stages (for people to see) and the time of the last failure are this queue's own.
-        await this.table.recordHeld(task, { stages: writeOutboxStages(records), last_failure_ms: Date.now() }).catch(() => false);
-        throw error instanceof PermanentTaskError ? new PermanentTaskError(message) : new Error(message, { cause: error });
+        await this.table
+          .recordHeld(task, { stages: writeOutboxStages(records), last_failure_ms: Date.now() })
+          .catch(() => false);
+        throw error instanceof PermanentTaskError
+          ? new PermanentTaskError(message)
+          : new Error(message, { cause: error });
       }
       const finishedAtMs = Date.now();
       records[at] = { name: stage.name, state: outcome.state, result: outcome.result.slice(0, 500), finishedAtMs };
-      const held = await this.table.recordHeld(task, { stages: writeOutboxStages(records), last_result: `${stage.name}: ${outcome.result}`.slice(0, 500), last_success_ms: finishedAtMs });
+      const held = await this.table.recordHeld(task, {
+        stages: writeOutboxStages(records),
+        last_result: `${stage.name}: ${outcome.result}`.slice(0, 500),
+        last_success_ms: finishedAtMs,
+      });
       if (!held) throw new LeaseLostError(this.table.definition.queue, task.id);
-      context.log.info({ courseId, stage: stage.name, outcome: outcome.state, result: outcome.result }, 'publish stage finished');
+      context.log.info(
+        { courseId, stage: stage.name, outcome: outcome.state, result: outcome.result },
+        'publish stage finished',
+      );
     }
   }
 }

@@ -5,7 +5,11 @@ import type { MediaDescription, MediaDirectory } from '@learnhub/media/client';
 import type { PublishMessage } from './publish-stage';
 
 /** The shared reads of one message's stages: the published record and its media, each asked once. */
-export function publishMessage(courseId: string, publishing: CoursePublishingRepository, media: MediaDirectory): PublishMessage {
+export function publishMessage(
+  courseId: string,
+  publishing: CoursePublishingRepository,
+  media: MediaDirectory,
+): PublishMessage {
   let record: Promise<PublishedCourseRecord | undefined> | undefined;
   let described: Promise<ReadonlyMap<string, MediaDescription>> | undefined;
   const read = async () => {
@@ -22,7 +26,13 @@ export function publishMessage(courseId: string, publishing: CoursePublishingRep
       return record;
     },
     media: () =>
-      (described ??= message.record().then((current) => (current ? media.describe(snapshotMediaIds(current.content), current.content.organisationId, `outbox-${courseId}`) : new Map()))),
+      (described ??= message
+        .record()
+        .then((current) =>
+          current
+            ? media.describe(snapshotMediaIds(current.content), current.content.organisationId, `outbox-${courseId}`)
+            : new Map(),
+        )),
   };
   return message;
 }

@@ -31,7 +31,8 @@ export class SearchDocumentStage implements PublishStage {
       return { state: StageState.DONE, result: `search document at version ${record.version} (${outcome})` };
     } catch (error) {
       // The index refused the document itself: retrying cannot help until a person fixes the course.
-      if (isAppError(error) && error.code === ErrorCode.BAD_USER_INPUT) throw new PermanentTaskError(`the search service refused the document: ${error.message}`);
+      if (isAppError(error) && error.code === ErrorCode.BAD_USER_INPUT)
+        throw new PermanentTaskError(`the search service refused the document: ${error.message}`);
       throw error;
     }
   }

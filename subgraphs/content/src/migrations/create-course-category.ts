@@ -16,14 +16,36 @@ export class CreateCourseCategory extends SchemaMigration {
       }),
     );
     // The original's hidden root keeps ids compatible with data migrated from it.
-    const rows: { id: string; name: string; label: string; parent_id: string | null; order_by: number; is_show: boolean; is_leaf: boolean }[] = [
-      { id: '1', name: '根结点', label: '根结点', parent_id: null, order_by: 1, is_show: true, is_leaf: false },
-    ];
+    const rows: {
+      id: string;
+      name: string;
+      label: string;
+      parent_id: string | null;
+      order_by: number;
+      is_show: boolean;
+      is_leaf: boolean;
+    }[] = [{ id: '1', name: '根结点', label: '根结点', parent_id: null, order_by: 1, is_show: true, is_leaf: false }];
     seedCategories.forEach((major, i) => {
       const majorId = `1-${i + 1}`;
-      rows.push({ id: majorId, name: major.name, label: major.name, parent_id: '1', order_by: i + 1, is_show: true, is_leaf: false });
+      rows.push({
+        id: majorId,
+        name: major.name,
+        label: major.name,
+        parent_id: '1',
+        order_by: i + 1,
+        is_show: true,
+        is_leaf: false,
+      });
       major.minors.forEach((minor, j) => {
-        rows.push({ id: `${majorId}-${j + 1}`, name: minor, label: minor, parent_id: majorId, order_by: j + 1, is_show: true, is_leaf: true });
+        rows.push({
+          id: `${majorId}-${j + 1}`,
+          name: minor,
+          label: minor,
+          parent_id: majorId,
+          order_by: j + 1,
+          is_show: true,
+          is_leaf: true,
+        });
       });
     });
     this.addSql(this.getKnex().table('course_category').insert(rows));

@@ -37,7 +37,12 @@ for (const factory of testDatabases('content migration 0006')) {
 
     before(async () => {
       database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: contentEntities, migrations: contentMigrations, migrate: false });
+      orm = await openDatabase({
+        url: database.url,
+        entities: contentEntities,
+        migrations: contentMigrations,
+        migrate: false,
+      });
       await orm.getMigrator().up({ to: '0005-add-media-usage-indexes' });
       const connection = orm.em.getConnection();
       for (const message of live) {
@@ -62,7 +67,9 @@ for (const factory of testDatabases('content migration 0006')) {
             createdAt,
           ],
         );
-        const [row] = await connection.execute<{ id: unknown }[]>('select id from mq_message where business_key1 = ?', [message.course]);
+        const [row] = await connection.execute<{ id: unknown }[]>('select id from mq_message where business_key1 = ?', [
+          message.course,
+        ]);
         ids.set(message.course, String(row.id));
       }
       for (const message of finished) {
@@ -70,7 +77,21 @@ for (const factory of testDatabases('content migration 0006')) {
         await connection.execute(
           `insert into mq_message_history (id, message_type, business_key1, business_key2, business_key3, stage_page, stage_search, stage_cache, last_result,
              attempts, finished_by, finished_at_ms, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [message.id, 'course_publish', message.course, '1', 'PUBLISH', page, search, cache, 'cache: no cache is configured (REDIS_URL)', 1, 'old-worker', 1_714_552_300_000, createdAt],
+          [
+            message.id,
+            'course_publish',
+            message.course,
+            '1',
+            'PUBLISH',
+            page,
+            search,
+            cache,
+            'cache: no cache is configured (REDIS_URL)',
+            1,
+            'old-worker',
+            1_714_552_300_000,
+            createdAt,
+          ],
         );
       }
       await orm.getMigrator().up();

@@ -15,10 +15,18 @@ export class ReplaceOutboxStageColumns extends SchemaMigration {
   override async up(): Promise<void> {
     for (const table of TABLES) this.schema((s) => s.alterTable(table, (t) => t.text('stages').nullable()));
     // [{"name":"page","state":"<stage_page>"},…] spelled as literal text around each column's value.
-    const parts = OLD_STAGES.flatMap((name, i) => [`'${i === 0 ? '[' : ','}{"name":"${name}","state":"'`, `stage_${name}`, `'"}'`]);
-    const list = databaseKindOf(this.getEntityManager()) === 'mariadb' ? `concat(${parts.join(', ')}, ']')` : `${parts.join(' || ')} || ']'`;
+    const parts = OLD_STAGES.flatMap((name, i) => [
+      `'${i === 0 ? '[' : ','}{"name":"${name}","state":"'`,
+      `stage_${name}`,
+      `'"}'`,
+    ]);
+    const list =
+      databaseKindOf(this.getEntityManager()) === 'mariadb'
+        ? `concat(${parts.join(', ')}, ']')`
+        : `${parts.join(' || ')} || ']'`;
     for (const table of TABLES) this.addSql(`update ${table} set stages = ${list}`);
     // SQLite drops one column per statement; knex would rebuild the table instead.
-    for (const table of TABLES) for (const name of OLD_STAGES) this.addSql(`alter table ${table} drop column stage_${name}`);
+    for (const table of TABLES)
+      for (const name of OLD_STAGES) this.addSql(`alter table ${table} drop column stage_${name}`);
   }
 }

@@ -8,7 +8,10 @@ import { CoursePublishingRepository } from '../repositories/course-publishing.re
  * `databaseUrl`, in pages of at most `pageSize` in id order. The database is only read: the
  * content service migrates it.
  */
-export async function* publishedCoursePages(databaseUrl: string, pageSize = 500): AsyncGenerator<PublishedCourseRecord[]> {
+export async function* publishedCoursePages(
+  databaseUrl: string,
+  pageSize = 500,
+): AsyncGenerator<PublishedCourseRecord[]> {
   const orm = await openContentDatabase(databaseUrl, { migrate: false });
   try {
     let after = '0';

@@ -28,7 +28,11 @@ let environment: Environment | undefined;
 
 /** One per process so the template is read and compiled once; made on first use so importing this module touches no files. */
 function templates(): Environment {
-  environment ??= new Environment(new FileSystemLoader(TEMPLATE_DIR), { autoescape: true, trimBlocks: true, lstripBlocks: true });
+  environment ??= new Environment(new FileSystemLoader(TEMPLATE_DIR), {
+    autoescape: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
   return environment;
 }
 
@@ -46,7 +50,9 @@ function pageView(model: CoursePageModel) {
     sections: inOrder(chapter.children).map((section, s) => sectionView(model, section, `${c + 1}-${s + 1}`)),
   }));
   const sectionCount = chapters.reduce((sum, chapter) => sum + chapter.sections.length, 0);
-  const totalSeconds = course.teachplan.flatMap((chapter) => chapter.children).reduce((sum, section) => sum + (sectionSeconds(model, section) ?? 0), 0);
+  const totalSeconds = course.teachplan
+    .flatMap((chapter) => chapter.children)
+    .reduce((sum, section) => sum + (sectionSeconds(model, section) ?? 0), 0);
   return {
     mode,
     name: course.name,
@@ -165,7 +171,12 @@ function summary(text: string): string {
 }
 
 // The audience is in China, whatever zone the server runs in; en-CA spells dates as YYYY-MM-DD.
-const dateFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
+const dateFormat = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 const timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' });
 
 function shanghaiDate(iso: string): string {
@@ -198,7 +209,11 @@ function courseJsonLd(model: CoursePageModel) {
     hasCourseInstance: {
       '@type': 'CourseInstance',
       courseMode: 'online',
-      instructor: course.teachers.map((teacher) => ({ '@type': 'Person', name: teacher.name, jobTitle: teacher.position })),
+      instructor: course.teachers.map((teacher) => ({
+        '@type': 'Person',
+        name: teacher.name,
+        jobTitle: teacher.position,
+      })),
     },
   };
 }
@@ -209,5 +224,8 @@ function courseJsonLd(model: CoursePageModel) {
  * ends still read it. HTML escaping would corrupt it instead: script content is not decoded.
  */
 function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -53,7 +53,8 @@ export interface CourseSnapshot extends PublishedCourseContent {
 export function snapshotMediaIds(snapshot: CourseSnapshot): string[] {
   const ids = new Set<string>();
   if (snapshot.coverMediaId) ids.add(snapshot.coverMediaId);
-  for (const chapter of snapshot.teachplan) for (const section of chapter.children) if (section.mediaId) ids.add(section.mediaId);
+  for (const chapter of snapshot.teachplan)
+    for (const section of chapter.children) if (section.mediaId) ids.add(section.mediaId);
   for (const teacher of snapshot.teachers) if (teacher.photoMediaId) ids.add(teacher.photoMediaId);
   return [...ids];
 }
@@ -65,7 +66,8 @@ export function snapshotMediaIds(snapshot: CourseSnapshot): string[] {
 export function snapshotPublicMediaIds(snapshot: CourseSnapshot): string[] {
   const ids = new Set<string>();
   if (snapshot.coverMediaId) ids.add(snapshot.coverMediaId);
-  for (const chapter of snapshot.teachplan) for (const section of chapter.children) if (section.preview && section.mediaId) ids.add(section.mediaId);
+  for (const chapter of snapshot.teachplan)
+    for (const section of chapter.children) if (section.preview && section.mediaId) ids.add(section.mediaId);
   for (const teacher of snapshot.teachers) if (teacher.photoMediaId) ids.add(teacher.photoMediaId);
   return [...ids];
 }

@@ -13,7 +13,9 @@ export const publishedCourseKey = (courseId: string) => `published-course:${cour
 export const rebuildLockKey = (courseId: string) => `published-course:${courseId}#rebuild`;
 
 /** A course that can be read, or a remembered miss (penetration guard). */
-export type CachedPublishedCourse = { version: number; record: PublishedCourseRecord } | { version: number; absent: true };
+export type CachedPublishedCourse =
+  | { version: number; record: PublishedCourseRecord }
+  | { version: number; absent: true };
 
 export const CACHE_TTL_SECONDS = 3600;
 export const ABSENT_TTL_SECONDS = 60;
@@ -22,11 +24,20 @@ export const ABSENT_TTL_SECONDS = 60;
 export const jittered = (seconds: number) => seconds + Math.floor(Math.random() * Math.ceil(seconds / 5));
 
 /** Caches the record when the public may read it, else removes the course from the cache (remembering the version). */
-export function writePublishedEntry(cache: Cache, courseId: string, record: PublishedCourseRecord | undefined): Promise<VersionedWriteOutcome> {
+export function writePublishedEntry(
+  cache: Cache,
+  courseId: string,
+  record: PublishedCourseRecord | undefined,
+): Promise<VersionedWriteOutcome> {
   const version = record?.version ?? 0;
   if (record && isPublic(record)) {
     const entry: CachedPublishedCourse = { version, record };
-    return cache.writeVersioned(publishedCourseKey(courseId), version, JSON.stringify(entry), jittered(CACHE_TTL_SECONDS));
+    return cache.writeVersioned(
+      publishedCourseKey(courseId),
+      version,
+      JSON.stringify(entry),
+      jittered(CACHE_TTL_SECONDS),
+    );
   }
   return cache.writeVersioned(publishedCourseKey(courseId), version, undefined, 0);
 }
@@ -34,7 +45,12 @@ export function writePublishedEntry(cache: Cache, courseId: string, record: Publ
 /** Remembers briefly that nobody may read this course, so a flood of misses does not reach the database. */
 export function writeAbsentEntry(cache: Cache, courseId: string, version: number): Promise<VersionedWriteOutcome> {
   const entry: CachedPublishedCourse = { version, absent: true };
-  return cache.writeVersioned(publishedCourseKey(courseId), version, JSON.stringify(entry), jittered(ABSENT_TTL_SECONDS));
+  return cache.writeVersioned(
+    publishedCourseKey(courseId),
+    version,
+    JSON.stringify(entry),
+    jittered(ABSENT_TTL_SECONDS),
+  );
 }
 
 export function readPublishedEntry(value: string | undefined): CachedPublishedCourse | undefined {

@@ -18,14 +18,17 @@ export interface ViewedSnapshot extends CourseSnapshot {
  * members, auditors and admins, and whoever bought the course (their token's `courses` claim).
  */
 export function mayWatchEverySection(viewer: Viewer, snapshot: CourseSnapshot): boolean {
-  return canReadOrganisation(viewer, snapshot.organisationId) || (viewer.entitledCourseIds?.includes(snapshot.id) ?? false);
+  return (
+    canReadOrganisation(viewer, snapshot.organisationId) || (viewer.entitledCourseIds?.includes(snapshot.id) ?? false)
+  );
 }
 
 /** The snapshot with every section not `preview` locked (no media) unless the viewer may watch everything. */
 export function snapshotFor(viewer: Viewer, snapshot: CourseSnapshot): ViewedSnapshot {
   const unlocked = mayWatchEverySection(viewer, snapshot);
   const view = (node: SnapshotTeachplanNode): ViewedTeachplanNode => {
-    if (unlocked || node.grade === 1 || node.preview) return { ...node, locked: false, children: node.children.map(view) };
+    if (unlocked || node.grade === 1 || node.preview)
+      return { ...node, locked: false, children: node.children.map(view) };
     const { mediaId: _mediaId, mediaFileName: _mediaFileName, ...rest } = node;
     return { ...rest, locked: true, children: node.children.map(view) };
   };

@@ -13,7 +13,10 @@ export class CourseCategoryRepository {
     return this.em.findOne(CourseCategory, { id });
   }
 
-  async setIcon(category: CourseCategory, icon: { mediaId: string; organisationId: string } | undefined): Promise<void> {
+  async setIcon(
+    category: CourseCategory,
+    icon: { mediaId: string; organisationId: string } | undefined,
+  ): Promise<void> {
     category.iconMediaId = icon?.mediaId;
     category.iconOrganisationId = icon?.organisationId;
     await this.em.flush();

@@ -10,7 +10,10 @@ import { COURSE_PUBLISH_MESSAGE, OutboxMessage, type PublishAction } from '../en
 import type { CourseSnapshot } from '../publishing/course-snapshot';
 import { CourseRepository } from './course.repository';
 
-export type NewAudit = Pick<CourseAudit, 'courseId' | 'decision' | 'opinion' | 'auditorId' | 'auditedAt' | 'submittedAt'>;
+export type NewAudit = Pick<
+  CourseAudit,
+  'courseId' | 'decision' | 'opinion' | 'auditorId' | 'auditedAt' | 'submittedAt'
+>;
 
 /**
  * The only place that knows how audit and publishing are stored: the pre-publish snapshot, the
@@ -21,7 +24,9 @@ export class CoursePublishingRepository {
 
   /** Runs `work` in one transaction, starting from the stored rows rather than this request's copies. */
   transaction<T>(work: (tx: CoursePublishingRepository, courses: CourseRepository) => Promise<T>): Promise<T> {
-    return this.em.transactional((em) => work(new CoursePublishingRepository(em), new CourseRepository(em)), { clear: true });
+    return this.em.transactional((em) => work(new CoursePublishingRepository(em), new CourseRepository(em)), {
+      clear: true,
+    });
   }
 
   /**
@@ -35,7 +40,11 @@ export class CoursePublishingRepository {
   ): Promise<{ published: CoursePublish[]; pending: CoursePublishPre[]; publishedOfPending: CoursePublish[] }> {
     if (!/^[0-9a-f]+$/.test(hex)) throw new Error(`snapshotsMentioning takes hex digits only, not "${hex}".`);
     const snapshot = { $like: `%${hex}%` };
-    const published = await this.em.find(CoursePublish, { organisationId, status: PublishStatus.PUBLISHED, snapshot }, { orderBy: { id: 'asc' } });
+    const published = await this.em.find(
+      CoursePublish,
+      { organisationId, status: PublishStatus.PUBLISHED, snapshot },
+      { orderBy: { id: 'asc' } },
+    );
     const pending = await this.em.find(
       CoursePublishPre,
       { organisationId, auditStatus: { $in: [AuditStatus.SUBMITTED, AuditStatus.APPROVED] }, snapshot },
@@ -47,7 +56,9 @@ export class CoursePublishingRepository {
   }
 
   snapshotRecord(courseId: string): Promise<CoursePublishPre | null> {
-    return isRowId(courseId) ? this.em.findOne(CoursePublishPre, { id: courseId }, { refresh: true }) : Promise.resolve(null);
+    return isRowId(courseId)
+      ? this.em.findOne(CoursePublishPre, { id: courseId }, { refresh: true })
+      : Promise.resolve(null);
   }
 
   /** The pre-publish snapshots of several courses in one query. */
@@ -69,14 +80,20 @@ export class CoursePublishingRepository {
       auditedBy: null,
     };
     const existing = await this.em.findOne(CoursePublishPre, { id: snapshot.id });
-    const record = existing ? this.em.assign(existing, values) : this.em.create(CoursePublishPre, { id: snapshot.id, ...values });
+    const record = existing
+      ? this.em.assign(existing, values)
+      : this.em.create(CoursePublishPre, { id: snapshot.id, ...values });
     await this.em.flush();
     return record;
   }
 
   /** Submitted snapshots waiting for an auditor, the longest waiting first. */
   auditQueue(offset: number, limit: number): Promise<[CoursePublishPre[], number]> {
-    return this.em.findAndCount(CoursePublishPre, { auditStatus: AuditStatus.SUBMITTED }, { orderBy: { submittedAt: 'asc', id: 'asc' }, offset, limit });
+    return this.em.findAndCount(
+      CoursePublishPre,
+      { auditStatus: AuditStatus.SUBMITTED },
+      { orderBy: { submittedAt: 'asc', id: 'asc' }, offset, limit },
+    );
   }
 
   async recordAudit(record: CoursePublishPre, audit: NewAudit, status: AuditStatus): Promise<CourseAudit> {
@@ -89,16 +106,24 @@ export class CoursePublishingRepository {
   /** The audit records of several courses in one query, newest first. */
   auditsOf(courseIds: readonly string[]): Promise<CourseAudit[]> {
     const valid = courseIds.filter(isRowId);
-    return valid.length ? this.em.find(CourseAudit, { courseId: { $in: valid } }, { orderBy: { id: 'desc' } }) : Promise.resolve([]);
+    return valid.length
+      ? this.em.find(CourseAudit, { courseId: { $in: valid } }, { orderBy: { id: 'desc' } })
+      : Promise.resolve([]);
   }
 
   published(courseId: string): Promise<CoursePublish | null> {
-    return isRowId(courseId) ? this.em.findOne(CoursePublish, { id: courseId }, { refresh: true }) : Promise.resolve(null);
+    return isRowId(courseId)
+      ? this.em.findOne(CoursePublish, { id: courseId }, { refresh: true })
+      : Promise.resolve(null);
   }
 
   /** Up to `limit` records published now (offline ones left out) with ids after `afterId`, in id order: one page of a walk over them all. */
   publishedAfter(afterId: string, limit: number): Promise<CoursePublish[]> {
-    return this.em.find(CoursePublish, { status: PublishStatus.PUBLISHED, id: { $gt: afterId } }, { orderBy: { id: 'asc' }, limit });
+    return this.em.find(
+      CoursePublish,
+      { status: PublishStatus.PUBLISHED, id: { $gt: afterId } },
+      { orderBy: { id: 'asc' }, limit },
+    );
   }
 
   /** Writes the published record (a new version of it) and the outbox message that carries the change out. */
@@ -125,15 +150,22 @@ export class CoursePublishingRepository {
    * since the page was rendered (render again); `written`: the page now shows `version`.
    * A publish meanwhile waits for the row, which is held only for the object store's put.
    */
-  async writePage(courseId: string, version: number, put: () => Promise<void>): Promise<'written' | 'current' | 'moved'> {
-    return this.em.transactional(async (em) => {
-      const record = await lockRow(em, CoursePublish, { id: courseId });
-      if (!record || record.pageVersion >= record.version) return 'current';
-      if (record.version !== version) return 'moved';
-      await put();
-      record.pageVersion = version;
-      await em.flush();
-      return 'written';
-    }, { clear: true });
+  async writePage(
+    courseId: string,
+    version: number,
+    put: () => Promise<void>,
+  ): Promise<'written' | 'current' | 'moved'> {
+    return this.em.transactional(
+      async (em) => {
+        const record = await lockRow(em, CoursePublish, { id: courseId });
+        if (!record || record.pageVersion >= record.version) return 'current';
+        if (record.version !== version) return 'moved';
+        await put();
+        record.pageVersion = version;
+        await em.flush();
+        return 'written';
+      },
+      { clear: true },
+    );
   }
 }

@@ -6,7 +6,9 @@ import { CourseTeacher } from '../entities/course-teacher.entity';
 export type TeacherFields = Pick<CourseTeacher, 'name' | 'position' | 'introduction' | 'photoMediaId'>;
 
 const nameTaken = (name: string) =>
-  conflict(`This course already has a teacher named "${name}"; teacher names are unique within a course.`, { fields: [{ field: 'name', message: 'already used in this course' }] });
+  conflict(`This course already has a teacher named "${name}"; teacher names are unique within a course.`, {
+    fields: [{ field: 'name', message: 'already used in this course' }],
+  });
 
 /** The only place that knows how course teachers are stored. */
 export class CourseTeacherRepository {
@@ -18,7 +20,11 @@ export class CourseTeacherRepository {
 
   /** Teachers of several courses in one query, for a page of courses. */
   ofCourses(courseIds: readonly string[]): Promise<CourseTeacher[]> {
-    return this.em.find(CourseTeacher, { courseId: { $in: [...courseIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return this.em.find(
+      CourseTeacher,
+      { courseId: { $in: [...courseIds] } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
   }
 
   byId(id: string): Promise<CourseTeacher | null> {
@@ -29,7 +35,10 @@ export class CourseTeacherRepository {
   async save(teacher: CourseTeacher | { courseId: string }, fields: TeacherFields): Promise<CourseTeacher> {
     const existing = await this.em.findOne(CourseTeacher, { courseId: teacher.courseId, name: fields.name });
     if (existing && (!(teacher instanceof CourseTeacher) || existing.id !== teacher.id)) throw nameTaken(fields.name);
-    const saved = teacher instanceof CourseTeacher ? Object.assign(teacher, fields) : this.em.create(CourseTeacher, { courseId: teacher.courseId, ...fields });
+    const saved =
+      teacher instanceof CourseTeacher
+        ? Object.assign(teacher, fields)
+        : this.em.create(CourseTeacher, { courseId: teacher.courseId, ...fields });
     try {
       await this.em.flush();
     } catch (error) {

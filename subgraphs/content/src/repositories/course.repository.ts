@@ -7,7 +7,10 @@ import type { AuditStatus } from '../entities/course-dictionary';
 import { CourseMarket } from '../entities/course-market.entity';
 import { Course } from '../entities/course.entity';
 
-export type CourseBaseValues = Pick<Course, 'name' | 'audience' | 'tags' | 'mt' | 'st' | 'grade' | 'teachingMode' | 'description' | 'coverMediaId'>;
+export type CourseBaseValues = Pick<
+  Course,
+  'name' | 'audience' | 'tags' | 'mt' | 'st' | 'grade' | 'teachingMode' | 'description' | 'coverMediaId'
+>;
 export type CourseMarketValues = Omit<CourseMarket, 'course'>;
 
 export interface CourseListFilter {
@@ -17,7 +20,6 @@ export interface CourseListFilter {
   auditStatus?: AuditStatus;
   publishStatus?: PublishStatus;
 }
-
 
 /** The only place that knows how courses (base and market) are stored. */
 export class CourseRepository {
@@ -38,13 +40,20 @@ export class CourseRepository {
     if (filter.auditStatus) where.auditStatus = filter.auditStatus;
     if (filter.publishStatus) where.publishStatus = filter.publishStatus;
     if (filter.name) Object.assign(where, containsText('name', filter.name));
-    return this.em.findAndCount(Course, where, { populate: ['market'], orderBy: { changedAt: 'desc', id: 'desc' }, offset, limit });
+    return this.em.findAndCount(Course, where, {
+      populate: ['market'],
+      orderBy: { changedAt: 'desc', id: 'desc' },
+      offset,
+      limit,
+    });
   }
 
   /** The courses named by `ids`, with their markets, in one query. */
   byIds(ids: readonly string[]): Promise<Course[]> {
     const valid = ids.filter(isRowId);
-    return valid.length > 0 ? this.em.find(Course, { id: { $in: valid } }, { populate: ['market'] }) : Promise.resolve([]);
+    return valid.length > 0
+      ? this.em.find(Course, { id: { $in: valid } }, { populate: ['market'] })
+      : Promise.resolve([]);
   }
 
   /**
@@ -63,7 +72,11 @@ export class CourseRepository {
   }
 
   /** A new course and its market, written by one flush and so in one transaction. */
-  async create(owner: { organisationId: string; userId: string }, base: CourseBaseValues, market: CourseMarketValues): Promise<Course> {
+  async create(
+    owner: { organisationId: string; userId: string },
+    base: CourseBaseValues,
+    market: CourseMarketValues,
+  ): Promise<Course> {
     const now = new Date();
     const course = this.em.create(Course, {
       ...base,

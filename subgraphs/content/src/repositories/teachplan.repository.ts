@@ -43,10 +43,16 @@ export class TeachplanRepository {
    * course's plan take turns. Locking first also matters on MariaDB: its snapshot starts at the
    * first plain read, which then sees everything the previous lock holder committed.
    */
-  inCourseTransaction<T>(courseId: string, work: (course: Course | null, plan: TeachplanRepository) => Promise<T>): Promise<T> {
-    return this.em.transactional(async (em) => work(await this.courses.lock(em, courseId), new TeachplanRepository(em, this.courses)), {
-      clear: true,
-    });
+  inCourseTransaction<T>(
+    courseId: string,
+    work: (course: Course | null, plan: TeachplanRepository) => Promise<T>,
+  ): Promise<T> {
+    return this.em.transactional(
+      async (em) => work(await this.courses.lock(em, courseId), new TeachplanRepository(em, this.courses)),
+      {
+        clear: true,
+      },
+    );
   }
 
   byId(id: string): Promise<Teachplan | null> {
@@ -82,7 +88,11 @@ export class TeachplanRepository {
     await this.em.nativeDelete(Teachplan, { id: node.id });
     const siblings = { courseId: node.courseId, parentId: node.parentId };
     // Shifting in place could collide mid-statement, so park the followers on distinct negative places first.
-    await this.em.nativeUpdate(Teachplan, { ...siblings, orderBy: { $gt: node.orderBy } }, { orderBy: raw('1 - order_by') });
+    await this.em.nativeUpdate(
+      Teachplan,
+      { ...siblings, orderBy: { $gt: node.orderBy } },
+      { orderBy: raw('1 - order_by') },
+    );
     await this.em.nativeUpdate(Teachplan, { ...siblings, orderBy: { $lt: 0 } }, { orderBy: raw('0 - order_by') });
   }
 

@@ -37,7 +37,15 @@ export async function assembleCourse(em: EntityManager, course: Course): Promise
   const teachers = await new CourseTeacherRepository(em).ofCourse(course.id);
   const categories = await new CourseCategoryRepository(em).all();
   const nameOf = (id: string) => categories.find((category) => category.id === id)?.name ?? id;
-  const { auditStatus: _audit, publishStatus: _publish, createdAt: _created, changedAt: _changed, createdBy: _by, changedBy: _changedBy, ...base } = courseView(course);
+  const {
+    auditStatus: _audit,
+    publishStatus: _publish,
+    createdAt: _created,
+    changedAt: _changed,
+    createdBy: _by,
+    changedBy: _changedBy,
+    ...base
+  } = courseView(course);
   return {
     ...base,
     mtName: nameOf(base.mt),
@@ -45,7 +53,10 @@ export async function assembleCourse(em: EntityManager, course: Course): Promise
     teachplan: buildPlan(nodes, bindings, course.organisationId).map(frozen),
     teachers: teachers
       .map((teacher) => teacherView(teacher, course.organisationId))
-      .map(({ courseId: _course, organisationId: _organisation, createdAt, ...teacher }) => ({ ...teacher, createdAt: createdAt.toISOString() })),
+      .map(({ courseId: _course, organisationId: _organisation, createdAt, ...teacher }) => ({
+        ...teacher,
+        createdAt: createdAt.toISOString(),
+      })),
     takenAt: new Date().toISOString(),
   };
 }

@@ -26,7 +26,10 @@ export interface AuditSnapshotView {
   content: CourseSnapshot;
 }
 
-export type AuditRecordView = Pick<CourseAudit, 'id' | 'courseId' | 'decision' | 'opinion' | 'auditorId' | 'auditedAt' | 'submittedAt'>;
+export type AuditRecordView = Pick<
+  CourseAudit,
+  'id' | 'courseId' | 'decision' | 'opinion' | 'auditorId' | 'auditedAt' | 'submittedAt'
+>;
 
 export interface AuditInput {
   courseId: string;
@@ -59,9 +62,12 @@ const recordView = (audit: CourseAudit): AuditRecordView => ({
 });
 
 const alreadySubmitted = (courseId: string) =>
-  conflict(`Course ${courseId} is already submitted and waits for an auditor; it can be submitted again once it has been approved or rejected.`, {
-    reason: 'ALREADY_SUBMITTED',
-  });
+  conflict(
+    `Course ${courseId} is already submitted and waits for an auditor; it can be submitted again once it has been approved or rejected.`,
+    {
+      reason: 'ALREADY_SUBMITTED',
+    },
+  );
 
 /** Submitting a course for audit (refused while incomplete or already waiting), and the auditor's approval or rejection with an opinion. */
 export class CourseAuditService {
@@ -90,7 +96,9 @@ export class CourseAuditService {
       if (locked.auditStatus === AuditStatus.SUBMITTED) throw alreadySubmitted(courseId);
       const snapshot = await assembleCourse(publishing.em, locked);
       if (snapshotMediaIds(snapshot).some((id) => !media.has(id))) {
-        throw conflict(`Course ${courseId} changed its media while it was being submitted; submit it again.`, { reason: 'COURSE_CHANGED' });
+        throw conflict(`Course ${courseId} changed its media while it was being submitted; submit it again.`, {
+          reason: 'COURSE_CHANGED',
+        });
       }
       this.assertComplete(courseId, snapshot, media);
       const saved = await publishing.saveSubmission(snapshot, viewer.userId, new Date());
@@ -103,10 +111,13 @@ export class CourseAuditService {
   private assertComplete(courseId: string, snapshot: CourseSnapshot, media: Parameters<typeof missingPieces>[1]): void {
     const missing = missingPieces(snapshot, media);
     if (missing.length === 0) return;
-    throw badInput(`Course ${courseId} cannot be submitted for audit yet: ${missing.map((piece) => piece.message).join('; ')}.`, {
-      reason: 'COURSE_INCOMPLETE',
-      fields: missing,
-    });
+    throw badInput(
+      `Course ${courseId} cannot be submitted for audit yet: ${missing.map((piece) => piece.message).join('; ')}.`,
+      {
+        reason: 'COURSE_INCOMPLETE',
+        fields: missing,
+      },
+    );
   }
 
   /** Submitted snapshots waiting for a decision, the longest waiting first (auditors and admins). */
@@ -118,7 +129,9 @@ export class CourseAuditService {
 
   /** The latest submission of several courses (already visible to the caller), in one query. */
   async snapshots(courseIds: readonly string[]): Promise<Map<string, AuditSnapshotView>> {
-    return new Map((await this.publishing.snapshotRecords(courseIds)).map((record) => [record.id, auditSnapshotView(record)]));
+    return new Map(
+      (await this.publishing.snapshotRecords(courseIds)).map((record) => [record.id, auditSnapshotView(record)]),
+    );
   }
 
   /** Approves or rejects the submitted snapshot with an opinion; the snapshot and the course take the decision's status. */
@@ -126,10 +139,14 @@ export class CourseAuditService {
     requireRole(viewer, 'auditor', 'admin');
     const opinion = input.opinion?.trim() ?? '';
     if (input.decision === AuditDecision.REJECT && opinion === '') {
-      throw badInput('A rejection needs an opinion telling the organisation what to change.', { fields: [{ field: 'opinion', message: 'is required to reject' }] });
+      throw badInput('A rejection needs an opinion telling the organisation what to change.', {
+        fields: [{ field: 'opinion', message: 'is required to reject' }],
+      });
     }
     if (opinion.length > OPINION_MAX) {
-      throw badInput(`The opinion is ${opinion.length} characters long; at most ${OPINION_MAX} are allowed.`, { fields: [{ field: 'opinion', message: `at most ${OPINION_MAX} characters` }] });
+      throw badInput(`The opinion is ${opinion.length} characters long; at most ${OPINION_MAX} are allowed.`, {
+        fields: [{ field: 'opinion', message: `at most ${OPINION_MAX} characters` }],
+      });
     }
     const status = input.decision === AuditDecision.APPROVE ? AuditStatus.APPROVED : AuditStatus.REJECTED;
     const saved = await this.publishing.transaction(async (publishing, courses) => {
@@ -137,11 +154,21 @@ export class CourseAuditService {
       if (!course) throw notFound('Course', input.courseId);
       const record = await publishing.snapshotRecord(input.courseId);
       if (!record || record.auditStatus !== AuditStatus.SUBMITTED) {
-        throw conflict(`Course ${input.courseId} has no submission waiting for audit (its audit status is ${course.auditStatus}).`, { reason: 'NOT_SUBMITTED' });
+        throw conflict(
+          `Course ${input.courseId} has no submission waiting for audit (its audit status is ${course.auditStatus}).`,
+          { reason: 'NOT_SUBMITTED' },
+        );
       }
       const audit = await publishing.recordAudit(
         record,
-        { courseId: course.id, decision: input.decision, opinion: opinion || '审核通过', auditorId: viewer.userId!, auditedAt: new Date(), submittedAt: record.submittedAt },
+        {
+          courseId: course.id,
+          decision: input.decision,
+          opinion: opinion || '审核通过',
+          auditorId: viewer.userId!,
+          auditedAt: new Date(),
+          submittedAt: record.submittedAt,
+        },
         status,
       );
       await courses.setStatus(course, { auditStatus: status });
@@ -153,7 +180,8 @@ export class CourseAuditService {
   /** Audit records of several courses (already visible to the caller), newest first. */
   async history(courseIds: readonly string[]): Promise<Map<string, AuditRecordView[]>> {
     const byCourse = new Map<string, AuditRecordView[]>(courseIds.map((id) => [id, []]));
-    for (const audit of await this.publishing.auditsOf(courseIds)) byCourse.get(audit.courseId)?.push(recordView(audit));
+    for (const audit of await this.publishing.auditsOf(courseIds))
+      byCourse.get(audit.courseId)?.push(recordView(audit));
     return byCourse;
   }
 }

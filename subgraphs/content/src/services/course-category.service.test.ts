@@ -23,7 +23,6 @@ const member: Viewer = { userId: 'u-member', roles: ['member'], organisationId: 
 const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
 const caller: Caller = { authorization: 'Bearer admin-token', requestId: 'req-1' };
 
-
 for (const factory of testDatabases('course categories')) {
   describe(`course categories on ${factory.kind}`, () => {
     const db = migratedTestDatabase(factory, { entities: contentEntities, migrations: contentMigrations });
@@ -38,7 +37,8 @@ for (const factory of testDatabases('course categories')) {
 
     /** A service over a fresh EntityManager, as each request gets one. */
     const service = () => new CourseCategoryService(new CourseCategoryRepository(db.orm.em.fork()), media);
-    const storedIcon = async (id: string) => (await db.orm.em.fork().findOneOrFail(CourseCategory, { id })).iconMediaId ?? undefined;
+    const storedIcon = async (id: string) =>
+      (await db.orm.em.fork().findOneOrFail(CourseCategory, { id })).iconMediaId ?? undefined;
     const setShown = async (ids: string[], isShow: boolean) => {
       const em = db.orm.em.fork();
       for (const category of await em.find(CourseCategory, { id: { $in: ids } })) category.isShow = isShow;
@@ -61,7 +61,11 @@ for (const factory of testDatabases('course categories')) {
           `minors of ${major.id}`,
         );
       });
-      assert.equal(tree.find((major) => major.id === '1'), undefined, 'the root stays hidden');
+      assert.equal(
+        tree.find((major) => major.id === '1'),
+        undefined,
+        'the root stays hidden',
+      );
     });
 
     test('a hidden major disappears with its minors; a hidden minor leaves its siblings in order', async () => {
@@ -88,13 +92,21 @@ for (const factory of testDatabases('course categories')) {
     test('display order comes from the stored order, not from ids or insertion', async () => {
       const reorder = async (orders: Record<string, number>) => {
         const em = db.orm.em.fork();
-        for (const category of await em.find(CourseCategory, { id: { $in: Object.keys(orders) } })) category.orderBy = orders[category.id];
+        for (const category of await em.find(CourseCategory, { id: { $in: Object.keys(orders) } }))
+          category.orderBy = orders[category.id];
         await em.flush();
       };
       await reorder({ '1-2': 3, '1-3': 2, '1-1-1': 9 });
       try {
         const tree = await service().tree();
-        assert.deepEqual(tree.slice(0, 3).map((major) => [major.id, major.order]), [['1-1', 1], ['1-3', 2], ['1-2', 3]]);
+        assert.deepEqual(
+          tree.slice(0, 3).map((major) => [major.id, major.order]),
+          [
+            ['1-1', 1],
+            ['1-3', 2],
+            ['1-2', 3],
+          ],
+        );
         assert.equal(tree[0].children.at(-1)?.id, '1-1-1');
       } finally {
         await reorder({ '1-2': 2, '1-3': 3, '1-1-1': 1 });
@@ -131,14 +143,20 @@ for (const factory of testDatabases('course categories')) {
       });
 
       test('media the directory does not know is BAD_USER_INPUT', async () => {
-        await assert.rejects(service().setIcon(admin, caller, '1-4', UNKNOWN_ID), appError('BAD_USER_INPUT', new RegExp(UNKNOWN_ID)));
+        await assert.rejects(
+          service().setIcon(admin, caller, '1-4', UNKNOWN_ID),
+          appError('BAD_USER_INPUT', new RegExp(UNKNOWN_ID)),
+        );
         assert.equal(await storedIcon('1-4'), undefined);
         assert.deepEqual(media.lookups, [{ id: UNKNOWN_ID, caller }], "asked once, with the caller's credentials");
       });
 
       test('a video or a document is BAD_USER_INPUT naming image', async () => {
         await assert.rejects(service().setIcon(admin, caller, '1-4', VIDEO_ID), appError('BAD_USER_INPUT', /image/));
-        await assert.rejects(service().setIcon(admin, caller, '1-4-1', DOCUMENT_ID), appError('BAD_USER_INPUT', /image/));
+        await assert.rejects(
+          service().setIcon(admin, caller, '1-4-1', DOCUMENT_ID),
+          appError('BAD_USER_INPUT', /image/),
+        );
         assert.equal(await storedIcon('1-4'), undefined);
         assert.equal(await storedIcon('1-4-1'), undefined);
       });
@@ -152,7 +170,9 @@ for (const factory of testDatabases('course categories')) {
 
         // Any organisation's image will do: the icon belongs to the platform, not to one organisation.
         await service().setIcon(admin, caller, '1-6-2', OTHER_IMAGE_ID);
-        const minor = (await service().tree()).find((major) => major.id === '1-6')?.children.find((m) => m.id === '1-6-2');
+        const minor = (await service().tree())
+          .find((major) => major.id === '1-6')
+          ?.children.find((m) => m.id === '1-6-2');
         assert.equal(minor?.iconMediaId, OTHER_IMAGE_ID);
 
         const lookupsBeforeClear = media.lookups.length;

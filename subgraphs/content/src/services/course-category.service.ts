@@ -57,7 +57,10 @@ export class CourseCategoryService {
     let icon: { mediaId: string; organisationId: string } | undefined;
     if (mediaId) {
       const media = await this.media.find(mediaId, caller);
-      if (!media) throw badInput(`Media ${mediaId} does not exist.`, { fields: [{ field: 'mediaId', message: 'unknown media' }] });
+      if (!media)
+        throw badInput(`Media ${mediaId} does not exist.`, {
+          fields: [{ field: 'mediaId', message: 'unknown media' }],
+        });
       if (media.type !== 'IMAGE') {
         throw badInput(`Media ${mediaId} is a ${media.type.toLowerCase()}; a category icon must be an image.`, {
           fields: [{ field: 'mediaId', message: 'must be an image' }],

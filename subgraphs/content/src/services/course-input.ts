@@ -97,7 +97,12 @@ export function validateCourse(fields: CourseFields, facts: CourseFacts): ValidC
   const problems: FieldProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field, message });
 
-  const text = (field: keyof CourseFields & string, value: string | null | undefined, max: number, required: boolean) => {
+  const text = (
+    field: keyof CourseFields & string,
+    value: string | null | undefined,
+    max: number,
+    required: boolean,
+  ) => {
     const cleaned = clean(value);
     if (cleaned === undefined) {
       if (required) problem(field, 'is required');
@@ -128,7 +133,8 @@ export function validateCourse(fields: CourseFields, facts: CourseFacts): ValidC
 
   const oneOf = <E extends string>(field: string, value: E | null | undefined, allowed: Record<string, E>) => {
     if (value == null) problem(field, `is required: one of ${Object.values(allowed).join(', ')}`);
-    else if (!Object.values(allowed).includes(value)) problem(field, `must be one of ${Object.values(allowed).join(', ')}`);
+    else if (!Object.values(allowed).includes(value))
+      problem(field, `must be one of ${Object.values(allowed).join(', ')}`);
     return value ?? undefined;
   };
   const grade = oneOf('grade', fields.grade, CourseGrade);
@@ -138,7 +144,8 @@ export function validateCourse(fields: CourseFields, facts: CourseFacts): ValidC
   const money = (field: string, value: string | null | undefined) => {
     if (value == null || value.trim() === '') return undefined;
     const amount = toMoney(value);
-    if (amount === undefined) problem(field, `must be an amount such as 199 or 19.90 (up to 8 digits and 2 decimals), not "${value}"`);
+    if (amount === undefined)
+      problem(field, `must be an amount such as 199 or 19.90 (up to 8 digits and 2 decimals), not "${value}"`);
     return amount;
   };
   let price: string | undefined;
@@ -150,7 +157,8 @@ export function validateCourse(fields: CourseFields, facts: CourseFacts): ValidC
     price = money('price', fields.price);
     originalPrice = money('originalPrice', fields.originalPrice);
     if (fields.price == null || fields.price.trim() === '') problem('price', 'is required for a paid course');
-    else if (price !== undefined && cents(price) === 0n) problem('price', 'must be more than 0 for a paid course (choose FREE for a free one)');
+    else if (price !== undefined && cents(price) === 0n)
+      problem('price', 'must be more than 0 for a paid course (choose FREE for a free one)');
     if (price !== undefined && originalPrice !== undefined && cents(originalPrice) < cents(price)) {
       problem('originalPrice', `must be at least the price ${price}`);
     }
@@ -159,7 +167,8 @@ export function validateCourse(fields: CourseFields, facts: CourseFacts): ValidC
   const qq = clean(fields.qq);
   if (qq !== undefined && !QQ.test(qq)) problem('qq', 'must be 5 to 12 digits');
   const phone = clean(fields.phone);
-  if (phone !== undefined && !PHONE.test(phone)) problem('phone', 'must be 6 to 20 characters of digits, +, - and spaces');
+  if (phone !== undefined && !PHONE.test(phone))
+    problem('phone', 'must be 6 to 20 characters of digits, +, - and spaces');
   const wechat = text('wechat', fields.wechat, 64, false);
   const validDays = fields.validDays ?? undefined;
   if (validDays !== undefined && (!Number.isInteger(validDays) || validDays < 1 || validDays > 3650)) {
@@ -170,16 +179,30 @@ export function validateCourse(fields: CourseFields, facts: CourseFacts): ValidC
   const cover = facts.cover;
   if (cover === 'missing') problem('coverMediaId', `${coverMediaId} is not in your media library`);
   else if (cover !== 'unchecked') {
-    if (cover.organisationId !== facts.organisationId) problem('coverMediaId', `${coverMediaId} belongs to another organisation`);
-    else if (cover.type !== 'IMAGE') problem('coverMediaId', `must be an image, and ${coverMediaId} is a ${cover.type.toLowerCase()}`);
+    if (cover.organisationId !== facts.organisationId)
+      problem('coverMediaId', `${coverMediaId} belongs to another organisation`);
+    else if (cover.type !== 'IMAGE')
+      problem('coverMediaId', `must be an image, and ${coverMediaId} is a ${cover.type.toLowerCase()}`);
   }
 
   if (problems.length > 0) {
-    throw badInput(`The course cannot be saved: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, { fields: problems });
+    throw badInput(`The course cannot be saved: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, {
+      fields: problems,
+    });
   }
   return {
     // Every required value is defined here: each missing one added a problem above.
-    base: { name: name!, audience: audience!, tags, mt: mt!, st: st!, grade: grade!, teachingMode: teachingMode!, description, coverMediaId },
+    base: {
+      name: name!,
+      audience: audience!,
+      tags,
+      mt: mt!,
+      st: st!,
+      grade: grade!,
+      teachingMode: teachingMode!,
+      description,
+      coverMediaId,
+    },
     market: { charge: charge!, price: price!, originalPrice, qq, wechat, phone, validDays },
   };
 }

@@ -45,7 +45,9 @@ export class CoursePublishService {
         onlineAt: now,
         changedAt: now,
       };
-      return existing ? Object.assign(existing, values) : publishing.newPublished({ id: course.id, offlineAt: null, ...values });
+      return existing
+        ? Object.assign(existing, values)
+        : publishing.newPublished({ id: course.id, offlineAt: null, ...values });
     });
   }
 
@@ -55,7 +57,12 @@ export class CoursePublishService {
       assertCanRead(viewer, course, courseId);
       if (!viewer.roles.includes('admin')) assertCanWrite(viewer, course, courseId);
       if (existing?.status !== PublishStatus.PUBLISHED) throw this.wrongStatus(course, 'taken offline', 'published');
-      return Object.assign(existing, { status: PublishStatus.OFFLINE, version: existing.version + 1, offlineAt: now, changedAt: now });
+      return Object.assign(existing, {
+        status: PublishStatus.OFFLINE,
+        version: existing.version + 1,
+        offlineAt: now,
+        changedAt: now,
+      });
     });
   }
 
@@ -64,22 +71,35 @@ export class CoursePublishService {
     return this.change(viewer, courseId, PublishAction.ONLINE, async (_publishing, course, existing, now) => {
       assertCanWrite(viewer, course, courseId);
       if (existing?.status !== PublishStatus.OFFLINE) throw this.wrongStatus(course, 'brought online', 'offline');
-      return Object.assign(existing, { status: PublishStatus.PUBLISHED, version: existing.version + 1, onlineAt: now, changedAt: now });
+      return Object.assign(existing, {
+        status: PublishStatus.PUBLISHED,
+        version: existing.version + 1,
+        onlineAt: now,
+        changedAt: now,
+      });
     });
   }
 
   private wrongStatus(course: Course, verb: string, needed: string) {
-    return conflict(`Course ${course.id} cannot be ${verb}: it must be ${needed}, and its publish status is ${course.publishStatus}.`, {
-      reason: 'PUBLISH_STATUS',
-      publishStatus: course.publishStatus,
-    });
+    return conflict(
+      `Course ${course.id} cannot be ${verb}: it must be ${needed}, and its publish status is ${course.publishStatus}.`,
+      {
+        reason: 'PUBLISH_STATUS',
+        publishStatus: course.publishStatus,
+      },
+    );
   }
 
   private async change(
     viewer: Viewer,
     courseId: string,
     action: PublishAction,
-    next: (publishing: CoursePublishingRepository, course: Course, existing: CoursePublish | null, now: Date) => Promise<CoursePublish>,
+    next: (
+      publishing: CoursePublishingRepository,
+      course: Course,
+      existing: CoursePublish | null,
+      now: Date,
+    ) => Promise<CoursePublish>,
   ): Promise<PublishedCourseRecord> {
     requireSignedIn(viewer);
     const record = await this.publishing.transaction(async (publishing, courses) => {

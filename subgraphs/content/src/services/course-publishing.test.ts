@@ -39,8 +39,13 @@ const incomplete =
     appError('BAD_USER_INPUT')(error);
     const { details, message } = error as AppError;
     assert.equal(details.reason, 'COURSE_INCOMPLETE');
-    assert.deepEqual(details.fields?.map((problem) => problem.field), fields, message);
-    for (const problem of details.fields ?? []) assert.ok(message.includes(problem.message), `${problem.message} missing from: ${message}`);
+    assert.deepEqual(
+      details.fields?.map((problem) => problem.field),
+      fields,
+      message,
+    );
+    for (const problem of details.fields ?? [])
+      assert.ok(message.includes(problem.message), `${problem.message} missing from: ${message}`);
     return true;
   };
 
@@ -56,7 +61,10 @@ for (const factory of testDatabases('course audit and publishing')) {
       media = new FakeMediaDirectory()
         .add({ id: IMAGE_ID, type: 'IMAGE', organisationId: 'org-1', fileName: 'cover.png' })
         .add({ id: VIDEO_ID, type: 'VIDEO', organisationId: 'org-1', fileName: 'lesson-1.mp4' })
-        .add({ id: TRANSCODING_ID, type: 'VIDEO', organisationId: 'org-1', fileName: 'lesson-2.avi' }, { playable: false, transcodeState: 'PROCESSING' });
+        .add(
+          { id: TRANSCODING_ID, type: 'VIDEO', organisationId: 'org-1', fileName: 'lesson-2.avi' },
+          { playable: false, transcodeState: 'PROCESSING' },
+        );
     });
 
     /** The services over a fresh EntityManager, as each request gets them. */
@@ -88,7 +96,12 @@ for (const factory of testDatabases('course audit and publishing')) {
         coverMediaId: IMAGE_ID,
       });
       const chapter = await plans.save(author, { courseId: course.id, name: '第一章' });
-      const section = await plans.save(author, { courseId: course.id, parentId: chapter.id, name: '第一节', preview: true });
+      const section = await plans.save(author, {
+        courseId: course.id,
+        parentId: chapter.id,
+        name: '第一节',
+        preview: true,
+      });
       await plans.bind(author, caller, { teachplanId: section.id, mediaId: VIDEO_ID });
       return { id: course.id, chapter: chapter.id, section: section.id };
     };
@@ -96,11 +109,16 @@ for (const factory of testDatabases('course audit and publishing')) {
     const approved = async (name?: string) => {
       const course = await completeCourse(name);
       await services().audits.submit(author, 'req', course.id);
-      await services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE, opinion: '内容完整' });
+      await services().audits.audit(auditor, {
+        courseId: course.id,
+        decision: AuditDecision.APPROVE,
+        opinion: '内容完整',
+      });
       return course;
     };
 
-    const messagesOf = (courseId: string) => db.orm.em.fork().find(OutboxMessage, { businessKey1: courseId }, { orderBy: { id: 'asc' } });
+    const messagesOf = (courseId: string) =>
+      db.orm.em.fork().find(OutboxMessage, { businessKey1: courseId }, { orderBy: { id: 'asc' } });
 
     test('submitting names every missing piece at once and changes nothing', async () => {
       const { courses, plans } = services();
@@ -125,8 +143,16 @@ for (const factory of testDatabases('course audit and publishing')) {
         assert.match((error as AppError).message, /"lesson-2\.avi" is not yet playable \(transcoding processing\)/);
         return true;
       });
-      media = new FakeMediaDirectory().add({ id: VIDEO_ID, type: 'VIDEO', organisationId: 'org-1', fileName: 'lesson-1.mp4' });
-      await assert.rejects(services().audits.submit(author, 'req', complete.id), incomplete('coverMediaId', `teachplan.${pending.id}.media`));
+      media = new FakeMediaDirectory().add({
+        id: VIDEO_ID,
+        type: 'VIDEO',
+        organisationId: 'org-1',
+        fileName: 'lesson-1.mp4',
+      });
+      await assert.rejects(
+        services().audits.submit(author, 'req', complete.id),
+        incomplete('coverMediaId', `teachplan.${pending.id}.media`),
+      );
       assert.equal((await services().courses.get(author, complete.id)).auditStatus, AuditStatus.NOT_SUBMITTED);
       assert.equal((await services().audits.snapshots([complete.id])).size, 0);
     });
@@ -138,21 +164,30 @@ for (const factory of testDatabases('course audit and publishing')) {
       assert.equal(submitted.submittedBy, author.userId);
       assert.equal(submitted.content.mtName, '编程开发');
       assert.deepEqual(
-        submitted.content.teachplan.map((chapter) => [chapter.name, chapter.children.map((section) => [section.name, section.mediaId, section.preview])]),
+        submitted.content.teachplan.map((chapter) => [
+          chapter.name,
+          chapter.children.map((section) => [section.name, section.mediaId, section.preview]),
+        ]),
         [['第一章', [['第一节', VIDEO_ID, true]]]],
       );
       assert.equal((await services().courses.get(author, course.id)).auditStatus, AuditStatus.SUBMITTED);
 
       await services().courses.update(author, caller, course.id, { name: '改过的草稿' });
       assert.equal((await services().audits.snapshots([course.id])).get(course.id)!.content.name, '冻结的课程');
-      await assert.rejects(services().audits.submit(author, 'req', course.id), appError('CONFLICT', /already submitted/));
+      await assert.rejects(
+        services().audits.submit(author, 'req', course.id),
+        appError('CONFLICT', /already submitted/),
+      );
       await assert.rejects(services().audits.submit(stranger, 'req', course.id), appError('NOT_FOUND'));
       await assert.rejects(services().audits.submit(auditor, 'req', course.id), appError('FORBIDDEN'));
     });
 
     test('two submissions racing: exactly one is recorded, the other is told it is already submitted', async () => {
       const course = await completeCourse();
-      const results = await Promise.allSettled([services().audits.submit(author, 'a', course.id), services().audits.submit(author, 'b', course.id)]);
+      const results = await Promise.allSettled([
+        services().audits.submit(author, 'a', course.id),
+        services().audits.submit(author, 'b', course.id),
+      ]);
       assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1, JSON.stringify(results));
       const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
       appError('CONFLICT')(refused.reason);
@@ -163,17 +198,46 @@ for (const factory of testDatabases('course audit and publishing')) {
       await services().audits.submit(author, 'req', course.id);
       const queue = await services().audits.queue(auditor, { offset: 0, limit: 100, page: 1, size: 100 });
       assert.ok(queue.items.some((item) => item.courseId === course.id));
-      await assert.rejects(services().audits.queue(author, { offset: 0, limit: 10, page: 1, size: 10 }), appError('FORBIDDEN'));
-      await assert.rejects(services().audits.audit(author, { courseId: course.id, decision: AuditDecision.APPROVE }), appError('FORBIDDEN'));
-      await assert.rejects(services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.REJECT, opinion: '  ' }), appError('BAD_USER_INPUT', /opinion/));
-      await assert.rejects(services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.REJECT, opinion: '长'.repeat(501) }), appError('BAD_USER_INPUT', /500/));
+      await assert.rejects(
+        services().audits.queue(author, { offset: 0, limit: 10, page: 1, size: 10 }),
+        appError('FORBIDDEN'),
+      );
+      await assert.rejects(
+        services().audits.audit(author, { courseId: course.id, decision: AuditDecision.APPROVE }),
+        appError('FORBIDDEN'),
+      );
+      await assert.rejects(
+        services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.REJECT, opinion: '  ' }),
+        appError('BAD_USER_INPUT', /opinion/),
+      );
+      await assert.rejects(
+        services().audits.audit(auditor, {
+          courseId: course.id,
+          decision: AuditDecision.REJECT,
+          opinion: '长'.repeat(501),
+        }),
+        appError('BAD_USER_INPUT', /500/),
+      );
 
-      const rejected = await services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.REJECT, opinion: '封面不清晰' });
+      const rejected = await services().audits.audit(auditor, {
+        courseId: course.id,
+        decision: AuditDecision.REJECT,
+        opinion: '封面不清晰',
+      });
       assert.equal(rejected.decision, AuditDecision.REJECT);
       assert.equal((await services().courses.get(author, course.id)).auditStatus, AuditStatus.REJECTED);
-      assert.equal((await services().audits.snapshots([course.id, '424242'])).get(course.id)!.auditStatus, AuditStatus.REJECTED);
-      await assert.rejects(services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE }), appError('CONFLICT', /no submission waiting/));
-      await assert.rejects(services().publisher.publish(author, course.id), appError('CONFLICT', /only an approved snapshot/));
+      assert.equal(
+        (await services().audits.snapshots([course.id, '424242'])).get(course.id)!.auditStatus,
+        AuditStatus.REJECTED,
+      );
+      await assert.rejects(
+        services().audits.audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE }),
+        appError('CONFLICT', /no submission waiting/),
+      );
+      await assert.rejects(
+        services().publisher.publish(author, course.id),
+        appError('CONFLICT', /only an approved snapshot/),
+      );
 
       await services().audits.submit(author, 'req', course.id);
       await services().audits.audit(admin, { courseId: course.id, decision: AuditDecision.APPROVE });
@@ -192,22 +256,39 @@ for (const factory of testDatabases('course audit and publishing')) {
       const course = await approved('发布的课程');
       await services().courses.update(author, caller, course.id, { name: '发布后改的草稿' });
       const published = await services().publisher.publish(author, course.id);
-      assert.deepEqual([published.version, published.status, published.content.name], [1, PublishStatus.PUBLISHED, '发布的课程']);
+      assert.deepEqual(
+        [published.version, published.status, published.content.name],
+        [1, PublishStatus.PUBLISHED, '发布的课程'],
+      );
       assert.equal((await services().courses.get(author, course.id)).publishStatus, PublishStatus.PUBLISHED);
 
-      await assert.rejects(services().publisher.bringOnline(author, course.id), appError('CONFLICT', /must be offline/));
+      await assert.rejects(
+        services().publisher.bringOnline(author, course.id),
+        appError('CONFLICT', /must be offline/),
+      );
       await assert.rejects(services().publisher.takeOffline(stranger, course.id), appError('NOT_FOUND'));
       await assert.rejects(services().publisher.takeOffline(auditor, course.id), appError('FORBIDDEN'));
       const offline = await services().publisher.takeOffline(admin, course.id);
       assert.deepEqual([offline.version, offline.status], [2, PublishStatus.OFFLINE]);
       assert.equal((await services().courses.get(author, course.id)).publishStatus, PublishStatus.OFFLINE);
-      await assert.rejects(services().publisher.takeOffline(author, course.id), appError('CONFLICT', /must be published/));
+      await assert.rejects(
+        services().publisher.takeOffline(author, course.id),
+        appError('CONFLICT', /must be published/),
+      );
       await assert.rejects(services().publisher.bringOnline(admin, course.id), appError('FORBIDDEN'));
       const online = await services().publisher.bringOnline(author, course.id);
-      assert.deepEqual([online.version, online.status, online.content.name], [3, PublishStatus.PUBLISHED, '发布的课程']);
+      assert.deepEqual(
+        [online.version, online.status, online.content.name],
+        [3, PublishStatus.PUBLISHED, '发布的课程'],
+      );
 
       assert.deepEqual(
-        (await messagesOf(course.id)).map((message) => [message.messageType, message.businessKey2, message.businessKey3, message.state]),
+        (await messagesOf(course.id)).map((message) => [
+          message.messageType,
+          message.businessKey2,
+          message.businessKey3,
+          message.state,
+        ]),
         [
           ['course_publish', '1', PublishAction.PUBLISH, 'PENDING'],
           ['course_publish', '2', PublishAction.OFFLINE, 'PENDING'],
@@ -246,10 +327,17 @@ for (const factory of testDatabases('course audit and publishing')) {
       assert.equal(await repository().writePage(course.id, 1, async () => void puts.push(1)), 'written');
       assert.equal(await repository().writePage(course.id, 1, async () => void puts.push(1)), 'current');
       await services().publisher.takeOffline(author, course.id);
-      assert.equal(await repository().writePage(course.id, 1, async () => void puts.push(1)), 'moved', 'a page rendered for an older version is not put');
+      assert.equal(
+        await repository().writePage(course.id, 1, async () => void puts.push(1)),
+        'moved',
+        'a page rendered for an older version is not put',
+      );
       assert.equal(await repository().writePage(course.id, 2, async () => void puts.push(2)), 'written');
       assert.deepEqual(puts, [1, 2]);
-      assert.equal(await repository().writePage('987654321', 1, async () => assert.fail('nothing is published')), 'current');
+      assert.equal(
+        await repository().writePage('987654321', 1, async () => assert.fail('nothing is published')),
+        'current',
+      );
     });
   });
 }

@@ -59,7 +59,9 @@ export class CourseTeacherService {
   /** Teachers of several already-authorised courses, grouped by course, in one query. */
   async ofCourses(courseIds: readonly string[]): Promise<Map<string, TeacherView[]>> {
     const grouped = new Map<string, TeacherView[]>(courseIds.map((id) => [id, []]));
-    const organisationOf = new Map((await this.courses.byIds(courseIds)).map((course) => [course.id, course.organisationId]));
+    const organisationOf = new Map(
+      (await this.courses.byIds(courseIds)).map((course) => [course.id, course.organisationId]),
+    );
     for (const teacher of await this.teachers.ofCourses(courseIds)) {
       const organisationId = organisationOf.get(teacher.courseId);
       if (organisationId !== undefined) grouped.get(teacher.courseId)?.push(teacherView(teacher, organisationId));
@@ -70,25 +72,40 @@ export class CourseTeacherService {
   /** Adds a teacher (no id) or edits one; only the course's organisation may. */
   async save(viewer: Viewer, caller: Caller, input: SaveTeacherInput): Promise<TeacherView> {
     const existing = input.id === undefined ? undefined : await this.teachers.byId(input.id);
-    if (input.id !== undefined && (!existing || existing.courseId !== input.courseId)) throw notFound('Course teacher', input.id);
+    if (input.id !== undefined && (!existing || existing.courseId !== input.courseId))
+      throw notFound('Course teacher', input.id);
     const course = await this.courses.byId(input.courseId);
     assertCanWrite(viewer, course, input.courseId);
 
     const name = input.name?.trim() ?? '';
-    const fields = { name, position: optional(input.position), introduction: optional(input.introduction), photoMediaId: optional(input.photoMediaId) };
+    const fields = {
+      name,
+      position: optional(input.position),
+      introduction: optional(input.introduction),
+      photoMediaId: optional(input.photoMediaId),
+    };
     const problems: FieldProblem[] = [];
     if (name.length < 1 || name.length > 60) problems.push({ field: 'name', message: 'must be 1 to 60 characters' });
-    if ((fields.position?.length ?? 0) > 100) problems.push({ field: 'position', message: 'must be at most 100 characters' });
-    if ((fields.introduction?.length ?? 0) > 2000) problems.push({ field: 'introduction', message: 'must be at most 2000 characters' });
+    if ((fields.position?.length ?? 0) > 100)
+      problems.push({ field: 'position', message: 'must be at most 100 characters' });
+    if ((fields.introduction?.length ?? 0) > 2000)
+      problems.push({ field: 'introduction', message: 'must be at most 2000 characters' });
     if (fields.photoMediaId) {
       const photo = await this.media.find(fields.photoMediaId, caller);
-      if (!photo || photo.organisationId !== course.organisationId) problems.push({ field: 'photoMediaId', message: 'no such media in your library' });
-      else if (photo.type !== 'IMAGE') problems.push({ field: 'photoMediaId', message: `must be an image, not a ${photo.type.toLowerCase()}` });
+      if (!photo || photo.organisationId !== course.organisationId)
+        problems.push({ field: 'photoMediaId', message: 'no such media in your library' });
+      else if (photo.type !== 'IMAGE')
+        problems.push({ field: 'photoMediaId', message: `must be an image, not a ${photo.type.toLowerCase()}` });
     }
     if (problems.length) {
-      throw badInput(`Invalid teacher: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, { fields: problems });
+      throw badInput(`Invalid teacher: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, {
+        fields: problems,
+      });
     }
-    return teacherView(await this.teachers.save(existing ?? { courseId: input.courseId }, fields), course.organisationId);
+    return teacherView(
+      await this.teachers.save(existing ?? { courseId: input.courseId }, fields),
+      course.organisationId,
+    );
   }
 
   async delete(viewer: Viewer, id: string): Promise<boolean> {

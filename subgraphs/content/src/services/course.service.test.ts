@@ -28,7 +28,11 @@ const VIDEO_ID = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const DOCUMENT_ID = 'dddddddddddddddddddddddddddddddd';
 const UNKNOWN_ID = 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee';
 
-const member = (organisationId: string, userId = `u-${organisationId}`): Viewer => ({ userId, roles: ['member'], organisationId });
+const member = (organisationId: string, userId = `u-${organisationId}`): Viewer => ({
+  userId,
+  roles: ['member'],
+  organisationId,
+});
 const author = member('org-1');
 const colleague = member('org-1', 'u-colleague');
 const stranger = member('org-2');
@@ -48,7 +52,6 @@ const valid = (overrides: CourseFields = {}): CourseFields => ({
   price: '199',
   ...overrides,
 });
-
 
 /** Passes when `error` is BAD_USER_INPUT naming exactly `fields`, each with a message, all of them in the error's message. */
 const badFields =
@@ -87,7 +90,10 @@ for (const factory of testDatabases('courses')) {
     const stored = (id: string) => db.orm.em.fork().findOne(Course, { id }, { populate: ['market'] });
     const countOf = (organisationId: string) => db.orm.em.fork().count(Course, { organisationId });
     /** Changes a stored course behind the service's back, as other features (audit, publish) or time would. */
-    const setStored = async (id: string, change: Partial<Pick<Course, 'auditStatus' | 'publishStatus' | 'changedAt'>>) => {
+    const setStored = async (
+      id: string,
+      change: Partial<Pick<Course, 'auditStatus' | 'publishStatus' | 'changedAt'>>,
+    ) => {
       const em = db.orm.em.fork();
       Object.assign(await em.findOneOrFail(Course, { id }), change);
       await em.flush();
@@ -101,7 +107,11 @@ for (const factory of testDatabases('courses')) {
     describe('create', () => {
       test('a new course is not submitted, unpublished, stamped with its author, base and market both stored', async () => {
         const before = Date.now();
-        const course = await service().create(author, caller, valid({ tags: 'python,basics', validDays: 365, qq: '123456', coverMediaId: IMAGE_ID }));
+        const course = await service().create(
+          author,
+          caller,
+          valid({ tags: 'python,basics', validDays: 365, qq: '123456', coverMediaId: IMAGE_ID }),
+        );
         assert.match(course.id, /^\d+$/);
         assert.equal(course.organisationId, 'org-1');
         assert.equal(course.auditStatus, AuditStatus.NOT_SUBMITTED);
@@ -109,7 +119,15 @@ for (const factory of testDatabases('courses')) {
         assert.equal(course.createdBy, 'u-org-1');
         assert.equal(course.changedBy, 'u-org-1');
         assert.equal(course.coverMediaId, IMAGE_ID);
-        assert.deepEqual(course.market, { charge: Charge.PAID, price: '199.00', originalPrice: undefined, qq: '123456', wechat: undefined, phone: undefined, validDays: 365 });
+        assert.deepEqual(course.market, {
+          charge: Charge.PAID,
+          price: '199.00',
+          originalPrice: undefined,
+          qq: '123456',
+          wechat: undefined,
+          phone: undefined,
+          validDays: 365,
+        });
 
         const row = await stored(course.id);
         assert.ok(row, 'course_base row written');
@@ -124,7 +142,11 @@ for (const factory of testDatabases('courses')) {
         assert.ok(market, 'course_market row written under the same id');
         assert.equal(market.charge, Charge.PAID);
         assert.equal(market.validDays, 365);
-        assert.deepEqual(media.lookups, [{ id: IMAGE_ID, caller }], "the cover was checked with the caller's credentials");
+        assert.deepEqual(
+          media.lookups,
+          [{ id: IMAGE_ID, caller }],
+          "the cover was checked with the caller's credentials",
+        );
       });
 
       test('exact decimals survive a round trip unchanged, normalised to two places', async () => {
@@ -142,13 +164,24 @@ for (const factory of testDatabases('courses')) {
           const reread = await service().get(author, created.id);
           assert.equal(reread.market?.price, expectedPrice, `read back ${price}`);
           assert.equal(reread.market?.originalPrice, expectedOriginal, `read back original ${originalPrice}`);
-          const [stored] = await db.orm.em.fork().getConnection().execute('select price_cents from course_market where id = ?', [created.id]);
-          assert.equal(String(stored.price_cents), expectedPrice.replace('.', '').replace(/^0+(?=\d)/, ''), 'stored as whole cents');
+          const [stored] = await db.orm.em
+            .fork()
+            .getConnection()
+            .execute('select price_cents from course_market where id = ?', [created.id]);
+          assert.equal(
+            String(stored.price_cents),
+            expectedPrice.replace('.', '').replace(/^0+(?=\d)/, ''),
+            'stored as whole cents',
+          );
         }
       });
 
       test('FREE forces the price to 0.00 and clears the original price, whatever was sent', async () => {
-        const course = await service().create(author, caller, valid({ charge: Charge.FREE, price: '50', originalPrice: '80' }));
+        const course = await service().create(
+          author,
+          caller,
+          valid({ charge: Charge.FREE, price: '50', originalPrice: '80' }),
+        );
         assert.equal(course.market?.price, '0.00');
         assert.equal(course.market?.originalPrice, undefined);
         const row = await stored(course.id);
@@ -163,7 +196,15 @@ for (const factory of testDatabases('courses')) {
         const course = await service().create(
           author,
           caller,
-          valid({ name: '  Python from scratch  ', audience: ' Beginners ', tags: '   ', description: '', qq: ' ', wechat: '  py-teacher ', phone: ' +86 138-0000-0000 ' }),
+          valid({
+            name: '  Python from scratch  ',
+            audience: ' Beginners ',
+            tags: '   ',
+            description: '',
+            qq: ' ',
+            wechat: '  py-teacher ',
+            phone: ' +86 138-0000-0000 ',
+          }),
         );
         assert.equal(course.name, 'Python from scratch');
         assert.equal(course.audience, 'Beginners');
@@ -179,8 +220,14 @@ for (const factory of testDatabases('courses')) {
         const before = await countOf('org-1');
         await assert.rejects(service().create(anonymous, caller, valid()), appError('UNAUTHENTICATED'));
         await assert.rejects(service().create(auditor, caller, valid()), appError('FORBIDDEN', /member/));
-        await assert.rejects(service().create({ ...admin, organisationId: 'org-1' }, caller, valid()), appError('FORBIDDEN', /member/));
-        await assert.rejects(service().create({ userId: 'u-lost', roles: ['member'] }, caller, valid()), appError('FORBIDDEN', /organisation/));
+        await assert.rejects(
+          service().create({ ...admin, organisationId: 'org-1' }, caller, valid()),
+          appError('FORBIDDEN', /member/),
+        );
+        await assert.rejects(
+          service().create({ userId: 'u-lost', roles: ['member'] }, caller, valid()),
+          appError('FORBIDDEN', /organisation/),
+        );
         assert.equal(await countOf('org-1'), before);
         assert.deepEqual(media.lookups, []);
       });
@@ -269,13 +316,34 @@ for (const factory of testDatabases('courses')) {
           }),
         );
         assert.equal([...course.name].length, 100);
-        await service().create(author, caller, valid({ price: '99999999.99', qq: chars(12, '9'), phone: '123456', validDays: 1 }));
+        await service().create(
+          author,
+          caller,
+          valid({ price: '99999999.99', qq: chars(12, '9'), phone: '123456', validDays: 1 }),
+        );
       });
 
       test('one request with several problems lists every one of them', async () => {
         const error = await service()
-          .create(author, caller, valid({ name: '', audience: chars(501), mt: '1-99', st: '1-3-99', price: '0', originalPrice: 'abc', qq: '12', validDays: 0, coverMediaId: VIDEO_ID }))
-          .then(() => undefined, (e: unknown) => e);
+          .create(
+            author,
+            caller,
+            valid({
+              name: '',
+              audience: chars(501),
+              mt: '1-99',
+              st: '1-3-99',
+              price: '0',
+              originalPrice: 'abc',
+              qq: '12',
+              validDays: 0,
+              coverMediaId: VIDEO_ID,
+            }),
+          )
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         badFields('name', 'audience', 'mt', 'st', 'price', 'originalPrice', 'qq', 'validDays', 'coverMediaId')(error);
       });
 
@@ -305,7 +373,10 @@ for (const factory of testDatabases('courses')) {
           test(`${what} is refused as a cover`, async () => {
             const error = await service()
               .create(author, caller, valid({ coverMediaId }))
-              .then(() => undefined, (e: unknown) => e);
+              .then(
+                () => undefined,
+                (e: unknown) => e,
+              );
             badFields('coverMediaId')(error);
             assert.match((error as AppError).details.fields?.[0].message ?? '', message);
             assert.deepEqual(media.lookups, [{ id: coverMediaId, caller }]);
@@ -322,14 +393,35 @@ for (const factory of testDatabases('courses')) {
 
     describe('update', () => {
       test('changes only the given fields, stamps who and when, and keeps the rest', async () => {
-        const created = await service().create(author, caller, valid({ tags: 'py', description: 'All about Python', qq: '123456', validDays: 30, coverMediaId: IMAGE_ID }));
+        const created = await service().create(
+          author,
+          caller,
+          valid({ tags: 'py', description: 'All about Python', qq: '123456', validDays: 30, coverMediaId: IMAGE_ID }),
+        );
         await setStored(created.id, { changedAt: new Date('2020-01-01T00:00:00Z') });
-        const updated = await service().update(colleague, caller, created.id, { name: 'Python, properly', validDays: 60 });
+        const updated = await service().update(colleague, caller, created.id, {
+          name: 'Python, properly',
+          validDays: 60,
+        });
         assert.equal(updated.name, 'Python, properly');
         assert.equal(updated.changedBy, 'u-colleague');
         assert.ok(updated.changedAt.getTime() > new Date('2021-01-01').getTime(), 'changedAt moved on');
         assert.deepEqual(updated.market, { ...created.market, validDays: 60 });
-        const kept = ['id', 'organisationId', 'audience', 'tags', 'mt', 'st', 'grade', 'teachingMode', 'description', 'coverMediaId', 'auditStatus', 'publishStatus', 'createdBy'] as const;
+        const kept = [
+          'id',
+          'organisationId',
+          'audience',
+          'tags',
+          'mt',
+          'st',
+          'grade',
+          'teachingMode',
+          'description',
+          'coverMediaId',
+          'auditStatus',
+          'publishStatus',
+          'createdBy',
+        ] as const;
         for (const key of kept) assert.equal(updated[key], created[key], key);
 
         const row = await stored(created.id);
@@ -347,7 +439,10 @@ for (const factory of testDatabases('courses')) {
         await assert.rejects(service().update(author, caller, free.id, { charge: Charge.PAID }), badFields('price'));
         await assert.rejects(service().update(author, caller, free.id, { mt: '1-4' }), badFields('st'));
         await assert.rejects(service().update(author, caller, free.id, { st: '1-4-1' }), badFields('st'));
-        await assert.rejects(service().update(author, caller, free.id, { name: chars(101), qq: 'qq' }), badFields('name', 'qq'));
+        await assert.rejects(
+          service().update(author, caller, free.id, { name: chars(101), qq: 'qq' }),
+          badFields('name', 'qq'),
+        );
         const row = await stored(free.id);
         assert.equal(row?.market?.charge, Charge.FREE, 'nothing changed');
         assert.equal(row?.mt, '1-3');
@@ -364,7 +459,10 @@ for (const factory of testDatabases('courses')) {
 
       test('a price that no longer suits the original price is refused', async () => {
         const course = await service().create(author, caller, valid({ price: '100', originalPrice: '150' }));
-        await assert.rejects(service().update(author, caller, course.id, { price: '150.01' }), badFields('originalPrice'));
+        await assert.rejects(
+          service().update(author, caller, course.id, { price: '150.01' }),
+          badFields('originalPrice'),
+        );
         assert.equal((await service().update(author, caller, course.id, { price: '150' })).market?.price, '150.00');
       });
 
@@ -373,11 +471,26 @@ for (const factory of testDatabases('courses')) {
         const free = await service().update(author, caller, course.id, { charge: Charge.FREE });
         assert.deepEqual([free.market?.price, free.market?.originalPrice], ['0.00', undefined]);
         const reread = await service().get(author, course.id);
-        assert.deepEqual([reread.market?.charge, reread.market?.price, reread.market?.originalPrice], [Charge.FREE, '0.00', undefined]);
+        assert.deepEqual(
+          [reread.market?.charge, reread.market?.price, reread.market?.originalPrice],
+          [Charge.FREE, '0.00', undefined],
+        );
       });
 
       test('null clears optional fields and is refused for required ones', async () => {
-        const course = await service().create(author, caller, valid({ tags: 't', description: 'd', qq: '123456', wechat: 'w', phone: '123456', validDays: 7, originalPrice: '300' }));
+        const course = await service().create(
+          author,
+          caller,
+          valid({
+            tags: 't',
+            description: 'd',
+            qq: '123456',
+            wechat: 'w',
+            phone: '123456',
+            validDays: 7,
+            originalPrice: '300',
+          }),
+        );
         const cleared = await service().update(author, caller, course.id, {
           tags: null,
           description: null,
@@ -388,14 +501,30 @@ for (const factory of testDatabases('courses')) {
           originalPrice: null,
         });
         assert.deepEqual([cleared.tags, cleared.description], [undefined, undefined]);
-        assert.deepEqual(cleared.market, { charge: Charge.PAID, price: '199.00', originalPrice: undefined, qq: undefined, wechat: undefined, phone: undefined, validDays: undefined });
+        assert.deepEqual(cleared.market, {
+          charge: Charge.PAID,
+          price: '199.00',
+          originalPrice: undefined,
+          qq: undefined,
+          wechat: undefined,
+          phone: undefined,
+          validDays: undefined,
+        });
         const reread = await service().get(author, course.id);
         assert.deepEqual(reread.market, cleared.market, 'cleared in the database too');
         assert.equal(reread.tags, undefined);
         assert.equal(reread.description, undefined);
 
         await assert.rejects(
-          service().update(author, caller, course.id, { name: null, audience: null, mt: null, st: null, grade: null, teachingMode: null, charge: null }),
+          service().update(author, caller, course.id, {
+            name: null,
+            audience: null,
+            mt: null,
+            st: null,
+            grade: null,
+            teachingMode: null,
+            charge: null,
+          }),
           badFields('name', 'audience', 'mt', 'st', 'grade', 'teachingMode', 'charge'),
         );
       });
@@ -403,12 +532,24 @@ for (const factory of testDatabases('courses')) {
       test('the cover is checked when it changes, kept when resent, and cleared by null', async () => {
         const course = await service().create(author, caller, valid({ coverMediaId: IMAGE_ID }));
         media.lookups.length = 0;
-        await assert.rejects(service().update(author, caller, course.id, { coverMediaId: VIDEO_ID }), badFields('coverMediaId'));
-        await assert.rejects(service().update(author, caller, course.id, { coverMediaId: OTHER_ORG_IMAGE_ID }), badFields('coverMediaId'));
-        await assert.rejects(service().update(author, caller, course.id, { coverMediaId: UNKNOWN_ID }), badFields('coverMediaId'));
+        await assert.rejects(
+          service().update(author, caller, course.id, { coverMediaId: VIDEO_ID }),
+          badFields('coverMediaId'),
+        );
+        await assert.rejects(
+          service().update(author, caller, course.id, { coverMediaId: OTHER_ORG_IMAGE_ID }),
+          badFields('coverMediaId'),
+        );
+        await assert.rejects(
+          service().update(author, caller, course.id, { coverMediaId: UNKNOWN_ID }),
+          badFields('coverMediaId'),
+        );
         assert.equal((await stored(course.id))?.coverMediaId, IMAGE_ID, 'a refused cover keeps the old one');
 
-        assert.equal((await service().update(author, caller, course.id, { coverMediaId: SECOND_IMAGE_ID })).coverMediaId, SECOND_IMAGE_ID);
+        assert.equal(
+          (await service().update(author, caller, course.id, { coverMediaId: SECOND_IMAGE_ID })).coverMediaId,
+          SECOND_IMAGE_ID,
+        );
         const lookups = media.lookups.length;
         await service().update(author, caller, course.id, { coverMediaId: SECOND_IMAGE_ID, name: 'Same cover' });
         assert.equal(media.lookups.length, lookups, 'an unchanged cover is not looked up again');
@@ -432,10 +573,19 @@ for (const factory of testDatabases('courses')) {
         })().add({ id: SECOND_IMAGE_ID, type: 'IMAGE', organisationId: 'org-1', fileName: 'cover-2.png' });
         const em = db.orm.em.fork();
         const racingService = new CourseService(new CourseRepository(em), new CourseCategoryRepository(em), racing);
-        const updated = await racingService.update(author, caller, course.id, { coverMediaId: SECOND_IMAGE_ID, originalPrice: '150' });
-        assert.deepEqual([updated.market?.charge, updated.market?.price, updated.market?.originalPrice], [Charge.FREE, '0.00', undefined]);
+        const updated = await racingService.update(author, caller, course.id, {
+          coverMediaId: SECOND_IMAGE_ID,
+          originalPrice: '150',
+        });
+        assert.deepEqual(
+          [updated.market?.charge, updated.market?.price, updated.market?.originalPrice],
+          [Charge.FREE, '0.00', undefined],
+        );
         const row = await stored(course.id);
-        assert.deepEqual([row?.market?.charge, row?.market?.originalPrice ?? undefined, row?.coverMediaId], [Charge.FREE, undefined, SECOND_IMAGE_ID]);
+        assert.deepEqual(
+          [row?.market?.charge, row?.market?.originalPrice ?? undefined, row?.coverMediaId],
+          [Charge.FREE, undefined, SECOND_IMAGE_ID],
+        );
       });
 
       test('editing is allowed in every audit and publish state', async () => {
@@ -452,22 +602,36 @@ for (const factory of testDatabases('courses')) {
     describe('access', () => {
       test("another organisation's course is NOT_FOUND for get, update and delete, and absent from its list", async () => {
         const course = await service().create(author, caller, valid({ name: 'Private to org-1' }));
-        await assert.rejects(service().get(stranger, course.id), appError('NOT_FOUND', new RegExp(`Course ${course.id}`)));
+        await assert.rejects(
+          service().get(stranger, course.id),
+          appError('NOT_FOUND', new RegExp(`Course ${course.id}`)),
+        );
         await assert.rejects(service().update(stranger, caller, course.id, { name: 'Taken' }), appError('NOT_FOUND'));
         await assert.rejects(service().delete(stranger, course.id), appError('NOT_FOUND'));
         assert.equal((await stored(course.id))?.name, 'Private to org-1');
         const theirs = await service().list(stranger, {}, { offset: 0, limit: 100, page: 1, size: 100 });
         assert.ok(!theirs.items.some((c) => c.id === course.id));
         assert.ok(theirs.items.every((c) => c.organisationId === 'org-2'));
-        const asked = await service().list(stranger, { organisationId: 'org-1' }, { offset: 0, limit: 100, page: 1, size: 100 });
-        assert.deepEqual(asked, { items: [], total: 0 }, "a member cannot list another organisation's courses by asking");
+        const asked = await service().list(
+          stranger,
+          { organisationId: 'org-1' },
+          { offset: 0, limit: 100, page: 1, size: 100 },
+        );
+        assert.deepEqual(
+          asked,
+          { items: [], total: 0 },
+          "a member cannot list another organisation's courses by asking",
+        );
       });
 
       test('auditors and admins read any course but may not change it', async () => {
         const course = await service().create(author, caller, valid());
         for (const staff of [auditor, admin]) {
           assert.equal((await service().get(staff, course.id)).id, course.id);
-          await assert.rejects(service().update(staff, caller, course.id, { name: 'Staff edit' }), appError('FORBIDDEN', /org-1/));
+          await assert.rejects(
+            service().update(staff, caller, course.id, { name: 'Staff edit' }),
+            appError('FORBIDDEN', /org-1/),
+          );
           await assert.rejects(service().delete(staff, course.id), appError('FORBIDDEN'));
         }
         assert.ok(await stored(course.id));
@@ -477,8 +641,14 @@ for (const factory of testDatabases('courses')) {
       test('anonymous viewers must sign in', async () => {
         const course = await service().create(author, caller, valid());
         await assert.rejects(service().get(anonymous, course.id), appError('UNAUTHENTICATED'));
-        await assert.rejects(service().list(anonymous, {}, { offset: 0, limit: 10, page: 1, size: 10 }), appError('UNAUTHENTICATED'));
-        await assert.rejects(service().update(anonymous, caller, course.id, { name: 'x' }), appError('UNAUTHENTICATED'));
+        await assert.rejects(
+          service().list(anonymous, {}, { offset: 0, limit: 10, page: 1, size: 10 }),
+          appError('UNAUTHENTICATED'),
+        );
+        await assert.rejects(
+          service().update(anonymous, caller, course.id, { name: 'x' }),
+          appError('UNAUTHENTICATED'),
+        );
         await assert.rejects(service().delete(anonymous, course.id), appError('UNAUTHENTICATED'));
       });
 
@@ -496,7 +666,10 @@ for (const factory of testDatabases('courses')) {
         const seen = await service().references(author, [mine.id, theirs.id, 'nonsense', '99999999999']);
         assert.deepEqual([...seen.keys()], [mine.id]);
         assert.equal(seen.get(mine.id)?.market?.price, '199.00');
-        assert.deepEqual([...(await service().references(auditor, [mine.id, theirs.id])).keys()].sort(), [mine.id, theirs.id].sort());
+        assert.deepEqual(
+          [...(await service().references(auditor, [mine.id, theirs.id])).keys()].sort(),
+          [mine.id, theirs.id].sort(),
+        );
         assert.equal((await service().references(anonymous, [mine.id])).size, 0);
       });
     });
@@ -507,11 +680,29 @@ for (const factory of testDatabases('courses')) {
         const kept = await service().create(author, caller, valid({ name: 'Kept' }));
         const addParts = async (courseId: string) => {
           const em = db.orm.em.fork();
-          const chapter = em.create(Teachplan, { courseId, parentId: CHAPTER_PARENT, grade: 1, name: 'Chapter 1', orderBy: 1 });
+          const chapter = em.create(Teachplan, {
+            courseId,
+            parentId: CHAPTER_PARENT,
+            grade: 1,
+            name: 'Chapter 1',
+            orderBy: 1,
+          });
           await em.flush();
-          const section = em.create(Teachplan, { courseId, parentId: chapter.id, grade: 2, name: 'Section 1.1', orderBy: 1 });
+          const section = em.create(Teachplan, {
+            courseId,
+            parentId: chapter.id,
+            grade: 2,
+            name: 'Section 1.1',
+            orderBy: 1,
+          });
           await em.flush();
-          em.create(TeachplanMedia, { teachplanId: section.id, courseId, mediaId: VIDEO_ID, mediaFileName: 'lesson.mp4', createdBy: 'u-org-1' });
+          em.create(TeachplanMedia, {
+            teachplanId: section.id,
+            courseId,
+            mediaId: VIDEO_ID,
+            mediaFileName: 'lesson.mp4',
+            createdBy: 'u-org-1',
+          });
           em.create(CourseTeacher, { courseId, name: 'Ms. Li' });
           await em.flush();
         };
@@ -530,7 +721,11 @@ for (const factory of testDatabases('courses')) {
         assert.deepEqual(await parts(doomed.id), [1, 1, 2, 1, 1]);
 
         assert.equal(await service().delete(colleague, doomed.id), true);
-        assert.deepEqual(await parts(doomed.id), [0, 0, 0, 0, 0], 'base, market, plan, binding and teacher rows are gone');
+        assert.deepEqual(
+          await parts(doomed.id),
+          [0, 0, 0, 0, 0],
+          'base, market, plan, binding and teacher rows are gone',
+        );
         assert.deepEqual(await parts(kept.id), [1, 1, 2, 1, 1], "another course's rows stay");
         await assert.rejects(service().get(author, doomed.id), appError('NOT_FOUND'));
         await assert.rejects(service().delete(author, doomed.id), appError('NOT_FOUND'), 'deleting twice is NOT_FOUND');
@@ -540,7 +735,10 @@ for (const factory of testDatabases('courses')) {
         const course = await service().create(author, caller, valid());
         for (const auditStatus of [AuditStatus.SUBMITTED, AuditStatus.APPROVED, AuditStatus.REJECTED]) {
           await setStored(course.id, { auditStatus });
-          await assert.rejects(service().delete(author, course.id), appError('CONFLICT', new RegExp(`Course ${course.id} cannot be deleted.*${auditStatus}.*never submitted`)));
+          await assert.rejects(
+            service().delete(author, course.id),
+            appError('CONFLICT', new RegExp(`Course ${course.id} cannot be deleted.*${auditStatus}.*never submitted`)),
+          );
           assert.ok(await stored(course.id), `still there while ${auditStatus}`);
           assert.ok((await stored(course.id))?.market, 'market kept');
         }
@@ -553,7 +751,14 @@ for (const factory of testDatabases('courses')) {
 
       test('filters by name literally and ignoring case', async () => {
         const org = member('org-names');
-        for (const name of ['100% Python', '100 percent Python', 'snake_case naming', 'snakeXcase naming', 'TYPESCRIPT Basics', '人工智能入门']) {
+        for (const name of [
+          '100% Python',
+          '100 percent Python',
+          'snake_case naming',
+          'snakeXcase naming',
+          'TYPESCRIPT Basics',
+          '人工智能入门',
+        ]) {
           await service().create(org, caller, valid({ name }));
         }
         const find = async (name: string) => names((await service().list(org, { name }, everything)).items);
@@ -572,18 +777,23 @@ for (const factory of testDatabases('courses')) {
         await service().create(org, caller, valid({ name: 'C' }));
         await setStored(a.id, { auditStatus: AuditStatus.APPROVED, publishStatus: PublishStatus.PUBLISHED });
         await setStored(b.id, { auditStatus: AuditStatus.SUBMITTED });
-        const list = async (filter: { auditStatus?: AuditStatus; publishStatus?: PublishStatus }) => names((await service().list(org, filter, everything)).items);
+        const list = async (filter: { auditStatus?: AuditStatus; publishStatus?: PublishStatus }) =>
+          names((await service().list(org, filter, everything)).items);
         assert.deepEqual(await list({ auditStatus: AuditStatus.NOT_SUBMITTED }), ['C']);
         assert.deepEqual(await list({ auditStatus: AuditStatus.SUBMITTED }), ['B']);
         assert.deepEqual(await list({ publishStatus: PublishStatus.PUBLISHED }), ['A']);
         assert.deepEqual(await list({ publishStatus: PublishStatus.UNPUBLISHED }), ['B', 'C']);
-        assert.deepEqual(await list({ auditStatus: AuditStatus.APPROVED, publishStatus: PublishStatus.UNPUBLISHED }), []);
+        assert.deepEqual(
+          await list({ auditStatus: AuditStatus.APPROVED, publishStatus: PublishStatus.UNPUBLISHED }),
+          [],
+        );
       });
 
       test('pages in a stable order, most recently changed first, ties broken by id, with the total on every page', async () => {
         const org = member('org-paging');
         const ids: string[] = [];
-        for (const name of ['One', 'Two', 'Three', 'Four', 'Five']) ids.push((await service().create(org, caller, valid({ name }))).id);
+        for (const name of ['One', 'Two', 'Three', 'Four', 'Five'])
+          ids.push((await service().create(org, caller, valid({ name }))).id);
         const at = (day: number) => new Date(Date.UTC(2024, 0, day));
         await setStored(ids[0], { changedAt: at(3) });
         await setStored(ids[1], { changedAt: at(5) });
@@ -593,14 +803,28 @@ for (const factory of testDatabases('courses')) {
         const expected = [ids[1], ids[4], ids[2], ids[0], ids[3]];
 
         const pages = [];
-        for (const page of [1, 2, 3]) pages.push(await service().list(org, {}, { offset: (page - 1) * 2, limit: 2, page, size: 2 }));
-        assert.deepEqual(pages.map((p) => p.total), [5, 5, 5]);
-        assert.deepEqual(pages.map((p) => p.items.length), [2, 2, 1]);
-        assert.deepEqual(pages.flatMap((p) => p.items.map((c) => c.id)), expected);
+        for (const page of [1, 2, 3])
+          pages.push(await service().list(org, {}, { offset: (page - 1) * 2, limit: 2, page, size: 2 }));
+        assert.deepEqual(
+          pages.map((p) => p.total),
+          [5, 5, 5],
+        );
+        assert.deepEqual(
+          pages.map((p) => p.items.length),
+          [2, 2, 1],
+        );
+        assert.deepEqual(
+          pages.flatMap((p) => p.items.map((c) => c.id)),
+          expected,
+        );
         assert.deepEqual((await service().list(org, {}, { offset: 10, limit: 2, page: 6, size: 2 })).items, []);
 
         await service().update(org, caller, ids[3], { name: 'Four, edited' });
-        assert.equal((await service().list(org, {}, everything)).items[0].id, ids[3], 'an edit moves the course to the top');
+        assert.equal(
+          (await service().list(org, {}, everything)).items[0].id,
+          ids[3],
+          'an edit moves the course to the top',
+        );
       });
 
       test('auditors and admins list every organisation, or one by organisationId', async () => {

@@ -8,7 +8,13 @@ import type { Course } from '../entities/course.entity';
 import type { CourseCategoryRepository } from '../repositories/course-category.repository';
 import type { CourseRepository } from '../repositories/course.repository';
 import { assertCanRead, assertCanWrite } from './course-access';
-import { validateCourse, type CourseFacts, type CourseFields, type ValidCourseBase, type ValidCourseMarket } from './course-input';
+import {
+  validateCourse,
+  type CourseFacts,
+  type CourseFields,
+  type ValidCourseBase,
+  type ValidCourseMarket,
+} from './course-input';
 import type { Caller, MediaDirectory } from '@learnhub/media/client';
 import { containsFilterText } from '@learnhub/platform/database';
 
@@ -124,7 +130,11 @@ export class CourseService {
     const saved = await this.courses.transaction(async (courses) => {
       const course = await courses.lockWithMarket(id);
       assertCanWrite(viewer, course, id);
-      const valid = validateCourse(merge(storedFields(course), input), { organisationId: course.organisationId, categories, cover });
+      const valid = validateCourse(merge(storedFields(course), input), {
+        organisationId: course.organisationId,
+        categories,
+        cover,
+      });
       return courses.update(course, viewer.userId, valid.base, valid.market);
     });
     return courseView(saved);
@@ -154,7 +164,11 @@ export class CourseService {
   }
 
   /** Members page through their organisation's courses; auditors and admins through every organisation's. Most recently changed first. */
-  async list(viewer: Viewer, filter: CourseFilterInput, page: PageRequest): Promise<{ items: CourseView[]; total: number }> {
+  async list(
+    viewer: Viewer,
+    filter: CourseFilterInput,
+    page: PageRequest,
+  ): Promise<{ items: CourseView[]; total: number }> {
     requireSignedIn(viewer);
     let organisationId = filter.organisationId ?? undefined;
     if (!isStaff(viewer)) {
@@ -178,7 +192,9 @@ export class CourseService {
   /** Federation references, batched: only the courses the viewer may read. */
   async references(viewer: Viewer, ids: readonly string[]): Promise<Map<string, CourseView>> {
     if (viewer.userId === undefined) return new Map();
-    const readable = (await this.courses.byIds(ids)).filter((course) => canReadOrganisation(viewer, course.organisationId));
+    const readable = (await this.courses.byIds(ids)).filter((course) =>
+      canReadOrganisation(viewer, course.organisationId),
+    );
     return new Map(readable.map((course) => [course.id, courseView(course)]));
   }
 
@@ -193,7 +209,11 @@ export class CourseService {
   }
 
   /** Asks the media directory about a cover only when the input sets a new one. */
-  private async lookUpCover(requested: string | null | undefined, current: string | undefined, caller: Caller): Promise<CourseFacts['cover']> {
+  private async lookUpCover(
+    requested: string | null | undefined,
+    current: string | undefined,
+    caller: Caller,
+  ): Promise<CourseFacts['cover']> {
     const id = requested?.trim();
     if (!id || id === current) return 'unchecked';
     return (await this.media.find(id, caller)) ?? 'missing';

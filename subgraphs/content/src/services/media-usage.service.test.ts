@@ -21,26 +21,43 @@ const media = new FakeMediaDirectory()
   .add({ id: IN_USE, type: 'IMAGE', organisationId: PUBLISHING_ORG, fileName: 'shared.png' })
   .add({ id: COVER, type: 'IMAGE', organisationId: PUBLISHING_ORG, fileName: 'cover.png' })
   .add({ id: DOCUMENT, type: 'DOCUMENT', organisationId: PUBLISHING_ORG, fileName: 'notes.pdf' })
-  .add({ id: '1111111111111111111111111111111a', type: 'DOCUMENT', organisationId: PUBLISHING_ORG, fileName: 'in-use.pdf' });
+  .add({
+    id: '1111111111111111111111111111111a',
+    type: 'DOCUMENT',
+    organisationId: PUBLISHING_ORG,
+    fileName: 'in-use.pdf',
+  });
 const IN_USE_DOCUMENT = '1111111111111111111111111111111a';
 
 for (const factory of testDatabases('media usage')) {
   describe(`media usage on ${factory.kind}`, () => {
     const db = migratedTestDatabase(factory, { entities: contentEntities, migrations: contentMigrations });
-    const publisher = () => new CoursePublishService(new CoursePublishingRepository(db.orm.em.fork()), { notify: async () => {} });
+    const publisher = () =>
+      new CoursePublishService(new CoursePublishingRepository(db.orm.em.fork()), { notify: async () => {} });
     const audits = () => {
       const em = db.orm.em.fork();
       return new CourseAuditService(new CourseRepository(em), new CoursePublishingRepository(em), media);
     };
-    const usage = (organisationId: string, mediaId: string) => new MediaUsageService(new CoursePublishingRepository(db.orm.em.fork())).coursesUsing(organisationId, mediaId);
+    const usage = (organisationId: string, mediaId: string) =>
+      new MediaUsageService(new CoursePublishingRepository(db.orm.em.fork())).coursesUsing(organisationId, mediaId);
     const expected: CourseUsingMedia[] = [];
 
     before(async () => {
       // Published, binding it to a section; its approved snapshot is the published one, so it is listed once.
-      const section = await approvedCourse(db.orm, media, { coverId: COVER, documentId: IN_USE_DOCUMENT }, '发布的课程 小节');
+      const section = await approvedCourse(
+        db.orm,
+        media,
+        { coverId: COVER, documentId: IN_USE_DOCUMENT },
+        '发布的课程 小节',
+      );
       await publisher().publish(author, section);
       // Published with it as a teacher's photo.
-      const photo = await approvedCourse(db.orm, media, { coverId: COVER, documentId: DOCUMENT, teacherPhotoId: IN_USE }, '发布的课程 讲师');
+      const photo = await approvedCourse(
+        db.orm,
+        media,
+        { coverId: COVER, documentId: DOCUMENT, teacherPhotoId: IN_USE },
+        '发布的课程 讲师',
+      );
       await publisher().publish(author, photo);
       // Approved, not yet published, with it as the cover.
       const approved = await approvedCourse(db.orm, media, { coverId: IN_USE, documentId: DOCUMENT }, '已通过未发布');
@@ -55,7 +72,12 @@ for (const factory of testDatabases('media usage')) {
       const offline = await approvedCourse(db.orm, media, { coverId: IN_USE, documentId: DOCUMENT }, '已下线');
       await publisher().publish(author, offline);
       await publisher().takeOffline(author, offline);
-      const mentioned = await approvedCourse(db.orm, media, { coverId: COVER, documentId: DOCUMENT }, `名字里有 ${IN_USE}`);
+      const mentioned = await approvedCourse(
+        db.orm,
+        media,
+        { coverId: COVER, documentId: DOCUMENT },
+        `名字里有 ${IN_USE}`,
+      );
       await publisher().publish(author, mentioned);
 
       expected.push(
@@ -69,9 +91,14 @@ for (const factory of testDatabases('media usage')) {
 
     test('lists the organisation’s published, submitted and approved-not-yet-published courses binding the media, once each', async () => {
       const byId = (a: CourseUsingMedia, b: CourseUsingMedia) => Number(a.id) - Number(b.id);
-      const found = [...(await usage(PUBLISHING_ORG, IN_USE)), ...(await usage(PUBLISHING_ORG, IN_USE_DOCUMENT))].sort(byId);
+      const found = [...(await usage(PUBLISHING_ORG, IN_USE)), ...(await usage(PUBLISHING_ORG, IN_USE_DOCUMENT))].sort(
+        byId,
+      );
       assert.deepEqual(found, [...expected].sort(byId));
-      assert.deepEqual((await usage(PUBLISHING_ORG, IN_USE_DOCUMENT)).map((course) => course.state).sort(), ['PUBLISHED', 'SUBMITTED']);
+      assert.deepEqual((await usage(PUBLISHING_ORG, IN_USE_DOCUMENT)).map((course) => course.state).sort(), [
+        'PUBLISHED',
+        'SUBMITTED',
+      ]);
     });
 
     test('another organisation, or media no course binds, is in use nowhere', async () => {

@@ -6,7 +6,11 @@ import type { PageRequest } from '@learnhub/platform/graphql';
 import { dateOfMs, taskTimes, type TaskTimes } from '@learnhub/platform/tasks';
 import type { TaskWakeup } from '@learnhub/platform/tasks';
 import { outboxMessages, type StageState } from '../entities/outbox-message.entity';
-import type { OutboxMessageListFilter, OutboxMessageRecord, OutboxMessageRepository } from '../repositories/outbox-message.repository';
+import type {
+  OutboxMessageListFilter,
+  OutboxMessageRecord,
+  OutboxMessageRepository,
+} from '../repositories/outbox-message.repository';
 
 /** One stage of a message as admins see it. */
 export interface OutboxStageView {
@@ -17,7 +21,10 @@ export interface OutboxStageView {
 }
 
 /** An outbox message as admins see it: the stored record with its times as dates. */
-export type OutboxMessageView = Omit<OutboxMessageRecord, 'leaseUntilMs' | 'runAtMs' | 'finishedAtMs' | 'lastSuccessMs' | 'lastFailureMs' | 'stages'> &
+export type OutboxMessageView = Omit<
+  OutboxMessageRecord,
+  'leaseUntilMs' | 'runAtMs' | 'finishedAtMs' | 'lastSuccessMs' | 'lastFailureMs' | 'stages'
+> &
   TaskTimes & {
     stages: OutboxStageView[];
     lastSuccessAt?: Date;
@@ -25,11 +32,24 @@ export type OutboxMessageView = Omit<OutboxMessageRecord, 'leaseUntilMs' | 'runA
   };
 
 function viewOf(message: OutboxMessageRecord, nowMs: number): OutboxMessageView {
-  const { runAtMs: _runAt, leaseUntilMs: _leaseUntil, finishedAtMs: _finishedAt, lastSuccessMs, lastFailureMs, stages, ...rest } = message;
+  const {
+    runAtMs: _runAt,
+    leaseUntilMs: _leaseUntil,
+    finishedAtMs: _finishedAt,
+    lastSuccessMs,
+    lastFailureMs,
+    stages,
+    ...rest
+  } = message;
   return {
     ...rest,
     ...taskTimes(message, nowMs),
-    stages: stages.map(({ name, state, result, finishedAtMs }) => ({ name, state, result, finishedAt: dateOfMs(finishedAtMs) })),
+    stages: stages.map(({ name, state, result, finishedAtMs }) => ({
+      name,
+      state,
+      result,
+      finishedAt: dateOfMs(finishedAtMs),
+    })),
     lastSuccessAt: dateOfMs(lastSuccessMs),
     lastFailureAt: dateOfMs(lastFailureMs),
   };
@@ -37,7 +57,9 @@ function viewOf(message: OutboxMessageRecord, nowMs: number): OutboxMessageView 
 
 function checkedId(value: string | undefined, field: string): string | undefined {
   if (value === undefined || isRowId(value)) return value;
-  throw badInput(`${field} must be a positive whole number.`, { fields: [{ field, message: 'must be a positive whole number' }] });
+  throw badInput(`${field} must be a positive whole number.`, {
+    fields: [{ field, message: 'must be a positive whole number' }],
+  });
 }
 
 /** The publish outbox for admins: what waits, runs and failed, with each stage's state; retry a message. */
@@ -47,7 +69,11 @@ export class OutboxMessageService {
     private readonly wakeup: Pick<TaskWakeup, 'notify'>,
   ) {}
 
-  async list(viewer: Viewer, filter: OutboxMessageListFilter, page: PageRequest): Promise<{ items: OutboxMessageView[]; total: number }> {
+  async list(
+    viewer: Viewer,
+    filter: OutboxMessageListFilter,
+    page: PageRequest,
+  ): Promise<{ items: OutboxMessageView[]; total: number }> {
     requireRole(viewer, 'admin');
     const courseId = checkedId(filter.courseId?.trim() || undefined, 'filter.courseId');
     const [messages, total] = await this.messages.page({ state: filter.state, courseId }, page.offset, page.limit);

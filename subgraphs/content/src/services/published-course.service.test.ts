@@ -12,7 +12,12 @@ import { deleteRedisKeys } from '@learnhub/platform/testing';
 import { migratedTestDatabase, testDatabases } from '@learnhub/platform/testing';
 import type { MikroORM } from '@mikro-orm/core';
 import { contentMigrations } from '../migrations/migrations';
-import { ABSENT_TTL_SECONDS, CACHE_TTL_SECONDS, publishedCourseKey, writePublishedEntry } from '../publishing/published-course-cache';
+import {
+  ABSENT_TTL_SECONDS,
+  CACHE_TTL_SECONDS,
+  publishedCourseKey,
+  writePublishedEntry,
+} from '../publishing/published-course-cache';
 import { publishedCourseRecord } from '../publishing/published-course-record';
 import { CoursePublishingRepository } from '../repositories/course-publishing.repository';
 import { CourseCategoryRepository } from '../repositories/course-category.repository';
@@ -43,7 +48,10 @@ class CountingRepository extends CoursePublishingRepository {
 /** Publishes a new complete, approved course through the services; returns its id. */
 async function publishedCourse(orm: MikroORM, name: string): Promise<string> {
   const id = await approvedCourse(orm, media, ids, name);
-  await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(author, id);
+  await new CoursePublishService(new CoursePublishingRepository(orm.em.fork()), { notify: async () => {} }).publish(
+    author,
+    id,
+  );
   return id;
 }
 
@@ -64,9 +72,16 @@ describe('published course reads without a cache', () => {
   test('read from the published record: never the draft, nothing while unpublished or offline', async () => {
     const id = await publishedCourse(db.orm, '已发布的名字');
     const em = db.orm.em.fork();
-    await new CourseService(new CourseRepository(em), new CourseCategoryRepository(em), media).update(author, caller, id, { name: '草稿里的新名字' });
+    await new CourseService(new CourseRepository(em), new CourseCategoryRepository(em), media).update(
+      author,
+      caller,
+      id,
+      { name: '草稿里的新名字' },
+    );
     assert.equal((await reader().get(id))?.content.name, '已发布的名字');
-    await new CoursePublishService(new CoursePublishingRepository(db.orm.em.fork()), { notify: async () => {} }).takeOffline(author, id);
+    await new CoursePublishService(new CoursePublishingRepository(db.orm.em.fork()), {
+      notify: async () => {},
+    }).takeOffline(author, id);
     assert.equal(await reader().get(id), undefined);
     assert.equal(await reader().get('424242'), undefined);
     assert.equal(await reader().get('not-an-id'), undefined);
@@ -133,7 +148,9 @@ if (redisUrl) {
     test('a reader that read the record before it went offline cannot put it back in the cache', async () => {
       const id = await publishedCourse(db.orm, '下架的课程');
       const stale = publishedCourseRecord((await new CoursePublishingRepository(db.orm.em.fork()).published(id))!);
-      const offline = await new CoursePublishService(new CoursePublishingRepository(db.orm.em.fork()), { notify: async () => {} }).takeOffline(author, id);
+      const offline = await new CoursePublishService(new CoursePublishingRepository(db.orm.em.fork()), {
+        notify: async () => {},
+      }).takeOffline(author, id);
       assert.equal(await writePublishedEntry(cache, id, offline), 'applied');
       assert.equal(await writePublishedEntry(cache, id, stale), 'stale');
       assert.equal(await reader().service.get(id), undefined);

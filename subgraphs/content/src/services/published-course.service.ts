@@ -75,7 +75,10 @@ export class PublishedCourseService {
 
   private async rebuild(courseId: string): Promise<PublishedCourseRecord | undefined> {
     const record = await this.stored(courseId);
-    const write = record && isPublic(record) ? () => writePublishedEntry(this.cache, courseId, record) : () => writeAbsentEntry(this.cache, courseId, record?.version ?? 0);
+    const write =
+      record && isPublic(record)
+        ? () => writePublishedEntry(this.cache, courseId, record)
+        : () => writeAbsentEntry(this.cache, courseId, record?.version ?? 0);
     await this.attempt(write, 'stale');
     return visible(record);
   }

@@ -48,7 +48,8 @@ export function buildPlan(nodes: Teachplan[], bindings: TeachplanMedia[], organi
     if (node.parentId === CHAPTER_PARENT) chapters.set(node.id, toNode(node, undefined, organisationId));
   }
   for (const node of nodes) {
-    if (node.parentId !== CHAPTER_PARENT) chapters.get(node.parentId)?.children.push(toNode(node, bindingOf.get(node.id), organisationId));
+    if (node.parentId !== CHAPTER_PARENT)
+      chapters.get(node.parentId)?.children.push(toNode(node, bindingOf.get(node.id), organisationId));
   }
   return [...chapters.values()];
 }

@@ -30,16 +30,18 @@ const outsider: Viewer = { userId: 'u-outsider', roles: ['member'], organisation
 const auditor: Viewer = { userId: 'u-auditor', roles: ['auditor'] };
 const caller: Caller = { authorization: 'Bearer member-token', requestId: 'req-1' };
 
-
 /** Like `appError('BAD_USER_INPUT')`, and the problems name exactly `fields`. */
 const badFields =
   (...fields: string[]) =>
   (error: unknown): true => {
     appError('BAD_USER_INPUT')(error);
-    assert.deepEqual((error as AppError).details.fields?.map((problem) => problem.field), fields, (error as AppError).message);
+    assert.deepEqual(
+      (error as AppError).details.fields?.map((problem) => problem.field),
+      fields,
+      (error as AppError).message,
+    );
     return true;
   };
-
 
 const names = (nodes: TeachplanNode[]) => nodes.map((node) => node.name);
 const at = (date: string) => new Date(date);
@@ -80,7 +82,8 @@ for (const factory of testDatabases('teaching plans')) {
       return course.id;
     };
 
-    const chapter = (courseId: string, name: string, extra: Partial<TeachplanInput> = {}) => service().save(member, { courseId, name, ...extra });
+    const chapter = (courseId: string, name: string, extra: Partial<TeachplanInput> = {}) =>
+      service().save(member, { courseId, name, ...extra });
     const section = (courseId: string, parentId: string, name: string, extra: Partial<TeachplanInput> = {}) =>
       service().save(member, { courseId, parentId, name, ...extra });
 
@@ -93,7 +96,8 @@ for (const factory of testDatabases('teaching plans')) {
       return service().tree(member, courseId);
     };
 
-    const outline = async (courseId: string) => (await service().tree(member, courseId)).map((c) => [c.name, names(c.children)]);
+    const outline = async (courseId: string) =>
+      (await service().tree(member, courseId)).map((c) => [c.name, names(c.children)]);
 
     /** The invariant, from the stored rows: under every parent the orders are exactly 1..n, and sections sit under this course's chapters. */
     const assertDense = async (courseId: string, context = '') => {
@@ -103,7 +107,11 @@ for (const factory of testDatabases('teaching plans')) {
       for (const row of rows) {
         ordersOf.set(row.parentId, [...(ordersOf.get(row.parentId) ?? []), row.orderBy]);
         if (row.parentId === CHAPTER_PARENT) assert.equal(row.grade, 1, `${context}: chapter ${row.id} has grade 1`);
-        else assert.ok(row.grade === 2 && chapters.has(row.parentId), `${context}: section ${row.id} sits under a chapter of course ${courseId}`);
+        else
+          assert.ok(
+            row.grade === 2 && chapters.has(row.parentId),
+            `${context}: section ${row.id} sits under a chapter of course ${courseId}`,
+          );
       }
       for (const [parent, orders] of ordersOf) {
         assert.deepEqual(
@@ -172,7 +180,10 @@ for (const factory of testDatabases('teaching plans')) {
       try {
         const forSmall = await count(small);
         const forLarge = await count(large);
-        assert.ok(forSmall > 0 && forSmall <= 3, `the tree took ${forSmall} statements: the course, its nodes, their bindings`);
+        assert.ok(
+          forSmall > 0 && forSmall <= 3,
+          `the tree took ${forSmall} statements: the course, its nodes, their bindings`,
+        );
         assert.equal(forLarge, forSmall, '16 nodes with a binding cost no more statements than 1');
       } finally {
         connection.execute = execute;
@@ -186,15 +197,42 @@ for (const factory of testDatabases('teaching plans')) {
       const [s1, s2, , s4] = c2.children;
 
       assert.deepEqual(names(await service().move(member, s2.id, 'UP')), ['c2.s2', 'c2.s1', 'c2.s3', 'c2.s4']);
-      assert.deepEqual(names(await service().move(member, s2.id, 'UP')), ['c2.s2', 'c2.s1', 'c2.s3', 'c2.s4'], 'the first moved up stays first');
+      assert.deepEqual(
+        names(await service().move(member, s2.id, 'UP')),
+        ['c2.s2', 'c2.s1', 'c2.s3', 'c2.s4'],
+        'the first moved up stays first',
+      );
       assert.deepEqual(names(await service().move(member, s1.id, 'DOWN')), ['c2.s2', 'c2.s3', 'c2.s1', 'c2.s4']);
-      assert.deepEqual(names(await service().move(member, s4.id, 'DOWN')), ['c2.s2', 'c2.s3', 'c2.s1', 'c2.s4'], 'the last moved down stays last');
+      assert.deepEqual(
+        names(await service().move(member, s4.id, 'DOWN')),
+        ['c2.s2', 'c2.s3', 'c2.s1', 'c2.s4'],
+        'the last moved down stays last',
+      );
       const siblings = await service().move(member, s1.id, 'DOWN');
-      assert.deepEqual(siblings.map((s) => [s.name, s.order]), [['c2.s2', 1], ['c2.s3', 2], ['c2.s4', 3], ['c2.s1', 4]]);
+      assert.deepEqual(
+        siblings.map((s) => [s.name, s.order]),
+        [
+          ['c2.s2', 1],
+          ['c2.s3', 2],
+          ['c2.s4', 3],
+          ['c2.s1', 4],
+        ],
+      );
 
       const chapters = await service().move(member, c3.id, 'UP');
-      assert.deepEqual(chapters.map((c) => [c.name, c.order]), [['c1', 1], ['c3', 2], ['c2', 3]]);
-      assert.deepEqual(names(chapters[2].children), ['c2.s2', 'c2.s3', 'c2.s4', 'c2.s1'], 'a chapter moves with its sections');
+      assert.deepEqual(
+        chapters.map((c) => [c.name, c.order]),
+        [
+          ['c1', 1],
+          ['c3', 2],
+          ['c2', 3],
+        ],
+      );
+      assert.deepEqual(
+        names(chapters[2].children),
+        ['c2.s2', 'c2.s3', 'c2.s4', 'c2.s1'],
+        'a chapter moves with its sections',
+      );
       assert.deepEqual(names(await service().move(member, c1.id, 'UP')), ['c1', 'c3', 'c2']);
       assert.deepEqual(names(await service().move(member, c2.id, 'DOWN')), ['c1', 'c3', 'c2']);
       assert.deepEqual(await outline(courseId), [
@@ -218,12 +256,28 @@ for (const factory of testDatabases('teaching plans')) {
       assert.deepEqual(
         tree.map((c) => c.children.map((s) => [s.name, s.order])),
         [
-          [['c1.s2', 1], ['c1.s3', 2], ['c1.s4', 3]],
-          [['c2.s1', 1], ['c2.s3', 2], ['c2.s4', 3]],
-          [['c3.s1', 1], ['c3.s2', 2], ['c3.s3', 3]],
+          [
+            ['c1.s2', 1],
+            ['c1.s3', 2],
+            ['c1.s4', 3],
+          ],
+          [
+            ['c2.s1', 1],
+            ['c2.s3', 2],
+            ['c2.s4', 3],
+          ],
+          [
+            ['c3.s1', 1],
+            ['c3.s2', 2],
+            ['c3.s3', 3],
+          ],
         ],
       );
-      await assert.rejects(service().delete(member, c1.children[0].id), appError('NOT_FOUND'), 'a deleted node is gone');
+      await assert.rejects(
+        service().delete(member, c1.children[0].id),
+        appError('NOT_FOUND'),
+        'a deleted node is gone',
+      );
     });
 
     test('a chapter with sections is refused, naming how many; emptied, it goes and the chapters after it move up', async () => {
@@ -235,11 +289,17 @@ for (const factory of testDatabases('teaching plans')) {
       await service().delete(member, c2.children[0].id);
       assert.equal(await service().delete(member, c2.id), true);
       const tree = await service().tree(member, courseId);
-      assert.deepEqual(tree.map((c) => [c.id, c.order]), [[c1.id, 1], [c3.id, 2]]);
+      assert.deepEqual(
+        tree.map((c) => [c.id, c.order]),
+        [
+          [c1.id, 1],
+          [c3.id, 2],
+        ],
+      );
       await assertDense(courseId);
     });
 
-    test("deleting a section deletes its media binding, and only its own", async () => {
+    test('deleting a section deletes its media binding, and only its own', async () => {
       const courseId = await createCourse();
       const [c1] = await buildPlan(courseId);
       const [s1, s2] = c1.children;
@@ -249,7 +309,11 @@ for (const factory of testDatabases('teaching plans')) {
       assert.equal((await bindingsOf(s1.id)).length, 0);
       assert.equal((await bindingsOf(s2.id)).length, 1);
       const [first] = (await service().tree(member, courseId))[0].children;
-      assert.deepEqual([first.id, first.order, first.mediaId], [s2.id, 1, DOCUMENT_ID], 'the binding stays with its section as it moves up');
+      assert.deepEqual(
+        [first.id, first.order, first.mediaId],
+        [s2.id, 1, DOCUMENT_ID],
+        'the binding stays with its section as it moves up',
+      );
     });
 
     test('200 random edits keep every level dense and match a model of the expected plan', async () => {
@@ -300,7 +364,11 @@ for (const factory of testDatabases('teaching plans')) {
           did = `move ${list[index].id} ${direction}`;
           const siblings = await service().move(member, list[index].id, direction);
           swap<Entry>(list, index, direction);
-          assert.deepEqual(siblings.map((s) => s.id), list.map((s) => s.id), `${context} (${did}): the siblings it returns`);
+          assert.deepEqual(
+            siblings.map((s) => s.id),
+            list.map((s) => s.id),
+            `${context} (${did}): the siblings it returns`,
+          );
         } else {
           const target = pick([...model, ...sections.map((s) => s.section)]);
           const renamed = `${target.name}'`;
@@ -334,7 +402,10 @@ for (const factory of testDatabases('teaching plans')) {
 
       const creates = Array.from({ length: 20 }, (_, i) => section(courseId, busy.id, `new ${i + 1}`));
       const chapters = Array.from({ length: 5 }, (_, i) => chapter(courseId, `parallel ${i + 1}`));
-      const moves = kept.flatMap((s, i) => [service().move(member, s.id, i % 2 ? 'UP' : 'DOWN'), service().move(member, s.id, i % 2 ? 'DOWN' : 'UP')]);
+      const moves = kept.flatMap((s, i) => [
+        service().move(member, s.id, i % 2 ? 'UP' : 'DOWN'),
+        service().move(member, s.id, i % 2 ? 'DOWN' : 'UP'),
+      ]);
       const deletes = deleted.map((s) => service().delete(member, s.id));
       const results = await Promise.allSettled([...creates, ...chapters, ...moves, ...deletes]);
       assert.deepEqual(
@@ -349,8 +420,18 @@ for (const factory of testDatabases('teaching plans')) {
       const sectionIds = tree[0].children.map((s) => s.id);
       assert.equal(tree[0].id, busy.id);
       assert.equal(sectionIds.length, kept.length + createdIds.length);
-      assert.deepEqual([...sectionIds].sort(), [...kept.map((s) => s.id), ...createdIds].sort(), 'every created section exactly once, the deleted ones gone');
-      assert.deepEqual(names(tree.slice(1)).sort(), ['parallel 1', 'parallel 2', 'parallel 3', 'parallel 4', 'parallel 5']);
+      assert.deepEqual(
+        [...sectionIds].sort(),
+        [...kept.map((s) => s.id), ...createdIds].sort(),
+        'every created section exactly once, the deleted ones gone',
+      );
+      assert.deepEqual(names(tree.slice(1)).sort(), [
+        'parallel 1',
+        'parallel 2',
+        'parallel 3',
+        'parallel 4',
+        'parallel 5',
+      ]);
       assert.deepEqual(
         tree.map((c) => c.order),
         tree.map((_, i) => i + 1),
@@ -363,11 +444,21 @@ for (const factory of testDatabases('teaching plans')) {
         const otherCourse = await createCourse();
         const [c1] = await buildPlan(courseId);
         const foreign = await chapter(otherCourse, 'foreign');
-        await assert.rejects(section(courseId, c1.children[0].id, 'too deep'), appError('BAD_USER_INPUT', /"c1\.s1" is a section/));
+        await assert.rejects(
+          section(courseId, c1.children[0].id, 'too deep'),
+          appError('BAD_USER_INPUT', /"c1\.s1" is a section/),
+        );
         await assert.rejects(section(courseId, foreign.id, 'elsewhere'), badFields('parentId'));
-        await assert.rejects(section(courseId, '999999999', 'nowhere'), appError('BAD_USER_INPUT', /has no chapter 999999999/));
+        await assert.rejects(
+          section(courseId, '999999999', 'nowhere'),
+          appError('BAD_USER_INPUT', /has no chapter 999999999/),
+        );
         await assert.rejects(section(courseId, 'abc', 'nowhere'), badFields('parentId'));
-        assert.deepEqual(names((await service().tree(member, otherCourse))[0].children), [], 'nothing was added anywhere');
+        assert.deepEqual(
+          names((await service().tree(member, otherCourse))[0].children),
+          [],
+          'nothing was added anywhere',
+        );
         await assertDense(courseId);
       });
 
@@ -375,8 +466,14 @@ for (const factory of testDatabases('teaching plans')) {
         const courseId = await createCourse();
         const c1 = await chapter(courseId, 'c1');
         await assert.rejects(chapter(courseId, '   '), badFields('name'));
-        await assert.rejects(chapter(courseId, 'x'.repeat(101)), appError('BAD_USER_INPUT', /name must be at most 100 characters \(it has 101\)/));
-        await assert.rejects(section(courseId, c1.id, 's', { description: 'd'.repeat(1001) }), badFields('description'));
+        await assert.rejects(
+          chapter(courseId, 'x'.repeat(101)),
+          appError('BAD_USER_INPUT', /name must be at most 100 characters \(it has 101\)/),
+        );
+        await assert.rejects(
+          section(courseId, c1.id, 's', { description: 'd'.repeat(1001) }),
+          badFields('description'),
+        );
         for (const durationSeconds of [-1, 604801, 1.5]) {
           await assert.rejects(
             section(courseId, c1.id, 's', { durationSeconds }),
@@ -412,14 +509,24 @@ for (const factory of testDatabases('teaching plans')) {
         assert.equal(saved.startTime?.getTime(), at('2025-03-01T10:00:00Z').getTime());
         assert.equal(saved.endTime?.getTime(), saved.startTime?.getTime());
         const zero = await section(courseId, c1.id, 'zero', { durationSeconds: 0, description: '   ' });
-        assert.deepEqual([zero.durationSeconds, zero.description], [0, undefined], 'zero seconds is a duration; a blank description is none');
+        assert.deepEqual(
+          [zero.durationSeconds, zero.description],
+          [0, undefined],
+          'zero seconds is a duration; a blank description is none',
+        );
       });
 
       test('preview is refused on chapters, which hold no media', async () => {
         const courseId = await createCourse();
-        await assert.rejects(chapter(courseId, 'c', { preview: true }), appError('BAD_USER_INPUT', /only sections can be free previews/));
+        await assert.rejects(
+          chapter(courseId, 'c', { preview: true }),
+          appError('BAD_USER_INPUT', /only sections can be free previews/),
+        );
         const c = await chapter(courseId, 'c', { preview: false });
-        await assert.rejects(service().save(member, { id: c.id, courseId, name: 'c', preview: true }), badFields('preview'));
+        await assert.rejects(
+          service().save(member, { id: c.id, courseId, name: 'c', preview: true }),
+          badFields('preview'),
+        );
         assert.equal((await service().tree(member, courseId))[0].preview, false);
       });
 
@@ -438,10 +545,25 @@ for (const factory of testDatabases('teaching plans')) {
           preview: true,
         });
         assert.deepEqual(
-          [first.id, first.name, first.order, first.parentId, first.description, first.durationSeconds, first.preview, first.mediaId],
+          [
+            first.id,
+            first.name,
+            first.order,
+            first.parentId,
+            first.description,
+            first.durationSeconds,
+            first.preview,
+            first.mediaId,
+          ],
           [target.id, 'renamed', 3, c1.id, 'about', 600, true, VIDEO_ID],
         );
-        const second = await service().save(member, { id: target.id, courseId, parentId: c1.id, name: 'again', description: null });
+        const second = await service().save(member, {
+          id: target.id,
+          courseId,
+          parentId: c1.id,
+          name: 'again',
+          description: null,
+        });
         assert.deepEqual(
           [second.name, second.description, second.durationSeconds, second.preview, second.startTime?.getTime()],
           ['again', undefined, 600, true, at('2025-03-01T09:00:00Z').getTime()],
@@ -452,8 +574,16 @@ for (const factory of testDatabases('teaching plans')) {
           badFields('endTime'),
           'the end is checked against the stored start',
         );
-        const renamedChapter = await service().save(member, { id: c2.id, courseId, name: 'chapter two', parentId: null });
-        assert.deepEqual([renamedChapter.name, renamedChapter.order, renamedChapter.children.length], ['chapter two', 2, 4]);
+        const renamedChapter = await service().save(member, {
+          id: c2.id,
+          courseId,
+          name: 'chapter two',
+          parentId: null,
+        });
+        assert.deepEqual(
+          [renamedChapter.name, renamedChapter.order, renamedChapter.children.length],
+          ['chapter two', 2, 4],
+        );
         await assertDense(courseId);
       });
 
@@ -466,8 +596,14 @@ for (const factory of testDatabases('teaching plans')) {
           service().save(member, { id: s.id, courseId, parentId: c2.id, name: 'moved' }),
           appError('BAD_USER_INPUT', /moving between chapters is not supported/i),
         );
-        await assert.rejects(service().save(member, { id: s.id, courseId, parentId: null, name: 'promoted' }), badFields('parentId'));
-        await assert.rejects(service().save(member, { id: c2.id, courseId, parentId: c1.id, name: 'demoted' }), badFields('parentId'));
+        await assert.rejects(
+          service().save(member, { id: s.id, courseId, parentId: null, name: 'promoted' }),
+          badFields('parentId'),
+        );
+        await assert.rejects(
+          service().save(member, { id: c2.id, courseId, parentId: c1.id, name: 'demoted' }),
+          badFields('parentId'),
+        );
         await assert.rejects(
           service().save(member, { id: s.id, courseId: otherCourse, name: 'elsewhere' }),
           appError('BAD_USER_INPUT', new RegExp(`belongs to course ${courseId}, not ${otherCourse}`)),
@@ -488,25 +624,40 @@ for (const factory of testDatabases('teaching plans')) {
         const replaced = await service().bind(member, caller, { teachplanId: s1.id, mediaId: DOCUMENT_ID });
         assert.deepEqual([replaced.mediaId, replaced.mediaFileName], [DOCUMENT_ID, 'notes.pdf']);
         const rows = await bindingsOf(s1.id);
-        assert.deepEqual(rows.map((row) => [row.mediaId, row.courseId, row.createdBy]), [[DOCUMENT_ID, courseId, 'u-member']]);
+        assert.deepEqual(
+          rows.map((row) => [row.mediaId, row.courseId, row.createdBy]),
+          [[DOCUMENT_ID, courseId, 'u-member']],
+        );
         await service().bind(member, caller, { teachplanId: s1.id, mediaId: DOCUMENT_ID });
         assert.equal((await bindingsOf(s1.id)).length, 1, 'binding the same media again keeps one row');
         assert.equal((await service().tree(member, courseId))[0].children[0].mediaFileName, 'notes.pdf');
       });
 
-      test('chapters, images, other organisations\' media and unknown media are refused, leaving the binding as it was', async () => {
+      test("chapters, images, other organisations' media and unknown media are refused, leaving the binding as it was", async () => {
         const courseId = await createCourse();
         const c1 = await chapter(courseId, 'c1');
         const s1 = await section(courseId, c1.id, 's1');
         await service().bind(member, caller, { teachplanId: s1.id, mediaId: VIDEO_ID });
         const lookups = media.lookups.length;
-        await assert.rejects(service().bind(member, caller, { teachplanId: c1.id, mediaId: VIDEO_ID }), appError('BAD_USER_INPUT', /"c1" is a chapter/));
+        await assert.rejects(
+          service().bind(member, caller, { teachplanId: c1.id, mediaId: VIDEO_ID }),
+          appError('BAD_USER_INPUT', /"c1" is a chapter/),
+        );
         assert.equal(media.lookups.length, lookups, 'refused before asking media');
         const bindTo = (mediaId: string) => service().bind(member, caller, { teachplanId: s1.id, mediaId });
-        await assert.rejects(bindTo(IMAGE_ID), appError('BAD_USER_INPUT', /is an image; a section needs a video or a document/));
+        await assert.rejects(
+          bindTo(IMAGE_ID),
+          appError('BAD_USER_INPUT', /is an image; a section needs a video or a document/),
+        );
         await assert.rejects(bindTo(OTHER_ORG_VIDEO_ID), appError('BAD_USER_INPUT', /belongs to another organisation/));
-        await assert.rejects(bindTo(UNKNOWN_ID), appError('BAD_USER_INPUT', new RegExp(`${UNKNOWN_ID} does not exist`)));
-        assert.deepEqual((await bindingsOf(s1.id)).map((row) => row.mediaId), [VIDEO_ID]);
+        await assert.rejects(
+          bindTo(UNKNOWN_ID),
+          appError('BAD_USER_INPUT', new RegExp(`${UNKNOWN_ID} does not exist`)),
+        );
+        assert.deepEqual(
+          (await bindingsOf(s1.id)).map((row) => row.mediaId),
+          [VIDEO_ID],
+        );
         assert.deepEqual((await bindingsOf(c1.id)).length, 0);
       });
 
@@ -528,13 +679,28 @@ for (const factory of testDatabases('teaching plans')) {
         const courseId = await createCourse();
         const [c1] = await buildPlan(courseId);
         const s1 = c1.children[0];
-        await assert.rejects(service().tree(outsider, courseId), appError('NOT_FOUND', new RegExp(`Course ${courseId}`)));
+        await assert.rejects(
+          service().tree(outsider, courseId),
+          appError('NOT_FOUND', new RegExp(`Course ${courseId}`)),
+        );
         await assert.rejects(service().save(outsider, { courseId, name: 'intruder' }), appError('NOT_FOUND'));
-        await assert.rejects(service().save(outsider, { courseId, parentId: c1.id, name: 'intruder' }), appError('NOT_FOUND'));
-        await assert.rejects(service().save(outsider, { id: s1.id, courseId, name: 'intruder' }), appError('NOT_FOUND', new RegExp(`Teachplan ${s1.id} `)));
-        await assert.rejects(service().delete(outsider, s1.id), appError('NOT_FOUND', new RegExp(`Teachplan ${s1.id} `)));
+        await assert.rejects(
+          service().save(outsider, { courseId, parentId: c1.id, name: 'intruder' }),
+          appError('NOT_FOUND'),
+        );
+        await assert.rejects(
+          service().save(outsider, { id: s1.id, courseId, name: 'intruder' }),
+          appError('NOT_FOUND', new RegExp(`Teachplan ${s1.id} `)),
+        );
+        await assert.rejects(
+          service().delete(outsider, s1.id),
+          appError('NOT_FOUND', new RegExp(`Teachplan ${s1.id} `)),
+        );
         await assert.rejects(service().move(outsider, s1.id, 'DOWN'), appError('NOT_FOUND'));
-        await assert.rejects(service().bind(outsider, caller, { teachplanId: s1.id, mediaId: OTHER_ORG_VIDEO_ID }), appError('NOT_FOUND'));
+        await assert.rejects(
+          service().bind(outsider, caller, { teachplanId: s1.id, mediaId: OTHER_ORG_VIDEO_ID }),
+          appError('NOT_FOUND'),
+        );
         await assert.rejects(service().unbind(outsider, s1.id), appError('NOT_FOUND'));
         assert.deepEqual(media.lookups, []);
         assert.deepEqual((await outline(courseId))[0], ['c1', ['c1.s1', 'c1.s2', 'c1.s3', 'c1.s4']]);
@@ -572,13 +738,34 @@ for (const factory of testDatabases('teaching plans')) {
 
       test('unknown and non-numeric ids are NOT_FOUND, never a database error', async () => {
         const courseId = await createCourse();
-        for (const id of ['abc', '1; drop table teachplan', '-1', '0', '1.5', '99999999999999999999', '999999999', '']) {
+        for (const id of [
+          'abc',
+          '1; drop table teachplan',
+          '-1',
+          '0',
+          '1.5',
+          '99999999999999999999',
+          '999999999',
+          '',
+        ]) {
           await assert.rejects(service().tree(member, id), appError('NOT_FOUND'), `tree(${id})`);
-          await assert.rejects(service().save(member, { courseId: id, name: 'x' }), appError('NOT_FOUND'), `save in course ${id}`);
-          await assert.rejects(service().save(member, { id, courseId, name: 'x' }), appError('NOT_FOUND'), `save ${id}`);
+          await assert.rejects(
+            service().save(member, { courseId: id, name: 'x' }),
+            appError('NOT_FOUND'),
+            `save in course ${id}`,
+          );
+          await assert.rejects(
+            service().save(member, { id, courseId, name: 'x' }),
+            appError('NOT_FOUND'),
+            `save ${id}`,
+          );
           await assert.rejects(service().delete(member, id), appError('NOT_FOUND'), `delete(${id})`);
           await assert.rejects(service().move(member, id, 'UP'), appError('NOT_FOUND'), `move(${id})`);
-          await assert.rejects(service().bind(member, caller, { teachplanId: id, mediaId: VIDEO_ID }), appError('NOT_FOUND'), `bind(${id})`);
+          await assert.rejects(
+            service().bind(member, caller, { teachplanId: id, mediaId: VIDEO_ID }),
+            appError('NOT_FOUND'),
+            `bind(${id})`,
+          );
           await assert.rejects(service().unbind(member, id), appError('NOT_FOUND'), `unbind(${id})`);
         }
       });

@@ -44,10 +44,13 @@ export class TeachplanService {
       if (node.grade === 1) {
         const sections = (await plan.children(node.courseId, node.id)).length;
         if (sections > 0) {
-          throw conflict(`Chapter "${node.name}" still holds ${plural(sections, 'section')}; delete its sections before the chapter.`, {
-            reason: 'CHAPTER_NOT_EMPTY',
-            sections,
-          });
+          throw conflict(
+            `Chapter "${node.name}" still holds ${plural(sections, 'section')}; delete its sections before the chapter.`,
+            {
+              reason: 'CHAPTER_NOT_EMPTY',
+              sections,
+            },
+          );
         }
       }
       await plan.remove(node);
@@ -59,7 +62,9 @@ export class TeachplanService {
   move(viewer: Viewer, id: string, direction: MoveDirection): Promise<TeachplanNode[]> {
     return this.writeNode(viewer, id, async (node, plan, course) => {
       const target = node.orderBy + (direction === 'UP' ? -1 : 1);
-      const neighbour = (await plan.children(node.courseId, node.parentId)).find((sibling) => sibling.orderBy === target);
+      const neighbour = (await plan.children(node.courseId, node.parentId)).find(
+        (sibling) => sibling.orderBy === target,
+      );
       if (neighbour) await plan.swap(node, neighbour);
       const tree = await this.planOf(plan, course);
       return node.parentId === CHAPTER_PARENT ? tree : (findNode(tree, node.parentId)?.children ?? []);
@@ -77,12 +82,17 @@ export class TeachplanService {
     }
     const media = await this.media.find(mediaId, caller);
     if (!media) {
-      throw badInput(`Media ${mediaId} does not exist or is not visible to you.`, { fields: [{ field: 'mediaId', message: 'unknown media' }] });
+      throw badInput(`Media ${mediaId} does not exist or is not visible to you.`, {
+        fields: [{ field: 'mediaId', message: 'unknown media' }],
+      });
     }
     if (media.organisationId !== course.organisationId) {
-      throw badInput(`Media ${mediaId} belongs to another organisation; bind media from organisation ${course.organisationId}'s library.`, {
-        fields: [{ field: 'mediaId', message: "not in this organisation's library" }],
-      });
+      throw badInput(
+        `Media ${mediaId} belongs to another organisation; bind media from organisation ${course.organisationId}'s library.`,
+        {
+          fields: [{ field: 'mediaId', message: "not in this organisation's library" }],
+        },
+      );
     }
     if (media.type === 'IMAGE') {
       throw badInput(`Media ${mediaId} is an image; a section needs a video or a document.`, {
@@ -90,7 +100,13 @@ export class TeachplanService {
       });
     }
     return this.underLock(teachplanId, node.courseId, async (section, plan, locked) => {
-      await plan.bind({ teachplanId: section.id, courseId: section.courseId, mediaId: media.id, mediaFileName: media.fileName, createdBy: viewer.userId });
+      await plan.bind({
+        teachplanId: section.id,
+        courseId: section.courseId,
+        mediaId: media.id,
+        mediaFileName: media.fileName,
+        createdBy: viewer.userId,
+      });
       return this.nodeIn(plan, section, locked);
     });
   }
@@ -124,9 +140,12 @@ export class TeachplanService {
         });
       }
       if (input.parentId !== undefined && (input.parentId ?? CHAPTER_PARENT) !== node.parentId) {
-        throw badInput('Moving between chapters is not supported: delete the section and create it under the other chapter.', {
-          fields: [{ field: 'parentId', message: 'moving between chapters is not supported' }],
-        });
+        throw badInput(
+          'Moving between chapters is not supported: delete the section and create it under the other chapter.',
+          {
+            fields: [{ field: 'parentId', message: 'moving between chapters is not supported' }],
+          },
+        );
       }
       await plan.update(node.id, teachplanFields(input, { chapter: node.grade === 1, stored: node }));
       return this.nodeIn(plan, node, course);
@@ -137,9 +156,12 @@ export class TeachplanService {
   private async chapterFor(plan: TeachplanRepository, course: Course, parentId: string): Promise<string> {
     const parent = await plan.byId(parentId);
     if (!parent || parent.courseId !== course.id) {
-      throw badInput(`Course ${course.id} has no chapter ${parentId}; a section goes under one of its course's chapters.`, {
-        fields: [{ field: 'parentId', message: 'no such chapter in this course' }],
-      });
+      throw badInput(
+        `Course ${course.id} has no chapter ${parentId}; a section goes under one of its course's chapters.`,
+        {
+          fields: [{ field: 'parentId', message: 'no such chapter in this course' }],
+        },
+      );
     }
     if (parent.grade !== 1) {
       throw badInput(`"${parent.name}" is a section; the plan has two levels, so a section goes under a chapter.`, {
@@ -163,13 +185,21 @@ export class TeachplanService {
   }
 
   /** Checks access without holding any lock, then runs `work` as `underLock` does. */
-  private async writeNode<T>(viewer: Viewer, id: string, work: (node: Teachplan, plan: TeachplanRepository, course: Course) => Promise<T>): Promise<T> {
+  private async writeNode<T>(
+    viewer: Viewer,
+    id: string,
+    work: (node: Teachplan, plan: TeachplanRepository, course: Course) => Promise<T>,
+  ): Promise<T> {
     const { node } = await this.writable(viewer, id);
     return this.underLock(id, node.courseId, work);
   }
 
   /** Runs `work` holding the course lock, on the node as stored now: it may have moved or gone while we waited. */
-  private underLock<T>(id: string, courseId: string, work: (node: Teachplan, plan: TeachplanRepository, course: Course) => Promise<T>): Promise<T> {
+  private underLock<T>(
+    id: string,
+    courseId: string,
+    work: (node: Teachplan, plan: TeachplanRepository, course: Course) => Promise<T>,
+  ): Promise<T> {
     return this.plans.inCourseTransaction(courseId, async (course, plan) => {
       const node = await plan.byId(id);
       if (!course || !node) throw notFound('Teachplan', id);
@@ -177,13 +207,21 @@ export class TeachplanService {
     });
   }
 
-  private async planOf(plan: TeachplanRepository, course: Pick<Course, 'id' | 'organisationId'>): Promise<TeachplanNode[]> {
+  private async planOf(
+    plan: TeachplanRepository,
+    course: Pick<Course, 'id' | 'organisationId'>,
+  ): Promise<TeachplanNode[]> {
     return buildPlan(await plan.ofCourse(course.id), await plan.bindingsOfCourse(course.id), course.organisationId);
   }
 
-  private async nodeIn(plan: TeachplanRepository, node: { id: string; courseId: string }, course: Pick<Course, 'id' | 'organisationId'>): Promise<TeachplanNode> {
+  private async nodeIn(
+    plan: TeachplanRepository,
+    node: { id: string; courseId: string },
+    course: Pick<Course, 'id' | 'organisationId'>,
+  ): Promise<TeachplanNode> {
     const found = findNode(await this.planOf(plan, course), node.id);
-    if (!found) throw new Error(`Teachplan ${node.id} is missing from course ${node.courseId}'s plan just after being written.`);
+    if (!found)
+      throw new Error(`Teachplan ${node.id} is missing from course ${node.courseId}'s plan just after being written.`);
     return found;
   }
 }

@@ -33,44 +33,68 @@ export interface CourseMediaIds {
  * optionally a paid section and a teacher with a photo, paid marketing), submits it for audit and approves it. Each step runs on its own EntityManager,
  * as each request would. Returns the course's id.
  */
-export async function approvedCourse(orm: MikroORM, media: MediaDirectory, ids: CourseMediaIds, name: string, caller: Caller = { requestId: 'fixture' }): Promise<string> {
+export async function approvedCourse(
+  orm: MikroORM,
+  media: MediaDirectory,
+  ids: CourseMediaIds,
+  name: string,
+  caller: Caller = { requestId: 'fixture' },
+): Promise<string> {
   const courses = () => {
     const em = orm.em.fork();
     return { em, repository: new CourseRepository(em) };
   };
   const c = courses();
-  const course = await new CourseService(c.repository, new CourseCategoryRepository(c.em), media).create(author, caller, {
-    name,
-    audience: '想系统学习的开发者',
-    tags: 'Java, 微服务',
-    mt: '1-3',
-    st: '1-3-2',
-    grade: CourseGrade.INTERMEDIATE,
-    teachingMode: TeachingMode.RECORDED,
-    description: `${name}：从入门到实战。`,
-    coverMediaId: ids.coverId,
-    charge: Charge.PAID,
-    price: '199',
-  });
+  const course = await new CourseService(c.repository, new CourseCategoryRepository(c.em), media).create(
+    author,
+    caller,
+    {
+      name,
+      audience: '想系统学习的开发者',
+      tags: 'Java, 微服务',
+      mt: '1-3',
+      st: '1-3-2',
+      grade: CourseGrade.INTERMEDIATE,
+      teachingMode: TeachingMode.RECORDED,
+      description: `${name}：从入门到实战。`,
+      coverMediaId: ids.coverId,
+      charge: Charge.PAID,
+      price: '199',
+    },
+  );
   const plans = () => {
     const em = orm.em.fork();
     const repository = new CourseRepository(em);
     return new TeachplanService(repository, new TeachplanRepository(em, repository), media);
   };
   const chapter = await plans().save(author, { courseId: course.id, name: '第1章 入门' });
-  const section = await plans().save(author, { courseId: course.id, parentId: chapter.id, name: '1.1 环境搭建', preview: true });
+  const section = await plans().save(author, {
+    courseId: course.id,
+    parentId: chapter.id,
+    name: '1.1 环境搭建',
+    preview: true,
+  });
   await plans().bind(author, caller, { teachplanId: section.id, mediaId: ids.documentId });
   if (ids.paidDocumentId) {
-    const paid = await plans().save(author, { courseId: course.id, parentId: chapter.id, name: '1.2 进阶实战', preview: false });
+    const paid = await plans().save(author, {
+      courseId: course.id,
+      parentId: chapter.id,
+      name: '1.2 进阶实战',
+      preview: false,
+    });
     await plans().bind(author, caller, { teachplanId: paid.id, mediaId: ids.paidDocumentId });
   }
   if (ids.teacherPhotoId) {
     const em = orm.em.fork();
-    await new CourseTeacherService(new CourseRepository(em), new CourseTeacherRepository(em), media).save(author, caller, {
-      courseId: course.id,
-      name: '王老师',
-      photoMediaId: ids.teacherPhotoId,
-    });
+    await new CourseTeacherService(new CourseRepository(em), new CourseTeacherRepository(em), media).save(
+      author,
+      caller,
+      {
+        courseId: course.id,
+        name: '王老师',
+        photoMediaId: ids.teacherPhotoId,
+      },
+    );
   }
   const audits = () => {
     const em = orm.em.fork();
@@ -80,4 +104,3 @@ export async function approvedCourse(orm: MikroORM, media: MediaDirectory, ids: 
   await audits().audit(auditor, { courseId: course.id, decision: AuditDecision.APPROVE, opinion: '通过' });
   return course.id;
 }
-

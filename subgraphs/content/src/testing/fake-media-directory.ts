@@ -1,4 +1,10 @@
-import type { Caller, CourseMediaPublication, MediaDescription, MediaDirectory, MediaSummary } from '@learnhub/media/client';
+import type {
+  Caller,
+  CourseMediaPublication,
+  MediaDescription,
+  MediaDirectory,
+  MediaSummary,
+} from '@learnhub/media/client';
 
 /**
  * Stands in for the media subgraph, which is tested end to end elsewhere: knows a fixed set of
@@ -28,7 +34,11 @@ export class FakeMediaDirectory implements MediaDirectory {
     return this.items.get(id);
   }
 
-  async describe(ids: readonly string[], organisationId: string, requestId: string): Promise<Map<string, MediaDescription>> {
+  async describe(
+    ids: readonly string[],
+    organisationId: string,
+    requestId: string,
+  ): Promise<Map<string, MediaDescription>> {
     this.log.push(`describe ${requestId}`);
     const owned = ids.filter((id) => this.descriptions.get(id)?.organisationId === organisationId);
     return new Map(owned.map((id) => [id, this.descriptions.get(id)!]));

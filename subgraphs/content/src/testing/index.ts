@@ -4,7 +4,14 @@
 export { openContentDatabase } from '../database/content-database';
 export { contentEntities } from '../entities/content-entities';
 export { AuditDecision } from '../entities/course-audit.entity';
-export { COURSE_PUBLISH_MESSAGE, OutboxMessage, outboxMessages, PublishAction, StageState, type CoursePublishPayload } from '../entities/outbox-message.entity';
+export {
+  COURSE_PUBLISH_MESSAGE,
+  OutboxMessage,
+  outboxMessages,
+  PublishAction,
+  StageState,
+  type CoursePublishPayload,
+} from '../entities/outbox-message.entity';
 export { readOutboxStages } from '../entities/outbox-stages.type';
 export { contentMigrations } from '../migrations/migrations';
 export { CacheEntryStage } from '../jobs/cache-entry-stage';
@@ -15,7 +22,12 @@ export { SearchDocumentStage, type CourseIndexWriter } from '../jobs/search-docu
 export { renderCoursePage } from '../publishing/course-page';
 export { COURSE_PAGE_BUCKET, coursePageKey } from '../publishing/course-page-location';
 export { snapshotMediaIds } from '../publishing/course-snapshot';
-export { publishedCourseKey, readPublishedEntry, writePublishedEntry, type CachedPublishedCourse } from '../publishing/published-course-cache';
+export {
+  publishedCourseKey,
+  readPublishedEntry,
+  writePublishedEntry,
+  type CachedPublishedCourse,
+} from '../publishing/published-course-cache';
 export { publishedCourseRecord, type PublishedCourseRecord } from '../publishing/published-course-record';
 export { CourseCategoryRepository } from '../repositories/course-category.repository';
 export { CoursePublishingRepository } from '../repositories/course-publishing.repository';

@@ -106,7 +106,12 @@ export class ChunkedUploadError extends Error {
     if (this.code === 'ABORTED') return false;
     if (this.code === 'NETWORK_ERROR' || this.code === 'INTERNAL') return true;
     // Another request is merging the upload (asked again, it gives that merge's result), or an earlier copy of the chunk is still arriving.
-    if (this.reason === 'CHUNK_CHECKSUM_MISMATCH' || this.reason === 'UPLOAD_MERGING' || this.reason === 'CHUNK_UPLOADING') return true;
+    if (
+      this.reason === 'CHUNK_CHECKSUM_MISMATCH' ||
+      this.reason === 'UPLOAD_MERGING' ||
+      this.reason === 'CHUNK_UPLOADING'
+    )
+      return true;
     return this.status !== undefined && (this.status >= 500 || this.status === 429) && this.code === 'HTTP_ERROR';
   }
 }
@@ -166,14 +171,24 @@ async function readExactly(file: FileHandle, position: number, buffer: Buffer): 
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw new Error(`The file ended at ${position + filled} bytes while reading a chunk; did it change during the upload?`);
+    if (bytesRead === 0)
+      throw new Error(
+        `The file ended at ${position + filled} bytes while reading a chunk; did it change during the upload?`,
+      );
     filled += bytesRead;
   }
   return buffer;
 }
 
 function abortError(signal: AbortSignal): ChunkedUploadError {
-  return new ChunkedUploadError('The upload was aborted.', 'ABORTED', undefined, undefined, {}, { cause: signal.reason });
+  return new ChunkedUploadError(
+    'The upload was aborted.',
+    'ABORTED',
+    undefined,
+    undefined,
+    {},
+    { cause: signal.reason },
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -192,7 +207,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Sends one GraphQL request (a JSON body, or a multipart one with its content type) and returns `data.<field>`. */
-async function send<T>(endpoint: string, token: string, body: string | MultipartRequest, field: string, signal: AbortSignal, timeoutMs: number): Promise<T> {
+async function send<T>(
+  endpoint: string,
+  token: string,
+  body: string | MultipartRequest,
+  field: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (typeof body === 'string') headers['content-type'] = 'application/json';
   else {
@@ -202,17 +224,33 @@ async function send<T>(endpoint: string, token: string, body: string | Multipart
   let response: PostResponse;
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, { signal: AbortSignal.any([signal, deadline]) });
+    response = await post(endpoint, headers, typeof body === 'string' ? body : body.body, {
+      signal: AbortSignal.any([signal, deadline]),
+    });
   } catch (error) {
     if (signal.aborted) throw abortError(signal);
     const why = deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message;
-    throw new ChunkedUploadError(`Could not reach ${endpoint}: ${why}`, 'NETWORK_ERROR', undefined, undefined, {}, { cause: error });
+    throw new ChunkedUploadError(
+      `Could not reach ${endpoint}: ${why}`,
+      'NETWORK_ERROR',
+      undefined,
+      undefined,
+      {},
+      { cause: error },
+    );
   }
   let payload: { data?: Record<string, unknown> | null; errors?: GraphQLErrorBody[] };
   try {
     payload = JSON.parse(response.body.toString('utf8')) as typeof payload;
   } catch (error) {
-    throw new ChunkedUploadError(`${endpoint} answered HTTP ${response.status} without a GraphQL body.`, 'HTTP_ERROR', undefined, response.status, {}, { cause: error });
+    throw new ChunkedUploadError(
+      `${endpoint} answered HTTP ${response.status} without a GraphQL body.`,
+      'HTTP_ERROR',
+      undefined,
+      response.status,
+      {},
+      { cause: error },
+    );
   }
   const [first] = payload.errors ?? [];
   if (first) {
@@ -222,13 +260,24 @@ async function send<T>(endpoint: string, token: string, body: string | Multipart
   }
   const value = payload.data?.[field];
   if (response.status >= 300 || value === undefined || value === null) {
-    throw new ChunkedUploadError(`${endpoint} answered HTTP ${response.status} without ${field}.`, 'HTTP_ERROR', undefined, response.status);
+    throw new ChunkedUploadError(
+      `${endpoint} answered HTTP ${response.status} without ${field}.`,
+      'HTTP_ERROR',
+      undefined,
+      response.status,
+    );
   }
   return value as T;
 }
 
 /** Runs `attempt` until it succeeds, retrying errors that are worth it, with exponential backoff and jitter. */
-async function withRetries<T>(attempt: () => Promise<T>, retries: number, delayMs: number, signal: AbortSignal, mergeWaitMs = 0): Promise<T> {
+async function withRetries<T>(
+  attempt: () => Promise<T>,
+  retries: number,
+  delayMs: number,
+  signal: AbortSignal,
+  mergeWaitMs = 0,
+): Promise<T> {
   let mergeDeadline: number | undefined;
   for (let failures = 0; ; ) {
     try {
@@ -236,7 +285,11 @@ async function withRetries<T>(attempt: () => Promise<T>, retries: number, delayM
     } catch (error) {
       if (signal.aborted) throw abortError(signal);
       // Another merge of this upload (or one a crash left, until its lease ends) is not a failure: it is asked again until the merge wait runs out.
-      if (error instanceof ChunkedUploadError && error.reason === 'UPLOAD_MERGING' && Date.now() < (mergeDeadline ??= Date.now() + mergeWaitMs)) {
+      if (
+        error instanceof ChunkedUploadError &&
+        error.reason === 'UPLOAD_MERGING' &&
+        Date.now() < (mergeDeadline ??= Date.now() + mergeWaitMs)
+      ) {
         await sleep(Math.min(1_000, delayMs * 4), signal);
         continue;
       }
@@ -262,7 +315,13 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const json = <T>(query: string, variables: object, field: string, mergeWaitMs?: number) =>
-    withRetries(() => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal, timeoutMs), retries, retryDelayMs, signal, mergeWaitMs);
+    withRetries(
+      () => send<T>(endpoint, token, JSON.stringify({ query, variables }), field, signal, timeoutMs),
+      retries,
+      retryDelayMs,
+      signal,
+      mergeWaitMs,
+    );
 
   const fileSize = (await stat(path)).size;
   const hinted = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -323,7 +382,10 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
     );
     const results = await Promise.allSettled(workers);
     // The first failure is the cause; the others are mostly the abort it triggered.
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ChunkedUploadError && r.reason.code === 'ABORTED'));
+    const failed = results.find(
+      (r): r is PromiseRejectedResult =>
+        r.status === 'rejected' && !(r.reason instanceof ChunkedUploadError && r.reason.code === 'ABORTED'),
+    );
     const aborted = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed ?? aborted) throw (failed ?? aborted)!.reason;
   } finally {

@@ -23,9 +23,11 @@ export class HttpCourseUsage implements CourseUsage {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.gatewaySecret) headers[GATEWAY_SECRET_HEADER] = this.gatewaySecret;
     const response = await send('GET', url, headers, undefined, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    if (response.status !== 200) throw new Error(`${url.href} answered ${response.status}: ${response.body.toString('utf8').slice(0, 200)}`);
+    if (response.status !== 200)
+      throw new Error(`${url.href} answered ${response.status}: ${response.body.toString('utf8').slice(0, 200)}`);
     const courses = (JSON.parse(response.body.toString('utf8')) as { courses?: unknown }).courses;
-    if (!Array.isArray(courses) || !courses.every(isCourseUse)) throw new Error(`${url.href} answered without a list of courses.`);
+    if (!Array.isArray(courses) || !courses.every(isCourseUse))
+      throw new Error(`${url.href} answered without a list of courses.`);
     return courses.map(({ id, name, state }) => ({ id: String(id), name, state }));
   }
 }
@@ -33,5 +35,10 @@ export class HttpCourseUsage implements CourseUsage {
 function isCourseUse(value: unknown): value is CourseUse {
   if (typeof value !== 'object' || value === null) return false;
   const { id, name, state } = value as Record<string, unknown>;
-  return (typeof id === 'string' || typeof id === 'number') && typeof name === 'string' && typeof state === 'string' && STATES.has(state);
+  return (
+    (typeof id === 'string' || typeof id === 'number') &&
+    typeof name === 'string' &&
+    typeof state === 'string' &&
+    STATES.has(state)
+  );
 }

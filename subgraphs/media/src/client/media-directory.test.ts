@@ -34,7 +34,7 @@ describe('the media directory over HTTP', () => {
     server.close();
   });
 
-  test('asks with the caller\'s token, request id and the gateway secret, and returns the summary', async () => {
+  test("asks with the caller's token, request id and the gateway secret, and returns the summary", async () => {
     answer = (id) => ({ data: { media: { id, type: 'VIDEO', organisationId: 'org-1', fileName: 'a.mp4' } } });
     const found = await new HttpMediaDirectory(url, 'shared-secret').find('abc', caller);
     assert.deepEqual(found, { id: 'abc', type: 'VIDEO', organisationId: 'org-1', fileName: 'a.mp4' });
@@ -50,12 +50,18 @@ describe('the media directory over HTTP', () => {
 
   test('media refusing the lookup is a clear error', async () => {
     answer = () => ({ errors: [{ message: 'Sign in first', extensions: { code: 'UNAUTHENTICATED' } }], data: null });
-    await assert.rejects(new HttpMediaDirectory(url, undefined).find('x', caller), appError('INTERNAL', /refused the lookup: Sign in first/));
+    await assert.rejects(
+      new HttpMediaDirectory(url, undefined).find('x', caller),
+      appError('INTERNAL', /refused the lookup: Sign in first/),
+    );
   });
 
   test('a media service that does not answer in time, or not at all, is a clear error', async () => {
     answer = () => 'hang';
-    await assert.rejects(new HttpMediaDirectory(url, undefined, 200).find('x', caller), appError('INTERNAL', /did not answer/));
+    await assert.rejects(
+      new HttpMediaDirectory(url, undefined, 200).find('x', caller),
+      appError('INTERNAL', /did not answer/),
+    );
     const closed = `http://127.0.0.1:${await freePort()}/graphql`;
     await assert.rejects(new HttpMediaDirectory(closed, undefined).find('x', caller), (error: unknown) => {
       appError('INTERNAL', /did not answer/)(error);
@@ -100,8 +106,32 @@ describe('the media directory over HTTP: descriptions and publications', () => {
   };
 
   test('describe names the owning organisation in every representation, each id once', async () => {
-    reply = { status: 200, body: { data: { _entities: [{ id: 'a'.repeat(32), type: 'IMAGE', fileName: 'c.png', url: '/files/c', playable: true, posterUrl: null, durationSeconds: null, organisationId: 'org-1', transcodeState: 'NONE' }, null] } } };
-    const found = await new HttpMediaDirectory(`${origin}/graphql`, 'shared-secret').describe(['a'.repeat(32), 'b'.repeat(32), 'a'.repeat(32)], 'org-1', 'req-7');
+    reply = {
+      status: 200,
+      body: {
+        data: {
+          _entities: [
+            {
+              id: 'a'.repeat(32),
+              type: 'IMAGE',
+              fileName: 'c.png',
+              url: '/files/c',
+              playable: true,
+              posterUrl: null,
+              durationSeconds: null,
+              organisationId: 'org-1',
+              transcodeState: 'NONE',
+            },
+            null,
+          ],
+        },
+      },
+    };
+    const found = await new HttpMediaDirectory(`${origin}/graphql`, 'shared-secret').describe(
+      ['a'.repeat(32), 'b'.repeat(32), 'a'.repeat(32)],
+      'org-1',
+      'req-7',
+    );
     assert.deepEqual((seen!.body as { variables: unknown }).variables, {
       representations: [
         { __typename: 'Media', id: 'a'.repeat(32), organisationId: 'org-1' },
@@ -111,35 +141,55 @@ describe('the media directory over HTTP: descriptions and publications', () => {
     assert.deepEqual([...found.keys()], ['a'.repeat(32)]);
   });
 
-  test('publishCourseMedia puts the publication to media\'s origin with the gateway secret and returns the outcome', async () => {
+  test("publishCourseMedia puts the publication to media's origin with the gateway secret and returns the outcome", async () => {
     reply = { status: 200, body: { outcome: 'stale' } };
-    const outcome = await new HttpMediaDirectory(`${origin}/graphql`, 'shared-secret').publishCourseMedia(publication, 'req-8');
+    const outcome = await new HttpMediaDirectory(`${origin}/graphql`, 'shared-secret').publishCourseMedia(
+      publication,
+      'req-8',
+    );
     assert.equal(outcome, 'stale');
     assert.equal(seen?.method, 'PUT');
     assert.equal(seen?.url, '/publications/courses/42');
     assert.equal(seen?.headers['x-gateway-secret'], 'shared-secret');
     assert.equal(seen?.headers['x-request-id'], 'req-8');
     assert.match(String(seen?.headers['content-type']), /application\/json/);
-    assert.deepEqual(seen?.body, { version: 3, organisationId: 'org-1', page: publication.page, publicMediaIds: publication.publicMediaIds });
+    assert.deepEqual(seen?.body, {
+      version: 3,
+      organisationId: 'org-1',
+      page: publication.page,
+      publicMediaIds: publication.publicMediaIds,
+    });
   });
 
   test('a refused publication, or an answer without an outcome, is a clear error', async () => {
     reply = { status: 403, body: { errors: [{ message: 'This service only answers the gateway' }] } };
-    await assert.rejects(new HttpMediaDirectory(`${origin}/graphql`, undefined).publishCourseMedia(publication, 'r'), (error: unknown) => {
-      appError('INTERNAL', /refused the publication of course 42 \(HTTP 403\): This service only answers the gateway/)(error);
-      assert.equal((error as { details: { reason: string } }).details.reason, 'MEDIA_PUBLICATION_FAILED');
-      return true;
-    });
+    await assert.rejects(
+      new HttpMediaDirectory(`${origin}/graphql`, undefined).publishCourseMedia(publication, 'r'),
+      (error: unknown) => {
+        appError(
+          'INTERNAL',
+          /refused the publication of course 42 \(HTTP 403\): This service only answers the gateway/,
+        )(error);
+        assert.equal((error as { details: { reason: string } }).details.reason, 'MEDIA_PUBLICATION_FAILED');
+        return true;
+      },
+    );
     reply = { status: 200, body: { outcome: 'maybe' } };
-    await assert.rejects(new HttpMediaDirectory(`${origin}/graphql`, undefined).publishCourseMedia(publication, 'r'), appError('INTERNAL', /refused the publication/));
+    await assert.rejects(
+      new HttpMediaDirectory(`${origin}/graphql`, undefined).publishCourseMedia(publication, 'r'),
+      appError('INTERNAL', /refused the publication/),
+    );
   });
 
   test('a media service that does not answer the publication in time is a clear error', async () => {
     reply = 'hang';
-    await assert.rejects(new HttpMediaDirectory(`${origin}/graphql`, undefined, 200).publishCourseMedia(publication, 'r'), (error: unknown) => {
-      appError('INTERNAL', /did not answer/)(error);
-      assert.equal((error as { details: { reason: string } }).details.reason, 'MEDIA_UNREACHABLE');
-      return true;
-    });
+    await assert.rejects(
+      new HttpMediaDirectory(`${origin}/graphql`, undefined, 200).publishCourseMedia(publication, 'r'),
+      (error: unknown) => {
+        appError('INTERNAL', /did not answer/)(error);
+        assert.equal((error as { details: { reason: string } }).details.reason, 'MEDIA_UNREACHABLE');
+        return true;
+      },
+    );
   });
 });

@@ -80,18 +80,39 @@ export class HttpMediaDirectory implements MediaDirectory {
     return body.data?.media ?? undefined;
   }
 
-  async describe(ids: readonly string[], organisationId: string, requestId: string): Promise<Map<string, MediaDescription>> {
+  async describe(
+    ids: readonly string[],
+    organisationId: string,
+    requestId: string,
+  ): Promise<Map<string, MediaDescription>> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return new Map();
     const representations = unique.map((id) => ({ __typename: 'Media', id, organisationId }));
-    const body = await this.ask<{ _entities: (MediaDescription | null)[] }>(DESCRIBE, { representations }, { requestId });
+    const body = await this.ask<{ _entities: (MediaDescription | null)[] }>(
+      DESCRIBE,
+      { representations },
+      { requestId },
+    );
     const found = (body.data?._entities ?? []).filter((item): item is MediaDescription => item !== null);
-    return new Map(found.map((item) => [item.id, { ...item, posterUrl: item.posterUrl ?? undefined, durationSeconds: item.durationSeconds ?? undefined }]));
+    return new Map(
+      found.map((item) => [
+        item.id,
+        { ...item, posterUrl: item.posterUrl ?? undefined, durationSeconds: item.durationSeconds ?? undefined },
+      ]),
+    );
   }
 
-  async publishCourseMedia({ courseId, ...publication }: CourseMediaPublication, requestId: string): Promise<'applied' | 'stale'> {
+  async publishCourseMedia(
+    { courseId, ...publication }: CourseMediaPublication,
+    requestId: string,
+  ): Promise<'applied' | 'stale'> {
     const url = new URL(`/publications/courses/${encodeURIComponent(courseId)}`, new URL(this.mediaUrl).origin);
-    const body = JSON.stringify({ version: publication.version, organisationId: publication.organisationId, page: publication.page, publicMediaIds: publication.publicMediaIds });
+    const body = JSON.stringify({
+      version: publication.version,
+      organisationId: publication.organisationId,
+      page: publication.page,
+      publicMediaIds: publication.publicMediaIds,
+    });
     let response;
     try {
       response = await send('PUT', url, this.headers(requestId), body, { signal: AbortSignal.timeout(this.timeoutMs) });
@@ -109,9 +130,13 @@ export class HttpMediaDirectory implements MediaDirectory {
     }
     if (response.status === 200 && (answer.outcome === 'applied' || answer.outcome === 'stale')) return answer.outcome;
     const said = answer.errors?.[0]?.message ?? `answered ${JSON.stringify(answer.outcome ?? null)}`;
-    throw new AppError(ErrorCode.INTERNAL, `The media service refused the publication of course ${courseId} (HTTP ${response.status}): ${said}`, {
-      reason: 'MEDIA_PUBLICATION_FAILED',
-    });
+    throw new AppError(
+      ErrorCode.INTERNAL,
+      `The media service refused the publication of course ${courseId} (HTTP ${response.status}): ${said}`,
+      {
+        reason: 'MEDIA_PUBLICATION_FAILED',
+      },
+    );
   }
 
   private headers(requestId: string): Record<string, string> {
@@ -125,7 +150,9 @@ export class HttpMediaDirectory implements MediaDirectory {
     if (caller.authorization) headers.authorization = caller.authorization;
     let body: GraphQLAnswer<T>;
     try {
-      const response = await post(this.mediaUrl, headers, JSON.stringify({ query, variables }), { signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await post(this.mediaUrl, headers, JSON.stringify({ query, variables }), {
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       body = JSON.parse(response.body.toString('utf8')) as GraphQLAnswer<T>;
     } catch (error) {
       throw new AppError(ErrorCode.INTERNAL, 'The media service did not answer; try again in a moment.', {

@@ -8,6 +8,15 @@ import { mediaMigrations } from '../migrations/migrations';
  * The media database with media's tables. The media service migrates it; a process that only
  * works media's queues passes `migrate: false` and waits for the service (see `awaitMigrations`).
  */
-export function openMediaDatabase(url: string, options: { logger?: Logger; migrate?: boolean } = {}): Promise<MikroORM> {
-  return openDatabase({ url, entities: mediaEntities, migrations: mediaMigrations, logger: options.logger, migrate: options.migrate });
+export function openMediaDatabase(
+  url: string,
+  options: { logger?: Logger; migrate?: boolean } = {},
+): Promise<MikroORM> {
+  return openDatabase({
+    url,
+    entities: mediaEntities,
+    migrations: mediaMigrations,
+    logger: options.logger,
+    migrate: options.migrate,
+  });
 }

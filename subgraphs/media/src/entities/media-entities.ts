@@ -8,4 +8,13 @@ import { UploadChunk } from './upload-chunk.entity';
 import { UploadSession } from './upload-session.entity';
 
 /** Every table of the media database, for whoever opens it. */
-export const mediaEntities = [MediaObject, MediaFile, UploadSession, UploadChunk, MediaProcess, MediaProcessHistory, CoursePublication, CoursePublicMedia];
+export const mediaEntities = [
+  MediaObject,
+  MediaFile,
+  UploadSession,
+  UploadChunk,
+  MediaProcess,
+  MediaProcessHistory,
+  CoursePublication,
+  CoursePublicMedia,
+];

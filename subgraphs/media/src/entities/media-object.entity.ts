@@ -1,4 +1,13 @@
-import { BigIntType, Entity, Enum, Formula, OptionalProps, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
+import {
+  BigIntType,
+  Entity,
+  Enum,
+  Formula,
+  OptionalProps,
+  PrimaryKey,
+  PrimaryKeyProp,
+  Property,
+} from '@mikro-orm/core';
 
 export enum MediaType {
   IMAGE = 'IMAGE',

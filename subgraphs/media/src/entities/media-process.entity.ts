@@ -5,7 +5,13 @@ import type { TaskState } from '@learnhub/platform/tasks';
 import type { ProbeResult } from '../video-tools/media-prober';
 
 /** A transcoding task's state as the original system numbered it (CANCELLED is new: a person stopped it). */
-export const processStateCodes: Record<TaskState, number> = { PENDING: 1, SUCCEEDED: 2, FAILED: 3, PROCESSING: 4, CANCELLED: 5 };
+export const processStateCodes: Record<TaskState, number> = {
+  PENDING: 1,
+  SUCCEEDED: 2,
+  FAILED: 3,
+  PROCESSING: 4,
+  CANCELLED: 5,
+};
 
 /** What a transcoding worker reads of its task: the stored video, and what the merge-time probe found of it. */
 export interface TranscodePayload {
@@ -16,7 +22,8 @@ export interface TranscodePayload {
   probed?: Pick<ProbeResult, 'videoCodec' | 'audioCodec' | 'durationSeconds'>;
 }
 
-const textOrUndefined = (value: unknown) => (value === null || value === undefined || value === '' ? undefined : String(value));
+const textOrUndefined = (value: unknown) =>
+  value === null || value === undefined || value === '' ? undefined : String(value);
 const numberOrUndefined = (value: unknown) => (value === null || value === undefined ? undefined : Number(value));
 
 /** Where the jobs engine finds transcoding tasks; succeeded ones move to the history table. */
@@ -31,7 +38,11 @@ export const transcodeTasks: TaskTableDefinition<TranscodePayload> = {
     bucket: String(row.bucket),
     objectKey: String(row.object_key),
     probed: row.video_codec
-      ? { videoCodec: String(row.video_codec), audioCodec: textOrUndefined(row.audio_codec), durationSeconds: numberOrUndefined(row.duration_seconds) }
+      ? {
+          videoCodec: String(row.video_codec),
+          audioCodec: textOrUndefined(row.audio_codec),
+          durationSeconds: numberOrUndefined(row.duration_seconds),
+        }
       : undefined,
   }),
 };

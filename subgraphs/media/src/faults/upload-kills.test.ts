@@ -52,7 +52,9 @@ const DEADLINE_MS = 30_000;
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 
-const backends = testDatabases('upload kill faults').filter((factory) => factory.kind === 'sqlite' || factory.kind === 'postgresql');
+const backends = testDatabases('upload kill faults').filter(
+  (factory) => factory.kind === 'sqlite' || factory.kind === 'postgresql',
+);
 
 for (const factory of backends) {
   describe(`uploads survive kill -9 of media at random moments on ${factory.kind}`, { timeout: 300_000 }, () => {
@@ -84,7 +86,28 @@ for (const factory of backends) {
       // One lossless noisy clip of about 2.5 chunks; variants differ in bytes inside its media data, so each is its own file.
       const clip = join(clipDir, 'base.mp4');
       const ffmpeg = findFfmpeg(readConfig().media.ffmpegPath);
-      await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25', '-t', '1.6', '-vf', 'noise=alls=60:allf=t+u', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', clip]);
+      await run(ffmpeg, [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=640x360:rate=25',
+        '-t',
+        '1.6',
+        '-vf',
+        'noise=alls=60:allf=t+u',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-qp',
+        '0',
+        '-pix_fmt',
+        'yuv420p',
+        clip,
+      ]);
       base = await readFile(clip);
       assert.ok(base.length > 2 * CHUNK, `the clip spans several chunks (${base.length} bytes)`);
     });
@@ -97,13 +120,35 @@ for (const factory of backends) {
     });
 
     const startMedia = (env: Record<string, string> = {}) =>
-      startMediaProcess({ processes, dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '3', ...env });
+      startMediaProcess(
+        { processes, dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port },
+        { UPLOAD_MERGE_WAIT_SECONDS: '3', ...env },
+      );
     const upload = (path: string, retries: number) =>
-      uploadFile({ endpoint: `http://127.0.0.1:${port}/graphql`, token, path, chunkSize: CHUNK, concurrency: 2, retries, retryDelayMs: 100, requestTimeoutMs: 15_000, tags: 'fault suite' });
+      uploadFile({
+        endpoint: `http://127.0.0.1:${port}/graphql`,
+        token,
+        path,
+        chunkSize: CHUNK,
+        concurrency: 2,
+        retries,
+        retryDelayMs: 100,
+        requestTimeoutMs: 15_000,
+        tags: 'fault suite',
+      });
 
     test(`${KILLS} kills at random moments of chunk uploads and merges; afterwards every upload completes with its own bytes and nothing is left behind`, async (t) => {
       const random = seededRandom(SEED);
-      const counts = { orphansFreed: 0, debrisFreed: 0, kills: 0, killsMidMerge: 0, killsWithUploadsInFlight: 0, uploadsCompletedBetweenKills: 0, uploadsResumed: 0, chunksReused: 0 };
+      const counts = {
+        orphansFreed: 0,
+        debrisFreed: 0,
+        kills: 0,
+        killsMidMerge: 0,
+        killsWithUploadsInFlight: 0,
+        uploadsCompletedBetweenKills: 0,
+        uploadsResumed: 0,
+        chunksReused: 0,
+      };
       const done = new Map<string, UploadResult>();
       // Why uploads broke off between kills: a connection cut by the kill is expected, anything else is shown.
       const errors: string[] = [];
@@ -119,21 +164,32 @@ for (const factory of backends) {
         let settled = 0;
         const uploads = pending.map((path) =>
           upload(path, 0)
-            .then((result) => {
-              done.set(path, result);
-              counts.uploadsCompletedBetweenKills++;
-              if (result.reusedChunks > 0) counts.uploadsResumed++;
-              counts.chunksReused += result.reusedChunks;
-            }, (error: unknown) => errors.push(`${(error as Error).name}: ${(error as Error).message}`))
+            .then(
+              (result) => {
+                done.set(path, result);
+                counts.uploadsCompletedBetweenKills++;
+                if (result.reusedChunks > 0) counts.uploadsResumed++;
+                counts.chunksReused += result.reusedChunks;
+              },
+              (error: unknown) => errors.push(`${(error as Error).name}: ${(error as Error).message}`),
+            )
             .finally(() => settled++),
         );
         if (point) {
           // Held at the point, or nothing left to hold; either way, or neither by the deadline, the kill comes.
-          await waitUntil(`media to pause at ${point}, or every upload to settle`, () => media.log().includes(`paused at ${point}`) || settled === uploads.length, DEADLINE_MS).catch(() => undefined);
+          await waitUntil(
+            `media to pause at ${point}, or every upload to settle`,
+            () => media.log().includes(`paused at ${point}`) || settled === uploads.length,
+            DEADLINE_MS,
+          ).catch(() => undefined);
           if (media.log().includes(`paused at ${point}`)) counts.killsMidMerge++;
         } else {
           // The kill comes at a random moment, or as soon as every upload settled: a wait that runs out is the point.
-          await waitUntil('every upload to settle', () => settled === uploads.length, Math.floor(random() * 3000)).catch(() => undefined);
+          await waitUntil(
+            'every upload to settle',
+            () => settled === uploads.length,
+            Math.floor(random() * 3000),
+          ).catch(() => undefined);
         }
         if (settled < uploads.length) counts.killsWithUploadsInFlight++;
         await media.stop('SIGKILL');
@@ -151,36 +207,93 @@ for (const factory of backends) {
           assert.equal(result.media.fileMd5, expected);
           const object = await new MediaRepository(orm.em.fork()).object(expected);
           assert.ok(object, `${path}: media object recorded`);
-          assert.equal(md5(Buffer.concat(await (await new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' }).get(object.bucket, object.objectKey)).toArray())), expected, `${path}: the stored object holds the file's bytes`);
+          assert.equal(
+            md5(
+              Buffer.concat(
+                await (
+                  await new LocalObjectStore({
+                    root: join(dataDir, 'objects'),
+                    publicUrl: 'http://files.test/files',
+                  }).get(object.bucket, object.objectKey)
+                ).toArray(),
+              ),
+            ),
+            expected,
+            `${path}: the stored object holds the file's bytes`,
+          );
         }
         // The cleanup schedule, run as if two hours had passed: multipart uploads that a kill cut off from their session are aborted, and what killed writes left in the store's .tmp is removed.
         const em = orm.em.fork();
         const store = new LocalObjectStore({ root: join(dataDir, 'objects'), publicUrl: 'http://files.test/files' });
         const silent = createLogger('upload-kills', 'silent');
         const videos = new TranscodeQueue(new FfprobeProber(findFfprobe(readConfig().media.ffprobePath)), store);
-        const merges = new UploadMergeService(new UploadSessionRepository(em), new MediaRepository(em), store, videos, { leaseMs: 2000, owner: 'upload-kills' }, silent, new PausePoints());
-        const cleanup = await new UploadCleanupService(new UploadSessionRepository(em), store, 24 * 3600, silent, merges).run(new Date(Date.now() + 2 * 3600 * 1000));
+        const merges = new UploadMergeService(
+          new UploadSessionRepository(em),
+          new MediaRepository(em),
+          store,
+          videos,
+          { leaseMs: 2000, owner: 'upload-kills' },
+          silent,
+          new PausePoints(),
+        );
+        const cleanup = await new UploadCleanupService(
+          new UploadSessionRepository(em),
+          store,
+          24 * 3600,
+          silent,
+          merges,
+        ).run(new Date(Date.now() + 2 * 3600 * 1000));
         counts.orphansFreed = cleanup.orphansFreed;
         counts.debrisFreed = cleanup.debrisFreed;
-        assert.deepEqual({ ...cleanup, orphansFreed: 0, debrisFreed: 0 }, { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 }, 'nothing else was left for the cleanup');
-        assert.deepEqual(await readdir(join(dataDir, 'objects', '.tmp')).catch(() => []), [], 'no debris of a killed write outlives a cleanup run');
+        assert.deepEqual(
+          { ...cleanup, orphansFreed: 0, debrisFreed: 0 },
+          { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 },
+          'nothing else was left for the cleanup',
+        );
+        assert.deepEqual(
+          await readdir(join(dataDir, 'objects', '.tmp')).catch(() => []),
+          [],
+          'no debris of a killed write outlives a cleanup run',
+        );
         const connection = orm.em.fork().getConnection();
         const rows: { state: string }[] = await connection.execute('select state from upload_sessions');
         const states = rows.map((row) => row.state);
-        assert.deepEqual(states.filter((state) => state === 'UPLOADING' || state === 'MERGING'), [], 'no session is left uploading or merging');
-        assert.equal(states.filter((state) => state === 'COMPLETED').length, files.length, 'one completed session per file');
+        assert.deepEqual(
+          states.filter((state) => state === 'UPLOADING' || state === 'MERGING'),
+          [],
+          'no session is left uploading or merging',
+        );
+        assert.equal(
+          states.filter((state) => state === 'COMPLETED').length,
+          files.length,
+          'one completed session per file',
+        );
         const chunks: { n: number | string }[] = await connection.execute('select count(*) as n from upload_chunks');
         assert.equal(Number(chunks[0].n), 0, 'no chunk row outlives its session');
-        assert.deepEqual(await readdir(join(dataDir, 'objects', '.multipart')).catch(() => []), [], 'no chunk data outlives its session');
+        assert.deepEqual(
+          await readdir(join(dataDir, 'objects', '.multipart')).catch(() => []),
+          [],
+          'no chunk data outlives its session',
+        );
       } finally {
         await media.stop();
       }
-      await waitUntil('no process started with the suite\'s data folder to be left', async () => (await processesWithEnv('DATA_DIR', dataDir)).length === 0, 10_000, async () => {
-        const pids = await processesWithEnv('DATA_DIR', dataDir);
-        return `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`;
-      });
+      await waitUntil(
+        "no process started with the suite's data folder to be left",
+        async () => (await processesWithEnv('DATA_DIR', dataDir)).length === 0,
+        10_000,
+        async () => {
+          const pids = await processesWithEnv('DATA_DIR', dataDir);
+          return `processes left behind: ${await Promise.all(pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => String(pid))))}`;
+        },
+      );
       const summary = `${factory.kind}: ${counts.kills} kills (${counts.killsMidMerge} held mid-merge, ${counts.killsWithUploadsInFlight} with uploads in flight), ${files.length} files uploaded (${counts.uploadsCompletedBetweenKills} completed between kills), ${counts.uploadsResumed} uploads resumed with ${counts.chunksReused} chunks stored before a kill, ${counts.orphansFreed} multipart uploads cut off from their session by a kill aborted by the cleanup, ${counts.debrisFreed} pieces of killed writes removed from .tmp; seed ${SEED}`;
-      const unexpected = errors.filter((message) => !/NETWORK_ERROR|Could not reach|socket hang up|ECONNRESET|ECONNREFUSED|other side closed|UPLOAD_MERGING|merging, ask again/.test(message));
+      const unexpected = errors.filter(
+        (message) =>
+          !/NETWORK_ERROR|Could not reach|socket hang up|ECONNRESET|ECONNREFUSED|other side closed|UPLOAD_MERGING|merging, ask again/.test(
+            message,
+          ),
+      );
       t.diagnostic(summary);
       console.log(`upload kill faults: ${summary}`);
       assert.deepEqual([...new Set(unexpected)], [], 'uploads broke off only because media was killed');

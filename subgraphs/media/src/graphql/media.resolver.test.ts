@@ -61,7 +61,15 @@ function fakeContext() {
       return true as const;
     },
   } as unknown as MediaService;
-  const ctx = { requestId: 'r-1', log: {} as Logger, viewer, em: undefined, loaders: new Loaders(), media, maxPageSize: 100 } as unknown as MediaContext;
+  const ctx = {
+    requestId: 'r-1',
+    log: {} as Logger,
+    viewer,
+    em: undefined,
+    loaders: new Loaders(),
+    media,
+    maxPageSize: 100,
+  } as unknown as MediaContext;
   return { ctx, calls };
 }
 
@@ -73,9 +81,17 @@ describe('media resolver', () => {
 
   test('transcodeState, transcodeProgress and playable of a whole page cost one batched lookup, and agree with the URL read with each item', async () => {
     const { ctx, calls } = fakeContext();
-    const result = await graphql({ schema, contextValue: ctx, source: '{ mediaFiles { items { id type transcodeState transcodeProgress playable } } }' });
+    const result = await graphql({
+      schema,
+      contextValue: ctx,
+      source: '{ mediaFiles { items { id type transcodeState transcodeProgress playable } } }',
+    });
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    const page = (result.data as { mediaFiles: { items: Array<{ transcodeState: string; transcodeProgress: number | null; playable: boolean }> } }).mediaFiles.items;
+    const page = (
+      result.data as {
+        mediaFiles: { items: Array<{ transcodeState: string; transcodeProgress: number | null; playable: boolean }> };
+      }
+    ).mediaFiles.items;
     assert.deepEqual(
       page.map(({ transcodeState, transcodeProgress, playable }) => [transcodeState, transcodeProgress, playable]),
       [
@@ -95,17 +111,25 @@ describe('media resolver', () => {
     const result = await graphql({
       schema,
       contextValue: ctx,
-      source: '{ mediaFiles(filter: { auditStatus: PENDING, createdFrom: "2024-03-01T00:00:00.000Z", createdTo: "2024-04-01T00:00:00.000Z" }) { total } }',
+      source:
+        '{ mediaFiles(filter: { auditStatus: PENDING, createdFrom: "2024-03-01T00:00:00.000Z", createdTo: "2024-04-01T00:00:00.000Z" }) { total } }',
     });
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     const [filter] = calls.filters;
     assert.equal(filter?.auditStatus, MediaAuditStatus.PENDING);
-    assert.deepEqual([filter?.createdFrom, filter?.createdTo], [new Date('2024-03-01T00:00:00Z'), new Date('2024-04-01T00:00:00Z')]);
+    assert.deepEqual(
+      [filter?.createdFrom, filter?.createdTo],
+      [new Date('2024-03-01T00:00:00Z'), new Date('2024-04-01T00:00:00Z')],
+    );
   });
 
   test('deleteMedia answers true', async () => {
     const { ctx, calls } = fakeContext();
-    const result = await graphql({ schema, contextValue: ctx, source: `mutation { deleteMedia(id: "${'a'.repeat(32)}") }` });
+    const result = await graphql({
+      schema,
+      contextValue: ctx,
+      source: `mutation { deleteMedia(id: "${'a'.repeat(32)}") }`,
+    });
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     assert.equal(result.data?.deleteMedia, true);
     assert.deepEqual(calls.deleted, ['a'.repeat(32)]);

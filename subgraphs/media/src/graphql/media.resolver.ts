@@ -20,7 +20,10 @@ export class MediaResolver {
     return toPage(items, total, request);
   }
 
-  @Query(() => MediaItemType, { nullable: true, description: 'A media item by id (its MD5); null when missing or not yours.' })
+  @Query(() => MediaItemType, {
+    nullable: true,
+    description: 'A media item by id (its MD5); null when missing or not yours.',
+  })
   async media(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<MediaItemType | null> {
     return (await ctx.media.get(ctx.viewer, id)) ?? null;
   }
@@ -36,7 +39,8 @@ export class MediaResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: "Removes the item from your organisation's library; the stored file goes when no organisation holds it any more.",
+    description:
+      "Removes the item from your organisation's library; the stored file goes when no organisation holds it any more.",
   })
   deleteMedia(@Arg('id', () => ID) id: string, @Ctx() ctx: MediaContext): Promise<boolean> {
     return ctx.media.delete(ctx.viewer, id, ctx.log);
@@ -47,12 +51,17 @@ export class MediaResolver {
     return (await transcodingOf(media, ctx)).state;
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'How far the running transcoding attempt has got, in percent; null when none runs.' })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'How far the running transcoding attempt has got, in percent; null when none runs.',
+  })
   async transcodeProgress(@Root() media: MediaItemType, @Ctx() ctx: MediaContext): Promise<number | null> {
     return (await transcodingOf(media, ctx)).progress ?? null;
   }
 
-  @FieldResolver(() => Boolean, { description: 'Whether a browser can play it now: false while a video waits for or fails transcoding.' })
+  @FieldResolver(() => Boolean, {
+    description: 'Whether a browser can play it now: false while a video waits for or fails transcoding.',
+  })
   async playable(@Root() media: MediaItemType, @Ctx() ctx: MediaContext): Promise<boolean> {
     return isPlayable(media.type, (await transcodingOf(media, ctx)).state);
   }
@@ -73,7 +82,10 @@ const transcodeLoader = (ctx: MediaContext) => ctx.loaders.get('media-transcodes
 
 /** A media's transcoding as its answer shows it, agreeing with the URL read with the media. */
 async function transcodingOf(media: MediaItemType, ctx: MediaContext): Promise<Transcoding> {
-  return transcodingAsServed(media.transcoded, (await transcodeLoader(ctx).load(media.id)) ?? { state: TranscodeState.NONE });
+  return transcodingAsServed(
+    media.transcoded,
+    (await transcodeLoader(ctx).load(media.id)) ?? { state: TranscodeState.NONE },
+  );
 }
 
 /**
@@ -94,7 +106,8 @@ export const mediaByIdLoader = (ctx: MediaContext) =>
 export const mediaReferenceResolver = {
   Media: {
     async __resolveReference(reference: { id: string; organisationId?: string | null }, ctx: MediaContext) {
-      const key = typeof reference.organisationId === 'string' ? `${reference.id} ${reference.organisationId}` : reference.id;
+      const key =
+        typeof reference.organisationId === 'string' ? `${reference.id} ${reference.organisationId}` : reference.id;
       return (await mediaByIdLoader(ctx).load(key)) ?? null;
     },
   },

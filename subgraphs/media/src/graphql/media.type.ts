@@ -6,14 +6,18 @@ import { MediaType } from '../entities/media-object.entity';
 import type { MediaView } from '../services/media-view';
 import { TranscodeState } from '../rules/playability';
 
-registerEnumType(MediaType, { name: 'MediaType', description: 'Image (001001), video (001002), document or other (001003).' });
+registerEnumType(MediaType, {
+  name: 'MediaType',
+  description: 'Image (001001), video (001002), document or other (001003).',
+});
 registerEnumType(MediaAuditStatus, { name: 'MediaAuditStatus' });
 registerEnumType(TranscodeState, {
   name: 'TranscodeState',
-  description: 'NONE: no transcoding needed (or not a video); else the state of the task converting it to H.264/AAC MP4.',
+  description:
+    'NONE: no transcoding needed (or not a video); else the state of the task converting it to H.264/AAC MP4.',
 });
 
-@ObjectType('Media', { description: 'A file in an organisation\'s media library; its id is the MD5 of its bytes.' })
+@ObjectType('Media', { description: "A file in an organisation's media library; its id is the MD5 of its bytes." })
 // Keyed by the organisation too, and only so: a reference by id alone would let the query planner pick any organisation's entry.
 @Directive('@key(fields: "id organisationId")')
 export class MediaItemType implements Omit<MediaView, 'size'> {
@@ -31,14 +35,16 @@ export class MediaItemType implements Omit<MediaView, 'size'> {
 
   @Field({
     description:
-      'The type of the file at `url`: video/mp4 once a transcoded copy is served, else the uploaded file\'s, sniffed from its bytes (not its name).',
+      "The type of the file at `url`: video/mp4 once a transcoded copy is served, else the uploaded file's, sniffed from its bytes (not its name).",
   })
   mimeType!: string;
 
   @Field(() => GraphQLBigInt, { description: 'Bytes of the uploaded file (a transcoded copy at `url` may differ).' })
   size!: number;
 
-  @Field({ description: 'A URL a browser can open: the transcoded MP4 once a video was transcoded, else the uploaded file.' })
+  @Field({
+    description: 'A URL a browser can open: the transcoded MP4 once a video was transcoded, else the uploaded file.',
+  })
   url!: string;
 
   /** Whether `url` is the transcoded copy (not a GraphQL field: it reconciles transcodeState with the URL). */

@@ -16,14 +16,20 @@ describe('media text inputs', () => {
   after(() => media?.stop());
 
   const send = (query: string, variables: object) =>
-    media.graphql<{ mediaFiles?: { total: number } }>(query, variables, { userId: 'u-text', roles: ['member'], organisationId: 'org-text' });
+    media.graphql<{ mediaFiles?: { total: number } }>(query, variables, {
+      userId: 'u-text',
+      roles: ['member'],
+      organisationId: 'org-text',
+    });
 
   test('a mediaFiles filter name with a NUL is refused naming filter.name', async () => {
     const answer = await send(LIST, { f: { name: 'lesson\u0000.mp4' } });
     assert.equal(answer.errors?.length, 1, JSON.stringify(answer));
     assert.equal(answer.errors![0].extensions?.code, 'BAD_USER_INPUT');
     assert.equal(answer.errors![0].message, 'filter.name contains a control character (U+0000): remove it.');
-    assert.deepEqual(answer.errors![0].extensions?.fields, [{ field: 'filter.name', message: 'contains a control character (U+0000): remove it' }]);
+    assert.deepEqual(answer.errors![0].extensions?.fields, [
+      { field: 'filter.name', message: 'contains a control character (U+0000): remove it' },
+    ]);
   });
 
   test('the same filter without the NUL is answered', async () => {

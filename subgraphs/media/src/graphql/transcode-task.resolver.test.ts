@@ -48,11 +48,21 @@ async function run(ctx: MediaContext, source: string) {
 }
 
 const contextOf = (viewer: Viewer, services: Pick<MediaContext, 'media' | 'transcodeTasks'>): MediaContext =>
-  ({ requestId: 'r-1', log: {} as Logger, viewer, loaders: new Loaders(), maxPageSize: 100, ...services }) as MediaContext;
+  ({
+    requestId: 'r-1',
+    log: {} as Logger,
+    viewer,
+    loaders: new Loaders(),
+    maxPageSize: 100,
+    ...services,
+  }) as MediaContext;
 
 describe('transcode task resolvers: who may call them', () => {
   // A service over no repository: any database access would fail, so every answer is the guard's.
-  const offline = () => ({ media: {} as MediaService, transcodeTasks: new TranscodeTaskService({} as TranscodeTaskRepository, noWakeup) });
+  const offline = () => ({
+    media: {} as MediaService,
+    transcodeTasks: new TranscodeTaskService({} as TranscodeTaskRepository, noWakeup),
+  });
   const operations = [
     '{ transcodeTasks { total } }',
     'mutation { retryTranscodeTask(id: "1") { id } }',
@@ -87,7 +97,9 @@ describe('transcode task resolvers: who may call them', () => {
 });
 
 /** Nothing here deletes media, so nothing asks content which courses use it. */
-const notAskedCourseUsage: CourseUsage = { coursesUsing: () => Promise.reject(new Error('these tests never delete media')) };
+const notAskedCourseUsage: CourseUsage = {
+  coursesUsing: () => Promise.reject(new Error('these tests never delete media')),
+};
 
 /** A media answer with its signed URLs checked and reduced to their plain form (signatures change by the second). */
 function unsigned(media: unknown): Record<string, unknown> {
@@ -95,7 +107,10 @@ function unsigned(media: unknown): Record<string, unknown> {
   for (const field of ['url', 'posterUrl']) {
     if (typeof view[field] !== 'string') continue;
     const url = new URL(view[field] as string);
-    assert.ok(url.searchParams.get('expires') && url.searchParams.get('signature'), `${field} is not signed: ${url.href}`);
+    assert.ok(
+      url.searchParams.get('expires') && url.searchParams.get('signature'),
+      `${field} is not signed: ${url.href}`,
+    );
     url.search = '';
     view[field] = url.href;
   }
@@ -109,7 +124,11 @@ for (const factory of testDatabases('transcode task resolvers')) {
     let store: LocalObjectStore;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'lh-transcode-graphql-'));
-      store = new LocalObjectStore({ root: dir, publicUrl: 'http://files.test/files', urlSecret: 'transcode-resolver-test-url-secret-32+' });
+      store = new LocalObjectStore({
+        root: dir,
+        publicUrl: 'http://files.test/files',
+        urlSecret: 'transcode-resolver-test-url-secret-32+',
+      });
     });
     after(() => rm(dir, { recursive: true, force: true }));
 
@@ -117,12 +136,24 @@ for (const factory of testDatabases('transcode task resolvers')) {
     const request = (viewer: Viewer) => {
       const em = db.orm.em.fork();
       return contextOf(viewer, {
-        media: new MediaService(new MediaRepository(em), store, { tempDir: join(dir, 'tmp'), uploadMaxBytes: 1024 }, notAskedCourseUsage),
+        media: new MediaService(
+          new MediaRepository(em),
+          store,
+          { tempDir: join(dir, 'tmp'), uploadMaxBytes: 1024 },
+          notAskedCourseUsage,
+        ),
         transcodeTasks: new TranscodeTaskService(new TranscodeTaskRepository(em), noWakeup),
       });
     };
     const fileMd5 = createHash('md5').update(`${factory.kind} lesson.avi`).digest('hex');
-    const object = { fileMd5, type: MediaType.VIDEO, mimeType: 'video/x-msvideo', size: 4096, bucket: 'video', objectKey: videoKey(fileMd5, '.avi') };
+    const object = {
+      fileMd5,
+      type: MediaType.VIDEO,
+      mimeType: 'video/x-msvideo',
+      size: 4096,
+      bucket: 'video',
+      objectKey: videoKey(fileMd5, '.avi'),
+    };
     const mediaQuery = `{ media(id: "${fileMd5}") { url mimeType size posterUrl durationSeconds width height transcodeState transcodeProgress playable } }`;
 
     test('while the task waits and runs: the original file, not playable, with the progress of the attempt', async () => {
@@ -147,10 +178,24 @@ for (const factory of testDatabases('transcode task resolvers')) {
         playable: false,
       });
 
-      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5 }, { state: TaskState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: 'worker-1:t', leaseUntilMs: Date.now() + 60_000, progress: 42 });
+      await db.orm.em.fork().nativeUpdate(
+        MediaProcess,
+        { fileMd5 },
+        {
+          state: TaskState.PROCESSING,
+          attempts: 1,
+          leaseOwner: 'worker-1',
+          leaseToken: 'worker-1:t',
+          leaseUntilMs: Date.now() + 60_000,
+          progress: 42,
+        },
+      );
       const running = await run(request(member), mediaQuery);
       assert.deepEqual(
-        [(running.data!.media as Record<string, unknown>).transcodeState, (running.data!.media as Record<string, unknown>).transcodeProgress],
+        [
+          (running.data!.media as Record<string, unknown>).transcodeState,
+          (running.data!.media as Record<string, unknown>).transcodeProgress,
+        ],
         ['PROCESSING', 42],
       );
     });
@@ -158,9 +203,20 @@ for (const factory of testDatabases('transcode task resolvers')) {
     test('after a successful transcode: the MP4 and its poster, playable; the admin sees the task in the history with its media', async () => {
       const task = await db.orm.em.fork().findOneOrFail(MediaProcess, { fileMd5 });
       // What the worker does on success: record the output in the transaction that moves the task to the history.
-      await new TaskTable(db.orm.em.fork(), transcodeTasks).complete({ id: String(task.id), token: 'worker-1:t', attempt: 1, maxAttempts: 3, payload: undefined }, async (tx) => {
-        await tx.nativeUpdate(MediaObject, { fileMd5 }, { playbackKey: playbackKey(fileMd5, object.objectKey), posterKey: posterKey(fileMd5), durationSeconds: 61.48 });
-      });
+      await new TaskTable(db.orm.em.fork(), transcodeTasks).complete(
+        { id: String(task.id), token: 'worker-1:t', attempt: 1, maxAttempts: 3, payload: undefined },
+        async (tx) => {
+          await tx.nativeUpdate(
+            MediaObject,
+            { fileMd5 },
+            {
+              playbackKey: playbackKey(fileMd5, object.objectKey),
+              posterKey: posterKey(fileMd5),
+              durationSeconds: 61.48,
+            },
+          );
+        },
+      );
 
       const done = await run(request(member), mediaQuery);
       assert.equal(done.errors, undefined, JSON.stringify(done.errors));
@@ -204,14 +260,31 @@ for (const factory of testDatabases('transcode task resolvers')) {
 
     test('a task whose media is gone lists with media null; retry and cancel answer the task', async () => {
       const orphan = createHash('md5').update(`${factory.kind} orphan`).digest('hex');
-      await new MediaProcessRepository(db.orm.em.fork()).enqueue({ fileMd5: orphan, bucket: 'video', objectKey: videoKey(orphan, '.avi') });
+      await new MediaProcessRepository(db.orm.em.fork()).enqueue({
+        fileMd5: orphan,
+        bucket: 'video',
+        objectKey: videoKey(orphan, '.avi'),
+      });
       const { id } = await db.orm.em.fork().findOneOrFail(MediaProcess, { fileMd5: orphan });
 
-      const cancelled = await run(request(root), `mutation { cancelTranscodeTask(id: "${id}") { id state stateCode lastError nextAttemptAt media { id } } }`);
+      const cancelled = await run(
+        request(root),
+        `mutation { cancelTranscodeTask(id: "${id}") { id state stateCode lastError nextAttemptAt media { id } } }`,
+      );
       assert.equal(cancelled.errors, undefined, JSON.stringify(cancelled.errors));
-      assert.deepEqual(cancelled.data?.cancelTranscodeTask, { id: String(id), state: 'CANCELLED', stateCode: 5, lastError: 'Cancelled by root', nextAttemptAt: null, media: null });
+      assert.deepEqual(cancelled.data?.cancelTranscodeTask, {
+        id: String(id),
+        state: 'CANCELLED',
+        stateCode: 5,
+        lastError: 'Cancelled by root',
+        nextAttemptAt: null,
+        media: null,
+      });
 
-      const retried = await run(request(root), `mutation { retryTranscodeTask(id: "${id}") { id state stateCode attempts nextAttemptAt } }`);
+      const retried = await run(
+        request(root),
+        `mutation { retryTranscodeTask(id: "${id}") { id state stateCode attempts nextAttemptAt } }`,
+      );
       assert.equal(retried.errors, undefined, JSON.stringify(retried.errors));
       const task = retried.data?.retryTranscodeTask as Record<string, unknown>;
       assert.deepEqual([task.state, task.stateCode, task.attempts], ['PENDING', 1, 0]);

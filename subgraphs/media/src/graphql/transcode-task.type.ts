@@ -15,11 +15,14 @@ const TranscodeTaskState = {
 
 registerEnumType(TranscodeTaskState, {
   name: 'TranscodeTaskState',
-  description: 'Where a transcoding task stands; stateCode carries the original system\'s number.',
+  description: "Where a transcoding task stands; stateCode carries the original system's number.",
   valuesConfig: {
     PENDING: { description: 'Waiting for a worker (1).' },
     SUCCEEDED: { description: 'Transcoded; the media serves the MP4 (2).' },
-    FAILED: { description: 'The last attempt failed: retried automatically when nextAttemptAt is set, else waiting for a person (3).' },
+    FAILED: {
+      description:
+        'The last attempt failed: retried automatically when nextAttemptAt is set, else waiting for a person (3).',
+    },
     PROCESSING: { description: 'A worker holds it (4).' },
     CANCELLED: { description: 'Stopped by a person; retry it to start again (5).' },
   },
@@ -39,7 +42,10 @@ export class TranscodeTaskType implements TranscodeTaskView {
   @Field(() => Int, { description: 'Attempts started since it was queued or last retried by a person.' })
   attempts!: number;
 
-  @Field(() => Int, { nullable: true, description: 'After this many failed attempts it waits for a person; null once it succeeded.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'After this many failed attempts it waits for a person; null once it succeeded.',
+  })
   maxAttempts?: number;
 
   @Field(() => Int, { nullable: true, description: 'Percent done of the running attempt.' })
@@ -51,12 +57,16 @@ export class TranscodeTaskType implements TranscodeTaskView {
   @Field({ nullable: true, description: 'The worker holding it while it runs.' })
   leaseOwner?: string;
 
-  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'When the running worker\'s lease ends unless renewed; another worker may take it over then.' })
+  @Field(() => GraphQLDateTimeISO, {
+    nullable: true,
+    description: "When the running worker's lease ends unless renewed; another worker may take it over then.",
+  })
   leaseExpiresAt?: Date;
 
   @Field(() => GraphQLDateTimeISO, {
     nullable: true,
-    description: 'When a worker may start it next (now when it is due): for PENDING, and FAILED awaiting an automatic retry.',
+    description:
+      'When a worker may start it next (now when it is due): for PENDING, and FAILED awaiting an automatic retry.',
   })
   nextAttemptAt?: Date;
 

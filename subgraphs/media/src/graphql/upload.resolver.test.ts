@@ -10,7 +10,8 @@ import { startMedia } from '../server';
  */
 
 const GiB = 1024 ** 3;
-const CHECK_FILE = 'mutation ($input: CheckFileInput!) { checkFile(input: $input) { exists upload { state fileSize } } }';
+const CHECK_FILE =
+  'mutation ($input: CheckFileInput!) { checkFile(input: $input) { exists upload { state fileSize } } }';
 const ABORT = 'mutation ($fileMd5: String!) { abortUpload(fileMd5: $fileMd5) }';
 
 type Answer = GraphQLAnswer<{ checkFile?: { upload: { state: string } | null } | null; abortUpload?: boolean }>;
@@ -40,16 +41,42 @@ describe('upload quotas through the media GraphQL API', () => {
     const third = await checkFile('org-q', anyMd5(), GiB);
     assert.equal(third.data, null);
     assert.equal(third.errors?.length, 1);
-    assert.deepEqual(third.errors![0].extensions, { code: 'CONFLICT', reason: 'UPLOAD_QUOTA_SESSIONS', limit: 2, openSessions: 2, openBytes: 2 * GiB, fileSize: GiB });
+    assert.deepEqual(third.errors![0].extensions, {
+      code: 'CONFLICT',
+      reason: 'UPLOAD_QUOTA_SESSIONS',
+      limit: 2,
+      openSessions: 2,
+      openBytes: 2 * GiB,
+      fileSize: GiB,
+    });
     assert.match(third.errors![0].message, /2 uploads open.*\(2\).*abortUpload/);
 
-    assert.equal((await checkFile('org-q', first, GiB)).data?.checkFile?.upload?.state, 'UPLOADING', 'resuming an open upload is never refused');
-    assert.equal((await checkFile('org-other', anyMd5(), GiB)).data?.checkFile?.upload?.state, 'UPLOADING', 'another organisation is unaffected');
+    assert.equal(
+      (await checkFile('org-q', first, GiB)).data?.checkFile?.upload?.state,
+      'UPLOADING',
+      'resuming an open upload is never refused',
+    );
+    assert.equal(
+      (await checkFile('org-other', anyMd5(), GiB)).data?.checkFile?.upload?.state,
+      'UPLOADING',
+      'another organisation is unaffected',
+    );
 
     assert.equal((await send('org-q', ABORT, { fileMd5: first })).data?.abortUpload, true);
     const tooBig = await checkFile('org-q', anyMd5(), 2.5 * GiB);
-    assert.deepEqual(tooBig.errors?.[0].extensions, { code: 'CONFLICT', reason: 'UPLOAD_QUOTA_BYTES', limit: 3 * GiB, openSessions: 1, openBytes: GiB, fileSize: 2.5 * GiB });
+    assert.deepEqual(tooBig.errors?.[0].extensions, {
+      code: 'CONFLICT',
+      reason: 'UPLOAD_QUOTA_BYTES',
+      limit: 3 * GiB,
+      openSessions: 1,
+      openBytes: GiB,
+      fileSize: 2.5 * GiB,
+    });
     assert.match(tooBig.errors![0].message, /abortUpload/);
-    assert.equal((await checkFile('org-q', anyMd5(), 2 * GiB)).data?.checkFile?.upload?.state, 'UPLOADING', 'what fits is opened');
+    assert.equal(
+      (await checkFile('org-q', anyMd5(), 2 * GiB)).data?.checkFile?.upload?.state,
+      'UPLOADING',
+      'what fits is opened',
+    );
   });
 });

@@ -6,8 +6,13 @@ import { CheckFileInput, FileCheckType, MergeChunksInput, UploadChunkInput, Uplo
 /** Resumable chunked uploads: checkFile → uploadChunk (any order, in parallel) → mergeChunks. */
 @Resolver()
 export class UploadResolver {
-  @Mutation(() => FileCheckType, { description: 'Is the whole file already stored? Completes at once if so, else opens or resumes its upload.' })
-  checkFile(@Arg('input', () => CheckFileInput) input: CheckFileInput, @Ctx() ctx: MediaContext): Promise<FileCheckType> {
+  @Mutation(() => FileCheckType, {
+    description: 'Is the whole file already stored? Completes at once if so, else opens or resumes its upload.',
+  })
+  checkFile(
+    @Arg('input', () => CheckFileInput) input: CheckFileInput,
+    @Ctx() ctx: MediaContext,
+  ): Promise<FileCheckType> {
     return ctx.uploads.checkFile(ctx.viewer, { ...input, proofMd5: input.proof?.rangeMd5 }) as Promise<FileCheckType>;
   }
 
@@ -17,18 +22,34 @@ export class UploadResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Whether chunk `index` is stored.' })
-  checkChunk(@Arg('fileMd5') fileMd5: string, @Arg('index', () => Int) index: number, @Ctx() ctx: MediaContext): Promise<boolean> {
+  checkChunk(
+    @Arg('fileMd5') fileMd5: string,
+    @Arg('index', () => Int) index: number,
+    @Ctx() ctx: MediaContext,
+  ): Promise<boolean> {
     return ctx.uploads.checkChunk(ctx.viewer, fileMd5, index);
   }
 
   @Mutation(() => UploadStatusType, { description: 'Stores one chunk (GraphQL multipart request).' })
-  async uploadChunk(@Arg('input', () => UploadChunkInput) input: UploadChunkInput, @Ctx() ctx: MediaContext): Promise<UploadStatusType> {
+  async uploadChunk(
+    @Arg('input', () => UploadChunkInput) input: UploadChunkInput,
+    @Ctx() ctx: MediaContext,
+  ): Promise<UploadStatusType> {
     const chunk = await input.chunk;
-    return ctx.uploads.uploadChunk(ctx.viewer, { ...input, stream: chunk.createReadStream() }, ctx.signal) as Promise<UploadStatusType>;
+    return ctx.uploads.uploadChunk(
+      ctx.viewer,
+      { ...input, stream: chunk.createReadStream() },
+      ctx.signal,
+    ) as Promise<UploadStatusType>;
   }
 
-  @Mutation(() => MediaItemType, { description: 'Joins the stored chunks into the file, verifies its MD5 and adds it to your library.' })
-  mergeChunks(@Arg('input', () => MergeChunksInput) input: MergeChunksInput, @Ctx() ctx: MediaContext): Promise<MediaItemType> {
+  @Mutation(() => MediaItemType, {
+    description: 'Joins the stored chunks into the file, verifies its MD5 and adds it to your library.',
+  })
+  mergeChunks(
+    @Arg('input', () => MergeChunksInput) input: MergeChunksInput,
+    @Ctx() ctx: MediaContext,
+  ): Promise<MediaItemType> {
     return ctx.uploads.merge(ctx.viewer, input, ctx.signal);
   }
 

@@ -14,9 +14,14 @@ enum UploadStateValue {
   ABORTED = UploadState.ABORTED,
   EXPIRED = UploadState.EXPIRED,
 }
-registerEnumType(UploadStateValue, { name: 'UploadState', description: 'Where a resumable upload stands; NOT_STARTED when there is none.' });
+registerEnumType(UploadStateValue, {
+  name: 'UploadState',
+  description: 'Where a resumable upload stands; NOT_STARTED when there is none.',
+});
 
-@ObjectType('UploadStatus', { description: 'A resumable upload: what is stored, what is missing, and until when it is kept.' })
+@ObjectType('UploadStatus', {
+  description: 'A resumable upload: what is stored, what is missing, and until when it is kept.',
+})
 export class UploadStatusType {
   @Field()
   fileMd5!: string;
@@ -42,7 +47,10 @@ export class UploadStatusType {
   @Field(() => [Int])
   missingChunks!: number[];
 
-  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'When an idle upload is abandoned and its chunks deleted.' })
+  @Field(() => GraphQLDateTimeISO, {
+    nullable: true,
+    description: 'When an idle upload is abandoned and its chunks deleted.',
+  })
   expiresAt?: Date;
 
   @Field({ nullable: true })
@@ -69,10 +77,16 @@ export class FileCheckType {
   @Field(() => MediaItemType, { nullable: true })
   media?: MediaItemType;
 
-  @Field(() => UploadStatusType, { nullable: true, description: 'The upload to continue when the file is not stored yet.' })
+  @Field(() => UploadStatusType, {
+    nullable: true,
+    description: 'The upload to continue when the file is not stored yet.',
+  })
   upload?: UploadStatusType;
 
-  @Field(() => PossessionChallengeType, { nullable: true, description: 'Set when the file is stored for another organisation.' })
+  @Field(() => PossessionChallengeType, {
+    nullable: true,
+    description: 'Set when the file is stored for another organisation.',
+  })
   proof?: PossessionChallengeType;
 }
 

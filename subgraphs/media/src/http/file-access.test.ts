@@ -22,8 +22,14 @@ const SECRET = 'a-media-file-access-secret-of-32-chars+';
 const GATEWAY_SECRET = 'the-gateway-secret-for-file-access-tests';
 const REFUSED = 'This file link is missing its signature, was altered or has expired: ask the API for a fresh URL.';
 /** A complete 1×1 PNG. */
-const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
-const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n% draft notes\n', 'latin1');
+const png = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+const pdf = Buffer.from(
+  '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n% draft notes\n',
+  'latin1',
+);
 const page = Buffer.from('<!doctype html><title>Course 7</title><style>h1{color:red}</style><h1>Course 7</h1>');
 
 interface Answer {
@@ -53,11 +59,20 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lh-media-file-access-'));
     content = await startContentUsageStandIn();
-    config = readConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, GATEWAY_SECRET, CONTENT_URL: content.contentUrl });
+    config = readConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      AUTH_JWT_SECRET: SECRET,
+      GATEWAY_SECRET,
+      CONTENT_URL: content.contentUrl,
+    });
     media = await startMedia(config, createLogger('media-test', 'silent'), 0);
     origin = `http://127.0.0.1:${media.port}`;
     assert.equal(config.objectStore.kind, 'local');
-    store = new LocalObjectStore({ root: (config.objectStore as { root: string }).root, publicUrl: 'http://unused.test/files' });
+    store = new LocalObjectStore({
+      root: (config.objectStore as { root: string }).root,
+      publicUrl: 'http://unused.test/files',
+    });
     await store.put('course-pages', 'courses/7/index.html', page, { contentType: 'text/html' });
     image = await upload('org-a', 'cover.png', png, { tags: 'cover', remark: 'A' });
     draft = await upload('org-a', 'draft.pdf', pdf, {});
@@ -68,27 +83,42 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const token = (organisationId: string) => signToken({ userId: `${organisationId}-user`, roles: ['member'], organisationId }, SECRET);
+  const token = (organisationId: string) =>
+    signToken({ userId: `${organisationId}-user`, roles: ['member'], organisationId }, SECRET);
 
   async function graphql(organisationId: string, query: string, variables: object = {}): Promise<Answer> {
     const response = await fetch(`${origin}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-gateway-secret': GATEWAY_SECRET, authorization: `Bearer ${await token(organisationId)}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-gateway-secret': GATEWAY_SECRET,
+        authorization: `Bearer ${await token(organisationId)}`,
+      },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(10_000),
     });
     return (await response.json()) as Answer;
   }
 
-  async function upload(organisationId: string, fileName: string, bytes: Buffer, input: { tags?: string; remark?: string }): Promise<MediaItem> {
+  async function upload(
+    organisationId: string,
+    fileName: string,
+    bytes: Buffer,
+    input: { tags?: string; remark?: string },
+  ): Promise<MediaItem> {
     const form = new FormData();
-    const query = 'mutation ($file: Upload!, $input: UploadFileInput) { uploadFile(file: $file, input: $input) { id fileName tags remark organisationId url } }';
+    const query =
+      'mutation ($file: Upload!, $input: UploadFileInput) { uploadFile(file: $file, input: $input) { id fileName tags remark organisationId url } }';
     form.append('operations', JSON.stringify({ query, variables: { file: null, input } }));
     form.append('map', JSON.stringify({ 0: ['variables.file'] }));
     form.append('0', new Blob([bytes]), fileName);
     const response = await fetch(`${origin}/graphql`, {
       method: 'POST',
-      headers: { 'x-gateway-secret': GATEWAY_SECRET, 'apollo-require-preflight': 'true', authorization: `Bearer ${await token(organisationId)}` },
+      headers: {
+        'x-gateway-secret': GATEWAY_SECRET,
+        'apollo-require-preflight': 'true',
+        authorization: `Bearer ${await token(organisationId)}`,
+      },
       body: form,
       signal: AbortSignal.timeout(10_000),
     });
@@ -98,7 +128,10 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
   }
 
   /** Opens a URL the API handed out (or one built from it) on media's own origin, as the gateway's /files proxy does. */
-  function open(url: string | URL, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  function open(
+    url: string | URL,
+    init: { method?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const handed = new URL(url);
     return fetch(`${origin}${handed.pathname}${handed.search}`, {
       method: init.method,
@@ -155,8 +188,19 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     const malformed = new URL(url);
     malformed.searchParams.set('expires', 'tomorrow');
     const key = decodeURIComponent(url.pathname.replace(/^\/files\/mediafiles\//, ''));
-    const expired = new FileUrlSigner(config.files.urlSecret).signUrl(bare(image.url).href, 'mediafiles', key, 60, Date.now() - 3_600_000);
-    const forged = new FileUrlSigner('some-other-secret-someone-guessed-at-32').signUrl(bare(image.url).href, 'mediafiles', key, 600);
+    const expired = new FileUrlSigner(config.files.urlSecret).signUrl(
+      bare(image.url).href,
+      'mediafiles',
+      key,
+      60,
+      Date.now() - 3_600_000,
+    );
+    const forged = new FileUrlSigner('some-other-secret-someone-guessed-at-32').signUrl(
+      bare(image.url).href,
+      'mediafiles',
+      key,
+      600,
+    );
     for (const [what, refused] of Object.entries({ otherKey, laterExpiry, badSignature, malformed, expired, forged })) {
       await assertRefused(await open(refused), what);
     }
@@ -190,7 +234,9 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     assert.equal(pastTheEnd.status, 416);
     assert.equal(pastTheEnd.headers.get('content-range'), `bytes */${png.length}`);
     assert.match(pastTheEnd.headers.get('content-type') ?? '', /^application\/json/);
-    assert.deepEqual(await pastTheEnd.json(), { error: `The range starts past the end of the file (${png.length} bytes): ask for bytes 0 to ${png.length - 1}.` });
+    assert.deepEqual(await pastTheEnd.json(), {
+      error: `The range starts past the end of the file (${png.length} bytes): ask for bytes 0 to ${png.length - 1}.`,
+    });
   });
 
   test('the publication route wants the gateway secret and names every bad field', async () => {
@@ -198,12 +244,27 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     assert.equal((await publish('7', valid, '')).status, 403);
     assert.equal((await publish('7', valid, 'wrong-secret')).status, 403);
 
-    const bad = await publish('7', { version: 0, organisationId: '', page: { bucket: 'UP', key: '../x' }, publicMediaIds: [image.id, 'nope'] });
+    const bad = await publish('7', {
+      version: 0,
+      organisationId: '',
+      page: { bucket: 'UP', key: '../x' },
+      publicMediaIds: [image.id, 'nope'],
+    });
     assert.equal(bad.status, 400);
     const answer = (await bad.json()) as { error: string; fields: { field: string }[] };
-    assert.deepEqual(answer.fields.map((f) => f.field), ['version', 'organisationId', 'page.bucket', 'page.key', 'publicMediaIds[1]']);
-    const tooMany = await publish('7', { ...valid, version: 1.5, publicMediaIds: Array.from({ length: 1001 }, () => image.id) });
-    assert.deepEqual(((await tooMany.json()) as { fields: { field: string }[] }).fields.map((f) => f.field), ['version', 'publicMediaIds']);
+    assert.deepEqual(
+      answer.fields.map((f) => f.field),
+      ['version', 'organisationId', 'page.bucket', 'page.key', 'publicMediaIds[1]'],
+    );
+    const tooMany = await publish('7', {
+      ...valid,
+      version: 1.5,
+      publicMediaIds: Array.from({ length: 1001 }, () => image.id),
+    });
+    assert.deepEqual(
+      ((await tooMany.json()) as { fields: { field: string }[] }).fields.map((f) => f.field),
+      ['version', 'publicMediaIds'],
+    );
     const notJson = await fetch(`${origin}/publications/courses/7`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', 'x-gateway-secret': GATEWAY_SECRET },
@@ -216,7 +277,12 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
   });
 
   test('publishing makes the page and the course media public; taking it offline closes the media, not the page; newest version wins', async () => {
-    const applied = await publish('7', { version: 2, organisationId: 'org-a', page: coursePage, publicMediaIds: [image.id] });
+    const applied = await publish('7', {
+      version: 2,
+      organisationId: 'org-a',
+      page: coursePage,
+      publicMediaIds: [image.id],
+    });
     assert.equal(applied.status, 200);
     assert.deepEqual(await applied.json(), { outcome: 'applied' });
 
@@ -226,7 +292,9 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     assert.deepEqual(Buffer.from(await publicImage.arrayBuffer()), png);
     await assertRefused(await open(bare(draft.url)), 'media the course does not show');
     const listed = await graphql('org-a', '{ mediaFiles { items { id url } } }');
-    const urls = new Map((listed.data!.mediaFiles as { items: { id: string; url: string }[] }).items.map((m) => [m.id, m.url]));
+    const urls = new Map(
+      (listed.data!.mediaFiles as { items: { id: string; url: string }[] }).items.map((m) => [m.id, m.url]),
+    );
     assert.equal(urls.get(image.id), bare(image.url).href, 'a public item gets its plain URL');
     assert.ok(new URL(urls.get(draft.id)!).searchParams.get('signature'), 'a private item keeps a signed URL');
 
@@ -242,13 +310,26 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     assert.doesNotMatch(csp, /script-src/, 'no script may ever run in a stored page');
     assert.equal(publicImage.headers.get('content-security-policy'), null, 'only HTML gets the page policy');
 
-    assert.deepEqual(await (await publish('7', { version: 1, organisationId: 'org-a', page: coursePage, publicMediaIds: [] })).json(), { outcome: 'stale' });
-    assert.deepEqual(await (await publish('7', { version: 2, organisationId: 'org-a', page: coursePage, publicMediaIds: [] })).json(), { outcome: 'stale' });
+    assert.deepEqual(
+      await (await publish('7', { version: 1, organisationId: 'org-a', page: coursePage, publicMediaIds: [] })).json(),
+      { outcome: 'stale' },
+    );
+    assert.deepEqual(
+      await (await publish('7', { version: 2, organisationId: 'org-a', page: coursePage, publicMediaIds: [] })).json(),
+      { outcome: 'stale' },
+    );
     assert.equal((await open(bare(image.url))).status, 200, 'a stale report changed nothing');
 
-    assert.deepEqual(await (await publish('7', { version: 3, organisationId: 'org-a', page: coursePage, publicMediaIds: [] })).json(), { outcome: 'applied' });
+    assert.deepEqual(
+      await (await publish('7', { version: 3, organisationId: 'org-a', page: coursePage, publicMediaIds: [] })).json(),
+      { outcome: 'applied' },
+    );
     await assertRefused(await open(bare(image.url)), 'media of a course taken offline');
-    assert.equal((await open(`http://x/files/${coursePage.bucket}/${coursePage.key}`)).status, 200, 'the offline page stays public');
+    assert.equal(
+      (await open(`http://x/files/${coursePage.bucket}/${coursePage.key}`)).status,
+      200,
+      'the offline page stays public',
+    );
     assert.equal((await open(image.url)).status, 200, 'signed URLs still open it');
   });
 
@@ -258,7 +339,10 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     const theirs = await upload('org-b', 'ours-b.pdf', shared, { tags: 'b-tag', remark: 'B remark' });
     assert.equal(theirs.id, mine.id);
     const fields = 'id fileName tags remark organisationId';
-    for (const [organisationId, expected] of [['org-a', { fileName: 'ours-a.pdf', tags: 'a-tag', remark: 'A remark' }], ['org-b', { fileName: 'ours-b.pdf', tags: 'b-tag', remark: 'B remark' }]] as const) {
+    for (const [organisationId, expected] of [
+      ['org-a', { fileName: 'ours-a.pdf', tags: 'a-tag', remark: 'A remark' }],
+      ['org-b', { fileName: 'ours-b.pdf', tags: 'b-tag', remark: 'B remark' }],
+    ] as const) {
       const one = await graphql(organisationId, `query ($id: ID!) { media(id: $id) { ${fields} } }`, { id: mine.id });
       assert.deepEqual(one.data?.media, { id: mine.id, organisationId, ...expected });
       const all = await graphql(organisationId, `{ mediaFiles { items { ${fields} } } }`);
@@ -272,7 +356,11 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
       { __typename: 'Media', id: mine.id, organisationId: 'org-c' },
       { __typename: 'Media', id: mine.id },
     ];
-    const entities = await graphql('org-a', `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Media { ${fields} } } }`, { representations });
+    const entities = await graphql(
+      'org-a',
+      `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Media { ${fields} } } }`,
+      { representations },
+    );
     assert.equal(entities.errors, undefined, JSON.stringify(entities.errors));
     assert.deepEqual(entities.data?._entities, [
       { id: mine.id, organisationId: 'org-b', fileName: 'ours-b.pdf', tags: 'b-tag', remark: 'B remark' },
@@ -297,7 +385,9 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
       { id: '9', name: 'Go, the sequel', state: 'SUBMITTED' },
     ]);
     assert.match(refused.errors![0].message, /"Intro to Go" \(7, PUBLISHED\).*"Go, the sequel" \(9, SUBMITTED\)/);
-    assert.deepEqual(content.requests.slice(before), [{ url: `/media-usage/${image.id}?organisationId=org-a`, secret: GATEWAY_SECRET }]);
+    assert.deepEqual(content.requests.slice(before), [
+      { url: `/media-usage/${image.id}?organisationId=org-a`, secret: GATEWAY_SECRET },
+    ]);
     assert.equal((await open(image.url)).status, 200, 'the bytes are still there');
 
     content.down.value = true;
@@ -309,7 +399,9 @@ describe('file access and tenant isolation through the media subgraph over HTTP'
     } finally {
       content.down.value = false;
     }
-    assert.deepEqual((await graphql('org-a', 'mutation ($id: ID!) { deleteMedia(id: $id) }', { id: draft.id })).data, { deleteMedia: true });
+    assert.deepEqual((await graphql('org-a', 'mutation ($id: ID!) { deleteMedia(id: $id) }', { id: draft.id })).data, {
+      deleteMedia: true,
+    });
     assert.equal((await open(draft.url)).status, 404, 'an unused item is deleted');
   });
 });

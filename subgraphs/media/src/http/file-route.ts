@@ -45,7 +45,8 @@ export function mountFileRoute(app: Express, store: ObjectStore, access: FileAcc
       assertObjectKey(key);
       const signed = access.signer.check(bucket, key, req.query.expires, req.query.signature);
       let cacheControl: string;
-      if (signed.valid) cacheControl = `private, max-age=${Math.max(0, signed.expires - Math.floor(Date.now() / 1000))}`;
+      if (signed.valid)
+        cacheControl = `private, max-age=${Math.max(0, signed.expires - Math.floor(Date.now() / 1000))}`;
       else if (await access.isPublic(bucket, key)) cacheControl = `public, max-age=${PUBLIC_MAX_AGE_SECONDS}`;
       else {
         res.status(403).json({ error: REFUSED });
@@ -75,7 +76,12 @@ export function mountFileRoute(app: Express, store: ObjectStore, access: FileAcc
       const range = ifRange && ifRange !== etag ? { kind: 'none' as const } : parseRange(req.headers.range, info.size);
       if (range.kind === 'unsatisfiable') {
         for (const header of ['content-type', 'content-security-policy', 'x-frame-options']) res.removeHeader(header);
-        res.status(416).setHeader('content-range', `bytes */${info.size}`).json({ error: `The range starts past the end of the file (${info.size} bytes): ask for bytes 0 to ${info.size - 1}.` });
+        res
+          .status(416)
+          .setHeader('content-range', `bytes */${info.size}`)
+          .json({
+            error: `The range starts past the end of the file (${info.size} bytes): ask for bytes 0 to ${info.size - 1}.`,
+          });
         return;
       }
       const head = req.method === 'HEAD';
@@ -95,7 +101,15 @@ export function mountFileRoute(app: Express, store: ObjectStore, access: FileAcc
         res.destroy();
         return;
       }
-      for (const name of ['etag', 'last-modified', 'accept-ranges', 'cache-control', 'content-type', 'content-security-policy', 'x-frame-options']) {
+      for (const name of [
+        'etag',
+        'last-modified',
+        'accept-ranges',
+        'cache-control',
+        'content-type',
+        'content-security-policy',
+        'x-frame-options',
+      ]) {
         res.removeHeader(name);
       }
       if (isAppError(error) && (error.code === 'BAD_USER_INPUT' || error.code === 'NOT_FOUND')) {

@@ -27,7 +27,8 @@ export async function openMediaJobs(host: JobHost): Promise<JobModule> {
   try {
     cleanupSchedule = CronSchedule.parse(jobs.uploadCleanupCron);
   } catch (error) {
-    if (error instanceof CronSyntaxError) throw new Error(`UPLOAD_CLEANUP_CRON="${jobs.uploadCleanupCron}" is not a valid schedule: ${error.message}`);
+    if (error instanceof CronSyntaxError)
+      throw new Error(`UPLOAD_CLEANUP_CRON="${jobs.uploadCleanupCron}" is not a valid schedule: ${error.message}`);
     throw error;
   }
   const lease = processorLeaseOf(jobs);
@@ -46,7 +47,10 @@ export async function openMediaJobs(host: JobHost): Promise<JobModule> {
     await Promise.all([orm.close(), wakeup.close()]);
   };
   // Workers that die while others run are cleared by those; a folder from another machine goes stale in three leases.
-  const sweeping = setInterval(() => void sweep().catch((error) => logger.warn({ err: error }, 'sweeping transcode work folders failed')), lease.leaseMs);
+  const sweeping = setInterval(
+    () => void sweep().catch((error) => logger.warn({ err: error }, 'sweeping transcode work folders failed')),
+    lease.leaseMs,
+  );
   sweeping.unref();
   try {
     await awaitMigrations(orm, 'media', jobs.schemaWaitMs, logger);

@@ -69,10 +69,19 @@ export class TranscodeProcessor implements QueueProcessor<TranscodePayload> {
       }
       const keys = { playback: playbackKey(fileMd5, source.objectKey), poster: posterKey(fileMd5) };
       // Both holders of a lost-and-retaken lease write the same keys with the same bytes, so a late write is harmless.
-      await this.store.put(source.bucket, keys.playback, createReadStream(output), { contentType: 'video/mp4', size: (await stat(output)).size });
-      await this.store.put(source.bucket, keys.poster, createReadStream(poster), { contentType: 'image/jpeg', size: (await stat(poster)).size });
-      const known = await this.table.em.fork().findOne(MediaObject, { fileMd5 }, { fields: ['width', 'durationSeconds'] });
-      const measured = known?.width != null && known.durationSeconds != null ? facts : await this.probe({ path: output }, fileMd5);
+      await this.store.put(source.bucket, keys.playback, createReadStream(output), {
+        contentType: 'video/mp4',
+        size: (await stat(output)).size,
+      });
+      await this.store.put(source.bucket, keys.poster, createReadStream(poster), {
+        contentType: 'image/jpeg',
+        size: (await stat(poster)).size,
+      });
+      const known = await this.table.em
+        .fork()
+        .findOne(MediaObject, { fileMd5 }, { fields: ['width', 'durationSeconds'] });
+      const measured =
+        known?.width != null && known.durationSeconds != null ? facts : await this.probe({ path: output }, fileMd5);
       await context.complete((tx) => pointMediaAt(tx, fileMd5, keys, measured));
       context.log.info({ fileMd5, mode, playbackKey: keys.playback }, 'transcoded');
     } finally {
@@ -84,14 +93,22 @@ export class TranscodeProcessor implements QueueProcessor<TranscodePayload> {
     try {
       return await this.prober.probe(source);
     } catch (error) {
-      if (error instanceof NotMediaError) throw new PermanentTaskError(`The stored file ${fileMd5} is not a video that can be converted: ${error.message}`);
+      if (error instanceof NotMediaError)
+        throw new PermanentTaskError(
+          `The stored file ${fileMd5} is not a video that can be converted: ${error.message}`,
+        );
       throw error;
     }
   }
 }
 
 /** The media now plays from the MP4; what the merge-time probe left unknown is filled in. */
-async function pointMediaAt(tx: EntityManager, fileMd5: string, keys: { playback: string; poster: string }, facts: Partial<ProbeResult>): Promise<void> {
+async function pointMediaAt(
+  tx: EntityManager,
+  fileMd5: string,
+  keys: { playback: string; poster: string },
+  facts: Partial<ProbeResult>,
+): Promise<void> {
   const object = await tx.findOne(MediaObject, { fileMd5 });
   // The media was deleted while it was being transcoded: the task still finishes, with nothing to point.
   if (!object) return;

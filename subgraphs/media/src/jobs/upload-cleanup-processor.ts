@@ -26,7 +26,15 @@ export class UploadCleanupProcessor implements ScheduledProcessor {
   async run(signal: AbortSignal, log: Logger): Promise<Record<string, unknown>> {
     const em = this.em.fork();
     const sessions = new UploadSessionRepository(em);
-    const merges = new UploadMergeService(sessions, new MediaRepository(em), this.store, this.videos, this.mergeLease, log, new PausePoints());
+    const merges = new UploadMergeService(
+      sessions,
+      new MediaRepository(em),
+      this.store,
+      this.videos,
+      this.mergeLease,
+      log,
+      new PausePoints(),
+    );
     const service = new UploadCleanupService(sessions, this.store, this.ttlSeconds, log, merges);
     return { ...(await service.run(new Date(), signal)) };
   }

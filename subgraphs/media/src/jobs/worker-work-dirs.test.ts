@@ -19,9 +19,14 @@ setInterval(() => {}, 60_000);`;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('claimed') && resolve())),
+      new Promise<void>((resolve) =>
+        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('claimed') && resolve()),
+      ),
       once(child, 'exit').then(() => Promise.reject(new Error(`${workerId} exited before claiming its folder`))),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${workerId} did not claim its folder within 10 s`)), 10_000))),
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`${workerId} did not claim its folder within 10 s`)), 10_000)),
+      ),
     ]);
   } finally {
     clearTimeout(timer);
@@ -41,7 +46,10 @@ describe('WorkerWorkDirs', () => {
   const folders = async () => (await readdir(root)).sort();
 
   test('a sweep removes the folder of a worker killed with -9 and keeps those of live workers, its own included', async () => {
-    const [dead, alive] = await Promise.all([startOwner(root, 'killed', children), startOwner(root, 'running', children)]);
+    const [dead, alive] = await Promise.all([
+      startOwner(root, 'killed', children),
+      startOwner(root, 'running', children),
+    ]);
     await writeFile(join(root, 'killed', 'partial.mp4'), 'partial output');
     await writeFile(join(root, 'running', 'partial.mp4'), 'partial output');
     dead.kill('SIGKILL');
@@ -51,12 +59,20 @@ describe('WorkerWorkDirs', () => {
     assert.deepEqual(await me.sweep(), ['killed']);
     await me.claim();
     assert.deepEqual(await folders(), ['running', 'sweeper']);
-    assert.equal(await readFile(join(root, 'running', 'partial.mp4'), 'utf8'), 'partial output', 'a live worker’s output is untouched');
+    assert.equal(
+      await readFile(join(root, 'running', 'partial.mp4'), 'utf8'),
+      'partial output',
+      'a live worker’s output is untouched',
+    );
     assert.deepEqual(await me.sweep(), [], 'its own folder stays');
 
     alive.kill('SIGKILL');
     await once(alive, 'exit');
-    assert.deepEqual(await new WorkerWorkDirs(root, 'running', STALE_MS).sweep(), ['running'], 'a restart under the same id clears what the last run left');
+    assert.deepEqual(
+      await new WorkerWorkDirs(root, 'running', STALE_MS).sweep(),
+      ['running'],
+      'a restart under the same id clears what the last run left',
+    );
     await me.release();
     assert.deepEqual(await folders(), []);
   });
@@ -65,7 +81,10 @@ describe('WorkerWorkDirs', () => {
     const old = new Date(Date.now() - 2 * STALE_MS);
     for (const name of ['elsewhere-fresh', 'elsewhere-silent']) {
       await mkdir(join(root, name));
-      await writeFile(join(root, name, '.owner.json'), JSON.stringify({ workerId: name, machine: 'another-machine', pid: process.pid }));
+      await writeFile(
+        join(root, name, '.owner.json'),
+        JSON.stringify({ workerId: name, machine: 'another-machine', pid: process.pid }),
+      );
     }
     await utimes(join(root, 'elsewhere-silent', '.owner.json'), old, old);
     await mkdir(join(root, 'ownerless-old'));

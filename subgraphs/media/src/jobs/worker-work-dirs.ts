@@ -71,7 +71,12 @@ export class WorkerWorkDirs {
   /** Creates this worker's folder, marked as its own (after `sweep`, which clears what a previous run under this id left). */
   async claim(): Promise<string> {
     await mkdir(this.own, { recursive: true });
-    const owner: FolderOwner = { workerId: this.workerId, machine: this.machine, pid: process.pid, startTicks: startTicksOf(process.pid) };
+    const owner: FolderOwner = {
+      workerId: this.workerId,
+      machine: this.machine,
+      pid: process.pid,
+      startTicks: startTicksOf(process.pid),
+    };
     await writeFile(join(this.own, OWNER_FILE), `${JSON.stringify(owner)}\n`);
     return this.own;
   }

@@ -30,15 +30,31 @@ for (const factory of testDatabases('media migration 0003')) {
 
     before(async () => {
       database = await factory.create();
-      orm = await openDatabase({ url: database.url, entities: mediaEntities, migrations: mediaMigrations, migrate: false });
+      orm = await openDatabase({
+        url: database.url,
+        entities: mediaEntities,
+        migrations: mediaMigrations,
+        migrate: false,
+      });
       await orm.getMigrator().up({ to: '0002-create-upload-tables' });
       const connection = orm.em.getConnection();
       for (const task of legacy) {
         await connection.execute(
           'insert into media_process (file_md5, bucket, object_key, state, attempts, last_error, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
-          [task.md5, 'video', `${task.md5}.avi`, task.state, task.attempts, task.state === 'FAILED' ? 'ffmpeg failed' : null, createdAt, createdAt],
+          [
+            task.md5,
+            'video',
+            `${task.md5}.avi`,
+            task.state,
+            task.attempts,
+            task.state === 'FAILED' ? 'ffmpeg failed' : null,
+            createdAt,
+            createdAt,
+          ],
         );
-        const [row] = await connection.execute<{ id: unknown }[]>('select id from media_process where file_md5 = ?', [task.md5]);
+        const [row] = await connection.execute<{ id: unknown }[]>('select id from media_process where file_md5 = ?', [
+          task.md5,
+        ]);
         ids.set(task.md5, String(row.id));
       }
       await orm.getMigrator().up();
@@ -51,7 +67,14 @@ for (const factory of testDatabases('media migration 0003')) {
     test('waiting tasks and tasks a worker held become claimable; a task on its last attempt waits for a person', async () => {
       const tasks = await orm.em.fork().find(MediaProcess, {}, { orderBy: { fileMd5: 'asc' } });
       assert.deepEqual(
-        tasks.map((task) => [task.fileMd5[0], task.state, task.attempts, task.maxAttempts, task.runAtMs, task.leaseToken]),
+        tasks.map((task) => [
+          task.fileMd5[0],
+          task.state,
+          task.attempts,
+          task.maxAttempts,
+          task.runAtMs,
+          task.leaseToken,
+        ]),
         [
           ['a', TaskState.PENDING, 0, 3, 0, null],
           ['b', TaskState.PROCESSING, 1, 3, 0, null],
@@ -66,8 +89,15 @@ for (const factory of testDatabases('media migration 0003')) {
         claimed.map((task) => task.id),
         ['a', 'b', 'c'].map((letter) => ids.get(letter.repeat(32))),
       );
-      assert.equal(await table.failAbandoned(), 1, 'the task a worker held on its last attempt is failed for a person to see');
-      assert.equal((await orm.em.fork().findOneOrFail(MediaProcess, { fileMd5: 'f'.repeat(32) })).state, TaskState.FAILED);
+      assert.equal(
+        await table.failAbandoned(),
+        1,
+        'the task a worker held on its last attempt is failed for a person to see',
+      );
+      assert.equal(
+        (await orm.em.fork().findOneOrFail(MediaProcess, { fileMd5: 'f'.repeat(32) })).state,
+        TaskState.FAILED,
+      );
     });
 
     test('succeeded tasks move to the history with their id, attempts and creation time', async () => {

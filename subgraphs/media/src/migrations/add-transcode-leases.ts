@@ -38,7 +38,9 @@ export class AddTranscodeLeases extends SchemaMigration {
     // Tasks queued before leases existed: waiting ones become claimable, finished ones history. One
     // PROCESSING then has no lease to expire, so it counts as expired: claimable again, or marked
     // failed by the engine when it was on its last attempt, instead of stuck for good.
-    this.addSql(`update media_process set run_at_ms = 0 where state in ('PENDING', 'PROCESSING') or (state = 'FAILED' and attempts < 3)`);
+    this.addSql(
+      `update media_process set run_at_ms = 0 where state in ('PENDING', 'PROCESSING') or (state = 'FAILED' and attempts < 3)`,
+    );
     this.addSql(
       `insert into media_process_history (id, file_md5, bucket, object_key, attempts, finished_by, finished_at_ms, created_at)
        select id, file_md5, bucket, object_key, attempts, 'before-leases', ${Date.now()}, created_at from media_process where state = 'SUCCEEDED'`,

@@ -25,7 +25,12 @@ export class CreateUploadTables extends SchemaMigration {
     );
     this.schema((s) =>
       s.createTable('upload_chunks', (t) => {
-        t.bigInteger('session_id').unsigned().notNullable().references('id').inTable('upload_sessions').onDelete('CASCADE');
+        t.bigInteger('session_id')
+          .unsigned()
+          .notNullable()
+          .references('id')
+          .inTable('upload_sessions')
+          .onDelete('CASCADE');
         t.integer('chunk_index').notNullable();
         t.integer('size_bytes').notNullable();
         t.string('md5', 32).notNullable();

@@ -41,7 +41,11 @@ export class CoursePublicationRepository {
           await em.flush();
           await em.nativeDelete(CoursePublicMedia, { courseId: input.courseId });
           const ids = [...new Set(input.publicMediaIds)];
-          if (ids.length > 0) await em.insertMany(CoursePublicMedia, ids.map((fileMd5) => ({ courseId: input.courseId, fileMd5 })));
+          if (ids.length > 0)
+            await em.insertMany(
+              CoursePublicMedia,
+              ids.map((fileMd5) => ({ courseId: input.courseId, fileMd5 })),
+            );
           return 'applied';
         });
       } catch (error) {

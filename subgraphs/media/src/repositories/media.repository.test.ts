@@ -27,7 +27,11 @@ const objectOf = (seed: string, type = MediaType.DOCUMENT) => {
     objectKey: `2024/05/01/${fileMd5}${extension}`,
   };
 };
-const entryOf = (organisationId: string, fileName: string) => ({ organisationId, fileName, createdBy: `user-of-${organisationId}` });
+const entryOf = (organisationId: string, fileName: string) => ({
+  organisationId,
+  fileName,
+  createdBy: `user-of-${organisationId}`,
+});
 
 for (const factory of testDatabases('media repository')) {
   describe(`media repository on ${factory.kind}`, () => {
@@ -37,7 +41,10 @@ for (const factory of testDatabases('media repository')) {
     const repository = () => new MediaRepository(db.orm.em.fork());
     const rows = async (fileMd5: string) => {
       const em = db.orm.em.fork();
-      return { objects: await em.count(MediaObject, { fileMd5 }), entries: await em.count(MediaFile, { object: fileMd5 }) };
+      return {
+        objects: await em.count(MediaObject, { fileMd5 }),
+        entries: await em.count(MediaFile, { object: fileMd5 }),
+      };
     };
 
     test('record is idempotent per (organisation, md5): the first entry wins', async () => {
@@ -60,7 +67,9 @@ for (const factory of testDatabases('media repository')) {
     test('8 concurrent records of the same bytes by one organisation end with one entry and one object', async () => {
       const object = objectOf('concurrent-same-org');
       const recorded = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => new MediaRepository(db.orm.em.fork()).record(object, entryOf('org-race', `upload-${i}.pdf`))),
+        Array.from({ length: 8 }, (_, i) =>
+          new MediaRepository(db.orm.em.fork()).record(object, entryOf('org-race', `upload-${i}.pdf`)),
+        ),
       );
       assert.equal(new Set(recorded.map((entry) => entry.id)).size, 1, 'every caller gets the one entry');
       assert.ok(recorded.every((entry) => entry.object.fileMd5 === object.fileMd5));
@@ -76,7 +85,9 @@ for (const factory of testDatabases('media repository')) {
       );
       assert.deepEqual(new Set(recorded.map((entry) => entry.organisationId)), new Set(['org-x', 'org-y']));
       for (const organisationId of ['org-x', 'org-y']) {
-        const ids = new Set(recorded.filter((entry) => entry.organisationId === organisationId).map((entry) => entry.id));
+        const ids = new Set(
+          recorded.filter((entry) => entry.organisationId === organisationId).map((entry) => entry.id),
+        );
         assert.equal(ids.size, 1, `${organisationId} callers all get one entry`);
       }
       assert.deepEqual(await rows(object.fileMd5), { objects: 1, entries: 2 });
@@ -101,7 +112,8 @@ for (const factory of testDatabases('media repository')) {
       before(async () => {
         for (const item of library) await repository().record(objectOf(item.seed, item.type), entryOf(org, item.name));
         // Another organisation holds a look-alike of every name, and the same bytes as one of ours.
-        for (const item of library) await repository().record(objectOf(`other-${item.seed}`, item.type), entryOf('org-other', item.name));
+        for (const item of library)
+          await repository().record(objectOf(`other-${item.seed}`, item.type), entryOf('org-other', item.name));
         await repository().record(objectOf('p-logo', MediaType.IMAGE), entryOf('org-other', 'their-logo.png'));
       });
 
@@ -110,7 +122,10 @@ for (const factory of testDatabases('media repository')) {
         assert.deepEqual(names(entries), newestFirst);
         assert.equal(total, library.length);
         assert.ok(entries.every((entry) => entry.organisationId === org));
-        assert.ok(entries.every((entry) => entry.object.fileMd5.length === 32), 'the stored object is loaded with the entry');
+        assert.ok(
+          entries.every((entry) => entry.object.fileMd5.length === 32),
+          'the stored object is loaded with the entry',
+        );
 
         const [none, noTotal] = await repository().page({ organisationId: 'org-nobody' }, 0, 100);
         assert.deepEqual(none, []);
@@ -135,32 +150,53 @@ for (const factory of testDatabases('media repository')) {
         const [entries, total] = await repository().page({ organisationId: org, name: 'video' }, 0, 100);
         assert.deepEqual(names(entries), ['introXvideo.pdf', 'intro_video.pdf']);
         assert.equal(total, 2);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: '课程' }, 0, 100))[0]), ['课程 banner.png']);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'done' }, 0, 100))[0]), ['100 done.pdf']);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: '课程' }, 0, 100))[0]), [
+          '课程 banner.png',
+        ]);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'done' }, 0, 100))[0]), [
+          '100 done.pdf',
+        ]);
       });
 
       test('the name filter ignores case on every backend', async () => {
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'LOGO' }, 0, 100))[0]), ['logo.png']);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'xVIDEO' }, 0, 100))[0]), ['introXvideo.pdf']);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'LOGO' }, 0, 100))[0]), [
+          'logo.png',
+        ]);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'xVIDEO' }, 0, 100))[0]), [
+          'introXvideo.pdf',
+        ]);
       });
 
       test('% and _ in the name filter match only themselves', async () => {
         const [percent, percentTotal] = await repository().page({ organisationId: org, name: '%' }, 0, 100);
         assert.deepEqual(names(percent), ['100%完成.pdf']);
         assert.equal(percentTotal, 1);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: '100%' }, 0, 100))[0]), ['100%完成.pdf']);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: '100%' }, 0, 100))[0]), [
+          '100%完成.pdf',
+        ]);
 
         const [underscore, underscoreTotal] = await repository().page({ organisationId: org, name: 'o_v' }, 0, 100);
         assert.deepEqual(names(underscore), ['intro_video.pdf'], '"_" is not a one-character wildcard');
         assert.equal(underscoreTotal, 1);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: '_' }, 0, 100))[0]), ['wow!_final.pdf', 'intro_video.pdf']);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: '_' }, 0, 100))[0]), [
+          'wow!_final.pdf',
+          'intro_video.pdf',
+        ]);
       });
 
       test('a backslash or ! in the name filter matches only itself', async () => {
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'a\\b' }, 0, 100))[0]), ['a\\b notes.pdf']);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: '\\' }, 0, 100))[0]), ['a\\b notes.pdf']);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: '!' }, 0, 100))[0]), ['wow!_final.pdf']);
-        assert.deepEqual(names((await repository().page({ organisationId: org, name: '!_' }, 0, 100))[0]), ['wow!_final.pdf']);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: 'a\\b' }, 0, 100))[0]), [
+          'a\\b notes.pdf',
+        ]);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: '\\' }, 0, 100))[0]), [
+          'a\\b notes.pdf',
+        ]);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: '!' }, 0, 100))[0]), [
+          'wow!_final.pdf',
+        ]);
+        assert.deepEqual(names((await repository().page({ organisationId: org, name: '!_' }, 0, 100))[0]), [
+          'wow!_final.pdf',
+        ]);
         assert.deepEqual(names((await repository().page({ organisationId: org, name: 'w!%' }, 0, 100))[0]), []);
       });
 
@@ -170,7 +206,11 @@ for (const factory of testDatabases('media repository')) {
         assert.equal(total, 2);
         assert.ok(images.every((entry) => entry.object.type === MediaType.IMAGE));
 
-        const [documents, documentTotal] = await repository().page({ organisationId: org, type: MediaType.DOCUMENT, name: 'pdf' }, 1, 2);
+        const [documents, documentTotal] = await repository().page(
+          { organisationId: org, type: MediaType.DOCUMENT, name: 'pdf' },
+          1,
+          2,
+        );
         assert.deepEqual(names(documents), newestFirst.filter((name) => name.endsWith('.pdf')).slice(1, 3));
         assert.equal(documentTotal, 6);
 
@@ -222,10 +262,30 @@ for (const factory of testDatabases('media repository')) {
       // Whole seconds, because MariaDB's DATETIME keeps no fractions.
       const at = (iso: string) => new Date(iso);
       const library = [
-        { seed: 'd-feb', name: 'feb.pdf', createdAt: at('2024-02-29T23:59:59Z'), auditStatus: MediaAuditStatus.APPROVED },
-        { seed: 'd-mar1', name: 'mar-1.pdf', createdAt: at('2024-03-01T00:00:00Z'), auditStatus: MediaAuditStatus.PENDING },
-        { seed: 'd-mar15', name: 'mar-15.pdf', createdAt: at('2024-03-15T12:00:00Z'), auditStatus: MediaAuditStatus.REJECTED },
-        { seed: 'd-apr1', name: 'apr-1.pdf', createdAt: at('2024-04-01T00:00:00Z'), auditStatus: MediaAuditStatus.APPROVED },
+        {
+          seed: 'd-feb',
+          name: 'feb.pdf',
+          createdAt: at('2024-02-29T23:59:59Z'),
+          auditStatus: MediaAuditStatus.APPROVED,
+        },
+        {
+          seed: 'd-mar1',
+          name: 'mar-1.pdf',
+          createdAt: at('2024-03-01T00:00:00Z'),
+          auditStatus: MediaAuditStatus.PENDING,
+        },
+        {
+          seed: 'd-mar15',
+          name: 'mar-15.pdf',
+          createdAt: at('2024-03-15T12:00:00Z'),
+          auditStatus: MediaAuditStatus.REJECTED,
+        },
+        {
+          seed: 'd-apr1',
+          name: 'apr-1.pdf',
+          createdAt: at('2024-04-01T00:00:00Z'),
+          auditStatus: MediaAuditStatus.APPROVED,
+        },
       ];
       const names = async (filter: Omit<Parameters<MediaRepository['page']>[0], 'organisationId'>) => {
         const [entries, total] = await repository().page({ organisationId: org, ...filter }, 0, 100);
@@ -236,13 +296,18 @@ for (const factory of testDatabases('media repository')) {
       before(async () => {
         for (const item of library) {
           const entry = await repository().record(objectOf(item.seed), entryOf(org, item.name));
-          await db.orm.em.fork().nativeUpdate(MediaFile, { id: entry.id }, { createdAt: item.createdAt, auditStatus: item.auditStatus });
+          await db.orm.em
+            .fork()
+            .nativeUpdate(MediaFile, { id: entry.id }, { createdAt: item.createdAt, auditStatus: item.auditStatus });
         }
         await repository().record(objectOf('d-other'), entryOf('org-other-dates', 'mar-other.pdf'));
       });
 
       test('from is inclusive and to is exclusive', async () => {
-        assert.deepEqual(await names({ createdFrom: at('2024-03-01T00:00:00Z'), createdTo: at('2024-04-01T00:00:00Z') }), ['mar-15.pdf', 'mar-1.pdf']);
+        assert.deepEqual(
+          await names({ createdFrom: at('2024-03-01T00:00:00Z'), createdTo: at('2024-04-01T00:00:00Z') }),
+          ['mar-15.pdf', 'mar-1.pdf'],
+        );
         assert.deepEqual(await names({ createdFrom: at('2024-03-01T00:00:01Z') }), ['apr-1.pdf', 'mar-15.pdf']);
         assert.deepEqual(await names({ createdTo: at('2024-03-01T00:00:00Z') }), ['feb.pdf']);
         assert.deepEqual(await names({ createdTo: at('2024-03-01T00:00:01Z') }), ['mar-1.pdf', 'feb.pdf']);
@@ -252,8 +317,14 @@ for (const factory of testDatabases('media repository')) {
       test('filters by audit status, alone and with a time range and a name', async () => {
         assert.deepEqual(await names({ auditStatus: MediaAuditStatus.APPROVED }), ['apr-1.pdf', 'feb.pdf']);
         assert.deepEqual(await names({ auditStatus: MediaAuditStatus.REJECTED }), ['mar-15.pdf']);
-        assert.deepEqual(await names({ auditStatus: MediaAuditStatus.APPROVED, createdFrom: at('2024-03-01T00:00:00Z') }), ['apr-1.pdf']);
-        assert.deepEqual(await names({ auditStatus: MediaAuditStatus.PENDING, name: 'MAR', createdTo: at('2024-03-02T00:00:00Z') }), ['mar-1.pdf']);
+        assert.deepEqual(
+          await names({ auditStatus: MediaAuditStatus.APPROVED, createdFrom: at('2024-03-01T00:00:00Z') }),
+          ['apr-1.pdf'],
+        );
+        assert.deepEqual(
+          await names({ auditStatus: MediaAuditStatus.PENDING, name: 'MAR', createdTo: at('2024-03-02T00:00:00Z') }),
+          ['mar-1.pdf'],
+        );
         assert.deepEqual(await names({ auditStatus: MediaAuditStatus.PENDING, name: 'apr' }), []);
       });
     });
@@ -298,26 +369,46 @@ for (const factory of testDatabases('media repository')) {
           await repository().record(object, entryOf('org-a', 'a.pdf'));
           await repository().record(object, entryOf('org-b', 'b.pdf'));
           await new MediaProcessRepository(db.orm.em.fork()).enqueue(object);
-          const removed = await Promise.all(['org-a', 'org-b'].map((organisationId) => repository().removeEntry(object.fileMd5, organisationId)));
-          assert.ok(removed.every((result) => result !== undefined), 'both entries were removed');
-          assert.equal(removed.filter((result) => result?.released).length, 1, `round ${round}: one removal releases the object`);
+          const removed = await Promise.all(
+            ['org-a', 'org-b'].map((organisationId) => repository().removeEntry(object.fileMd5, organisationId)),
+          );
+          assert.ok(
+            removed.every((result) => result !== undefined),
+            'both entries were removed',
+          );
+          assert.equal(
+            removed.filter((result) => result?.released).length,
+            1,
+            `round ${round}: one removal releases the object`,
+          );
           assert.deepEqual(await rows(object.fileMd5), { objects: 0, entries: 0 });
           assert.equal(await processRows(object.fileMd5), 0);
         }
       });
     });
 
-    test('transcodes: the state of each file that has or had a task, and a running one\'s progress', async () => {
+    test("transcodes: the state of each file that has or had a task, and a running one's progress", async () => {
       const waiting = objectOf('states-waiting');
       const running = objectOf('states-running');
       const done = objectOf('states-done');
       const processes = new MediaProcessRepository(db.orm.em.fork());
       for (const object of [waiting, running, done]) await processes.enqueue(object);
       const em = db.orm.em.fork();
-      await em.nativeUpdate(MediaProcess, { fileMd5: running.fileMd5 }, { state: TaskState.PROCESSING, attempts: 1, progress: 40 });
+      await em.nativeUpdate(
+        MediaProcess,
+        { fileMd5: running.fileMd5 },
+        { state: TaskState.PROCESSING, attempts: 1, progress: 40 },
+      );
       // Succeeded tasks leave the live table for the history.
       const finished = await em.findOneOrFail(MediaProcess, { fileMd5: done.fileMd5 });
-      em.create(MediaProcessHistory, { ...done, id: finished.id, attempts: 1, finishedBy: 'worker-1', finishedAtMs: Date.now(), createdAt: finished.createdAt });
+      em.create(MediaProcessHistory, {
+        ...done,
+        id: finished.id,
+        attempts: 1,
+        finishedBy: 'worker-1',
+        finishedAtMs: Date.now(),
+        createdAt: finished.createdAt,
+      });
       await em.flush();
       await em.nativeDelete(MediaProcess, { fileMd5: done.fileMd5 });
 

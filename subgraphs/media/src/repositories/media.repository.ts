@@ -39,7 +39,10 @@ export class MediaRepository {
     if (filter.type) where.object = { type: filter.type };
     if (filter.auditStatus) where.auditStatus = filter.auditStatus;
     if (filter.createdFrom || filter.createdTo) {
-      where.createdAt = { ...(filter.createdFrom && { $gte: filter.createdFrom }), ...(filter.createdTo && { $lt: filter.createdTo }) };
+      where.createdAt = {
+        ...(filter.createdFrom && { $gte: filter.createdFrom }),
+        ...(filter.createdTo && { $lt: filter.createdTo }),
+      };
     }
     return this.em.findAndCount(MediaFile, where, {
       populate: ['object'],
@@ -58,7 +61,11 @@ export class MediaRepository {
 
   /** Every entry of the given files, earliest first, in one query. */
   entriesOf(fileMd5s: readonly string[]): Promise<MediaFile[]> {
-    return this.em.find(MediaFile, { object: { $in: [...fileMd5s] } }, { populate: ['object'], orderBy: { createdAt: 'asc', id: 'asc' } });
+    return this.em.find(
+      MediaFile,
+      { object: { $in: [...fileMd5s] } },
+      { populate: ['object'], orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
   }
 
   object(fileMd5: string): Promise<MediaObject | null> {
@@ -70,8 +77,14 @@ export class MediaRepository {
    * progress a running attempt reported; in two queries at most.
    */
   async transcodes(fileMd5s: readonly string[]): Promise<Map<string, StoredTranscode>> {
-    const tasks = await this.em.find(MediaProcess, { fileMd5: { $in: [...fileMd5s] } }, { fields: ['fileMd5', 'state', 'progress'] });
-    const found = new Map<string, StoredTranscode>(tasks.map((task) => [task.fileMd5, { state: task.state, progress: task.progress ?? undefined }]));
+    const tasks = await this.em.find(
+      MediaProcess,
+      { fileMd5: { $in: [...fileMd5s] } },
+      { fields: ['fileMd5', 'state', 'progress'] },
+    );
+    const found = new Map<string, StoredTranscode>(
+      tasks.map((task) => [task.fileMd5, { state: task.state, progress: task.progress ?? undefined }]),
+    );
     const rest = fileMd5s.filter((md5) => !found.has(md5));
     if (rest.length > 0) {
       const done = await this.em.find(MediaProcessHistory, { fileMd5: { $in: rest } }, { fields: ['fileMd5'] });
@@ -115,7 +128,9 @@ export class MediaRepository {
       if (existing) return existing;
       try {
         await this.em.transactional(async (em) => {
-          const stored = (await em.findOne(MediaObject, { fileMd5: object.fileMd5 })) ?? em.create(MediaObject, { ...object, createdAt: new Date() });
+          const stored =
+            (await em.findOne(MediaObject, { fileMd5: object.fileMd5 })) ??
+            em.create(MediaObject, { ...object, createdAt: new Date() });
           em.create(MediaFile, { ...entry, object: stored, createdAt: new Date() });
           await em.flush();
           await alongside?.(em);

@@ -8,7 +8,16 @@ import { UploadSession, UploadState } from '../entities/upload-session.entity';
 
 export type NewUploadSession = Pick<
   UploadSession,
-  'organisationId' | 'fileMd5' | 'fileName' | 'fileSize' | 'chunkSize' | 'chunkTotal' | 'bucket' | 'objectKey' | 'multipartUploadId' | 'createdBy'
+  | 'organisationId'
+  | 'fileMd5'
+  | 'fileName'
+  | 'fileSize'
+  | 'chunkSize'
+  | 'chunkTotal'
+  | 'bucket'
+  | 'objectKey'
+  | 'multipartUploadId'
+  | 'createdBy'
 >;
 
 const FRESH = { disableIdentityMap: true } as const;
@@ -70,7 +79,9 @@ export class UploadSessionRepository {
       [organisationId],
     );
     return this.em.transactional(async (em) => {
-      await sqlChanges(em, 'update upload_quota_locks set admissions = admissions + 1 where organisation_id = ?', [organisationId]);
+      await sqlChanges(em, 'update upload_quota_locks set admissions = admissions + 1 where organisation_id = ?', [
+        organisationId,
+      ]);
       return work(em);
     });
   }
@@ -79,14 +90,29 @@ export class UploadSessionRepository {
    * Opens the session if `admit` accepts the organisation's usage, else lets its error through
    * and opens nothing. An existing session of the same file is returned (`created` false) unasked.
    */
-  async createAdmitted(session: NewUploadSession, activeSince: Date, admit: Admission): Promise<{ session: UploadSession; created: boolean }> {
+  async createAdmitted(
+    session: NewUploadSession,
+    activeSince: Date,
+    admit: Admission,
+  ): Promise<{ session: UploadSession; created: boolean }> {
     return this.underQuotaLock(session.organisationId, async (em) => {
-      const existing = await em.findOne(UploadSession, { organisationId: session.organisationId, fileMd5: session.fileMd5 }, FRESH);
+      const existing = await em.findOne(
+        UploadSession,
+        { organisationId: session.organisationId, fileMd5: session.fileMd5 },
+        FRESH,
+      );
       if (existing) return { session: existing, created: false };
       admit(await this.usage(session.organisationId, activeSince, em));
       const now = new Date();
       await em.insert(UploadSession, { ...session, state: UploadState.UPLOADING, createdAt: now, lastActivityAt: now });
-      return { session: (await em.findOne(UploadSession, { organisationId: session.organisationId, fileMd5: session.fileMd5 }, FRESH))!, created: true };
+      return {
+        session: (await em.findOne(
+          UploadSession,
+          { organisationId: session.organisationId, fileMd5: session.fileMd5 },
+          FRESH,
+        ))!,
+        created: true,
+      };
     });
   }
 
@@ -102,7 +128,11 @@ export class UploadSessionRepository {
       if (current.lastActivityAt >= activeSince) return true;
       admit(await this.usage(session.organisationId, activeSince, em));
       const lastActivityAt = new Date();
-      const changed = await em.nativeUpdate(UploadSession, { id: session.id, state: UploadState.UPLOADING }, { lastActivityAt });
+      const changed = await em.nativeUpdate(
+        UploadSession,
+        { id: session.id, state: UploadState.UPLOADING },
+        { lastActivityAt },
+      );
       if (changed === 1) session.lastActivityAt = lastActivityAt;
       return changed === 1;
     });
@@ -114,7 +144,11 @@ export class UploadSessionRepository {
 
   /** The indexes of the stored chunks, in order: all a status needs, without loading each chunk. */
   async chunkIndexes(sessionId: string): Promise<number[]> {
-    const rows = await this.em.find(UploadChunk, { sessionId }, { ...FRESH, fields: ['index'], orderBy: { index: 'asc' } });
+    const rows = await this.em.find(
+      UploadChunk,
+      { sessionId },
+      { ...FRESH, fields: ['index'], orderBy: { index: 'asc' } },
+    );
     return rows.map((row) => row.index);
   }
 
@@ -125,7 +159,11 @@ export class UploadSessionRepository {
   /** Records a verified chunk; a chunk sent again (by a retry, or in parallel) replaces its row. */
   async saveChunk(chunk: Omit<UploadChunk, 'receivedAt'>): Promise<void> {
     const receivedAt = new Date();
-    await this.em.upsert(UploadChunk, { ...chunk, receivedAt }, { onConflictFields: ['sessionId', 'index'], onConflictAction: 'merge' });
+    await this.em.upsert(
+      UploadChunk,
+      { ...chunk, receivedAt },
+      { onConflictFields: ['sessionId', 'index'], onConflictAction: 'merge' },
+    );
     await this.em.nativeUpdate(UploadSession, { id: chunk.sessionId }, { lastActivityAt: receivedAt });
   }
 
@@ -147,7 +185,12 @@ export class UploadSessionRepository {
    * Takes the merge lease of an uploading session, or of a merge nobody holds any more (its process
    * died); `entry`, when given, replaces what the merge will record. Undefined when another holds it.
    */
-  async takeMerge(sessionId: string, owner: string, leaseMs: number, entry?: MergeEntry): Promise<MergeLease | undefined> {
+  async takeMerge(
+    sessionId: string,
+    owner: string,
+    leaseMs: number,
+    entry?: MergeEntry,
+  ): Promise<MergeLease | undefined> {
     const token = newLeaseToken(owner);
     const changed = await this.em.nativeUpdate(
       UploadSession,
@@ -158,7 +201,14 @@ export class UploadSessionRepository {
         leaseToken: token,
         leaseUntilMs: this.clockPlus(leaseMs),
         lastActivityAt: new Date(),
-        ...(entry ? { fileName: entry.fileName, tags: entry.tags ?? null, remark: entry.remark ?? null, mergedBy: entry.mergedBy } : {}),
+        ...(entry
+          ? {
+              fileName: entry.fileName,
+              tags: entry.tags ?? null,
+              remark: entry.remark ?? null,
+              mergedBy: entry.mergedBy,
+            }
+          : {}),
       } as never,
     );
     return changed === 1 ? { sessionId, token } : undefined;
@@ -192,12 +242,24 @@ export class UploadSessionRepository {
    * Ends a merge this token still holds: COMPLETED, or FAILED with why; its chunk rows go with it.
    * Runs in `em`'s transaction when given one (the one recording the media). False when the lease was lost.
    */
-  async endMerge(lease: MergeLease, to: UploadState.COMPLETED | UploadState.FAILED, failure?: string, em?: EntityManager): Promise<boolean> {
+  async endMerge(
+    lease: MergeLease,
+    to: UploadState.COMPLETED | UploadState.FAILED,
+    failure?: string,
+    em?: EntityManager,
+  ): Promise<boolean> {
     const work = async (tx: EntityManager) => {
       const changed = await tx.nativeUpdate(
         UploadSession,
         { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
-        { state: to, leaseOwner: null, leaseToken: null, leaseUntilMs: null, lastActivityAt: new Date(), ...(failure === undefined ? {} : { failure: failure.slice(0, 1024) }) } as never,
+        {
+          state: to,
+          leaseOwner: null,
+          leaseToken: null,
+          leaseUntilMs: null,
+          lastActivityAt: new Date(),
+          ...(failure === undefined ? {} : { failure: failure.slice(0, 1024) }),
+        } as never,
       );
       if (changed === 1) await tx.nativeDelete(UploadChunk, { sessionId: lease.sessionId });
       return changed === 1;
@@ -208,7 +270,11 @@ export class UploadSessionRepository {
   /** Removes a session whose merge this token holds, with its chunk rows; false when the lease was lost. */
   async deleteMerge(lease: MergeLease): Promise<boolean> {
     return this.em.transactional(async (tx) => {
-      const deleted = await tx.nativeDelete(UploadSession, { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING });
+      const deleted = await tx.nativeDelete(UploadSession, {
+        id: lease.sessionId,
+        leaseToken: lease.token,
+        state: UploadState.MERGING,
+      });
       if (deleted === 1) await tx.nativeDelete(UploadChunk, { sessionId: lease.sessionId });
       return deleted === 1;
     });
@@ -216,7 +282,11 @@ export class UploadSessionRepository {
 
   /** Merges nobody holds (their process died), oldest first. */
   unheldMerges(limit: number): Promise<UploadSession[]> {
-    return this.em.find(UploadSession, this.mergeUnheld(), { ...FRESH, orderBy: { lastActivityAt: 'asc', id: 'asc' }, limit });
+    return this.em.find(UploadSession, this.mergeUnheld(), {
+      ...FRESH,
+      orderBy: { lastActivityAt: 'asc', id: 'asc' },
+      limit,
+    });
   }
 
   /** Failed sessions that still hold chunks (failed before merges freed them on failing), oldest first. */
@@ -227,7 +297,11 @@ export class UploadSessionRepository {
       [UploadState.FAILED, limit],
     );
     if (rows.length === 0) return [];
-    return this.em.find(UploadSession, { id: { $in: rows.map((row) => String(row.session_id)) } }, { ...FRESH, orderBy: { id: 'asc' } });
+    return this.em.find(
+      UploadSession,
+      { id: { $in: rows.map((row) => String(row.session_id)) } },
+      { ...FRESH, orderBy: { id: 'asc' } },
+    );
   }
 
   /** Of these multipart upload ids, those a session still needs: uploading, merging, or failed and not yet freed. */
@@ -235,7 +309,10 @@ export class UploadSessionRepository {
     if (uploadIds.length === 0) return new Set();
     const sessions = await this.em.find(
       UploadSession,
-      { multipartUploadId: { $in: uploadIds }, state: { $in: [UploadState.UPLOADING, UploadState.MERGING, UploadState.FAILED] } },
+      {
+        multipartUploadId: { $in: uploadIds },
+        state: { $in: [UploadState.UPLOADING, UploadState.MERGING, UploadState.FAILED] },
+      },
       { ...FRESH, fields: ['multipartUploadId'] },
     );
     return new Set(sessions.map((session) => session.multipartUploadId));

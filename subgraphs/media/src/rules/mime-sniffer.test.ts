@@ -3,15 +3,23 @@ import { describe, test } from 'node:test';
 import { MediaType } from '../entities/media-object.entity';
 import { SNIFF_BYTES, sniff } from './mime-sniffer';
 
-const bytes = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+const bytes = (...parts: (number[] | string)[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 const u32le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 
 // Real file headers, as the first bytes of files written by common tools.
 const samples = {
   /** A complete 1×1 PNG. */
-  png: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64'),
+  png: Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+    'base64',
+  ),
   /** JFIF APP0 segment. */
-  jpeg: bytes([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10], 'JFIF', [0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]),
+  jpeg: bytes(
+    [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10],
+    'JFIF',
+    [0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00],
+  ),
   gif87: bytes('GIF87a', [0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00]),
   gif89: bytes('GIF89a', [0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x21, 0xf9]),
   webp: bytes('RIFF', u32le(26), 'WEBPVP8 ', u32le(14), [0x30, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x01, 0x00, 0x01, 0x00]),
@@ -19,16 +27,31 @@ const samples = {
   bmp: bytes('BM', u32le(70), [0, 0, 0, 0], u32le(54), u32le(40), u32le(1), u32le(1), [1, 0, 24, 0]),
   pdf: bytes('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n'),
   /** A zip local file header, as every .docx/.xlsx/.pptx/.zip starts. */
-  zip: bytes([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0x21, 0x00], '[Content_Types].xml'),
+  zip: bytes(
+    [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0x21, 0x00],
+    '[Content_Types].xml',
+  ),
   /** An OLE2 compound file header, as every .doc/.xls/.ppt starts. */
-  ole: bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], new Array(16).fill(0), [0x3e, 0x00, 0x03, 0x00, 0xfe, 0xff]),
+  ole: bytes(
+    [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+    new Array(16).fill(0),
+    [0x3e, 0x00, 0x03, 0x00, 0xfe, 0xff],
+  ),
   mp4: bytes([0x00, 0x00, 0x00, 0x20], 'ftypisom', [0x00, 0x00, 0x02, 0x00], 'isomiso2avc1mp41'),
   mov: bytes([0x00, 0x00, 0x00, 0x14], 'ftypqt  ', [0x00, 0x00, 0x02, 0x00], 'qt  '),
   avi: bytes('RIFF', u32le(1_000_000), 'AVI LIST', u32le(192), 'hdrlavih'),
   /** EBML header with DocType "matroska". */
-  mkv: bytes([0x1a, 0x45, 0xdf, 0xa3, 0xa3, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0x82, 0x88], 'matroska', [0x42, 0x87, 0x81, 0x04]),
+  mkv: bytes(
+    [0x1a, 0x45, 0xdf, 0xa3, 0xa3, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0x82, 0x88],
+    'matroska',
+    [0x42, 0x87, 0x81, 0x04],
+  ),
   /** EBML header with DocType "webm". */
-  webm: bytes([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0x82, 0x84], 'webm', [0x42, 0x87, 0x81, 0x02]),
+  webm: bytes(
+    [0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0x82, 0x84],
+    'webm',
+    [0x42, 0x87, 0x81, 0x02],
+  ),
   flv: bytes('FLV', [0x01, 0x05, 0x00, 0x00, 0x00, 0x09]),
   /** Three 188-byte MPEG transport stream packets, each starting with the 0x47 sync byte. */
   ts: Buffer.concat(
@@ -55,14 +78,26 @@ describe('sniff: images', () => {
   }
 
   test('the bytes decide, not the name', () => {
-    assert.deepEqual(sniff(samples.png, 'report.pdf'), { mimeType: 'image/png', extension: '.png', type: MediaType.IMAGE });
-    assert.deepEqual(sniff(samples.jpeg, 'no-extension'), { mimeType: 'image/jpeg', extension: '.jpg', type: MediaType.IMAGE });
+    assert.deepEqual(sniff(samples.png, 'report.pdf'), {
+      mimeType: 'image/png',
+      extension: '.png',
+      type: MediaType.IMAGE,
+    });
+    assert.deepEqual(sniff(samples.jpeg, 'no-extension'), {
+      mimeType: 'image/jpeg',
+      extension: '.jpg',
+      type: MediaType.IMAGE,
+    });
   });
 });
 
 describe('sniff: documents', () => {
   test('PDF', () => {
-    assert.deepEqual(sniff(samples.pdf, 'lesson.pdf'), { mimeType: 'application/pdf', extension: '.pdf', type: MediaType.DOCUMENT });
+    assert.deepEqual(sniff(samples.pdf, 'lesson.pdf'), {
+      mimeType: 'application/pdf',
+      extension: '.pdf',
+      type: MediaType.DOCUMENT,
+    });
   });
 
   test('a zip named as an Office Open XML file is that format', () => {
@@ -71,8 +106,14 @@ describe('sniff: documents', () => {
       extension: '.docx',
       type: MediaType.DOCUMENT,
     });
-    assert.equal(sniff(samples.zip, 'grades.XLSX')?.mimeType, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-    assert.equal(sniff(samples.zip, 'slides.pptx')?.mimeType, 'application/vnd.openxmlformats-officedocument.presentationml.presentation');
+    assert.equal(
+      sniff(samples.zip, 'grades.XLSX')?.mimeType,
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
+    assert.equal(
+      sniff(samples.zip, 'slides.pptx')?.mimeType,
+      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    );
   });
 
   test('any other zip is a zip, whatever its name says', () => {
@@ -83,7 +124,11 @@ describe('sniff: documents', () => {
   });
 
   test('an OLE compound file named as a legacy Office file is that format', () => {
-    assert.deepEqual(sniff(samples.ole, 'notes.doc'), { mimeType: 'application/msword', extension: '.doc', type: MediaType.DOCUMENT });
+    assert.deepEqual(sniff(samples.ole, 'notes.doc'), {
+      mimeType: 'application/msword',
+      extension: '.doc',
+      type: MediaType.DOCUMENT,
+    });
     assert.equal(sniff(samples.ole, 'grades.xls')?.mimeType, 'application/vnd.ms-excel');
     assert.equal(sniff(samples.ole, 'slides.ppt')?.mimeType, 'application/vnd.ms-powerpoint');
   });
@@ -120,10 +165,26 @@ describe('sniff: text', () => {
   const chinese = '第一章 微服务入门\n本课程讲解 Spring Cloud 与分布式事务。\n';
 
   test('UTF-8 text is a plain-text document; .md and .csv keep their own type', () => {
-    assert.deepEqual(sniff(Buffer.from('Hello, learners!\n'), 'readme.txt'), { mimeType: 'text/plain', extension: '.txt', type: MediaType.DOCUMENT });
-    assert.deepEqual(sniff(Buffer.from(chinese), 'notes'), { mimeType: 'text/plain', extension: '.txt', type: MediaType.DOCUMENT });
-    assert.deepEqual(sniff(Buffer.from('# 标题\n'), 'README.md'), { mimeType: 'text/markdown', extension: '.md', type: MediaType.DOCUMENT });
-    assert.deepEqual(sniff(Buffer.from('name,score\n张三,90\n'), 'scores.csv'), { mimeType: 'text/csv', extension: '.csv', type: MediaType.DOCUMENT });
+    assert.deepEqual(sniff(Buffer.from('Hello, learners!\n'), 'readme.txt'), {
+      mimeType: 'text/plain',
+      extension: '.txt',
+      type: MediaType.DOCUMENT,
+    });
+    assert.deepEqual(sniff(Buffer.from(chinese), 'notes'), {
+      mimeType: 'text/plain',
+      extension: '.txt',
+      type: MediaType.DOCUMENT,
+    });
+    assert.deepEqual(sniff(Buffer.from('# 标题\n'), 'README.md'), {
+      mimeType: 'text/markdown',
+      extension: '.md',
+      type: MediaType.DOCUMENT,
+    });
+    assert.deepEqual(sniff(Buffer.from('name,score\n张三,90\n'), 'scores.csv'), {
+      mimeType: 'text/csv',
+      extension: '.csv',
+      type: MediaType.DOCUMENT,
+    });
   });
 
   test('Chinese text cut mid-character at the end of the sample is still text', () => {
@@ -133,7 +194,11 @@ describe('sniff: text', () => {
     const start = Buffer.from('第').length;
     for (const cut of [start + 1, start + 2]) {
       const head = whole.subarray(0, cut);
-      assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(head), TypeError, 'the sample really is cut mid-character');
+      assert.throws(
+        () => new TextDecoder('utf-8', { fatal: true }).decode(head),
+        TypeError,
+        'the sample really is cut mid-character',
+      );
       assert.equal(sniff(head, 'notes.txt')?.mimeType, 'text/plain', `cut at byte ${cut}`);
     }
     // The same, at the sniffing window's edge, as an upload hands it over.
@@ -161,7 +226,10 @@ describe('sniff: unknown data', () => {
   });
 
   test('binary garbage without NUL bytes is unknown (invalid UTF-8 before the last bytes)', () => {
-    const garbage = bytes([0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x28, 0x8c, 0xbc, 0x80, 0x81, 0xfe, 0xfd, 0x41, 0x42, 0x43, 0x44, 0x45]);
+    const garbage = bytes([
+      0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x28, 0x8c, 0xbc, 0x80, 0x81, 0xfe, 0xfd, 0x41, 0x42, 0x43, 0x44,
+      0x45,
+    ]);
     assert.equal(sniff(garbage, 'data.txt'), undefined);
   });
 

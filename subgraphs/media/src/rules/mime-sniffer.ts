@@ -49,22 +49,31 @@ export function sniff(head: Buffer, fileName: string): SniffedType | undefined {
   if (startsWith(head, 0xff, 0xd8, 0xff)) return of('image/jpeg', '.jpg', MediaType.IMAGE);
   if (ascii(head, 0, 'GIF87a') || ascii(head, 0, 'GIF89a')) return of('image/gif', '.gif', MediaType.IMAGE);
   if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WEBP')) return of('image/webp', '.webp', MediaType.IMAGE);
-  if (ascii(head, 0, 'BM') && head.length > 26 && head.readUInt32LE(2) > 26) return of('image/bmp', '.bmp', MediaType.IMAGE);
+  if (ascii(head, 0, 'BM') && head.length > 26 && head.readUInt32LE(2) > 26)
+    return of('image/bmp', '.bmp', MediaType.IMAGE);
   if (ascii(head, 0, '%PDF-')) return of('application/pdf', '.pdf', MediaType.DOCUMENT);
   if (startsWith(head, 0x50, 0x4b, 0x03, 0x04)) {
     const office = officeByExtension[ext];
-    return office && ext.endsWith('x') ? of(office, ext, MediaType.DOCUMENT) : of('application/zip', '.zip', MediaType.DOCUMENT);
+    return office && ext.endsWith('x')
+      ? of(office, ext, MediaType.DOCUMENT)
+      : of('application/zip', '.zip', MediaType.DOCUMENT);
   }
   if (startsWith(head, 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)) {
     const office = officeByExtension[ext];
-    return office && !ext.endsWith('x') ? of(office, ext, MediaType.DOCUMENT) : of('application/x-ole-storage', '.bin', MediaType.DOCUMENT);
+    return office && !ext.endsWith('x')
+      ? of(office, ext, MediaType.DOCUMENT)
+      : of('application/x-ole-storage', '.bin', MediaType.DOCUMENT);
   }
   if (ascii(head, 4, 'ftyp')) {
-    return ascii(head, 8, 'qt  ') ? of('video/quicktime', '.mov', MediaType.VIDEO) : of('video/mp4', '.mp4', MediaType.VIDEO);
+    return ascii(head, 8, 'qt  ')
+      ? of('video/quicktime', '.mov', MediaType.VIDEO)
+      : of('video/mp4', '.mp4', MediaType.VIDEO);
   }
   if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'AVI ')) return of('video/x-msvideo', '.avi', MediaType.VIDEO);
   if (startsWith(head, 0x1a, 0x45, 0xdf, 0xa3)) {
-    return head.subarray(0, 64).includes('webm') ? of('video/webm', '.webm', MediaType.VIDEO) : of('video/x-matroska', '.mkv', MediaType.VIDEO);
+    return head.subarray(0, 64).includes('webm')
+      ? of('video/webm', '.webm', MediaType.VIDEO)
+      : of('video/x-matroska', '.mkv', MediaType.VIDEO);
   }
   if (ascii(head, 0, 'FLV')) return of('video/x-flv', '.flv', MediaType.VIDEO);
   if (head.length > 188 && head[0] === 0x47 && head[188] === 0x47) return of('video/mp2t', '.ts', MediaType.VIDEO);

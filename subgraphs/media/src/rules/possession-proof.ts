@@ -13,10 +13,18 @@ export interface PossessionChallenge {
  * with a server key from the organisation, the file and the day, so it needs no storage, differs
  * between organisations and changes daily, and cannot be guessed from the MD5 alone.
  */
-export function challengeFor(key: string, organisationId: string, fileMd5: string, fileSize: number, day = new Date()): PossessionChallenge {
+export function challengeFor(
+  key: string,
+  organisationId: string,
+  fileMd5: string,
+  fileSize: number,
+  day = new Date(),
+): PossessionChallenge {
   const length = Math.min(PROOF_BYTES, fileSize);
   const span = fileSize - length + 1;
-  const digest = createHmac('sha256', key).update(`${organisationId}\n${fileMd5}\n${day.toISOString().slice(0, 10)}`).digest();
+  const digest = createHmac('sha256', key)
+    .update(`${organisationId}\n${fileMd5}\n${day.toISOString().slice(0, 10)}`)
+    .digest();
   return { offset: Number(digest.readBigUInt64BE(0) % BigInt(span)), length };
 }
 

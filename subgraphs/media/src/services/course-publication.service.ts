@@ -1,6 +1,10 @@
 import { badInput, isAppError, type FieldProblem } from '@learnhub/platform/errors';
 import { assertBucketName, assertObjectKey } from '@learnhub/platform/object-store';
-import type { CoursePublicationInput, CoursePublicationRepository, PublicationOutcome } from '../repositories/course-publication.repository';
+import type {
+  CoursePublicationInput,
+  CoursePublicationRepository,
+  PublicationOutcome,
+} from '../repositories/course-publication.repository';
 import { isMd5 } from '../rules/md5';
 
 export const MAX_PUBLIC_MEDIA = 1000;
@@ -24,12 +28,16 @@ export class CoursePublicationService {
 export function publicationOf(courseId: string, body: unknown): CoursePublicationInput {
   const fields: FieldProblem[] = [];
   const problem = (field: string, message: string) => fields.push({ field, message });
-  const input = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  const input = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<
+    string,
+    unknown
+  >;
   if (input !== body) problem('body', 'must be a JSON object');
 
   if (!COURSE_ID.test(courseId)) problem('courseId', 'must be 1 to 64 letters, digits, "_" or "-"');
   const { version, organisationId, page, publicMediaIds } = input;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) problem('version', 'must be a positive integer');
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1)
+    problem('version', 'must be a positive integer');
   if (typeof organisationId !== 'string' || organisationId.length < 1 || organisationId.length > 64) {
     problem('organisationId', 'must be a string of 1 to 64 characters');
   }
@@ -45,7 +53,10 @@ export function publicationOf(courseId: string, body: unknown): CoursePublicatio
         throw error;
       }
     };
-    const bucketProblem = typeof pageObject.bucket === 'string' ? nameProblem(() => assertBucketName(pageObject.bucket as string)) : 'must be a string';
+    const bucketProblem =
+      typeof pageObject.bucket === 'string'
+        ? nameProblem(() => assertBucketName(pageObject.bucket as string))
+        : 'must be a string';
     if (bucketProblem) problem('page.bucket', bucketProblem);
     const key = pageObject.key;
     const keyProblem =
@@ -58,15 +69,19 @@ export function publicationOf(courseId: string, body: unknown): CoursePublicatio
   }
   if (!Array.isArray(publicMediaIds)) problem('publicMediaIds', 'must be an array of media ids (MD5 hex)');
   else {
-    if (publicMediaIds.length > MAX_PUBLIC_MEDIA) problem('publicMediaIds', `must hold at most ${MAX_PUBLIC_MEDIA} ids`);
+    if (publicMediaIds.length > MAX_PUBLIC_MEDIA)
+      problem('publicMediaIds', `must hold at most ${MAX_PUBLIC_MEDIA} ids`);
     const bad = publicMediaIds.findIndex((id) => typeof id !== 'string' || !isMd5(id));
     if (bad >= 0) problem(`publicMediaIds[${bad}]`, 'must be a media id: 32 lower-case hex digits (MD5)');
   }
   if (fields.length > 0) {
-    throw badInput(`The course publication report is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`, {
-      reason: 'INVALID_PUBLICATION',
-      fields,
-    });
+    throw badInput(
+      `The course publication report is invalid: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}.`,
+      {
+        reason: 'INVALID_PUBLICATION',
+        fields,
+      },
+    );
   }
   return {
     courseId,

@@ -69,9 +69,19 @@ const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 const utcDay = () => new Date().toISOString().slice(0, 10).replaceAll('-', '/');
 
 /** A complete 1×1 PNG. */
-const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
-const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n', 'latin1');
-const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from('ftypisom\0\0\x02\0isomiso2avc1mp41', 'latin1'), Buffer.alloc(64, 0x11)]);
+const png = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+const pdf = Buffer.from(
+  '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n',
+  'latin1',
+);
+const mp4 = Buffer.concat([
+  Buffer.from([0, 0, 0, 0x20]),
+  Buffer.from('ftypisom\0\0\x02\0isomiso2avc1mp41', 'latin1'),
+  Buffer.alloc(64, 0x11),
+]);
 const elf = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0', 'latin1'), Buffer.alloc(120, 0)]);
 
 const SIGNING_SECRET = 'media-service-test-url-secret-of-32-chars';
@@ -97,8 +107,16 @@ describe('MediaService with a local object store on sqlite', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lh-media-service-'));
-    orm = await openDatabase({ url: `sqlite:${join(dir, 'media.sqlite')}`, entities: mediaEntities, migrations: mediaMigrations });
-    store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/', urlSecret: SIGNING_SECRET });
+    orm = await openDatabase({
+      url: `sqlite:${join(dir, 'media.sqlite')}`,
+      entities: mediaEntities,
+      migrations: mediaMigrations,
+    });
+    store = new LocalObjectStore({
+      root: join(dir, 'objects'),
+      publicUrl: 'http://files.test/files/',
+      urlSecret: SIGNING_SECRET,
+    });
     settings = { tempDir: join(dir, 'upload-tmp'), uploadMaxBytes };
     content = await startContentUsageStandIn();
   });
@@ -110,13 +128,26 @@ describe('MediaService with a local object store on sqlite', () => {
   });
 
   /** A service bound to a fresh EntityManager, as one request gets it. */
-  const service = () => new MediaService(new MediaRepository(orm.em.fork()), store, settings, new HttpCourseUsage(content.contentUrl, undefined));
-  const file = (fileName: string, data: Buffer | Buffer[]) => ({ fileName, stream: Readable.from(Array.isArray(data) ? data : [data]) });
+  const service = () =>
+    new MediaService(
+      new MediaRepository(orm.em.fork()),
+      store,
+      settings,
+      new HttpCourseUsage(content.contentUrl, undefined),
+    );
+  const file = (fileName: string, data: Buffer | Buffer[]) => ({
+    fileName,
+    stream: Readable.from(Array.isArray(data) ? data : [data]),
+  });
   const rows = async (fileMd5: string) => {
     const em = orm.em.fork();
-    return { objects: await em.count(MediaObject, { fileMd5 }), entries: await em.count(MediaFile, { object: fileMd5 }) };
+    return {
+      objects: await em.count(MediaObject, { fileMd5 }),
+      entries: await em.count(MediaFile, { object: fileMd5 }),
+    };
   };
-  const storedKeys = async () => [...(await store.list('mediafiles', '')), ...(await store.list('video', ''))].map((o) => `${o.bucket}/${o.key}`);
+  const storedKeys = async () =>
+    [...(await store.list('mediafiles', '')), ...(await store.list('video', ''))].map((o) => `${o.bucket}/${o.key}`);
   const tempFiles = () => readdir(settings.tempDir).catch(() => [] as string[]);
 
   /** Runs a refused upload and checks it left no row, no stored object and no temp file. */
@@ -153,7 +184,16 @@ describe('MediaService with a local object store on sqlite', () => {
     assert.match(object.objectKey, /^\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}\.png$/);
     const url = new URL(view.url);
     assert.equal(`${url.origin}${url.pathname}`, `http://files.test/files/mediafiles/${object.objectKey}`);
-    assert.equal(new FileUrlSigner(SIGNING_SECRET).check('mediafiles', object.objectKey, url.searchParams.get('expires'), url.searchParams.get('signature')).valid, true, 'an unpublished item gets a signed URL');
+    assert.equal(
+      new FileUrlSigner(SIGNING_SECRET).check(
+        'mediafiles',
+        object.objectKey,
+        url.searchParams.get('expires'),
+        url.searchParams.get('signature'),
+      ).valid,
+      true,
+      'an unpublished item gets a signed URL',
+    );
 
     const stored = await store.stat('mediafiles', object.objectKey);
     assert.equal(stored?.size, png.length);
@@ -167,7 +207,9 @@ describe('MediaService with a local object store on sqlite', () => {
 
   test('the same bytes uploaded again by the same organisation return the same entry', async () => {
     const first = await service().upload(memberA, file('guide.pdf', pdf), {});
-    const again = await service().upload(memberA, file('guide-copy.pdf', [pdf.subarray(0, 10), pdf.subarray(10)]), { tags: 'other' });
+    const again = await service().upload(memberA, file('guide-copy.pdf', [pdf.subarray(0, 10), pdf.subarray(10)]), {
+      tags: 'other',
+    });
     assert.deepEqual(again, first);
     assert.equal(again.fileName, 'guide.pdf');
     assert.deepEqual(await rows(first.fileMd5), { objects: 1, entries: 1 });
@@ -216,7 +258,11 @@ describe('MediaService with a local object store on sqlite', () => {
     const data = Buffer.from('who may upload?\n');
     await assert.rejects(service().upload(anonymous, file('a.txt', data), {}), appError('UNAUTHENTICATED'));
     await assert.rejects(service().upload(auditor, file('a.txt', data), {}), appError('FORBIDDEN'));
-    await assert.rejects(service().upload(admin, file('a.txt', data), {}), appError('FORBIDDEN'), 'an admin without an organisation has no library');
+    await assert.rejects(
+      service().upload(admin, file('a.txt', data), {}),
+      appError('FORBIDDEN'),
+      'an admin without an organisation has no library',
+    );
     await assert.rejects(service().upload(memberA, file('..', data), {}), appError('BAD_USER_INPUT'));
     assert.deepEqual(await rows(md5(data)), { objects: 0, entries: 0 });
   });
@@ -227,7 +273,11 @@ describe('MediaService with a local object store on sqlite', () => {
 
     assert.equal((await service().get(memberA, uploaded.id))?.fileName, 'private.txt');
     assert.equal(await service().get(memberB, uploaded.id), undefined, 'another organisation never sees it');
-    assert.equal(await service().get({ userId: 'u-x', roles: ['member'] }, uploaded.id), undefined, 'nor a member of no organisation');
+    assert.equal(
+      await service().get({ userId: 'u-x', roles: ['member'] }, uploaded.id),
+      undefined,
+      'nor a member of no organisation',
+    );
     const audited = await service().get(auditor, uploaded.id);
     assert.equal(audited?.organisationId, 'org-a');
     assert.equal(audited?.fileName, 'private.txt');
@@ -240,32 +290,57 @@ describe('MediaService with a local object store on sqlite', () => {
   });
 
   test("list requires an organisation and shows only the viewer's organisation's items", async () => {
-    await assert.rejects(service().list(anonymous, {}, { offset: 0, limit: 10, page: 1, size: 10 }), appError('UNAUTHENTICATED'));
-    await assert.rejects(service().list(auditor, {}, { offset: 0, limit: 10, page: 1, size: 10 }), appError('FORBIDDEN'));
-    await assert.rejects(service().list({ userId: 'u-x', roles: ['member'] }, {}, { offset: 0, limit: 10, page: 1, size: 10 }), appError('FORBIDDEN'));
+    await assert.rejects(
+      service().list(anonymous, {}, { offset: 0, limit: 10, page: 1, size: 10 }),
+      appError('UNAUTHENTICATED'),
+    );
+    await assert.rejects(
+      service().list(auditor, {}, { offset: 0, limit: 10, page: 1, size: 10 }),
+      appError('FORBIDDEN'),
+    );
+    await assert.rejects(
+      service().list({ userId: 'u-x', roles: ['member'] }, {}, { offset: 0, limit: 10, page: 1, size: 10 }),
+      appError('FORBIDDEN'),
+    );
 
     const viewer: Viewer = { userId: 'u-c', roles: ['member'], organisationId: 'org-list' };
     await service().upload(viewer, file('one.txt', Buffer.from('list one\n')), {});
     await service().upload(viewer, file('two.png', Buffer.concat([png, Buffer.from('two')])), {});
     const all = await service().list(viewer, {}, { offset: 0, limit: 10, page: 1, size: 10 });
     assert.equal(all.total, 2);
-    assert.deepEqual(all.items.map((i) => i.fileName), ['two.png', 'one.txt']);
+    assert.deepEqual(
+      all.items.map((i) => i.fileName),
+      ['two.png', 'one.txt'],
+    );
     assert.ok(all.items.every((i) => i.organisationId === 'org-list'));
 
-    const images = await service().list(viewer, { type: MediaType.IMAGE, name: '  two ' }, { offset: 0, limit: 10, page: 1, size: 10 });
-    assert.deepEqual(images.items.map((i) => i.fileName), ['two.png']);
+    const images = await service().list(
+      viewer,
+      { type: MediaType.IMAGE, name: '  two ' },
+      { offset: 0, limit: 10, page: 1, size: 10 },
+    );
+    assert.deepEqual(
+      images.items.map((i) => i.fileName),
+      ['two.png'],
+    );
     assert.equal(images.total, 1);
   });
 
-  test('delete: members only, and only their own organisation\'s entries', async () => {
+  test("delete: members only, and only their own organisation's entries", async () => {
     const data = Buffer.from('delete me, org-a\n');
     const uploaded = await service().upload(memberA, file('mine.txt', data), {});
     const { log, errors } = recordingLogger();
 
     await assert.rejects(service().delete(anonymous, uploaded.id, log), appError('UNAUTHENTICATED'));
     await assert.rejects(service().delete(auditor, uploaded.id, log), appError('FORBIDDEN'));
-    await assert.rejects(service().delete({ ...admin, organisationId: 'org-a' }, uploaded.id, log), appError('FORBIDDEN'));
-    await assert.rejects(service().delete({ userId: 'u-x', roles: ['member'] }, uploaded.id, log), appError('FORBIDDEN'));
+    await assert.rejects(
+      service().delete({ ...admin, organisationId: 'org-a' }, uploaded.id, log),
+      appError('FORBIDDEN'),
+    );
+    await assert.rejects(
+      service().delete({ userId: 'u-x', roles: ['member'] }, uploaded.id, log),
+      appError('FORBIDDEN'),
+    );
     await assert.rejects(service().delete(memberB, uploaded.id, log), appError('NOT_FOUND'));
     await assert.rejects(service().delete(memberA, md5(Buffer.from('never uploaded')), log), appError('NOT_FOUND'));
     await assert.rejects(service().delete(memberA, 'not-an-md5', log), appError('NOT_FOUND'));
@@ -296,16 +371,30 @@ describe('MediaService with a local object store on sqlite', () => {
   test("delete: a video's whole folder goes, transcoded MP4 included, with its transcoding task", async () => {
     const fileMd5 = md5(Buffer.from('a video recorded by hand'));
     const folder = `${fileMd5[0]}${fileMd5[1]}/${fileMd5[2]}${fileMd5[3]}/${fileMd5}/`;
-    const video = { fileMd5, type: MediaType.VIDEO, mimeType: 'video/x-msvideo', size: 3, bucket: 'video', objectKey: `${folder}${fileMd5}.avi` };
+    const video = {
+      fileMd5,
+      type: MediaType.VIDEO,
+      mimeType: 'video/x-msvideo',
+      size: 3,
+      bucket: 'video',
+      objectKey: `${folder}${fileMd5}.avi`,
+    };
     await store.put('video', video.objectKey, Buffer.from('avi'));
     await store.put('video', `${folder}${fileMd5}.mp4`, Buffer.from('mp4'));
     await store.put('video', `${folder.slice(0, 6)}neighbour/kept.avi`, Buffer.from('other'));
-    await new MediaRepository(orm.em.fork()).record(video, { organisationId: 'org-a', fileName: 'talk.avi', createdBy: 'u-a' });
+    await new MediaRepository(orm.em.fork()).record(video, {
+      organisationId: 'org-a',
+      fileName: 'talk.avi',
+      createdBy: 'u-a',
+    });
     await new MediaProcessRepository(orm.em.fork()).enqueue(video);
 
     await service().delete(memberA, fileMd5, recordingLogger().log);
     assert.deepEqual(await store.list('video', folder), []);
-    assert.deepEqual((await store.list('video', folder.slice(0, 6))).map((o) => o.key), [`${folder.slice(0, 6)}neighbour/kept.avi`]);
+    assert.deepEqual(
+      (await store.list('video', folder.slice(0, 6))).map((o) => o.key),
+      [`${folder.slice(0, 6)}neighbour/kept.avi`],
+    );
     assert.equal(await orm.em.fork().count(MediaProcess, { fileMd5 }), 0);
     await store.delete('video', `${folder.slice(0, 6)}neighbour/kept.avi`);
   });
@@ -319,25 +408,43 @@ describe('MediaService with a local object store on sqlite', () => {
       },
     });
     const { log, errors } = recordingLogger();
-    assert.equal(await new MediaService(new MediaRepository(orm.em.fork()), failing, settings, new HttpCourseUsage(content.contentUrl, undefined)).delete(memberA, uploaded.id, log), true);
+    assert.equal(
+      await new MediaService(
+        new MediaRepository(orm.em.fork()),
+        failing,
+        settings,
+        new HttpCourseUsage(content.contentUrl, undefined),
+      ).delete(memberA, uploaded.id, log),
+      true,
+    );
     assert.deepEqual(await rows(uploaded.id), { objects: 0, entries: 0 });
     assert.equal(errors.length, 1);
     const [fields, message] = errors[0] as [{ err: Error; bucket: string }, string];
     assert.equal(fields.err.message, 'disk on fire');
     assert.equal(fields.bucket, 'mediafiles');
-    assert.match(message, new RegExp(`Media ${uploaded.id} is deleted, but its stored bytes could not be: delete mediafiles/.+ by hand`));
+    assert.match(
+      message,
+      new RegExp(`Media ${uploaded.id} is deleted, but its stored bytes could not be: delete mediafiles/.+ by hand`),
+    );
   });
 
   test('list refuses a creation range that ends before it starts', async () => {
     const at = new Date('2024-03-01T00:00:00Z');
     await assert.rejects(service().list(memberA, { createdFrom: at, createdTo: at }, page), appError('BAD_USER_INPUT'));
-    await assert.rejects(service().list(memberA, { createdFrom: at, createdTo: new Date('2024-02-01T00:00:00Z') }, page), appError('BAD_USER_INPUT'));
+    await assert.rejects(
+      service().list(memberA, { createdFrom: at, createdTo: new Date('2024-02-01T00:00:00Z') }, page),
+      appError('BAD_USER_INPUT'),
+    );
     assert.equal((await service().list(memberA, { createdFrom: new Date('2999-01-01T00:00:00Z') }, page)).total, 0);
   });
 
   test('transcodes: NONE without a task, else the task state, and progress while it runs, for any id', async () => {
     const waiting = md5(Buffer.from('waiting video'));
-    await new MediaProcessRepository(orm.em.fork()).enqueue({ fileMd5: waiting, bucket: 'video', objectKey: 'w/a/waiting.avi' });
+    await new MediaProcessRepository(orm.em.fork()).enqueue({
+      fileMd5: waiting,
+      bucket: 'video',
+      objectKey: 'w/a/waiting.avi',
+    });
     const found = await service().transcodes([waiting, md5(Buffer.from('no task')), 'not-an-md5']);
     assert.deepEqual(
       [...found],
@@ -348,9 +455,15 @@ describe('MediaService with a local object store on sqlite', () => {
       ],
     );
     await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: TaskState.PROCESSING, progress: 55 });
-    assert.deepEqual((await service().transcodes([waiting])).get(waiting), { state: TranscodeState.PROCESSING, progress: 55 });
+    assert.deepEqual((await service().transcodes([waiting])).get(waiting), {
+      state: TranscodeState.PROCESSING,
+      progress: 55,
+    });
     await orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: waiting }, { state: TaskState.FAILED, progress: null });
-    assert.deepEqual((await service().transcodes([waiting])).get(waiting), { state: TranscodeState.FAILED, progress: undefined });
+    assert.deepEqual((await service().transcodes([waiting])).get(waiting), {
+      state: TranscodeState.FAILED,
+      progress: undefined,
+    });
   });
 });
 
@@ -361,7 +474,11 @@ for (const factory of testDatabases('media service deletes')) {
     let store: LocalObjectStore;
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'lh-media-delete-'));
-      store = new LocalObjectStore({ root: join(dir, 'objects'), publicUrl: 'http://files.test/files/', urlSecret: SIGNING_SECRET });
+      store = new LocalObjectStore({
+        root: join(dir, 'objects'),
+        publicUrl: 'http://files.test/files/',
+        urlSecret: SIGNING_SECRET,
+      });
       content = await startContentUsageStandIn();
     });
     after(async () => {
@@ -371,14 +488,25 @@ for (const factory of testDatabases('media service deletes')) {
     let content: Awaited<ReturnType<typeof startContentUsageStandIn>>;
 
     const service = () =>
-      new MediaService(new MediaRepository(db.orm.em.fork()), store, { tempDir: join(dir, 'tmp'), uploadMaxBytes: 1024 }, new HttpCourseUsage(content.contentUrl, undefined));
+      new MediaService(
+        new MediaRepository(db.orm.em.fork()),
+        store,
+        { tempDir: join(dir, 'tmp'), uploadMaxBytes: 1024 },
+        new HttpCourseUsage(content.contentUrl, undefined),
+      );
 
     test('a course publication makes its page and every key of its media public; the newest version wins, also when reports race', async () => {
       const publications = () => new CoursePublicationRepository(db.orm.em.fork());
       const data = Buffer.from(`published notes on ${factory.kind}\n`);
       const item = await service().upload(memberA, { fileName: 'notes.txt', stream: Readable.from([data]) }, {});
       const { bucket, objectKey } = (await new MediaRepository(db.orm.em.fork()).object(item.id))!;
-      await db.orm.em.fork().nativeUpdate(MediaObject, { fileMd5: item.id }, { playbackKey: `${objectKey}.mp4`, posterKey: `${objectKey}.jpg` });
+      await db.orm.em
+        .fork()
+        .nativeUpdate(
+          MediaObject,
+          { fileMd5: item.id },
+          { playbackKey: `${objectKey}.mp4`, posterKey: `${objectKey}.jpg` },
+        );
       const page = { bucket: 'course-pages', key: 'courses/41/index.html' };
       const keys = [objectKey, `${objectKey}.mp4`, `${objectKey}.jpg`];
       const publicKeys = async () => Promise.all(keys.map((key) => publications().isPublic(bucket, key)));
@@ -386,7 +514,16 @@ for (const factory of testDatabases('media service deletes')) {
       assert.equal(await publications().isPublic(page.bucket, page.key), false);
       assert.ok(new URL((await service().get(memberA, item.id))!.url).searchParams.get('signature'));
 
-      assert.equal(await publications().apply({ courseId: '41', version: 2, organisationId: 'org-a', page, publicMediaIds: [item.id, item.id] }), 'applied');
+      assert.equal(
+        await publications().apply({
+          courseId: '41',
+          version: 2,
+          organisationId: 'org-a',
+          page,
+          publicMediaIds: [item.id, item.id],
+        }),
+        'applied',
+      );
       assert.deepEqual(await publicKeys(), [true, true, true]);
       assert.equal(await publications().isPublic(page.bucket, page.key), true);
       assert.equal(await publications().isPublic(bucket, `${objectKey}.other`), false);
@@ -395,20 +532,45 @@ for (const factory of testDatabases('media service deletes')) {
       assert.equal(view.url, `http://files.test/files/${bucket}/${objectKey}.mp4`, 'a public item gets its plain URL');
       assert.equal(view.posterUrl, `http://files.test/files/${bucket}/${objectKey}.jpg`);
 
-      assert.equal(await publications().apply({ courseId: '41', version: 2, organisationId: 'org-a', page, publicMediaIds: [] }), 'stale');
-      assert.equal(await publications().apply({ courseId: '41', version: 1, organisationId: 'org-a', page, publicMediaIds: [] }), 'stale');
+      assert.equal(
+        await publications().apply({ courseId: '41', version: 2, organisationId: 'org-a', page, publicMediaIds: [] }),
+        'stale',
+      );
+      assert.equal(
+        await publications().apply({ courseId: '41', version: 1, organisationId: 'org-a', page, publicMediaIds: [] }),
+        'stale',
+      );
       assert.deepEqual(await publicKeys(), [true, true, true]);
-      assert.equal(await publications().apply({ courseId: '41', version: 3, organisationId: 'org-a', page, publicMediaIds: [] }), 'applied');
+      assert.equal(
+        await publications().apply({ courseId: '41', version: 3, organisationId: 'org-a', page, publicMediaIds: [] }),
+        'applied',
+      );
       assert.deepEqual(await publicKeys(), [false, false, false]);
-      assert.equal(await publications().isPublic(page.bucket, page.key), true, 'an offline course keeps its page public');
+      assert.equal(
+        await publications().isPublic(page.bucket, page.key),
+        true,
+        'an offline course keeps its page public',
+      );
 
       const ids = Array.from({ length: 6 }, (_, i) => md5(Buffer.from(`race ${i}`)));
       const outcomes = await Promise.all(
-        ids.map((id, i) => publications().apply({ courseId: '42', version: i + 1, organisationId: 'org-a', page: { bucket: 'course-pages', key: 'courses/42/index.html' }, publicMediaIds: [id] })),
+        ids.map((id, i) =>
+          publications().apply({
+            courseId: '42',
+            version: i + 1,
+            organisationId: 'org-a',
+            page: { bucket: 'course-pages', key: 'courses/42/index.html' },
+            publicMediaIds: [id],
+          }),
+        ),
       );
       assert.ok(outcomes.includes('applied'));
       assert.equal((await publications().publication('42'))?.version, 6);
-      assert.deepEqual(await publications().publicMediaIds('42'), [ids[5]], 'the newest report\'s media, and only those');
+      assert.deepEqual(
+        await publications().publicMediaIds('42'),
+        [ids[5]],
+        "the newest report's media, and only those",
+      );
     });
 
     test('two organisations deleting the last two entries at once leave no row and no stored object', async () => {
@@ -420,11 +582,18 @@ for (const factory of testDatabases('media service deletes')) {
         const object = await new MediaRepository(db.orm.em.fork()).object(uploaded.id);
         assert.ok(object && (await store.stat(object.bucket, object.objectKey)));
 
-        assert.deepEqual(await Promise.all([service().delete(memberA, uploaded.id, log), service().delete(memberB, uploaded.id, log)]), [true, true]);
+        assert.deepEqual(
+          await Promise.all([service().delete(memberA, uploaded.id, log), service().delete(memberB, uploaded.id, log)]),
+          [true, true],
+        );
         const em = db.orm.em.fork();
         assert.equal(await em.count(MediaFile, { object: uploaded.id }), 0);
         assert.equal(await em.count(MediaObject, { fileMd5: uploaded.id }), 0);
-        assert.equal(await store.stat(object.bucket, object.objectKey), undefined, `round ${round}: the bytes are gone`);
+        assert.equal(
+          await store.stat(object.bucket, object.objectKey),
+          undefined,
+          `round ${round}: the bytes are gone`,
+        );
       }
       assert.deepEqual(errors, []);
     });

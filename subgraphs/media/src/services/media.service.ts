@@ -63,7 +63,11 @@ export class MediaService {
   ) {}
 
   /** The viewer's organisation's entries, newest first. */
-  async list(viewer: Viewer, filter: MediaFilterInput, page: PageRequest): Promise<{ items: MediaView[]; total: number }> {
+  async list(
+    viewer: Viewer,
+    filter: MediaFilterInput,
+    page: PageRequest,
+  ): Promise<{ items: MediaView[]; total: number }> {
     const organisationId = requireOrganisation(viewer);
     const { createdFrom, createdTo } = filter;
     if (createdFrom && createdTo && createdFrom >= createdTo) {
@@ -72,7 +76,14 @@ export class MediaService {
       });
     }
     const [entries, total] = await this.media.page(
-      { organisationId, name: containsFilterText('filter.name', filter.name, 255), type: filter.type, auditStatus: filter.auditStatus, createdFrom, createdTo },
+      {
+        organisationId,
+        name: containsFilterText('filter.name', filter.name, 255),
+        type: filter.type,
+        auditStatus: filter.auditStatus,
+        createdFrom,
+        createdTo,
+      },
       page.offset,
       page.limit,
     );
@@ -101,7 +112,11 @@ export class MediaService {
     const entries = await this.media.entriesOf([...new Set(references.map((ref) => ref.id).filter(isMd5))]);
     return Promise.all(
       references.map((ref) => {
-        const entry = entries.find((e) => e.object.fileMd5 === ref.id && (ref.organisationId === undefined || e.organisationId === ref.organisationId));
+        const entry = entries.find(
+          (e) =>
+            e.object.fileMd5 === ref.id &&
+            (ref.organisationId === undefined || e.organisationId === ref.organisationId),
+        );
         return entry && mediaView(entry, this.store);
       }),
     );
@@ -110,7 +125,9 @@ export class MediaService {
   /** The transcoding of each file (NONE for those without a task) and the running attempt's progress, batched. */
   async transcodes(ids: readonly string[]): Promise<Map<string, Transcoding>> {
     const tasks = await this.media.transcodes(ids.filter(isMd5));
-    return new Map(ids.map((id) => [id, { state: transcodeStateOf(tasks.get(id)?.state), progress: tasks.get(id)?.progress }]));
+    return new Map(
+      ids.map((id) => [id, { state: transcodeStateOf(tasks.get(id)?.state), progress: tasks.get(id)?.progress }]),
+    );
   }
 
   /**
@@ -128,7 +145,10 @@ export class MediaService {
     if (removed.released) {
       const { bucket, objectKey } = removed.released;
       await deleteStoredBytes(this.store, removed.released).catch((error: unknown) =>
-        log.error({ err: error, bucket, objectKey }, `Media ${id} is deleted, but its stored bytes could not be: delete ${bucket}/${objectKey} by hand.`),
+        log.error(
+          { err: error, bucket, objectKey },
+          `Media ${id} is deleted, but its stored bytes could not be: delete ${bucket}/${objectKey} by hand.`,
+        ),
       );
     }
     return true;
@@ -141,14 +161,19 @@ export class MediaService {
       courses = await this.courseUsage.coursesUsing(id, organisationId);
     } catch (error) {
       log.error({ err: error, mediaId: id }, 'the content service did not say which courses use the media');
-      throw new AppError(ErrorCode.INTERNAL, 'Could not check whether the media is in use; try again.', { reason: 'MEDIA_USAGE_UNKNOWN' });
+      throw new AppError(ErrorCode.INTERNAL, 'Could not check whether the media is in use; try again.', {
+        reason: 'MEDIA_USAGE_UNKNOWN',
+      });
     }
     if (courses.length === 0) return;
     const named = courses.map((course) => `"${course.name}" (${course.id}, ${course.state})`).join(', ');
-    throw conflict(`Media ${id} is used by ${courses.length === 1 ? 'course' : 'courses'} ${named}: take it out of ${courses.length === 1 ? 'that course' : 'those courses'} (or take ${courses.length === 1 ? 'it' : 'them'} offline) and publish again before deleting it.`, {
-      reason: 'MEDIA_IN_USE',
-      courses: courses.map(({ id: courseId, name, state }) => ({ id: courseId, name, state })),
-    });
+    throw conflict(
+      `Media ${id} is used by ${courses.length === 1 ? 'course' : 'courses'} ${named}: take it out of ${courses.length === 1 ? 'that course' : 'those courses'} (or take ${courses.length === 1 ? 'it' : 'them'} offline) and publish again before deleting it.`,
+      {
+        reason: 'MEDIA_IN_USE',
+        courses: courses.map(({ id: courseId, name, state }) => ({ id: courseId, name, state })),
+      },
+    );
   }
 
   /**
@@ -162,17 +187,24 @@ export class MediaService {
     const fileName = cleanFileName(file.fileName);
     const spooled = await spool(file.stream, this.settings.tempDir, this.settings.uploadMaxBytes, SNIFF_BYTES);
     try {
-      if (spooled.size === 0) throw badInput('The file is empty.', { fields: [{ field: 'file', message: 'empty file' }] });
+      if (spooled.size === 0)
+        throw badInput('The file is empty.', { fields: [{ field: 'file', message: 'empty file' }] });
       const sniffed = sniff(spooled.head, fileName);
       if (!sniffed) {
-        throw badInput(`"${fileName}" is not a supported image or document (PNG, JPEG, GIF, WebP, BMP, PDF, Office, ZIP or text).`, {
-          reason: 'UNSUPPORTED_FILE_TYPE',
-        });
+        throw badInput(
+          `"${fileName}" is not a supported image or document (PNG, JPEG, GIF, WebP, BMP, PDF, Office, ZIP or text).`,
+          {
+            reason: 'UNSUPPORTED_FILE_TYPE',
+          },
+        );
       }
       if (sniffed.type === MediaType.VIDEO) {
-        throw badInput(`"${fileName}" is a video: upload videos with the resumable chunked upload (checkFile, uploadChunk, mergeChunks).`, {
-          reason: 'USE_CHUNKED_UPLOAD',
-        });
+        throw badInput(
+          `"${fileName}" is a video: upload videos with the resumable chunked upload (checkFile, uploadChunk, mergeChunks).`,
+          {
+            reason: 'USE_CHUNKED_UPLOAD',
+          },
+        );
       }
       const object = (await this.media.object(spooled.md5)) ?? {
         fileMd5: spooled.md5,
@@ -184,9 +216,18 @@ export class MediaService {
       };
       // The record may outlive its bytes (a failed earlier put): store them again when missing.
       if (!(await this.store.stat(object.bucket, object.objectKey))) {
-        await this.store.put(object.bucket, object.objectKey, createReadStream(spooled.path), { contentType: object.mimeType, size: spooled.size });
+        await this.store.put(object.bucket, object.objectKey, createReadStream(spooled.path), {
+          contentType: object.mimeType,
+          size: spooled.size,
+        });
       }
-      const entry = await this.media.record(object, { organisationId, fileName, tags: details.tags, remark: details.remark, createdBy: viewer.userId });
+      const entry = await this.media.record(object, {
+        organisationId,
+        fileName,
+        tags: details.tags,
+        remark: details.remark,
+        createdBy: viewer.userId,
+      });
       return mediaView(entry, this.store);
     } finally {
       await spooled.discard();
@@ -197,6 +238,7 @@ export class MediaService {
 /** A video's folder `<m0>/<m1>/<md5>/` holds its transcoded MP4 too, so the whole folder goes. */
 async function deleteStoredBytes(store: ObjectStore, object: MediaObject): Promise<void> {
   const folder = object.objectKey.slice(0, object.objectKey.lastIndexOf('/') + 1);
-  if (object.type === MediaType.VIDEO && folder.endsWith(`/${object.fileMd5}/`)) await store.deleteByPrefix(object.bucket, folder);
+  if (object.type === MediaType.VIDEO && folder.endsWith(`/${object.fileMd5}/`))
+    await store.deleteByPrefix(object.bucket, folder);
   else await store.delete(object.bucket, object.objectKey);
 }

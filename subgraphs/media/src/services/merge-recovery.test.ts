@@ -42,11 +42,13 @@ const JWT_SECRET = 'merge-recovery-test-secret-long-enough-for-hs256';
 const member = { userId: 'u-merge', roles: ['member' as const], organisationId: 'org-merge' };
 const DEADLINE_MS = 30_000;
 
-const CHECK_FILE = 'mutation ($input: CheckFileInput!) { checkFile(input: $input) { exists upload { state chunkTotal } } }';
+const CHECK_FILE =
+  'mutation ($input: CheckFileInput!) { checkFile(input: $input) { exists upload { state chunkTotal } } }';
 const UPLOAD_CHUNK = 'mutation ($input: UploadChunkInput!) { uploadChunk(input: $input) { state } }';
 const MERGE = 'mutation ($input: MergeChunksInput!) { mergeChunks(input: $input) { fileMd5 fileName size tags } }';
 const ABORT = 'mutation ($fileMd5: String!) { abortUpload(fileMd5: $fileMd5) }';
-const STATUS = 'query ($fileMd5: String!) { uploadStatus(fileMd5: $fileMd5) { state uploadedChunks media { fileMd5 } } }';
+const STATUS =
+  'query ($fileMd5: String!) { uploadStatus(fileMd5: $fileMd5) { state uploadedChunks media { fileMd5 } } }';
 
 interface Answer {
   // biome-ignore lint/suspicious/noExplicitAny: the tests read the answers' fields by path.
@@ -83,7 +85,10 @@ for (const factory of testDatabases('merge recovery')) {
     /** A media process on the suite's database and store; `env` adds settings (a pause point, bounds). */
     const startMedia = async (env: Record<string, string> = {}) => {
       const port = await freePort();
-      const service = await startMediaProcess({ processes, dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port }, { UPLOAD_MERGE_WAIT_SECONDS: '10', ...env });
+      const service = await startMediaProcess(
+        { processes, dataDir, databaseUrl: database.url, jwtSecret: JWT_SECRET, port },
+        { UPLOAD_MERGE_WAIT_SECONDS: '10', ...env },
+      );
       const origin = `http://127.0.0.1:${port}`;
       const graphql = async (query: string, variables: object, signal?: AbortSignal): Promise<Answer> => {
         const response = await fetch(`${origin}/graphql`, {
@@ -110,15 +115,28 @@ for (const factory of testDatabases('merge recovery')) {
         { 0: ['variables.input.chunk'] },
         [{ field: '0', filename: `${fileMd5}.0`, mimetype: 'application/octet-stream', content: [bytes] }],
       );
-      const sent = await post(`${media.origin}/graphql`, { authorization: `Bearer ${token}`, 'content-type': form.contentType, 'apollo-require-preflight': 'true' }, form.body, { signal: AbortSignal.timeout(60_000) });
+      const sent = await post(
+        `${media.origin}/graphql`,
+        { authorization: `Bearer ${token}`, 'content-type': form.contentType, 'apollo-require-preflight': 'true' },
+        form.body,
+        { signal: AbortSignal.timeout(60_000) },
+      );
       assert.equal(JSON.parse(sent.body.toString()).errors, undefined, sent.body.toString());
-      return { fileMd5, size: bytes.length, input: { fileMd5, fileName, chunkTotal: 1, tags: 'recovered', remark: 'merged before a crash' } };
+      return {
+        fileMd5,
+        size: bytes.length,
+        input: { fileMd5, fileName, chunkTotal: 1, tags: 'recovered', remark: 'merged before a crash' },
+      };
     };
 
     /** Starts a merge in `media`, which is held at `point`, and kills the process there. */
     const killMidMerge = async (media: Media, input: object, point: string) => {
       const merging = media.graphql(MERGE, { input }).catch(() => undefined);
-      await waitUntil(`media paused at ${point}`, () => media.service.log().includes(`paused at ${point}`), DEADLINE_MS);
+      await waitUntil(
+        `media paused at ${point}`,
+        () => media.service.log().includes(`paused at ${point}`),
+        DEADLINE_MS,
+      );
       await media.service.stop('SIGKILL');
       await merging;
     };
@@ -130,7 +148,8 @@ for (const factory of testDatabases('merge recovery')) {
       return md5(Buffer.concat(await (await store().get(object.bucket, object.objectKey)).toArray()));
     };
     const multipartLeft = () => readdir(join(dataDir, 'objects', '.multipart')).catch(() => [] as string[]);
-    const sessionOf = (fileMd5: string) => new UploadSessionRepository(orm.em.fork()).find(member.organisationId, fileMd5);
+    const sessionOf = (fileMd5: string) =>
+      new UploadSessionRepository(orm.em.fork()).find(member.organisationId, fileMd5);
 
     test('killed after joining the chunks: after a restart, mergeChunks finishes the merge, with the right MD5', async () => {
       const first = await startMedia({ TEST_PAUSE_AT: 'merge:joined' });
@@ -144,7 +163,11 @@ for (const factory of testDatabases('merge recovery')) {
       assert.deepEqual(merged.data?.mergeChunks, { fileMd5, fileName: 'lesson.mkv', size, tags: 'recovered' });
       assert.equal(await storedMd5(fileMd5), fileMd5);
       const status = await second.graphql(STATUS, { fileMd5 });
-      assert.deepEqual(status.data?.uploadStatus, { state: 'COMPLETED', uploadedChunks: [], media: { fileMd5 } }, 'no chunk outlives the merge');
+      assert.deepEqual(
+        status.data?.uploadStatus,
+        { state: 'COMPLETED', uploadedChunks: [], media: { fileMd5 } },
+        'no chunk outlives the merge',
+      );
       assert.deepEqual(await multipartLeft(), []);
       assert.deepEqual(await second.graphql(MERGE, { input }), merged, 'merging again answers the same');
       await second.service.stop();
@@ -177,12 +200,31 @@ for (const factory of testDatabases('merge recovery')) {
       const objects = store();
       const videos = new TranscodeQueue(new FfprobeProber(findFfprobe(readConfig().media.ffprobePath)), objects);
       const log = createLogger('cleanup-test', 'silent');
-      const merges = new UploadMergeService(new UploadSessionRepository(em), new MediaRepository(em), objects, videos, { leaseMs: 2000, owner: 'cleanup-test' }, log, new PausePoints());
+      const merges = new UploadMergeService(
+        new UploadSessionRepository(em),
+        new MediaRepository(em),
+        objects,
+        videos,
+        { leaseMs: 2000, owner: 'cleanup-test' },
+        log,
+        new PausePoints(),
+      );
       const cleanup = new UploadCleanupService(new UploadSessionRepository(em), objects, 3600, log, merges);
-      assert.deepEqual(await cleanup.run(new Date()), { expired: 0, chunksFreed: 0, mergesFinished: 1, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 });
+      assert.deepEqual(await cleanup.run(new Date()), {
+        expired: 0,
+        chunksFreed: 0,
+        mergesFinished: 1,
+        mergesRolledBack: 0,
+        orphansFreed: 0,
+        debrisFreed: 0,
+      });
       assert.equal((await sessionOf(fileMd5))?.state, UploadState.COMPLETED);
       const entry = await new MediaRepository(orm.em.fork()).entry(fileMd5, member.organisationId);
-      assert.deepEqual([entry?.fileName, entry?.tags, entry?.remark, entry?.createdBy], ['playable.mp4', 'recovered', 'merged before a crash', member.userId], 'recorded as the merge call asked');
+      assert.deepEqual(
+        [entry?.fileName, entry?.tags, entry?.remark, entry?.createdBy],
+        ['playable.mp4', 'recovered', 'merged before a crash', member.userId],
+        'recorded as the merge call asked',
+      );
       assert.equal(await storedMd5(fileMd5), fileMd5);
       assert.deepEqual(await multipartLeft(), []);
     });
@@ -191,18 +233,37 @@ for (const factory of testDatabases('merge recovery')) {
       // Declared MD5 of other bytes: the merge fails its check and is rolled back; the kill comes after the store was freed.
       const first = await startMedia({ TEST_PAUSE_AT: 'merge:freed' });
       const bytes = await readFile(clips.mp4);
-      const { fileMd5: declared, input } = await upload(first, clips.mp4, 'wrong.mp4', md5(Buffer.from('not these bytes')));
+      const { fileMd5: declared, input } = await upload(
+        first,
+        clips.mp4,
+        'wrong.mp4',
+        md5(Buffer.from('not these bytes')),
+      );
       await killMidMerge(first, input, 'merge:freed');
       const session = (await sessionOf(declared))!;
       assert.equal(session.state, UploadState.MERGING);
-      await waitUntil('the dead merge lease ran out', () => new UploadSessionRepository(orm.em.fork()).mergeIsUnheld(session.id), DEADLINE_MS);
+      await waitUntil(
+        'the dead merge lease ran out',
+        () => new UploadSessionRepository(orm.em.fork()).mergeIsUnheld(session.id),
+        DEADLINE_MS,
+      );
 
       const second = await startMedia();
-      const checked = await second.graphql(CHECK_FILE, { input: { fileMd5: declared, fileName: 'wrong.mp4', fileSize: bytes.length } });
+      const checked = await second.graphql(CHECK_FILE, {
+        input: { fileMd5: declared, fileName: 'wrong.mp4', fileSize: bytes.length },
+      });
       assert.equal(checked.errors, undefined, JSON.stringify(checked.errors));
-      assert.deepEqual(checked.data?.checkFile, { exists: false, upload: { state: 'UPLOADING', chunkTotal: 1 } }, 'a fresh upload, not the dead merge');
+      assert.deepEqual(
+        checked.data?.checkFile,
+        { exists: false, upload: { state: 'UPLOADING', chunkTotal: 1 } },
+        'a fresh upload, not the dead merge',
+      );
       assert.notEqual((await sessionOf(declared))?.id, session.id);
-      assert.equal(await new MediaRepository(orm.em.fork()).object(declared), null, 'nothing of the bad merge was recorded');
+      assert.equal(
+        await new MediaRepository(orm.em.fork()).object(declared),
+        null,
+        'nothing of the bad merge was recorded',
+      );
       assert.deepEqual(await second.graphql(ABORT, { fileMd5: declared }), { data: { abortUpload: true } });
       assert.deepEqual(await multipartLeft(), []);
       await second.service.stop();
@@ -210,13 +271,20 @@ for (const factory of testDatabases('merge recovery')) {
 
     test('callers of a live merge hear UPLOAD_MERGING after the wait bound; callers that leave stop waiting', async () => {
       // The holder keeps its lease renewed while held at the pause point: a live merge.
-      const holder = await startMedia({ TEST_PAUSE_AT: 'merge:leased', UPLOAD_MERGE_LEASE_SECONDS: '30', UPLOAD_MERGE_WAIT_SECONDS: '300' });
+      const holder = await startMedia({
+        TEST_PAUSE_AT: 'merge:leased',
+        UPLOAD_MERGE_LEASE_SECONDS: '30',
+        UPLOAD_MERGE_WAIT_SECONDS: '300',
+      });
       const { fileMd5, input } = await upload(holder, clips.silentMp4, 'silent.mp4');
       void holder.graphql(MERGE, { input }).catch(() => undefined);
       await waitUntil('the merge held', () => holder.service.log().includes('paused at merge:leased'), DEADLINE_MS);
 
       const other = await startMedia({ UPLOAD_MERGE_WAIT_SECONDS: '1' });
-      const answers = await Promise.all([...Array.from({ length: 5 }, () => other.graphql(MERGE, { input })), other.graphql(ABORT, { fileMd5 })]);
+      const answers = await Promise.all([
+        ...Array.from({ length: 5 }, () => other.graphql(MERGE, { input })),
+        other.graphql(ABORT, { fileMd5 }),
+      ]);
       for (const answer of answers) {
         assert.equal(answer.data, null);
         assert.equal(answer.errors?.[0].extensions?.code, 'CONFLICT', JSON.stringify(answer.errors));
@@ -225,7 +293,12 @@ for (const factory of testDatabases('merge recovery')) {
       }
 
       // On the holder, callers wait up to 300 s: they leave long before, and their waits end with them.
-      const waiters = async () => Number(/^media_upload_merge_waiters\{[^}]*\} (\d+)/m.exec(await (await fetch(`${holder.origin}/metrics`)).text())?.[1]);
+      const waiters = async () =>
+        Number(
+          /^media_upload_merge_waiters\{[^}]*\} (\d+)/m.exec(
+            await (await fetch(`${holder.origin}/metrics`)).text(),
+          )?.[1],
+        );
       const clients = Array.from({ length: 20 }, () => new AbortController());
       const calls = clients.map((client) => holder.graphql(MERGE, { input }, client.signal).catch(() => undefined));
       await waitUntil('20 callers waiting', async () => (await waiters()) === 20, DEADLINE_MS);

@@ -28,7 +28,12 @@ import { TranscodeQueue, type StoredObject } from './transcode-queue';
 const md5 = (seed: string) => createHash('md5').update(seed).digest('hex');
 const videoObject = (seed: string, extension: string) => {
   const fileMd5 = md5(seed);
-  return { fileMd5, type: MediaType.VIDEO, bucket: 'video', objectKey: `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}${extension}` };
+  return {
+    fileMd5,
+    type: MediaType.VIDEO,
+    bucket: 'video',
+    objectKey: `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}${extension}`,
+  };
 };
 
 /** A prober that records what it was asked and answers like a playable MP4. */
@@ -48,7 +53,17 @@ before(async () => {
   clips = await makeTestClips();
   audioDir = await mkdtemp(join(tmpdir(), 'lh-audio-only-'));
   audioOnly = join(audioDir, 'audio-only.m4a');
-  await promisify(execFile)(findFfmpeg(readConfig().media.ffmpegPath), ['-v', 'error', '-y', '-i', clips.mp4, '-vn', '-c:a', 'copy', audioOnly]);
+  await promisify(execFile)(findFfmpeg(readConfig().media.ffmpegPath), [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    clips.mp4,
+    '-vn',
+    '-c:a',
+    'copy',
+    audioOnly,
+  ]);
 });
 after(async () => {
   await clips?.remove();
@@ -131,9 +146,17 @@ for (const factory of testDatabases('transcode queue')) {
       assert.equal(task?.leaseToken, null);
 
       // A worker reads the task as the queue decodes its row, probe included.
-      const payload = async () => transcodeTasks.payloadOf((await sqlRows(db.orm.em.fork(), 'select * from media_process where file_md5 = ?', [object.fileMd5]))[0]);
+      const payload = async () =>
+        transcodeTasks.payloadOf(
+          (await sqlRows(db.orm.em.fork(), 'select * from media_process where file_md5 = ?', [object.fileMd5]))[0],
+        );
       const probed = { videoCodec: 'mpeg4', audioCodec: task?.audioCodec, durationSeconds: task?.durationSeconds };
-      assert.deepEqual(await payload(), { fileMd5: object.fileMd5, bucket: 'video', objectKey: object.objectKey, probed });
+      assert.deepEqual(await payload(), {
+        fileMd5: object.fileMd5,
+        bucket: 'video',
+        objectKey: object.objectKey,
+        probed,
+      });
       await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: object.fileMd5 }, { videoCodec: null });
       assert.equal((await payload()).probed, undefined, 'without a stored codec the worker probes for itself');
     });
@@ -141,11 +164,20 @@ for (const factory of testDatabases('transcode queue')) {
     test('an existing task is left as it is, and a finished one is not queued again', async () => {
       const object = await stored('avi-failed', clips.avi, '.avi');
       await intake(object);
-      await db.orm.em.fork().nativeUpdate(MediaProcess, { fileMd5: object.fileMd5 }, { state: TaskState.FAILED, attempts: 3, runAtMs: null, lastError: 'broken' });
+      await db.orm.em
+        .fork()
+        .nativeUpdate(
+          MediaProcess,
+          { fileMd5: object.fileMd5 },
+          { state: TaskState.FAILED, attempts: 3, runAtMs: null, lastError: 'broken' },
+        );
       assert.equal((await intake(object)).queued, true);
       const [task, ...others] = await tasks(object.fileMd5);
       assert.deepEqual(others, []);
-      assert.deepEqual([task?.state, task?.attempts, task?.runAtMs, task?.lastError], [TaskState.FAILED, 3, null, 'broken']);
+      assert.deepEqual(
+        [task?.state, task?.attempts, task?.runAtMs, task?.lastError],
+        [TaskState.FAILED, 3, null, 'broken'],
+      );
 
       // A succeeded task lives in the history: the file is transcoded, so another merge of it queues nothing.
       const em = db.orm.em.fork();
@@ -219,7 +251,10 @@ describe('TranscodeQueue with ffprobe and an S3 store (s3rver)', () => {
     const [source] = recording.sources;
     assert.ok(source && 'url' in source, `probed ${JSON.stringify(source)}, not a URL`);
     assert.match(source.url, /X-Amz-Signature=/);
-    const decision = await new TranscodeQueue(new FfprobeProber(findFfprobe(readConfig().media.ffprobePath)), s3!.store).inspect(object);
+    const decision = await new TranscodeQueue(
+      new FfprobeProber(findFfprobe(readConfig().media.ffprobePath)),
+      s3!.store,
+    ).inspect(object);
     assert.equal(decision.needed, true);
     assert.equal(decision.probe?.videoCodec, 'mpeg4');
   });

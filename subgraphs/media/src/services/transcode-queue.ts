@@ -44,9 +44,12 @@ export class TranscodeQueue {
       probe = await this.prober.probe(await this.store.readSource(object.bucket, object.objectKey));
     } catch (error) {
       if (!(error instanceof NotMediaError)) throw error;
-      throw notAVideo(`The uploaded file ${object.fileMd5} is not a video that can be played or converted: its bytes hold no readable audio or video.`);
+      throw notAVideo(
+        `The uploaded file ${object.fileMd5} is not a video that can be played or converted: its bytes hold no readable audio or video.`,
+      );
     }
-    if (!probe.videoCodec) throw notAVideo(`The uploaded file ${object.fileMd5} holds only ${probe.audioCodec} audio and no video.`);
+    if (!probe.videoCodec)
+      throw notAVideo(`The uploaded file ${object.fileMd5} holds only ${probe.audioCodec} audio and no video.`);
     return { needed: !browserPlayable(probe), probe };
   }
 

@@ -27,7 +27,11 @@ function taskFixtures(factory: TestDatabaseFactory, db: { readonly orm: { em: En
   const table = () => new TaskTable(db.orm.em.fork(), transcodeTasks);
   const queued = async (label: string) => {
     const fileMd5 = createHash('md5').update(`${factory.kind}-${label}`).digest('hex');
-    await new MediaProcessRepository(db.orm.em.fork()).enqueue({ fileMd5, bucket: 'video', objectKey: `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.avi` });
+    await new MediaProcessRepository(db.orm.em.fork()).enqueue({
+      fileMd5,
+      bucket: 'video',
+      objectKey: `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.avi`,
+    });
     const { id } = await db.orm.em.fork().findOneOrFail(MediaProcess, { fileMd5 });
     return { id: String(id), fileMd5 };
   };
@@ -36,9 +40,19 @@ function taskFixtures(factory: TestDatabaseFactory, db: { readonly orm: { em: En
     const task = await queued(label);
     const token = `worker-1:${label}`;
     const leaseUntilMs = Date.now() + MINUTE;
-    await db.orm.em
-      .fork()
-      .nativeUpdate(MediaProcess, { id: task.id }, { state: TaskState.PROCESSING, attempts: 1, leaseOwner: 'worker-1', leaseToken: token, leaseUntilMs, runAtMs: leaseUntilMs, progress });
+    await db.orm.em.fork().nativeUpdate(
+      MediaProcess,
+      { id: task.id },
+      {
+        state: TaskState.PROCESSING,
+        attempts: 1,
+        leaseOwner: 'worker-1',
+        leaseToken: token,
+        leaseUntilMs,
+        runAtMs: leaseUntilMs,
+        progress,
+      },
+    );
     const claimed: ClaimedTask = { id: task.id, token, attempt: 1, maxAttempts: 3, payload: undefined };
     return { ...task, claimed, leaseUntilMs };
   };
@@ -74,7 +88,8 @@ function taskFixtures(factory: TestDatabaseFactory, db: { readonly orm: { em: En
 for (const factory of testDatabases('transcode tasks')) {
   describe(`TranscodeTaskService lists tasks on ${factory.kind}`, () => {
     const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
-    const service = () => new TranscodeTaskService(new TranscodeTaskRepository(db.orm.em.fork()), { notify: async () => {} });
+    const service = () =>
+      new TranscodeTaskService(new TranscodeTaskRepository(db.orm.em.fork()), { notify: async () => {} });
     const tasks: Record<string, { id: string; fileMd5: string; leaseUntilMs?: number }> = {};
     let madeAt = 0;
 
@@ -92,7 +107,8 @@ for (const factory of testDatabases('transcode tasks')) {
       tasks.H = await make.succeeded('H done');
     });
 
-    const names = (items: TranscodeTaskView[]) => items.map((item) => Object.keys(tasks).find((name) => tasks[name].id === item.id));
+    const names = (items: TranscodeTaskView[]) =>
+      items.map((item) => Object.keys(tasks).find((name) => tasks[name].id === item.id));
 
     test('with no state: live tasks newest first, then succeeded ones newest first, paged across both', async () => {
       const all = await service().list(root, {}, firstPage);
@@ -109,8 +125,16 @@ for (const factory of testDatabases('transcode tasks')) {
           [[], 8],
         ],
       );
-      assert.deepEqual(names((await service().list(root, {}, pageOf(2, 5))).items), ['H', 'G', 'F'], 'a page that starts exactly at the history');
-      assert.deepEqual(names((await service().list(root, {}, pageOf(1, 5))).items), ['E', 'D', 'C', 'B', 'A'], 'a page that ends exactly at the live tasks');
+      assert.deepEqual(
+        names((await service().list(root, {}, pageOf(2, 5))).items),
+        ['H', 'G', 'F'],
+        'a page that starts exactly at the history',
+      );
+      assert.deepEqual(
+        names((await service().list(root, {}, pageOf(1, 5))).items),
+        ['E', 'D', 'C', 'B', 'A'],
+        'a page that ends exactly at the live tasks',
+      );
     });
 
     test('by state: SUCCEEDED from the history, the others from the live table', async () => {
@@ -130,10 +154,16 @@ for (const factory of testDatabases('transcode tasks')) {
       const { items, total } = await service().list(root, { fileMd5: tasks.F.fileMd5.toUpperCase() }, firstPage);
       assert.deepEqual([names(items), total], [['F'], 1]);
       assert.deepEqual(names((await service().list(root, { fileMd5: tasks.A.fileMd5 }, firstPage)).items), ['A']);
-      assert.equal((await service().list(root, { fileMd5: tasks.A.fileMd5, state: TaskState.SUCCEEDED }, firstPage)).total, 0);
+      assert.equal(
+        (await service().list(root, { fileMd5: tasks.A.fileMd5, state: TaskState.SUCCEEDED }, firstPage)).total,
+        0,
+      );
       await assert.rejects(service().list(root, { fileMd5: 'not-an-md5' }, firstPage), (error: unknown) => {
         appError('BAD_USER_INPUT', /fileMd5/)(error);
-        assert.deepEqual((error as AppError).details.fields?.map((f) => f.field), ['filter.fileMd5']);
+        assert.deepEqual(
+          (error as AppError).details.fields?.map((f) => f.field),
+          ['filter.fileMd5'],
+        );
         return true;
       });
     });
@@ -143,31 +173,60 @@ for (const factory of testDatabases('transcode tasks')) {
       const { items } = await service().list(root, {}, firstPage);
       const after = Date.now();
       const of = (name: string) => items.find((item) => item.id === tasks[name].id)!;
-      const near = (date: Date | undefined, ms: number, slack = 5_000) => assert.ok(date && Math.abs(date.getTime() - ms) <= slack, `${date?.toISOString()} is not near ${new Date(ms).toISOString()}`);
+      const near = (date: Date | undefined, ms: number, slack = 5_000) =>
+        assert.ok(
+          date && Math.abs(date.getTime() - ms) <= slack,
+          `${date?.toISOString()} is not near ${new Date(ms).toISOString()}`,
+        );
 
       const pending = of('A');
-      assert.deepEqual([pending.state, pending.attempts, pending.maxAttempts, pending.fileMd5], [TaskState.PENDING, 0, 3, tasks.A.fileMd5]);
-      assert.ok(pending.nextAttemptAt && pending.nextAttemptAt.getTime() >= before && pending.nextAttemptAt.getTime() <= after, 'a pending task is due now');
-      assert.deepEqual([pending.leaseOwner, pending.leaseExpiresAt, pending.progress, pending.finishedAt], [undefined, undefined, undefined, undefined]);
+      assert.deepEqual(
+        [pending.state, pending.attempts, pending.maxAttempts, pending.fileMd5],
+        [TaskState.PENDING, 0, 3, tasks.A.fileMd5],
+      );
+      assert.ok(
+        pending.nextAttemptAt && pending.nextAttemptAt.getTime() >= before && pending.nextAttemptAt.getTime() <= after,
+        'a pending task is due now',
+      );
+      assert.deepEqual(
+        [pending.leaseOwner, pending.leaseExpiresAt, pending.progress, pending.finishedAt],
+        [undefined, undefined, undefined, undefined],
+      );
       near(pending.createdAt, madeAt, 60_000);
 
       const running = of('B');
-      assert.deepEqual([running.state, running.attempts, running.progress, running.leaseOwner, running.nextAttemptAt], [TaskState.PROCESSING, 1, 30, 'worker-1', undefined]);
+      assert.deepEqual(
+        [running.state, running.attempts, running.progress, running.leaseOwner, running.nextAttemptAt],
+        [TaskState.PROCESSING, 1, 30, 'worker-1', undefined],
+      );
       assert.equal(running.leaseExpiresAt?.getTime(), tasks.B.leaseUntilMs);
 
       const retrying = of('C');
-      assert.deepEqual([retrying.state, retrying.lastError, retrying.leaseOwner, retrying.leaseExpiresAt], [TaskState.FAILED, 'ffprobe timed out', undefined, undefined]);
+      assert.deepEqual(
+        [retrying.state, retrying.lastError, retrying.leaseOwner, retrying.leaseExpiresAt],
+        [TaskState.FAILED, 'ffprobe timed out', undefined, undefined],
+      );
       near(retrying.nextAttemptAt, madeAt + MINUTE, 30_000);
 
       const failed = of('D');
-      assert.deepEqual([failed.state, failed.attempts, failed.nextAttemptAt], [TaskState.FAILED, 1, undefined], 'failed for good: no automatic attempt');
+      assert.deepEqual(
+        [failed.state, failed.attempts, failed.nextAttemptAt],
+        [TaskState.FAILED, 1, undefined],
+        'failed for good: no automatic attempt',
+      );
       assert.match(failed.lastError ?? '', /ffmpeg exited with code 1/);
 
       const cancelled = of('E');
-      assert.deepEqual([cancelled.state, cancelled.lastError, cancelled.nextAttemptAt], [TaskState.CANCELLED, 'Cancelled by someone', undefined]);
+      assert.deepEqual(
+        [cancelled.state, cancelled.lastError, cancelled.nextAttemptAt],
+        [TaskState.CANCELLED, 'Cancelled by someone', undefined],
+      );
 
       const done = of('H');
-      assert.deepEqual([done.state, done.attempts, done.finishedBy, done.maxAttempts, done.lastError], [TaskState.SUCCEEDED, 1, 'worker-1', undefined, undefined]);
+      assert.deepEqual(
+        [done.state, done.attempts, done.finishedBy, done.maxAttempts, done.lastError],
+        [TaskState.SUCCEEDED, 1, 'worker-1', undefined, undefined],
+      );
       near(done.finishedAt, after, 60_000);
     });
 
@@ -200,7 +259,10 @@ for (const factory of testDatabases('transcode tasks')) {
       for (const task of [await make.failedForGood('retry failed'), await make.cancelled('retry cancelled')]) {
         wakeups.length = 0;
         const retried = await service().retry(root, task.id);
-        assert.deepEqual([retried.id, retried.state, retried.attempts, retried.leaseOwner], [task.id, TaskState.PENDING, 0, undefined]);
+        assert.deepEqual(
+          [retried.id, retried.state, retried.attempts, retried.leaseOwner],
+          [task.id, TaskState.PENDING, 0, undefined],
+        );
         assert.ok(retried.nextAttemptAt, 'due now');
         const stored = await row(task.id);
         assert.deepEqual(
@@ -208,42 +270,77 @@ for (const factory of testDatabases('transcode tasks')) {
           [TaskState.PENDING, 0, null, null, null, null],
         );
         assert.ok(stored.runAtMs && Math.abs(stored.runAtMs - Date.now()) < 60_000, 'due now, by the database clock');
-        assert.deepEqual(wakeups.map((w) => [w.queue, w.pending.includes(task.id)]), [['transcode', true]], 'workers are woken once the task is claimable');
+        assert.deepEqual(
+          wakeups.map((w) => [w.queue, w.pending.includes(task.id)]),
+          [['transcode', true]],
+          'workers are woken once the task is claimable',
+        );
       }
     });
 
     test('retry refuses a task that is waiting, running or done, with CONFLICT, and changes nothing', async () => {
       wakeups.length = 0;
       const pending = await make.queued('retry pending');
-      await assert.rejects(service().retry(root, pending.id), refusedState('PENDING', /is pending and cannot be retried/));
+      await assert.rejects(
+        service().retry(root, pending.id),
+        refusedState('PENDING', /is pending and cannot be retried/),
+      );
       const running = await make.running('retry running', 10);
-      await assert.rejects(service().retry(root, running.id), refusedState('PROCESSING', /is processing and cannot be retried/));
-      assert.deepEqual([(await row(running.id)).attempts, (await row(running.id)).leaseToken], [1, running.claimed.token]);
+      await assert.rejects(
+        service().retry(root, running.id),
+        refusedState('PROCESSING', /is processing and cannot be retried/),
+      );
+      assert.deepEqual(
+        [(await row(running.id)).attempts, (await row(running.id)).leaseToken],
+        [1, running.claimed.token],
+      );
       const done = await make.succeeded('retry done');
-      await assert.rejects(service().retry(root, done.id), refusedState('SUCCEEDED', /has already succeeded and cannot be retried/));
-      assert.equal(await db.orm.em.fork().count(MediaProcess, { id: done.id }), 0, 'a succeeded task stays in the history');
+      await assert.rejects(
+        service().retry(root, done.id),
+        refusedState('SUCCEEDED', /has already succeeded and cannot be retried/),
+      );
+      assert.equal(
+        await db.orm.em.fork().count(MediaProcess, { id: done.id }),
+        0,
+        'a succeeded task stays in the history',
+      );
       assert.deepEqual(wakeups, []);
     });
 
     test('cancel stops a pending task, and a running one whose worker loses its lease', async () => {
       const pending = await make.queued('cancel pending');
       const stopped = await service().cancel(root, pending.id);
-      assert.deepEqual([stopped.state, stopped.lastError, stopped.nextAttemptAt], [TaskState.CANCELLED, 'Cancelled by root', undefined]);
+      assert.deepEqual(
+        [stopped.state, stopped.lastError, stopped.nextAttemptAt],
+        [TaskState.CANCELLED, 'Cancelled by root', undefined],
+      );
 
       const running = await make.running('cancel running', 60);
       const cancelled = await service().cancel(root, running.id);
-      assert.deepEqual([cancelled.state, cancelled.progress, cancelled.leaseOwner, cancelled.leaseExpiresAt], [TaskState.CANCELLED, undefined, undefined, undefined]);
+      assert.deepEqual(
+        [cancelled.state, cancelled.progress, cancelled.leaseOwner, cancelled.leaseExpiresAt],
+        [TaskState.CANCELLED, undefined, undefined, undefined],
+      );
       const stored = await row(running.id);
-      assert.deepEqual([stored.leaseOwner, stored.leaseToken, stored.leaseUntilMs, stored.runAtMs], [null, null, null, null]);
+      assert.deepEqual(
+        [stored.leaseOwner, stored.leaseToken, stored.leaseUntilMs, stored.runAtMs],
+        [null, null, null, null],
+      );
       assert.equal(await make.table().renew(running.claimed, MINUTE, 70), false, "the worker's next renewal fails");
       assert.equal((await row(running.id)).state, TaskState.CANCELLED);
     });
 
     test('cancel refuses a task that succeeded or is cancelled already, with CONFLICT', async () => {
       const done = await make.succeeded('cancel done');
-      await assert.rejects(service().cancel(root, done.id), refusedState('SUCCEEDED', /has already succeeded and cannot be cancelled/));
+      await assert.rejects(
+        service().cancel(root, done.id),
+        refusedState('SUCCEEDED', /has already succeeded and cannot be cancelled/),
+      );
       const cancelled = await make.cancelled('cancel twice');
-      await assert.rejects(service().cancel(root, cancelled.id), refusedState('CANCELLED', /is cancelled and cannot be cancelled/));
+      await assert.rejects(
+        service().cancel(root, cancelled.id),
+        refusedState('CANCELLED', /is cancelled and cannot be cancelled/),
+      );
     });
 
     test('an id no task has is NOT_FOUND; an id that is no row id is BAD_USER_INPUT naming the field', async () => {
@@ -255,7 +352,9 @@ for (const factory of testDatabases('transcode tasks')) {
         for (const call of [() => offline.retry(root, id), () => offline.cancel(root, id)]) {
           await assert.rejects(call, (error: unknown) => {
             appError('BAD_USER_INPUT', /id must be/)(error);
-            assert.deepEqual((error as AppError).details.fields, [{ field: 'id', message: 'must be a positive whole number' }]);
+            assert.deepEqual((error as AppError).details.fields, [
+              { field: 'id', message: 'must be a positive whole number' },
+            ]);
             return true;
           });
         }

@@ -47,11 +47,17 @@ export class TranscodeTaskService {
   ) {}
 
   /** Tasks matching the filter: live ones newest first, then succeeded ones newest first. */
-  async list(viewer: Viewer, filter: TranscodeTaskFilterInput, page: PageRequest): Promise<{ items: TranscodeTaskView[]; total: number }> {
+  async list(
+    viewer: Viewer,
+    filter: TranscodeTaskFilterInput,
+    page: PageRequest,
+  ): Promise<{ items: TranscodeTaskView[]; total: number }> {
     admin(viewer);
     const fileMd5 = filter.fileMd5?.trim().toLowerCase() || undefined;
     if (fileMd5 !== undefined && !isMd5(fileMd5)) {
-      throw badInput('filter.fileMd5 must be an MD5: 32 hexadecimal digits.', { fields: [{ field: 'filter.fileMd5', message: 'must be 32 hexadecimal digits' }] });
+      throw badInput('filter.fileMd5 must be an MD5: 32 hexadecimal digits.', {
+        fields: [{ field: 'filter.fileMd5', message: 'must be 32 hexadecimal digits' }],
+      });
     }
     const [tasks, total] = await this.tasks.page({ state: filter.state, fileMd5 }, page.offset, page.limit);
     const now = Date.now();

@@ -44,7 +44,14 @@ export class UploadCleanupService {
   ) {}
 
   async run(now: Date, signal?: AbortSignal): Promise<CleanupSummary> {
-    const summary: CleanupSummary = { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 };
+    const summary: CleanupSummary = {
+      expired: 0,
+      chunksFreed: 0,
+      mergesFinished: 0,
+      mergesRolledBack: 0,
+      orphansFreed: 0,
+      debrisFreed: 0,
+    };
     await this.recoverMerges(summary, signal);
     await this.freeFailed(summary, signal);
     await this.expireIdle(now, summary, signal);
@@ -67,7 +74,10 @@ export class UploadCleanupService {
           if (await this.merges.merge(session)) summary.mergesFinished += 1;
         } catch (error) {
           if (!isAppError(error)) {
-            this.log.warn({ err: error, fileMd5: session.fileMd5 }, 'finishing a merge whose process died failed; the next run tries again');
+            this.log.warn(
+              { err: error, fileMd5: session.fileMd5 },
+              'finishing a merge whose process died failed; the next run tries again',
+            );
           } else if (error.details.reason !== 'UPLOAD_MERGING') summary.mergesRolledBack += 1;
         }
       }
@@ -121,7 +131,10 @@ export class UploadCleanupService {
       }
       await abortUnused();
     } catch (error) {
-      this.log.warn({ err: error }, 'could not sweep multipart uploads no session needs (does the object store list them?); the next run tries again');
+      this.log.warn(
+        { err: error },
+        'could not sweep multipart uploads no session needs (does the object store list them?); the next run tries again',
+      );
     }
   }
 
@@ -130,7 +143,10 @@ export class UploadCleanupService {
     try {
       summary.debrisFreed = await this.store.sweepDebris(new Date(now.getTime() - DEBRIS_AGE_MS));
     } catch (error) {
-      this.log.warn({ err: error }, 'could not sweep what crashed writes left in the object store; the next run tries again');
+      this.log.warn(
+        { err: error },
+        'could not sweep what crashed writes left in the object store; the next run tries again',
+      );
     }
   }
 

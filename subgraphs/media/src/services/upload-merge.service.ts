@@ -33,7 +33,11 @@ export interface MergeLeaseSettings {
 /** The merge lease passed to someone else while this merge ran (it stalled past the lease): its result is theirs to write. */
 export class MergeLeaseLostError extends AppError {
   constructor(fileMd5: string) {
-    super(ErrorCode.CONFLICT, `The merge of ${fileMd5} stalled and was taken over by another request; merging, ask again for its result.`, { reason: 'UPLOAD_MERGING' });
+    super(
+      ErrorCode.CONFLICT,
+      `The merge of ${fileMd5} stalled and was taken over by another request; merging, ask again for its result.`,
+      { reason: 'UPLOAD_MERGING' },
+    );
   }
 }
 
@@ -63,7 +67,12 @@ export class UploadMergeService {
   async merge(session: UploadSession, entry?: MergeEntry): Promise<MediaFile | undefined> {
     const lease = await this.sessions.takeMerge(session.id, this.settings.owner, this.settings.leaseMs, entry);
     if (!lease) return undefined;
-    const recorded: MergeEntry = entry ?? { fileName: session.fileName, tags: session.tags, remark: session.remark, mergedBy: session.mergedBy ?? session.createdBy };
+    const recorded: MergeEntry = entry ?? {
+      fileName: session.fileName,
+      tags: session.tags,
+      remark: session.remark,
+      mergedBy: session.mergedBy ?? session.createdBy,
+    };
     return this.holding(session, lease, (held) => this.finish(session, lease, recorded, held));
   }
 
@@ -82,7 +91,11 @@ export class UploadMergeService {
    * Runs `work` with the lease kept renewed (its signal aborts once the lease is lost); an
    * unexpected failure gives the lease up, so the next caller takes over at once.
    */
-  private async holding<T>(session: UploadSession, lease: MergeLease, work: (held: AbortSignal) => Promise<T>): Promise<T> {
+  private async holding<T>(
+    session: UploadSession,
+    lease: MergeLease,
+    work: (held: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const { leaseMs } = this.settings;
     const held = new AbortController();
     const keeper = new LeaseKeeper(held, () => this.sessions.renewMerge(lease, leaseMs), {
@@ -97,7 +110,10 @@ export class UploadMergeService {
       if (!isAppError(error)) {
         await this.sessions.releaseMerge(lease).catch((releaseError: unknown) => {
           // The lease then runs out on its own and the merge is taken over after it.
-          this.log.warn({ err: releaseError, fileMd5: session.fileMd5 }, 'could not give up the lease of a failed merge');
+          this.log.warn(
+            { err: releaseError, fileMd5: session.fileMd5 },
+            'could not give up the lease of a failed merge',
+          );
         });
       }
       throw error;
@@ -106,18 +122,34 @@ export class UploadMergeService {
     }
   }
 
-  private async finish(session: UploadSession, lease: MergeLease, entry: MergeEntry, held: AbortSignal): Promise<MediaFile> {
+  private async finish(
+    session: UploadSession,
+    lease: MergeLease,
+    entry: MergeEntry,
+    held: AbortSignal,
+  ): Promise<MediaFile> {
     await this.pauses.reach('merge:leased');
     const joined = await this.joined(session);
     // A merge that lost its lease stops before the slow steps; its writes would be refused anyway.
     held.throwIfAborted();
     if (!joined) {
-      return this.rollBack(session, lease, 'the merge was interrupted after its chunks were freed and before the file was kept: upload the file again', 'CHUNKS_LOST');
+      return this.rollBack(
+        session,
+        lease,
+        'the merge was interrupted after its chunks were freed and before the file was kept: upload the file again',
+        'CHUNKS_LOST',
+      );
     }
     await this.pauses.reach('merge:joined');
     if (joined.md5 !== session.fileMd5 || joined.size !== session.fileSize) {
       const failure = `the merged file has MD5 ${joined.md5} and ${joined.size} bytes, but ${session.fileMd5} and ${session.fileSize} were declared`;
-      return this.rollBack(session, lease, failure, 'FILE_CHECKSUM_MISMATCH', `The merged file does not match: ${failure}. It was deleted; check the file and upload it again.`);
+      return this.rollBack(
+        session,
+        lease,
+        failure,
+        'FILE_CHECKSUM_MISMATCH',
+        `The merged file does not match: ${failure}. It was deleted; check the file and upload it again.`,
+      );
     }
     const object = {
       fileMd5: session.fileMd5,
@@ -141,7 +173,13 @@ export class UploadMergeService {
     let ended = false;
     const recorded = await this.media.record(
       { ...object, durationSeconds: probe?.durationSeconds, width: probe?.width, height: probe?.height },
-      { organisationId: session.organisationId, fileName: entry.fileName, tags: entry.tags, remark: entry.remark, createdBy: entry.mergedBy },
+      {
+        organisationId: session.organisationId,
+        fileName: entry.fileName,
+        tags: entry.tags,
+        remark: entry.remark,
+        createdBy: entry.mergedBy,
+      },
       async (em) => {
         queued = await this.videos.queue(em, object, decision);
         // The library entry commits only while this merge still holds the lease.
@@ -150,7 +188,8 @@ export class UploadMergeService {
       },
     );
     // The organisation had the entry already (recorded by another way in): the merge only ends.
-    if (!ended && !(await this.sessions.endMerge(lease, UploadState.COMPLETED))) throw new MergeLeaseLostError(session.fileMd5);
+    if (!ended && !(await this.sessions.endMerge(lease, UploadState.COMPLETED)))
+      throw new MergeLeaseLostError(session.fileMd5);
     if (queued) await this.videos.wake();
     return recorded;
   }
@@ -174,7 +213,8 @@ export class UploadMergeService {
       const stored = await this.store.stat(session.bucket, session.objectKey);
       if (stored) return { size: stored.size, md5: isMd5(stored.etag) ? stored.etag : await this.hashStored(session) };
       // The store refusing the parts (gone, missing, damaged) is final; anything else (unreachable, say) may pass.
-      if (isAppError(error) && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT)) return undefined;
+      if (isAppError(error) && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT))
+        return undefined;
       throw error;
     }
   }
@@ -192,10 +232,17 @@ export class UploadMergeService {
   }
 
   /** Ends the merge FAILED with its storage freed (store first: a crash between leaves a merge to take over again), then rejects. */
-  private async rollBack(session: UploadSession, lease: MergeLease, failure: string, reason: string, message?: string): Promise<never> {
+  private async rollBack(
+    session: UploadSession,
+    lease: MergeLease,
+    failure: string,
+    reason: string,
+    message?: string,
+  ): Promise<never> {
     await this.freeStorage(session);
     await this.pauses.reach('merge:freed');
-    if (!(await this.sessions.endMerge(lease, UploadState.FAILED, failure))) throw new MergeLeaseLostError(session.fileMd5);
+    if (!(await this.sessions.endMerge(lease, UploadState.FAILED, failure)))
+      throw new MergeLeaseLostError(session.fileMd5);
     this.log.warn({ fileMd5: session.fileMd5, reason }, `merge rolled back: ${failure}`);
     throw message ? badInput(message, { reason }) : conflict(`The upload failed: ${failure}.`, { reason });
   }

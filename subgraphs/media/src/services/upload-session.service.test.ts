@@ -35,7 +35,17 @@ const CHUNK = 5 * MiB;
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const alice: Viewer = { userId: 'alice', roles: ['member'], organisationId: 'org-1' };
 const bob: Viewer = { userId: 'bob', roles: ['member'], organisationId: 'org-2' };
-const settings = { chunkSize: CHUNK, maxFileBytes: 64 * MiB, sessionTtlSeconds: 3600, quotaSessions: 20, quotaBytes: 1024 * MiB, proofKey: 'test-proof-key', mergeWaitMs: 5_000, chunkWaitMs: 5_000, mergeLease: { leaseMs: 30_000, owner: 'test' } };
+const settings = {
+  chunkSize: CHUNK,
+  maxFileBytes: 64 * MiB,
+  sessionTtlSeconds: 3600,
+  quotaSessions: 20,
+  quotaBytes: 1024 * MiB,
+  proofKey: 'test-proof-key',
+  mergeWaitMs: 5_000,
+  chunkWaitMs: 5_000,
+  mergeLease: { leaseMs: 30_000, owner: 'test' },
+};
 
 /** An MP4-looking file (the sniffer reads the `ftyp` box) of `size` random bytes. */
 function video(size: number): Buffer {
@@ -47,7 +57,11 @@ const chunkOf = (bytes: Buffer, index: number) => bytes.subarray(index * CHUNK, 
 /** The URL `orm` was opened with, to open another connection pool on the same database. */
 const databaseUrl = (orm: MikroORM) => orm.config.get('clientUrl') || `sqlite:${orm.config.get('dbName')}`;
 
-function suite(name: string, factory: TestDatabaseFactory, openStore: () => Promise<{ store: ObjectStore; close(): Promise<void> }>) {
+function suite(
+  name: string,
+  factory: TestDatabaseFactory,
+  openStore: () => Promise<{ store: ObjectStore; close(): Promise<void> }>,
+) {
   describe(name, () => {
     const db = migratedTestDatabase(factory, { entities: mediaEntities, migrations: mediaMigrations });
     let store: ObjectStore;
@@ -63,7 +77,17 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       async inspect(object) {
         inspected.push(object);
         if (refuseVideo) throw badInput('The file is not a video that can be read.', { reason: 'NOT_A_VIDEO' });
-        return { needed: true, probe: { formatNames: ['avi'], videoCodec: 'mpeg4', audioCodec: 'mp3', durationSeconds: 61.5, width: 640, height: 360 } };
+        return {
+          needed: true,
+          probe: {
+            formatNames: ['avi'],
+            videoCodec: 'mpeg4',
+            audioCodec: 'mp3',
+            durationSeconds: 61.5,
+            width: 640,
+            height: 360,
+          },
+        };
       },
       async queue(em, object, decision) {
         const failure = failQueue;
@@ -86,10 +110,18 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
     const tally = (name: keyof typeof live) => ({ inc: () => void live[name]++, dec: () => void live[name]-- });
     const service = (quota: Partial<typeof settings> = {}, orm = db.orm) => {
       const em = orm.em.fork();
-      return new UploadSessionService(new UploadSessionRepository(em), new MediaRepository(em), store, { ...settings, ...quota }, createLogger('test', 'silent'), videos, {
-        chunkWrites: tally('chunkWrites'),
-        chunkWaits: tally('chunkWaits'),
-      });
+      return new UploadSessionService(
+        new UploadSessionRepository(em),
+        new MediaRepository(em),
+        store,
+        { ...settings, ...quota },
+        createLogger('test', 'silent'),
+        videos,
+        {
+          chunkWrites: tally('chunkWrites'),
+          chunkWaits: tally('chunkWaits'),
+        },
+      );
     };
     const send = (viewer: Viewer, bytes: Buffer, index: number, chunk = chunkOf(bytes, index), chunkMd5 = md5(chunk)) =>
       service().uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5, stream: Readable.from([chunk]) });
@@ -104,27 +136,43 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       const fileMd5 = md5(bytes);
       const check = await service().checkFile(alice, { fileMd5, fileName: '第1课.mp4', fileSize: bytes.length });
       assert.equal(check.exists, false);
-      assert.deepEqual({ state: check.upload?.state, total: check.upload?.chunkTotal, missing: check.upload?.missingChunks }, { state: 'UPLOADING', total: 3, missing: [0, 1, 2] });
+      assert.deepEqual(
+        { state: check.upload?.state, total: check.upload?.chunkTotal, missing: check.upload?.missingChunks },
+        { state: 'UPLOADING', total: 3, missing: [0, 1, 2] },
+      );
 
-      await assert.rejects(send(alice, bytes, 1, chunkOf(bytes, 1), md5(Buffer.from('other'))), appError('BAD_USER_INPUT', /arrived damaged/));
-      await assert.rejects(send(alice, bytes, 2, chunkOf(bytes, 2).subarray(1)), appError('BAD_USER_INPUT', /should have 1234/));
+      await assert.rejects(
+        send(alice, bytes, 1, chunkOf(bytes, 1), md5(Buffer.from('other'))),
+        appError('BAD_USER_INPUT', /arrived damaged/),
+      );
+      await assert.rejects(
+        send(alice, bytes, 2, chunkOf(bytes, 2).subarray(1)),
+        appError('BAD_USER_INPUT', /should have 1234/),
+      );
       await assert.rejects(send(alice, bytes, 3, Buffer.alloc(1)), appError('BAD_USER_INPUT', /out of range/));
       assert.deepEqual((await service().status(alice, fileMd5)).uploadedChunks, [], 'refused chunks are not stored');
 
       await Promise.all([send(alice, bytes, 2), send(alice, bytes, 0)]);
       await send(alice, bytes, 2);
-      await assert.rejects(service().merge(alice, { fileMd5, fileName: '第1课.mp4', chunkTotal: 3 }), (error: unknown) => {
-        appError('BAD_USER_INPUT', /Chunks missing: 1\./)(error);
-        assert.deepEqual((error as { details: { missing: number[] } }).details.missing, [1]);
-        return true;
-      });
+      await assert.rejects(
+        service().merge(alice, { fileMd5, fileName: '第1课.mp4', chunkTotal: 3 }),
+        (error: unknown) => {
+          appError('BAD_USER_INPUT', /Chunks missing: 1\./)(error);
+          assert.deepEqual((error as { details: { missing: number[] } }).details.missing, [1]);
+          return true;
+        },
+      );
       const resumed = await service().checkFile(alice, { fileMd5, fileName: '第1课.mp4', fileSize: bytes.length });
       assert.deepEqual(resumed.upload?.uploadedChunks, [0, 2], 'checking again resumes the same upload');
       assert.equal(await service().checkChunk(alice, fileMd5, 2), true);
       assert.equal(await service().checkChunk(alice, fileMd5, 1), false);
       await send(alice, bytes, 1);
 
-      const merges = await Promise.all([1, 2, 3, 4, 5].map(() => service().merge(alice, { fileMd5, fileName: '第1课.mp4', chunkTotal: 3, tags: '视频' })));
+      const merges = await Promise.all(
+        [1, 2, 3, 4, 5].map(() =>
+          service().merge(alice, { fileMd5, fileName: '第1课.mp4', chunkTotal: 3, tags: '视频' }),
+        ),
+      );
       assert.deepEqual(new Set(merges.map((m) => m.id)), new Set([fileMd5]));
       assert.equal(merges[0].type, 'VIDEO');
       assert.equal(merges[0].mimeType, 'video/mp4');
@@ -136,11 +184,19 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         'transcoding was queued once, in the transaction that recorded the media',
       );
       assert.equal(wakes, 1, 'and the workers were woken once, after it committed');
-      assert.deepEqual([merges[0].durationSeconds, merges[0].width, merges[0].height], [61.5, 640, 360], 'the probe facts are recorded');
+      assert.deepEqual(
+        [merges[0].durationSeconds, merges[0].width, merges[0].height],
+        [61.5, 640, 360],
+        'the probe facts are recorded',
+      );
       assert.equal(await db.orm.em.fork().count(MediaFile, { organisationId: 'org-1' }), 1);
       assert.equal(await db.orm.em.fork().count(UploadChunk, {}), 0, 'chunk records go with the merge');
       assert.equal(md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)), fileMd5);
-      assert.equal((await service().merge(alice, { fileMd5, fileName: 'x.mp4', chunkTotal: 3 })).fileName, '第1课.mp4', 'merging again returns the record');
+      assert.equal(
+        (await service().merge(alice, { fileMd5, fileName: 'x.mp4', chunkTotal: 3 })).fileName,
+        '第1课.mp4',
+        'merging again returns the record',
+      );
       assert.equal((await service().status(alice, fileMd5)).state, 'COMPLETED');
 
       const same = await service().checkFile(alice, { fileMd5, fileName: 'again.mp4', fileSize: bytes.length });
@@ -148,9 +204,17 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       const other = await service().checkFile(bob, { fileMd5, fileName: 'mine.mp4', fileSize: bytes.length });
       assert.equal(other.exists, false);
       assert.deepEqual(other.proof, challengeFor(settings.proofKey, 'org-2', fileMd5, bytes.length));
-      await assert.rejects(service().checkFile(bob, { fileMd5, fileName: 'mine.mp4', fileSize: bytes.length, proofMd5: fileMd5 }), appError('BAD_USER_INPUT', /proof does not match/));
+      await assert.rejects(
+        service().checkFile(bob, { fileMd5, fileName: 'mine.mp4', fileSize: bytes.length, proofMd5: fileMd5 }),
+        appError('BAD_USER_INPUT', /proof does not match/),
+      );
       const range = bytes.subarray(other.proof!.offset, other.proof!.offset + other.proof!.length);
-      const proven = await service().checkFile(bob, { fileMd5, fileName: 'mine.mp4', fileSize: bytes.length, proofMd5: md5(range) });
+      const proven = await service().checkFile(bob, {
+        fileMd5,
+        fileName: 'mine.mp4',
+        fileSize: bytes.length,
+        proofMd5: md5(range),
+      });
       assert.equal(proven.exists, true);
       assert.equal(proven.media?.organisationId, 'org-2');
       assert.equal(proven.media?.fileName, 'mine.mp4');
@@ -162,14 +226,30 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       await service().checkFile(alice, { fileMd5: declared, fileName: 'a.mp4', fileSize: bytes.length });
       for (const index of [0, 1]) {
         const chunk = chunkOf(bytes, index);
-        await service().uploadChunk(alice, { fileMd5: declared, index, chunkMd5: md5(chunk), stream: Readable.from([chunk]) });
+        await service().uploadChunk(alice, {
+          fileMd5: declared,
+          index,
+          chunkMd5: md5(chunk),
+          stream: Readable.from([chunk]),
+        });
       }
-      await assert.rejects(service().merge(alice, { fileMd5: declared, fileName: 'a.mp4', chunkTotal: 2 }), appError('BAD_USER_INPUT', /does not match/));
+      await assert.rejects(
+        service().merge(alice, { fileMd5: declared, fileName: 'a.mp4', chunkTotal: 2 }),
+        appError('BAD_USER_INPUT', /does not match/),
+      );
       const status = await service().status(alice, declared);
       assert.equal(status.state, 'FAILED');
       assert.match(status.failure ?? '', /declared/);
-      assert.equal(await store.stat('video', `${declared[0]}/${declared[1]}/${declared}/${declared}.mp4`), undefined, 'the bad result is gone');
-      const restarted = await service().checkFile(alice, { fileMd5: declared, fileName: 'a.mp4', fileSize: bytes.length });
+      assert.equal(
+        await store.stat('video', `${declared[0]}/${declared[1]}/${declared}/${declared}.mp4`),
+        undefined,
+        'the bad result is gone',
+      );
+      const restarted = await service().checkFile(alice, {
+        fileMd5: declared,
+        fileName: 'a.mp4',
+        fileSize: bytes.length,
+      });
       assert.equal(restarted.upload?.state, 'UPLOADING');
       assert.deepEqual(restarted.upload?.uploadedChunks, []);
       assert.equal(await service().abort(alice, declared), true);
@@ -183,17 +263,26 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       await Promise.all([send(alice, bytes, 0), send(alice, bytes, 1)]);
       refuseVideo = true;
       try {
-        await assert.rejects(service().merge(alice, { fileMd5, fileName: 'fake.mp4', chunkTotal: 2 }), appError('BAD_USER_INPUT', /not a video/));
+        await assert.rejects(
+          service().merge(alice, { fileMd5, fileName: 'fake.mp4', chunkTotal: 2 }),
+          appError('BAD_USER_INPUT', /not a video/),
+        );
       } finally {
         refuseVideo = false;
       }
       assert.equal((await service().status(alice, fileMd5)).state, 'FAILED');
       assert.equal(await store.stat('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`), undefined);
       assert.equal(await db.orm.em.fork().count(MediaFile, { object: fileMd5 }), 0);
-      assert.deepEqual(queued.filter((o) => o.fileMd5 === fileMd5), [], 'nothing is queued for it');
+      assert.deepEqual(
+        queued.filter((o) => o.fileMd5 === fileMd5),
+        [],
+        'nothing is queued for it',
+      );
     });
 
-    test('a merge failing unexpectedly after it began (the database busy, say) leaves nothing stuck: the retry finishes it', { timeout: 60_000 }, async () => {
+    test('a merge failing unexpectedly after it began (the database busy, say) leaves nothing stuck: the retry finishes it', {
+      timeout: 60_000,
+    }, async () => {
       // The 680 s e2e hang: the first merge died after MERGING with no owner, and every retry waited on it for good.
       const bytes = video(CHUNK + 5);
       const fileMd5 = md5(bytes);
@@ -202,12 +291,20 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       await Promise.all([send(alice, bytes, 0), send(alice, bytes, 1)]);
       failQueue = new Error('SQLITE_BUSY: database is locked');
       await assert.rejects(service().merge(alice, input), /database is locked/);
-      assert.equal(await db.orm.em.fork().count(MediaFile, { object: fileMd5 }), 0, 'nothing of the failed attempt was recorded');
+      assert.equal(
+        await db.orm.em.fork().count(MediaFile, { object: fileMd5 }),
+        0,
+        'nothing of the failed attempt was recorded',
+      );
 
       const merged = await service().merge(alice, input);
       assert.equal(merged.id, fileMd5);
       assert.equal((await service().status(alice, fileMd5)).state, 'COMPLETED');
-      assert.equal(md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)), fileMd5, 'the joined file found by the retry is the right one');
+      assert.equal(
+        md5(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`)),
+        fileMd5,
+        'the joined file found by the retry is the right one',
+      );
       assert.equal(await db.orm.em.fork().count(UploadChunk, {}), 0);
     });
 
@@ -218,15 +315,23 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       const damaged = Buffer.from(chunkOf(bytes, 1));
       damaged[CHUNK - 1] ^= 0xff;
       // A client retrying while its first copy is still on the way; the damaged one is refused or ignored.
-      const copies = await Promise.allSettled([send(alice, bytes, 1, damaged, md5(chunkOf(bytes, 1))), send(alice, bytes, 1), send(alice, bytes, 1, damaged, md5(chunkOf(bytes, 1)))]);
+      const copies = await Promise.allSettled([
+        send(alice, bytes, 1, damaged, md5(chunkOf(bytes, 1))),
+        send(alice, bytes, 1),
+        send(alice, bytes, 1, damaged, md5(chunkOf(bytes, 1))),
+      ]);
       assert.equal(copies[1].status, 'fulfilled');
-      for (const copy of copies) if (copy.status === 'rejected') appError('BAD_USER_INPUT', /arrived damaged/)(copy.reason);
+      for (const copy of copies)
+        if (copy.status === 'rejected') appError('BAD_USER_INPUT', /arrived damaged/)(copy.reason);
       assert.deepEqual((await service().status(alice, fileMd5)).uploadedChunks, [1]);
 
       // The same index sent again with other bytes (and their own MD5) that arrive damaged: the old row goes with the old part.
       await send(alice, bytes, 2);
       const other = randomBytes(7);
-      await assert.rejects(send(alice, bytes, 2, Buffer.from([1, 2, 3, 4, 5, 6, 7]), md5(other)), appError('BAD_USER_INPUT', /arrived damaged/));
+      await assert.rejects(
+        send(alice, bytes, 2, Buffer.from([1, 2, 3, 4, 5, 6, 7]), md5(other)),
+        appError('BAD_USER_INPUT', /arrived damaged/),
+      );
       assert.deepEqual((await service().status(alice, fileMd5)).missingChunks, [0, 2]);
 
       await Promise.all([send(alice, bytes, 0), send(alice, bytes, 2)]);
@@ -248,11 +353,14 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       first.catch(() => undefined);
       await waitUntil('the first copy writing', () => live.chunkWrites === 1, 10_000);
 
-      await assert.rejects(service({ chunkWaitMs: 200 }).uploadChunk(alice, copy(Readable.from([chunk]))), (error: unknown) => {
-        appError('CONFLICT', /chunk 1 .* is still arriving in another request/i)(error);
-        assert.equal((error as AppError).details.reason, 'CHUNK_UPLOADING');
-        return true;
-      });
+      await assert.rejects(
+        service({ chunkWaitMs: 200 }).uploadChunk(alice, copy(Readable.from([chunk]))),
+        (error: unknown) => {
+          appError('CONFLICT', /chunk 1 .* is still arriving in another request/i)(error);
+          assert.equal((error as AppError).details.reason, 'CHUNK_UPLOADING');
+          return true;
+        },
+      );
       const client = new AbortController();
       const leaving = service().uploadChunk(alice, copy(Readable.from([chunk])), client.signal);
       await waitUntil('the second copy waiting', () => live.chunkWaits === 1, 10_000);
@@ -273,16 +381,36 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
       const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(CHUNK + 100)]);
       await service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'big.pdf', fileSize: pdf.length });
       await assert.rejects(send(alice, pdf, 0), appError('BAD_USER_INPUT', /not a video/));
-      await assert.rejects(service().checkFile(alice, { fileMd5: 'xyz', fileName: 'a.mp4', fileSize: 10 }), appError('BAD_USER_INPUT', /MD5/));
-      await assert.rejects(service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'a.mp4', fileSize: 65 * MiB }), appError('PAYLOAD_TOO_LARGE'));
-      await assert.rejects(service().checkFile({ userId: 'root', roles: ['admin'] }, { fileMd5: md5(pdf), fileName: 'a.mp4', fileSize: 10 }), appError('FORBIDDEN'));
-      assert.equal((await service().status(bob, md5(pdf))).state, 'NOT_STARTED', "another organisation's upload is invisible");
+      await assert.rejects(
+        service().checkFile(alice, { fileMd5: 'xyz', fileName: 'a.mp4', fileSize: 10 }),
+        appError('BAD_USER_INPUT', /MD5/),
+      );
+      await assert.rejects(
+        service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'a.mp4', fileSize: 65 * MiB }),
+        appError('PAYLOAD_TOO_LARGE'),
+      );
+      await assert.rejects(
+        service().checkFile(
+          { userId: 'root', roles: ['admin'] },
+          { fileMd5: md5(pdf), fileName: 'a.mp4', fileSize: 10 },
+        ),
+        appError('FORBIDDEN'),
+      );
+      assert.equal(
+        (await service().status(bob, md5(pdf))).state,
+        'NOT_STARTED',
+        "another organisation's upload is invisible",
+      );
       assert.equal(await service().abort(bob, md5(pdf)), false);
       await assert.rejects(send(bob, pdf, 1), appError('BAD_USER_INPUT', /checkFile first/));
     });
 
     describe('per-organisation quotas', () => {
-      const member = (organisationId: string): Viewer => ({ userId: `${organisationId}-user`, roles: ['member'], organisationId });
+      const member = (organisationId: string): Viewer => ({
+        userId: `${organisationId}-user`,
+        roles: ['member'],
+        organisationId,
+      });
       const anyMd5 = () => randomBytes(16).toString('hex');
       type Quota = Partial<typeof settings>;
       /** Opens an upload of a file not seen before; its MD5. */
@@ -293,17 +421,26 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         return fileMd5;
       };
       const sendUnder = (quota: Quota, viewer: Viewer, bytes: Buffer, index: number) =>
-        service(quota).uploadChunk(viewer, { fileMd5: md5(bytes), index, chunkMd5: md5(chunkOf(bytes, index)), stream: Readable.from([chunkOf(bytes, index)]) });
+        service(quota).uploadChunk(viewer, {
+          fileMd5: md5(bytes),
+          index,
+          chunkMd5: md5(chunkOf(bytes, index)),
+          stream: Readable.from([chunkOf(bytes, index)]),
+        });
       /** Passes for the quota refusal `reason` carrying `usage` in its details (what a client sees in `extensions`). */
       const refused =
         (reason: string, usage: Record<string, number>, message?: RegExp) =>
         (error: unknown): true => {
           appError('CONFLICT', message)(error);
           const { details } = error as AppError;
-          assert.deepEqual({ reason: details.reason, ...Object.fromEntries(Object.keys(usage).map((key) => [key, details[key]])) }, { reason, ...usage });
+          assert.deepEqual(
+            { reason: details.reason, ...Object.fromEntries(Object.keys(usage).map((key) => [key, details[key]])) },
+            { reason, ...usage },
+          );
           return true;
         };
-      const openSessions = (organisationId: string) => db.orm.em.fork().count(UploadSession, { organisationId, state: UploadState.UPLOADING });
+      const openSessions = (organisationId: string) =>
+        db.orm.em.fork().count(UploadSession, { organisationId, state: UploadState.UPLOADING });
 
       test('an organisation has at most UPLOAD_QUOTA_SESSIONS uploads open: one more is refused until one is finished or aborted; resuming is never refused', async () => {
         const quota = { quotaSessions: 3 };
@@ -314,11 +451,19 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         await open(carol, quota);
         await assert.rejects(
           open(carol, quota),
-          refused('UPLOAD_QUOTA_SESSIONS', { limit: 3, openSessions: 3, openBytes: 2 * MiB + 1000, fileSize: MiB }, /has 3 uploads open, the most it may have at once \(3\).*abortUpload/),
+          refused(
+            'UPLOAD_QUOTA_SESSIONS',
+            { limit: 3, openSessions: 3, openBytes: 2 * MiB + 1000, fileSize: MiB },
+            /has 3 uploads open, the most it may have at once \(3\).*abortUpload/,
+          ),
         );
         assert.equal(await openSessions('quota-sessions'), 3, 'the refused upload opened nothing');
 
-        const resumed = await service(quota).checkFile(carol, { fileMd5: first, fileName: 'lesson.mp4', fileSize: MiB });
+        const resumed = await service(quota).checkFile(carol, {
+          fileMd5: first,
+          fileName: 'lesson.mp4',
+          fileSize: MiB,
+        });
         assert.equal(resumed.upload?.state, 'UPLOADING', 'an open upload resumes at the limit');
         await open(member('quota-sessions-other'), quota);
 
@@ -327,7 +472,10 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         await assert.rejects(open(carol, quota), refused('UPLOAD_QUOTA_SESSIONS', { limit: 3, openSessions: 3 }));
 
         await sendUnder(quota, carol, clip, 0);
-        assert.equal((await service(quota).merge(carol, { fileMd5: md5(clip), fileName: 'short.mp4', chunkTotal: 1 })).size, clip.length);
+        assert.equal(
+          (await service(quota).merge(carol, { fileMd5: md5(clip), fileName: 'short.mp4', chunkTotal: 1 })).size,
+          clip.length,
+        );
         await open(carol, quota);
         assert.equal(await openSessions('quota-sessions'), 3);
       });
@@ -338,7 +486,11 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         const big = await open(dave, quota, 6 * MiB);
         await assert.rejects(
           open(dave, quota, 5 * MiB),
-          refused('UPLOAD_QUOTA_BYTES', { limit: 10 * MiB, openSessions: 1, openBytes: 6 * MiB, fileSize: 5 * MiB }, /declare 6291456 bytes.*pass the 10485760 bytes.*abortUpload/),
+          refused(
+            'UPLOAD_QUOTA_BYTES',
+            { limit: 10 * MiB, openSessions: 1, openBytes: 6 * MiB, fileSize: 5 * MiB },
+            /declare 6291456 bytes.*pass the 10485760 bytes.*abortUpload/,
+          ),
         );
         await open(dave, quota, 4 * MiB);
         await open(member('quota-bytes-other'), quota, 10 * MiB);
@@ -358,17 +510,38 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
 
         // No chunk for longer than the time-to-live, and the cleanup job has not run yet.
         const past = new Date(Date.now() - (settings.sessionTtlSeconds + 1) * 1000);
-        await db.orm.em.fork().nativeUpdate(UploadSession, { organisationId: 'quota-idle', fileMd5: idle }, { lastActivityAt: past });
+        await db.orm.em
+          .fork()
+          .nativeUpdate(UploadSession, { organisationId: 'quota-idle', fileMd5: idle }, { lastActivityAt: past });
         const third = await open(erin, quota);
 
-        await assert.rejects(service(quota).checkFile(erin, { fileMd5: idle, fileName: 'idle.mp4', fileSize: clip.length }), refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }));
+        await assert.rejects(
+          service(quota).checkFile(erin, { fileMd5: idle, fileName: 'idle.mp4', fileSize: clip.length }),
+          refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }),
+        );
         await assert.rejects(sendUnder(quota, erin, clip, 0), refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }));
-        assert.equal((await service(quota).status(erin, idle)).state, 'UPLOADING', 'refused, the idle upload is left for the cleanup job');
+        assert.equal(
+          (await service(quota).status(erin, idle)).state,
+          'UPLOADING',
+          'refused, the idle upload is left for the cleanup job',
+        );
 
         assert.equal(await service(quota).abort(erin, third), true);
-        assert.deepEqual((await sendUnder(quota, erin, clip, 0)).uploadedChunks, [0], 'with room, a chunk brings it back');
-        await assert.rejects(open(erin, quota), refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }), 'and it counts again');
-        const resumed = await service(quota).checkFile(erin, { fileMd5: idle, fileName: 'idle.mp4', fileSize: clip.length });
+        assert.deepEqual(
+          (await sendUnder(quota, erin, clip, 0)).uploadedChunks,
+          [0],
+          'with room, a chunk brings it back',
+        );
+        await assert.rejects(
+          open(erin, quota),
+          refused('UPLOAD_QUOTA_SESSIONS', { openSessions: 2 }),
+          'and it counts again',
+        );
+        const resumed = await service(quota).checkFile(erin, {
+          fileMd5: idle,
+          fileName: 'idle.mp4',
+          fileSize: clip.length,
+        });
         assert.ok(resumed.upload!.expiresAt! > new Date(), 'its time-to-live starts again');
       });
 
@@ -376,10 +549,19 @@ function suite(name: string, factory: TestDatabaseFactory, openStore: () => Prom
         const quota = { quotaSessions: 20 };
         const frank = member('quota-race');
         // better-sqlite3 waits for a lock synchronously, so two SQLite connections in one process would stall each other: one pool there.
-        const second = factory.kind === 'sqlite' ? db.orm : await openDatabase({ url: databaseUrl(db.orm), entities: mediaEntities, migrations: mediaMigrations });
+        const second =
+          factory.kind === 'sqlite'
+            ? db.orm
+            : await openDatabase({ url: databaseUrl(db.orm), entities: mediaEntities, migrations: mediaMigrations });
         try {
           const results = await Promise.allSettled(
-            Array.from({ length: 50 }, (_, i) => service(quota, i % 2 === 0 ? db.orm : second).checkFile(frank, { fileMd5: anyMd5(), fileName: `part-${i}.mp4`, fileSize: MiB })),
+            Array.from({ length: 50 }, (_, i) =>
+              service(quota, i % 2 === 0 ? db.orm : second).checkFile(frank, {
+                fileMd5: anyMd5(),
+                fileName: `part-${i}.mp4`,
+                fileSize: MiB,
+              }),
+            ),
           );
           const refusals = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
           for (const refusal of refusals) refused('UPLOAD_QUOTA_SESSIONS', { limit: 20, openSessions: 20 })(refusal);
@@ -406,7 +588,9 @@ suite('chunked uploads over the S3 protocol (s3rver)', factories.find((f) => f.k
 /** Settles with `promise`, or fails after `ms` saying what was awaited. */
 async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -416,7 +600,10 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
 
 /** `open-uploads.process.js` as its own process: a second (third, …) media process on the same database. */
 function racer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'testing', 'open-uploads.process.js')], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(__dirname, '..', 'testing', 'open-uploads.process.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -434,12 +621,26 @@ for (const factory of factories) {
 
     test('two processes opening 25 uploads each for one organisation at once open exactly its quota of 20', async () => {
       const root = await mkdtemp(join(tmpdir(), 'lh-race-'));
-      const env = { DATABASE_URL: databaseUrl(db.orm), STORE_ROOT: root, ORGANISATION_ID: 'org-race', OPEN_COUNT: '25', QUOTA_SESSIONS: '20' };
+      const env = {
+        DATABASE_URL: databaseUrl(db.orm),
+        STORE_ROOT: root,
+        ORGANISATION_ID: 'org-race',
+        OPEN_COUNT: '25',
+        QUOTA_SESSIONS: '20',
+      };
       const racers = [racer(env), racer(env)];
       try {
         for (const each of racers) assert.equal(await within(30_000, 'a racer starting', each.line()), 'ready');
         for (const each of racers) each.go();
-        const outcomes = await Promise.all(racers.map(async (each) => JSON.parse(await within(60_000, 'a racer opening uploads', each.line())) as { opened: number; refusals: string[] }));
+        const outcomes = await Promise.all(
+          racers.map(
+            async (each) =>
+              JSON.parse(await within(60_000, 'a racer opening uploads', each.line())) as {
+                opened: number;
+                refusals: string[];
+              },
+          ),
+        );
         assert.equal(outcomes[0].opened + outcomes[1].opened, 20, JSON.stringify(outcomes));
         assert.deepEqual(new Set(outcomes.flatMap((outcome) => outcome.refusals)), new Set(['UPLOAD_QUOTA_SESSIONS']));
         assert.equal(await db.orm.em.fork().count(UploadSession, { organisationId: 'org-race' }), 20);

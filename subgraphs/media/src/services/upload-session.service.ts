@@ -97,7 +97,6 @@ export interface MergeInput {
   remark?: string;
 }
 
-
 const contentTypes: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.m4v': 'video/mp4',
@@ -115,7 +114,10 @@ const MERGE_POLL_MAX_MS = 1000;
 
 function md5Of(value: string, field: string): string {
   const md5 = value.trim().toLowerCase();
-  if (!isMd5(md5)) throw badInput(`${field} must be an MD5 in hex (32 characters 0-9, a-f).`, { fields: [{ field, message: 'not an MD5' }] });
+  if (!isMd5(md5))
+    throw badInput(`${field} must be an MD5 in hex (32 characters 0-9, a-f).`, {
+      fields: [{ field, message: 'not an MD5' }],
+    });
   return md5;
 }
 
@@ -128,10 +130,14 @@ function drain(stream: Readable): Promise<void> {
 function asChunkError(error: unknown, index: number, expected: number): unknown {
   if (!(error instanceof AppError)) return error;
   if (error.details.reason === 'SIZE_MISMATCH') {
-    return badInput(`Chunk ${index} should have ${expected} bytes: ${error.message}`, { reason: 'CHUNK_SIZE_MISMATCH' });
+    return badInput(`Chunk ${index} should have ${expected} bytes: ${error.message}`, {
+      reason: 'CHUNK_SIZE_MISMATCH',
+    });
   }
   if (error.details.reason === 'PART_CHECKSUM_MISMATCH') {
-    return new AppError(ErrorCode.BAD_USER_INPUT, `Chunk ${index} arrived damaged: ${error.message}`, { reason: 'CHUNK_CHECKSUM_MISMATCH' });
+    return new AppError(ErrorCode.BAD_USER_INPUT, `Chunk ${index} arrived damaged: ${error.message}`, {
+      reason: 'CHUNK_CHECKSUM_MISMATCH',
+    });
   }
   return error;
 }
@@ -158,8 +164,20 @@ export class UploadSessionService {
     videos: VideoIntake,
     options: UploadGauges & { pauses?: PausePoints } = {},
   ) {
-    this.merges = new UploadMergeService(sessions, media, store, videos, settings.mergeLease, log, options.pauses ?? new PausePoints());
-    this.gauges = { mergeWaits: options.mergeWaits ?? uncounted, chunkWrites: options.chunkWrites ?? uncounted, chunkWaits: options.chunkWaits ?? uncounted };
+    this.merges = new UploadMergeService(
+      sessions,
+      media,
+      store,
+      videos,
+      settings.mergeLease,
+      log,
+      options.pauses ?? new PausePoints(),
+    );
+    this.gauges = {
+      mergeWaits: options.mergeWaits ?? uncounted,
+      chunkWrites: options.chunkWrites ?? uncounted,
+      chunkWaits: options.chunkWaits ?? uncounted,
+    };
   }
 
   private member(viewer: Viewer): { organisationId: string; userId: string } {
@@ -190,7 +208,9 @@ export class UploadSessionService {
   }
 
   private expectedSize(session: UploadSession, index: number): number {
-    return index < session.chunkTotal - 1 ? session.chunkSize : session.fileSize - session.chunkSize * (session.chunkTotal - 1);
+    return index < session.chunkTotal - 1
+      ? session.chunkSize
+      : session.fileSize - session.chunkSize * (session.chunkTotal - 1);
   }
 
   /** Ends a session for good: its multipart upload is aborted (where the store can) and its rows removed; false when a merge took it meanwhile. */
@@ -205,9 +225,14 @@ export class UploadSessionService {
     const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
     const fileName = cleanFileName(input.fileName);
     if (!Number.isSafeInteger(input.fileSize) || input.fileSize < 1) {
-      throw badInput('fileSize must be the file\'s size in bytes, at least 1.', { fields: [{ field: 'fileSize', message: 'must be a positive whole number' }] });
+      throw badInput("fileSize must be the file's size in bytes, at least 1.", {
+        fields: [{ field: 'fileSize', message: 'must be a positive whole number' }],
+      });
     }
-    if (input.fileSize > this.settings.maxFileBytes) throw payloadTooLarge(`Files up to ${this.settings.maxFileBytes} bytes can be uploaded; this one has ${input.fileSize}.`);
+    if (input.fileSize > this.settings.maxFileBytes)
+      throw payloadTooLarge(
+        `Files up to ${this.settings.maxFileBytes} bytes can be uploaded; this one has ${input.fileSize}.`,
+      );
 
     const own = await this.view(fileMd5, organisationId);
     if (own) return { exists: true, media: own };
@@ -217,8 +242,15 @@ export class UploadSessionService {
       // Another organisation uploaded these bytes: share them only with someone who proves they hold them too.
       const challenge = challengeFor(this.settings.proofKey, organisationId, fileMd5, object.size);
       if (!input.proofMd5) return { exists: false, proof: challenge };
-      if (!provesPossession(md5Of(input.proofMd5, 'proof.rangeMd5'), await md5OfStoredRange(this.store, { bucket: object.bucket, key: object.objectKey }, challenge))) {
-        throw badInput('The proof does not match the file: send the MD5 of the requested byte range of your copy.', { reason: 'PROOF_MISMATCH' });
+      if (
+        !provesPossession(
+          md5Of(input.proofMd5, 'proof.rangeMd5'),
+          await md5OfStoredRange(this.store, { bucket: object.bucket, key: object.objectKey }, challenge),
+        )
+      ) {
+        throw badInput('The proof does not match the file: send the MD5 of the requested byte range of your copy.', {
+          reason: 'PROOF_MISMATCH',
+        });
       }
       await this.media.record(object, { organisationId, fileName, createdBy: userId });
       return { exists: true, media: await this.view(fileMd5, organisationId) };
@@ -235,7 +267,10 @@ export class UploadSessionService {
       session = await this.unended(organisationId, fileMd5);
     }
     if (session && session.fileSize !== input.fileSize) {
-      throw conflict(`An upload of this file with ${session.fileSize} bytes is in progress; the same MD5 cannot have ${input.fileSize}. Abort it first if it was wrong.`, { reason: 'SIZE_MISMATCH' });
+      throw conflict(
+        `An upload of this file with ${session.fileSize} bytes is in progress; the same MD5 cannot have ${input.fileSize}. Abort it first if it was wrong.`,
+        { reason: 'SIZE_MISMATCH' },
+      );
     }
     // Not revived when the cleanup job expired it meanwhile: then it starts afresh, like any ended upload.
     if (session && !(await this.revived(session))) session = await this.unended(organisationId, fileMd5);
@@ -286,12 +321,22 @@ export class UploadSessionService {
     return this.sessions.reviveAdmitted(session, activeSince, this.quota(session.fileSize));
   }
 
-  private async open(organisationId: string, userId: string, fileMd5: string, fileName: string, fileSize: number): Promise<UploadSession> {
+  private async open(
+    organisationId: string,
+    userId: string,
+    fileMd5: string,
+    fileName: string,
+    fileSize: number,
+  ): Promise<UploadSession> {
     if (fileSize > this.settings.quotaBytes) {
-      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `Your organisation's open uploads may declare ${this.settings.quotaBytes} bytes together; this file alone has ${fileSize}.`, {
-        reason: 'UPLOAD_QUOTA_BYTES',
-        limit: this.settings.quotaBytes,
-      });
+      throw new AppError(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `Your organisation's open uploads may declare ${this.settings.quotaBytes} bytes together; this file alone has ${fileSize}.`,
+        {
+          reason: 'UPLOAD_QUOTA_BYTES',
+          limit: this.settings.quotaBytes,
+        },
+      );
     }
     const admit = this.quota(fileSize);
     // Refused before the store is asked for anything when clearly over; decided under the lock below.
@@ -316,10 +361,12 @@ export class UploadSessionService {
       multipartUploadId,
       createdBy: userId,
     };
-    const { session, created } = await this.sessions.createAdmitted(fresh, this.activeSince(), admit).catch(async (error: unknown) => {
-      await unused();
-      throw error;
-    });
+    const { session, created } = await this.sessions
+      .createAdmitted(fresh, this.activeSince(), admit)
+      .catch(async (error: unknown) => {
+        await unused();
+        throw error;
+      });
     if (!created) await unused();
     return session;
   }
@@ -329,9 +376,20 @@ export class UploadSessionService {
     const { organisationId } = this.member(viewer);
     const fileMd5 = md5Of(rawMd5, 'fileMd5');
     const session = await this.sessions.find(organisationId, fileMd5);
-    if (session) return { ...this.statusOf(session, await this.sessions.chunkIndexes(session.id)), media: await this.view(fileMd5, organisationId) };
+    if (session)
+      return {
+        ...this.statusOf(session, await this.sessions.chunkIndexes(session.id)),
+        media: await this.view(fileMd5, organisationId),
+      };
     const media = await this.view(fileMd5, organisationId);
-    return { fileMd5, state: media ? UploadState.COMPLETED : 'NOT_STARTED', chunkSize: this.settings.chunkSize, uploadedChunks: [], missingChunks: [], media };
+    return {
+      fileMd5,
+      state: media ? UploadState.COMPLETED : 'NOT_STARTED',
+      chunkSize: this.settings.chunkSize,
+      uploadedChunks: [],
+      missingChunks: [],
+      media,
+    };
   }
 
   async checkChunk(viewer: Viewer, rawMd5: string, index: number): Promise<boolean> {
@@ -342,10 +400,14 @@ export class UploadSessionService {
 
   private async uploading(organisationId: string, fileMd5: string): Promise<UploadSession> {
     const session = await this.sessions.find(organisationId, fileMd5);
-    if (!session) throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
+    if (!session)
+      throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
     if (session.state !== UploadState.UPLOADING || !(await this.revived(session))) {
       const state = session.state === UploadState.UPLOADING ? UploadState.EXPIRED : session.state;
-      throw conflict(`The upload of ${fileMd5} is ${state.toLowerCase()}; chunks are only taken while uploading.`, { reason: 'UPLOAD_NOT_OPEN', state });
+      throw conflict(`The upload of ${fileMd5} is ${state.toLowerCase()}; chunks are only taken while uploading.`, {
+        reason: 'UPLOAD_NOT_OPEN',
+        state,
+      });
     }
     return session;
   }
@@ -356,7 +418,11 @@ export class UploadSessionService {
    * request is still sending waits for it a bounded time (that one may have gone silent: the body
    * idle limit drops it meanwhile), then hears CHUNK_UPLOADING; a caller that hangs up stops waiting.
    */
-  async uploadChunk(viewer: Viewer, input: { fileMd5: string; index: number; chunkMd5: string; stream: Readable }, signal?: AbortSignal): Promise<UploadStatusView> {
+  async uploadChunk(
+    viewer: Viewer,
+    input: { fileMd5: string; index: number; chunkMd5: string; stream: Readable },
+    signal?: AbortSignal,
+  ): Promise<UploadStatusView> {
     const { organisationId } = this.member(viewer);
     const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
     const chunkMd5 = md5Of(input.chunkMd5, 'chunkMd5');
@@ -364,18 +430,22 @@ export class UploadSessionService {
     const index = input.index;
     if (!Number.isInteger(index) || index < 0 || index >= session.chunkTotal) {
       input.stream.resume();
-      throw badInput(`Chunk index ${index} is out of range: this file has chunks 0 to ${session.chunkTotal - 1}.`, { fields: [{ field: 'index', message: 'out of range' }] });
+      throw badInput(`Chunk index ${index} is out of range: this file has chunks 0 to ${session.chunkTotal - 1}.`, {
+        fields: [{ field: 'index', message: 'out of range' }],
+      });
     }
     // Copies of one chunk sent at once (a client retrying) are stored one after the other.
     const wait = { waitMs: this.settings.chunkWaitMs, signal, waiters: this.gauges.chunkWaits };
-    await UploadSessionService.chunkWrites.run(`${session.id}/${index}`, () => this.writeChunk(session, index, chunkMd5, input.stream), wait).catch((error: unknown) => {
-      if (!(error instanceof LockWaitTimeout)) throw error;
-      input.stream.resume();
-      throw conflict(
-        `Chunk ${index} of ${fileMd5} is still arriving in another request (an earlier copy, perhaps gone silent); it is dropped once it sends nothing for a while: send this chunk again in a few seconds.`,
-        { reason: 'CHUNK_UPLOADING', index },
-      );
-    });
+    await UploadSessionService.chunkWrites
+      .run(`${session.id}/${index}`, () => this.writeChunk(session, index, chunkMd5, input.stream), wait)
+      .catch((error: unknown) => {
+        if (!(error instanceof LockWaitTimeout)) throw error;
+        input.stream.resume();
+        throw conflict(
+          `Chunk ${index} of ${fileMd5} is still arriving in another request (an earlier copy, perhaps gone silent); it is dropped once it sends nothing for a while: send this chunk again in a few seconds.`,
+          { reason: 'CHUNK_UPLOADING', index },
+        );
+      });
     return this.statusOf(session, await this.sessions.chunkIndexes(session.id));
   }
 
@@ -387,11 +457,28 @@ export class UploadSessionService {
       const stored = await this.sessions.chunk(session.id, index);
       if (stored?.md5 === chunkMd5) return await drain(stream);
       let sniffed: string | undefined;
-      const body = index === 0 ? withCheckedHead(stream, SNIFF_BYTES, (head) => (sniffed = this.videoMimeType(session, head))) : stream;
+      const body =
+        index === 0
+          ? withCheckedHead(stream, SNIFF_BYTES, (head) => (sniffed = this.videoMimeType(session, head)))
+          : stream;
       try {
-        const part = await this.store.uploadPart(session.bucket, session.objectKey, session.multipartUploadId, index + 1, body, expected, { md5: chunkMd5 });
+        const part = await this.store.uploadPart(
+          session.bucket,
+          session.objectKey,
+          session.multipartUploadId,
+          index + 1,
+          body,
+          expected,
+          { md5: chunkMd5 },
+        );
         if (sniffed) await this.sessions.setMimeType(session.id, sniffed);
-        await this.sessions.saveChunk({ sessionId: session.id, index, size: expected, md5: chunkMd5, partEtag: part.etag });
+        await this.sessions.saveChunk({
+          sessionId: session.id,
+          index,
+          size: expected,
+          md5: chunkMd5,
+          partEtag: part.etag,
+        });
       } catch (error) {
         // A refused write may have replaced the part the row names (see PartOptions.md5).
         if (stored) await this.sessions.deleteChunk(session.id, index);
@@ -405,7 +492,9 @@ export class UploadSessionService {
   private videoMimeType(session: UploadSession, head: Buffer): string {
     const sniffed = sniff(head, session.fileName);
     if (sniffed?.type !== MediaType.VIDEO) {
-      throw badInput(`"${session.fileName}" is not a video; upload images and documents with uploadFile.`, { reason: 'NOT_A_VIDEO' });
+      throw badInput(`"${session.fileName}" is not a video; upload images and documents with uploadFile.`, {
+        reason: 'NOT_A_VIDEO',
+      });
     }
     return sniffed.mimeType;
   }
@@ -428,13 +517,17 @@ export class UploadSessionService {
         throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
       }
       if (session.chunkTotal !== input.chunkTotal) {
-        throw badInput(`This upload has ${session.chunkTotal} chunks, not ${input.chunkTotal}.`, { fields: [{ field: 'chunkTotal', message: `must be ${session.chunkTotal}` }] });
+        throw badInput(`This upload has ${session.chunkTotal} chunks, not ${input.chunkTotal}.`, {
+          fields: [{ field: 'chunkTotal', message: `must be ${session.chunkTotal}` }],
+        });
       }
       switch (session.state) {
         case UploadState.COMPLETED: {
           const done = await this.view(fileMd5, organisationId);
           if (done) return { done };
-          throw conflict('This upload completed but its media entry was deleted since; upload the file again.', { reason: 'MEDIA_DELETED' });
+          throw conflict('This upload completed but its media entry was deleted since; upload the file again.', {
+            reason: 'MEDIA_DELETED',
+          });
         }
         case UploadState.MERGING:
           if (!(await this.sessions.mergeIsUnheld(session.id))) return undefined;
@@ -443,12 +536,18 @@ export class UploadSessionService {
           const missing = this.statusOf(session, await this.sessions.chunkIndexes(session.id)).missingChunks;
           if (missing.length > 0) {
             const shown = missing.slice(0, 50).join(', ');
-            throw badInput(`Chunks missing: ${shown}${missing.length > 50 ? ', …' : ''}. Upload them, then merge.`, { reason: 'CHUNKS_MISSING', missing });
+            throw badInput(`Chunks missing: ${shown}${missing.length > 50 ? ', …' : ''}. Upload them, then merge.`, {
+              reason: 'CHUNKS_MISSING',
+              missing,
+            });
           }
           break;
         }
         default:
-          throw conflict(`The upload ${session.state.toLowerCase()}${session.failure ? `: ${session.failure}` : ''}. Call checkFile to start again.`, { reason: 'UPLOAD_ENDED', state: session.state });
+          throw conflict(
+            `The upload ${session.state.toLowerCase()}${session.failure ? `: ${session.failure}` : ''}. Call checkFile to start again.`,
+            { reason: 'UPLOAD_ENDED', state: session.state },
+          );
       }
       const merged = await this.merges.merge(session, entry);
       return merged ? { done: await mediaView(merged, this.store) } : undefined;
@@ -460,7 +559,11 @@ export class UploadSessionService {
    * while another live merge holds the upload: with backoff, until the wait bound, or until the
    * client goes away. Nothing of the call outlives either.
    */
-  private async waitingOnMerges<T>(fileMd5: string, signal: AbortSignal | undefined, attempt: () => Promise<{ done: T } | undefined>): Promise<T> {
+  private async waitingOnMerges<T>(
+    fileMd5: string,
+    signal: AbortSignal | undefined,
+    attempt: () => Promise<{ done: T } | undefined>,
+  ): Promise<T> {
     const deadline = Date.now() + this.settings.mergeWaitMs;
     let waiting = false;
     try {
@@ -470,7 +573,10 @@ export class UploadSessionService {
         if (settled) return settled.done;
         const left = deadline - Date.now();
         if (left <= 0) {
-          throw conflict(`The upload of ${fileMd5} is being merged by another request; merging, ask again in a few seconds.`, { reason: 'UPLOAD_MERGING' });
+          throw conflict(
+            `The upload of ${fileMd5} is being merged by another request; merging, ask again in a few seconds.`,
+            { reason: 'UPLOAD_MERGING' },
+          );
         }
         if (!waiting) this.gauges.mergeWaits.inc();
         waiting = true;

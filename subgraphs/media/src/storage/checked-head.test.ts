@@ -10,7 +10,10 @@ async function read(stream: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-const pieces = (bytes: Buffer, size: number) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
+const pieces = (bytes: Buffer, size: number) =>
+  Readable.from(
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)),
+  );
 
 describe('withCheckedHead', () => {
   test('checks exactly the first bytes, however the source is cut, and passes every byte on', async () => {
@@ -25,18 +28,23 @@ describe('withCheckedHead', () => {
 
   test('checks the whole of a source shorter than the head', async () => {
     const heads: Buffer[] = [];
-    const out = await read(withCheckedHead(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 4100, (head) => heads.push(head)));
+    const out = await read(
+      withCheckedHead(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 4100, (head) => heads.push(head)),
+    );
     assert.equal(out.toString(), 'abc');
     assert.deepEqual(heads.map(String), ['abc']);
   });
 
-  test('a refused head fails the stream with the check\'s error before any byte is passed on', async () => {
+  test("a refused head fails the stream with the check's error before any byte is passed on", async () => {
     const passed: Buffer[] = [];
     const stream = withCheckedHead(pieces(randomBytes(50_000), 1000), 4100, () => {
       throw new Error('not a video');
     });
     stream.on('data', (part: Buffer) => passed.push(part));
-    await assert.rejects(new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject)), /not a video/);
+    await assert.rejects(
+      new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject)),
+      /not a video/,
+    );
     assert.equal(passed.length, 0);
   });
 });

@@ -20,7 +20,12 @@ export interface SpooledUpload {
  * Streams `source` to a temporary file while hashing it and keeping its first bytes, so the
  * file is never held in memory and its MD5 and type are known before it is stored.
  */
-export async function spool(source: Readable, dir: string, maxBytes: number, headBytes: number): Promise<SpooledUpload> {
+export async function spool(
+  source: Readable,
+  dir: string,
+  maxBytes: number,
+  headBytes: number,
+): Promise<SpooledUpload> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `upload-${randomUUID()}`);
   const hash = createHash('md5');

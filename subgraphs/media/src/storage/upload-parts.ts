@@ -8,6 +8,9 @@ export async function abortUploadParts(store: ObjectStore, session: UploadSessio
     await store.abortMultipart(session.bucket, session.objectKey, session.multipartUploadId);
   } catch (error) {
     // Some S3 stand-ins cannot abort; the bucket's lifecycle rule for incomplete uploads reclaims the parts.
-    log.warn({ err: error, fileMd5: session.fileMd5, state: session.state }, 'could not abort the multipart upload of an upload session');
+    log.warn(
+      { err: error, fileMd5: session.fileMd5, state: session.state },
+      'could not abort the multipart upload of an upload session',
+    );
   }
 }

@@ -31,22 +31,83 @@ describe('transcodeModeOf', () => {
 
 describe('FfmpegTranscoder arguments', () => {
   const transcoder = new FfmpegTranscoder(ffmpegPath);
-  const head = ['-hide_banner', '-nostdin', '-nostats', '-progress', 'pipe:1', '-i', 'in.mkv', '-y', '-map', '0:v:0', '-map', '0:a:0?'];
+  const head = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-progress',
+    'pipe:1',
+    '-i',
+    'in.mkv',
+    '-y',
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a:0?',
+  ];
   const mp4 = ['-max_muxing_queue_size', '1024', '-movflags', '+faststart', '-f', 'mp4', 'out.mp4'];
 
   test('a remux copies the first video and audio streams into a fast-start MP4', () => {
-    assert.deepEqual(transcoder.argumentsFor({ input: 'in.mkv', output: 'out.mp4', mode: 'remux' }), [...head, '-c', 'copy', ...mp4]);
+    assert.deepEqual(transcoder.argumentsFor({ input: 'in.mkv', output: 'out.mp4', mode: 'remux' }), [
+      ...head,
+      '-c',
+      'copy',
+      ...mp4,
+    ]);
   });
 
   test('an encode makes 4:2:0 H.264 and AAC, and the poster is a second output of the same run', () => {
     const slow = new FfmpegTranscoder(ffmpegPath, { preset: 'slow', crf: 20 });
-    assert.deepEqual(slow.argumentsFor({ input: 'in.mkv', output: 'out.mp4', poster: 'poster.jpg', mode: 'encode', durationSeconds: 1.5 }), [
-      ...head,
-      ...['-c:v', 'libx264', '-preset', 'slow', '-crf', '20', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', '-c:a', 'aac'],
-      ...mp4,
-      ...['-map', '0:v:0', '-ss', '0.750', '-frames:v', '1', '-vf', "scale='min(640,iw)':-2", '-q:v', '3', '-c:v', 'mjpeg', '-f', 'image2', 'poster.jpg'],
-    ]);
-    assert.ok(transcoder.argumentsFor({ input: 'in.mkv', output: 'out.mp4', mode: 'encode' }).join(' ').includes('-preset veryfast -crf 23'));
+    assert.deepEqual(
+      slow.argumentsFor({
+        input: 'in.mkv',
+        output: 'out.mp4',
+        poster: 'poster.jpg',
+        mode: 'encode',
+        durationSeconds: 1.5,
+      }),
+      [
+        ...head,
+        ...[
+          '-c:v',
+          'libx264',
+          '-preset',
+          'slow',
+          '-crf',
+          '20',
+          '-pix_fmt',
+          'yuv420p',
+          '-vf',
+          'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+          '-c:a',
+          'aac',
+        ],
+        ...mp4,
+        ...[
+          '-map',
+          '0:v:0',
+          '-ss',
+          '0.750',
+          '-frames:v',
+          '1',
+          '-vf',
+          "scale='min(640,iw)':-2",
+          '-q:v',
+          '3',
+          '-c:v',
+          'mjpeg',
+          '-f',
+          'image2',
+          'poster.jpg',
+        ],
+      ],
+    );
+    assert.ok(
+      transcoder
+        .argumentsFor({ input: 'in.mkv', output: 'out.mp4', mode: 'encode' })
+        .join(' ')
+        .includes('-preset veryfast -crf 23'),
+    );
   });
 });
 
@@ -66,7 +127,18 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'lh-transcode-'));
     long = join(dir, 'long.mkv');
     wide = join(dir, 'wide.avi');
-    const source = (size: string, seconds: string) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`, '-f', 'lavfi', '-i', 'sine=sample_rate=22050', '-t', seconds];
+    const source = (size: string, seconds: string) => [
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${size}:rate=25`,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=sample_rate=22050',
+      '-t',
+      seconds,
+    ];
     await Promise.all([
       run(ffmpegPath, ['-v', 'error', ...source('640x360', '20'), '-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2', long]),
       run(ffmpegPath, ['-v', 'error', ...source('1280x720', '0.6'), '-c:v', 'mpeg4', '-c:a', 'mp2', wide]),
@@ -89,7 +161,10 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
     assert.ok(result.formatNames.includes('mp4'), String(result.formatNames));
     assert.equal(result.videoCodec, 'h264');
     assert.equal(result.audioCodec, 'aac');
-    assert.ok(result.durationSeconds !== undefined && Math.abs(result.durationSeconds - 1) < 0.2, `duration ${result.durationSeconds}`);
+    assert.ok(
+      result.durationSeconds !== undefined && Math.abs(result.durationSeconds - 1) < 0.2,
+      `duration ${result.durationSeconds}`,
+    );
     assert.deepEqual([...(await readFile(poster)).subarray(0, 2)], [0xff, 0xd8]);
   });
 
@@ -101,7 +176,10 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
 
     const result = await prober.probe({ path: output });
     assert.ok(result.formatNames.includes('mp4'), String(result.formatNames));
-    assert.deepEqual([result.videoCodec, result.audioCodec, result.width, result.height], ['h264', 'aac', input.width, input.height]);
+    assert.deepEqual(
+      [result.videoCodec, result.audioCodec, result.width, result.height],
+      ['h264', 'aac', input.width, input.height],
+    );
     assert.equal(await videoPacketsMd5(output), await videoPacketsMd5(clips.mkv));
 
     const silent = outputs('silent');
@@ -130,21 +208,41 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
 
   test('a missing ffmpeg says how to point at one', async () => {
     const { output } = outputs('no-ffmpeg');
-    await assert.rejects(new FfmpegTranscoder('/nonexistent/ffmpeg').run({ input: clips.mp4, output, mode: 'remux' }), /could not be started from "\/nonexistent\/ffmpeg": set FFMPEG_PATH/);
+    await assert.rejects(
+      new FfmpegTranscoder('/nonexistent/ffmpeg').run({ input: clips.mp4, output, mode: 'remux' }),
+      /could not be started from "\/nonexistent\/ffmpeg": set FFMPEG_PATH/,
+    );
   });
 
   test('progress is whole percentages, increasing at most every 250 ms, ending with one 100', async () => {
     const calls: { percent: number; at: number }[] = [];
     const { output } = outputs('progress');
-    await slowTranscoder.run({ input: long, output, mode: 'encode', durationSeconds: 20, onProgress: (percent) => calls.push({ percent, at: performance.now() }) });
+    await slowTranscoder.run({
+      input: long,
+      output,
+      mode: 'encode',
+      durationSeconds: 20,
+      onProgress: (percent) => calls.push({ percent, at: performance.now() }),
+    });
 
     const percents = calls.map((call) => call.percent);
     assert.ok(percents.length >= 3, `progress ${percents}`);
-    assert.ok(percents.every((percent, i) => Number.isInteger(percent) && percent >= 0 && (i === 0 || percent > percents[i - 1])), `progress ${percents}`);
-    assert.deepEqual(percents.filter((percent) => percent === 100), [100]);
+    assert.ok(
+      percents.every(
+        (percent, i) => Number.isInteger(percent) && percent >= 0 && (i === 0 || percent > percents[i - 1]),
+      ),
+      `progress ${percents}`,
+    );
+    assert.deepEqual(
+      percents.filter((percent) => percent === 100),
+      [100],
+    );
     assert.equal(percents.at(-1), 100);
     const running = calls.slice(0, -1);
-    assert.ok(running.every((call, i) => i === 0 || call.at - running[i - 1].at >= 249), `progress times ${calls.map((call) => call.at)}`);
+    assert.ok(
+      running.every((call, i) => i === 0 || call.at - running[i - 1].at >= 249),
+      `progress times ${calls.map((call) => call.at)}`,
+    );
   });
 
   test('aborting kills ffmpeg’s process group at once and leaves no output', async () => {
@@ -184,7 +282,13 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
     try {
       writer.write((await readFile(long)).subarray(0, 2_000_000));
       const { output, poster } = outputs('stalled');
-      const running = new FfmpegTranscoder(wrapper).run({ input: fifo, output, poster, mode: 'encode', stallMs: 1_500 });
+      const running = new FfmpegTranscoder(wrapper).run({
+        input: fifo,
+        output,
+        poster,
+        mode: 'encode',
+        stallMs: 1_500,
+      });
       const group = await waitUntil(
         'the shell and its ffmpeg to run',
         () => {
@@ -196,7 +300,10 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
 
       await assert.rejects(running, (error: unknown) => {
         assert.ok(error instanceof TranscodeStalledError, String(error));
-        assert.match(error.message, /no progress on .*stalling\.mkv for 1\.5 s \((stuck at \d+:\d\d:\d\d|before writing any output)/);
+        assert.match(
+          error.message,
+          /no progress on .*stalling\.mkv for 1\.5 s \((stuck at \d+:\d\d:\d\d|before writing any output)/,
+        );
         return true;
       });
       assert.deepEqual(livingMembersOf(group), []);
@@ -222,7 +329,9 @@ function livingMembersOf(group: number): number[] {
 }
 
 function processIds(): number[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 }
 
 function statOf(pid: number): { state: string; group: number } | undefined {
@@ -247,5 +356,7 @@ async function assertMissing(...files: string[]): Promise<void> {
 
 /** An MD5 of a file's first video stream's packets, which a stream copy keeps byte for byte. */
 async function videoPacketsMd5(file: string): Promise<string> {
-  return (await run(ffmpegPath, ['-v', 'error', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'md5', '-'])).stdout.trim();
+  return (
+    await run(ffmpegPath, ['-v', 'error', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'md5', '-'])
+  ).stdout.trim();
 }

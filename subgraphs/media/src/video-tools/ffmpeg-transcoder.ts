@@ -7,7 +7,9 @@ export type TranscodeMode = 'remux' | 'encode';
 
 /** remux when video is h264 and audio is aac or absent (stream copy into MP4), else encode. */
 export function transcodeModeOf(probe: { videoCodec?: string; audioCodec?: string }): TranscodeMode {
-  return probe.videoCodec === 'h264' && (probe.audioCodec === undefined || probe.audioCodec === 'aac') ? 'remux' : 'encode';
+  return probe.videoCodec === 'h264' && (probe.audioCodec === undefined || probe.audioCodec === 'aac')
+    ? 'remux'
+    : 'encode';
 }
 
 export interface TranscodeJob {
@@ -129,9 +131,14 @@ export class FfmpegTranscoder {
       fluent._spawnFfmpeg = (args, options, ...callbacks) => {
         const ended = callbacks.pop() as EndCallback;
         // Its own process group lets one kill reach ffmpeg and anything it runs under (a wrapper script's fork, say).
-        spawnFfmpeg.call(command, args, { ...options, detached: true }, ...callbacks, (error: Error | null, stdout = NO_OUTPUT, stderr = NO_OUTPUT) =>
-          // When ffmpeg cannot be spawned, fluent-ffmpeg 2.1.3 ends without its output buffers and then throws reading them (its issue #861).
-          ended(error, stdout, stderr),
+        spawnFfmpeg.call(
+          command,
+          args,
+          { ...options, detached: true },
+          ...callbacks,
+          (error: Error | null, stdout = NO_OUTPUT, stderr = NO_OUTPUT) =>
+            // When ffmpeg cannot be spawned, fluent-ffmpeg 2.1.3 ends without its output buffers and then throws reading them (its issue #861).
+            ended(error, stdout, stderr),
         );
       };
 
@@ -189,13 +196,21 @@ export class FfmpegTranscoder {
 
   private failure(job: TranscodeJob, error: Error, stderr: string | null): Error {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new Error(`ffmpeg could not be started from "${this.ffmpegPath}": set FFMPEG_PATH to an ffmpeg executable.`, { cause: error });
+      return new Error(
+        `ffmpeg could not be started from "${this.ffmpegPath}": set FFMPEG_PATH to an ffmpeg executable.`,
+        { cause: error },
+      );
     }
     // Only an exit code means ffmpeg gave up and said why; otherwise (a signal, a failed check) fluent-ffmpeg's message is the reason.
-    if (!/ffmpeg exited with code/.test(error.message)) return new Error(`ffmpeg could not transcode ${job.input}: ${error.message}`, { cause: error });
-    const lines = (stderr ?? '').split(/\r\n|\r|\n/).map((line) => line.trim()).filter(Boolean);
+    if (!/ffmpeg exited with code/.test(error.message))
+      return new Error(`ffmpeg could not transcode ${job.input}: ${error.message}`, { cause: error });
+    const lines = (stderr ?? '')
+      .split(/\r\n|\r|\n/)
+      .map((line) => line.trim())
+      .filter(Boolean);
     // ffmpeg starts most of its lines about the input with the input's name, which the message already gives.
-    const withoutInput = (line: string) => (line.startsWith(`${job.input}: `) ? line.slice(job.input.length + 2) : line);
+    const withoutInput = (line: string) =>
+      line.startsWith(`${job.input}: `) ? line.slice(job.input.length + 2) : line;
     const unreadable = lines.findLast((line) => UNREADABLE_INPUT.test(line));
     if (unreadable) {
       return new NotTranscodableError(
@@ -231,7 +246,9 @@ function internals(command: FfmpegCommand): FluentInternals {
  */
 function killWhenGone(ffmpeg: ChildProcess): ChildProcess | undefined {
   if (ffmpeg.pid === undefined || process.platform === 'win32') return undefined;
-  const watchdog = spawn('/bin/sh', ['-c', 'read -r line; kill -s KILL -- "-$0"', String(ffmpeg.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const watchdog = spawn('/bin/sh', ['-c', 'read -r line; kill -s KILL -- "-$0"', String(ffmpeg.pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   // Without a shell ffmpeg still stops with the worker's own kills; only a crash would leave it running.
   watchdog.on('error', () => undefined);
   watchdog.stdin?.on('error', () => undefined);

@@ -23,7 +23,10 @@ describe('FfprobeProber on real clips', () => {
     assert.equal(result.audioCodec, 'aac');
     assert.equal(result.width, 160);
     assert.equal(result.height, 120);
-    assert.ok(result.durationSeconds !== undefined && Math.abs(result.durationSeconds - 1) < 0.2, `duration ${result.durationSeconds}`);
+    assert.ok(
+      result.durationSeconds !== undefined && Math.abs(result.durationSeconds - 1) < 0.2,
+      `duration ${result.durationSeconds}`,
+    );
   });
 
   test('an MPEG-4 part 2 AVI and an H.264 MKV', async () => {
@@ -62,6 +65,9 @@ describe('FfprobeProber on real clips', () => {
   });
 
   test('an ffprobe that cannot be started says how to point at one', async () => {
-    await assert.rejects(new FfprobeProber('/nonexistent/ffprobe').probe({ path: clips.mp4 }), /could not be started from "\/nonexistent\/ffprobe": set FFPROBE_PATH/);
+    await assert.rejects(
+      new FfprobeProber('/nonexistent/ffprobe').probe({ path: clips.mp4 }),
+      /could not be started from "\/nonexistent\/ffprobe": set FFPROBE_PATH/,
+    );
   });
 });

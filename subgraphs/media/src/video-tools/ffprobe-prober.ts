@@ -18,7 +18,9 @@ export class FfprobeProber implements MediaProber {
       // fluent-ffmpeg keeps the ffprobe path process-wide; it is read synchronously by the call below.
       ffmpeg(input)
         .setFfprobePath(this.binary)
-        .ffprobe(options, (error: unknown, result: FfprobeData) => (error ? reject(this.failure(input, error)) : resolve(result)));
+        .ffprobe(options, (error: unknown, result: FfprobeData) =>
+          error ? reject(this.failure(input, error)) : resolve(result),
+        );
     });
     return toResult(input, data);
   }
@@ -26,11 +28,15 @@ export class FfprobeProber implements MediaProber {
   private failure(input: string, error: unknown): Error {
     const message = error instanceof Error ? error.message : String(error);
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new Error(`ffprobe could not be started from "${this.binary}": set FFPROBE_PATH to an ffprobe executable.`, { cause: error });
+      return new Error(
+        `ffprobe could not be started from "${this.binary}": set FFPROBE_PATH to an ffprobe executable.`,
+        { cause: error },
+      );
     }
     // With `-v error`, what ffprobe printed after its exit line is the reason, e.g. "<file>: Invalid data found…".
     const reason = message.split('\n').slice(1).join(' ').trim() || message;
-    if (UNREADABLE_INPUT.test(reason)) return new NotMediaError(`ffprobe found no audio or video it can read in ${input}: ${reason}`);
+    if (UNREADABLE_INPUT.test(reason))
+      return new NotMediaError(`ffprobe found no audio or video it can read in ${input}: ${reason}`);
     return new Error(`ffprobe could not read ${input}: ${reason}`, { cause: error });
   }
 }
@@ -41,7 +47,9 @@ function toResult(input: string, data: FfprobeData): ProbeResult {
   const audio = data.streams.find((stream) => stream.codec_type === 'audio');
   if (!video && !audio) throw new NotMediaError(`ffprobe found no audio or video stream in ${input}.`);
   return {
-    formatNames: String(data.format.format_name ?? '').split(',').filter(Boolean),
+    formatNames: String(data.format.format_name ?? '')
+      .split(',')
+      .filter(Boolean),
     videoCodec: codecOf(video),
     audioCodec: codecOf(audio),
     durationSeconds: positive(data.format.duration),

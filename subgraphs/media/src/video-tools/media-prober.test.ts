@@ -8,7 +8,11 @@ describe('browserPlayable', () => {
   const cases: Array<[string, ProbeResult, boolean]> = [
     ['H.264 + AAC in MP4', { formatNames: mp4, videoCodec: 'h264', audioCodec: 'aac' }, true],
     ['H.264 without audio in MP4', { formatNames: mp4, videoCodec: 'h264' }, true],
-    ['H.264 + AAC named by one member of the MP4 family', { formatNames: ['mov'], videoCodec: 'h264', audioCodec: 'aac' }, true],
+    [
+      'H.264 + AAC named by one member of the MP4 family',
+      { formatNames: ['mov'], videoCodec: 'h264', audioCodec: 'aac' },
+      true,
+    ],
     ['H.264 + MP3 in MP4', { formatNames: mp4, videoCodec: 'h264', audioCodec: 'mp3' }, false],
     ['HEVC + AAC in MP4', { formatNames: mp4, videoCodec: 'hevc', audioCodec: 'aac' }, false],
     ['MPEG-4 part 2 + AAC in MP4', { formatNames: mp4, videoCodec: 'mpeg4', audioCodec: 'aac' }, false],

@@ -25,13 +25,25 @@ export interface TestClips {
 }
 
 /** One second of a 160×120 test picture at 10 fps and a sine tone. */
-const SOURCE = ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=22050', '-t', '1'];
+const SOURCE = [
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc=size=160x120:rate=10',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=440:sample_rate=22050',
+  '-t',
+  '1',
+];
 const H264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 
 export async function makeTestClips(): Promise<TestClips> {
   const ffmpeg = findFfmpeg(readConfig().media.ffmpegPath);
   const { stdout: encoders } = await run(ffmpeg, ['-hide_banner', '-encoders']);
-  if (!/\blibx264\b/.test(encoders)) throw new Error(`${ffmpeg} has no libx264 encoder; point FFMPEG_PATH at an ffmpeg that has.`);
+  if (!/\blibx264\b/.test(encoders))
+    throw new Error(`${ffmpeg} has no libx264 encoder; point FFMPEG_PATH at an ffmpeg that has.`);
   // Builds without LAME still make an AVI that browsers cannot play, with MPEG audio layer 2.
   const mp3 = ['libmp3lame', 'libshine'].find((name) => new RegExp(`\\b${name}\\b`).test(encoders)) ?? 'mp2';
 
@@ -49,7 +61,10 @@ export async function makeTestClips(): Promise<TestClips> {
       encode('silent.mp4', [...H264, '-an']),
     ]);
     const noise = join(dir, 'noise.mp4');
-    await writeFile(noise, Buffer.concat(Array.from({ length: 1024 }, (_, i) => createHash('sha512').update(`noise ${i}`).digest())));
+    await writeFile(
+      noise,
+      Buffer.concat(Array.from({ length: 1024 }, (_, i) => createHash('sha512').update(`noise ${i}`).digest())),
+    );
     return { mp4, avi, mkv, silentMp4, noise, remove: () => rm(dir, { recursive: true, force: true }) };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

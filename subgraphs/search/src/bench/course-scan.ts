@@ -27,7 +27,15 @@ export function courseScan(documents: CourseDocument[]) {
       let score = 0;
       let all = true;
       for (const part of parts) {
-        const found = entry.name.includes(part) ? 3 : entry.tags.includes(part) ? 2 : entry.description.includes(part) ? 1 : entry.organisation.includes(part) ? 0.5 : 0;
+        const found = entry.name.includes(part)
+          ? 3
+          : entry.tags.includes(part)
+            ? 2
+            : entry.description.includes(part)
+              ? 1
+              : entry.organisation.includes(part)
+                ? 0.5
+                : 0;
         if (found === 0) {
           all = false;
           break;
@@ -37,16 +45,19 @@ export function courseScan(documents: CourseDocument[]) {
       if (all) matches.push({ entry, score });
     }
     const filters = ['mt', 'st', 'grade', 'charge'] as const;
-    const passing = (document: CourseDocument, except?: string) => filters.every((f) => f === except || query[f] === undefined || document[f] === query[f]);
+    const passing = (document: CourseDocument, except?: string) =>
+      filters.every((f) => f === except || query[f] === undefined || document[f] === query[f]);
     const facets = Object.fromEntries(
       (['mt', 'st', 'grade'] as const).map((own) => {
         const counts = new Map<string, number>();
-        for (const { entry } of matches) if (passing(entry.document, own)) counts.set(entry.document[own], (counts.get(entry.document[own]) ?? 0) + 1);
+        for (const { entry } of matches)
+          if (passing(entry.document, own)) counts.set(entry.document[own], (counts.get(entry.document[own]) ?? 0) + 1);
         return [own, counts];
       }),
     );
     const hits = matches.filter(({ entry }) => passing(entry.document));
-    const newest = (a: (typeof hits)[0], b: (typeof hits)[0]) => b.entry.document.publishedAt.localeCompare(a.entry.document.publishedAt);
+    const newest = (a: (typeof hits)[0], b: (typeof hits)[0]) =>
+      b.entry.document.publishedAt.localeCompare(a.entry.document.publishedAt);
     const order: Record<CourseSearchSort, (a: (typeof hits)[0], b: (typeof hits)[0]) => number> = {
       [CourseSearchSort.RELEVANCE]: (a, b) => b.score - a.score || newest(a, b),
       [CourseSearchSort.NEWEST]: newest,

@@ -86,7 +86,9 @@ async function latency(search: (query: CourseSearchQuery) => Promise<{ total: nu
   const samples: number[] = [];
   let hits = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const order = QUERIES.map((query, i) => ({ query, key: (i * 7919 + round * 104729) % 997 })).sort((a, b) => a.key - b.key);
+    const order = QUERIES.map((query, i) => ({ query, key: (i * 7919 + round * 104729) % 997 })).sort(
+      (a, b) => a.key - b.key,
+    );
     for (const { query } of order) {
       const started = performance.now();
       hits += (await search(query)).total;
@@ -99,18 +101,27 @@ async function latency(search: (query: CourseSearchQuery) => Promise<{ total: nu
 
 const ms = (value: number) => value.toFixed(2).padStart(8);
 
-async function measure(name: string, index: SearchIndex, documents: CourseDocument[], size: () => string): Promise<Latency & { build: number }> {
+async function measure(
+  name: string,
+  index: SearchIndex,
+  documents: CourseDocument[],
+  size: () => string,
+): Promise<Latency & { build: number }> {
   const started = performance.now();
   const count = await index.replaceAll(documents);
   const build = (performance.now() - started) / 1000;
   if (count !== documents.length) throw new Error(`${name} holds ${count} courses, not ${documents.length}`);
-  console.log(`${name}: built from ${count} courses in ${build.toFixed(1)} s (${Math.round(count / build)} courses/s), ${size()}`);
+  console.log(
+    `${name}: built from ${count} courses in ${build.toFixed(1)} s (${Math.round(count / build)} courses/s), ${size()}`,
+  );
   const result = await latency((query) => index.search(query));
   return { ...result, build };
 }
 
 runBenchmark('search', async ({ dir }) => {
-  console.log(`Search benchmark: ${DOCUMENTS} generated courses, ${QUERIES.length} queries × ${ROUNDS} rounds (+1 warm-up) per engine.\n`);
+  console.log(
+    `Search benchmark: ${DOCUMENTS} generated courses, ${QUERIES.length} queries × ${ROUNDS} rounds (+1 warm-up) per engine.\n`,
+  );
   const started = performance.now();
   const documents = generateCourseDocuments(DOCUMENTS, 1);
   console.log(`generated ${documents.length} courses in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -119,7 +130,15 @@ runBenchmark('search', async ({ dir }) => {
   const file = join(dir, 'search.sqlite');
   const sqlite = new SqliteSearchIndex(file);
   try {
-    rows.push(['embedded (SQLite FTS5)', await measure('embedded (SQLite FTS5)', sqlite, documents, () => `${(statSync(file).size / 2 ** 20).toFixed(0)} MiB on disk`)]);
+    rows.push([
+      'embedded (SQLite FTS5)',
+      await measure(
+        'embedded (SQLite FTS5)',
+        sqlite,
+        documents,
+        () => `${(statSync(file).size / 2 ** 20).toFixed(0)} MiB on disk`,
+      ),
+    ]);
   } finally {
     await sqlite.close();
   }
@@ -129,25 +148,38 @@ runBenchmark('search', async ({ dir }) => {
     const database = await postgresTestDatabase(server).create();
     const postgres = await PostgresSearchIndex.open(database.url);
     try {
-      rows.push(['PostgreSQL full text', await measure('PostgreSQL full text', postgres, documents, () => 'in a fresh database')]);
+      rows.push([
+        'PostgreSQL full text',
+        await measure('PostgreSQL full text', postgres, documents, () => 'in a fresh database'),
+      ]);
     } finally {
       await postgres.close();
       await database.drop();
     }
   } else {
-    console.log('PostgreSQL full text: skipped (set SEARCH_BENCH_POSTGRES_URL or TEST_POSTGRES_URL to a server to include it)');
+    console.log(
+      'PostgreSQL full text: skipped (set SEARCH_BENCH_POSTGRES_URL or TEST_POSTGRES_URL to a server to include it)',
+    );
   }
 
   const scan = courseScan(documents);
   rows.push(['baseline: scan without index', await latency(async (query) => scan(query))]);
 
   const scanP95 = rows.at(-1)![1].p95;
-  console.log(`\n${'engine'.padEnd(30)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  p95 vs scan  p95 vs goal (${GOAL_P95_MS} ms)`);
+  console.log(
+    `\n${'engine'.padEnd(30)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  p95 vs scan  p95 vs goal (${GOAL_P95_MS} ms)`,
+  );
   for (const [name, row] of rows) {
-    console.log(`${name.padEnd(30)} ${ms(row.p50)} ${ms(row.p95)} ${ms(row.max)}  ${(row.p95 / scanP95).toFixed(3).padStart(11)}  ${(row.p95 / GOAL_P95_MS).toFixed(2).padStart(8)}`);
+    console.log(
+      `${name.padEnd(30)} ${ms(row.p50)} ${ms(row.p95)} ${ms(row.max)}  ${(row.p95 / scanP95).toFixed(3).padStart(11)}  ${(row.p95 / GOAL_P95_MS).toFixed(2).padStart(8)}`,
+    );
   }
   const totals = new Set(rows.map(([, row]) => row.hits));
-  console.log(`\nTotal hits over all samples: ${rows.map(([name, row]) => `${name} ${row.hits}`).join(', ')}${totals.size === 1 ? ' (all agree)' : ' (they differ: the baseline matches substrings, not tokens)'}`);
+  console.log(
+    `\nTotal hits over all samples: ${rows.map(([name, row]) => `${name} ${row.hits}`).join(', ')}${totals.size === 1 ? ' (all agree)' : ' (they differ: the baseline matches substrings, not tokens)'}`,
+  );
   const embedded = rows[0][1];
-  console.log(`Goal p95 < ${GOAL_P95_MS} ms on the embedded index: ${embedded.p95 < GOAL_P95_MS ? 'met' : 'NOT met'} (${embedded.p95.toFixed(2)} ms).`);
+  console.log(
+    `Goal p95 < ${GOAL_P95_MS} ms on the embedded index: ${embedded.p95 < GOAL_P95_MS ? 'met' : 'NOT met'} (${embedded.p95.toFixed(2)} ms).`,
+  );
 });

@@ -39,7 +39,8 @@ function refusal(value: unknown, where?: string): AppError {
   assert.fail(`accepted ${JSON.stringify(value)}`);
 }
 
-const refusedFields = (overrides: Record<string, unknown>) => (refusal({ ...valid, ...overrides }).details.fields ?? []).map((problem) => problem.field);
+const refusedFields = (overrides: Record<string, unknown>) =>
+  (refusal({ ...valid, ...overrides }).details.fields ?? []).map((problem) => problem.field);
 
 describe('parseCourseDocument', () => {
   test('a valid document passes unchanged', () => {
@@ -47,12 +48,31 @@ describe('parseCourseDocument', () => {
   });
 
   test('publishedAt with an offset is normalised to ISO at UTC', () => {
-    assert.equal(parseCourseDocument({ ...valid, publishedAt: '2025-01-12T14:26:58+08:00' }).publishedAt, '2025-01-12T06:26:58.000Z');
+    assert.equal(
+      parseCourseDocument({ ...valid, publishedAt: '2025-01-12T14:26:58+08:00' }).publishedAt,
+      '2025-01-12T06:26:58.000Z',
+    );
   });
 
   test('optional fields may be absent or null', () => {
-    const { coverUrl: _c, originalPrice: _o, validDays: _v, tags: _t, audience: _a, description: _d, ...required } = valid;
-    assert.deepEqual(parseCourseDocument(required), { ...valid, coverUrl: null, originalPrice: null, validDays: null, tags: [], audience: '', description: '' });
+    const {
+      coverUrl: _c,
+      originalPrice: _o,
+      validDays: _v,
+      tags: _t,
+      audience: _a,
+      description: _d,
+      ...required
+    } = valid;
+    assert.deepEqual(parseCourseDocument(required), {
+      ...valid,
+      coverUrl: null,
+      originalPrice: null,
+      validDays: null,
+      tags: [],
+      audience: '',
+      description: '',
+    });
     assert.equal(parseCourseDocument({ ...valid, validDays: null }).validDays, null);
   });
 
@@ -117,16 +137,46 @@ describe('parseCourseDocument', () => {
   });
 
   test('every problem is listed in one BAD_USER_INPUT error', () => {
-    const error = refusal({ ...valid, id: '', version: 0, price: 'free', grade: 'EXPERT', coverUrl: 'ftp://x', validDays: -1 });
+    const error = refusal({
+      ...valid,
+      id: '',
+      version: 0,
+      price: 'free',
+      grade: 'EXPERT',
+      coverUrl: 'ftp://x',
+      validDays: -1,
+    });
     assert.equal(error.code, ErrorCode.BAD_USER_INPUT);
-    const fields = ['document.id', 'document.version', 'document.validDays', 'document.coverUrl', 'document.grade', 'document.price'];
+    const fields = [
+      'document.id',
+      'document.version',
+      'document.validDays',
+      'document.coverUrl',
+      'document.grade',
+      'document.price',
+    ];
     assert.deepEqual(error.details.fields?.map((problem) => problem.field).sort(), [...fields].sort());
     for (const field of fields) assert.ok(error.message.includes(field), `${field} missing from: ${error.message}`);
   });
 
   test('something that is no object is refused for every required field', () => {
     const fields = refusal(null).details.fields?.map((problem) => problem.field) ?? [];
-    for (const field of ['id', 'version', 'name', 'organisationId', 'organisationName', 'mt', 'mtName', 'st', 'stName', 'grade', 'teachingMode', 'charge', 'price', 'publishedAt']) {
+    for (const field of [
+      'id',
+      'version',
+      'name',
+      'organisationId',
+      'organisationName',
+      'mt',
+      'mtName',
+      'st',
+      'stName',
+      'grade',
+      'teachingMode',
+      'charge',
+      'price',
+      'publishedAt',
+    ]) {
       assert.ok(fields.includes(`document.${field}`), `document.${field} missing from ${fields.join(', ')}`);
     }
   });

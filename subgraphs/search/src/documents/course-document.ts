@@ -57,17 +57,21 @@ export function parseCourseDocument(value: unknown, where = 'document'): CourseD
     return raw;
   };
 
-  if (!(typeof input.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(input.id))) problem('id', 'must be 1 to 64 letters, digits, - or _');
-  if (!(Number.isSafeInteger(input.version) && (input.version as number) >= 1)) problem('version', 'must be a whole number of 1 or more');
+  if (!(typeof input.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(input.id)))
+    problem('id', 'must be 1 to 64 letters, digits, - or _');
+  if (!(Number.isSafeInteger(input.version) && (input.version as number) >= 1))
+    problem('version', 'must be a whole number of 1 or more');
   const tags = input.tags ?? [];
   if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string' || tag.length > 64) || tags.length > 32) {
     problem('tags', 'must be a list of at most 32 strings of at most 64 characters');
   }
   const validDays = input.validDays ?? null;
-  if (validDays !== null && !(Number.isSafeInteger(validDays) && (validDays as number) > 0)) problem('validDays', 'must be a whole number of days, or null');
+  if (validDays !== null && !(Number.isSafeInteger(validDays) && (validDays as number) > 0))
+    problem('validDays', 'must be a whole number of days, or null');
   const publishedAt = text('publishedAt', 40);
   const publishedTime = ISO_DATE_TIME.test(publishedAt) ? Date.parse(publishedAt) : NaN;
-  if (publishedAt && Number.isNaN(publishedTime)) problem('publishedAt', 'must be an ISO 8601 date-time with a zone, such as 2026-01-31T08:00:00Z');
+  if (publishedAt && Number.isNaN(publishedTime))
+    problem('publishedAt', 'must be an ISO 8601 date-time with a zone, such as 2026-01-31T08:00:00Z');
   const coverUrl = text('coverUrl', 2048, false);
   if (coverUrl && !/^https?:\/\//.test(coverUrl)) problem('coverUrl', 'must be an http(s) URL');
 
@@ -93,10 +97,14 @@ export function parseCourseDocument(value: unknown, where = 'document'): CourseD
     validDays: validDays as number | null,
     publishedAt: Number.isNaN(publishedTime) ? '' : new Date(publishedTime).toISOString(),
   };
-  if (document.st && document.mt && !document.st.startsWith(`${document.mt}-`)) problem('st', `must be a minor category of ${document.mt}`);
-  if (document.charge === Charge.FREE && document.price !== '0.00') problem('price', 'must be "0.00" for a free course');
+  if (document.st && document.mt && !document.st.startsWith(`${document.mt}-`))
+    problem('st', `must be a minor category of ${document.mt}`);
+  if (document.charge === Charge.FREE && document.price !== '0.00')
+    problem('price', 'must be "0.00" for a free course');
   if (problems.length > 0) {
-    throw badInput(`Invalid course document: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, { fields: problems });
+    throw badInput(`Invalid course document: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, {
+      fields: problems,
+    });
   }
   return document;
 }

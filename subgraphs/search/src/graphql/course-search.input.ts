@@ -9,7 +9,10 @@ registerEnumType(CourseSearchSort, {
 
 @InputType({ description: 'What to search for: a keyword and exact filters, all optional.' })
 export class CourseSearchInput {
-  @Field({ nullable: true, description: 'Words in any mix of Chinese and English, e.g. "Spring微服务"; at most 200 characters.' })
+  @Field({
+    nullable: true,
+    description: 'Words in any mix of Chinese and English, e.g. "Spring微服务"; at most 200 characters.',
+  })
   keyword?: string;
 
   @Field(() => ID, { nullable: true, description: 'Major category id, e.g. 1-3.' })

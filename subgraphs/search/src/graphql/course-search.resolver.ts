@@ -14,7 +14,9 @@ const hitType = ({ document, score, highlightedName }: CourseSearchHit): CourseS
 
 @Resolver()
 export class CourseSearchResolver {
-  @Query(() => CourseSearchResultType, { description: 'Anyone: published courses by keyword, filters and sort, with facets.' })
+  @Query(() => CourseSearchResultType, {
+    description: 'Anyone: published courses by keyword, filters and sort, with facets.',
+  })
   async searchCourses(
     @Arg('input', () => CourseSearchInput, { nullable: true }) input: CourseSearchInput | undefined,
     @Arg('page', () => PageInput, { nullable: true }) page: PageInput | undefined,

@@ -16,7 +16,9 @@ export class FacetCountType {
   count!: number;
 }
 
-@ObjectType('CourseSearchFacets', { description: 'Counts per major, minor and grade. Each facet honours every filter except its own.' })
+@ObjectType('CourseSearchFacets', {
+  description: 'Counts per major, minor and grade. Each facet honours every filter except its own.',
+})
 export class CourseSearchFacetsType {
   @Field(() => [FacetCountType])
   mt!: FacetCountType[];
@@ -28,11 +30,14 @@ export class CourseSearchFacetsType {
   grade!: FacetCountType[];
 }
 
-@ObjectType('CourseSearchHit', { description: 'A published course as search holds it: enough to render a result without asking content.' })
+@ObjectType('CourseSearchHit', {
+  description: 'A published course as search holds it: enough to render a result without asking content.',
+})
 export class CourseSearchHitType {
   @Field(() => CourseReference, {
     nullable: true,
-    description: 'The course in content. Its id is always here; its other fields follow content\'s access rules (null where the viewer may not read it).',
+    description:
+      "The course in content. Its id is always here; its other fields follow content's access rules (null where the viewer may not read it).",
   })
   course!: CourseReference;
 

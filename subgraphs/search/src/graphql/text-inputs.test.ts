@@ -15,13 +15,16 @@ describe('search text inputs', () => {
   });
   after(() => search?.stop());
 
-  const send = (query: string, variables: object) => search.graphql<{ searchCourses?: { total: number } }>(query, variables);
+  const send = (query: string, variables: object) =>
+    search.graphql<{ searchCourses?: { total: number } }>(query, variables);
 
   test('a searchCourses keyword with U+0001 is refused naming input.keyword', async () => {
     const answer = await send(SEARCH, { i: { keyword: 'java\u0001' } });
     assert.equal(answer.errors?.length, 1, JSON.stringify(answer));
     assert.equal(answer.errors![0].extensions?.code, 'BAD_USER_INPUT');
-    assert.deepEqual(answer.errors![0].extensions?.fields, [{ field: 'input.keyword', message: 'contains a control character (U+0001): remove it' }]);
+    assert.deepEqual(answer.errors![0].extensions?.fields, [
+      { field: 'input.keyword', message: 'contains a control character (U+0001): remove it' },
+    ]);
   });
 
   test('a keyword with a tab is refused too (a keyword is one line), and a plain one is answered', async () => {

@@ -8,7 +8,11 @@ import type { CourseIndexingService } from '../services/course-indexing.service'
  * `PUT /index/courses/:id` with a course document as JSON, `DELETE /index/courses/:id?version=N`.
  * Both answer `{ "outcome": "applied" | "stale" }`.
  */
-export function mountIndexRoutes(app: Express, indexing: CourseIndexingService, gatewaySecret: string | undefined): void {
+export function mountIndexRoutes(
+  app: Express,
+  indexing: CourseIndexingService,
+  gatewaySecret: string | undefined,
+): void {
   const router = express.Router();
   if (gatewaySecret) router.use(requireGatewaySecret(gatewaySecret));
   router.put('/courses/:id', express.json({ limit: '1mb' }), async (req: Request<{ id: string }>, res: Response) => {
@@ -24,7 +28,12 @@ export function mountIndexRoutes(app: Express, indexing: CourseIndexingService, 
     }
     const status = (error as { status?: number }).status;
     if (status === 400 || status === 413 || status === 415) {
-      res.status(status).json({ error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT', message: `The body must be a course document as JSON of at most 1 MB: ${(error as Error).message}` } });
+      res.status(status).json({
+        error: {
+          code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT',
+          message: `The body must be a course document as JSON of at most 1 MB: ${(error as Error).message}`,
+        },
+      });
       return;
     }
     req.log.error({ err: error }, 'indexing failed');

@@ -30,7 +30,8 @@ export enum Tier {
   ELSEWHERE = 0,
 }
 
-const holds = (tokens: string[], term: QueryTerm) => tokens.some((token) => (term.prefix ? token.startsWith(term.token) : token === term.token));
+const holds = (tokens: string[], term: QueryTerm) =>
+  tokens.some((token) => (term.prefix ? token.startsWith(term.token) : token === term.token));
 
 /** A course's tier for these terms, by the same tokens the index holds. */
 export function tierOf(document: CourseDocument, terms: QueryTerm[]): Tier {

@@ -19,7 +19,12 @@ const cube: CubeRow[] = [
   row('1-4-2', 'ADVANCED', 'FREE', 2),
 ];
 
-const query = (filters: Partial<CourseSearchQuery> = {}): CourseSearchQuery => ({ sort: CourseSearchSort.RELEVANCE, offset: 0, limit: 20, ...filters });
+const query = (filters: Partial<CourseSearchQuery> = {}): CourseSearchQuery => ({
+  sort: CourseSearchSort.RELEVANCE,
+  offset: 0,
+  limit: 20,
+  ...filters,
+});
 const counts = (list: { value: string; count: number }[]) => list.map(({ value, count }) => [value, count]);
 
 describe('facets', () => {
@@ -53,7 +58,10 @@ describe('facets', () => {
   });
 
   test('each facet ignores its own filter and honours the others', () => {
-    const { total, facets: found } = facets(cube, query({ mt: '1-3', grade: CourseGrade.BEGINNER, charge: Charge.PAID }));
+    const { total, facets: found } = facets(
+      cube,
+      query({ mt: '1-3', grade: CourseGrade.BEGINNER, charge: Charge.PAID }),
+    );
     assert.equal(total, 6);
     // mt: beginner and paid, any major.
     assert.deepEqual(counts(found.mt), [
@@ -83,7 +91,11 @@ describe('facets', () => {
   });
 
   test('counts as strings or bigints, as database drivers return them, are added as numbers', () => {
-    const mixed: CubeRow[] = [row('1-3-1', 'BEGINNER', 'PAID', '7'), row('1-3-2', 'BEGINNER', 'PAID', 5n), row('1-3-2', 'BEGINNER', 'FREE', 3)];
+    const mixed: CubeRow[] = [
+      row('1-3-1', 'BEGINNER', 'PAID', '7'),
+      row('1-3-2', 'BEGINNER', 'PAID', 5n),
+      row('1-3-2', 'BEGINNER', 'FREE', 3),
+    ];
     const { total, facets: found } = facets(mixed, query());
     assert.equal(total, 15);
     assert.deepEqual(counts(found.mt), [['1-3', 15]]);
@@ -95,7 +107,12 @@ describe('facets', () => {
   });
 
   test('facets sort by count, most first, then by value', () => {
-    const tied: CubeRow[] = [row('1-5-2', 'ADVANCED', 'PAID', 2), row('1-5-1', 'BEGINNER', 'PAID', 2), row('1-4-1', 'INTERMEDIATE', 'PAID', 9), row('1-5-3', 'BEGINNER', 'FREE', 2)];
+    const tied: CubeRow[] = [
+      row('1-5-2', 'ADVANCED', 'PAID', 2),
+      row('1-5-1', 'BEGINNER', 'PAID', 2),
+      row('1-4-1', 'INTERMEDIATE', 'PAID', 9),
+      row('1-5-3', 'BEGINNER', 'FREE', 2),
+    ];
     const { facets: found } = facets(tied, query());
     assert.deepEqual(counts(found.st), [
       ['1-4-1', 9],
@@ -111,7 +128,11 @@ describe('facets', () => {
   });
 
   test('a value counted 0 is left out of its facet', () => {
-    const withZero: CubeRow[] = [row('1-3-1', 'BEGINNER', 'PAID', 2), row('1-4-1', 'ADVANCED', 'PAID', 0), row('1-4-1', 'ADVANCED', 'FREE', '0')];
+    const withZero: CubeRow[] = [
+      row('1-3-1', 'BEGINNER', 'PAID', 2),
+      row('1-4-1', 'ADVANCED', 'PAID', 0),
+      row('1-4-1', 'ADVANCED', 'FREE', '0'),
+    ];
     const { total, facets: found } = facets(withZero, query());
     assert.equal(total, 2);
     assert.deepEqual(found, {

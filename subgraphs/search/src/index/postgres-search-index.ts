@@ -112,15 +112,44 @@ const ORDER: Record<CourseSearchSort, string> = {
   [CourseSearchSort.PRICE_DESC]: 'd.price_cents DESC, d.published_at DESC, d.id',
 };
 
-const COLUMNS = ['id', 'version', 'live', 'mt', 'mt_name', 'st', 'st_name', 'grade', 'charge', 'price_cents', 'published_at'];
+const COLUMNS = [
+  'id',
+  'version',
+  'live',
+  'mt',
+  'mt_name',
+  'st',
+  'st_name',
+  'grade',
+  'charge',
+  'price_cents',
+  'published_at',
+];
 const VECTORS = ['search', 'name_search', 'tags_search', 'description_search'];
 
 function courseRow(id: string, version: number, document: CourseDocument | undefined): unknown[] {
   if (!document) return [id, version, 0, ...Array.from({ length: COLUMNS.length - 3 + VECTORS.length }, () => null)];
   const text = courseText(document);
   return [
-    ...[id, version, 1, document.mt, document.mtName, document.st, document.stName, document.grade, document.charge, cents(document.price), document.publishedAt],
-    ...[tsvectorLiteral(text), tsvectorLiteral({ name: text.name }), tsvectorLiteral({ tags: text.tags }), tsvectorLiteral({ description: text.description })],
+    ...[
+      id,
+      version,
+      1,
+      document.mt,
+      document.mtName,
+      document.st,
+      document.stName,
+      document.grade,
+      document.charge,
+      cents(document.price),
+      document.publishedAt,
+    ],
+    ...[
+      tsvectorLiteral(text),
+      tsvectorLiteral({ name: text.name }),
+      tsvectorLiteral({ tags: text.tags }),
+      tsvectorLiteral({ description: text.description }),
+    ],
   ];
 }
 
@@ -128,19 +157,31 @@ function courseRow(id: string, version: number, document: CourseDocument | undef
 function upsertStatement(rows: number): string {
   const width = COLUMNS.length + VECTORS.length;
   const values = Array.from({ length: rows }, (_, row) =>
-    Array.from({ length: width }, (_, column) => `$${row * width + column + 1}${column >= COLUMNS.length ? '::tsvector' : ''}`).join(', '),
+    Array.from(
+      { length: width },
+      (_, column) => `$${row * width + column + 1}${column >= COLUMNS.length ? '::tsvector' : ''}`,
+    ).join(', '),
   );
   const names = [...COLUMNS, ...VECTORS];
   return (
     `INSERT INTO search_course (${names.join(', ')}) VALUES (${values.join('), (')}) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${names.filter((name) => name !== 'id').map((name) => `${name} = EXCLUDED.${name}`).join(', ')} ` +
+    `ON CONFLICT (id) DO UPDATE SET ${names
+      .filter((name) => name !== 'id')
+      .map((name) => `${name} = EXCLUDED.${name}`)
+      .join(', ')} ` +
     'WHERE search_course.version <= EXCLUDED.version RETURNING id'
   );
 }
 
 /** Writes courses (or, for undefined documents, their removals); returns how many were newer than what was stored. */
-async function write(client: pg.ClientBase, entries: { id: string; version: number; document?: CourseDocument }[]): Promise<number> {
-  const { rows } = await client.query<{ id: string }>(upsertStatement(entries.length), entries.flatMap((entry) => courseRow(entry.id, entry.version, entry.document)));
+async function write(
+  client: pg.ClientBase,
+  entries: { id: string; version: number; document?: CourseDocument }[],
+): Promise<number> {
+  const { rows } = await client.query<{ id: string }>(
+    upsertStatement(entries.length),
+    entries.flatMap((entry) => courseRow(entry.id, entry.version, entry.document)),
+  );
   const written = new Set(rows.map((row) => row.id));
   const kept = entries.filter((entry) => entry.document && written.has(entry.id));
   const removed = entries.filter((entry) => !entry.document && written.has(entry.id)).map((entry) => entry.id);
@@ -209,7 +250,8 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   private store(client: pg.ClientBase): SearchStore<string> {
-    const rows = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) => (await client.query<T>(sql, params)).rows;
+    const rows = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) =>
+      (await client.query<T>(sql, params)).rows;
     return {
       cube: (terms) =>
         terms
@@ -218,19 +260,32 @@ export class PostgresSearchIndex implements SearchIndex {
                 'FROM search_course d, CAST($1 AS tsquery) q WHERE d.search @@ q AND d.live = 1 GROUP BY st, grade, charge',
               [tsqueryLiteral(terms)],
             )
-          : rows<CubeRow>('SELECT st, st_name, mt, mt_name, grade, charge, courses AS n FROM search_facet WHERE courses > 0', []),
+          : rows<CubeRow>(
+              'SELECT st, st_name, mt, mt_name, grade, charge, courses AS n FROM search_facet WHERE courses > 0',
+              [],
+            ),
       page: async (query, terms, total) => {
         const params: unknown[] = terms ? [tsqueryLiteral(terms)] : [];
         const bind = (value: unknown) => `$${params.push(value)}`;
-        const filters = FILTERS.filter((name) => query[name] !== undefined).map((name) => ` AND d.${name} = ${bind(query[name])}`);
-        const from = (condition: string) => `FROM search_course d${terms ? ', CAST($1 AS tsquery) q' : ''} WHERE ${condition} AND d.live = 1${filters.join('')}`;
+        const filters = FILTERS.filter((name) => query[name] !== undefined).map(
+          (name) => ` AND d.${name} = ${bind(query[name])}`,
+        );
+        const from = (condition: string) =>
+          `FROM search_course d${terms ? ', CAST($1 AS tsquery) q' : ''} WHERE ${condition} AND d.live = 1${filters.join('')}`;
         const ids = async (condition: string, order: string, limit: number, offset: number) =>
-          (await rows<{ id: string }>(`SELECT d.id ${from(condition)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, params)).map((row) => row.id);
-        if (!terms || query.sort !== CourseSearchSort.RELEVANCE) return ids(terms ? 'd.search @@ q' : 'true', ORDER[query.sort], query.limit, query.offset);
+          (
+            await rows<{ id: string }>(
+              `SELECT d.id ${from(condition)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+              params,
+            )
+          ).map((row) => row.id);
+        if (!terms || query.sort !== CourseSearchSort.RELEVANCE)
+          return ids(terms ? 'd.search @@ q' : 'true', ORDER[query.sort], query.limit, query.offset);
         return tieredPage<string>(
           {
             tiers: TIERS.length,
-            count: async (tier) => Number((await rows<{ n: string }>(`SELECT count(*) AS n ${from(TIERS[tier])}`, params))[0].n),
+            count: async (tier) =>
+              Number((await rows<{ n: string }>(`SELECT count(*) AS n ${from(TIERS[tier])}`, params))[0].n),
             page: (tier, limit, offset) => ids(TIERS[tier], ORDER[CourseSearchSort.RELEVANCE], limit, offset),
           },
           query,
@@ -238,14 +293,21 @@ export class PostgresSearchIndex implements SearchIndex {
         );
       },
       documents: async (ids) => {
-        const found = await rows<{ id: string; document: string }>('SELECT id, document FROM search_course_document WHERE id = ANY($1)', [ids]);
+        const found = await rows<{ id: string; document: string }>(
+          'SELECT id, document FROM search_course_document WHERE id = ANY($1)',
+          [ids],
+        );
         return new Map(found.map((row) => [row.id, row.document]));
       },
     };
   }
 
   async upsert(document: CourseDocument): Promise<WriteOutcome> {
-    return (await transaction(this.pool, (client) => write(client, [{ id: document.id, version: document.version, document }]))) ? 'applied' : 'stale';
+    return (await transaction(this.pool, (client) =>
+      write(client, [{ id: document.id, version: document.version, document }]),
+    ))
+      ? 'applied'
+      : 'stale';
   }
 
   async remove(id: string, version: number): Promise<WriteOutcome> {
@@ -259,7 +321,11 @@ export class PostgresSearchIndex implements SearchIndex {
       // Keyed by id, so a source repeating a course keeps its newest version, as upserts would.
       let batch = new Map<string, CourseDocument>();
       const flush = async () => {
-        const entries = [...batch.values()].map((document) => ({ id: document.id, version: document.version, document }));
+        const entries = [...batch.values()].map((document) => ({
+          id: document.id,
+          version: document.version,
+          document,
+        }));
         batch = new Map();
         if (entries.length > 0) await write(client, entries);
       };
@@ -282,7 +348,10 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async countOutside(idPrefix: string): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`${COUNT} AND left(id, $1) <> $2`, [idPrefix.length, idPrefix]);
+    const { rows } = await this.pool.query<{ n: string }>(`${COUNT} AND left(id, $1) <> $2`, [
+      idPrefix.length,
+      idPrefix,
+    ]);
     return Number(rows[0].n);
   }
 
@@ -295,7 +364,11 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 }
 
-async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T> | T, begin = 'BEGIN'): Promise<T> {
+async function transaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T> | T,
+  begin = 'BEGIN',
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query(begin);

@@ -5,7 +5,13 @@ import type { CourseDocument } from '@learnhub/contracts/course-index';
 import { generateCourseDocuments } from '../fixture/course-fixture';
 import { queryTerms } from '../text/tokens';
 import { courseText } from './course-text';
-import { CourseSearchSort, type CourseSearchHit, type CourseSearchQuery, type FacetCount, type SearchIndex } from './search-index';
+import {
+  CourseSearchSort,
+  type CourseSearchHit,
+  type CourseSearchQuery,
+  type FacetCount,
+  type SearchIndex,
+} from './search-index';
 
 let nextId = 1;
 
@@ -37,7 +43,12 @@ export function courseDocument(overrides: Partial<CourseDocument> = {}): CourseD
   };
 }
 
-const query = (overrides: Partial<CourseSearchQuery> = {}): CourseSearchQuery => ({ sort: CourseSearchSort.RELEVANCE, offset: 0, limit: 100, ...overrides });
+const query = (overrides: Partial<CourseSearchQuery> = {}): CourseSearchQuery => ({
+  sort: CourseSearchSort.RELEVANCE,
+  offset: 0,
+  limit: 100,
+  ...overrides,
+});
 
 /**
  * What a search must return over `documents`, worked out without SQL: every query term among a
@@ -48,20 +59,33 @@ function expected(documents: CourseDocument[], q: CourseSearchQuery) {
   const matches = documents.filter((document) => {
     if (!terms) return true;
     const tokens = Object.values(courseText(document)).flat();
-    return terms.length > 0 && terms.every((term) => tokens.some((token) => (term.prefix ? token.startsWith(term.token) : token === term.token)));
+    return (
+      terms.length > 0 &&
+      terms.every((term) => tokens.some((token) => (term.prefix ? token.startsWith(term.token) : token === term.token)))
+    );
   });
   const filters = ['mt', 'st', 'grade', 'charge'] as const;
-  const passing = (document: CourseDocument, except?: string) => filters.every((f) => f === except || q[f] === undefined || document[f] === q[f]);
+  const passing = (document: CourseDocument, except?: string) =>
+    filters.every((f) => f === except || q[f] === undefined || document[f] === q[f]);
   const facet = (own: 'mt' | 'st' | 'grade') => {
     const counts = new Map<string, number>();
-    for (const document of matches.filter((d) => passing(d, own))) counts.set(document[own], (counts.get(document[own]) ?? 0) + 1);
-    return [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    for (const document of matches.filter((d) => passing(d, own)))
+      counts.set(document[own], (counts.get(document[own]) ?? 0) + 1);
+    return [...counts]
+      .map(([value, count]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
   };
-  return { ids: matches.filter((d) => passing(d)).map((d) => d.id), mt: facet('mt'), st: facet('st'), grade: facet('grade') };
+  return {
+    ids: matches.filter((d) => passing(d)).map((d) => d.id),
+    mt: facet('mt'),
+    st: facet('st'),
+    grade: facet('grade'),
+  };
 }
 
 const counts = (facet: FacetCount[]) => facet.map(({ value, count }) => ({ value, count }));
-const ids = async (index: SearchIndex, q: Partial<CourseSearchQuery>) => (await index.search(query(q))).hits.map((hit) => hit.document.id);
+const ids = async (index: SearchIndex, q: Partial<CourseSearchQuery>) =>
+  (await index.search(query(q))).hits.map((hit) => hit.document.id);
 
 /** The behaviour every SearchIndex adapter must have, run against each one. */
 export function searchIndexContract(name: string, open: () => Promise<SearchIndex>) {
@@ -77,9 +101,30 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
     describe('matching', () => {
       const spring = courseDocument({ name: 'Spring微服务架构实战', tags: ['Spring Cloud', '微服务'] });
       const boot = courseDocument({ name: 'SpringBoot 快速上手', description: '用 SpringBoot 写接口' });
-      const micro = courseDocument({ name: 'Go语言微服务', mt: '1-3', mtName: '编程开发', st: '1-3-3', stName: 'Go', description: '服务拆分与治理' });
-      const vue = courseDocument({ name: 'Vue3前端课', mt: '1-1', mtName: '前端开发', st: '1-1-4', stName: 'Vue', tags: ['组件化'] });
-      const python = courseDocument({ name: 'Python 数据分析入门', mt: '1-3', mtName: '编程开发', st: '1-3-2', stName: 'Python', description: '数据清洗，可视化' });
+      const micro = courseDocument({
+        name: 'Go语言微服务',
+        mt: '1-3',
+        mtName: '编程开发',
+        st: '1-3-3',
+        stName: 'Go',
+        description: '服务拆分与治理',
+      });
+      const vue = courseDocument({
+        name: 'Vue3前端课',
+        mt: '1-1',
+        mtName: '前端开发',
+        st: '1-1-4',
+        stName: 'Vue',
+        tags: ['组件化'],
+      });
+      const python = courseDocument({
+        name: 'Python 数据分析入门',
+        mt: '1-3',
+        mtName: '编程开发',
+        st: '1-3-2',
+        stName: 'Python',
+        description: '数据清洗，可视化',
+      });
       const fullWidth = courseDocument({ name: 'ＪＡＶＡ面试题精讲', description: '高频面试' });
       const documents = [spring, boot, micro, vue, python, fullWidth];
       before(async () => {
@@ -124,7 +169,10 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
 
       test('countOutside counts the courses whose ids do not start with the prefix', { timeout: 30_000 }, async () => {
         assert.equal(await index.countOutside('generated-'), documents.length);
-        assert.equal(await index.countOutside(spring.id), documents.filter((document) => !document.id.startsWith(spring.id)).length);
+        assert.equal(
+          await index.countOutside(spring.id),
+          documents.filter((document) => !document.id.startsWith(spring.id)).length,
+        );
       });
 
       test('an empty keyword lists every course; punctuation alone finds nothing', async () => {
@@ -149,18 +197,36 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
           const result = await index.search(query({ keyword }));
           assert.ok(Array.isArray(result.hits), keyword);
         }
-        assert.equal((await index.search(query({ keyword: 'name : spring' }))).total, 0, '"name" is a word here, not a column filter');
+        assert.equal(
+          (await index.search(query({ keyword: 'name : spring' }))).total,
+          0,
+          '"name" is a word here, not a column filter',
+        );
         assert.equal(await index.count(), documents.length, 'nothing was dropped');
       });
     });
 
     describe('ranking', () => {
-      const inDescription = courseDocument({ name: '后端开发基础', description: '最后一章讲 Kafka 消息队列', publishedAt: '2026-03-01T00:00:00.000Z' });
+      const inDescription = courseDocument({
+        name: '后端开发基础',
+        description: '最后一章讲 Kafka 消息队列',
+        publishedAt: '2026-03-01T00:00:00.000Z',
+      });
       const inName = courseDocument({ name: 'Kafka 从入门到精通', publishedAt: '2023-03-01T00:00:00.000Z' });
-      const inTags = courseDocument({ name: '消息中间件', tags: ['Kafka', 'RocketMQ'], publishedAt: '2025-03-01T00:00:00.000Z' });
-      const inOrganisation = courseDocument({ name: '分布式系统', organisationName: 'Kafka 学院', publishedAt: '2026-06-01T00:00:00.000Z' });
+      const inTags = courseDocument({
+        name: '消息中间件',
+        tags: ['Kafka', 'RocketMQ'],
+        publishedAt: '2025-03-01T00:00:00.000Z',
+      });
+      const inOrganisation = courseDocument({
+        name: '分布式系统',
+        organisationName: 'Kafka 学院',
+        publishedAt: '2026-06-01T00:00:00.000Z',
+      });
       // Many courses mention the term in their descriptions, as real corpora do.
-      const filler = Array.from({ length: 8 }, (_, i) => courseDocument({ name: `架构课${i}`, description: `Kafka Kafka Kafka 架构 ${i}` }));
+      const filler = Array.from({ length: 8 }, (_, i) =>
+        courseDocument({ name: `架构课${i}`, description: `Kafka Kafka Kafka 架构 ${i}` }),
+      );
       before(async () => {
         await index.replaceAll([inDescription, inName, inTags, inOrganisation, ...filler]);
       });
@@ -171,10 +237,20 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         assert.equal(order[1], inTags.id);
         assert.ok(order.indexOf(inDescription.id) < order.indexOf(inOrganisation.id), order.join(','));
         assert.equal(order.at(-1), inOrganisation.id);
-        const scores = new Map((await index.search(query({ keyword: 'kafka' }))).hits.map((hit) => [hit.document.id, hit.score]));
-        assert.deepEqual([inName, inTags, inDescription, inOrganisation].map((d) => scores.get(d.id)), [3, 2, 1, 0], 'the score is the best field holding every term');
+        const scores = new Map(
+          (await index.search(query({ keyword: 'kafka' }))).hits.map((hit) => [hit.document.id, hit.score]),
+        );
+        assert.deepEqual(
+          [inName, inTags, inDescription, inOrganisation].map((d) => scores.get(d.id)),
+          [3, 2, 1, 0],
+          'the score is the best field holding every term',
+        );
         const newest = (await index.search(query({ keyword: 'kafka', sort: CourseSearchSort.NEWEST }))).hits;
-        assert.deepEqual(newest.map((hit) => scores.get(hit.document.id)), newest.map((hit) => hit.score), 'scores do not depend on the sort');
+        assert.deepEqual(
+          newest.map((hit) => scores.get(hit.document.id)),
+          newest.map((hit) => hit.score),
+          'scores do not depend on the sort',
+        );
       });
 
       test('within a field, newer courses come first', async () => {
@@ -185,7 +261,9 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
       });
 
       test('sorts by newest and by price, both ways', async () => {
-        const newest = (await index.search(query({ keyword: 'kafka', sort: CourseSearchSort.NEWEST }))).hits.map((h) => h.document.publishedAt);
+        const newest = (await index.search(query({ keyword: 'kafka', sort: CourseSearchSort.NEWEST }))).hits.map(
+          (h) => h.document.publishedAt,
+        );
         assert.deepEqual(newest, [...newest].sort().reverse());
         await index.upsert({ ...inName, version: 2, price: '5.00' });
         await index.upsert({ ...inTags, version: 2, price: '500.00' });
@@ -236,7 +314,10 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         assert.deepEqual(chosen.facets.mt, all.facets.mt);
         assert.ok(chosen.hits.every((hit) => hit.document.mt === major));
         assert.equal(chosen.total, all.facets.mt.find((f) => f.value === major)?.count);
-        assert.ok(chosen.facets.mt.every((f) => f.name && f.name !== f.value), 'facets carry category names');
+        assert.ok(
+          chosen.facets.mt.every((f) => f.name && f.name !== f.value),
+          'facets carry category names',
+        );
       });
 
       const orderOf: Record<CourseSearchSort, (hit: CourseSearchHit) => number> = {
@@ -251,19 +332,37 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
             const whole = (await index.search(query({ ...q, sort, limit: 1000 }))).hits;
             assert.deepEqual(whole.map((hit) => hit.document.id).sort(), expected(documents, query(q)).ids.sort());
             const keys = whole.map(orderOf[sort]);
-            assert.deepEqual(keys, [...keys].sort((a, b) => a - b), 'in sort order');
+            assert.deepEqual(
+              keys,
+              [...keys].sort((a, b) => a - b),
+              'in sort order',
+            );
             if (sort === CourseSearchSort.RELEVANCE && q.keyword) {
               assert.ok(new Set(keys).size > 1, 'more than one tier is exercised');
               const tiers = new Map(whole.map((hit) => [hit.document.id, hit.score]));
               for (const hit of whole.slice(0, 50)) {
                 const text = courseText(hit.document);
-                const tier = text.name.includes('实战') ? 3 : text.tags.includes('实战') ? 2 : text.description.includes('实战') ? 1 : 0;
-                assert.equal(tiers.get(hit.document.id), tier, `${hit.document.name}: the score is the best field holding the word`);
+                const tier = text.name.includes('实战')
+                  ? 3
+                  : text.tags.includes('实战')
+                    ? 2
+                    : text.description.includes('实战')
+                      ? 1
+                      : 0;
+                assert.equal(
+                  tiers.get(hit.document.id),
+                  tier,
+                  `${hit.document.name}: the score is the best field holding the word`,
+                );
               }
             }
             const pages: string[] = [];
-            for (let offset = 0; offset < whole.length; offset += 7) pages.push(...(await ids(index, { ...q, sort, offset, limit: 7 })));
-            assert.deepEqual(pages, whole.map((hit) => hit.document.id));
+            for (let offset = 0; offset < whole.length; offset += 7)
+              pages.push(...(await ids(index, { ...q, sort, offset, limit: 7 })));
+            assert.deepEqual(
+              pages,
+              whole.map((hit) => hit.document.id),
+            );
           });
         }
       }
@@ -314,7 +413,11 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         assert.equal(await index.upsert({ ...document, version: 5 }), 'applied');
         assert.deepEqual(await ids(index, { keyword: 'kubernetes' }), [document.id]);
         assert.equal(await index.remove('never-indexed', 1), 'applied');
-        assert.equal(await index.upsert(courseDocument({ id: 'never-indexed', version: 1 })), 'applied', 'equal versions apply');
+        assert.equal(
+          await index.upsert(courseDocument({ id: 'never-indexed', version: 1 })),
+          'applied',
+          'equal versions apply',
+        );
       });
 
       test('removed courses leave the facets and the total', async () => {
@@ -325,20 +428,38 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
         await index.remove(document.id, 2);
         const after = await index.search(query({}));
         assert.equal(after.total, before.total);
-        assert.equal(after.facets.mt.find((f) => f.value === '1-9'), undefined);
+        assert.equal(
+          after.facets.mt.find((f) => f.value === '1-9'),
+          undefined,
+        );
       });
 
       test('concurrent writes moving courses between categories keep every count right', async () => {
-        const documents = generateCourseDocuments(60, 11).map((document) => ({ ...document, id: `moving-${document.id}` }));
+        const documents = generateCourseDocuments(60, 11).map((document) => ({
+          ...document,
+          id: `moving-${document.id}`,
+        }));
         await Promise.all(documents.map((document) => index.upsert(document)));
         // Each course moves to another course's category and grade, and every third goes offline, all at once.
         const moved = documents.map((document, i) => {
           const other = documents[(i * 7 + 3) % documents.length];
-          return { ...document, version: 2, mt: other.mt, mtName: other.mtName, st: other.st, stName: other.stName, grade: other.grade };
+          return {
+            ...document,
+            version: 2,
+            mt: other.mt,
+            mtName: other.mtName,
+            st: other.st,
+            stName: other.stName,
+            grade: other.grade,
+          };
         });
-        await Promise.all(moved.map((document, i) => (i % 3 === 0 ? index.remove(document.id, 2) : index.upsert(document))));
+        await Promise.all(
+          moved.map((document, i) => (i % 3 === 0 ? index.remove(document.id, 2) : index.upsert(document))),
+        );
         const live = moved.filter((_, i) => i % 3 !== 0);
-        const others = (await index.search(query({ limit: 1000 }))).hits.map((hit) => hit.document).filter((document) => !document.id.startsWith('moving-'));
+        const others = (await index.search(query({ limit: 1000 }))).hits
+          .map((hit) => hit.document)
+          .filter((document) => !document.id.startsWith('moving-'));
         const want = expected([...others, ...live], query({}));
         const result = await index.search(query({}));
         assert.equal(result.total, want.ids.length);
@@ -359,7 +480,15 @@ export function searchIndexContract(name: string, open: () => Promise<SearchInde
       test('replaceAll keeps exactly the given courses, newest version of a repeated one', async () => {
         const kept = courseDocument({ name: 'Flink 流计算' });
         const repeated = courseDocument({ name: 'Spark 批处理' });
-        assert.equal(await index.replaceAll([kept, repeated, { ...repeated, version: 2, name: 'Spark 调优' }, { ...repeated, version: 1 }]), 2);
+        assert.equal(
+          await index.replaceAll([
+            kept,
+            repeated,
+            { ...repeated, version: 2, name: 'Spark 调优' },
+            { ...repeated, version: 1 },
+          ]),
+          2,
+        );
         assert.equal(await index.count(), 2);
         assert.deepEqual(await ids(index, { keyword: 'redis' }), []);
         assert.deepEqual(await ids(index, { keyword: '调优' }), [repeated.id]);

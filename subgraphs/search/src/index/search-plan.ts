@@ -23,7 +23,12 @@ export const FILTERS: Filter[] = ['mt', 'st', 'grade', 'charge'];
 export const passes = (row: Pick<CubeRow, Filter>, query: CourseSearchQuery, except?: Filter) =>
   FILTERS.every((name) => name === except || query[name] === undefined || row[name] === query[name]);
 
-function facet(rows: CubeRow[], query: CourseSearchQuery, own: Filter, key: (row: CubeRow) => [string, string]): FacetCount[] {
+function facet(
+  rows: CubeRow[],
+  query: CourseSearchQuery,
+  own: Filter,
+  key: (row: CubeRow) => [string, string],
+): FacetCount[] {
   const counts = new Map<string, FacetCount>();
   for (const row of rows) {
     if (!passes(row, query, own)) continue;
@@ -32,7 +37,9 @@ function facet(rows: CubeRow[], query: CourseSearchQuery, own: Filter, key: (row
     entry.count += Number(row.n);
     counts.set(value, entry);
   }
-  return [...counts.values()].filter((entry) => entry.count > 0).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  return [...counts.values()]
+    .filter((entry) => entry.count > 0)
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
 }
 
 /**
@@ -90,7 +97,11 @@ export function runSearch<Key>(store: SearchStore<Key>, query: CourseSearchQuery
         ...counted,
         hits: page.map((key) => {
           const document = JSON.parse(documents.get(key)!) as CourseDocument;
-          return { document, score: terms ? tierOf(document, terms) : 0, highlightedName: highlightName(document.name, terms ?? []) };
+          return {
+            document,
+            score: terms ? tierOf(document, terms) : 0,
+            highlightedName: highlightName(document.name, terms ?? []),
+          };
         }),
       })),
     );
@@ -117,7 +128,9 @@ export function tieredPage<Key>(source: TierSource<Key>, query: CourseSearchQuer
   const next = (tier: number, skip: number, page: Key[]): MaybePromise<Key[]> => {
     if (tier === source.tiers || page.length >= wanted) return page;
     if (skip === 0) return fetch(tier, 0, page);
-    return then(source.count(tier), (size) => (skip >= size ? next(tier + 1, skip - size, page) : fetch(tier, skip, page)));
+    return then(source.count(tier), (size) =>
+      skip >= size ? next(tier + 1, skip - size, page) : fetch(tier, skip, page),
+    );
   };
   return next(0, query.offset, []);
 }

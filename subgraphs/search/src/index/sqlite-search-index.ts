@@ -26,7 +26,8 @@ const MAX_CODE = 4095;
 const MAX_MINUTE = 2 ** 26 - 1;
 /** A key's facet code; arithmetic, as keys pass 2^32 where JavaScript's bit operators stop (SQL's shift below does not). */
 const codeOf = (key: number) => Math.floor(key / CODE_SHIFT) % (MAX_CODE + 1);
-const codeFilter = (column: string, codes: number[]) => `((${column} >> ${CODE_BITS}) & ${MAX_CODE}) IN (${codes.join(', ')})`;
+const codeFilter = (column: string, codes: number[]) =>
+  `((${column} >> ${CODE_BITS}) & ${MAX_CODE}) IN (${codes.join(', ')})`;
 
 const SCHEMA = `
   CREATE TABLE search_course (
@@ -96,9 +97,13 @@ class Writer {
   private readonly insertDocument;
 
   constructor(db: Database.Database) {
-    this.stored = db.prepare<[string], { key: number; version: number }>('SELECT key, version FROM search_course WHERE id = ?');
+    this.stored = db.prepare<[string], { key: number; version: number }>(
+      'SELECT key, version FROM search_course WHERE id = ?',
+    );
     this.tombstone = db.prepare<[string], { version: number }>('SELECT version FROM search_tombstone WHERE id = ?');
-    this.buried = db.prepare('INSERT INTO search_tombstone (id, version) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version');
+    this.buried = db.prepare(
+      'INSERT INTO search_tombstone (id, version) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version',
+    );
     this.unburied = db.prepare('DELETE FROM search_tombstone WHERE id = ?');
     this.removeCourse = db.prepare('DELETE FROM search_course WHERE key = ?');
     this.removeText = db.prepare('DELETE FROM search_course_text WHERE rowid = ?');
@@ -110,7 +115,9 @@ class Writer {
     );
     this.taken = db.prepare<[number], number>('SELECT 1 FROM search_course WHERE key = ?').pluck();
     this.insertCourse = db.prepare('INSERT INTO search_course (key, id, version, price_cents) VALUES (?, ?, ?, ?)');
-    this.insertText = db.prepare('INSERT INTO search_course_text (rowid, name, tags, description, organisation) VALUES (?, ?, ?, ?, ?)');
+    this.insertText = db.prepare(
+      'INSERT INTO search_course_text (rowid, name, tags, description, organisation) VALUES (?, ?, ?, ?, ?)',
+    );
     this.insertDocument = db.prepare('INSERT INTO search_course_document (key, document) VALUES (?, ?)');
   }
 
@@ -129,12 +136,26 @@ class Writer {
       return 'applied';
     }
     this.unburied.run(id);
-    const { code } = this.facet.get({ mt: document.mt, mt_name: document.mtName, st: document.st, st_name: document.stName, grade: document.grade, charge: document.charge })!;
-    if (code > MAX_CODE) throw new Error(`The embedded index holds at most ${MAX_CODE} (minor category, grade, charge) combinations.`);
+    const { code } = this.facet.get({
+      mt: document.mt,
+      mt_name: document.mtName,
+      st: document.st,
+      st_name: document.stName,
+      grade: document.grade,
+      charge: document.charge,
+    })!;
+    if (code > MAX_CODE)
+      throw new Error(`The embedded index holds at most ${MAX_CODE} (minor category, grade, charge) combinations.`);
     const key = this.freeKey(document.publishedAt, code);
     const text = courseText(document);
     this.insertCourse.run(key, id, version, cents(document.price));
-    this.insertText.run(key, text.name.join(' '), text.tags.join(' '), text.description.join(' '), text.organisation.join(' '));
+    this.insertText.run(
+      key,
+      text.name.join(' '),
+      text.tags.join(' '),
+      text.description.join(' '),
+      text.organisation.join(' '),
+    );
     this.insertDocument.run(key, JSON.stringify(document));
     this.count.run(1, code);
     return 'applied';
@@ -150,7 +171,8 @@ class Writer {
 
 const COUNT = 'SELECT count(*) FROM search_course';
 /** Price order, ties newest first (search_course columns). */
-const byPrice = (sort: CourseSearchSort) => `price_cents ${sort === CourseSearchSort.PRICE_ASC ? 'ASC' : 'DESC'}, key DESC`;
+const byPrice = (sort: CourseSearchSort) =>
+  `price_cents ${sort === CourseSearchSort.PRICE_ASC ? 'ASC' : 'DESC'}, key DESC`;
 /** From this many matches on, walking the price index beats sorting the matches. */
 const BROAD_MATCH = 2000;
 
@@ -174,7 +196,11 @@ export class SqliteSearchIndex implements SearchIndex {
       start: () => new Uint32Array(MAX_CODE + 1),
       // The typings take the second argument for an element of the accumulator; it is the key.
       step: (counts, key) => void counts[codeOf(Number(key))]++,
-      result: (counts) => [...counts.entries()].filter(([, n]) => n > 0).map(([code, n]) => `${code}:${n}`).join(' '),
+      result: (counts) =>
+        [...counts.entries()]
+          .filter(([, n]) => n > 0)
+          .map(([code, n]) => `${code}:${n}`)
+          .join(' '),
     });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -189,7 +215,13 @@ export class SqliteSearchIndex implements SearchIndex {
     this.db
       .transaction(() => {
         if (this.db.pragma('user_version', { simple: true }) === SCHEMA_VERSION) return;
-        for (const table of ['search_course_text', 'search_course_document', 'search_tombstone', 'search_facet', 'search_course']) {
+        for (const table of [
+          'search_course_text',
+          'search_course_document',
+          'search_tombstone',
+          'search_facet',
+          'search_course',
+        ]) {
           this.db.exec(`DROP TABLE IF EXISTS ${table}`);
         }
         this.db.exec(SCHEMA);
@@ -204,13 +236,23 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   private store(): SearchStore<number> {
-    const facets = this.db.prepare('SELECT code, mt, mt_name, st, st_name, grade, charge, courses FROM search_facet').all() as Facet[];
+    const facets = this.db
+      .prepare('SELECT code, mt, mt_name, st, st_name, grade, charge, courses FROM search_facet')
+      .all() as Facet[];
     return {
       cube: (terms) => {
         if (!terms) return facets.map((facet) => ({ ...facet, n: facet.courses }));
-        const counts = this.db.prepare('SELECT facet_counts(rowid) FROM search_course_text WHERE search_course_text MATCH ?').pluck().get(matchExpression(terms)) as string;
+        const counts = this.db
+          .prepare('SELECT facet_counts(rowid) FROM search_course_text WHERE search_course_text MATCH ?')
+          .pluck()
+          .get(matchExpression(terms)) as string;
         const byCode = new Map(facets.map((facet) => [facet.code, facet]));
-        return counts ? counts.split(' ').map((pair) => pair.split(':').map(Number)).map(([code, n]) => ({ ...byCode.get(code)!, n })) : [];
+        return counts
+          ? counts
+              .split(' ')
+              .map((pair) => pair.split(':').map(Number))
+              .map(([code, n]) => ({ ...byCode.get(code)!, n }))
+          : [];
       },
       page: (query, terms, total) => {
         const chosen = facets.filter((facet) => passes(facet, query)).map((facet) => facet.code);
@@ -221,7 +263,9 @@ export class SqliteSearchIndex implements SearchIndex {
         return this.sortedPage(query, terms, codes, total);
       },
       documents: (keys) => {
-        const rows = this.db.prepare(`SELECT key, document FROM search_course_document WHERE key IN (${keys.join(', ')})`).all() as { key: number; document: string }[];
+        const rows = this.db
+          .prepare(`SELECT key, document FROM search_course_document WHERE key IN (${keys.join(', ')})`)
+          .all() as { key: number; document: string }[];
         return new Map(rows.map((row) => [row.key, row.document]));
       },
     };
@@ -236,26 +280,51 @@ export class SqliteSearchIndex implements SearchIndex {
    * match walks the price index and keeps the matches (it stops after the page); a narrow one
    * sorts its few matches.
    */
-  private sortedPage(query: CourseSearchQuery, terms: QueryTerm[], codes: number[] | undefined, total: number): number[] {
-    const page = (sql: string) => this.db.prepare(sql).pluck().all(matchExpression(terms), query.limit, query.offset) as number[];
-    if (query.sort === CourseSearchSort.NEWEST) return page(`SELECT rowid FROM search_course_text WHERE ${this.matchFilter(codes)} ORDER BY rowid DESC LIMIT ? OFFSET ?`);
+  private sortedPage(
+    query: CourseSearchQuery,
+    terms: QueryTerm[],
+    codes: number[] | undefined,
+    total: number,
+  ): number[] {
+    const page = (sql: string) =>
+      this.db.prepare(sql).pluck().all(matchExpression(terms), query.limit, query.offset) as number[];
+    if (query.sort === CourseSearchSort.NEWEST)
+      return page(
+        `SELECT rowid FROM search_course_text WHERE ${this.matchFilter(codes)} ORDER BY rowid DESC LIMIT ? OFFSET ?`,
+      );
     const order = byPrice(query.sort);
     if (total >= BROAD_MATCH) {
-      return page(`SELECT key FROM search_course WHERE key IN (SELECT rowid FROM search_course_text WHERE ${this.matchFilter(codes)}) ORDER BY ${order} LIMIT ? OFFSET ?`);
+      return page(
+        `SELECT key FROM search_course WHERE key IN (SELECT rowid FROM search_course_text WHERE ${this.matchFilter(codes)}) ORDER BY ${order} LIMIT ? OFFSET ?`,
+      );
     }
-    return page(`SELECT key FROM search_course_text JOIN search_course ON key = search_course_text.rowid WHERE ${this.matchFilter(codes)} ORDER BY ${order} LIMIT ? OFFSET ?`);
+    return page(
+      `SELECT key FROM search_course_text JOIN search_course ON key = search_course_text.rowid WHERE ${this.matchFilter(codes)} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    );
   }
 
   /** One page by relevance, each tier walked newest first. */
-  private relevantPage(query: CourseSearchQuery, terms: QueryTerm[], codes: number[] | undefined, total: number): number[] {
+  private relevantPage(
+    query: CourseSearchQuery,
+    terms: QueryTerm[],
+    codes: number[] | undefined,
+    total: number,
+  ): number[] {
     const where = this.matchFilter(codes);
     const expressions = tierExpressions(terms);
     return tieredPage<number>(
       {
         tiers: expressions.length,
-        count: (tier) => this.db.prepare(`SELECT count(*) FROM search_course_text WHERE ${where}`).pluck().get(expressions[tier]) as number,
+        count: (tier) =>
+          this.db
+            .prepare(`SELECT count(*) FROM search_course_text WHERE ${where}`)
+            .pluck()
+            .get(expressions[tier]) as number,
         page: (tier, limit, offset) =>
-          this.db.prepare(`SELECT rowid FROM search_course_text WHERE ${where} ORDER BY rowid DESC LIMIT ? OFFSET ?`).pluck().all(expressions[tier], limit, offset) as number[],
+          this.db
+            .prepare(`SELECT rowid FROM search_course_text WHERE ${where} ORDER BY rowid DESC LIMIT ? OFFSET ?`)
+            .pluck()
+            .all(expressions[tier], limit, offset) as number[],
       },
       query,
       total,
@@ -264,9 +333,14 @@ export class SqliteSearchIndex implements SearchIndex {
 
   /** Keys of one page of all courses. */
   private browsingPage(query: CourseSearchQuery, codes: number[] | undefined): number[] {
-    const order = query.sort === CourseSearchSort.PRICE_ASC || query.sort === CourseSearchSort.PRICE_DESC ? byPrice(query.sort) : 'key DESC';
+    const order =
+      query.sort === CourseSearchSort.PRICE_ASC || query.sort === CourseSearchSort.PRICE_DESC
+        ? byPrice(query.sort)
+        : 'key DESC';
     return this.db
-      .prepare(`SELECT key FROM search_course${codes ? ` WHERE ${codeFilter('key', codes)}` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .prepare(
+        `SELECT key FROM search_course${codes ? ` WHERE ${codeFilter('key', codes)}` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      )
       .pluck()
       .all(query.limit, query.offset) as number[];
   }

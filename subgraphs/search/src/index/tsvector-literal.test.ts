@@ -5,18 +5,27 @@ import { backendUrl } from '@learnhub/platform/testing';
 import type { CourseText } from './course-text';
 import { tsvectorLiteral } from './postgres-search-index';
 
-const text = (fields: Partial<CourseText>): CourseText => ({ name: [], tags: [], description: [], organisation: [], ...fields });
+const text = (fields: Partial<CourseText>): CourseText => ({
+  name: [],
+  tags: [],
+  description: [],
+  organisation: [],
+  ...fields,
+});
 
 /** The literal's lexemes with their positions, e.g. { java: ['1A', '3B'] }. */
 function lexemes(literal: string): Map<string, string[]> {
   const parsed = new Map<string, string[]>();
-  for (const [, token, positions] of literal.matchAll(/'((?:[^']|'')*)':(\S+)/g)) parsed.set(token.replaceAll("''", "'"), positions.split(','));
+  for (const [, token, positions] of literal.matchAll(/'((?:[^']|'')*)':(\S+)/g))
+    parsed.set(token.replaceAll("''", "'"), positions.split(','));
   return parsed;
 }
 
 describe('tsvectorLiteral', () => {
   test('weighs name A, tags B, description C, organisation D, counting positions across fields', () => {
-    const literal = tsvectorLiteral(text({ name: ['java', '入门'], tags: ['后端'], description: ['入门', '实战'], organisation: ['云帆'] }));
+    const literal = tsvectorLiteral(
+      text({ name: ['java', '入门'], tags: ['后端'], description: ['入门', '实战'], organisation: ['云帆'] }),
+    );
     assert.equal(literal, "'java':1A '入门':2A,4C '后端':3B '实战':5C '云帆':6D");
   });
 
@@ -63,7 +72,9 @@ if (server) {
     after(() => client?.end());
 
     test('gives back every token, weight and position as written', async () => {
-      const literal = tsvectorLiteral(text({ name: ["it's", 'a\\b', 'java'], tags: ['java'], description: ['微服'], organisation: ['云帆'] }));
+      const literal = tsvectorLiteral(
+        text({ name: ["it's", 'a\\b', 'java'], tags: ['java'], description: ['微服'], organisation: ['云帆'] }),
+      );
       const { rows } = await client.query<{ lexeme: string; positions: number[]; weights: string[] }>(
         'SELECT lexeme, positions, weights FROM unnest($1::tsvector) ORDER BY positions[1]',
         [literal],

@@ -54,7 +54,9 @@ test('a JSON array after blank space is still read as an array', async () => {
 
 test('a byte-order mark before a JSON array or the first NDJSON line is ignored', async () => {
   assert.deepEqual(await read(await file(`\ufeff${JSON.stringify(documents)}`)), { read: documents });
-  assert.deepEqual(await read(await file(`\ufeff${line(documents[0])}\n${line(documents[1])}\n`)), { read: documents.slice(0, 2) });
+  assert.deepEqual(await read(await file(`\ufeff${line(documents[0])}\n${line(documents[1])}\n`)), {
+    read: documents.slice(0, 2),
+  });
 });
 
 test('an empty JSON array gives nothing', async () => {
@@ -75,7 +77,9 @@ test('a JSON array that does not parse is refused naming the file', async () => 
 });
 
 test('an invalid document in a JSON array is refused as documents[i], after the ones before it', async () => {
-  const { read: got, error } = await read(await file(JSON.stringify([documents[0], { ...documents[1], price: '12' }, documents[2]])));
+  const { read: got, error } = await read(
+    await file(JSON.stringify([documents[0], { ...documents[1], price: '12' }, documents[2]])),
+  );
   assert.deepEqual(got, [documents[0]]);
   const refused = assertBadInput(error, /documents\[1\]\.price/);
   assert.deepEqual(
@@ -91,7 +95,9 @@ test('an NDJSON line that does not parse is refused by its line number, blank li
 });
 
 test('an invalid NDJSON document is refused by its line number', async () => {
-  const { read: got, error } = await read(await file(`${line(documents[0])}\n\n${line({ ...documents[1], grade: 'EXPERT' })}\n`));
+  const { read: got, error } = await read(
+    await file(`${line(documents[0])}\n\n${line({ ...documents[1], grade: 'EXPERT' })}\n`),
+  );
   assert.deepEqual(got, [documents[0]]);
   const refused = assertBadInput(error, /line 3\.grade/);
   assert.deepEqual(

@@ -7,12 +7,20 @@ import { badInput } from '@learnhub/platform/errors';
  * Every course published now (offline ones are left out), read through content's published-courses
  * export in pages, each page's cover URLs asked of the media service in one call per organisation.
  */
-export async function* publishedCourses(contentDatabaseUrl: string, media: MediaDirectory, mediaUrl: string): AsyncGenerator<CourseDocument> {
+export async function* publishedCourses(
+  contentDatabaseUrl: string,
+  media: MediaDirectory,
+  mediaUrl: string,
+): AsyncGenerator<CourseDocument> {
   for await (const records of publishedCoursePages(contentDatabaseUrl)) {
     // Media describes an item only for its owner: one call per organisation in the page.
     const coversByOrganisation = new Map<string, string[]>();
     for (const { content } of records) {
-      if (content.coverMediaId) coversByOrganisation.set(content.organisationId, [...(coversByOrganisation.get(content.organisationId) ?? []), content.coverMediaId]);
+      if (content.coverMediaId)
+        coversByOrganisation.set(content.organisationId, [
+          ...(coversByOrganisation.get(content.organisationId) ?? []),
+          content.coverMediaId,
+        ]);
     }
     const covers = new Map<string, Map<string, { url: string }>>();
     for (const [organisationId, ids] of coversByOrganisation) {
@@ -26,7 +34,10 @@ export async function* publishedCourses(contentDatabaseUrl: string, media: Media
     }
     for (const record of records) {
       const cover = record.content.coverMediaId;
-      yield publishedCourseDocument(record, (cover && covers.get(record.content.organisationId)?.get(cover)?.url) || null);
+      yield publishedCourseDocument(
+        record,
+        (cover && covers.get(record.content.organisationId)?.get(cover)?.url) || null,
+      );
     }
   }
 }

@@ -35,7 +35,18 @@ interface Rebuild {
 function source(args: string[]): Rebuild | string {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { 'from-content': { type: 'boolean', default: false }, from: { type: 'string' }, generated: { type: 'string' }, seed: { type: 'string', default: '1' }, index: { type: 'string' }, 'allow-empty': { type: 'boolean', default: false }, replace: { type: 'boolean', default: false } } }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        'from-content': { type: 'boolean', default: false },
+        from: { type: 'string' },
+        generated: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        index: { type: 'string' },
+        'allow-empty': { type: 'boolean', default: false },
+        replace: { type: 'boolean', default: false },
+      },
+    }));
   } catch (error) {
     return (error as Error).message;
   }
@@ -47,27 +58,49 @@ function source(args: string[]): Rebuild | string {
     if (!isAppError(error)) throw error;
     return error.message;
   }
-  if ([values['from-content'], values.from !== undefined, values.generated !== undefined].filter(Boolean).length !== 1) {
+  if (
+    [values['from-content'], values.from !== undefined, values.generated !== undefined].filter(Boolean).length !== 1
+  ) {
     return 'Give exactly one of --from-content, --from FILE or --generated N.';
   }
   if (values['from-content']) {
     const settings = config();
-    return { courses: publishedCourses(settings.content.databaseUrl, new HttpMediaDirectory(settings.gateway.mediaUrl, settings.gatewaySecret), settings.gateway.mediaUrl), index, allowEmpty, keepReal: false };
+    return {
+      courses: publishedCourses(
+        settings.content.databaseUrl,
+        new HttpMediaDirectory(settings.gateway.mediaUrl, settings.gatewaySecret),
+        settings.gateway.mediaUrl,
+      ),
+      index,
+      allowEmpty,
+      keepReal: false,
+    };
   }
   if (values.from !== undefined) return { courses: jsonFileCourses(values.from), index, allowEmpty, keepReal: false };
-  if (!/^\d{1,7}$/.test(values.generated!)) return `--generated "${values.generated}" must be a whole number up to 9999999.`;
-  if (!/^\d{1,10}$/.test(values.seed) || Number(values.seed) > 0xffffffff) return `--seed "${values.seed}" must be a whole number from 0 to 4294967295.`;
-  return { courses: generatedCourses(Number(values.generated), Number(values.seed), config().gateway.publicUrl), index, allowEmpty, keepReal: !values.replace };
+  if (!/^\d{1,7}$/.test(values.generated!))
+    return `--generated "${values.generated}" must be a whole number up to 9999999.`;
+  if (!/^\d{1,10}$/.test(values.seed) || Number(values.seed) > 0xffffffff)
+    return `--seed "${values.seed}" must be a whole number from 0 to 4294967295.`;
+  return {
+    courses: generatedCourses(Number(values.generated), Number(values.seed), config().gateway.publicUrl),
+    index,
+    allowEmpty,
+    keepReal: !values.replace,
+  };
 }
 
 /** The courses, failing (so the rebuild rolls back) when there are none and that was not allowed. */
-async function* nonEmpty(courses: AsyncIterable<CourseDocument> | Iterable<CourseDocument>, allowEmpty: boolean): AsyncGenerator<CourseDocument> {
+async function* nonEmpty(
+  courses: AsyncIterable<CourseDocument> | Iterable<CourseDocument>,
+  allowEmpty: boolean,
+): AsyncGenerator<CourseDocument> {
   let any = false;
   for await (const course of courses) {
     any = true;
     yield course;
   }
-  if (!any && !allowEmpty) throw badInput('The source holds no courses; pass --allow-empty if emptying the index is what you want.');
+  if (!any && !allowEmpty)
+    throw badInput('The source holds no courses; pass --allow-empty if emptying the index is what you want.');
 }
 
 async function main(args: string[]): Promise<number> {
@@ -95,15 +128,22 @@ async function main(args: string[]): Promise<number> {
   try {
     const real = chosen.keepReal ? await index.countOutside(GENERATED_ID_PREFIX) : 0;
     if (real > 0) {
-      process.stderr.write(`reindex: nothing changed. The index ${chosen.index} holds ${real} real published courses that --generated would replace; pass --replace if that is what you want.\n`);
+      process.stderr.write(
+        `reindex: nothing changed. The index ${chosen.index} holds ${real} real published courses that --generated would replace; pass --replace if that is what you want.\n`,
+      );
       return 1;
     }
     const count = await index.replaceAll(nonEmpty(chosen.courses, chosen.allowEmpty));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`reindex: the ${searchIndexKind(chosen.index)} index now holds ${count} published courses (rebuilt in ${seconds} s).\n`);
+    process.stdout.write(
+      `reindex: the ${searchIndexKind(chosen.index)} index now holds ${count} published courses (rebuilt in ${seconds} s).\n`,
+    );
     return 0;
   } catch (error) {
-    const message = isAppError(error) || (error as NodeJS.ErrnoException).code === 'ENOENT' ? (error as Error).message : String((error as Error).stack ?? error);
+    const message =
+      isAppError(error) || (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? (error as Error).message
+        : String((error as Error).stack ?? error);
     process.stderr.write(`reindex: nothing changed, the index is as it was. ${message}\n`);
     return 1;
   } finally {

@@ -38,7 +38,10 @@ async function refusal(write: Promise<unknown>): Promise<FieldProblem[]> {
   assert.fail('the write was accepted');
 }
 
-const ids = async () => (await index.search({ sort: CourseSearchSort.NEWEST, offset: 0, limit: 100 })).hits.map((hit) => hit.document.id).sort();
+const ids = async () =>
+  (await index.search({ sort: CourseSearchSort.NEWEST, offset: 0, limit: 100 })).hits
+    .map((hit) => hit.document.id)
+    .sort();
 
 describe('CourseIndexingService', () => {
   test('an upsert for another course id is refused and writes nothing', async () => {
@@ -54,7 +57,9 @@ describe('CourseIndexingService', () => {
 
   for (const version of [undefined, '', '0', '000', 'abc', '1.5', '-1', '1e3', ['2']]) {
     test(`a removal with version ${JSON.stringify(version)} is refused`, async () => {
-      assert.deepEqual(await refusal(service.remove(first.id, version)), [{ field: 'version', message: 'must be a whole number of 1 or more' }]);
+      assert.deepEqual(await refusal(service.remove(first.id, version)), [
+        { field: 'version', message: 'must be a whole number of 1 or more' },
+      ]);
     });
   }
 

@@ -55,7 +55,16 @@ describe('CourseSearchService', () => {
     asked = [];
     const found = await service.search();
     assert.deepEqual(asked, [
-      { keyword: undefined, mt: undefined, st: undefined, grade: undefined, charge: undefined, sort: CourseSearchSort.RELEVANCE, offset: 0, limit: 20 },
+      {
+        keyword: undefined,
+        mt: undefined,
+        st: undefined,
+        grade: undefined,
+        charge: undefined,
+        sort: CourseSearchSort.RELEVANCE,
+        offset: 0,
+        limit: 20,
+      },
     ]);
     assert.equal(found.page, 1);
     assert.equal(found.size, 20);
@@ -65,7 +74,14 @@ describe('CourseSearchService', () => {
 
   test('nulls, as GraphQL sends them, are taken as absent', async () => {
     asked = [];
-    const withNulls = await service.search({ keyword: null, mt: null, st: null, grade: null, charge: null, sort: null });
+    const withNulls = await service.search({
+      keyword: null,
+      mt: null,
+      st: null,
+      grade: null,
+      charge: null,
+      sort: null,
+    });
     const without = await service.search({});
     assert.deepEqual(asked[0], asked[1]);
     assert.deepEqual(withNulls, without);
@@ -75,7 +91,18 @@ describe('CourseSearchService', () => {
     asked = [];
     const { st, mt } = documents[0];
     await service.search({ keyword: 'Java', mt, st, sort: CourseSearchSort.PRICE_ASC }, { page: 3, size: 7 });
-    assert.deepEqual(asked, [{ keyword: 'Java', mt, st, grade: undefined, charge: undefined, sort: CourseSearchSort.PRICE_ASC, offset: 14, limit: 7 }]);
+    assert.deepEqual(asked, [
+      {
+        keyword: 'Java',
+        mt,
+        st,
+        grade: undefined,
+        charge: undefined,
+        sort: CourseSearchSort.PRICE_ASC,
+        offset: 14,
+        limit: 7,
+      },
+    ]);
   });
 
   test('hasNext says whether pages follow', async () => {
@@ -119,7 +146,11 @@ describe('CourseSearchService', () => {
   });
 
   test('problems with the request and the page window are named together', async () => {
-    assert.deepEqual(await refusedFields({ keyword: 'k'.repeat(201), mt: 'x' }, { page: 1000, size: 20 }), ['input.keyword', 'input.mt', 'page.page']);
+    assert.deepEqual(await refusedFields({ keyword: 'k'.repeat(201), mt: 'x' }, { page: 1000, size: 20 }), [
+      'input.keyword',
+      'input.mt',
+      'page.page',
+    ]);
   });
 
   test('the page size is at most the configured maximum, and the page 1 or more', async () => {

@@ -35,7 +35,10 @@ export class CourseSearchService {
   async search(request: CourseSearchRequest = {}, pageInput?: PageInput): Promise<CourseSearchPage> {
     const page = pageRequest(pageInput, this.maxPageSize);
     const problems = validate(request, page);
-    if (problems.length > 0) throw badInput(`Invalid search: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, { fields: problems });
+    if (problems.length > 0)
+      throw badInput(`Invalid search: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`, {
+        fields: problems,
+      });
     const result = await this.index.search({
       keyword: request.keyword ?? undefined,
       mt: request.mt ?? undefined,
@@ -54,17 +57,24 @@ export class CourseSearchService {
 function validate(request: CourseSearchRequest, page: PageRequest): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (request.keyword && request.keyword.length > MAX_KEYWORD_LENGTH) {
-    problems.push({ field: 'input.keyword', message: `must be at most ${MAX_KEYWORD_LENGTH} characters (got ${request.keyword.length})` });
+    problems.push({
+      field: 'input.keyword',
+      message: `must be at most ${MAX_KEYWORD_LENGTH} characters (got ${request.keyword.length})`,
+    });
   }
   for (const name of ['mt', 'st'] as const) {
     const id = request[name];
-    if (id != null && !CATEGORY.test(id)) problems.push({ field: `input.${name}`, message: 'must be a category id such as 1-3' });
+    if (id != null && !CATEGORY.test(id))
+      problems.push({ field: `input.${name}`, message: 'must be a category id such as 1-3' });
   }
   if (request.mt && request.st && CATEGORY.test(request.st) && !request.st.startsWith(`${request.mt}-`)) {
     problems.push({ field: 'input.st', message: `is not a minor category of ${request.mt}` });
   }
   if (page.offset + page.size > MAX_RESULT_WINDOW) {
-    problems.push({ field: 'page.page', message: `goes past the first ${MAX_RESULT_WINDOW} results: narrow the search instead` });
+    problems.push({
+      field: 'page.page',
+      message: `goes past the first ${MAX_RESULT_WINDOW} results: narrow the search instead`,
+    });
   }
   return problems;
 }

@@ -53,7 +53,10 @@ test('<, >, &, " and \' are escaped outside marks', () => {
 
 test('<, >, &, " and \' are escaped inside marks', () => {
   // Query terms never hold punctuation; a hand-made term shows marked characters are escaped too.
-  assert.equal(highlightName(`x <&>"' y`, [{ token: `<&>"'`, prefix: false }]), `x <em>&lt;&amp;&gt;&quot;&#39;</em> y`);
+  assert.equal(
+    highlightName(`x <&>"' y`, [{ token: `<&>"'`, prefix: false }]),
+    `x <em>&lt;&amp;&gt;&quot;&#39;</em> y`,
+  );
 });
 
 test('no terms give the escaped name with no marks', () => {

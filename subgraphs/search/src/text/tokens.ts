@@ -37,7 +37,14 @@ export function runs(text: string): Run[] {
 
 /** A word as both the index and the query hold it. */
 export function normaliseWord(word: string): string {
-  return [...word.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase()].slice(0, MAX_WORD_LENGTH).join('');
+  return [
+    ...word
+      .normalize('NFD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase(),
+  ]
+    .slice(0, MAX_WORD_LENGTH)
+    .join('');
 }
 
 /** Overlapping character pairs; a lone character stands for itself. */
@@ -72,7 +79,9 @@ export interface QueryTerm {
 export function queryTerms(keyword: string): QueryTerm[] {
   const terms = new Map<string, QueryTerm>();
   for (const run of runs(keyword)) {
-    const candidates = run.cjk ? bigrams(run.text).map((token) => ({ token, prefix: false })) : [{ token: normaliseWord(run.text), prefix: true }];
+    const candidates = run.cjk
+      ? bigrams(run.text).map((token) => ({ token, prefix: false }))
+      : [{ token: normaliseWord(run.text), prefix: true }];
     for (const term of candidates) {
       term.prefix &&= term.token.length >= 2;
       const key = `${term.token}${term.prefix ? '*' : ''}`;
