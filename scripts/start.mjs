@@ -231,6 +231,6 @@ if (!stopping) {
   up = true;
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port('GATEWAY_PORT', 4000).value}`;
   console.log(
-    `\nLearnhub is running: ${publicUrl}/graphql (Apollo Sandbox in the browser). Ctrl-C stops everything.\n`,
+    `\nLearnhub is running: ${publicUrl}/ (the web console), ${publicUrl}/graphql (Apollo Sandbox in the browser). Ctrl-C stops everything.\n`,
   );
 }

@@ -31,6 +31,8 @@ const run = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=2', '--cont
 });
 
 const totals = { pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
+// Failures are named again at the very end: a CI log is often read from its tail.
+const failures = [];
 for (const dir of ['.', ...dirs]) {
   if (!existsSync(results(dir))) continue;
   const tap = readFileSync(results(dir), 'utf8');
@@ -38,7 +40,15 @@ for (const dir of ['.', ...dirs]) {
     const match = [...tap.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].pop();
     if (match) totals[key] += Number(match[1]);
   }
+  const lines = tap.split('\n');
+  lines.forEach((line, at) => {
+    const failure = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+    if (!failure) return;
+    const error = lines.slice(at + 1, at + 40).find((next) => /^\s+error: /.test(next));
+    failures.push(`${dir} ${failure[1]}✖ ${failure[2]}${error ? `\n${failure[1]}    ${error.trim()}` : ''}`);
+  });
 }
 const failed = totals.fail + totals.cancelled;
+if (failures.length > 0) console.log(`\nFailed:\n${failures.join('\n')}`);
 console.log(`\n${totals.pass} passed, ${failed} failed, ${totals.skipped + totals.todo} skipped`);
 process.exit(checks.status === 0 && run.status === 0 && failed === 0 ? 0 : 1);

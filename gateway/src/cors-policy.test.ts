@@ -20,7 +20,7 @@ function assertAllowedPreflight(response: Response, origin: string): void {
   assert.equal(response.headers.get('access-control-allow-methods'), 'GET, POST, PUT, OPTIONS');
   assert.equal(
     response.headers.get('access-control-allow-headers'),
-    'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, range, if-none-match, if-range, x-request-id',
+    'authorization, content-type, content-md5, apollo-require-preflight, x-apollo-operation-name, range, if-none-match, if-range, x-request-id',
   );
   assert.equal(response.headers.get('access-control-max-age'), '600');
   assert.equal(response.headers.get('access-control-allow-credentials'), null);
@@ -33,13 +33,18 @@ describe('CORS with CORS_ORIGINS outside development', () => {
   });
   after(() => fixture?.stop());
 
-  test('a listed origin gets its preflights answered 204 on /graphql and /files', async () => {
+  test('a listed origin gets its preflights answered 204 on /graphql, /files and /uploads', async () => {
     assertAllowedPreflight(await preflight(fixture.graphql, APP, 'POST', 'authorization,content-type'), APP);
     assertAllowedPreflight(
       await preflight(fixture.graphql, APP, 'POST', 'authorization,apollo-require-preflight'),
       APP,
     );
     assertAllowedPreflight(await preflight(`${fixture.origin}/files/videos/a.mp4`, APP, 'GET', 'range'), APP);
+    // A chunk sent to a chunk upload URL.
+    assertAllowedPreflight(
+      await preflight(`${fixture.origin}/uploads/token`, APP, 'PUT', 'content-md5,content-type'),
+      APP,
+    );
     assertAllowedPreflight(
       await preflight(fixture.graphql, 'https://admin.example.com', 'POST', 'content-type'),
       'https://admin.example.com',

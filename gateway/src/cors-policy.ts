@@ -3,7 +3,7 @@ import { ErrorCode } from '@learnhub/platform/errors';
 
 const ALLOWED_METHODS = 'GET, POST, PUT, OPTIONS';
 const ALLOWED_HEADERS =
-  'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, range, if-none-match, if-range, x-request-id';
+  'authorization, content-type, content-md5, apollo-require-preflight, x-apollo-operation-name, range, if-none-match, if-range, x-request-id';
 const EXPOSED_HEADERS = 'content-range, accept-ranges, content-length, etag, x-request-id';
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
-import { peerSilence } from '@learnhub/platform/http';
+import { onPeerSilence } from '@learnhub/platform/http';
 import { REQUEST_ID_HEADER } from '@learnhub/platform/http';
 
 const passedOn = ['range', 'if-none-match', 'if-range'];
@@ -61,12 +61,15 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
     });
     let timedOut = false;
     // A client slow to read holds the file back, and that silence is not media's.
-    const mediaSilent = peerSilence(() => res.writableNeedDrain);
-    upstream.setTimeout(timeoutMs, () => {
-      if (!mediaSilent()) return void upstream.setTimeout(timeoutMs);
-      timedOut = true;
-      upstream.destroy(new Error(`The file service sent nothing for ${timeoutMs} ms.`));
-    });
+    onPeerSilence(
+      upstream,
+      timeoutMs,
+      () => res.writableNeedDrain,
+      () => {
+        timedOut = true;
+        upstream.destroy(new Error(`The file service sent nothing for ${timeoutMs} ms.`));
+      },
+    );
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });

@@ -13,6 +13,9 @@ import { createServiceApp } from '@learnhub/platform/http';
 import { errorReporting } from './error-reporting';
 import { corsPolicy } from './cors-policy';
 import { filesProxy, noSniff } from './files-proxy';
+import { uploadsProxy } from './uploads-proxy';
+import { devSignIn } from './dev-sign-in';
+import { webConsole } from './web-console';
 import { notFound, requestFailed } from './fallback-answers';
 import { gatewayContext, type GatewayContext } from './gateway-context';
 import { formatGatewayError } from './format-gateway-error';
@@ -51,7 +54,7 @@ async function healthOf(graphqlUrl: string): Promise<void> {
   if (!response.ok) throw new Error(`GET /health answered ${response.status}`);
 }
 
-/** Serves the supergraph on `POST /graphql` (JSON and multipart uploads), plus `/files/*` from the media subgraph. */
+/** Serves the supergraph on `POST /graphql` (JSON and multipart uploads), `/files/*` from the media subgraph, and the web console at `/`. */
 export async function startGateway(
   config: Config,
   logger: Logger,
@@ -103,11 +106,21 @@ export async function startGateway(
   await apollo.start();
 
   app.use(
-    ['/graphql', '/files'],
+    ['/graphql', '/files', '/uploads'],
     corsPolicy({ origins: config.http.corsOrigins, allowLocalhost: config.env === 'development' }),
   );
   app.use('/files', noSniff);
   app.get('/files/*path', filesProxy(config.gateway.mediaUrl, config.gatewaySecret, config.gateway.subgraphTimeoutMs));
+  // Chunks sent to media's own chunk URLs: raw bytes, never parsed here.
+  app.put(
+    '/uploads/:token',
+    uploadsProxy(
+      config.gateway.mediaUrl,
+      config.gatewaySecret,
+      config.gateway.subgraphTimeoutMs,
+      config.limits.chunkSize,
+    ),
+  );
   app.use(
     '/graphql',
     multipartUploads(config.limits),
@@ -115,6 +128,9 @@ export async function startGateway(
     expressMiddleware(apollo, { context: gatewayContext(createTokenVerifier(config.auth)) }),
     graphqlRequestErrors,
   );
+  const signIn = devSignIn(config);
+  if (signIn) app.use(signIn);
+  app.use(webConsole(logger));
   app.use(notFound);
   app.use(requestFailed);
 

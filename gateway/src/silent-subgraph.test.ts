@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { TcpProxy } from '@learnhub/platform/testing';
 import {
@@ -72,14 +72,10 @@ describe('a silent subgraph', () => {
 
 test('a client slow to read a large file is not taken for a silent file service', { timeout: 60_000 }, async () => {
   const file = randomBytes(32 * MiB);
-  const media = createServer((_req, res) =>
+  const media = await standIn((_req, res) =>
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length }).end(file),
   );
-  await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-  const fixture = await startGatewayFixture({
-    MEDIA_URL: `http://127.0.0.1:${(media.address() as AddressInfo).port}/graphql`,
-    SUBGRAPH_TIMEOUT_SECONDS: '1',
-  });
+  const fixture = await startGatewayFixture({ MEDIA_URL: media.url, SUBGRAPH_TIMEOUT_SECONDS: '1' });
   const client = connect(fixture.gateway.port, '127.0.0.1');
   try {
     await once(client, 'connect');
@@ -99,7 +95,84 @@ test('a client slow to read a large file is not taken for a silent file service'
   } finally {
     client.destroy();
     await fixture.stop();
-    media.closeAllConnections();
-    await new Promise<void>((resolve) => media.close(() => resolve()));
+    await media.close();
+  }
+});
+
+/** Everything `client` receives until it closes, or what came before `ms` passed. */
+async function receivedWithin(client: Socket, ms: number): Promise<{ closed: boolean; received: Buffer }> {
+  const parts: Buffer[] = [];
+  client.on('data', (part: Buffer) => parts.push(part));
+  client.resume();
+  const closed = await Promise.race([
+    once(client, 'close').then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
+  return { closed, received: Buffer.concat(parts) };
+}
+
+/** A media stand-in on a free port, answering with `handler`. */
+async function standIn(handler: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const media = createServer(handler);
+  await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(media.address() as AddressInfo).port}/graphql`,
+    close: async () => {
+      media.closeAllConnections();
+      await new Promise<void>((resolve) => media.close(() => resolve()));
+    },
+  };
+}
+
+test('a file service that goes silent after a client was slow to read is still cut off', {
+  timeout: 60_000,
+}, async () => {
+  const half = randomBytes(16 * MiB);
+  // Half of the file, then nothing more, and the response never ends.
+  const media = await standIn((_req, res) => {
+    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': 2 * half.length }).write(half);
+  });
+  const fixture = await startGatewayFixture({ MEDIA_URL: media.url, SUBGRAPH_TIMEOUT_SECONDS: '1' });
+  const client = connect(fixture.gateway.port, '127.0.0.1');
+  try {
+    await once(client, 'connect');
+    client.pause();
+    client.write('GET /files/video/big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    // Held back by the client for three subgraph timeouts, then media's silence is the only one left.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const { closed, received } = await receivedWithin(client, 20_000);
+    assert.ok(closed, 'the gateway never cut off the silent file service');
+    assert.ok(received.length < 2 * half.length, 'the response cannot have been whole');
+  } finally {
+    client.destroy();
+    await fixture.stop();
+    await media.close();
+  }
+});
+
+test('a media service that takes a chunk slowly sent and then never answers gets a 504', {
+  timeout: 60_000,
+}, async () => {
+  // Takes every byte, answers nothing.
+  const media = await standIn((req) => req.resume());
+  const fixture = await startGatewayFixture({ MEDIA_URL: media.url, SUBGRAPH_TIMEOUT_SECONDS: '1' });
+  const client = connect(fixture.gateway.port, '127.0.0.1');
+  try {
+    await once(client, 'connect');
+    const chunk = randomBytes(2 * MiB);
+    client.write(
+      `PUT /uploads/some-token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: ${chunk.length}\r\n\r\n`,
+    );
+    client.write(chunk.subarray(0, MiB));
+    // The client sends nothing for three subgraph timeouts, then the rest.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    client.write(chunk.subarray(MiB));
+    const { closed, received } = await receivedWithin(client, 20_000);
+    assert.ok(closed, 'the gateway never gave up on the silent media service');
+    assert.match(received.toString('latin1'), /^HTTP\/1\.1 504 [\s\S]*"reason":"SUBGRAPH_TIMEOUT"/);
+  } finally {
+    client.destroy();
+    await fixture.stop();
+    await media.close();
   }
 });

@@ -275,3 +275,17 @@ test('the gateway secret npm start generated is read from DATA_DIR/gateway-secre
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('UPLOAD_MAX_FILE_BYTES and UPLOAD_URL_TTL_SECONDS have defaults and bounds; the old UPLOAD_CHUNKED_MAX_BYTES is named, not ignored', () => {
+  const defaults = readConfig({});
+  assert.equal(defaults.limits.maxFileBytes, 20 * 1024 ** 3);
+  assert.equal(defaults.limits.uploadUrlTtlSeconds, 3600);
+  const tuned = readConfig({ UPLOAD_MAX_FILE_BYTES: '1048576', UPLOAD_URL_TTL_SECONDS: '600' });
+  assert.deepEqual([tuned.limits.maxFileBytes, tuned.limits.uploadUrlTtlSeconds], [1048576, 600]);
+  assert.throws(
+    () => readConfig({ UPLOAD_URL_TTL_SECONDS: '59', UPLOAD_CHUNKED_MAX_BYTES: '1048576' }),
+    (error: ConfigError) =>
+      error.problems.some((p) => p.startsWith('UPLOAD_URL_TTL_SECONDS="59"')) &&
+      error.problems.some((p) => /UPLOAD_CHUNKED_MAX_BYTES was renamed UPLOAD_MAX_FILE_BYTES/.test(p)),
+  );
+});

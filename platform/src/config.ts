@@ -187,7 +187,9 @@ export interface Config {
     /** Chunked uploads: every chunk but the last has exactly this size (S3 needs at least 5 MiB). */
     chunkSize: number;
     /** The largest file a chunked upload may assemble. */
-    chunkedMaxBytes: number;
+    maxFileBytes: number;
+    /** Lifetime of a chunk upload URL (chunkUploadUrls). */
+    uploadUrlTtlSeconds: number;
     /** An upload session idle longer than this is abandoned (its chunks are cleaned up). */
     uploadSessionTtlSeconds: number;
     /** Upload sessions one organisation may have open at once. */
@@ -303,6 +305,9 @@ export function readConfig(env: Env = process.env): Config {
   if (!fileUrlSecret)
     r.problems.push('FILE_URL_SECRET (or AUTH_JWT_SECRET or GATEWAY_SECRET) is required to sign file URLs.');
   else if (fileUrlSecret.length < 32) r.problems.push('FILE_URL_SECRET must be at least 32 characters long.');
+  // Renamed when chunked uploads took every kind of file: an old setting must not be ignored silently.
+  if (r.raw('UPLOAD_CHUNKED_MAX_BYTES') !== undefined)
+    r.problems.push('UPLOAD_CHUNKED_MAX_BYTES was renamed UPLOAD_MAX_FILE_BYTES: set that instead.');
   const corsOrigins = (r.string('CORS_ORIGINS') ?? '').split(/[\s,]+/).filter(Boolean);
   for (const origin of corsOrigins) {
     let parsed: URL | undefined;
@@ -401,7 +406,8 @@ export function readConfig(env: Env = process.env): Config {
       uploadMaxBytes: r.int('UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
       uploadMaxFiles: r.int('UPLOAD_MAX_FILES', 10, 1, 1000),
       chunkSize: r.int('UPLOAD_CHUNK_SIZE', 5 * 1024 * 1024, 5 * 1024 * 1024, 512 * 1024 * 1024),
-      chunkedMaxBytes: r.int('UPLOAD_CHUNKED_MAX_BYTES', 20 * 1024 ** 3, 1),
+      maxFileBytes: r.int('UPLOAD_MAX_FILE_BYTES', 20 * 1024 ** 3, 1),
+      uploadUrlTtlSeconds: r.int('UPLOAD_URL_TTL_SECONDS', 3600, 60, 7 * 86_400),
       uploadSessionTtlSeconds: r.int('UPLOAD_SESSION_TTL_SECONDS', 24 * 3600, 60),
       uploadQuotaSessions: r.int('UPLOAD_QUOTA_SESSIONS', 20, 1, 100_000),
       uploadQuotaBytes: r.int('UPLOAD_QUOTA_BYTES', 64 * 1024 ** 3, 1),

@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
+import { lexicographicSortSchema, parse, printSchema } from 'graphql';
 import { subgraphs } from './subgraphs';
 
 /** Where the checked-in SDL files live: the schema workspace's root. */
 export const schemaDir = join(__dirname, '..');
 
 export interface ComposedSchema {
-  /** File name → contents, for every subgraph SDL and the supergraph. */
+  /** File name → contents, for every subgraph SDL, the supergraph and the clients' API schema. */
   files: Map<string, string>;
 }
 
@@ -29,6 +29,11 @@ export async function composeSchema(): Promise<ComposedSchema> {
   files.set(
     'supergraph.graphql',
     result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`,
+  );
+  // What clients see through the gateway, without federation's own types: typed operations are checked against it.
+  files.set(
+    'api.graphql',
+    `${printSchema(lexicographicSortSchema(result.schema.toAPISchema().toGraphQLJSSchema()))}\n`,
   );
   return { files };
 }

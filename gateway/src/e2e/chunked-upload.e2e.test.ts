@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ChunkedUploadError, uploadFile, type UploadProgress } from '@learnhub/media/client';
+import { UploadError, type UploadProgress } from '@learnhub/upload-client';
+import { uploadPath } from '@learnhub/upload-client/node';
 import { FileUrlSigner } from '@learnhub/platform/object-store';
 import {
   graphql,
@@ -147,7 +148,7 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
       `the test video has ${bigVideo.length} bytes; it should make 3 chunks`,
     );
     stack = await PlatformStack.start({
-      UPLOAD_CHUNKED_MAX_BYTES: String(MAX_BYTES),
+      UPLOAD_MAX_FILE_BYTES: String(MAX_BYTES),
       UPLOAD_CHUNK_SIZE: String(CHUNK),
     });
     endpoint = `${stack.gatewayUrl}/graphql`;
@@ -160,7 +161,7 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
   test('a one-chunk video uploads with the client, and its URL serves the same bytes', async () => {
     const file = await videoFile(smallVideo);
     const token = await member('org-one');
-    const result = await uploadFile({ endpoint, token, path: file.path, tags: 'demo', remark: 'short' });
+    const result = await uploadPath(file.path, { endpoint, token, tags: 'demo', remark: 'short' });
     assert.equal(result.instant, false);
     assert.equal(result.reusedChunks, 0);
     assert.equal(result.media.id, file.md5);
@@ -178,10 +179,9 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const file = await videoFile(bigVideo);
     const token = await member('org-many');
     const progress: UploadProgress[] = [];
-    const result = await uploadFile({
+    const result = await uploadPath(file.path, {
       endpoint,
       token,
-      path: file.path,
       concurrency: 2,
       onProgress: (p) => progress.push(p),
     });
@@ -189,15 +189,14 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     assert.equal(result.reusedChunks, 0);
     assert.equal(Number(result.media.size), file.bytes.length);
     assert.deepEqual(
-      progress.map((p) => p.uploadedChunks),
+      progress.filter((p) => p.phase === 'uploading').map((p) => p.sentChunks),
       [0, 1, 2, 3],
     );
-    assert.deepEqual(progress.at(-1), {
-      uploadedBytes: file.bytes.length,
-      totalBytes: file.bytes.length,
-      uploadedChunks: 3,
-      chunkTotal: 3,
-    });
+    const last = progress.at(-1)!;
+    assert.deepEqual(
+      [last.phase, last.sentBytes, last.totalBytes, last.sentChunks, last.chunkTotal],
+      ['done', file.bytes.length, file.bytes.length, 3, 3],
+    );
     assert.equal(md5((await download(result.media.url)).bytes), file.md5);
 
     const after = await status(token, file.md5);
@@ -213,11 +212,10 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
 
     // The client reports progress once before sending and once per chunk it sends.
     const reported: number[] = [];
-    const result = await uploadFile({
+    const result = await uploadPath(file.path, {
       endpoint,
       token,
-      path: file.path,
-      onProgress: (p) => reported.push(p.uploadedChunks),
+      onProgress: (p) => p.phase === 'uploading' && reported.push(p.sentChunks),
     });
     assert.deepEqual(reported, [2, 3], 'only chunk 1 was sent');
     assert.equal(result.reusedChunks, 2);
@@ -363,13 +361,13 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
   test('a file already in the organisation completes at once (instant upload)', async () => {
     const file = await videoFile(smallVideo);
     const token = await member('org-instant');
-    const first = await uploadFile({ endpoint, token, path: file.path });
+    const first = await uploadPath(file.path, { endpoint, token });
     assert.equal(first.instant, false);
     const checked = await checkFile(token, { fileMd5: file.md5, fileName: 'again.mp4', fileSize: file.bytes.length });
     assert.equal(checked.data!.checkFile.exists, true);
     assert.equal(checked.data!.checkFile.media?.id, file.md5);
     assert.equal(checked.data!.checkFile.upload, null);
-    const second = await uploadFile({ endpoint, token, path: file.path });
+    const second = await uploadPath(file.path, { endpoint, token });
     assert.equal(second.instant, true);
     assert.equal(second.media.id, file.md5);
   });
@@ -378,7 +376,7 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     const file = await videoFile(bigVideo);
     const owner = await member('org-owner');
     const other = await member('org-claimant');
-    const uploaded = await uploadFile({ endpoint, token: owner, path: file.path });
+    const uploaded = await uploadPath(file.path, { endpoint, token: owner });
     const identity = { fileMd5: file.md5, fileName: 'mine.mp4', fileSize: file.bytes.length };
 
     // Knowing the MD5 is not enough: no access before the proof.
@@ -443,23 +441,22 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     );
 
     // The client answers the challenge by itself.
-    const third = await uploadFile({ endpoint, token: await member('org-third'), path: file.path });
+    const third = await uploadPath(file.path, { endpoint, token: await member('org-third') });
     assert.equal(third.instant, true);
     assert.equal(third.media.organisationId, 'org-third');
   });
 
   test('a file name with ../ is stored cleaned', async () => {
     const file = await videoFile(smallVideo);
-    const result = await uploadFile({
+    const result = await uploadPath(file.path, {
       endpoint,
       token: await member('org-names'),
-      path: file.path,
       fileName: '../../etc/第1课 intro.mp4',
     });
     assert.equal(result.media.fileName, '第1课 intro.mp4');
   });
 
-  test('a file above UPLOAD_CHUNKED_MAX_BYTES is refused with PAYLOAD_TOO_LARGE', async () => {
+  test('a file above UPLOAD_MAX_FILE_BYTES is refused with PAYLOAD_TOO_LARGE', async () => {
     const token = await member('org-large');
     const result = await checkFile(token, {
       fileMd5: md5(randomBytes(8)),
@@ -471,28 +468,29 @@ describe('resumable chunked upload through the gateway, as real processes', { ti
     assert.equal(atLimit.errors, undefined, JSON.stringify(atLimit.errors));
   });
 
-  test('a file that is not a video is refused at chunk 0 with NOT_A_VIDEO', async () => {
+  test('a file whose bytes are not the type its name says is refused at chunk 0 with FILE_TYPE_MISMATCH', async () => {
     const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(100_000)]);
     const file = { bytes: pdf, md5: md5(pdf), name: 'slides.mp4', path: join(workDir, 'slides.pdf') };
     const token = await member('org-pdf');
     await open(token, file);
     const refused = await sendChunk(token, file.md5, 0, pdf);
     assert.equal(refused.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
-    assert.equal(reasonOf(refused), 'NOT_A_VIDEO');
+    assert.equal(reasonOf(refused), 'FILE_TYPE_MISMATCH');
+    assert.match(refused.errors?.[0].message ?? '', /application\/pdf.*\.pdf/);
     assert.deepEqual((await status(token, file.md5)).data!.uploadStatus.uploadedChunks, []);
 
     await writeFile(file.path, pdf);
-    await assert.rejects(uploadFile({ endpoint, token, path: file.path }), (error: unknown) => {
-      assert.ok(error instanceof ChunkedUploadError);
+    await assert.rejects(uploadPath(file.path, { endpoint, token, fileName: 'slides.mp4' }), (error: unknown) => {
+      assert.ok(error instanceof UploadError);
       assert.equal(error.code, 'BAD_USER_INPUT');
-      assert.equal(error.reason, 'NOT_A_VIDEO');
+      assert.equal(error.reason, 'FILE_TYPE_MISMATCH');
       return true;
     });
   });
 
   test('the merged video is served with byte ranges (206), also across chunk boundaries', async () => {
     const file = await videoFile(bigVideo);
-    const { media } = await uploadFile({ endpoint, token: await member('org-range'), path: file.path });
+    const { media } = await uploadPath(file.path, { endpoint, token: await member('org-range') });
     for (const [start, end] of [
       [0, 99],
       [CHUNK - 10, CHUNK + 9],

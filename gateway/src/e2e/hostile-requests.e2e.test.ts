@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { signToken } from '@learnhub/platform/auth';
 import { rawExchange, type RawOutcome, type RawRequest } from '../testing/raw-http-exchange';
-import { graphql, PlatformStack, TEST_JWT_SECRET, upload, type GraphQLResult } from './platform-stack';
+import { graphql, ok, PlatformStack, TEST_JWT_SECRET, upload, type GraphQLResult } from './platform-stack';
 import { waitUntil } from '@learnhub/platform/testing';
 
 /*
@@ -28,10 +28,6 @@ interface Media {
   remark: string | null;
 }
 
-const ok = <T>(result: GraphQLResult<T>): T => {
-  assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-  return result.data!;
-};
 const refused = (result: GraphQLResult<unknown>, code: string) => {
   const error = result.errors?.[0];
   assert.ok(error, `expected ${code}, got data ${JSON.stringify(result.data)}`);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -119,6 +120,14 @@ export class PlatformStack {
     return signToken({ userId, roles, organisationId }, TEST_JWT_SECRET);
   }
 
+  /** A gauge of one service, read from its own /metrics (open outside production). */
+  async gauge(service: 'content' | 'media' | 'search', name: string): Promise<number> {
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${this.ports[service]}/metrics`, { signal: AbortSignal.timeout(5_000) })
+    ).text();
+    return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(metrics)?.[1]);
+  }
+
   /** The search service's own URL (its indexing API lives beside GraphQL), reachable only with the gateway secret. */
   get searchUrl(): string {
     return `http://127.0.0.1:${this.ports.search}/graphql`;
@@ -139,6 +148,12 @@ export interface GraphQLResult<T> {
   data?: T;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
+
+/** The data of an answer that must carry no errors (failing with them otherwise). */
+export const ok = <T>(result: { data?: T | null; errors?: unknown }): T => {
+  assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+  return result.data as T;
+};
 
 /** A plain JSON GraphQL request, as any client would send it. */
 export async function graphql<T>(

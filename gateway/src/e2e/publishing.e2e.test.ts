@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { uploadFile } from '@learnhub/media/client';
+import { uploadPath } from '@learnhub/upload-client/node';
 import { backendUrl } from '@learnhub/platform/testing';
 import { postgresTestDatabase, type TestDatabase, type TestDatabaseFactory } from '@learnhub/platform/testing';
-import { ffmpegPath, graphql, PlatformStack, upload, type GraphQLResult } from './platform-stack';
+import { encodeClip } from '@learnhub/media/testing';
+import { graphql, ok, PlatformStack, upload, type GraphQLResult } from './platform-stack';
 import { waitUntil } from '@learnhub/platform/testing';
 
 /*
@@ -26,7 +25,6 @@ const SUITE = 'publishing end to end';
 const redisUrl = backendUrl('redis', SUITE);
 const postgresUrl = backendUrl('postgres', SUITE);
 
-const run = promisify(execFile);
 const escapeHtml = (text: string) =>
   text
     .replace(/&/g, '&amp;')
@@ -90,10 +88,6 @@ interface OutboxMessage {
 }
 
 const errorOf = (result: GraphQLResult<unknown>) => result.errors?.[0];
-const ok = <T>(result: GraphQLResult<T>): T => {
-  assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-  return result.data!;
-};
 const refused = (result: GraphQLResult<unknown>, code: string, reason?: string) => {
   const error = errorOf(result);
   assert.ok(error, `expected ${code}, got data ${JSON.stringify(result.data)}`);
@@ -322,23 +316,8 @@ function publishingFlow({ contentDatabase }: FlowOptions): void {
 
     // A real AVI (MPEG-4 part 2 + MP2) that browsers cannot play: it needs transcoding.
     const avi = join(dir, 'coroutines.avi');
-    await run(ffmpegPath(), [
-      ...[
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=320x240:rate=15',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:sample_rate=22050',
-      ],
-      ...['-t', '3', '-c:v', 'mpeg4', '-c:a', 'mp2', avi],
-    ]);
-    const { media } = await uploadFile({ endpoint: `${stack.gatewayUrl}/graphql`, token: alice, path: avi });
+    await encodeClip(avi, { seconds: 3, size: '320x240', fps: 15, codecs: ['-c:v', 'mpeg4', '-c:a', 'mp2'] });
+    const { media } = await uploadPath(avi, { endpoint: `${stack.gatewayUrl}/graphql`, token: alice });
     videoId = media.id;
     const bound = ok(
       await gql<{ bindTeachplanMedia: { media: { id: string; playable: boolean; transcodeState: string } } }>(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { CourseIndexClient, type CourseDocument } from '@learnhub/contracts/course-index';
+import { courseDocument } from '../testing/course-document';
 import { graphql, PlatformStack } from './platform-stack';
 
 const SEARCH = `query($input: CourseSearchInput, $page: PageInput) {
@@ -32,30 +33,6 @@ interface SearchResult {
     facets: { mt: { value: string; name: string; count: number }[]; st: unknown[]; grade: unknown[] };
   };
 }
-
-const document = (overrides: Partial<CourseDocument>): CourseDocument => ({
-  id: '1',
-  version: 1,
-  name: '课程',
-  organisationId: 'org-a',
-  organisationName: '云帆教育',
-  mt: '1-3',
-  mtName: '编程开发',
-  st: '1-3-1',
-  stName: 'Java',
-  grade: 'INTERMEDIATE' as CourseDocument['grade'],
-  teachingMode: 'RECORDED' as CourseDocument['teachingMode'],
-  tags: ['微服务'],
-  audience: '后端开发者',
-  description: '从零搭建',
-  coverUrl: null,
-  charge: 'PAID' as CourseDocument['charge'],
-  price: '199.00',
-  originalPrice: null,
-  validDays: 365,
-  publishedAt: '2026-01-01T00:00:00.000Z',
-  ...overrides,
-});
 
 describe('searching published courses through the gateway', { timeout: 300_000 }, () => {
   let stack: PlatformStack;
@@ -93,11 +70,11 @@ describe('searching published courses through the gateway', { timeout: 300_000 }
 
   test('the indexing API takes documents only with the gateway secret, and names bad fields', async () => {
     await assert.rejects(
-      new CourseIndexClient(stack.searchUrl).upsert(document({ id: courseId })),
+      new CourseIndexClient(stack.searchUrl).upsert(courseDocument({ id: courseId })),
       /search service answered HTTP 403/,
     );
     await assert.rejects(
-      indexer.upsert({ ...document({ id: courseId }), price: 'free', mt: 'java' } as CourseDocument),
+      indexer.upsert({ ...courseDocument({ id: courseId }), price: 'free', mt: 'java' } as CourseDocument),
       (error: Error & { code?: string; details?: { fields?: { field: string }[] } }) => {
         assert.equal(error.code, 'BAD_USER_INPUT');
         assert.deepEqual(error.details?.fields?.map((f) => f.field).sort(), [
@@ -108,26 +85,29 @@ describe('searching published courses through the gateway', { timeout: 300_000 }
         return true;
       },
     );
-    assert.equal(await indexer.upsert(document({ id: courseId, name: 'Spring微服务架构实战' })), 'applied');
+    assert.equal(await indexer.upsert(courseDocument({ id: courseId, name: 'Spring微服务架构实战' })), 'applied');
     assert.equal(
-      await indexer.upsert(document({ id: courseId, name: 'Spring微服务架构实战' })),
+      await indexer.upsert(courseDocument({ id: courseId, name: 'Spring微服务架构实战' })),
       'applied',
       'a repeated publish is harmless',
     );
     assert.equal(
-      await indexer.upsert(document({ id: courseId, version: 1, name: '旧名字' })),
+      await indexer.upsert(courseDocument({ id: courseId, version: 1, name: '旧名字' })),
       'applied',
       'the same version replaces',
     );
-    assert.equal(await indexer.upsert(document({ id: courseId, version: 2, name: 'Spring微服务架构实战' })), 'applied');
     assert.equal(
-      await indexer.upsert(document({ id: courseId, version: 1, name: '旧名字' })),
+      await indexer.upsert(courseDocument({ id: courseId, version: 2, name: 'Spring微服务架构实战' })),
+      'applied',
+    );
+    assert.equal(
+      await indexer.upsert(courseDocument({ id: courseId, version: 1, name: '旧名字' })),
       'stale',
       'an older version is ignored',
     );
     assert.equal(
       await indexer.upsert(
-        document({
+        courseDocument({
           id: 'vue-1',
           name: 'Vue3 前端课',
           mt: '1-1',
@@ -141,7 +121,7 @@ describe('searching published courses through the gateway', { timeout: 300_000 }
     );
     assert.equal(
       await indexer.upsert(
-        document({
+        courseDocument({
           id: 'go-1',
           name: 'Go 微服务',
           st: '1-3-3',
@@ -250,7 +230,7 @@ describe('searching published courses through the gateway', { timeout: 300_000 }
     assert.equal(await indexer.remove(courseId, 3), 'applied');
     assert.equal((await search({ keyword: 'spring' })).data!.searchCourses.total, 0);
     assert.equal(
-      await indexer.upsert(document({ id: courseId, version: 2 })),
+      await indexer.upsert(courseDocument({ id: courseId, version: 2 })),
       'stale',
       'a late publish of an older version stays out',
     );

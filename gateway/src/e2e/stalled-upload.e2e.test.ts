@@ -105,13 +105,7 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
       token,
     );
 
-  /** One of media's gauges, read from its own /metrics. */
-  const mediaGauge = async (name: string) => {
-    const metrics = await (
-      await fetch(`http://127.0.0.1:${stack.ports.media}/metrics`, { signal: AbortSignal.timeout(5_000) })
-    ).text();
-    return Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(metrics)?.[1]);
-  };
+  const mediaGauge = (name: string) => stack.gauge('media', name);
 
   before(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'lh-stall-e2e-'));
@@ -193,6 +187,30 @@ describe('peers that stall, through the gateway, as real processes', { timeout: 
     assert.equal(merged.errors, undefined, JSON.stringify(merged.errors));
     const served = Buffer.from(await (await fetch(merged.data!.mergeChunks.url)).arrayBuffer());
     assert.equal(md5(served), fileMd5);
+  });
+
+  test('a chunk whose client drops half-way holds nothing: media lets go of it and the chunk sent again is stored', async () => {
+    const token = await member();
+    const file = await openUpload(token);
+    const { head, body } = await chunkRequest(token, md5(file), 2, chunkOf(file, 2));
+    const dropped = await connected(stack.ports.gateway);
+    dropped.on('error', () => undefined);
+    dropped.write(head);
+    dropped.write(body.subarray(0, body.length / 2));
+    await waitUntil(
+      'media writing the half-sent chunk',
+      async () => (await mediaGauge('media_upload_chunk_writers')) === 1,
+      30_000,
+    );
+    dropped.destroy();
+    await waitUntil(
+      'media to let go of the chunk whose sender is gone',
+      async () => (await mediaGauge('media_upload_chunk_writers')) === 0,
+      30_000,
+    );
+    const again = await sendChunk(token, file, 2);
+    assert.equal(again.errors, undefined, JSON.stringify(again.errors));
+    assert.ok(again.data!.uploadChunk.uploadedChunks.includes(2));
   });
 
   test('a JSON request that trickles is answered 408 after the JSON limit; a chunk that trickles as slowly for longer is stored', async () => {

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { signToken } from '@learnhub/platform/auth';
 import { waitUntil } from '@learnhub/platform/testing';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { openDatabase } from '@learnhub/platform/database';
 import { processesMentioning } from '@learnhub/platform/testing';
-import { uploadFile } from '@learnhub/media/client';
-import { mediaMigrations, mediaEntities } from '@learnhub/media/testing';
-import { ffmpegPath, graphql } from './platform-stack';
+import { uploadPath } from '@learnhub/upload-client/node';
+import { makeLongLecture, mediaMigrations, mediaEntities } from '@learnhub/media/testing';
+import { graphql } from './platform-stack';
 import { freeStartPorts, NpmStart } from './npm-start';
 
 /*
@@ -23,7 +21,6 @@ import { freeStartPorts, NpmStart } from './npm-start';
  * `npm start` on the same DATA_DIR finishes the task as its first attempt. Real npm, real ffmpeg.
  */
 
-const run = promisify(execFile);
 const TASKS =
   'query ($filter: TranscodeTaskFilter) { transcodeTasks(filter: $filter) { items { state attempts progress leaseOwner } } }';
 
@@ -49,22 +46,7 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'lh-start-transcode-src-'));
     video = join(dir, 'lecture.avi');
     // Twenty seconds that libx264 `veryslow` needs far longer than that for, so it is caught mid-run however fast the machine.
-    await run(ffmpegPath(), [
-      ...[
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=640x360:rate=25',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=300:sample_rate=22050',
-      ],
-      ...['-t', '20', '-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2', video],
-    ]);
+    await makeLongLecture(video, 20);
     ports = await freeStartPorts();
     // npm start's own settings (development, its default JWT secret): nothing configured for the test but ports and DATA_DIR.
     member = await signToken({ userId: 'u-member', roles: ['member'], organisationId: 'org-video' }, DEV_JWT_SECRET);
@@ -202,8 +184,7 @@ describe('stopping npm start during a transcode', { timeout: 600_000 }, () => {
   for (const [how, stop] of stops) {
     test(`${how} mid-transcode`, async () => {
       const started = await start('veryslow');
-      if (!fileMd5)
-        fileMd5 = (await uploadFile({ endpoint: `${gateway()}/graphql`, token: member, path: video })).media.id;
+      if (!fileMd5) fileMd5 = (await uploadPath(video, { endpoint: `${gateway()}/graphql`, token: member })).media.id;
       // Handed back, the task is claimed again at once by the next run, and counts as the first attempt again.
       await midTranscode(started, 1);
       await stop(started);

@@ -9,7 +9,7 @@ import { waitUntil } from '@learnhub/platform/testing';
 import { DEV_JWT_SECRET } from '@learnhub/platform/config';
 import { processesMentioning } from '@learnhub/platform/testing';
 import { runNode } from '@learnhub/platform/testing';
-import { graphql, upload, type GraphQLResult } from './platform-stack';
+import { graphql, ok, upload } from './platform-stack';
 import { freeStartPorts, NpmStart } from './npm-start';
 
 /*
@@ -34,11 +34,6 @@ interface Hit {
   organisationId: string;
   price: string;
 }
-
-const ok = <T>(result: GraphQLResult<T>): T => {
-  assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-  return result.data!;
-};
 
 describe('npm run reindex -- --from-content beside a running npm start', { timeout: 300_000 }, () => {
   let dataDir: string;

@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { waitUntil } from '@learnhub/platform/testing';
-import { uploadFile } from '@learnhub/media/client';
-import { findFfprobe, FfprobeProber } from '@learnhub/media/testing';
-import { ffmpegPath, graphql, PlatformStack } from './platform-stack';
+import { uploadPath } from '@learnhub/upload-client/node';
+import { encodeClip, findFfprobe, FfprobeProber } from '@learnhub/media/testing';
+import { graphql, PlatformStack } from './platform-stack';
 
 /*
  * Transcoding end to end: videos uploaded in chunks through the gateway, converted by a real
  * jobs process with real ffmpeg, then served through the gateway as MP4s that ffprobe accepts.
  */
 
-const run = promisify(execFile);
 const MEDIA = 'id type mimeType url playable transcodeState transcodeProgress durationSeconds width height posterUrl';
 const MEDIA_QUERY = `query ($id: ID!) { media(id: $id) { ${MEDIA} } }`;
 const TASK =
@@ -68,22 +65,7 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
   /** Three seconds of test picture and tone, encoded with the given codecs into `name`. */
   const clip = async (name: string, codecs: string[]) => {
     const path = join(dir, name);
-    await run(ffmpegPath(), [
-      ...[
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=320x240:rate=15',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=500:sample_rate=22050',
-      ],
-      ...['-t', '3', ...codecs, path],
-    ]);
+    await encodeClip(path, { seconds: 3, size: '320x240', fps: 15, codecs });
     return path;
   };
   const media = async (id: string) => {
@@ -119,7 +101,7 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
 
   test('an AVI (MPEG-4 part 2) is re-encoded: Media.url then serves an H.264/AAC MP4 that ffprobe accepts, with a poster', async () => {
     const avi = await clip('lecture.avi', ['-c:v', 'mpeg4', '-c:a', 'mp2']);
-    const { media: uploaded } = await uploadFile({ endpoint: `${stack.gatewayUrl}/graphql`, token: member, path: avi });
+    const { media: uploaded } = await uploadPath(avi, { endpoint: `${stack.gatewayUrl}/graphql`, token: member });
     const before = await media(uploaded.id);
     assert.equal(before.type, 'VIDEO');
     assert.ok(['PENDING', 'PROCESSING', 'SUCCEEDED'].includes(before.transcodeState), before.transcodeState);
@@ -166,7 +148,7 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
       '-c:a',
       'aac',
     ]);
-    const { media: uploaded } = await uploadFile({ endpoint: `${stack.gatewayUrl}/graphql`, token: member, path: mkv });
+    const { media: uploaded } = await uploadPath(mkv, { endpoint: `${stack.gatewayUrl}/graphql`, token: member });
     const after = await transcoded(uploaded.id);
     assert.match(stack.service('jobs-1').log(), new RegExp(`"fileMd5":"${uploaded.id}","mode":"remux"`));
     const probe = await probeServed(after.url);
@@ -185,7 +167,7 @@ describe('transcoding through the gateway and a jobs process', { timeout: 300_00
       '-c:a',
       'aac',
     ]);
-    const { media: uploaded } = await uploadFile({ endpoint: `${stack.gatewayUrl}/graphql`, token: member, path: mp4 });
+    const { media: uploaded } = await uploadPath(mp4, { endpoint: `${stack.gatewayUrl}/graphql`, token: member });
     const ready = await media(uploaded.id);
     assert.equal(ready.transcodeState, 'NONE');
     assert.equal(ready.playable, true);

@@ -1,4 +1,10 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium: TEST_CHROMIUM_PATH, else /usr/bin/chromium when installed; undefined when there is none. */
+export function chromiumPath(): string | undefined {
+  return process.env.TEST_CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+}
 
 /**
  * Debian's Chromium (TEST_CHROMIUM_PATH), headless, driven by playwright-core. The flags keep it

@@ -45,13 +45,14 @@ export class RedisOrDatabaseMembership implements Membership {
       return members;
     }
     if (this.inDatabase.delete(group)) {
+      // Said when describe() starts to say it, not after the database answers the leave below.
+      if (this.inDatabase.size === 0) this.log.info('jobs membership is back in Redis');
       // The workers still in the database would count this one for a time-to-live more, keeping a shard nobody works.
       await this.databaseOf(group)
         .leave(group, workerId)
         .catch((error) =>
           this.log.warn({ err: error, group }, 'leaving the database membership failed; it expires on its own'),
         );
-      if (this.inDatabase.size === 0) this.log.info('jobs membership is back in Redis');
     }
     return members;
   }

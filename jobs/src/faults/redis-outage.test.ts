@@ -21,7 +21,8 @@ import { ServiceProcessGroup } from '@learnhub/platform/testing';
 import { TcpProxy } from '@learnhub/platform/testing';
 import { testDatabases, type TestDatabase } from '@learnhub/platform/testing';
 import { StageState, contentMigrations, contentEntities, approvedCourse, author } from '@learnhub/content/testing';
-import { HttpMediaDirectory, uploadFile } from '@learnhub/media/client';
+import { HttpMediaDirectory } from '@learnhub/media/client';
+import { uploadPath } from '@learnhub/upload-client/node';
 import { mediaMigrations, mediaEntities, findFfmpeg, uploadToMedia } from '@learnhub/media/testing';
 import { act, cachedEntry, finishedMessages, liveMessages, stageStates } from '../testing/publishing-fixture';
 
@@ -254,10 +255,11 @@ if (redisUrl) {
           'mp2',
           path,
         ]);
-        const result = await uploadFile({
+        // Straight to media (no gateway, so no chunk URLs): chunks go as multipart requests.
+        const result = await uploadPath(path, {
           endpoint: `http://127.0.0.1:${ports.media}/graphql`,
           token,
-          path,
+          transport: 'multipart',
           retries: 0,
           requestTimeoutMs: 30_000,
         });

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { access, mkdtemp, readdir, readFile, readlink, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import { readConfig } from '@learnhub/platform/config';
 import { waitUntil } from '@learnhub/platform/testing';
@@ -21,8 +19,8 @@ import {
   transcodeTasks,
   mediaMigrations,
   mediaEntities,
-  findFfmpeg,
   findFfprobe,
+  makeLongLecture,
   FfprobeProber,
   Buckets,
 } from '@learnhub/media/testing';
@@ -44,7 +42,6 @@ import { sleep } from '../testing/scratch-fleet';
  * database (default 8).
  */
 
-const run = promisify(execFile);
 const KILLS = Number(process.env.TRANSCODE_KILLS ?? 8);
 const SEED = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TASKS = 4;
@@ -68,22 +65,7 @@ before(async () => {
   clipDir = await mkdtemp(join(tmpdir(), 'lh-transcode-kills-clips-'));
   clip = join(clipDir, 'lecture.avi');
   // MPEG-4 part 2 with MPEG audio, as old uploads are: re-encoded, long enough at libx264 `medium` to be killed mid-way.
-  await run(findFfmpeg(readConfig().media.ffmpegPath), [
-    ...[
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x360:rate=25',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=300:sample_rate=22050',
-    ],
-    ...['-t', String(CLIP_SECONDS), '-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2', clip],
-  ]);
+  await makeLongLecture(clip, CLIP_SECONDS);
 });
 after(() => rm(clipDir, { recursive: true, force: true }));
 

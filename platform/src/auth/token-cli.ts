@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { config, ConfigError, type Config } from '../config.js';
 import { signToken, type TokenSubject } from './token.js';
-import { Roles, type Role } from './viewer.js';
+import { isRole, Roles } from './viewer.js';
 
 const usage = `Usage: npm run --silent token -- --user <id> [--role <role>]... [--org <id>] [--courses <id,...>]... [--expires <lifetime>]
 
@@ -14,8 +14,6 @@ Prints a signed token (HS256, with AUTH_JWT_SECRET) on stdout.
 `;
 
 class UsageError extends Error {}
-
-const isRole = (name: string): name is Role => (Roles as readonly string[]).includes(name);
 
 function parse(args: string[]): TokenSubject {
   let values;

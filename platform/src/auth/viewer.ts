@@ -1,6 +1,8 @@
 export const Roles = ['member', 'auditor', 'admin'] as const;
 export type Role = (typeof Roles)[number];
 
+export const isRole = (value: unknown): value is Role => (Roles as readonly unknown[]).includes(value);
+
 /** Who is asking: built from a verified token, or anonymous. */
 export interface Viewer {
   userId?: string;

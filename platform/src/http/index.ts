@@ -9,3 +9,4 @@ export * from './post';
 export * from './request-id';
 export * from './service-app';
 export * from './upload-file-name';
+export * from './request-signal';

@@ -111,18 +111,20 @@ test('a body that stops sending is answered 408 (BODY_IDLE) and dropped after th
   });
 });
 
-test('an upload body that keeps sending slowly, past the idle and the JSON limits, is not cut', {
-  timeout: 20_000,
+test('an upload body (multipart, or a raw chunk PUT to /uploads/) that keeps sending slowly, past the idle and the JSON limits, is not cut', {
+  timeout: 40_000,
 }, async () => {
-  await withCounting({ bodyIdleMs: 1_000, jsonBodyMs: 1_000 }, async (socket, closed) => {
-    socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${MULTIPART}Content-Length: 10\r\n\r\n`);
-    // Ten bytes 400 ms apart: about four seconds in all, never a second of silence.
-    for (let i = 0; i < 10; i++) {
-      await pause(400);
-      socket.write('a');
-    }
-    assert.match(await closed, /^HTTP\/1\.1 200[\s\S]*\r\n\r\n10$/);
-  });
+  for (const head of [`POST /upload HTTP/1.1\r\n${MULTIPART}`, 'PUT /uploads/a-token HTTP/1.1\r\n']) {
+    await withCounting({ bodyIdleMs: 1_000, jsonBodyMs: 1_000 }, async (socket, closed) => {
+      socket.write(`${head}Host: x\r\nConnection: close\r\nContent-Length: 10\r\n\r\n`);
+      // Ten bytes 400 ms apart: about four seconds in all, never a second of silence.
+      for (let i = 0; i < 10; i++) {
+        await pause(400);
+        socket.write('a');
+      }
+      assert.match(await closed, /^HTTP\/1\.1 200[\s\S]*\r\n\r\n10$/);
+    });
+  }
 });
 
 test('a JSON body must arrive whole within its limit: one that trickles is answered 408 (BODY_TIMEOUT) and dropped', {

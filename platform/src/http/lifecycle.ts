@@ -7,7 +7,7 @@ import { answerOnSocket } from './socket-answer';
 
 /** The deadlines a request body gets (`Config['http']` has them). */
 export interface BodyLimits {
-  /** An upload (multipart) body that sends nothing for this long while the server reads it is dropped. */
+  /** An upload body (multipart, or a chunk's raw `PUT /uploads/...`) that sends nothing for this long while the server reads it is dropped. */
   bodyIdleMs: number;
   /** Any other body (JSON, mostly) must arrive whole within this long. */
   jsonBodyMs: number;
@@ -43,8 +43,10 @@ export function listen(
   });
 }
 
-const isMultipart = (request: IncomingMessage) =>
-  /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
+/** Bodies that stream for as long as they take (idle-limited only): multipart uploads, and chunks sent raw to `PUT /uploads/<token>`. */
+const isUpload = (request: IncomingMessage) =>
+  /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '') ||
+  (request.method === 'PUT' && (request.url ?? '').startsWith('/uploads/'));
 
 /**
  * Watches one request's body until it ends. Idle time counts only while the server reads: when
@@ -71,7 +73,7 @@ function limitBody(request: IncomingMessage, response: ServerResponse, { bodyIdl
       );
     else socket.setTimeout(bodyIdleMs);
   };
-  const whole = isMultipart(request)
+  const whole = isUpload(request)
     ? undefined
     : setTimeout(() => {
         if (!request.complete)

@@ -28,6 +28,8 @@ const READY_TIMEOUT_MS = 3000;
 function routeLabel(req: Request, status: number): string {
   const path = req.originalUrl.split('?')[0];
   if (path.startsWith('/files/')) return '/files';
+  // The rest of an upload URL is a one-off capability.
+  if (path.startsWith('/uploads/')) return '/uploads';
   if (typeof req.route?.path === 'string') return `${req.baseUrl}${req.route.path}`;
   if (req.baseUrl) return req.baseUrl;
   return status === 404 ? 'unmatched' : path;

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { badInput } from '../errors.js';
 
 export function toReadable(body: Readable | Buffer): Readable {
@@ -55,6 +55,30 @@ export async function readExactly(body: Readable | Buffer, size: number, what: s
   }
   if (length !== size) throw sizeMismatch(what, size, length);
   return Buffer.concat(chunks, length);
+}
+
+/**
+ * Passes a body on one piece behind, failing with `sizeMismatch` unless it is exactly `size` bytes:
+ * the last piece goes on only once the body has ended at that length, so whatever reads from here
+ * never gets the whole of a body that is too long or too short.
+ */
+export function exactLength(size: number, what: string): Transform {
+  let held: Buffer | undefined;
+  let length = 0;
+  return new Transform({
+    transform(chunk: Buffer | string, _encoding, callback) {
+      const data = toBuffer(chunk);
+      length += data.length;
+      if (length > size) return callback(sizeMismatch(what, size, length, true));
+      const previous = held;
+      held = data;
+      callback(null, previous);
+    },
+    flush(callback) {
+      if (length !== size) return callback(sizeMismatch(what, size, length));
+      callback(null, held);
+    },
+  });
 }
 
 export function sizeMismatch(what: string, declared: number, actual: number, atLeast = false) {

@@ -34,11 +34,13 @@ import {
 import type {
   ByteRange,
   FileUrlOptions,
+  ListedPart,
   MultipartOptions,
   MultipartUploadInfo,
   ObjectInfo,
   ObjectStore,
   PartOptions,
+  PresignedRequest,
   PutOptions,
   ReadSource,
   UploadedPart,
@@ -396,6 +398,39 @@ export class LocalObjectStore implements ObjectStore {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+
+  /** Nothing outside this process can write into the folder: the bytes go through the service (`uploadPart`). */
+  async partUploadUrl(): Promise<PresignedRequest | undefined> {
+    return undefined;
+  }
+
+  /** The parts written so far: in-place parts by their markers, separate part files hashed as they lie. */
+  async listParts(bucket: string, key: string, uploadId: string): Promise<ListedPart[]> {
+    const upload = await this.requireUpload(bucket, key, uploadId);
+    const folder = this.uploadFolder(uploadId);
+    const names = await readdir(folder).catch((error: unknown) => {
+      if (isMissing(error)) throw notFound('Multipart upload', `${uploadId} of ${bucket}/${key}`);
+      throw error;
+    });
+    const parts: ListedPart[] = [];
+    for (const name of names) {
+      const match = /^([1-9][0-9]{0,4})\.part$/.exec(name);
+      if (!match) continue;
+      const partNumber = Number(match[1]);
+      const path = join(folder, name);
+      if (upload.partSize) {
+        const marker = await readFile(path, 'utf8').then(
+          (text) => JSON.parse(text) as PartMarker,
+          () => undefined,
+        );
+        if (marker) parts.push({ partNumber, etag: marker.etag, size: marker.size });
+        continue;
+      }
+      const file = await statFile(path);
+      if (file) parts.push({ partNumber, etag: await md5OfFile(path), size: file.size });
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {

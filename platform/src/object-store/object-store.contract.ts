@@ -20,6 +20,10 @@ export interface ObjectStoreCapabilities {
   atomicOverwrite?: boolean;
   /** The server implements ListMultipartUploads (default true). */
   listsMultipart?: boolean;
+  /** The server implements ListParts (default true); without it `listParts` answers undefined. */
+  listsParts?: boolean;
+  /** The server checks a part's `Content-MD5` against its bytes, as S3 does (default true). */
+  checksContentMd5?: boolean;
 }
 
 export interface ContractSubject {
@@ -53,6 +57,8 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
         servesUrls: false,
         atomicOverwrite: true,
         listsMultipart: true,
+        listsParts: true,
+        checksContentMd5: true,
         ...subject.capabilities,
       };
     });
@@ -345,7 +351,98 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       }
     });
 
-    it('aborts a multipart upload', async (t) => {
+    it('lists the parts of a multipart upload with their ETags and sizes, or says it cannot', async () => {
+      const key = `${casePrefix()}listed.mp4`;
+      const [one, two] = [randomBytes(5 * MiB), randomBytes(4321)];
+      for (const partSize of [undefined, 5 * MiB]) {
+        const uploadId = await store.createMultipart(bucket, key, { partSize });
+        const listed = await store.listParts(bucket, key, uploadId);
+        if (!capabilities.listsParts) {
+          assert.equal(listed, undefined, 'a store that cannot list parts answers undefined');
+          await store.uploadPart(bucket, key, uploadId, 1, one, one.length);
+          await store.completeMultipart(bucket, key, uploadId, [{ partNumber: 1, etag: md5(one) }]);
+          return;
+        }
+        assert.deepEqual(listed, []);
+        await store.uploadPart(bucket, key, uploadId, 2, two, two.length);
+        await store.uploadPart(bucket, key, uploadId, 1, one, one.length);
+        assert.deepEqual(await store.listParts(bucket, key, uploadId), [
+          { partNumber: 1, etag: md5(one), size: one.length },
+          { partNumber: 2, etag: md5(two), size: two.length },
+        ]);
+        await store.completeMultipart(bucket, key, uploadId, [
+          { partNumber: 1, etag: md5(one) },
+          { partNumber: 2, etag: md5(two) },
+        ]);
+        await rejectsWith(store.listParts(bucket, key, uploadId), ErrorCode.NOT_FOUND);
+      }
+    });
+
+    it('gives a part upload URL bound to the part’s MD5 (or none: the bytes then go through the service)', async (t) => {
+      const key = `${casePrefix()}direct.mp4`;
+      const [one, two] = [randomBytes(5 * MiB), randomBytes(3000)];
+      const uploadId = await store.createMultipart(bucket, key, { partSize: 5 * MiB });
+      const ask = (partNumber: number, bytes: Buffer) =>
+        store.partUploadUrl(bucket, key, uploadId, partNumber, {
+          md5: md5(bytes),
+          size: bytes.length,
+          expirySeconds: 600,
+        });
+      const request = await ask(1, one);
+      if (!request) {
+        t.diagnostic('this store takes no bytes from clients: they go through the service (uploadPart)');
+        const first = await store.uploadPart(bucket, key, uploadId, 1, one, one.length, { md5: md5(one) });
+        await store.completeMultipart(bucket, key, uploadId, [first]);
+        return;
+      }
+      assert.equal(request.method, 'PUT');
+      assert.equal(request.headers['Content-MD5'], createHash('md5').update(one).digest('base64'));
+      const lifetime = request.expiresAt.getTime() - Date.now();
+      assert.ok(lifetime > 500_000 && lifetime <= 600_000, `expires in ${lifetime} ms`);
+      if (!capabilities.servesUrls) {
+        t.diagnostic('nothing serves these URLs here; checked their shape only');
+        await store.uploadPart(bucket, key, uploadId, 1, one, one.length);
+        await store.completeMultipart(bucket, key, uploadId, [{ partNumber: 1, etag: md5(one) }]);
+        return;
+      }
+      const send = (url: string, headers: Record<string, string>, body: Buffer) =>
+        fetch(url, { method: 'PUT', headers, body }).then(async (response) => {
+          await response.arrayBuffer();
+          return response;
+        });
+      // Another part number, or other bytes under their own MD5, break the signature.
+      const otherPart = request.url.replace('partNumber=1', 'partNumber=2');
+      assert.notEqual(otherPart, request.url);
+      assert.equal((await send(otherPart, request.headers, one)).status, 403);
+      const otherMd5 = { 'Content-MD5': createHash('md5').update(two).digest('base64') };
+      assert.equal((await send(request.url, otherMd5, two)).status, 403);
+      if (capabilities.checksContentMd5) {
+        // Bytes that do not hash to the signed MD5 are refused by the store itself.
+        const damaged = Buffer.from(one);
+        damaged[12345] ^= 0xff;
+        assert.equal((await send(request.url, request.headers, damaged)).status, 400);
+      } else {
+        t.diagnostic('this server does not check Content-MD5 against the bytes (S3 does): a damaged body is not tried');
+      }
+      const sent = await send(request.url, request.headers, one);
+      assert.equal(sent.status, 200);
+      assert.equal(sent.headers.get('etag')?.replaceAll('"', ''), md5(one));
+      const last = await ask(2, two);
+      assert.equal((await send(last!.url, last!.headers, two)).status, 200);
+      if (capabilities.listsParts) {
+        assert.deepEqual(await store.listParts(bucket, key, uploadId), [
+          { partNumber: 1, etag: md5(one), size: one.length },
+          { partNumber: 2, etag: md5(two), size: two.length },
+        ]);
+      }
+      await store.completeMultipart(bucket, key, uploadId, [
+        { partNumber: 1, etag: md5(one) },
+        { partNumber: 2, etag: md5(two) },
+      ]);
+      assert.ok(equalBytes(await read(await store.get(bucket, key)), Buffer.concat([one, two])));
+    });
+
+    it('aborts a multipart upload, after which completing it or sending it a part is NOT_FOUND', async (t) => {
       if (!capabilities.abortMultipart) {
         t.skip('this backend does not implement AbortMultipartUpload');
         return;
@@ -355,6 +452,11 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
       const part = await store.uploadPart(bucket, key, uploadId, 1, Buffer.from('never kept'), 10);
       await store.abortMultipart(bucket, key, uploadId);
       await rejectsWith(store.completeMultipart(bucket, key, uploadId, [part]), ErrorCode.NOT_FOUND);
+      const late = randomBytes(100 * 1024);
+      await rejectsWith(
+        store.uploadPart(bucket, key, uploadId, 2, streamOf(late, 16 * 1024), late.length, { md5: md5(late) }),
+        ErrorCode.NOT_FOUND,
+      );
       assert.equal(await store.stat(bucket, key), undefined);
       await store.abortMultipart(bucket, key, uploadId);
     });
@@ -454,7 +556,7 @@ export function objectStoreContract(name: string, open: () => Promise<ContractSu
   });
 }
 
-function md5(bytes: Buffer): string {
+export function md5(bytes: Buffer): string {
   return createHash('md5').update(bytes).digest('hex');
 }
 
@@ -463,7 +565,7 @@ function equalBytes(a: Buffer, b: Buffer): boolean {
 }
 
 /** A stream that hands out `bytes` in `chunkSize` pieces, yielding to the event loop in between. */
-function streamOf(bytes: Buffer, chunkSize: number): Readable {
+export function streamOf(bytes: Buffer, chunkSize: number): Readable {
   return Readable.from(
     (async function* () {
       for (let offset = 0; offset < bytes.length; offset += chunkSize) {
@@ -474,7 +576,7 @@ function streamOf(bytes: Buffer, chunkSize: number): Readable {
   );
 }
 
-async function read(stream: Readable): Promise<Buffer> {
+export async function read(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);

@@ -64,6 +64,29 @@ export interface UploadedPart {
   etag: string;
 }
 
+/** A part the store holds for a multipart upload, as it lists it. */
+export interface ListedPart extends UploadedPart {
+  size: number;
+}
+
+/** What a part upload URL binds: the part's exact bytes, and how long the URL lasts. */
+export interface PartUrlOptions {
+  /** The part's MD5 in hex: the store refuses a body that hashes otherwise (see `partUploadUrl`). */
+  md5: string;
+  /** The part's size in bytes. */
+  size: number;
+  expirySeconds: number;
+}
+
+/** An HTTP request a client sends as it is: `fetch(url, { method, headers, body })`. */
+export interface PresignedRequest {
+  url: string;
+  method: 'PUT';
+  /** Headers the request must carry unchanged (they are part of what is signed). */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
 /**
  * The object store port. Buckets are created on demand by the adapter.
  * Every method rejects with an `AppError` NOT_FOUND for a missing object where that is the meaning.
@@ -119,6 +142,27 @@ export interface ObjectStore {
     options?: PartOptions,
   ): Promise<UploadedPart>;
   completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<ObjectInfo>;
+  /**
+   * A request a client sends to store one part's bytes straight into the store, never through this
+   * service. S3: a presigned UploadPart URL whose signature covers the host and the `Content-MD5`
+   * header, so S3 refuses (BadDigest) a body that does not hash to `md5`. `undefined` when the
+   * store cannot take bytes from clients (the local folder): route them through the service
+   * (`uploadPart`) instead. Nothing is checked or recorded here: the part exists once the client
+   * sends it, which only `listParts` (or completing) can tell.
+   */
+  partUploadUrl(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: PartUrlOptions,
+  ): Promise<PresignedRequest | undefined>;
+  /**
+   * The parts the store holds for a multipart upload, by part number, with their ETags (the MD5 in
+   * hex) and sizes; `undefined` when the store cannot list parts (s3rver answers MethodNotAllowed).
+   * An unknown upload is NOT_FOUND.
+   */
+  listParts(bucket: string, key: string, uploadId: string): Promise<ListedPart[] | undefined>;
   /** Aborting an unknown or finished upload is not an error. */
   abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
   /** Multipart uploads of `bucket` neither completed nor aborted, with when each began: for sweeping those nobody tracks. */

@@ -14,14 +14,19 @@ import {
   compareKeys,
   orderedParts,
 } from './object-input.js';
-import { idleLimitedTransport } from './idle-limited-transport.js';
+import { idleLimitedTransport, type Transport } from './idle-limited-transport.js';
+import { presignV4, uriEncode } from './sigv4-presign.js';
+import { putStreamedPart } from './streamed-part-put.js';
 import type {
   ByteRange,
   FileUrlOptions,
+  ListedPart,
   MultipartUploadInfo,
   ObjectInfo,
   ObjectStore,
   PartOptions,
+  PartUrlOptions,
+  PresignedRequest,
   PutOptions,
   ReadSource,
   UploadedPart,
@@ -34,6 +39,11 @@ export type S3ObjectStoreOptions = Omit<Extract<Config['objectStore'], { kind: '
   idleMs?: number;
 };
 
+/** The minio client's own ListParts, which its typings keep protected. */
+interface PartLister {
+  listParts(bucket: string, key: string, uploadId: string): Promise<{ part: number; etag: string; size: number }[]>;
+}
+
 /** A listing entry for an object (recursive listings hold no common prefixes). */
 type ListedObject = Extract<BucketItem, { name: string }>;
 
@@ -42,10 +52,21 @@ const DEFAULT_URL_EXPIRY_SECONDS = 60 * 60;
 /** Bodies up to this size go in one PUT; larger ones in parts of this size (bounded memory). */
 const PART_SIZE = 16 * 1024 * 1024;
 const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+/** S3's limits on one part and on a presigned URL's lifetime. */
+const MAX_PART_SIZE = 5 * 1024 ** 3;
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 /** Longer than the server takes to start answering a large CompleteMultipartUpload, shorter than the gateway waits for media. */
 const DEFAULT_IDLE_MS = 60_000;
+/**
+ * Lifetime of the URL a streamed part is sent to, at once and from this process only. S3 checks it
+ * when the request starts, so a slow body is not cut short. 15 minutes is the clock skew S3 allows
+ * the client's own signed requests, so this clock may lag S3's as far for streamed parts as for the rest.
+ */
+const STREAMED_PART_URL_SECONDS = 15 * 60;
 
 const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
+/** How servers without ListParts answer it. */
+const UNLISTABLE = new Set(['NotImplemented', 'MethodNotAllowed']);
 const BAD_PARTS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML']);
 
 /** A minio client for `options.endpoint`, which must be a bare origin such as `http://minio:9000`. */
@@ -70,8 +91,13 @@ export function s3Client(options: S3ObjectStoreOptions): Client {
     secretKey: options.secretKey,
     // Known up front, so the client never asks the server for a bucket's location.
     region: options.region,
-    transport: idleLimitedTransport(endpoint.protocol === 'https:', options.idleMs ?? DEFAULT_IDLE_MS),
+    transport: storeTransport(options),
   });
+}
+
+/** node's http or https, as the endpoint says, with the store's idle limit (see `idleLimitedTransport`). */
+function storeTransport(options: S3ObjectStoreOptions): Transport {
+  return idleLimitedTransport(new URL(options.endpoint).protocol === 'https:', options.idleMs ?? DEFAULT_IDLE_MS);
 }
 
 /**
@@ -80,10 +106,13 @@ export function s3Client(options: S3ObjectStoreOptions): Client {
  */
 export class S3ObjectStore implements ObjectStore {
   private readonly client: Client;
+  /** What streamed parts go through, beside the client. */
+  private readonly transport: Transport;
   private readonly createdBuckets = new Map<string, Promise<void>>();
 
   constructor(private readonly options: S3ObjectStoreOptions) {
     this.client = s3Client(options);
+    this.transport = storeTransport(options);
   }
 
   async put(bucket: string, key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
@@ -255,9 +284,14 @@ export class S3ObjectStore implements ObjectStore {
     assertBucketName(bucket);
     assertObjectKey(key);
     assertPartNumber(partNumber);
-    // The client sends a part only from memory (it signs the payload's SHA-256).
-    const payload = await readExactly(body, size, `Part ${partNumber}`);
-    const part = await this.sendPart(bucket, key, uploadId, partNumber, payload, options.md5);
+    let part: UploadedPart;
+    if (Buffer.isBuffer(body) || options.md5 === undefined) {
+      // The client sends a part only from memory (it signs the payload's SHA-256).
+      const payload = await readExactly(body, size, `Part ${partNumber}`);
+      part = await this.sendPart(bucket, key, uploadId, partNumber, payload, options.md5);
+    } else {
+      part = await this.streamPart(bucket, key, uploadId, partNumber, body, size, options.md5);
+    }
     // S3 itself refuses a part that fails Content-MD5 (BadDigest); this also catches stand-ins that ignore the header.
     if (options.md5 !== undefined && part.etag !== options.md5)
       throw checksumMismatch(`Part ${partNumber}`, options.md5, part.etag);
@@ -278,6 +312,55 @@ export class S3ObjectStore implements ObjectStore {
     if (!info) throw new Error(`${bucket}/${key} is missing right after completing upload ${uploadId}.`);
     // Someone may have replaced the object since; the completed upload's ETag is what was asked about.
     return { ...info, etag: bareEtag(etag) };
+  }
+
+  /** A presigned UploadPart whose signature covers `Content-MD5`: S3 refuses other bytes (BadDigest), and a changed MD5 breaks the signature. */
+  async partUploadUrl(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: PartUrlOptions,
+  ): Promise<PresignedRequest> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    assertPartNumber(partNumber);
+    if (!/^[0-9a-f]{32}$/.test(options.md5))
+      throw badInput(`A part's MD5 must be 32 hex digits, not "${options.md5}".`, { reason: 'INVALID_MD5' });
+    if (!Number.isSafeInteger(options.size) || options.size < 0 || options.size > MAX_PART_SIZE)
+      throw badInput(`A part holds 0 to 5 GiB; ${options.size} bytes is not a part size.`, {
+        reason: 'PART_SIZE_MISMATCH',
+      });
+    const expirySeconds = Math.min(Math.max(1, Math.floor(options.expirySeconds)), MAX_PRESIGN_SECONDS);
+    const now = new Date();
+    const headers = { 'Content-MD5': Buffer.from(options.md5, 'hex').toString('base64') };
+    const url = presignV4(this.options, {
+      method: 'PUT',
+      origin: new URL(this.options.endpoint).origin,
+      // Path-style, as the client uses it: every endpoint accepts it, and the bucket name needs no DNS.
+      path: `/${uriEncode(name)}/${key.split('/').map(uriEncode).join('/')}`,
+      query: { partNumber: String(partNumber), uploadId },
+      headers,
+      expirySeconds,
+      now,
+    });
+    return { url, method: 'PUT', headers, expiresAt: new Date(now.getTime() + expirySeconds * 1000) };
+  }
+
+  /** Undefined where the server does not implement ListParts (s3rver answers MethodNotAllowed). */
+  async listParts(bucket: string, key: string, uploadId: string): Promise<ListedPart[] | undefined> {
+    const name = this.bucketName(bucket);
+    assertObjectKey(key);
+    try {
+      // The client has ListParts (paged) but does not declare it public.
+      const parts = await (this.client as unknown as PartLister).listParts(name, key, uploadId);
+      return parts
+        .map((part) => ({ partNumber: part.part, etag: bareEtag(part.etag), size: part.size }))
+        .sort((a, b) => a.partNumber - b.partNumber);
+    } catch (error) {
+      if (UNLISTABLE.has(s3Code(error) ?? '')) return undefined;
+      throw translate(error, `${bucket}/${key}`, uploadId);
+    }
   }
 
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
@@ -369,6 +452,33 @@ export class S3ObjectStore implements ObjectStore {
     const headers = md5 === undefined ? {} : { 'Content-MD5': Buffer.from(md5, 'hex').toString('base64') };
     const { etag } = await this.call(
       () => this.client.uploadPart({ bucketName, objectName: key, uploadID: uploadId, partNumber, headers }, payload),
+      bucket,
+      key,
+      uploadId,
+    );
+    return { partNumber, etag: bareEtag(etag) };
+  }
+
+  /**
+   * Sends a part as it arrives, through the presigned UploadPart a client would get: its payload is
+   * unsigned, so only the signed Content-MD5 binds the bytes, hence streaming only parts with an MD5.
+   */
+  private async streamPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    size: number,
+    md5: string,
+  ): Promise<UploadedPart> {
+    const request = await this.partUploadUrl(bucket, key, uploadId, partNumber, {
+      md5,
+      size,
+      expirySeconds: STREAMED_PART_URL_SECONDS,
+    });
+    const etag = await this.call(
+      () => putStreamedPart(this.transport, request, body, size, `Part ${partNumber}`),
       bucket,
       key,
       uploadId,

@@ -10,24 +10,32 @@ export function runBucketPrefix(): string {
   return `lh-test-${randomBytes(4).toString('hex')}-`;
 }
 
-/** An S3 object store over s3rver started in-process: the real S3 protocol over HTTP, on a temp folder. */
+/** s3rver's built-in account. */
+export const S3RVER_KEY = 'S3RVER';
+
+/**
+ * An S3 object store over s3rver started in-process: the real S3 protocol over HTTP, on a temp
+ * folder. `endpoint` lets a service process use the same server (S3_ENDPOINT, with S3RVER_KEY as
+ * both access and secret key).
+ */
 export async function startS3rverStore(
-  options: { idleMs?: number } = {},
-): Promise<{ store: S3ObjectStore; close(): Promise<void> }> {
+  options: { idleMs?: number; bucketPrefix?: string } = {},
+): Promise<{ store: S3ObjectStore; endpoint: string; close(): Promise<void> }> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
   const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
   const store = new S3ObjectStore({
-    endpoint: `http://127.0.0.1:${port}`,
-    // s3rver's built-in account.
-    accessKey: 'S3RVER',
-    secretKey: 'S3RVER',
+    endpoint,
+    accessKey: S3RVER_KEY,
+    secretKey: S3RVER_KEY,
     region: 'us-east-1',
-    bucketPrefix: runBucketPrefix(),
+    bucketPrefix: options.bucketPrefix ?? runBucketPrefix(),
     idleMs: options.idleMs,
   });
   return {
     store,
+    endpoint,
     close: async () => {
       await store.close();
       await server.close();

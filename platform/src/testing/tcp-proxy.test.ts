@@ -42,10 +42,12 @@ test('forwards, refuses like a closed port, swallows like a dead network, and fo
   const first = await connect();
   first.write('one');
   assert.equal(await reply(first, 5000), 'one');
+  assert.equal(proxy.bytesFromClients, 3);
 
   await proxy.blackhole();
   first.write('lost');
   assert.equal(await reply(first, 300), undefined, 'an open connection hears nothing');
+  assert.equal(proxy.bytesFromClients, 7, 'swallowed bytes were read all the same');
   const held = await connect();
   held.write('lost too');
   assert.equal(await reply(held, 300), undefined, 'a new connection is accepted and hears nothing');

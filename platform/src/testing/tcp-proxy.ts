@@ -14,6 +14,7 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private current: ProxyMode = 'forward';
   private listenPort = 0;
+  private readFromClients = 0;
 
   private constructor(private readonly target: { host: string; port: number }) {}
 
@@ -29,6 +30,11 @@ export class TcpProxy {
   /** The local port services connect to; it stays the same across `refuse()` and `restore()`. */
   get port(): number {
     return this.listenPort;
+  }
+
+  /** Bytes read from clients so far, passed on or swallowed: what has left them for the network. */
+  get bytesFromClients(): number {
+    return this.readFromClients;
   }
 
   get mode(): ProxyMode {
@@ -85,14 +91,24 @@ export class TcpProxy {
     const upstream = createConnection(this.target);
     this.track(upstream);
     // Bytes are passed on only while forwarding: a blackholed pair keeps its sockets and loses its data.
-    client.on('data', (data) => this.current === 'forward' && upstream.write(data));
-    upstream.on('data', (data) => this.current === 'forward' && client.write(data));
+    client.on('data', (data) => {
+      this.readFromClients += data.length;
+      this.pass(data, client, upstream);
+    });
+    upstream.on('data', (data) => this.pass(data, upstream, client));
     const end = () => {
       client.destroy();
       upstream.destroy();
     };
     client.on('close', end);
     upstream.on('close', end);
+  }
+
+  /** A full receiver holds the sender back, as a network would, instead of the proxy queueing without bound. */
+  private pass(data: Buffer, from: Socket, to: Socket): void {
+    if (this.current !== 'forward' || to.write(data)) return;
+    from.pause();
+    to.once('drain', () => from.resume());
   }
 
   private track(socket: Socket): void {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/core';
 import { Gauge } from 'prom-client';
 import type { Config } from '@learnhub/platform/config';
 import { databaseReadiness } from '@learnhub/platform/database';
@@ -16,12 +17,14 @@ import { openMediaDatabase } from './database/media-database';
 import type { MediaServices } from './graphql/media-context';
 import { mountFileRoute } from './http/file-route';
 import { mountPublicationRoute } from './http/publication-route';
+import { mountChunkUploadRoute } from './http/chunk-upload-route';
+import { ChunkUploadTokens } from './rules/chunk-upload-token';
 import { CoursePublicationRepository } from './repositories/course-publication.repository';
 import { CoursePublicationService } from './services/course-publication.service';
 import { MediaRepository } from './repositories/media.repository';
 import { buildMediaSchema } from './schema';
 import { MediaService } from './services/media.service';
-import { UploadSessionService } from './services/upload-session.service';
+import { UploadSessionService, type UploadSettings } from './services/upload-session.service';
 import { TranscodeTaskRepository } from './repositories/transcode-task.repository';
 import { UploadSessionRepository } from './repositories/upload-session.repository';
 import { findFfprobe } from './video-tools/ffmpeg-binaries';
@@ -41,9 +44,9 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
   const transcoding = new TranscodeQueue(prober, store, wakeup);
   const courseUsage = new HttpCourseUsage(config.gateway.contentUrl, config.gatewaySecret);
   const settings = { tempDir: join(config.dataDir, 'tmp'), uploadMaxBytes: config.limits.uploadMaxBytes };
-  const uploadSettings = {
+  const uploadSettings: UploadSettings = {
     chunkSize: config.limits.chunkSize,
-    maxFileBytes: config.limits.chunkedMaxBytes,
+    maxFileBytes: config.limits.maxFileBytes,
     sessionTtlSeconds: config.limits.uploadSessionTtlSeconds,
     quotaSessions: config.limits.uploadQuotaSessions,
     quotaBytes: config.limits.uploadQuotaBytes,
@@ -52,6 +55,11 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
     mergeWaitMs: config.limits.uploadMergeWaitMs,
     chunkWaitMs: config.http.bodyIdleMs + CHUNK_WAIT_MARGIN_MS,
     mergeLease: { leaseMs: config.limits.uploadMergeLeaseMs, owner: `media:${hostname()}:${process.pid}` },
+    chunkUrls: {
+      tokens: new ChunkUploadTokens(config.files.urlSecret),
+      publicUrl: config.gateway.publicUrl,
+      ttlSeconds: config.limits.uploadUrlTtlSeconds,
+    },
   };
   const pauses = new PausePoints(config.testPauseAt);
   const gauges = {
@@ -71,6 +79,16 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
       registers: [],
     }),
   };
+  const uploadsFor = (em: EntityManager, log: Logger) =>
+    new UploadSessionService(
+      new UploadSessionRepository(em),
+      new MediaRepository(em),
+      store,
+      uploadSettings,
+      log,
+      transcoding,
+      { pauses, ...gauges },
+    );
   try {
     const running = await startSubgraph<MediaServices>(
       {
@@ -87,6 +105,7 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
             signer,
             isPublic: (bucket, key) => new CoursePublicationRepository(orm.em.fork()).isPublic(bucket, key),
           });
+          mountChunkUploadRoute(app, (log) => uploadsFor(orm.em.fork(), log), config.gatewaySecret);
           mountPublicationRoute(
             app,
             () => new CoursePublicationService(new CoursePublicationRepository(orm.em.fork())),
@@ -97,15 +116,7 @@ export async function startMedia(config: Config, logger: Logger, port = config.m
           const em = orm.em.fork();
           return {
             media: new MediaService(new MediaRepository(em), store, settings, courseUsage),
-            uploads: new UploadSessionService(
-              new UploadSessionRepository(em),
-              new MediaRepository(em),
-              store,
-              uploadSettings,
-              log,
-              transcoding,
-              { pauses, ...gauges },
-            ),
+            uploads: uploadsFor(em, log),
             transcodeTasks: new TranscodeTaskService(new TranscodeTaskRepository(em), wakeup),
             maxPageSize: config.limits.maxPageSize,
           };

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { constants, openSync } from 'node:fs';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import { readConfig } from '@learnhub/platform/config';
 import { waitUntil } from '@learnhub/platform/testing';
@@ -19,11 +18,11 @@ import {
   transcodeTasks,
   mediaMigrations,
   mediaEntities,
-  findFfmpeg,
   findFfprobe,
   FfprobeProber,
   Buckets,
   videoKey,
+  makeLongLecture,
   makeTestClips,
   type TestClips,
 } from '@learnhub/media/testing';
@@ -38,7 +37,6 @@ import { queueVideo } from '../../testing/queued-video';
  * cancelled task's ffmpeg stops; a file that is not a video fails once and for good. ffmpeg is real; the clips are made by it here.
  */
 
-const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The files attempts are writing in a worker's folder (`<task>-<random>/playback.mp4`, …). */
@@ -62,22 +60,7 @@ before(async () => {
   clips = await makeTestClips();
   // Long enough at libx264 `medium` to be caught mid-transcode on a fast machine.
   longAvi = join(tmpdir(), `lh-long-${process.pid}.avi`);
-  await run(findFfmpeg(readConfig().media.ffmpegPath), [
-    ...[
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x360:rate=25',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=300:sample_rate=22050',
-    ],
-    ...['-t', '20', '-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2', longAvi],
-  ]);
+  await makeLongLecture(longAvi, 20);
 });
 after(async () => {
   await clips?.remove();

@@ -24,6 +24,17 @@ import { JobsEngine } from '../../engine/jobs-engine';
 
 const log = createLogger('test', 'silent');
 const HOUR = 3600;
+type CleanupSummary = Awaited<ReturnType<UploadCleanupProcessor['run']>>;
+/** A run's summary: the counts given, every other one 0. */
+const counts = (some: Partial<CleanupSummary>): CleanupSummary => ({
+  expired: 0,
+  chunksFreed: 0,
+  mergesFinished: 0,
+  mergesRolledBack: 0,
+  orphansFreed: 0,
+  debrisFreed: 0,
+  ...some,
+});
 const MiB = 1024 * 1024;
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /** These tests merge nothing: merges the cleanup finishes are tested with real media processes (merge-recovery.test.ts). */
@@ -45,6 +56,10 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       store = new LocalObjectStore({ root: dir, publicUrl: 'http://files.test/files' });
     });
     after(() => rm(dir, { recursive: true, force: true }));
+
+    /** The cleanup as a worker runs it, with the default schedule and a 24 h time-to-live. */
+    const cleanup = (em = db.orm.em, cron = '*/10 * * * *') =>
+      new UploadCleanupProcessor(em, CronSchedule.parse(cron), store, 24 * HOUR, videos, mergeLease);
 
     /** An upload session holding one stored chunk, last active `idleSeconds` ago. */
     const session = async (name: string, idleSeconds: number, state = UploadState.UPLOADING) => {
@@ -91,25 +106,11 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const failed = await session('failed-merge', 30 * HOUR, UploadState.FAILED);
       const active = await session('active', 60);
       const completed = await session('completed', 40 * HOUR, UploadState.COMPLETED);
-      const processor = new UploadCleanupProcessor(
-        db.orm.em,
-        CronSchedule.parse('*/10 * * * *'),
-        store,
-        24 * HOUR,
-        videos,
-        mergeLease,
-      );
+      const processor = cleanup();
 
       const summary = await processor.run(new AbortController().signal, log);
 
-      assert.deepEqual(summary, {
-        expired: 2,
-        chunksFreed: 2,
-        mergesFinished: 0,
-        mergesRolledBack: 0,
-        orphansFreed: 0,
-        debrisFreed: 0,
-      });
+      assert.deepEqual(summary, counts({ expired: 2, chunksFreed: 2 }));
       for (const gone of [abandoned, failed]) {
         const row = await reload(gone.fileMd5);
         assert.equal(row?.state, UploadState.EXPIRED);
@@ -124,7 +125,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
 
       assert.deepEqual(
         await processor.run(new AbortController().signal, log),
-        { expired: 0, chunksFreed: 0, mergesFinished: 0, mergesRolledBack: 0, orphansFreed: 0, debrisFreed: 0 },
+        counts({}),
         'a second run finds nothing',
       );
     });
@@ -134,23 +135,12 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       const stuck = await session('stuck-merge', 60, UploadState.MERGING);
       await store.abortMultipart(Buckets.video, videoKey(stuck.fileMd5, '.mp4'), stuck.uploadId);
       const failed = await session('recently-failed', 60, UploadState.FAILED);
-      const processor = new UploadCleanupProcessor(
-        db.orm.em,
-        CronSchedule.parse('*/10 * * * *'),
-        store,
-        24 * HOUR,
-        videos,
-        mergeLease,
-      );
+      const processor = cleanup();
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), {
-        expired: 0,
-        chunksFreed: 1,
-        mergesFinished: 0,
-        mergesRolledBack: 1,
-        orphansFreed: 0,
-        debrisFreed: 0,
-      });
+      assert.deepEqual(
+        await processor.run(new AbortController().signal, log),
+        counts({ chunksFreed: 1, mergesRolledBack: 1 }),
+      );
       const rolledBack = await reload(stuck.fileMd5);
       assert.equal(rolledBack?.state, UploadState.FAILED);
       assert.match(rolledBack?.failure ?? '', /interrupted.*upload the file again/);
@@ -178,23 +168,9 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       await age(live.uploadId);
       const ended = await session('completed-long-ago', 60, UploadState.COMPLETED);
       await age(ended.uploadId);
-      const processor = new UploadCleanupProcessor(
-        db.orm.em,
-        CronSchedule.parse('*/10 * * * *'),
-        store,
-        24 * HOUR,
-        videos,
-        mergeLease,
-      );
+      const processor = cleanup();
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), {
-        expired: 0,
-        chunksFreed: 0,
-        mergesFinished: 0,
-        mergesRolledBack: 0,
-        orphansFreed: 2,
-        debrisFreed: 0,
-      });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), counts({ orphansFreed: 2 }));
       const left = await multipartDirs();
       assert.ok(
         !left.includes(orphan) && !left.includes(ended.uploadId),
@@ -215,23 +191,9 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
       // Younger than the cutoff: a body may idle for up to an hour before it is cut off.
       const ninetyMinutesAgo = new Date(Date.now() - 1.5 * HOUR * 1000);
       await utimes(join(temp, 'young-put'), ninetyMinutesAgo, ninetyMinutesAgo);
-      const processor = new UploadCleanupProcessor(
-        db.orm.em,
-        CronSchedule.parse('*/10 * * * *'),
-        store,
-        24 * HOUR,
-        videos,
-        mergeLease,
-      );
+      const processor = cleanup();
 
-      assert.deepEqual(await processor.run(new AbortController().signal, log), {
-        expired: 0,
-        chunksFreed: 0,
-        mergesFinished: 0,
-        mergesRolledBack: 0,
-        orphansFreed: 0,
-        debrisFreed: 2,
-      });
+      assert.deepEqual(await processor.run(new AbortController().signal, log), counts({ debrisFreed: 2 }));
       assert.deepEqual(await readdir(temp), ['young-put']);
       await rm(join(temp, 'young-put'));
     });
@@ -243,16 +205,7 @@ for (const factory of testDatabases('abandoned-upload cleanup')) {
           new JobsEngine(
             { workerId, heartbeatMs: 50, memberTtlMs: 500, pollMs: 1000, groupPrefix: `${factory.kind}-cleanup:` },
             [],
-            [
-              new UploadCleanupProcessor(
-                db.orm.em.fork(),
-                CronSchedule.parse('0 3 * * *'),
-                store,
-                24 * HOUR,
-                videos,
-                mergeLease,
-              ),
-            ],
+            [cleanup(db.orm.em.fork(), '0 3 * * *')],
             [],
             new Registry(),
             log,

@@ -1,12 +1,4 @@
-// What other workspaces may use to talk to media: the resumable upload client and the media directory other services ask.
-export {
-  ChunkedUploadError,
-  uploadFile,
-  type UploadedMedia,
-  type UploadFileOptions,
-  type UploadProgress,
-  type UploadResult,
-} from './chunked-upload-client';
+// What other workspaces may use to talk to media: the media directory other services ask. (Uploads: @learnhub/upload-client.)
 export {
   HttpMediaDirectory,
   type Caller,

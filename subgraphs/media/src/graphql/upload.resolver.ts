@@ -1,9 +1,17 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { MediaContext } from './media-context';
 import { MediaItemType } from './media.type';
-import { CheckFileInput, FileCheckType, MergeChunksInput, UploadChunkInput, UploadStatusType } from './upload.types';
+import {
+  CheckFileInput,
+  ChunkUploadUrlsInput,
+  ChunkUploadUrlType,
+  FileCheckType,
+  MergeChunksInput,
+  UploadChunkInput,
+  UploadStatusType,
+} from './upload.types';
 
-/** Resumable chunked uploads: checkFile → uploadChunk (any order, in parallel) → mergeChunks. */
+/** Resumable chunked uploads: checkFile → uploadChunk or chunkUploadUrls (any order, in parallel) → mergeChunks. */
 @Resolver()
 export class UploadResolver {
   @Mutation(() => FileCheckType, {
@@ -41,6 +49,17 @@ export class UploadResolver {
       { ...input, stream: chunk.createReadStream() },
       ctx.signal,
     ) as Promise<UploadStatusType>;
+  }
+
+  @Mutation(() => [ChunkUploadUrlType], {
+    description:
+      "URLs to send chunks' bytes to without GraphQL, straight to the object store where it can take them. Each URL takes exactly the chunk (size and MD5) it was asked for, until it expires.",
+  })
+  chunkUploadUrls(
+    @Arg('input', () => ChunkUploadUrlsInput) input: ChunkUploadUrlsInput,
+    @Ctx() ctx: MediaContext,
+  ): Promise<ChunkUploadUrlType[]> {
+    return ctx.uploads.chunkUploadUrls(ctx.viewer, input);
   }
 
   @Mutation(() => MediaItemType, {

@@ -143,3 +143,50 @@ export class MergeChunksInput {
   @Field({ nullable: true })
   remark?: string;
 }
+
+@InputType('ChunkUrlInput')
+export class ChunkUrlInput {
+  @Field(() => Int, { description: 'From 0.' })
+  index!: number;
+
+  @Field({ description: 'MD5 (hex) of this chunk: the URL takes exactly these bytes.' })
+  chunkMd5!: string;
+}
+
+@InputType('ChunkUploadUrlsInput')
+export class ChunkUploadUrlsInput {
+  @Field()
+  fileMd5!: string;
+
+  @Field(() => [ChunkUrlInput], { description: '1 to 100 chunks per call.' })
+  chunks!: ChunkUrlInput[];
+}
+
+@ObjectType('HttpHeader')
+export class HttpHeaderType {
+  @Field()
+  name!: string;
+
+  @Field()
+  value!: string;
+}
+
+@ObjectType('ChunkUploadUrl', {
+  description: "Where to send one chunk's bytes: `fetch(url, { method, headers, body: chunkBytes })`.",
+})
+export class ChunkUploadUrlType {
+  @Field(() => Int)
+  index!: number;
+
+  @Field()
+  url!: string;
+
+  @Field()
+  method!: string;
+
+  @Field(() => [HttpHeaderType], { description: 'Send each exactly so: they are part of what the URL allows.' })
+  headers!: HttpHeaderType[];
+
+  @Field(() => GraphQLDateTimeISO, { description: 'After this the URL is refused: ask for a fresh one.' })
+  expiresAt!: Date;
+}

@@ -5,6 +5,7 @@ import { CreateUploadTables } from './create-upload-tables';
 import { AddUploadQuotas } from './add-upload-quotas';
 import { CreateCoursePublications } from './create-course-publications';
 import { AddMergeLeases } from './add-merge-leases';
+import { AddChunkStates } from './add-chunk-states';
 
 /** Applied in this order; never edit one that has shipped, add a new one. */
 export const mediaMigrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const mediaMigrations: MigrationObject[] = [
   { name: '0004-add-upload-quotas', class: AddUploadQuotas },
   { name: '0005-create-course-publications', class: CreateCoursePublications },
   { name: '0006-add-merge-leases', class: AddMergeLeases },
+  { name: '0007-add-chunk-states', class: AddChunkStates },
 ];

@@ -3,7 +3,7 @@ import { nowMsSql } from '@learnhub/platform/database';
 import { databaseKindOf } from '@learnhub/platform/database';
 import { newLeaseToken } from '@learnhub/platform/tasks';
 import { sqlChanges, sqlRows } from '@learnhub/platform/database';
-import { UploadChunk } from '../entities/upload-chunk.entity';
+import { ChunkState, UploadChunk } from '../entities/upload-chunk.entity';
 import { UploadSession, UploadState } from '../entities/upload-session.entity';
 
 export type NewUploadSession = Pick<
@@ -53,6 +53,10 @@ export class UploadSessionRepository {
 
   find(organisationId: string, fileMd5: string): Promise<UploadSession | null> {
     return this.em.findOne(UploadSession, { organisationId, fileMd5 }, FRESH);
+  }
+
+  byId(sessionId: string): Promise<UploadSession | null> {
+    return this.em.findOne(UploadSession, { id: sessionId }, FRESH);
   }
 
   /** The organisation's sessions uploading or merging with activity since `activeSince`; idle ones are abandoned and do not count. */
@@ -156,15 +160,82 @@ export class UploadSessionRepository {
     return this.em.findOne(UploadChunk, { sessionId, index }, FRESH);
   }
 
-  /** Records a verified chunk; a chunk sent again (by a retry, or in parallel) replaces its row. */
-  async saveChunk(chunk: Omit<UploadChunk, 'receivedAt'>): Promise<void> {
+  /** Records a verified chunk (STORED); a chunk sent again (by a retry, or in parallel) replaces its row. */
+  async saveChunk(chunk: Omit<UploadChunk, 'receivedAt' | 'state'>): Promise<void> {
     const receivedAt = new Date();
     await this.em.upsert(
       UploadChunk,
-      { ...chunk, receivedAt },
+      { ...chunk, state: ChunkState.STORED, receivedAt },
       { onConflictFields: ['sessionId', 'index'], onConflictAction: 'merge' },
     );
     await this.em.nativeUpdate(UploadSession, { id: chunk.sessionId }, { lastActivityAt: receivedAt });
+  }
+
+  /**
+   * Records chunks a client was given URLs to send straight to the store (DECLARED, their part
+   * ETag the declared MD5, as S3 answers it). A row already naming the same MD5 stays as it is; a
+   * row of other bytes is replaced, since the client may now overwrite that part.
+   */
+  async declareChunks(sessionId: string, chunks: { index: number; size: number; md5: string }[]): Promise<void> {
+    const receivedAt = new Date();
+    await this.em.transactional(async (em) => {
+      const existing = await em.find(
+        UploadChunk,
+        { sessionId, index: { $in: chunks.map((chunk) => chunk.index) } },
+        { ...FRESH, fields: ['index', 'md5'] },
+      );
+      const same = new Set(existing.map((row) => `${row.index}/${row.md5}`));
+      for (const chunk of chunks) {
+        if (same.has(`${chunk.index}/${chunk.md5}`)) continue;
+        await em.upsert(
+          UploadChunk,
+          { sessionId, ...chunk, partEtag: chunk.md5, state: ChunkState.DECLARED, receivedAt },
+          { onConflictFields: ['sessionId', 'index'], onConflictAction: 'merge' },
+        );
+      }
+      await em.nativeUpdate(UploadSession, { id: sessionId }, { lastActivityAt: receivedAt });
+    });
+  }
+
+  /** A declared chunk the store listed with its MD5 and size: STORED from now on (unless it was declared anew meanwhile). */
+  async confirmChunk(sessionId: string, index: number, md5: string): Promise<void> {
+    await this.em.nativeUpdate(
+      UploadChunk,
+      { sessionId, index, md5, state: ChunkState.DECLARED },
+      { state: ChunkState.STORED, partEtag: md5 },
+    );
+  }
+
+  /** Forgets the declared chunks the store would not complete; returns their indexes. */
+  async forgetDeclared(sessionId: string, em: EntityManager = this.em): Promise<number[]> {
+    const declared = await em.find(
+      UploadChunk,
+      { sessionId, state: ChunkState.DECLARED },
+      { ...FRESH, fields: ['index'], orderBy: { index: 'asc' } },
+    );
+    await em.nativeDelete(UploadChunk, { sessionId, state: ChunkState.DECLARED });
+    return declared.map((row) => row.index);
+  }
+
+  /**
+   * Hands a merge this token holds back to uploading, forgetting its declared chunks (the store
+   * refused them), in one transaction; the forgotten indexes, or undefined when the lease was lost.
+   */
+  async reopenForgettingDeclared(lease: MergeLease): Promise<number[] | undefined> {
+    return this.em.transactional(async (em) => {
+      const changed = await em.nativeUpdate(
+        UploadSession,
+        { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
+        {
+          state: UploadState.UPLOADING,
+          leaseOwner: null,
+          leaseToken: null,
+          leaseUntilMs: null,
+          lastActivityAt: new Date(),
+        } as never,
+      );
+      return changed === 1 ? this.forgetDeclared(lease.sessionId, em) : undefined;
+    });
   }
 
   async setMimeType(sessionId: string, mimeType: string): Promise<void> {

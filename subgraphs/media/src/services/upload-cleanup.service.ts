@@ -112,18 +112,28 @@ export class UploadCleanupService {
   }
 
   private async sweepOrphans(now: Date, summary: CleanupSummary, signal?: AbortSignal): Promise<void> {
+    // Videos and, since chunked uploads take any file, images and documents.
+    for (const bucket of [Buckets.video, Buckets.files]) await this.sweepOrphansOf(bucket, now, summary, signal);
+  }
+
+  private async sweepOrphansOf(
+    bucket: string,
+    now: Date,
+    summary: CleanupSummary,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const cutoff = now.getTime() - ORPHAN_AGE_MS;
     let batch: MultipartUploadInfo[] = [];
     const abortUnused = async () => {
       const inUse = await this.sessions.multipartsInUse(batch.map((upload) => upload.uploadId));
       for (const upload of batch.filter((candidate) => !inUse.has(candidate.uploadId))) {
-        await this.store.abortMultipart(Buckets.video, upload.key, upload.uploadId);
+        await this.store.abortMultipart(bucket, upload.key, upload.uploadId);
         summary.orphansFreed += 1;
       }
       batch = [];
     };
     try {
-      for await (const upload of this.store.listMultipart(Buckets.video)) {
+      for await (const upload of this.store.listMultipart(bucket)) {
         if (signal?.aborted) return;
         if (upload.initiated.getTime() > cutoff) continue;
         batch.push(upload);
@@ -132,7 +142,7 @@ export class UploadCleanupService {
       await abortUnused();
     } catch (error) {
       this.log.warn(
-        { err: error },
+        { err: error, bucket },
         'could not sweep multipart uploads no session needs (does the object store list them?); the next run tries again',
       );
     }

@@ -11,6 +11,9 @@ import { UploadState, type UploadSession } from '../entities/upload-session.enti
 import type { MediaRepository } from '../repositories/media.repository';
 import type { MergeEntry, MergeLease, UploadSessionRepository } from '../repositories/upload-session.repository';
 import { isMd5 } from '../rules/md5';
+import { ChunkState } from '../entities/upload-chunk.entity';
+import { judgeChunkedFile, plannedFor } from '../rules/chunked-file-types';
+import { SNIFF_BYTES } from '../rules/mime-sniffer';
 import { abortUploadParts } from '../storage/upload-parts';
 import type { StoredObject, TranscodeDecision } from './transcode-queue';
 
@@ -129,7 +132,7 @@ export class UploadMergeService {
     held: AbortSignal,
   ): Promise<MediaFile> {
     await this.pauses.reach('merge:leased');
-    const joined = await this.joined(session);
+    const joined = await this.joined(session, lease);
     // A merge that lost its lease stops before the slow steps; its writes would be refused anyway.
     held.throwIfAborted();
     if (!joined) {
@@ -151,20 +154,35 @@ export class UploadMergeService {
         `The merged file does not match: ${failure}. It was deleted; check the file and upload it again.`,
       );
     }
+    // Chunk 0 may not have passed through media (sent straight to the store): its type is judged on the stored bytes.
+    const judged = judgeChunkedFile(
+      await this.storedHead(session),
+      entry.fileName,
+      plannedFor(session.bucket, session.objectKey),
+    );
+    if (!judged.accepted) return this.rollBack(session, lease, judged.message, judged.reason, judged.message);
     const object = {
       fileMd5: session.fileMd5,
-      type: MediaType.VIDEO,
-      mimeType: session.mimeType ?? 'application/octet-stream',
+      type: judged.sniffed.type,
+      mimeType: judged.sniffed.mimeType,
       size: joined.size,
       bucket: session.bucket,
       objectKey: session.objectKey,
     };
-    let decision: TranscodeDecision;
-    try {
-      decision = await this.videos.inspect(object);
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      return this.rollBack(session, lease, error.message, String(error.details.reason ?? 'NOT_A_VIDEO'), error.message);
+    let decision: TranscodeDecision = { needed: false };
+    if (object.type === MediaType.VIDEO) {
+      try {
+        decision = await this.videos.inspect(object);
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        return this.rollBack(
+          session,
+          lease,
+          error.message,
+          String(error.details.reason ?? 'NOT_A_VIDEO'),
+          error.message,
+        );
+      }
     }
     await this.pauses.reach('merge:verified');
     held.throwIfAborted();
@@ -181,7 +199,8 @@ export class UploadMergeService {
         createdBy: entry.mergedBy,
       },
       async (em) => {
-        queued = await this.videos.queue(em, object, decision);
+        // Images and documents are recorded as uploadFile records them: nothing to probe or convert.
+        if (object.type === MediaType.VIDEO) queued = await this.videos.queue(em, object, decision);
         // The library entry commits only while this merge still holds the lease.
         ended = await this.sessions.endMerge(lease, UploadState.COMPLETED, undefined, em);
         if (!ended) throw new MergeLeaseLostError(session.fileMd5);
@@ -198,7 +217,7 @@ export class UploadMergeService {
    * The joined file: the chunks completed into it now, or found complete (a merge that died after
    * joining them). Undefined when neither the chunks nor the file exist any more.
    */
-  private async joined(session: UploadSession): Promise<{ md5: string; size: number } | undefined> {
+  private async joined(session: UploadSession, lease: MergeLease): Promise<{ md5: string; size: number } | undefined> {
     const chunks = await this.sessions.chunks(session.id);
     try {
       const info = await this.store.completeMultipart(
@@ -212,11 +231,46 @@ export class UploadMergeService {
     } catch (error) {
       const stored = await this.store.stat(session.bucket, session.objectKey);
       if (stored) return { size: stored.size, md5: isMd5(stored.etag) ? stored.etag : await this.hashStored(session) };
+      // Chunks sent straight to a store that cannot list parts count on trust until now: refused, they are forgotten, not the upload.
+      if (
+        !(isAppError(error) && error.code === ErrorCode.NOT_FOUND) &&
+        chunks.some((c) => c.state === ChunkState.DECLARED)
+      )
+        await this.reopenWithoutDeclared(session, lease, error);
       // The store refusing the parts (gone, missing, damaged) is final; anything else (unreachable, say) may pass.
       if (isAppError(error) && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.BAD_USER_INPUT))
         return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The store would not complete the parts as declared (a declared chunk never arrived, or other
+   * bytes did): the declared chunks are forgotten and the upload handed back, so the client sends
+   * them again; never rejected with a wrong file, since a completed file is verified anyway.
+   */
+  private async reopenWithoutDeclared(session: UploadSession, lease: MergeLease, cause: unknown): Promise<never> {
+    const missing = await this.sessions.reopenForgettingDeclared(lease);
+    if (!missing) throw new MergeLeaseLostError(session.fileMd5);
+    this.log.warn(
+      { err: cause, fileMd5: session.fileMd5, missing },
+      'the store refused chunks declared for direct upload; they were forgotten',
+    );
+    throw badInput(
+      `Chunks missing: ${missing.join(', ')}. The store did not hold them as declared (sent straight to it, they never arrived whole): upload them again, then merge.`,
+      { reason: 'CHUNKS_MISSING', missing },
+    );
+  }
+
+  /** The first bytes of the joined file, for judging its type. */
+  private async storedHead(session: UploadSession): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const part of await this.store.get(session.bucket, session.objectKey, {
+      start: 0,
+      end: SNIFF_BYTES - 1,
+    }))
+      parts.push(part as Buffer);
+    return Buffer.concat(parts);
   }
 
   private async hashStored(session: UploadSession): Promise<string> {

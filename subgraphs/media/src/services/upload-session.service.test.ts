@@ -28,9 +28,11 @@ import { UploadSessionRepository } from '../repositories/upload-session.reposito
 import { mediaEntities } from '../entities/media-entities';
 import { challengeFor } from '../rules/possession-proof';
 import { UploadSessionService } from './upload-session.service';
+import { ChunkUploadTokens } from '../rules/chunk-upload-token';
 import type { VideoIntake } from './upload-merge.service';
 
 const MiB = 1024 * 1024;
+const URL_SECRET = 'upload-session-test-url-secret-32ch';
 const CHUNK = 5 * MiB;
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const alice: Viewer = { userId: 'alice', roles: ['member'], organisationId: 'org-1' };
@@ -45,6 +47,7 @@ const settings = {
   mergeWaitMs: 5_000,
   chunkWaitMs: 5_000,
   mergeLease: { leaseMs: 30_000, owner: 'test' },
+  chunkUrls: { tokens: new ChunkUploadTokens(URL_SECRET), publicUrl: 'http://gateway.test', ttlSeconds: 600 },
 };
 
 /** An MP4-looking file (the sniffer reads the `ftyp` box) of `size` random bytes. */
@@ -53,6 +56,18 @@ function video(size: number): Buffer {
   Buffer.from('000000206674797069736f6d', 'hex').copy(bytes);
   return bytes;
 }
+/** Where media's own chunk URLs point in these tests (the gateway's public origin). */
+const MEDIA_URLS = 'http://gateway.test/uploads/';
+const equalBytes = (a: Buffer, b: Buffer) => a.length === b.length && a.equals(b);
+/** An AppError with this reason (and a message matching `message`). */
+const refused =
+  (reason: string, message?: RegExp) =>
+  (error: unknown): true => {
+    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
+    assert.equal(error.details.reason, reason, error.message);
+    if (message) assert.match(error.message, message);
+    return true;
+  };
 const chunkOf = (bytes: Buffer, index: number) => bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
 /** The URL `orm` was opened with, to open another connection pool on the same database. */
 const databaseUrl = (orm: MikroORM) => orm.config.get('clientUrl') || `sqlite:${orm.config.get('dbName')}`;
@@ -377,10 +392,18 @@ function suite(
       assert.deepEqual(live, { chunkWrites: 0, chunkWaits: 0 });
     });
 
-    test('only videos take the chunked path, and only members of an organisation upload', async () => {
+    test('chunk 0 must be a type chunked uploads take and the type its name opened the upload as; only members upload', async () => {
       const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(CHUNK + 100)]);
-      await service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'big.pdf', fileSize: pdf.length });
-      await assert.rejects(send(alice, pdf, 0), appError('BAD_USER_INPUT', /not a video/));
+      await service().checkFile(alice, { fileMd5: md5(pdf), fileName: 'big.mp4', fileSize: pdf.length });
+      await assert.rejects(send(alice, pdf, 0), refused('FILE_TYPE_MISMATCH', /application\/pdf.*\.pdf/));
+      assert.deepEqual((await service().status(alice, md5(pdf))).uploadedChunks, []);
+      const junk = randomBytes(CHUNK + 100);
+      await assert.rejects(
+        service().checkFile(alice, { fileMd5: md5(junk), fileName: 'junk.bin', fileSize: junk.length }),
+        refused('UNSUPPORTED_FILE_TYPE', /PDF.*\.zip/),
+      );
+      await service().checkFile(alice, { fileMd5: md5(junk), fileName: 'junk.zip', fileSize: junk.length });
+      await assert.rejects(send(alice, junk, 0), refused('UNSUPPORTED_FILE_TYPE', /take videos/));
       await assert.rejects(
         service().checkFile(alice, { fileMd5: 'xyz', fileName: 'a.mp4', fileSize: 10 }),
         appError('BAD_USER_INPUT', /MD5/),
@@ -403,6 +426,296 @@ function suite(
       );
       assert.equal(await service().abort(bob, md5(pdf)), false);
       await assert.rejects(send(bob, pdf, 1), appError('BAD_USER_INPUT', /checkFile first/));
+      for (const file of [pdf, junk]) assert.equal(await service().abort(alice, md5(file)), true);
+    });
+
+    test('a PDF goes up in chunks and is recorded as uploadFile records documents: under mediafiles by date, never probed', async () => {
+      const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(CHUNK + 4321)]);
+      const fileMd5 = md5(pdf);
+      inspected.length = 0;
+      queued.length = 0;
+      await service().checkFile(alice, { fileMd5, fileName: 'handbook.pdf', fileSize: pdf.length });
+      for (const index of [1, 0]) await send(alice, pdf, index);
+      const media = await service().merge(alice, { fileMd5, fileName: 'handbook.pdf', chunkTotal: 2 });
+      assert.deepEqual(
+        { type: media.type, mimeType: media.mimeType, size: media.size },
+        { type: 'DOCUMENT', mimeType: 'application/pdf', size: pdf.length },
+      );
+      const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+      assert.ok(equalBytes(await readStored('mediafiles', `${day}/${fileMd5}.pdf`), pdf), 'the stored bytes differ');
+      assert.deepEqual([inspected.length, queued.length], [0, 0]);
+    });
+
+    describe('chunk upload URLs', () => {
+      /** Sends a chunk as a client would: to the store's presigned URL, or to media's own, here handed to the service as its route does. */
+      const put = async (
+        url: { url: string; method: string; headers: { name: string; value: string }[] },
+        body: Buffer,
+      ) => {
+        const headers = Object.fromEntries(url.headers.map((h) => [h.name, h.value]));
+        if (!url.url.startsWith(MEDIA_URLS)) {
+          const response = await fetch(url.url, { method: url.method, headers, body });
+          await response.arrayBuffer();
+          if (!response.ok) throw new Error(`the store answered ${response.status}`);
+          return;
+        }
+        await service().uploadChunkByUrl({
+          token: url.url.slice(MEDIA_URLS.length),
+          stream: Readable.from([body]),
+          length: body.length,
+          contentMd5: headers['Content-MD5'],
+        });
+      };
+      const urlsFor = (viewer: Viewer, bytes: Buffer, indexes: number[]) =>
+        service().chunkUploadUrls(viewer, {
+          fileMd5: md5(bytes),
+          chunks: indexes.map((index) => ({ index, chunkMd5: md5(chunkOf(bytes, index)) })),
+        });
+
+      test('chunks sent to their URLs merge into the verified file, mixed with uploadChunk; status and merge agree however they came', async () => {
+        const bytes = video(3 * CHUNK + 777);
+        const fileMd5 = md5(bytes);
+        await service().checkFile(alice, { fileMd5, fileName: 'direct.mp4', fileSize: bytes.length });
+        const urls = await urlsFor(alice, bytes, [0, 2, 3]);
+        assert.deepEqual(
+          urls.map((u) => [u.index, u.method]),
+          [
+            [0, 'PUT'],
+            [2, 'PUT'],
+            [3, 'PUT'],
+          ],
+        );
+        for (const url of urls) {
+          assert.deepEqual(url.headers, [
+            { name: 'Content-MD5', value: createHash('md5').update(chunkOf(bytes, url.index)).digest('base64') },
+          ]);
+          const lifetime = url.expiresAt.getTime() - Date.now();
+          assert.ok(lifetime > 500_000 && lifetime <= 600_000, `expires in ${lifetime} ms`);
+        }
+        for (const url of urls) await put(url, chunkOf(bytes, url.index));
+        await send(alice, bytes, 1);
+        const status = await service().status(alice, fileMd5);
+        assert.deepEqual([status.uploadedChunks, status.missingChunks], [[0, 1, 2, 3], []]);
+        assert.equal(await service().checkChunk(alice, fileMd5, 3), true);
+        const media = await service().merge(alice, { fileMd5, fileName: 'direct.mp4', chunkTotal: 4 });
+        assert.deepEqual([media.type, media.size], ['VIDEO', bytes.length]);
+        assert.ok(
+          equalBytes(await readStored('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`), bytes),
+          'the merged bytes differ',
+        );
+        assert.ok(
+          inspected.some((object) => object.fileMd5 === fileMd5),
+          'the video was probed',
+        );
+      });
+
+      test('a chunk asked for but never sent is missing: at once where the store lists parts, else when the merge finds the store refusing it', async (t) => {
+        const bytes = video(2 * CHUNK + 10);
+        const fileMd5 = md5(bytes);
+        await service().checkFile(alice, { fileMd5, fileName: 'gap.mp4', fileSize: bytes.length });
+        const [first, , last] = await urlsFor(alice, bytes, [0, 1, 2]);
+        await put(first, chunkOf(bytes, 0));
+        await put(last, chunkOf(bytes, 2));
+        const direct = !first.url.startsWith(MEDIA_URLS);
+        const listed = (await store.listParts('video', 'nothing', 'x'.repeat(32)).catch(() => [])) !== undefined;
+        const status = await service().status(alice, fileMd5);
+        if (!direct || listed) assert.deepEqual(status.missingChunks, [1]);
+        else assert.deepEqual(status.missingChunks, [], 'unlisted declared chunks count until the merge');
+        if (direct && !listed) {
+          // s3rver, asked to complete a part it never got, fails a read stream outside any request (an
+          // uncaught error in this process) instead of answering InvalidPart as S3 does: the merge's
+          // answer to a refusal is tested below with a store that cannot list.
+          t.diagnostic('not merged with a gap on s3rver');
+          assert.equal(await service().abort(alice, fileMd5), true);
+          return;
+        }
+        const merged = service().merge(alice, { fileMd5, fileName: 'gap.mp4', chunkTotal: 3 });
+        await assert.rejects(merged, (error: unknown) => {
+          refused('CHUNKS_MISSING')(error);
+          const { missing } = (error as AppError).details as { missing: number[] };
+          // A store that cannot list: every chunk only declared is forgotten, and sent again.
+          assert.ok(missing.includes(1), JSON.stringify(missing));
+          return true;
+        });
+        const after = await service().status(alice, fileMd5);
+        assert.equal(after.state, 'UPLOADING');
+        for (const index of after.missingChunks) await send(alice, bytes, index);
+        const media = await service().merge(alice, { fileMd5, fileName: 'gap.mp4', chunkTotal: 3 });
+        assert.equal(media.size, bytes.length);
+      });
+
+      test('where the store cannot list parts, declared chunks count until the merge; the store refusing them forgets them and lists them missing', async (t) => {
+        if ((await store.listParts('video', 'nothing', 'x'.repeat(32)).catch(() => [])) === undefined) {
+          t.diagnostic('s3rver cannot complete a gap without failing outside any request: run on the local store');
+          return;
+        }
+        // The suite's store, unable to list parts (as s3rver): what a client was given URLs for and never sent is declared only.
+        const unlisting: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+          listParts: async () => undefined,
+        });
+        const em = db.orm.em.fork();
+        const blind = new UploadSessionService(
+          new UploadSessionRepository(em),
+          new MediaRepository(em),
+          unlisting,
+          settings,
+          createLogger('test', 'silent'),
+          videos,
+        );
+        const bytes = video(2 * CHUNK + 10);
+        const fileMd5 = md5(bytes);
+        await blind.checkFile(alice, { fileMd5, fileName: 'blind.mp4', fileSize: bytes.length });
+        await send(alice, bytes, 0);
+        await send(alice, bytes, 2);
+        const session = (await em.fork().findOne(UploadSession, { organisationId: 'org-1', fileMd5 }))!;
+        await new UploadSessionRepository(em.fork()).declareChunks(session.id, [
+          { index: 1, size: CHUNK, md5: md5(chunkOf(bytes, 1)) },
+        ]);
+        assert.deepEqual((await blind.status(alice, fileMd5)).missingChunks, [], 'declared chunks count on trust');
+        await assert.rejects(
+          blind.merge(alice, { fileMd5, fileName: 'blind.mp4', chunkTotal: 3 }),
+          (error: unknown) => {
+            refused('CHUNKS_MISSING', /1/)(error);
+            assert.deepEqual((error as AppError).details.missing, [1]);
+            return true;
+          },
+        );
+        const status = await blind.status(alice, fileMd5);
+        assert.deepEqual([status.state, status.missingChunks], ['UPLOADING', [1]]);
+        await send(alice, bytes, 1);
+        assert.equal((await blind.merge(alice, { fileMd5, fileName: 'blind.mp4', chunkTotal: 3 })).size, bytes.length);
+      });
+
+      test('other bytes sent under a chunk URL never make a wrong file', async () => {
+        const bytes = video(CHUNK + 500);
+        const fileMd5 = md5(bytes);
+        await service().checkFile(alice, { fileMd5, fileName: 'liar.mp4', fileSize: bytes.length });
+        const [url] = await urlsFor(alice, bytes, [1]);
+        const other = randomBytes(500);
+        await send(alice, bytes, 0);
+        const outcome = await put(url, other).then(
+          () => 'taken',
+          (error: unknown) => error,
+        );
+        if (outcome !== 'taken') {
+          // Refused on the way: media's own URL, or S3 checking Content-MD5.
+          if (outcome instanceof AppError) refused('CHUNK_CHECKSUM_MISMATCH')(outcome);
+          assert.deepEqual((await service().status(alice, fileMd5)).missingChunks, [1], 'nothing was recorded');
+          assert.equal(await service().abort(alice, fileMd5), true);
+          return;
+        }
+        // A store that neither checks Content-MD5 nor lists parts (s3rver) took them: the merge's MD5 check refuses the file.
+        await assert.rejects(
+          service().merge(alice, { fileMd5, fileName: 'liar.mp4', chunkTotal: 2 }),
+          refused('FILE_CHECKSUM_MISMATCH'),
+        );
+        assert.equal((await service().status(alice, fileMd5)).state, 'FAILED');
+        assert.equal(await store.stat('video', `${fileMd5[0]}/${fileMd5[1]}/${fileMd5}/${fileMd5}.mp4`), undefined);
+      });
+
+      test('a PDF sent through chunk URLs has its type judged at merge, from the stored bytes', async () => {
+        const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(CHUNK + 99)]);
+        const fileMd5 = md5(pdf);
+        await service().checkFile(alice, { fileMd5, fileName: 'notes.pdf', fileSize: pdf.length });
+        for (const url of await urlsFor(alice, pdf, [0, 1])) await put(url, chunkOf(pdf, url.index));
+        const media = await service().merge(alice, { fileMd5, fileName: 'notes.pdf', chunkTotal: 2 });
+        assert.deepEqual([media.type, media.mimeType], ['DOCUMENT', 'application/pdf']);
+
+        // Bytes that are not what the name opened the upload as are refused at merge when they never passed through media.
+        const fake = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(CHUNK + 99)]);
+        await service().checkFile(alice, { fileMd5: md5(fake), fileName: 'fake.mp4', fileSize: fake.length });
+        const urls = await urlsFor(alice, fake, [0, 1]);
+        const viaMedia = urls[0].url.startsWith(MEDIA_URLS);
+        if (viaMedia) {
+          await assert.rejects(put(urls[0], chunkOf(fake, 0)), refused('FILE_TYPE_MISMATCH'));
+          assert.equal(await service().abort(alice, md5(fake)), true);
+          return;
+        }
+        for (const url of urls) await put(url, chunkOf(fake, url.index));
+        await assert.rejects(
+          service().merge(alice, { fileMd5: md5(fake), fileName: 'fake.mp4', chunkTotal: 2 }),
+          refused('FILE_TYPE_MISMATCH'),
+        );
+        assert.equal((await service().status(alice, md5(fake))).state, 'FAILED');
+      });
+
+      test('asking for URLs: 1 to 100 chunks, MD5s, indexes in range, an open upload, a member', async () => {
+        const bytes = video(CHUNK + 1);
+        const fileMd5 = md5(bytes);
+        const ask = (chunks: { index: number; chunkMd5: string }[], viewer = alice) =>
+          service().chunkUploadUrls(viewer, { fileMd5, chunks });
+        const good = { index: 0, chunkMd5: md5(chunkOf(bytes, 0)) };
+        await assert.rejects(ask([good]), refused('NO_UPLOAD_SESSION'));
+        await service().checkFile(alice, { fileMd5, fileName: 'asks.mp4', fileSize: bytes.length });
+        await assert.rejects(ask([]), appError('BAD_USER_INPUT', /1 to 100/));
+        await assert.rejects(ask(Array.from({ length: 101 }, () => good)), appError('BAD_USER_INPUT', /1 to 100/));
+        await assert.rejects(
+          ask([{ index: 0, chunkMd5: 'nope' }]),
+          appError('BAD_USER_INPUT', /chunks\[0\]\.chunkMd5/),
+        );
+        await assert.rejects(ask([{ ...good, index: 2 }]), refused('CHUNK_INDEX_OUT_OF_RANGE'));
+        await assert.rejects(ask([good, good]), appError('BAD_USER_INPUT', /once/));
+        await assert.rejects(ask([good], { userId: 'root', roles: ['admin'] }), appError('FORBIDDEN'));
+        await assert.rejects(ask([good], bob), refused('NO_UPLOAD_SESSION'));
+        assert.equal((await ask([good])).length, 1);
+        assert.equal(await service().abort(alice, fileMd5), true);
+        await assert.rejects(ask([good]), refused('NO_UPLOAD_SESSION'));
+      });
+
+      test('media’s own chunk URL (any store: S3 included) refuses altered, foreign, expired and ended URLs and damaged or wrong-sized bodies, recording nothing', async () => {
+        const bytes = video(CHUNK + 2000);
+        const fileMd5 = md5(bytes);
+        await service().checkFile(alice, { fileMd5, fileName: 'guarded.mp4', fileSize: bytes.length });
+        const chunk = chunkOf(bytes, 1);
+        const tokens = new ChunkUploadTokens(URL_SECRET);
+        const session = (await db.orm.em.fork().findOne(UploadSession, { organisationId: 'org-1', fileMd5 }))!;
+        const grant = {
+          organisationId: 'org-1',
+          sessionId: session.id,
+          multipartUploadId: session.multipartUploadId,
+          index: 1,
+          size: chunk.length,
+          md5: md5(chunk),
+          expires: Math.floor(Date.now() / 1000) + 600,
+        };
+        // What chunkUploadUrls hands out where the store takes no bytes itself; made here so it is tried on every store.
+        const token = tokens.issue(grant);
+        const byUrl = (body: Buffer, extra: Partial<Parameters<UploadSessionService['uploadChunkByUrl']>[0]> = {}) =>
+          service().uploadChunkByUrl({ token, stream: Readable.from([body]), length: body.length, ...extra });
+        const flipped = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
+        await assert.rejects(byUrl(chunk, { token: flipped }), refused('UPLOAD_URL_INVALID'));
+        await assert.rejects(
+          byUrl(chunk, { token: new ChunkUploadTokens('another-install-secret-of-32-chars').issue(grant) }),
+          refused('UPLOAD_URL_INVALID'),
+        );
+        await assert.rejects(
+          byUrl(chunk, { token: tokens.issue({ ...grant, organisationId: 'org-2' }) }),
+          refused('UPLOAD_URL_INVALID'),
+        );
+        await assert.rejects(
+          byUrl(chunk, { token: tokens.issue({ ...grant, expires: grant.expires - 700 }) }),
+          refused('UPLOAD_URL_EXPIRED'),
+        );
+        await assert.rejects(
+          byUrl(chunk, { token: tokens.issue({ ...grant, index: 5 }) }),
+          refused('CHUNK_INDEX_OUT_OF_RANGE'),
+        );
+        const damaged = Buffer.from(chunk);
+        damaged[7] ^= 0xff;
+        await assert.rejects(byUrl(damaged), refused('CHUNK_CHECKSUM_MISMATCH'));
+        await assert.rejects(byUrl(chunk.subarray(1)), refused('CHUNK_SIZE_MISMATCH'));
+        await assert.rejects(byUrl(chunk.subarray(1), { length: undefined }), refused('CHUNK_SIZE_MISMATCH'));
+        await assert.rejects(byUrl(chunk, { contentMd5: md5(chunk) }), refused('CHUNK_CHECKSUM_MISMATCH'));
+        assert.deepEqual((await service().status(alice, fileMd5)).uploadedChunks, [], 'nothing was recorded');
+        assert.deepEqual(await byUrl(chunk), { index: 1, chunkMd5: md5(chunk), size: chunk.length });
+        assert.deepEqual((await service().status(alice, fileMd5)).uploadedChunks, [1]);
+        // The same file opened again after an abort is another upload: the old URL no longer writes into it.
+        assert.equal(await service().abort(alice, fileMd5), true);
+        await service().checkFile(alice, { fileMd5, fileName: 'guarded.mp4', fileSize: bytes.length });
+        await assert.rejects(byUrl(chunk), refused('UPLOAD_URL_INVALID'));
+        assert.equal(await service().abort(alice, fileMd5), true);
+        await assert.rejects(byUrl(chunk), refused('UPLOAD_URL_INVALID'));
+      });
     });
 
     describe('per-organisation quotas', () => {

@@ -9,6 +9,7 @@ import { PausePoints } from '@learnhub/platform/faults';
 import type { Logger } from '@learnhub/platform/logger';
 import type { ObjectStore } from '@learnhub/platform/object-store';
 import { MediaType } from '../entities/media-object.entity';
+import { ChunkState } from '../entities/upload-chunk.entity';
 import { UploadState, type UploadSession } from '../entities/upload-session.entity';
 import type { MediaRepository } from '../repositories/media.repository';
 import type { Admission, UploadSessionRepository } from '../repositories/upload-session.repository';
@@ -18,8 +19,16 @@ import { cleanFileName } from './media.service';
 import { isMd5 } from '../rules/md5';
 import { abortUploadParts } from '../storage/upload-parts';
 import { mediaView, type MediaView } from './media-view';
-import { SNIFF_BYTES, sniff } from '../rules/mime-sniffer';
-import { Buckets, videoKey } from '../rules/object-keys';
+import { SNIFF_BYTES } from '../rules/mime-sniffer';
+import { Buckets, fileKey, videoKey } from '../rules/object-keys';
+import {
+  ALLOWED_CHUNKED_EXTENSIONS,
+  ALLOWED_CHUNKED_TYPES,
+  judgeChunkedFile,
+  planFile,
+  plannedFor,
+} from '../rules/chunked-file-types';
+import type { ChunkUploadTokens } from '../rules/chunk-upload-token';
 import { challengeFor, provesPossession, type PossessionChallenge } from '../rules/possession-proof';
 import { md5OfStoredRange } from '../storage/stored-range-md5';
 
@@ -38,7 +47,39 @@ export interface UploadSettings {
   /** How long a copy of a chunk waits for another copy of it still arriving before answering CHUNK_UPLOADING. */
   chunkWaitMs: number;
   mergeLease: MergeLeaseSettings;
+  /** Media's own chunk URLs, for stores that take no bytes from clients. */
+  chunkUrls: ChunkUrlSettings;
 }
+
+export interface ChunkUrlSettings {
+  tokens: ChunkUploadTokens;
+  /** The gateway's public origin: media's URLs are `<publicUrl>/uploads/<token>`. */
+  publicUrl: string;
+  /** How long a chunk URL lasts (UPLOAD_URL_TTL_SECONDS). */
+  ttlSeconds: number;
+}
+
+/** A URL a client sends one chunk's bytes to: `fetch(url, { method, headers, body })`. */
+export interface ChunkUploadUrlView {
+  index: number;
+  url: string;
+  method: string;
+  headers: { name: string; value: string }[];
+  expiresAt: Date;
+}
+
+/** What arrived at media's own chunk URL. */
+export interface ChunkByUrl {
+  token: string;
+  stream: Readable;
+  /** The request's Content-Length, when it had one. */
+  length?: number;
+  /** The request's Content-MD5 (base64), when it had one. */
+  contentMd5?: string;
+}
+
+/** URLs one chunkUploadUrls call may ask for. */
+export const MAX_CHUNK_URLS = 100;
 
 /** Counts the calls in some state right now (a Prometheus gauge in production). */
 export interface InProgress {
@@ -96,17 +137,6 @@ export interface MergeInput {
   tags?: string;
   remark?: string;
 }
-
-const contentTypes: Record<string, string> = {
-  '.mp4': 'video/mp4',
-  '.m4v': 'video/mp4',
-  '.mov': 'video/quicktime',
-  '.avi': 'video/x-msvideo',
-  '.mkv': 'video/x-matroska',
-  '.webm': 'video/webm',
-  '.flv': 'video/x-flv',
-  '.ts': 'video/mp2t',
-};
 
 /** A caller waiting on another merge looks again after this, doubling up to the most. */
 const MERGE_POLL_FIRST_MS = 50;
@@ -275,7 +305,7 @@ export class UploadSessionService {
     // Not revived when the cleanup job expired it meanwhile: then it starts afresh, like any ended upload.
     if (session && !(await this.revived(session))) session = await this.unended(organisationId, fileMd5);
     if (!session) session = await this.open(organisationId, userId, fileMd5, fileName, input.fileSize);
-    return { exists: false, upload: this.statusOf(session, await this.sessions.chunkIndexes(session.id)) };
+    return { exists: false, upload: this.statusOf(session, await this.uploadedChunks(session)) };
   }
 
   /** The organisation's session of the file, unless it has ended (then it is discarded, to start afresh). */
@@ -338,17 +368,29 @@ export class UploadSessionService {
         },
       );
     }
+    // The key is fixed now, before any byte: the name says the type, and chunk 0 must agree (judgeChunkedFile).
+    const plan = planFile(fileName);
+    if (!plan) {
+      throw badInput(
+        `"${fileName}" does not name a type resumable uploads take: they take ${ALLOWED_CHUNKED_TYPES}, named with one of ${ALLOWED_CHUNKED_EXTENSIONS.join(' ')}.`,
+        { reason: 'UNSUPPORTED_FILE_TYPE', fields: [{ field: 'fileName', message: 'unsupported extension' }] },
+      );
+    }
     const admit = this.quota(fileSize);
     // Refused before the store is asked for anything when clearly over; decided under the lock below.
     admit(await this.sessions.usage(organisationId, this.activeSince()));
-    const extension = /^\.[a-z0-9]{1,8}$/.test(extname(fileName).toLowerCase()) ? extname(fileName).toLowerCase() : '';
-    const objectKey = videoKey(fileMd5, extension);
+    const video = plan.type === MediaType.VIDEO;
+    // Videos keep the extension they were named with (.m4v stays .m4v); images and documents are keyed as uploadFile keys them.
+    const bucket = video ? Buckets.video : Buckets.files;
+    const objectKey = video
+      ? videoKey(fileMd5, extname(fileName).toLowerCase())
+      : fileKey(fileMd5, plan.extension, new Date());
     const chunkSize = this.settings.chunkSize;
-    const multipartUploadId = await this.store.createMultipart(Buckets.video, objectKey, {
-      contentType: contentTypes[extension] ?? 'application/octet-stream',
+    const multipartUploadId = await this.store.createMultipart(bucket, objectKey, {
+      contentType: plan.mimeType,
       partSize: chunkSize,
     });
-    const unused = () => this.store.abortMultipart(Buckets.video, objectKey, multipartUploadId).catch(() => undefined);
+    const unused = () => this.store.abortMultipart(bucket, objectKey, multipartUploadId).catch(() => undefined);
     const fresh = {
       organisationId,
       fileMd5,
@@ -356,7 +398,7 @@ export class UploadSessionService {
       fileSize,
       chunkSize,
       chunkTotal: Math.ceil(fileSize / chunkSize),
-      bucket: Buckets.video,
+      bucket,
       objectKey,
       multipartUploadId,
       createdBy: userId,
@@ -378,7 +420,7 @@ export class UploadSessionService {
     const session = await this.sessions.find(organisationId, fileMd5);
     if (session)
       return {
-        ...this.statusOf(session, await this.sessions.chunkIndexes(session.id)),
+        ...this.statusOf(session, await this.uploadedChunks(session)),
         media: await this.view(fileMd5, organisationId),
       };
     const media = await this.view(fileMd5, organisationId);
@@ -395,21 +437,185 @@ export class UploadSessionService {
   async checkChunk(viewer: Viewer, rawMd5: string, index: number): Promise<boolean> {
     const { organisationId } = this.member(viewer);
     const session = await this.sessions.find(organisationId, md5Of(rawMd5, 'fileMd5'));
-    return session !== null && (await this.sessions.chunk(session.id, index)) !== null;
+    return session !== null && (await this.uploadedChunks(session)).includes(index);
   }
 
   private async uploading(organisationId: string, fileMd5: string): Promise<UploadSession> {
     const session = await this.sessions.find(organisationId, fileMd5);
     if (!session)
       throw badInput(`No upload of ${fileMd5} is open: call checkFile first.`, { reason: 'NO_UPLOAD_SESSION' });
+    return this.stillUploading(session);
+  }
+
+  private async stillUploading(session: UploadSession): Promise<UploadSession> {
     if (session.state !== UploadState.UPLOADING || !(await this.revived(session))) {
       const state = session.state === UploadState.UPLOADING ? UploadState.EXPIRED : session.state;
-      throw conflict(`The upload of ${fileMd5} is ${state.toLowerCase()}; chunks are only taken while uploading.`, {
-        reason: 'UPLOAD_NOT_OPEN',
-        state,
-      });
+      throw conflict(
+        `The upload of ${session.fileMd5} is ${state.toLowerCase()}; chunks are only taken while uploading.`,
+        { reason: 'UPLOAD_NOT_OPEN', state },
+      );
     }
     return session;
+  }
+
+  private checkedIndex(session: UploadSession, index: number): number {
+    if (!Number.isInteger(index) || index < 0 || index >= session.chunkTotal) {
+      throw badInput(`Chunk index ${index} is out of range: this file has chunks 0 to ${session.chunkTotal - 1}.`, {
+        reason: 'CHUNK_INDEX_OUT_OF_RANGE',
+        fields: [{ field: 'index', message: 'out of range' }],
+      });
+    }
+    return index;
+  }
+
+  /**
+   * The indexes of the chunks the store holds, in order. Chunks that came through media are
+   * known; chunks declared for direct upload count once the store lists their part with the
+   * declared MD5 and size (they are then recorded as stored). Where the store cannot list parts,
+   * declared chunks count as they are: the merge finds out (see UploadMergeService.joined).
+   */
+  private async uploadedChunks(session: UploadSession): Promise<number[]> {
+    const rows = await this.sessions.chunks(session.id);
+    const declared = rows.filter((row) => row.state === ChunkState.DECLARED);
+    if (declared.length === 0) return rows.map((row) => row.index);
+    const parts = await this.store.listParts(session.bucket, session.objectKey, session.multipartUploadId);
+    if (!parts) return rows.map((row) => row.index);
+    const listed = new Map(parts.map((part) => [part.partNumber - 1, part]));
+    const uploaded: number[] = [];
+    for (const row of rows) {
+      const part = listed.get(row.index);
+      if (row.state === ChunkState.DECLARED) {
+        if (part?.etag !== row.md5 || part.size !== row.size) continue;
+        await this.sessions.confirmChunk(session.id, row.index, row.md5);
+      }
+      uploaded.push(row.index);
+    }
+    return uploaded;
+  }
+
+  /**
+   * URLs to send chunks straight to their place: presigned by the store (S3), which then checks
+   * each body against its MD5, or, where the store takes no bytes from clients, media's own
+   * `PUT /uploads/<token>`, which stores them as uploadChunk does. Chunks given store URLs are
+   * recorded as declared: they count once the store shows them (see `uploadedChunks`).
+   */
+  async chunkUploadUrls(
+    viewer: Viewer,
+    input: { fileMd5: string; chunks: { index: number; chunkMd5: string }[] },
+  ): Promise<ChunkUploadUrlView[]> {
+    const { organisationId } = this.member(viewer);
+    const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
+    if (input.chunks.length < 1 || input.chunks.length > MAX_CHUNK_URLS) {
+      throw badInput(`Ask for 1 to ${MAX_CHUNK_URLS} chunk URLs at a time, not ${input.chunks.length}.`, {
+        fields: [{ field: 'chunks', message: `1 to ${MAX_CHUNK_URLS} chunks` }],
+      });
+    }
+    const chunks = input.chunks.map((chunk, i) => ({
+      index: chunk.index,
+      md5: md5Of(chunk.chunkMd5, `chunks[${i}].chunkMd5`),
+    }));
+    const indexes = new Set(chunks.map((chunk) => chunk.index));
+    if (indexes.size !== chunks.length)
+      throw badInput('Each chunk index may be asked for once per call.', {
+        fields: [{ field: 'chunks', message: 'repeated index' }],
+      });
+    const session = await this.uploading(organisationId, fileMd5);
+    for (const chunk of chunks) this.checkedIndex(session, chunk.index);
+    const { tokens, publicUrl, ttlSeconds } = this.settings.chunkUrls;
+    const declared: { index: number; size: number; md5: string }[] = [];
+    const urls: ChunkUploadUrlView[] = [];
+    for (const { index, md5 } of chunks) {
+      const size = this.expectedSize(session, index);
+      const base64 = Buffer.from(md5, 'hex').toString('base64');
+      const direct = await this.store.partUploadUrl(
+        session.bucket,
+        session.objectKey,
+        session.multipartUploadId,
+        index + 1,
+        {
+          md5,
+          size,
+          expirySeconds: ttlSeconds,
+        },
+      );
+      if (direct) {
+        declared.push({ index, size, md5 });
+        const headers = Object.entries(direct.headers).map(([name, value]) => ({ name, value }));
+        urls.push({ index, url: direct.url, method: direct.method, headers, expiresAt: direct.expiresAt });
+        continue;
+      }
+      const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
+      const token = tokens.issue({
+        organisationId,
+        sessionId: session.id,
+        multipartUploadId: session.multipartUploadId,
+        index,
+        size,
+        md5,
+        expires,
+      });
+      urls.push({
+        index,
+        url: `${publicUrl.replace(/\/+$/, '')}/uploads/${token}`,
+        method: 'PUT',
+        headers: [{ name: 'Content-MD5', value: base64 }],
+        expiresAt: new Date(expires * 1000),
+      });
+    }
+    if (declared.length > 0) await this.sessions.declareChunks(session.id, declared);
+    return urls;
+  }
+
+  /**
+   * A chunk sent to media's own URL (`PUT /uploads/<token>`): the token says which upload, chunk,
+   * size and MD5 it may be, so no sign-in is needed; it is stored as uploadChunk stores chunks. A
+   * token that is altered, expired, or no longer names an open upload of its organisation is
+   * FORBIDDEN; the body is checked on the way (size and MD5), and a bad one recorded nowhere.
+   */
+  async uploadChunkByUrl(
+    chunk: ChunkByUrl,
+    signal?: AbortSignal,
+  ): Promise<{ index: number; chunkMd5: string; size: number }> {
+    const checked = this.settings.chunkUrls.tokens.check(chunk.token);
+    if (!checked.valid) {
+      throw new AppError(
+        ErrorCode.FORBIDDEN,
+        checked.reason === 'expired'
+          ? 'This chunk upload URL has expired: ask chunkUploadUrls for a fresh one.'
+          : 'This chunk upload URL was altered or is not one this service issued: ask chunkUploadUrls for a fresh one.',
+        { reason: checked.reason === 'expired' ? 'UPLOAD_URL_EXPIRED' : 'UPLOAD_URL_INVALID' },
+      );
+    }
+    const { claims } = checked;
+    const found = await this.sessions.byId(claims.sessionId);
+    if (
+      !found ||
+      found.organisationId !== claims.organisationId ||
+      !this.settings.chunkUrls.tokens.bindsUpload(claims, found.multipartUploadId)
+    ) {
+      throw new AppError(
+        ErrorCode.FORBIDDEN,
+        'This chunk upload URL belongs to an upload that has ended, or to another organisation: call checkFile and chunkUploadUrls again.',
+        { reason: 'UPLOAD_URL_INVALID' },
+      );
+    }
+    const session = await this.stillUploading(found);
+    const index = this.checkedIndex(session, claims.index);
+    const expected = this.expectedSize(session, index);
+    if (claims.size !== expected || (chunk.length !== undefined && chunk.length !== expected)) {
+      throw badInput(
+        `Chunk ${index} has ${expected} bytes; this request sends ${chunk.length ?? claims.size}: send exactly the chunk the URL was asked for.`,
+        { reason: 'CHUNK_SIZE_MISMATCH' },
+      );
+    }
+    if (chunk.contentMd5 !== undefined && chunk.contentMd5 !== Buffer.from(claims.md5, 'hex').toString('base64')) {
+      throw badInput(
+        `Chunk ${index} was asked for with another MD5 than this request's Content-MD5: send the headers the URL came with.`,
+        { reason: 'CHUNK_CHECKSUM_MISMATCH' },
+      );
+    }
+    await this.receive(session, index, claims.md5, chunk.stream, signal);
+    return { index, chunkMd5: claims.md5, size: expected };
   }
 
   /**
@@ -427,26 +633,36 @@ export class UploadSessionService {
     const fileMd5 = md5Of(input.fileMd5, 'fileMd5');
     const chunkMd5 = md5Of(input.chunkMd5, 'chunkMd5');
     const session = await this.uploading(organisationId, fileMd5);
-    const index = input.index;
-    if (!Number.isInteger(index) || index < 0 || index >= session.chunkTotal) {
+    let index: number;
+    try {
+      index = this.checkedIndex(session, input.index);
+    } catch (error) {
       input.stream.resume();
-      throw badInput(`Chunk index ${index} is out of range: this file has chunks 0 to ${session.chunkTotal - 1}.`, {
-        fields: [{ field: 'index', message: 'out of range' }],
-      });
+      throw error;
     }
-    // Copies of one chunk sent at once (a client retrying) are stored one after the other.
+    await this.receive(session, index, chunkMd5, input.stream, signal);
+    return this.statusOf(session, await this.uploadedChunks(session));
+  }
+
+  /** Stores one copy of a chunk; copies of one chunk sent at once (a client retrying) are stored one after the other. */
+  private async receive(
+    session: UploadSession,
+    index: number,
+    chunkMd5: string,
+    stream: Readable,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const wait = { waitMs: this.settings.chunkWaitMs, signal, waiters: this.gauges.chunkWaits };
     await UploadSessionService.chunkWrites
-      .run(`${session.id}/${index}`, () => this.writeChunk(session, index, chunkMd5, input.stream), wait)
+      .run(`${session.id}/${index}`, () => this.writeChunk(session, index, chunkMd5, stream), wait)
       .catch((error: unknown) => {
         if (!(error instanceof LockWaitTimeout)) throw error;
-        input.stream.resume();
+        stream.resume();
         throw conflict(
-          `Chunk ${index} of ${fileMd5} is still arriving in another request (an earlier copy, perhaps gone silent); it is dropped once it sends nothing for a while: send this chunk again in a few seconds.`,
+          `Chunk ${index} of ${session.fileMd5} is still arriving in another request (an earlier copy, perhaps gone silent); it is dropped once it sends nothing for a while: send this chunk again in a few seconds.`,
           { reason: 'CHUNK_UPLOADING', index },
         );
       });
-    return this.statusOf(session, await this.sessions.chunkIndexes(session.id));
   }
 
   /** Stores one copy of a chunk, holding the chunk's turn. */
@@ -455,11 +671,12 @@ export class UploadSessionService {
     this.gauges.chunkWrites.inc();
     try {
       const stored = await this.sessions.chunk(session.id, index);
-      if (stored?.md5 === chunkMd5) return await drain(stream);
+      // A declared chunk is not known to be there: its bytes are stored again.
+      if (stored?.md5 === chunkMd5 && stored.state === ChunkState.STORED) return await drain(stream);
       let sniffed: string | undefined;
       const body =
         index === 0
-          ? withCheckedHead(stream, SNIFF_BYTES, (head) => (sniffed = this.videoMimeType(session, head)))
+          ? withCheckedHead(stream, SNIFF_BYTES, (head) => (sniffed = this.checkedType(session, head)))
           : stream;
       try {
         const part = await this.store.uploadPart(
@@ -489,14 +706,11 @@ export class UploadSessionService {
     }
   }
 
-  private videoMimeType(session: UploadSession, head: Buffer): string {
-    const sniffed = sniff(head, session.fileName);
-    if (sniffed?.type !== MediaType.VIDEO) {
-      throw badInput(`"${session.fileName}" is not a video; upload images and documents with uploadFile.`, {
-        reason: 'NOT_A_VIDEO',
-      });
-    }
-    return sniffed.mimeType;
+  /** Chunk 0's type, refused at once when it is none chunked uploads take or not the one the upload was opened as. */
+  private checkedType(session: UploadSession, head: Buffer): string {
+    const judged = judgeChunkedFile(head, session.fileName, plannedFor(session.bucket, session.objectKey));
+    if (!judged.accepted) throw badInput(judged.message, { reason: judged.reason });
+    return judged.sniffed.mimeType;
   }
 
   /**
@@ -533,7 +747,7 @@ export class UploadSessionService {
           if (!(await this.sessions.mergeIsUnheld(session.id))) return undefined;
           break;
         case UploadState.UPLOADING: {
-          const missing = this.statusOf(session, await this.sessions.chunkIndexes(session.id)).missingChunks;
+          const missing = this.statusOf(session, await this.uploadedChunks(session)).missingChunks;
           if (missing.length > 0) {
             const shown = missing.slice(0, 50).join(', ');
             throw badInput(`Chunks missing: ${shown}${missing.length > 50 ? ', …' : ''}. Upload them, then merge.`, {

@@ -9,6 +9,7 @@ import { MediaRepository } from '../repositories/media.repository';
 import { UploadSessionRepository } from '../repositories/upload-session.repository';
 import { mediaEntities } from '../entities/media-entities';
 import { UploadSessionService } from '../services/upload-session.service';
+import { ChunkUploadTokens } from '../rules/chunk-upload-token';
 
 /**
  * A stand-in media process for the quota tests: opens OPEN_COUNT uploads of new files for one
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     mergeWaitMs: 0,
     chunkWaitMs: 0,
     mergeLease: { leaseMs: 30_000, owner: 'racer' },
+    chunkUrls: { tokens: new ChunkUploadTokens('test-url-secret'), publicUrl: 'http://gateway.test', ttlSeconds: 600 },
   };
   const unused = {
     inspect: () => Promise.reject(new Error('no merges here')),

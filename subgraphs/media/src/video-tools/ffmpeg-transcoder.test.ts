@@ -306,7 +306,13 @@ describe('FfmpegTranscoder on real clips', { timeout: 60_000 }, () => {
         );
         return true;
       });
-      assert.deepEqual(livingMembersOf(group), []);
+      // One SIGKILL reaches every member at once; on a loaded machine the last may take a moment to end.
+      await waitUntil(
+        'every process of the group to end',
+        () => livingMembersOf(group).length === 0,
+        5_000,
+        () => `still running: ${livingMembersOf(group).join(', ')}`,
+      );
       await assertMissing(output, poster);
     } finally {
       writer.destroy();

@@ -71,3 +71,34 @@ export async function makeTestClips(): Promise<TestClips> {
     throw error;
   }
 }
+
+/** What a generated clip shows and how it is encoded: a test picture and a sine tone. */
+export interface ClipShape {
+  seconds: number;
+  /** `<width>x<height>`. */
+  size: string;
+  fps: number;
+  /** ffmpeg's codec arguments, e.g. `['-c:v', 'mpeg4', '-c:a', 'mp2']`. */
+  codecs: string[];
+  /** testsrc2 is costlier to encode than testsrc, for clips meant to keep an encoder busy. */
+  picture?: 'testsrc' | 'testsrc2';
+}
+
+/** Writes a clip of `shape` to `file` with the configured ffmpeg. */
+export async function encodeClip(file: string, shape: ClipShape): Promise<void> {
+  const picture = ['-f', 'lavfi', '-i', `${shape.picture ?? 'testsrc'}=size=${shape.size}:rate=${shape.fps}`];
+  const tone = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=22050'];
+  await run(findFfmpeg(readConfig().media.ffmpegPath), [
+    ...['-v', 'error', '-y', ...picture, ...tone],
+    ...['-t', String(shape.seconds), ...shape.codecs, file],
+  ]);
+}
+
+/**
+ * `seconds` of 640×360 MPEG-4 part 2 with MPEG audio in AVI, as old uploads are, written to `file`:
+ * slow enough to re-encode with libx264 that a test can catch (or kill) the transcode mid-way.
+ */
+export function makeLongLecture(file: string, seconds: number): Promise<void> {
+  const codecs = ['-c:v', 'mpeg4', '-q:v', '4', '-c:a', 'mp2'];
+  return encodeClip(file, { seconds, size: '640x360', fps: 25, codecs, picture: 'testsrc2' });
+}
