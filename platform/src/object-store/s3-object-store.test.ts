@@ -298,10 +298,12 @@ describe('parts streamed to S3 as they arrive', () => {
 
   it('sends a part while reading it, never far ahead of what S3 got, and completes it into the same bytes', async () => {
     const { store, proxy } = subject;
-    // What the store may read ahead of what left for S3: its socket's send buffer, and a few pieces in streams.
-    const bound = (await socketSendBufferMax()) + 4 * MiB;
+    // What the store may read ahead of what the proxy took: its socket's send buffer, the proxy's receive buffer
+    // (filled while the proxy waits on S3 or on this busy process), and a few pieces in streams.
+    const bound = (await socketBufferMax('tcp_wmem')) + (await socketBufferMax('tcp_rmem')) + 4 * MiB;
     const key = 'streamed/big.bin';
-    const [bytes, tail] = [randomBytes(3 * bound), randomBytes(1000)];
+    // Longer than the bound, so a store holding the part before sending it would fail.
+    const [bytes, tail] = [randomBytes(bound + 8 * MiB), randomBytes(1000)];
     const uploadId = await store.createMultipart('video', key);
     const sentBefore = proxy.bytesFromClients;
     let mostAhead = 0;
@@ -410,8 +412,8 @@ function piecesOnDemand(bytes: Buffer, onRead: (taken: number) => Promise<void> 
   );
 }
 
-/** The most a TCP socket holds unsent (net.ipv4.tcp_wmem's maximum; 4 MiB unless tuned). */
-async function socketSendBufferMax(): Promise<number> {
-  const setting = await readFile('/proc/sys/net/ipv4/tcp_wmem', 'utf8').catch(() => '');
-  return Number(setting.trim().split(/\s+/)[2]) || 4 * MiB;
+/** The most a TCP socket's send (`tcp_wmem`) or receive (`tcp_rmem`) buffer may grow to; Linux's defaults elsewhere. */
+async function socketBufferMax(name: 'tcp_wmem' | 'tcp_rmem'): Promise<number> {
+  const setting = await readFile(`/proc/sys/net/ipv4/${name}`, 'utf8').catch(() => '');
+  return Number(setting.trim().split(/\s+/)[2]) || (name === 'tcp_wmem' ? 4 : 6) * MiB;
 }
