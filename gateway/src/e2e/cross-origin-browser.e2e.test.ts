@@ -3,11 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { backendUrl } from '@learnhub/platform/testing';
-import { launchChromium } from '../testing/chromium';
+import { chromiumFor, launchChromium } from '../testing/chromium';
 import { PlatformStack } from './platform-stack';
 
-const chromiumPath = backendUrl('browser', 'a browser on another origin calling the gateway');
+const chromiumPath = chromiumFor('a browser on another origin calling the gateway');
 
 /** What the page's script reports back: each call's outcome as the browser saw it. */
 interface PageReport {

@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { makeTestClips } from '@learnhub/media/testing';
-import { requiredBackends, waitUntil } from '@learnhub/platform/testing';
+import { waitUntil } from '@learnhub/platform/testing';
 import { ChunkGate } from '../testing/chunk-gate';
-import { chromiumPath, launchChromium } from '../testing/chromium';
+import { chromiumFor, launchChromium } from '../testing/chromium';
 import { PlatformStack } from './platform-stack';
 
 /*
@@ -28,10 +28,7 @@ const CHUNK = 5 * MiB;
 const CHUNK_TOTAL = Math.ceil(FILE_SIZE / CHUNK);
 const HALF = Math.floor(CHUNK_TOTAL / 2);
 
-const executablePath = chromiumPath();
-const noBrowser = executablePath
-  ? false
-  : "no Chromium: set TEST_CHROMIUM_PATH (or install Debian's chromium at /usr/bin/chromium) to run the browser upload test";
+const executablePath = chromiumFor('the upload client in a browser');
 
 /**
  * The page's file: `base` (a small real MP4) and an MP4 `free` box filling it up to `size` bytes
@@ -82,7 +79,7 @@ window.upload = () =>
 window.ready = true;
 </script>`;
 
-describe('the upload client in a browser, reloaded half-way', { skip: noBrowser, timeout: 300_000 }, () => {
+describe('the upload client in a browser, reloaded half-way', { skip: !executablePath, timeout: 300_000 }, () => {
   let stack: PlatformStack;
   let gate: ChunkGate;
   let browser: Browser;
@@ -95,8 +92,6 @@ describe('the upload client in a browser, reloaded half-way', { skip: noBrowser,
   const served: string[] = [];
 
   before(async () => {
-    if (!executablePath && requiredBackends().has('browser'))
-      throw new Error('REQUIRE_BACKENDS requires a browser, but there is no Chromium: set TEST_CHROMIUM_PATH.');
     bundleDir = await mkdtemp(join(tmpdir(), 'lh-upload-browser-'));
     // The client and its hashing worker, bundled side by side: the client finds the worker next to itself.
     await build({

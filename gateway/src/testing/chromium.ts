@@ -1,9 +1,18 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { backendUrl } from '@learnhub/platform/testing';
 
 /** Debian's Chromium: TEST_CHROMIUM_PATH, else /usr/bin/chromium when installed; undefined when there is none. */
 export function chromiumPath(): string | undefined {
   return process.env.TEST_CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+}
+
+/**
+ * The Chromium `suite` drives; without one the suite is skipped with one line, or fails where
+ * REQUIRE_BACKENDS requires a browser (CI).
+ */
+export function chromiumFor(suite: string): string | undefined {
+  return chromiumPath() ?? backendUrl('browser', suite);
 }
 
 /**
