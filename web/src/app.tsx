@@ -17,7 +17,8 @@ function Page({ path }: { path: string }) {
   if (path === '/admin') return <AdminPage />;
   if (path === '/media') return <MediaLibraryPage />;
   if (path === '/audit') return <AuditPage />;
-  if (path === '/authoring' || path === '/authoring/new') return <CourseListPage creating={path === '/authoring/new'} />;
+  if (path === '/authoring' || path === '/authoring/new')
+    return <CourseListPage creating={path === '/authoring/new'} />;
   const editing = /^\/authoring\/([^/]+)$/.exec(path);
   if (editing) return <CourseEditorPage id={decodeURIComponent(editing[1])} />;
   const course = /^\/courses\/([^/]+)$/.exec(path);

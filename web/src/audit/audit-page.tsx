@@ -96,7 +96,9 @@ function Review({ submission, onDecided }: { submission: Submission; onDecided(m
       await decide({
         variables: { input: { courseId: submission.courseId, decision, opinion: opinion || undefined } },
       });
-      onDecided(decision === 'APPROVE' ? labels.audit.approved(submission.name) : labels.audit.rejected(submission.name));
+      onDecided(
+        decision === 'APPROVE' ? labels.audit.approved(submission.name) : labels.audit.rejected(submission.name),
+      );
     } catch {
       // Shown from the mutation's error below.
     }
@@ -105,22 +107,41 @@ function Review({ submission, onDecided }: { submission: Submission; onDecided(m
   return (
     <section aria-labelledby="review-title" className="review">
       <h2 id="review-title">{labels.audit.reviewTitle(submission.name)}</h2>
-      <p className="meta">{labels.audit.submitted(submission.submittedBy, labels.units.dateTime(submission.submittedAt))}</p>
+      <p className="meta">
+        {labels.audit.submitted(submission.submittedBy, labels.units.dateTime(submission.submittedAt))}
+      </p>
       {/* The snapshot's own page: no scripts, no same-origin access, nothing it links to opens here. */}
-      <iframe title={labels.audit.snapshotFrame(submission.name)} sandbox="" srcDoc={submission.html} className="snapshot" />
+      <iframe
+        title={labels.audit.snapshotFrame(submission.name)}
+        sandbox=""
+        srcDoc={submission.html}
+        className="snapshot"
+      />
       <form onSubmit={submit} className="card decision">
         <fieldset>
           <legend>{labels.audit.decision}</legend>
           <label>
-            <input type="radio" name="decision" checked={decision === 'APPROVE'} onChange={() => setDecision('APPROVE')} />
+            <input
+              type="radio"
+              name="decision"
+              checked={decision === 'APPROVE'}
+              onChange={() => setDecision('APPROVE')}
+            />
             {labels.audit.approve}
           </label>
           <label>
-            <input type="radio" name="decision" checked={decision === 'REJECT'} onChange={() => setDecision('REJECT')} />
+            <input
+              type="radio"
+              name="decision"
+              checked={decision === 'REJECT'}
+              onChange={() => setDecision('REJECT')}
+            />
             {labels.audit.reject}
           </label>
         </fieldset>
-        <label htmlFor={ids.opinion}>{decision === 'REJECT' ? labels.audit.opinionRequired : labels.audit.opinion}</label>
+        <label htmlFor={ids.opinion}>
+          {decision === 'REJECT' ? labels.audit.opinionRequired : labels.audit.opinion}
+        </label>
         <textarea
           id={ids.opinion}
           name="opinion"

@@ -101,7 +101,9 @@ export function CourseFieldsForm({
           {(p) => <input {...p} name="name" defaultValue={initial?.name} maxLength={100} required />}
         </Field>
         <Field name="audience" label={f.audience} error={error}>
-          {(p) => <textarea {...p} name="audience" defaultValue={initial?.audience} rows={2} maxLength={500} required />}
+          {(p) => (
+            <textarea {...p} name="audience" defaultValue={initial?.audience} rows={2} maxLength={500} required />
+          )}
         </Field>
         <Field name="mt" label={f.mt} error={error}>
           {(p) => (
@@ -160,7 +162,12 @@ export function CourseFieldsForm({
         <legend>{f.market}</legend>
         <Field name="charge" label={f.charge} error={error}>
           {(p) => (
-            <select {...p} name="charge" value={charge} onChange={(e) => setCharge(e.target.value as CourseFields['charge'])}>
+            <select
+              {...p}
+              name="charge"
+              value={charge}
+              onChange={(e) => setCharge(e.target.value as CourseFields['charge'])}
+            >
               <option value="FREE">{labels.search.charges.FREE}</option>
               <option value="PAID">{labels.search.charges.PAID}</option>
             </select>
@@ -172,7 +179,9 @@ export function CourseFieldsForm({
               {(p) => <input {...p} name="price" inputMode="decimal" defaultValue={initial?.price ?? ''} />}
             </Field>
             <Field name="originalPrice" label={f.originalPrice} error={error}>
-              {(p) => <input {...p} name="originalPrice" inputMode="decimal" defaultValue={initial?.originalPrice ?? ''} />}
+              {(p) => (
+                <input {...p} name="originalPrice" inputMode="decimal" defaultValue={initial?.originalPrice ?? ''} />
+              )}
             </Field>
           </>
         )}

@@ -37,6 +37,7 @@ export function UploadPanel({ token, onUploaded }: { token: () => string | undef
   return (
     <section aria-labelledby="upload-title">
       <h2 id="upload-title">{labels.media.uploadTitle}</h2>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: dropping is a pointer shortcut; the file button inside does the same by keyboard */}
       <div
         className={dragging ? 'drop-zone dragging' : 'drop-zone'}
         onDragOver={(e) => {
@@ -85,7 +86,9 @@ function UploadRow({ name, state, upload }: { name: string; state: UploadState; 
         : 0;
   let status: string;
   if (state.phase === 'done')
-    status = state.result.instant ? labels.media.instant : `${labels.media.done}${state.result.resumed ? `（${labels.media.resumed}）` : ''}`;
+    status = state.result.instant
+      ? labels.media.instant
+      : `${labels.media.done}${state.result.resumed ? `（${labels.media.resumed}）` : ''}`;
   else if (state.phase === 'paused') status = labels.media.paused;
   else if (state.phase === 'cancelled') status = labels.media.cancelled;
   else if (state.phase === 'failed') status = labels.media.failed(state.message);
@@ -107,7 +110,12 @@ function UploadRow({ name, state, upload }: { name: string; state: UploadState; 
       </span>
       <span className="commands">
         {state.phase === 'running' && (
-          <button type="button" className="secondary" aria-label={labels.media.pauseOf(name)} onClick={() => upload.pause()}>
+          <button
+            type="button"
+            className="secondary"
+            aria-label={labels.media.pauseOf(name)}
+            onClick={() => upload.pause()}
+          >
             {labels.media.pause}
           </button>
         )}
@@ -117,7 +125,12 @@ function UploadRow({ name, state, upload }: { name: string; state: UploadState; 
           </button>
         )}
         {(state.phase === 'running' || state.phase === 'paused' || state.phase === 'failed') && (
-          <button type="button" className="secondary" aria-label={labels.media.cancelOf(name)} onClick={() => upload.cancel()}>
+          <button
+            type="button"
+            className="secondary"
+            aria-label={labels.media.cancelOf(name)}
+            onClick={() => upload.cancel()}
+          >
             {labels.media.cancel}
           </button>
         )}

@@ -72,6 +72,7 @@ export function CourseSearchPage() {
   return (
     <section aria-labelledby="search-title">
       <h1 id="search-title">{labels.search.title}</h1>
+      {/* biome-ignore lint/a11y/useSemanticElements: a form is what submits; its role names it the search landmark in every browser */}
       <form role="search" onSubmit={submit} className="search-bar">
         <label htmlFor={keywordId}>{labels.search.keyword}</label>
         <input
@@ -160,12 +161,7 @@ function Facet({
       </label>
       {options.map((option) => (
         <label key={option.value}>
-          <input
-            type="radio"
-            name={name}
-            checked={selected === option.value}
-            onChange={() => onSelect(option.value)}
-          />
+          <input type="radio" name={name} checked={selected === option.value} onChange={() => onSelect(option.value)} />
           {option.name}
           {option.count !== undefined && <span className="count"> ({option.count})</span>}
         </label>
