@@ -104,7 +104,8 @@ function Cover({ course, refresh }: { course: Course; refresh(): Promise<unknown
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const coverMediaId = String(new FormData(event.currentTarget).get('cover') ?? '');
-    if (coverMediaId) void update({ variables: { id: course.id, input: { coverMediaId } } }).then(refresh, () => undefined);
+    if (coverMediaId)
+      void update({ variables: { id: course.id, input: { coverMediaId } } }).then(refresh, () => undefined);
   };
   return (
     <section aria-labelledby="cover-title" id="cover">
@@ -226,6 +227,8 @@ function Lifecycle({ course, refresh }: { course: Course; refresh(): Promise<unk
   const [offline, tookOffline] = useMutation(TakeCourseOfflineMutation);
   const [online, broughtOnline] = useMutation(BringCourseOnlineMutation);
   const [notice, setNotice] = useState<string>();
+  // The course as the last submit saw it: once it changes, that submit's list of missing pieces may be out of date.
+  const [submittedAs, setSubmittedAs] = useState<Course>();
   const variables = { id: course.id };
   const run = (work: Promise<unknown>, message?: string) =>
     void work.then(
@@ -242,7 +245,13 @@ function Lifecycle({ course, refresh }: { course: Course; refresh(): Promise<unk
       <h2 id="lifecycle-title">{a.lifecycle}</h2>
       <div className="commands">
         {course.auditStatus !== 'SUBMITTED' && (
-          <button type="button" onClick={() => run(submit({ variables }), a.submitted)}>
+          <button
+            type="button"
+            onClick={() => {
+              setSubmittedAs(course);
+              run(submit({ variables }), a.submitted);
+            }}
+          >
             {a.submit}
           </button>
         )}
@@ -268,6 +277,7 @@ function Lifecycle({ course, refresh }: { course: Course; refresh(): Promise<unk
           <p>
             <strong>{a.missingTitle}</strong>
           </p>
+          {submittedAs !== course && <p>{a.missingSince}</p>}
           <ul>
             {missing.fields.map((f) => (
               <li key={`${f.field}:${f.message}`}>

@@ -215,6 +215,7 @@ export const labels = {
     submit: '提交审核',
     submitted: '已提交审核。',
     missingTitle: '提交前还需要完成：',
+    missingSince: '这是上次提交时缺少的内容；课程已修改，再次提交审核即可重新检查。',
     publish: '发布',
     offline: '下线',
     online: '重新上线',
