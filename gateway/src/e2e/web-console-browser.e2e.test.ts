@@ -6,24 +6,23 @@ import type { Browser, Page } from 'playwright-core';
 import { uploadPath } from '@learnhub/upload-client/node';
 import { CourseIndexClient, type CourseDocument } from '@learnhub/contracts/course-index';
 import { makeTestClips, type TestClips } from '@learnhub/media/testing';
-import { requiredBackends, waitUntil } from '@learnhub/platform/testing';
+import { waitUntil } from '@learnhub/platform/testing';
 import { ChunkGate } from '../testing/chunk-gate';
-import { chromiumPath, launchChromium } from '../testing/chromium';
+import { checkPage, saveEndOf, screenshots, signIn } from '../testing/console-page';
+import { chromiumFor, launchChromium } from '../testing/chromium';
+import { minimalPdf, onePixelPng } from '../testing/sample-documents';
 import { courseDocument } from '../testing/course-document';
 import { graphql, mp4FreeBox, ok, PlatformStack, upload } from './platform-stack';
 
 /*
  * The web console as people use it: Debian's Chromium, headless, on the gateway's origin of a
- * whole platform started in development. Courses are put into search through its indexing API
- * (publishing them through the UI is the console's authoring story). Every page is checked with
- * axe-core and saved as a screenshot under .test-results/web-console.
+ * whole platform started in development without a jobs worker, so tasks wait for the admin.
+ * Courses are put into search through its indexing API (publishing them through the UI is the
+ * story on npm start). Every page is checked with axe-core and saved as a screenshot under
+ * .test-results/web-console.
  */
 
-const executablePath = chromiumPath();
-const noBrowser = executablePath
-  ? false
-  : "no Chromium: set TEST_CHROMIUM_PATH (or install Debian's chromium at /usr/bin/chromium) to run the console's browser tests";
-const screenshots = join(process.cwd(), '.test-results', 'web-console');
+const executablePath = chromiumFor('the web console in Chromium');
 
 const course = (id: number, overrides: Partial<CourseDocument> = {}): CourseDocument =>
   courseDocument({
@@ -34,36 +33,7 @@ const course = (id: number, overrides: Partial<CourseDocument> = {}): CourseDocu
     ...overrides,
   });
 
-/** axe-core's findings on the page as it is now; every rule of WCAG 2.1 A and AA. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  const axe = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-  // Evaluated by the driver: the console's Content-Security-Policy rightly refuses an inline script tag.
-  await page.evaluate(axe);
-  const found = await page.evaluate(async () => {
-    const result = await (
-      globalThis as unknown as { axe: { run(o: object): Promise<{ violations: unknown[] }> } }
-    ).axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-    return result.violations as { id: string; help: string; nodes: { target: string[] }[] }[];
-  });
-  return found.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-/** Signs in on the console's development form; `organisation` for members. */
-async function signIn(page: Page, origin: string, role: string, user: string, organisation?: string): Promise<void> {
-  await page.goto(`${origin}/sign-in`);
-  await page.getByLabel('角色').selectOption(role);
-  if (organisation) await page.getByLabel('机构编号').fill(organisation);
-  await page.getByLabel('用户编号').fill(user);
-  await page.getByRole('button', { name: '登录', exact: true }).click();
-  await page.getByText(`已登录：${user}`).waitFor();
-}
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  assert.deepEqual(await accessibilityViolations(page), [], `accessibility of the ${name} page`);
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
-describe('the web console in Chromium', { skip: noBrowser, timeout: 600_000 }, () => {
+describe('the web console in Chromium', { skip: !executablePath, timeout: 600_000 }, () => {
   let stack: PlatformStack;
   let browser: Browser;
   let page: Page;
@@ -71,8 +41,6 @@ describe('the web console in Chromium', { skip: noBrowser, timeout: 600_000 }, (
   let gate: ChunkGate;
 
   before(async () => {
-    if (!executablePath && requiredBackends().has('browser'))
-      throw new Error('REQUIRE_BACKENDS requires a browser, but there is no Chromium: set TEST_CHROMIUM_PATH.');
     await mkdir(screenshots, { recursive: true });
     // Chunk upload URLs lead through the gate, which can hold chunks to stop an upload half-way.
     gate = await ChunkGate.start();
@@ -96,12 +64,7 @@ describe('the web console in Chromium', { skip: noBrowser, timeout: 600_000 }, (
     browser = await launchChromium(executablePath!);
     page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
   });
-  // What the page showed when each test ended, for a failure's reader.
-  afterEach(async (t) => {
-    await page
-      ?.screenshot({ path: join(screenshots, `end-of-${t.name.slice(0, 40).replace(/\W+/g, '-')}.png`) })
-      .catch(() => undefined);
-  });
+  afterEach((t) => saveEndOf(page, t.name));
   after(async () => {
     await browser?.close();
     await stack?.stop();
@@ -237,140 +200,6 @@ describe('the web console in Chromium', { skip: noBrowser, timeout: 600_000 }, (
     await page.getByText(`已驳回：${name}。`).waitFor();
     await page.getByText('没有等待审核的课程。').waitFor();
   });
-  test('the whole story: an author builds a course, is told what is missing, completes it and submits; an auditor approves; the author publishes; anyone finds it; the author takes it offline', async () => {
-    await stack.startJobs();
-    const member = await stack.token('author-3', ['member'], 'org-a');
-    ok(
-      await upload(
-        stack.gatewayUrl,
-        'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
-        new Blob([PNG()]),
-        'cover.png',
-        member,
-      ),
-    );
-    const name = 'Go 并发编程';
-    const section = '1.1 goroutine 与 channel';
-    const notes = '1.2 讲义';
-    const handout = join(screenshots, 'handout.pdf');
-    await writeFile(handout, minimalPdf('handout'));
-
-    await signIn(page, stack.gatewayUrl, 'member', 'author-3', 'org-a');
-    // A real AVI that browsers cannot play, and a PDF: the jobs worker makes the AVI playable.
-    await page.getByRole('link', { name: '媒资管理' }).click();
-    await page.getByLabel('选择文件').setInputFiles([clips.avi, handout]);
-    const library = page.getByRole('table', { name: '媒资库' });
-    await library
-      .getByRole('row', { name: /legacy\.avi/ })
-      .getByRole('cell', { name: '可播放' })
-      .waitFor({ timeout: 120_000 });
-    await library.getByRole('row', { name: /handout\.pdf/ }).waitFor();
-    await page.getByRole('link', { name: '我的课程' }).click();
-    await page.getByRole('link', { name: '新建课程' }).click();
-    await page.getByRole('button', { name: '新建课程' }).click();
-    // Every field the API refuses has its message next to it.
-    const fieldOf = (label: string) => page.locator('.field').filter({ has: page.getByLabel(label, { exact: true }) });
-    await fieldOf('课程名称').locator('.field-error').getByText('is required').waitFor();
-    await fieldOf('大分类')
-      .locator('.field-error')
-      .getByText(/is required/)
-      .waitFor();
-    await checkPage(page, 'course-new');
-
-    await page.getByLabel('课程名称', { exact: true }).fill(name);
-    await page.getByLabel('适用人群').fill('写过 Go 的后端开发者');
-    await page.getByLabel('大分类').selectOption('1-3');
-    await page.getByLabel('小分类').selectOption('1-3-1');
-    await page.getByLabel('收费规则').selectOption('PAID');
-    await page.getByLabel('价格（元）').fill('-5');
-    await page.getByRole('button', { name: '新建课程' }).click();
-    await fieldOf('价格（元）').locator('.field-error').waitFor();
-    await page.getByLabel('价格（元）').fill('129');
-    await page.getByRole('button', { name: '新建课程' }).click();
-    await page.getByRole('heading', { name: `编辑课程：${name}` }).waitFor();
-
-    await page.getByRole('textbox', { name: '添加章' }).fill('第一章 入门');
-    await page.getByRole('button', { name: '添加章' }).click();
-    await page.getByRole('textbox', { name: '添加小节：第一章 入门' }).fill(section);
-    await page.getByRole('button', { name: '添加小节：第一章 入门' }).click();
-    await page.getByRole('button', { name: '提交审核' }).click();
-    // What is missing, each linked to where it is fixed.
-    await page.getByRole('link', { name: /the course has no cover picture/ }).waitFor();
-    assert.equal(
-      await page.getByRole('link', { name: /the course has no cover picture/ }).getAttribute('href'),
-      '#cover',
-    );
-
-    await page.getByLabel('从媒资库选择图片').selectOption({ label: 'cover.png' });
-    await page.getByRole('button', { name: '设为封面' }).click();
-    await page.getByRole('img', { name: 'cover.png' }).waitFor();
-    await page.getByLabel(`选择视频或文档：${section}`).selectOption({ label: 'legacy.avi' });
-    await page.getByRole('button', { name: `绑定媒资：${section}` }).click();
-    await page.getByRole('button', { name: `解除绑定：${section}` }).waitFor();
-    await page.getByRole('textbox', { name: '添加小节：第一章 入门' }).fill(notes);
-    await page.getByRole('button', { name: '添加小节：第一章 入门' }).click();
-    await page.getByLabel(`选择视频或文档：${notes}`).selectOption({ label: 'handout.pdf' });
-    await page.getByRole('button', { name: `绑定媒资：${notes}` }).click();
-    await page.getByRole('button', { name: `解除绑定：${notes}` }).waitFor();
-    // Moved above the video, then back.
-    await page.getByRole('button', { name: `上移：${notes}` }).click();
-    await page
-      .locator('.plan ol li')
-      .first()
-      .getByRole('textbox', { name: `小节名称：${notes}` })
-      .waitFor();
-    await page.getByRole('button', { name: `下移：${notes}` }).click();
-    await page
-      .locator('.plan ol li')
-      .last()
-      .getByRole('textbox', { name: `小节名称：${notes}` })
-      .waitFor();
-    await page.getByLabel(`可试看：${section}`).check();
-    await page.getByLabel('姓名').fill('张老师');
-    await page.getByRole('button', { name: '添加讲师' }).click();
-    await page.getByRole('button', { name: '删除：张老师' }).waitFor();
-    await page.getByRole('button', { name: '生成预览' }).click();
-    await page.frameLocator('iframe.snapshot').getByText(name).first().waitFor();
-    await checkPage(page, 'course-editor');
-    await page.getByRole('button', { name: '提交审核' }).click();
-    await page.getByText('已提交审核。').waitFor();
-
-    await signIn(page, stack.gatewayUrl, 'auditor', 'auditor-2');
-    await page.getByRole('link', { name: '课程审核' }).click();
-    await page.getByRole('button', { name }).click();
-    await page.getByRole('radio', { name: '通过' }).check();
-    await page.getByRole('button', { name: '提交审核结论' }).click();
-    await page.getByText(`已通过：${name}。`).waitFor();
-
-    await signIn(page, stack.gatewayUrl, 'member', 'author-3', 'org-a');
-    await page.getByRole('link', { name: '我的课程' }).click();
-    await page.getByRole('link', { name }).click();
-    await page.getByRole('button', { name: '发布' }).click();
-    await page.getByText('已发布：静态页面、搜索和缓存将在片刻后更新。').waitFor();
-    await page.getByRole('table', { name: '审核记录' }).getByRole('cell', { name: '通过', exact: true }).waitFor();
-
-    // The jobs worker indexes it moments later.
-    await page.goto(`${stack.gatewayUrl}/?q=${encodeURIComponent('并发')}`);
-    for (let tries = 0; (await page.getByRole('link', { name }).count()) === 0; tries++) {
-      assert.ok(tries < 60, 'the published course never appeared in search');
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      await page.reload();
-    }
-    await page.getByRole('link', { name }).click();
-    await page.getByRole('heading', { name, level: 1 }).waitFor();
-    await page.getByText(section).waitFor();
-    await checkPage(page, 'course-published');
-
-    // A video a published course shows cannot be deleted; the refusal says which course.
-    await page.getByRole('link', { name: '媒资管理' }).click();
-    await page.getByRole('button', { name: '删除 legacy.avi' }).click();
-    await page.getByRole('alert').getByText(`is used by course "${name}"`, { exact: false }).waitFor();
-
-    await page.getByRole('link', { name: '我的课程' }).click();
-    await page.getByRole('link', { name }).click();
-    await page.getByRole('button', { name: '下线' }).click();
-    await page.getByRole('button', { name: '重新上线' }).waitFor();
-  });
   test('an author pauses an upload, reloads the page, chooses the file again, and only the missing chunks are sent', async () => {
     // A real MP4 padded to 9 chunks of 5 MiB.
     const big = join(screenshots, 'long-lecture.mp4');
@@ -402,15 +231,6 @@ describe('the web console in Chromium', { skip: noBrowser, timeout: 600_000 }, (
   });
 });
 
-const PNG = () =>
-  Buffer.concat([
-    Buffer.from(
-      '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
-        '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
-      'hex',
-    ),
-  ]);
-
 /** A complete course of org-a, submitted for audit: cover, one chapter with a section bound to a playable video. */
 async function submittedCourse(stack: PlatformStack, video: string): Promise<string> {
   const token = await stack.token('author-2', ['member'], 'org-a');
@@ -437,7 +257,7 @@ async function submittedCourse(stack: PlatformStack, video: string): Promise<str
     await upload<{ uploadFile: { id: string } }>(
       stack.gatewayUrl,
       'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
-      new Blob([PNG()]),
+      new Blob([onePixelPng()]),
       'cover.png',
       token,
     ),
@@ -460,25 +280,4 @@ async function submittedCourse(stack: PlatformStack, video: string): Promise<str
   });
   await gql('mutation($id: ID!) { submitCourseForAudit(courseId: $id) { courseId } }', { id: courseId });
   return name;
-}
-
-/** The smallest PDF a sniffer takes for one: a page, a cross-reference table and a trailer. */
-function minimalPdf(title = 'syllabus'): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
-    `<< /Title (${title}) >>`,
-  ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
 }
