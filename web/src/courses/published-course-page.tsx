@@ -8,6 +8,8 @@ import { PublishedCourseQuery } from './published-course-query';
 export function PublishedCoursePage({ id }: { id: string }) {
   const { data, loading, error, refetch } = useQuery(PublishedCourseQuery, { variables: { id } });
   const course = data?.publishedCourse;
+  // A cover is a picture; a video's still frame stands in should a course's cover be a video.
+  const cover = course?.content.cover?.posterUrl ?? course?.content.cover?.url;
   return (
     <article aria-busy={loading}>
       <p>
@@ -19,9 +21,7 @@ export function PublishedCoursePage({ id }: { id: string }) {
       {data && !course && <Empty>{labels.course.notFound}</Empty>}
       {course && (
         <>
-          {course.content.cover?.posterUrl && (
-            <img className="cover" src={course.content.cover.posterUrl} alt="" width={480} height={270} />
-          )}
+          {cover && <img className="cover" src={cover} alt="" width={480} height={270} />}
           <p className="meta">
             {course.content.mtName} / {course.content.stName} · {labels.search.grades[course.content.grade]} ·{' '}
             {labels.search.modes[course.content.teachingMode]} ·{' '}
@@ -31,6 +31,7 @@ export function PublishedCoursePage({ id }: { id: string }) {
             · {labels.course.validDays(course.content.market?.validDays)} ·{' '}
             {labels.course.published(labels.units.date(course.publishedAt))}
           </p>
+          {course.content.audience && <p>{labels.course.audience(course.content.audience)}</p>}
           {course.content.description && <p>{course.content.description}</p>}
           <p>
             <a href={course.pageUrl}>{labels.course.staticPage}</a>

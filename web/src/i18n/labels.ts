@@ -68,6 +68,7 @@ export const labels = {
     organisation: '机构',
     published: (date: string) => `发布于 ${date}`,
     validDays: (days: number | null | undefined) => (days ? `有效期 ${days} 天` : '长期有效'),
+    audience: (who: string) => `适用人群：${who}`,
   },
   media: {
     title: '媒资管理',
