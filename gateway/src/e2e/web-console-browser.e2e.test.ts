@@ -10,7 +10,7 @@ import { waitUntil } from '@learnhub/platform/testing';
 import { ChunkGate } from '../testing/chunk-gate';
 import { checkPage, saveEndOf, screenshots, signIn } from '../testing/console-page';
 import { chromiumFor, launchChromium } from '../testing/chromium';
-import { minimalPdf, onePixelPng } from '../testing/sample-documents';
+import { minimalPdf, solidPng } from '../testing/sample-documents';
 import { courseDocument } from '../testing/course-document';
 import { graphql, mp4FreeBox, ok, PlatformStack, upload } from './platform-stack';
 
@@ -257,7 +257,7 @@ async function submittedCourse(stack: PlatformStack, video: string): Promise<str
     await upload<{ uploadFile: { id: string } }>(
       stack.gatewayUrl,
       'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
-      new Blob([onePixelPng()]),
+      new Blob([solidPng()]),
       'cover.png',
       token,
     ),

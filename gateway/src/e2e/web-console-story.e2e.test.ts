@@ -8,7 +8,7 @@ import { makeTestClips, type TestClips } from '@learnhub/media/testing';
 import { processesMentioning, waitUntil } from '@learnhub/platform/testing';
 import { checkPage, saveEndOf, signIn } from '../testing/console-page';
 import { chromiumFor, launchChromium } from '../testing/chromium';
-import { minimalPdf, onePixelPng } from '../testing/sample-documents';
+import { minimalPdf, solidPng } from '../testing/sample-documents';
 import { freeStartPorts, NpmStart } from './npm-start';
 
 /*
@@ -58,7 +58,7 @@ describe('the web console on npm start', { skip: !executablePath, timeout: 600_0
     const notes = '1.2 讲义';
     const [handout, cover] = [join(dataDir, 'handout.pdf'), join(dataDir, 'cover.png')];
     await writeFile(handout, minimalPdf('handout'));
-    await writeFile(cover, onePixelPng());
+    await writeFile(cover, solidPng());
 
     await signIn(page, origin, 'member', 'author-3', 'org-a');
     // A real AVI that browsers cannot play, a PDF and a cover picture: the jobs worker makes the AVI playable.
@@ -172,6 +172,16 @@ describe('the web console on npm start', { skip: !executablePath, timeout: 600_0
     await page.getByRole('link', { name }).click();
     await page.getByRole('heading', { name, level: 1 }).waitFor();
     await page.getByText(section).waitFor();
+    await page.getByText('适用人群：写过 Go 的后端开发者').waitFor();
+    // The cover picture the public is shown is readable by the public.
+    await waitUntil(
+      'the cover picture to load on the course page',
+      () =>
+        page
+          .locator('img.cover')
+          .evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth > 0),
+      10_000,
+    );
     await checkPage(page, 'course-published');
 
     // A video a published course shows cannot be deleted; the refusal says which course.
