@@ -114,9 +114,14 @@ describe('the web console in Chromium', { skip: !executablePath, timeout: 600_00
     await page.getByRole('button', { name: '使用此令牌' }).click();
     await page.getByRole('alert').getByText('这不是一个有效的令牌').waitFor();
     await page.getByLabel('角色').selectOption('auditor');
+    // Auditors are the platform's, not an organisation's: no organisation is asked for or put in the token.
+    await page.getByLabel('机构编号').waitFor({ state: 'detached' });
     await page.getByLabel('用户编号').fill('auditor-7');
     await page.getByRole('button', { name: '登录', exact: true }).click();
     await page.getByText('已登录：auditor-7（审核员）').waitFor();
+    const menu = page.getByRole('navigation', { name: '主导航' });
+    await menu.getByRole('link', { name: '课程审核' }).waitFor();
+    assert.equal(await menu.getByRole('link', { name: '媒资管理' }).count(), 0, 'no media library for an auditor');
     assert.equal(new URL(page.url()).pathname, '/');
     // The token is kept for the next visit.
     await page.reload();

@@ -64,8 +64,13 @@ function DevSignInForm({ roles, onToken }: { roles: string[]; onToken(token: str
           </option>
         ))}
       </select>
-      <label htmlFor={ids.org}>{labels.signIn.organisation}</label>
-      <input id={ids.org} name="org" defaultValue="1232141425" required={role === 'member'} maxLength={64} />
+      {/* Auditors and admins are the platform's staff, not an organisation's. */}
+      {role === 'member' && (
+        <>
+          <label htmlFor={ids.org}>{labels.signIn.organisation}</label>
+          <input id={ids.org} name="org" defaultValue="1232141425" required maxLength={64} />
+        </>
+      )}
       <label htmlFor={ids.user}>{labels.signIn.user}</label>
       <input id={ids.user} name="user" defaultValue="author-1" required maxLength={64} />
       {error !== undefined && <ErrorNotice error={error} />}
