@@ -8,7 +8,7 @@ import { CourseIndexClient, type CourseDocument } from '@learnhub/contracts/cour
 import { makeTestClips, type TestClips } from '@learnhub/media/testing';
 import { waitUntil } from '@learnhub/platform/testing';
 import { ChunkGate } from '../testing/chunk-gate';
-import { checkPage, saveEndOf, screenshots, signIn } from '../testing/console-page';
+import { checkPage, saveEndOf, screenshots, signIn, tabTo } from '../testing/console-page';
 import { chromiumFor, launchChromium } from '../testing/chromium';
 import { minimalPdf, solidPng } from '../testing/sample-documents';
 import { courseDocument } from '../testing/course-document';
@@ -128,6 +128,41 @@ describe('the web console in Chromium', { skip: !executablePath, timeout: 600_00
     await page.getByText('已登录：auditor-7（审核员）').waitFor();
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.getByRole('link', { name: '登录' }).waitFor();
+  });
+
+  test('a keyboard alone searches, pages, signs in, opens the media library and chooses a file to upload', async () => {
+    const pdf = join(screenshots, 'keyboard.pdf');
+    await writeFile(pdf, minimalPdf('keyboard'));
+    await page.goto(`${stack.gatewayUrl}/`);
+    await page.getByText('共 13 门课程').waitFor();
+    await tabTo(page, page.getByLabel('关键词'));
+    await page.keyboard.type('Spring');
+    await page.keyboard.press('Enter');
+    await page.getByText('共 12 门课程').waitFor();
+    await tabTo(page, page.getByRole('button', { name: '下一页' }));
+    await page.keyboard.press('Enter');
+    await page.getByText('第 2 / 2 页').waitFor();
+
+    await page.goto(`${stack.gatewayUrl}/sign-in`);
+    await tabTo(page, page.getByLabel('用户编号'));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('author-5');
+    await page.keyboard.press('Enter');
+    await page.getByText('已登录：author-5').waitFor();
+    await tabTo(page, page.getByRole('link', { name: '媒资管理' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '媒资库' }).waitFor();
+    // The file button inside the drop zone opens the browser's file chooser from the keyboard.
+    await tabTo(page, page.getByLabel('选择文件'));
+    const chooser = page.waitForEvent('filechooser', { timeout: 5_000 });
+    await page.keyboard.press('Enter');
+    await (await chooser).setFiles(pdf);
+    await page
+      .locator('.uploads')
+      .getByRole('listitem')
+      .filter({ hasText: 'keyboard.pdf' })
+      .getByText('上传完成')
+      .waitFor();
   });
 
   test('an admin sees transcoding tasks and publish messages as they are, and cancels and retries a task', async () => {

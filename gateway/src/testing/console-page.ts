@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /** Where the console's browser tests save what each page looked like. */
 export const screenshots = join(process.cwd(), '.test-results', 'web-console');
@@ -48,4 +48,14 @@ export async function saveEndOf(page: Page | undefined, testName: string): Promi
   await page
     ?.screenshot({ path: join(screenshots, `end-of-${testName.slice(0, 40).replace(/\W+/g, '-')}.png`) })
     .catch(() => undefined);
+}
+
+/** Presses Tab until `target` has the focus, as a keyboard user would reach it; fails after `most` presses. */
+export async function tabTo(page: Page, target: Locator, most = 60): Promise<void> {
+  for (let presses = 0; presses < most; presses++) {
+    if (await target.evaluate((element) => (element as unknown as { matches(s: string): boolean }).matches(':focus')))
+      return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab did not reach ${target} in ${most} presses`);
 }
