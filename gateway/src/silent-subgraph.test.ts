@@ -78,11 +78,8 @@ test('a client slow to read a large file is not taken for a silent file service'
   const fixture = await startGatewayFixture({ MEDIA_URL: media.url, SUBGRAPH_TIMEOUT_SECONDS: '1' });
   const client = connect(fixture.gateway.port, '127.0.0.1');
   try {
-    await once(client, 'connect');
-    client.pause();
-    client.write('GET /files/video/big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-    // The client reads nothing for three subgraph timeouts: the file waits in the buffers meanwhile.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The file waits in the buffers meanwhile.
+    await askForFileReadingNothing(client, 3_000);
     const parts: Buffer[] = [];
     client.on('data', (part: Buffer) => parts.push(part));
     client.resume();
@@ -100,6 +97,14 @@ test('a client slow to read a large file is not taken for a silent file service'
 });
 
 /** Everything `client` receives until it closes, or what came before `ms` passed. */
+/** Asks for a large file and reads none of it for `ms` (three subgraph timeouts in these tests). */
+async function askForFileReadingNothing(client: Socket, ms: number): Promise<void> {
+  await once(client, 'connect');
+  client.pause();
+  client.write('GET /files/video/big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 async function receivedWithin(client: Socket, ms: number): Promise<{ closed: boolean; received: Buffer }> {
   const parts: Buffer[] = [];
   client.on('data', (part: Buffer) => parts.push(part));
@@ -135,11 +140,8 @@ test('a file service that goes silent after a client was slow to read is still c
   const fixture = await startGatewayFixture({ MEDIA_URL: media.url, SUBGRAPH_TIMEOUT_SECONDS: '1' });
   const client = connect(fixture.gateway.port, '127.0.0.1');
   try {
-    await once(client, 'connect');
-    client.pause();
-    client.write('GET /files/video/big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-    // Held back by the client for three subgraph timeouts, then media's silence is the only one left.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Then media's silence is the only one left.
+    await askForFileReadingNothing(client, 3_000);
     const { closed, received } = await receivedWithin(client, 20_000);
     assert.ok(closed, 'the gateway never cut off the silent file service');
     assert.ok(received.length < 2 * half.length, 'the response cannot have been whole');

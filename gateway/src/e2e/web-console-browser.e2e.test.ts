@@ -9,7 +9,7 @@ import { makeTestClips, type TestClips } from '@learnhub/media/testing';
 import { waitUntil } from '@learnhub/platform/testing';
 import { ChunkGate } from '../testing/chunk-gate';
 import { checkPage, saveEndOf, screenshots, signIn, tabTo } from '../testing/console-page';
-import { chromiumFor, launchChromium } from '../testing/chromium';
+import { chromiumFor, consolePage, launchChromium } from '../testing/chromium';
 import { minimalPdf, solidPng } from '../testing/sample-documents';
 import { courseDocument } from '../testing/course-document';
 import { graphql, mp4FreeBox, ok, PlatformStack, upload } from './platform-stack';
@@ -62,7 +62,7 @@ describe('the web console in Chromium', { skip: !executablePath, timeout: 600_00
     );
     clips = await makeTestClips();
     browser = await launchChromium(executablePath!);
-    page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    page = await consolePage(browser);
   });
   afterEach((t) => saveEndOf(page, t.name));
   after(async () => {

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { makeTestClips, type TestClips } from '@learnhub/media/testing';
 import { processesMentioning, waitUntil } from '@learnhub/platform/testing';
 import { checkPage, saveEndOf, signIn } from '../testing/console-page';
-import { chromiumFor, launchChromium } from '../testing/chromium';
+import { chromiumFor, consolePage, launchChromium } from '../testing/chromium';
 import { minimalPdf, solidPng } from '../testing/sample-documents';
 import { freeStartPorts, NpmStart } from './npm-start';
 
@@ -38,7 +38,7 @@ describe('the web console on npm start', { skip: !executablePath, timeout: 600_0
     origin = printed[1];
     clips = await makeTestClips();
     browser = await launchChromium(executablePath!);
-    page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    page = await consolePage(browser);
   });
   afterEach((t) => saveEndOf(page, t.name));
   after(async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { backendUrl } from '@learnhub/platform/testing';
 
 /** Debian's Chromium: TEST_CHROMIUM_PATH, else /usr/bin/chromium when installed; undefined when there is none. */
@@ -34,4 +34,9 @@ export function launchChromium(executablePath: string): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** A page as the console's people see it: Chinese, on a laptop's screen. */
+export function consolePage(browser: Browser): Promise<Page> {
+  return browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
 }
