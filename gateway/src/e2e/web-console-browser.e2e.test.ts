@@ -152,9 +152,10 @@ describe('the web console in Chromium', { skip: !executablePath, timeout: 600_00
     await tabTo(page, page.getByRole('link', { name: '媒资管理' }));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: '媒资库' }).waitFor();
-    // The file button inside the drop zone opens the browser's file chooser from the keyboard.
+    // The file button inside the drop zone opens the browser's file chooser from the keyboard. The driver
+    // catches choosers only once it has told the browser to, so it is told before the tabbing, not just before Enter.
+    const chooser = page.waitForEvent('filechooser', { timeout: 15_000 });
     await tabTo(page, page.getByLabel('选择文件'));
-    const chooser = page.waitForEvent('filechooser', { timeout: 5_000 });
     await page.keyboard.press('Enter');
     await (await chooser).setFiles(pdf);
     await page
