@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { type FormEvent, useId, useState } from 'react';
-import { readableError } from '../api/readable-error';
+import { fieldMessage } from '../api/readable-error';
 import type { ResultOf } from '../graphql/graphql';
 import { labels } from '../i18n/labels';
 import { useSession } from '../session/session';
@@ -86,8 +86,7 @@ function Review({ submission, onDecided }: { submission: Submission; onDecided(m
   const [decide, { loading, error }] = useMutation(AuditCourseMutation);
   const [decision, setDecision] = useState<'APPROVE' | 'REJECT'>('APPROVE');
   const ids = { opinion: useId(), opinionProblem: useId() };
-  const fields = error ? readableError(error).fields : [];
-  const opinionProblem = fields.find((f) => f.field === 'opinion')?.message;
+  const opinionProblem = fieldMessage(error, 'opinion');
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
-import { claimsOf, type TokenClaims } from './token-claims';
+import { claimsOf, expired, type TokenClaims } from './token-claims';
 
 const storageKey = 'learnhub.token';
 
@@ -16,7 +16,7 @@ const SessionContext = createContext<Session | undefined>(undefined);
 export function storedToken(): string | undefined {
   const token = localStorage.getItem(storageKey) ?? undefined;
   const claims = token ? claimsOf(token) : undefined;
-  if (!claims || (claims.expiresAt !== undefined && claims.expiresAt <= Date.now())) {
+  if (!claims || expired(claims)) {
     localStorage.removeItem(storageKey);
     return undefined;
   }

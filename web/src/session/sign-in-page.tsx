@@ -3,7 +3,7 @@ import { labels } from '../i18n/labels';
 import { navigate } from '../routing/router';
 import { ErrorNotice } from '../ui/status';
 import { useSession } from './session';
-import { claimsOf } from './token-claims';
+import { claimsOf, expired } from './token-claims';
 
 type DevSignIn = { roles: string[] } | 'absent' | 'unknown';
 
@@ -87,7 +87,7 @@ function TokenForm({ onToken }: { onToken(token: string): void }) {
     const token = String(new FormData(event.currentTarget).get('token') ?? '').trim();
     const claims = claimsOf(token);
     if (!claims) return setProblem(labels.signIn.tokenMalformed);
-    if (claims.expiresAt !== undefined && claims.expiresAt <= Date.now()) return setProblem(labels.signIn.tokenExpired);
+    if (expired(claims)) return setProblem(labels.signIn.tokenExpired);
     onToken(token);
   };
   return (

@@ -7,6 +7,10 @@ export interface TokenClaims {
   expiresAt?: number;
 }
 
+/** Whether the token these claims came from is past its expiry. */
+export const expired = (claims: TokenClaims): boolean =>
+  claims.expiresAt !== undefined && claims.expiresAt <= Date.now();
+
 /** The claims of a JWT, or undefined when `token` is not one. */
 export function claimsOf(token: string): TokenClaims | undefined {
   const parts = token.trim().split('.');
