@@ -238,10 +238,6 @@ export class UploadSessionRepository {
     });
   }
 
-  async setMimeType(sessionId: string, mimeType: string): Promise<void> {
-    await this.em.nativeUpdate(UploadSession, { id: sessionId }, { mimeType });
-  }
-
   /** The database's clock (epoch ms) plus `ms`, as a value in a query or an update: every process compares leases on one clock. */
   private clockPlus(ms: number) {
     return raw(`${nowMsSql[databaseKindOf(this.em)]} + ?`, [ms]);

@@ -437,7 +437,10 @@ export class UploadSessionService {
   async checkChunk(viewer: Viewer, rawMd5: string, index: number): Promise<boolean> {
     const { organisationId } = this.member(viewer);
     const session = await this.sessions.find(organisationId, md5Of(rawMd5, 'fileMd5'));
-    return session !== null && (await this.uploadedChunks(session)).includes(index);
+    const chunk = session && (await this.sessions.chunk(session.id, index));
+    if (!session || !chunk) return false;
+    // Only a declared chunk needs the store's word on whether it is there.
+    return chunk.state === ChunkState.STORED || (await this.uploadedChunks(session)).includes(index);
   }
 
   private async uploading(organisationId: string, fileMd5: string): Promise<UploadSession> {
@@ -673,11 +676,7 @@ export class UploadSessionService {
       const stored = await this.sessions.chunk(session.id, index);
       // A declared chunk is not known to be there: its bytes are stored again.
       if (stored?.md5 === chunkMd5 && stored.state === ChunkState.STORED) return await drain(stream);
-      let sniffed: string | undefined;
-      const body =
-        index === 0
-          ? withCheckedHead(stream, SNIFF_BYTES, (head) => (sniffed = this.checkedType(session, head)))
-          : stream;
+      const body = index === 0 ? withCheckedHead(stream, SNIFF_BYTES, (head) => this.checkType(session, head)) : stream;
       try {
         const part = await this.store.uploadPart(
           session.bucket,
@@ -688,7 +687,6 @@ export class UploadSessionService {
           expected,
           { md5: chunkMd5 },
         );
-        if (sniffed) await this.sessions.setMimeType(session.id, sniffed);
         await this.sessions.saveChunk({
           sessionId: session.id,
           index,
@@ -707,10 +705,9 @@ export class UploadSessionService {
   }
 
   /** Chunk 0's type, refused at once when it is none chunked uploads take or not the one the upload was opened as. */
-  private checkedType(session: UploadSession, head: Buffer): string {
+  private checkType(session: UploadSession, head: Buffer): void {
     const judged = judgeChunkedFile(head, session.fileName, plannedFor(session.bucket, session.objectKey));
     if (!judged.accepted) throw badInput(judged.message, { reason: judged.reason });
-    return judged.sniffed.mimeType;
   }
 
   /**
