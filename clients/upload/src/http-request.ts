@@ -6,7 +6,7 @@ export type Fetch = typeof fetch;
 /**
  * Sends one request with a deadline and turns a failure to get an answer into an UploadError:
  * ABORTED when the caller's signal stopped it, else NETWORK_ERROR saying why (which is retried).
- * A file that changed or vanished under a lazy Blob body is FILE_CHANGED, which is not.
+ * Bodies are bytes already read (see readRange, which reports a changed file as FILE_CHANGED).
  */
 export async function fetchWithDeadline(
   fetchImpl: Fetch,
@@ -24,13 +24,6 @@ export async function fetchWithDeadline(
     return await fetchImpl(url, { ...init, signal: deadline.signal });
   } catch (error) {
     if (signal.aborted) throw abortedError(signal);
-    if (unreadableFile(error)) {
-      throw new UploadError(
-        'The file could not be read any more: it was changed, moved or deleted during the upload. Upload it again.',
-        'FILE_CHANGED',
-        { cause: error },
-      );
-    }
     const why = deadline.signal.aborted ? `no answer within ${timeoutMs / 1000} s` : describe(error);
     throw new UploadError(`Could not reach ${new URL(url).origin}: ${why}.`, 'NETWORK_ERROR', { cause: error });
   } finally {
@@ -71,13 +64,4 @@ function describe(error: unknown): string {
   const message = (error as Error).message ?? String(error);
   if (cause?.code) return `${message} (${cause.code})`;
   return cause?.message ? `${message}: ${cause.message}` : message;
-}
-
-/** Browsers and Node report a File or file-backed Blob that changed after it was opened as NotReadableError. */
-function unreadableFile(error: unknown): boolean {
-  for (let at: unknown = error, depth = 0; at && depth < 4; at = (at as { cause?: unknown }).cause, depth++) {
-    const name = (at as { name?: string }).name;
-    if (name === 'NotReadableError' || name === 'NotFoundError') return true;
-  }
-  return false;
 }

@@ -1,8 +1,9 @@
+/** The chunk arrived damaged: its MD5 (or, on S3, its Content-MD5) did not match what was sent. */
+const DAMAGED_CHUNK_REASONS = new Set(['CHUNK_CHECKSUM_MISMATCH', 'BadDigest']);
+
 /** Reasons the server gives for a refusal that may well succeed when the same request is sent again. */
 const RETRYABLE_REASONS = new Set([
-  // The chunk arrived damaged (its MD5 or, on S3, its Content-MD5 did not match what was sent).
-  'CHUNK_CHECKSUM_MISMATCH',
-  'BadDigest',
+  ...DAMAGED_CHUNK_REASONS,
   // An earlier copy of the chunk is still arriving on the server.
   'CHUNK_UPLOADING',
   // Another request is merging the upload; asked again, it gives that merge's result.
@@ -64,6 +65,11 @@ export class UploadError extends Error {
     if (this.code === 'NETWORK_ERROR' || this.code === 'INTERNAL') return true;
     if (this.reason !== undefined && RETRYABLE_REASONS.has(this.reason)) return true;
     return this.status !== undefined && (this.status >= 500 || this.status === 429);
+  }
+
+  /** The server refused a chunk as damaged on its way. */
+  get damagedChunk(): boolean {
+    return this.reason !== undefined && DAMAGED_CHUNK_REASONS.has(this.reason);
   }
 }
 

@@ -131,8 +131,7 @@ export async function discardUpload(
   const key = resumeKeyOf(file);
   const api = apiFor(options);
   let fileMd5 = options.fileMd5 ?? usableRecord(await store?.get(key), file.size)?.fileMd5;
-  fileMd5 ??= (await (options.hasher ?? defaultHasher()).digest(file, Math.max(1, file.size), () => undefined, signal))
-    .fileMd5;
+  fileMd5 ??= await (options.hasher ?? defaultHasher()).rangeMd5(file, 0, file.size, signal);
   const discarded = await api.abort(fileMd5, signal);
   await store?.delete(key);
   return discarded;
@@ -354,7 +353,7 @@ class ChunkedUpload {
         {
           // A chunk refused as damaged is hashed again: when the file itself changed, sending it again cannot help.
           beforeRetry: async (error) => {
-            if (error.reason !== 'CHUNK_CHECKSUM_MISMATCH' && error.reason !== 'BadDigest') return;
+            if (!error.damagedChunk) return;
             if ((await this.hasher.rangeMd5(this.file, start, end - start, signal)) !== chunkMd5s[index])
               throw new UploadError(
                 `Chunk ${index} of ${this.fileName} no longer has the MD5 it had when hashed: the file changed. Upload it again.`,

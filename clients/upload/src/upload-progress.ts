@@ -74,10 +74,6 @@ export class ProgressTracker {
     };
   }
 
-  get current(): UploadProgress {
-    return { ...this.state };
-  }
-
   hashing(hashedBytes: number): void {
     this.state.hashedBytes = hashedBytes;
     this.rate.record(hashedBytes);
@@ -102,13 +98,6 @@ export class ProgressTracker {
     this.state.sentBytes += bytes;
     this.rate.record(this.state.sentBytes);
     this.emit(this.state.sentBytes);
-  }
-
-  /** A chunk the server said it lost after all (a merge found it missing): it is sent again. */
-  chunkLost(bytes: number): void {
-    this.state.sentChunks -= 1;
-    this.state.sentBytes -= bytes;
-    this.rate.reset(this.state.sentBytes);
   }
 
   merging(): void {
