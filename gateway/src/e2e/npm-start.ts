@@ -110,6 +110,13 @@ export class NpmStart {
     return exit;
   }
 
+  /** For `after`: a run still going gets a terminal's Ctrl-C and is waited for; whatever is left then is killed. */
+  async interrupt(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    process.kill(-this.pid, 'SIGINT');
+    await this.stopped(5, 60_000).finally(() => this.cleanup());
+  }
+
   /** Kills whatever is left of this run (for `finally`). */
   cleanup(): void {
     try {

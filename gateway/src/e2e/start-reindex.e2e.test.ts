@@ -50,10 +50,7 @@ describe('npm run reindex -- --from-content beside a running npm start', { timeo
     gateway = `http://127.0.0.1:${started.env.GATEWAY_PORT}`;
   });
   after(async () => {
-    if (started?.child.exitCode === null) {
-      process.kill(-started.pid, 'SIGINT');
-      await started.stopped(5, 60_000).finally(() => started.cleanup());
-    }
+    await started?.interrupt();
     for (const { pid } of await processesMentioning(dataDir)) process.kill(pid, 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });

@@ -43,10 +43,7 @@ describe('the web console on npm start', { skip: !executablePath, timeout: 600_0
   afterEach((t) => saveEndOf(page, t.name));
   after(async () => {
     await browser?.close();
-    if (started?.child.exitCode === null) {
-      process.kill(-started.pid, 'SIGINT');
-      await started.stopped(5, 60_000).finally(() => started.cleanup());
-    }
+    await started?.interrupt();
     for (const { pid } of await processesMentioning(dataDir)) process.kill(pid, 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
     await clips?.remove();
