@@ -24,19 +24,6 @@ export interface TestClips {
   remove(): Promise<void>;
 }
 
-/** One second of a 160×120 test picture at 10 fps and a sine tone. */
-const SOURCE = [
-  '-f',
-  'lavfi',
-  '-i',
-  'testsrc=size=160x120:rate=10',
-  '-f',
-  'lavfi',
-  '-i',
-  'sine=frequency=440:sample_rate=22050',
-  '-t',
-  '1',
-];
 const H264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 
 export async function makeTestClips(): Promise<TestClips> {
@@ -48,9 +35,10 @@ export async function makeTestClips(): Promise<TestClips> {
   const mp3 = ['libmp3lame', 'libshine'].find((name) => new RegExp(`\\b${name}\\b`).test(encoders)) ?? 'mp2';
 
   const dir = await mkdtemp(join(tmpdir(), 'lh-clips-'));
+  // One second of a 160×120 test picture at 10 fps and a sine tone.
   const encode = async (name: string, codecs: string[]) => {
     const file = join(dir, name);
-    await run(ffmpeg, ['-v', 'error', '-y', ...SOURCE, ...codecs, file]);
+    await encodeClip(file, { seconds: 1, size: '160x120', fps: 10, codecs });
     return file;
   };
   try {
