@@ -1,10 +1,6 @@
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
-import { GATEWAY_SECRET_HEADER } from '@learnhub/platform/http';
-import { onPeerSilence } from '@learnhub/platform/http';
-import { REQUEST_ID_HEADER } from '@learnhub/platform/http';
+import { mediaRequest, passBack } from './media-request';
 
 const passedOn = ['range', 'if-none-match', 'if-range'];
 const passedBack = [
@@ -51,34 +47,17 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
     const target = new URL(`/files/${segments.map(encodeURIComponent).join('/')}`, origin);
     const query = new URL(req.originalUrl, 'http://gateway').searchParams;
     for (const name of passedQuery) for (const value of query.getAll(name)) target.searchParams.append(name, value);
-    const headers: OutgoingHttpHeaders = { [REQUEST_ID_HEADER]: req.id };
-    for (const name of passedOn) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
-    if (gatewaySecret) headers[GATEWAY_SECRET_HEADER] = gatewaySecret;
-
-    const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+    const { upstream, timedOut } = mediaRequest(req, res, target, {
       method: req.method,
-      headers,
-    });
-    let timedOut = false;
-    // A client slow to read holds the file back, and that silence is not media's.
-    onPeerSilence(
-      upstream,
+      passedOn,
+      gatewaySecret,
       timeoutMs,
-      () => res.writableNeedDrain,
-      () => {
-        timedOut = true;
-        upstream.destroy(new Error(`The file service sent nothing for ${timeoutMs} ms.`));
-      },
-    );
-    res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      // A client slow to read holds the file back, and that silence is not media's.
+      heldBack: () => res.writableNeedDrain,
+      silence: `The file service sent nothing for ${timeoutMs} ms.`,
     });
     upstream.once('response', (response) => {
-      res.status(response.statusCode ?? 502);
-      for (const name of passedBack) {
-        const value = response.headers[name];
-        if (value !== undefined) res.setHeader(name, value);
-      }
+      passBack(response, res, passedBack);
       // Added to the gateway's own Vary (Origin), not in place of it.
       if (response.headers.vary) res.vary(response.headers.vary);
       res.setHeader('x-content-type-options', 'nosniff');
@@ -89,7 +68,7 @@ export function filesProxy(mediaUrl: string, gatewaySecret: string | undefined, 
       if (res.destroyed) return;
       req.log.warn({ err: error, target: target.href }, 'file proxy failed');
       if (res.headersSent) res.destroy();
-      else if (timedOut)
+      else if (timedOut())
         res
           .status(504)
           .json({ error: `The file service did not answer within ${timeoutMs / 1000} s: try again shortly.` });

@@ -1,9 +1,7 @@
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { ErrorCode } from '@learnhub/platform/errors';
-import { GATEWAY_SECRET_HEADER, onPeerSilence, REQUEST_ID_HEADER } from '@learnhub/platform/http';
+import { mediaRequest, passBack } from './media-request';
 
 const passedOn = ['content-length', 'content-md5', 'content-type'];
 const passedBack = ['content-type', 'content-length'];
@@ -66,25 +64,18 @@ export function uploadsProxy(mediaUrl: string, gatewaySecret: string | undefined
       discardRest(req, maxBytes);
       return;
     }
-    const headers: OutgoingHttpHeaders = { [REQUEST_ID_HEADER]: req.id };
-    for (const name of passedOn) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
-    if (gatewaySecret) headers[GATEWAY_SECRET_HEADER] = gatewaySecret;
     const target = new URL(`/uploads/${encodeURIComponent(token)}`, origin);
-
-    const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'PUT', headers });
-    let answered = false;
-    let timedOut = false;
-    let received = 0;
-    // While the chunk is still arriving and media takes what comes, a quiet line is the client's silence, not media's.
-    onPeerSilence(
-      upstream,
+    const { upstream, timedOut } = mediaRequest(req, res, target, {
+      method: 'PUT',
+      passedOn,
+      gatewaySecret,
       timeoutMs,
-      () => !req.complete && !upstream.writableNeedDrain,
-      () => {
-        timedOut = true;
-        upstream.destroy(new Error(`The media service took or sent nothing for ${timeoutMs} ms.`));
-      },
-    );
+      // While the chunk is still arriving and media takes what comes, a quiet line is the client's silence, not media's.
+      heldBack: () => !req.complete && !upstream.writableNeedDrain,
+      silence: `The media service took or sent nothing for ${timeoutMs} ms.`,
+    });
+    let answered = false;
+    let received = 0;
     const counting = (piece: Buffer) => {
       received += piece.length;
       if (received <= maxBytes) return;
@@ -99,17 +90,10 @@ export function uploadsProxy(mediaUrl: string, gatewaySecret: string | undefined
       discardRest(req, maxBytes);
     };
     req.on('data', counting);
-    res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
     upstream.once('response', (response) => {
       if (answered) return void response.resume();
       answered = true;
-      res.status(response.statusCode ?? 502);
-      for (const name of passedBack) {
-        const value = response.headers[name];
-        if (value !== undefined) res.setHeader(name, value);
-      }
+      passBack(response, res, passedBack);
       // Media answered before taking the whole body (a refusal) and drops the rest as it comes: it still goes on, so the client can finish and read the answer.
       pipeline(response, res).catch(() => undefined);
     });
@@ -119,8 +103,7 @@ export function uploadsProxy(mediaUrl: string, gatewaySecret: string | undefined
       answered = true;
       req.log.warn({ err: error, target: `${origin}/uploads/…` }, 'upload proxy failed');
       discardRest(req, maxBytes);
-      if (res.headersSent) res.destroy();
-      else if (timedOut)
+      if (timedOut())
         refuse(
           res,
           504,
