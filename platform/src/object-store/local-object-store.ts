@@ -308,14 +308,7 @@ export class LocalObjectStore implements ObjectStore {
   ): Promise<ObjectInfo> {
     const partSize = upload.partSize!;
     let total = 0;
-    const markers = await Promise.all(
-      ordered.map(({ partNumber }) =>
-        readFile(partPath(folder, partNumber), 'utf8').then(
-          (text) => JSON.parse(text) as PartMarker,
-          () => undefined,
-        ),
-      ),
-    );
+    const markers = await Promise.all(ordered.map(({ partNumber }) => readMarker(partPath(folder, partNumber))));
     for (const [index, { partNumber, etag }] of ordered.entries()) {
       if (partNumber !== index + 1) {
         throw badInput(
@@ -420,10 +413,7 @@ export class LocalObjectStore implements ObjectStore {
       const partNumber = Number(match[1]);
       const path = join(folder, name);
       if (upload.partSize) {
-        const marker = await readFile(path, 'utf8').then(
-          (text) => JSON.parse(text) as PartMarker,
-          () => undefined,
-        );
+        const marker = await readMarker(path);
         if (marker) parts.push({ partNumber, etag: marker.etag, size: marker.size });
         continue;
       }
@@ -682,6 +672,14 @@ async function* concatenateParts(folder: string, parts: UploadedPart[], whole: H
       );
     }
   }
+}
+
+/** The marker an in-place part left, or undefined when there is none (or it cannot be read). */
+function readMarker(path: string): Promise<PartMarker | undefined> {
+  return readFile(path, 'utf8').then(
+    (text) => JSON.parse(text) as PartMarker,
+    () => undefined,
+  );
 }
 
 function partPath(folder: string, partNumber: number): string {
