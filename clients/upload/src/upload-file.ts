@@ -127,7 +127,7 @@ export async function discardUpload(
   },
 ): Promise<boolean> {
   const signal = options.signal ?? new AbortController().signal;
-  const store = options.resumeStore === undefined ? pageResumeStore() : (options.resumeStore ?? undefined);
+  const store = resumeStoreOf(options);
   const key = resumeKeyOf(file);
   const api = apiFor(options);
   let fileMd5 = options.fileMd5 ?? usableRecord(await store?.get(key), file.size)?.fileMd5;
@@ -135,6 +135,11 @@ export async function discardUpload(
   const discarded = await api.abort(fileMd5, signal);
   await store?.delete(key);
   return discarded;
+}
+
+/** The resume store the options name: the page's localStorage when none is given, none for null. */
+function resumeStoreOf(options: Pick<UploadOptions, 'resumeStore'>): ResumeStore | undefined {
+  return options.resumeStore === undefined ? pageResumeStore() : (options.resumeStore ?? undefined);
 }
 
 function apiFor(options: Pick<UploadOptions, 'endpoint' | 'token' | 'fetch' | 'requestTimeoutMs'>): UploadApi {
@@ -177,7 +182,7 @@ class ChunkedUpload {
     private readonly options: UploadOptions,
   ) {
     this.api = apiFor(options);
-    this.store = options.resumeStore === undefined ? pageResumeStore() : (options.resumeStore ?? undefined);
+    this.store = resumeStoreOf(options);
     this.hasher = options.hasher ?? defaultHasher();
     this.policy = {
       retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
