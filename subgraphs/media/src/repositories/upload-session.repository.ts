@@ -222,20 +222,25 @@ export class UploadSessionRepository {
    * refused them), in one transaction; the forgotten indexes, or undefined when the lease was lost.
    */
   async reopenForgettingDeclared(lease: MergeLease): Promise<number[] | undefined> {
-    return this.em.transactional(async (em) => {
-      const changed = await em.nativeUpdate(
-        UploadSession,
-        { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
-        {
-          state: UploadState.UPLOADING,
-          leaseOwner: null,
-          leaseToken: null,
-          leaseUntilMs: null,
-          lastActivityAt: new Date(),
-        } as never,
-      );
-      return changed === 1 ? this.forgetDeclared(lease.sessionId, em) : undefined;
-    });
+    return this.em.transactional(async (em) =>
+      (await this.leaveMerge(em, lease, { state: UploadState.UPLOADING }))
+        ? this.forgetDeclared(lease.sessionId, em)
+        : undefined,
+    );
+  }
+
+  /** Leaves the merge `lease` holds for `changes` (the next state, ...); false when the lease is no longer held. */
+  private async leaveMerge(
+    em: EntityManager,
+    lease: MergeLease,
+    changes: { state: UploadState; failure?: string },
+  ): Promise<boolean> {
+    const changed = await em.nativeUpdate(
+      UploadSession,
+      { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
+      { ...changes, leaseOwner: null, leaseToken: null, leaseUntilMs: null, lastActivityAt: new Date() } as never,
+    );
+    return changed === 1;
   }
 
   /** The database's clock (epoch ms) plus `ms`, as a value in a query or an update: every process compares leases on one clock. */
@@ -316,20 +321,12 @@ export class UploadSessionRepository {
     em?: EntityManager,
   ): Promise<boolean> {
     const work = async (tx: EntityManager) => {
-      const changed = await tx.nativeUpdate(
-        UploadSession,
-        { id: lease.sessionId, leaseToken: lease.token, state: UploadState.MERGING },
-        {
-          state: to,
-          leaseOwner: null,
-          leaseToken: null,
-          leaseUntilMs: null,
-          lastActivityAt: new Date(),
-          ...(failure === undefined ? {} : { failure: failure.slice(0, 1024) }),
-        } as never,
-      );
-      if (changed === 1) await tx.nativeDelete(UploadChunk, { sessionId: lease.sessionId });
-      return changed === 1;
+      const left = await this.leaveMerge(tx, lease, {
+        state: to,
+        ...(failure === undefined ? {} : { failure: failure.slice(0, 1024) }),
+      });
+      if (left) await tx.nativeDelete(UploadChunk, { sessionId: lease.sessionId });
+      return left;
     };
     return em ? work(em) : this.em.transactional(work);
   }
