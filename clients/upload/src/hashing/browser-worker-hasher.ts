@@ -1,8 +1,6 @@
-import type { UploadSource } from '../upload-source.js';
 import type { FileHasher } from './file-hasher.js';
-import { inlineHasher } from './inline-hasher.js';
-import { digestOnTwoWorkers, rangeMd5OnWorker, type WorkerHashing } from './worker-hashing.js';
-import { type HashWorker, WorkerUnavailable } from './worker-job.js';
+import { workerHasher } from './worker-hashing.js';
+import type { HashWorker } from './worker-job.js';
 
 export interface BrowserWorkerHasherOptions {
   /**
@@ -19,7 +17,7 @@ export interface BrowserWorkerHasherOptions {
  * stops trying workers.
  */
 export function browserWorkerHasher(options: BrowserWorkerHasherOptions = {}): FileHasher {
-  let unavailable = typeof Worker !== 'function';
+  const hasWorkers = typeof Worker === 'function';
 
   const start = (): HashWorker => {
     const worker = options.workerUrl
@@ -39,37 +37,6 @@ export function browserWorkerHasher(options: BrowserWorkerHasherOptions = {}): F
     };
   };
 
-  async function onWorkers<T>(
-    source: UploadSource,
-    signal: AbortSignal,
-    work: (hashing: WorkerHashing<Blob>) => Promise<T>,
-    inline: () => Promise<T>,
-  ): Promise<T> {
-    // Only a real Blob (a File) can be posted to a worker; anything else shaped like one is read here.
-    if (unavailable || !(source instanceof Blob)) return inline();
-    try {
-      return await work({ start, source, signal });
-    } catch (error) {
-      if (!(error instanceof WorkerUnavailable)) throw error;
-      unavailable = true;
-      return inline();
-    }
-  }
-
-  return {
-    digest: (source, chunkSize, onProgress, signal) =>
-      onWorkers(
-        source,
-        signal,
-        (hashing) => digestOnTwoWorkers(hashing, source.size, chunkSize, onProgress),
-        () => inlineHasher.digest(source, chunkSize, onProgress, signal),
-      ),
-    rangeMd5: (source, offset, length, signal) =>
-      onWorkers(
-        source,
-        signal,
-        (hashing) => rangeMd5OnWorker(hashing, offset, length),
-        () => inlineHasher.rangeMd5(source, offset, length, signal),
-      ),
-  };
+  // Only a real Blob (a File) can be posted to a worker; anything else shaped like one is read here.
+  return workerHasher(start, (source) => (hasWorkers && source instanceof Blob ? source : undefined), true);
 }

@@ -1,6 +1,55 @@
+import type { UploadSource } from '../upload-source.js';
 import type { FileDigests } from './chunked-digest.js';
+import type { FileHasher } from './file-hasher.js';
 import type { HashRequest } from './hash-messages.js';
-import { type HashWorker, runHashJob } from './worker-job.js';
+import { inlineHasher } from './inline-hasher.js';
+import { type HashWorker, runHashJob, WorkerUnavailable } from './worker-job.js';
+
+/**
+ * A FileHasher on the workers `start` makes: a digest on two at once, a range on one. A source
+ * `sourceOf` cannot hand a worker (undefined), or any source once a worker could not start, is
+ * hashed inline; with `remember`, workers are not tried again after one could not start.
+ */
+export function workerHasher<Source>(
+  start: () => HashWorker,
+  sourceOf: (source: UploadSource) => Source | undefined,
+  remember: boolean,
+): FileHasher {
+  let unavailable = false;
+  async function onWorkers<T>(
+    source: UploadSource,
+    signal: AbortSignal,
+    work: (hashing: WorkerHashing<Source>) => Promise<T>,
+    inline: () => Promise<T>,
+  ): Promise<T> {
+    const handed = unavailable ? undefined : sourceOf(source);
+    if (handed === undefined) return inline();
+    try {
+      return await work({ start, source: handed, signal });
+    } catch (error) {
+      if (!(error instanceof WorkerUnavailable)) throw error;
+      unavailable = remember;
+      return inline();
+    }
+  }
+
+  return {
+    digest: (source, chunkSize, onProgress, signal) =>
+      onWorkers(
+        source,
+        signal,
+        (hashing) => digestOnTwoWorkers(hashing, source.size, chunkSize, onProgress),
+        () => inlineHasher.digest(source, chunkSize, onProgress, signal),
+      ),
+    rangeMd5: (source, offset, length, signal) =>
+      onWorkers(
+        source,
+        signal,
+        (hashing) => rangeMd5OnWorker(hashing, offset, length),
+        () => inlineHasher.rangeMd5(source, offset, length, signal),
+      ),
+  };
+}
 
 /** Hashing on workers that `start` makes, one job a worker; a worker that cannot start fails it with WorkerUnavailable. */
 export interface WorkerHashing<Source> {

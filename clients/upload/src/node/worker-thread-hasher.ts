@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FileHasher } from '../hashing/file-hasher.js';
-import { inlineHasher } from '../hashing/inline-hasher.js';
-import { digestOnTwoWorkers, rangeMd5OnWorker, type WorkerHashing } from '../hashing/worker-hashing.js';
-import { type HashWorker, WorkerUnavailable } from '../hashing/worker-job.js';
+import { workerHasher } from '../hashing/worker-hashing.js';
+import type { HashWorker } from '../hashing/worker-job.js';
 import type { UploadSource } from '../upload-source.js';
 
 const pathOf = (source: UploadSource): string | undefined => {
@@ -29,36 +28,5 @@ function startThread(): HashWorker {
  * cannot start, are hashed inline.
  */
 export function workerThreadHasher(): FileHasher {
-  async function onThreads<T>(
-    source: UploadSource,
-    signal: AbortSignal,
-    work: (hashing: WorkerHashing<string>) => Promise<T>,
-    inline: () => Promise<T>,
-  ): Promise<T> {
-    const path = pathOf(source);
-    if (path === undefined) return inline();
-    try {
-      return await work({ start: startThread, source: path, signal });
-    } catch (error) {
-      if (error instanceof WorkerUnavailable) return inline();
-      throw error;
-    }
-  }
-
-  return {
-    digest: (source, chunkSize, onProgress, signal) =>
-      onThreads(
-        source,
-        signal,
-        (hashing) => digestOnTwoWorkers(hashing, source.size, chunkSize, onProgress),
-        () => inlineHasher.digest(source, chunkSize, onProgress, signal),
-      ),
-    rangeMd5: (source, offset, length, signal) =>
-      onThreads(
-        source,
-        signal,
-        (hashing) => rangeMd5OnWorker(hashing, offset, length),
-        () => inlineHasher.rangeMd5(source, offset, length, signal),
-      ),
-  };
+  return workerHasher(startThread, pathOf, false);
 }
